@@ -1,0 +1,59 @@
+# Every target installs what it needs; re-running a target does only what changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+ARCH := $(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
+FOUNDRY_BIN = $(CURDIR)/node_modules/@foundry-rs/$(1)-linux-$(ARCH)/bin/$(1)
+FORGE := $(call FOUNDRY_BIN,forge)
+export FOUNDRY_SOLC := $(CURDIR)/tools/solc
+export FOUNDRY_OFFLINE := true
+
+CONTRACT_SOURCES := $(shell find contracts/src contracts/test -name '*.sol' 2>/dev/null)
+
+.PHONY: help setup test test-forge test-py demo bench lint clean
+
+help:
+	@echo "make demo   set everything up and run the demo"
+	@echo "make test   set everything up and run every test (forge + pytest)"
+	@echo "make bench  benchmarks against peers, printing ratios"
+	@echo "make lint   ruff, ruff format --check, mypy"
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+contracts/out/.built: node_modules/.installed $(CONTRACT_SOURCES) contracts/foundry.toml tools/solc
+	cd contracts && $(FORGE) build --quiet
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed contracts/out/.built
+
+test: setup test-forge test-py
+
+test-forge: setup
+	cd contracts && $(FORGE) test
+
+test-py: setup
+	$(PY) -m pytest
+
+demo: setup
+	$(VENV)/bin/ballast demo
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf contracts/out contracts/cache $(VENV) node_modules
