@@ -1,0 +1,362 @@
+"""Frozen domain types shared by every layer.
+
+Units: quantities are signed and in units of the underlying coin (positive = long);
+prices are USD per coin; rates are annualised fractions unless a name says otherwise;
+times are timezone-aware UTC datetimes. Connectors build these with named constructors
+at their boundary; nothing downstream sees a venue's raw payload.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+
+class Kind(enum.StrEnum):
+    """What an instrument is, as far as risk is concerned."""
+
+    SPOT = "spot"
+    PERP = "perp"
+    FUTURE = "future"
+    OPTION = "option"
+    LENDING_SUPPLY = "lending_supply"
+    LENDING_DEBT = "lending_debt"
+
+
+class OptionType(enum.StrEnum):
+    CALL = "call"
+    PUT = "put"
+
+
+class Settlement(enum.StrEnum):
+    """LINEAR pays in USD (or a USD stablecoin); INVERSE pays in the underlying coin."""
+
+    LINEAR = "linear"
+    INVERSE = "inverse"
+
+
+class Side(enum.StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class HealthKind(enum.StrEnum):
+    LENDING = "lending"  # Aave-style health factor: liquidation below 1
+    MARGIN = "margin"  # perp/option margin account: liquidation when equity < maintenance
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable thing on one venue.
+
+    ``symbol`` is the venue's own identifier (a ccxt market symbol, a Premia pool
+    address, an Aave reserve address); ``contract_size`` converts the venue's quantity
+    unit into coin units.
+    """
+
+    venue: str
+    symbol: str
+    underlying: str
+    kind: Kind
+    settlement: Settlement = Settlement.LINEAR
+    option_type: OptionType | None = None
+    strike: float | None = None
+    expiry: datetime | None = None
+    contract_size: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind is Kind.OPTION and (
+            self.option_type is None or self.strike is None or self.expiry is None
+        ):
+            raise ValueError(f"option {self.symbol} needs option_type, strike and expiry")
+        if self.kind is Kind.FUTURE and self.expiry is None:
+            raise ValueError(f"future {self.symbol} needs an expiry")
+        if self.expiry is not None and self.expiry.tzinfo is None:
+            raise ValueError(f"{self.symbol}: expiry must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class Greeks:
+    """Sensitivities of a position or a book, in the units of DESIGN.md.
+
+    delta: coin; delta_usd: USD per 100% of spot (delta x spot); gamma: coin per USD;
+    vega: USD per vol point (sigma + 0.01); theta: USD per calendar day; rho: USD per
+    rate point (r + 0.01).
+    """
+
+    delta: float = 0.0
+    delta_usd: float = 0.0
+    gamma: float = 0.0
+    vega: float = 0.0
+    theta: float = 0.0
+    rho: float = 0.0
+
+    def __add__(self, other: Greeks) -> Greeks:
+        return Greeks(
+            self.delta + other.delta,
+            self.delta_usd + other.delta_usd,
+            self.gamma + other.gamma,
+            self.vega + other.vega,
+            self.theta + other.theta,
+            self.rho + other.rho,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A holding on one venue. ``quantity`` is signed, in coin units of the underlying.
+
+    Venue-reported figures (mark, liquidation price, the venue's own Greeks and mark
+    IV) are kept beside ours so the agent can compare them.
+    """
+
+    instrument: Instrument
+    quantity: float
+    entry_price: float | None = None
+    mark_price: float | None = None
+    liquidation_price: float | None = None
+    collateral_usd: float | None = None
+    unrealized_pnl_usd: float | None = None
+    accrued_fees_usd: float | None = None
+    venue_greeks: Greeks | None = None
+    mark_iv: float | None = None
+    position_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity across snapshots: venue, symbol and the venue's position id."""
+        return f"{self.instrument.venue}:{self.instrument.symbol}:{self.position_id or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    asset: str
+    amount: float
+    usd_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Collateral health of one account on one venue.
+
+    For LENDING, ``ratio`` is the health factor (liquidatable below 1). For MARGIN,
+    ``ratio`` is equity / maintenance margin (liquidatable below 1), so one threshold
+    reads the same everywhere.
+    """
+
+    venue: str
+    kind: HealthKind
+    ratio: float
+    collateral_usd: float
+    debt_usd: float = 0.0
+    equity_usd: float | None = None
+    maintenance_margin_usd: float | None = None
+    initial_margin_usd: float | None = None
+    liquidation_threshold: float | None = None
+    ltv: float | None = None
+    available_borrow_usd: float | None = None
+
+    @classmethod
+    def from_aave_account_data(
+        cls,
+        venue: str,
+        account_data: tuple[int, int, int, int, int, int],
+        *,
+        base_currency_unit: int = 10**8,
+    ) -> Health:
+        """Build from ``IPool.getUserAccountData``'s six-tuple.
+
+        (totalCollateralBase, totalDebtBase, availableBorrowsBase,
+        currentLiquidationThreshold [bps], ltv [bps], healthFactor [wad]).
+        """
+        collateral, debt, available, threshold_bps, ltv_bps, health_wad = account_data
+        ratio = float("inf") if debt == 0 else health_wad / 10**18
+        return cls(
+            venue=venue,
+            kind=HealthKind.LENDING,
+            ratio=ratio,
+            collateral_usd=collateral / base_currency_unit,
+            debt_usd=debt / base_currency_unit,
+            available_borrow_usd=available / base_currency_unit,
+            liquidation_threshold=threshold_bps / 10_000,
+            ltv=ltv_bps / 10_000,
+        )
+
+    @classmethod
+    def from_margin(
+        cls,
+        venue: str,
+        *,
+        equity_usd: float,
+        maintenance_margin_usd: float,
+        initial_margin_usd: float | None = None,
+        collateral_usd: float | None = None,
+    ) -> Health:
+        """Build from a margin account's equity and maintenance requirement (USD)."""
+        ratio = float("inf") if maintenance_margin_usd <= 0 else equity_usd / maintenance_margin_usd
+        return cls(
+            venue=venue,
+            kind=HealthKind.MARGIN,
+            ratio=ratio,
+            collateral_usd=equity_usd if collateral_usd is None else collateral_usd,
+            equity_usd=equity_usd,
+            maintenance_margin_usd=maintenance_margin_usd,
+            initial_margin_usd=initial_margin_usd,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Top of book (or an AMM quote at ``size``) for one instrument, prices in USD per coin."""
+
+    symbol: str
+    bid: float | None
+    ask: float | None
+    bid_size: float | None = None
+    ask_size: float | None = None
+    mark: float | None = None
+    index: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A carry rate on one instrument: funding (perps) or borrow/supply (lending).
+
+    ``annual`` is an annualised fraction; positive funding means longs pay shorts.
+    """
+
+    symbol: str
+    kind: str  # "funding" | "borrow" | "supply"
+    annual: float
+
+
+@dataclass(frozen=True, slots=True)
+class OracleReading:
+    """One price feed as read on chain, with the checks the agent must apply to it."""
+
+    feed: str
+    underlying: str
+    price: float
+    updated_at: datetime
+    heartbeat_s: float
+    stale: bool
+    at_bound: bool
+
+
+def _freeze_flags(flags: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(flags))
+
+
+@dataclass(frozen=True, slots=True)
+class VenueSnapshot:
+    """Everything read from one venue at one moment.
+
+    ``flags`` holds input problems the agent must not ignore (``oracle_stale``,
+    ``oracle_at_bound``, ``sequencer_down``, ``wrong_chain`` ...) with a human
+    explanation; a snapshot with flags is refused for acting, not silently used.
+    """
+
+    venue: str
+    observed_at: datetime
+    positions: tuple[Position, ...] = ()
+    balances: tuple[Balance, ...] = ()
+    health: tuple[Health, ...] = ()
+    marks: Mapping[str, float] = field(default_factory=dict)
+    quotes: tuple[Quote, ...] = ()
+    rates: tuple[Rate, ...] = ()
+    oracles: tuple[OracleReading, ...] = ()
+    block_number: int | None = None
+    flags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flags", _freeze_flags(self.flags))
+        object.__setattr__(self, "marks", MappingProxyType(dict(self.marks)))
+
+    @property
+    def usable(self) -> bool:
+        return not self.flags
+
+
+class Action(enum.StrEnum):
+    """What an intent asks a venue to do."""
+
+    BUY = "buy"
+    SELL = "sell"
+    SUPPLY = "supply"
+    WITHDRAW = "withdraw"
+    BORROW = "borrow"
+    REPAY = "repay"
+    SWAP = "swap"
+    CANCEL = "cancel"
+    SET_COLLATERAL = "set_collateral"
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One thing the policy wants done, before the guard and the executor see it.
+
+    ``quantity`` is positive, in coin units of ``asset`` (the underlying for trades,
+    the token for lending). ``limit_price`` bounds execution (USD per coin):
+    worst acceptable price for a trade. ``risk_reducing`` is the policy's claim; the
+    guard checks it independently where it can.
+    """
+
+    venue: str
+    action: Action
+    asset: str
+    quantity: float
+    reason: str
+    instrument: Instrument | None = None
+    limit_price: float | None = None
+    reference_price: float | None = None
+    notional_usd: float = 0.0
+    risk_reducing: bool = False
+    urgent: bool = False
+    created_at: datetime | None = None
+    sequence: int = 0
+
+    @property
+    def intent_id(self) -> str:
+        """Deterministic id: the same decision at the same time gets the same id.
+
+        It seeds client order ids, so a retry after a lost reply is recognised.
+        """
+        parts = (
+            self.venue,
+            self.action.value,
+            self.asset,
+            self.instrument.symbol if self.instrument else "",
+            f"{self.quantity:.12g}",
+            self.created_at.isoformat() if self.created_at else "",
+            str(self.sequence),
+        )
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+class OutcomeStatus(enum.StrEnum):
+    PENDING = "pending"  # sent, not yet final
+    FILLED = "filled"  # confirmed to the required depth / filled on the venue
+    PARTIAL = "partial"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"  # refused before or by the venue; nothing happened
+    FAILED = "failed"  # happened and reverted (gas spent)
+    UNKNOWN = "unknown"  # must be reconciled before anything else
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of an intent."""
+
+    intent_id: str
+    status: OutcomeStatus
+    venue: str
+    reference: str | None = None  # transaction hash or client order id
+    filled_quantity: float = 0.0
+    average_price: float | None = None
+    fee_usd: float = 0.0
+    gas_usd: float = 0.0
+    detail: str = ""

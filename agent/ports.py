@@ -1,0 +1,161 @@
+"""Small ports that connectors and the local world implement.
+
+Each port is a handful of async methods. Optional abilities are separate Protocols
+(``OrderVenue`` beside ``Venue``), checked once at start-up, never probed per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from agent.model import Intent, Side, VenueSnapshot
+
+
+class Clock(Protocol):
+    """Time, injected so simulation and live run the same code."""
+
+    def now(self) -> datetime:
+        """Wall-clock (or chain/simulated) time, timezone-aware UTC."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary origin, for measuring intervals."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+@runtime_checkable
+class Venue(Protocol):
+    """Anything the agent reads positions, health and prices from."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def snapshot(self) -> VenueSnapshot:
+        """Read the venue now. Raises TransientError when it cannot be read."""
+        ...
+
+
+# --- EVM: sans-I/O reads, batched by one ChainReader per chain --------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One contract call inside a Multicall3 ``aggregate3`` batch."""
+
+    target: str
+    data: bytes
+    allow_failure: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    success: bool
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """The block a batch was read at; chain time comes from here, not the local clock."""
+
+    number: int
+    timestamp: int
+    hash: str
+
+
+class ChainReader(Protocol):
+    """Executes batches of calls on one chain, pinned to one block."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+        """Run every call in one ``aggregate3`` at one block; results in call order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TxRequest:
+    """An unsigned contract interaction an EVM connector wants sent.
+
+    ``function`` is the human signature (``supply(address,uint256,address,uint16)``),
+    kept for the guard's allowlist and for the journal.
+    """
+
+    chain_id: int
+    to: str
+    data: bytes
+    function: str
+    value: int = 0
+
+
+class EvmActions(Protocol):
+    """An EVM connector's ability to turn intents into transactions."""
+
+    def build(self, intent: Intent) -> Sequence[TxRequest]:
+        """Transactions that carry out ``intent``, in order (approvals first)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTransaction:
+    raw: bytes
+    hash: str
+    nonce: int
+    chain_id: int
+
+
+class Signer(Protocol):
+    """Holds a key; checks the chain id before every signature."""
+
+    @property
+    def address(self) -> str: ...
+
+    async def sign_transaction(self, transaction: dict[str, object]) -> SignedTransaction: ...
+
+
+# --- Exchanges: orders with deterministic client ids ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A limit (or IOC) order. ``quantity`` is in the venue's contract units."""
+
+    client_order_id: str
+    symbol: str
+    side: Side
+    quantity: float
+    limit_price: float | None
+    reduce_only: bool = False
+    time_in_force: str = "IOC"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    client_order_id: str
+    venue_order_id: str | None
+    symbol: str
+    status: str  # "open" | "closed" | "canceled" | "rejected"
+    filled_quantity: float
+    average_price: float | None
+    fee_usd: float = 0.0
+
+
+class OrderVenue(Protocol):
+    """An exchange's ability to place, find and cancel orders by client id."""
+
+    async def place_order(self, order: OrderRequest) -> OrderState:
+        """Place ``order``. Raises OutcomeUnknown when the reply is lost."""
+        ...
+
+    async def find_order(self, client_order_id: str, symbol: str) -> OrderState | None:
+        """Look an order up by its client id; None if the venue has never seen it."""
+        ...
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderState: ...
+
+    async def open_orders(self) -> Sequence[OrderState]: ...

@@ -1,0 +1,128 @@
+"""ABI encoding and decoding from JSON ABIs, without a web3 provider.
+
+``ContractAbi`` is built from a JSON ABI (the real interfaces in ``abi/`` or forge
+artifacts) and encodes calls, decodes results, and decodes event logs. Overloaded
+functions are named by full signature (``multicall(uint256,bytes[])``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_utils.abi import (
+    abi_to_signature,
+    event_abi_to_log_topic,
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    get_abi_output_types,
+)
+
+ABI_DIR = Path(__file__).parent / "abi"
+
+
+class ContractAbi:
+    """Codec for one contract's functions and events."""
+
+    def __init__(self, abi: Sequence[Mapping[str, Any]], name: str = "contract") -> None:
+        self.name = name
+        self._functions: dict[str, Mapping[str, Any]] = {}
+        self._events_by_topic: dict[bytes, Mapping[str, Any]] = {}
+        names_seen: dict[str, int] = {}
+        for entry in abi:
+            if entry.get("type") == "function":
+                names_seen[entry["name"]] = names_seen.get(entry["name"], 0) + 1
+        for entry in abi:
+            kind = entry.get("type")
+            if kind == "function":
+                self._functions[abi_to_signature(entry)] = entry  # type: ignore[arg-type]
+                if names_seen[entry["name"]] == 1:
+                    self._functions[entry["name"]] = entry
+            elif kind == "event" and not entry.get("anonymous"):
+                self._events_by_topic[event_abi_to_log_topic(entry)] = entry  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, name: str) -> ContractAbi:
+        """A real interface transcribed into ``connectors/evm/abi/<name>.json``."""
+        return _load_named(name)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ContractAbi:
+        """A JSON ABI file, or a forge artifact holding one under ``abi``."""
+        document = json.loads(path.read_text())
+        abi = document["abi"] if isinstance(document, dict) else document
+        return cls(abi, name=path.stem)
+
+    def _function(self, name: str) -> Mapping[str, Any]:
+        try:
+            return self._functions[name]
+        except KeyError:
+            raise KeyError(
+                f"{self.name} has no function {name!r} (overloads need a signature)"
+            ) from None
+
+    def signature(self, name: str) -> str:
+        return abi_to_signature(self._function(name))  # type: ignore[arg-type]
+
+    def selector(self, name: str) -> bytes:
+        return function_abi_to_4byte_selector(self._function(name))  # type: ignore[arg-type]
+
+    def signatures(self) -> list[str]:
+        """Every function signature, sorted."""
+        return sorted({abi_to_signature(f) for f in self._functions.values()})  # type: ignore[arg-type]
+
+    def encode(self, name: str, *args: Any) -> bytes:
+        """Calldata for ``name(args)``: the selector and the ABI-encoded arguments."""
+        function = self._function(name)
+        types = get_abi_input_types(function)  # type: ignore[arg-type]
+        return function_abi_to_4byte_selector(function) + abi_encode(types, list(args))  # type: ignore[arg-type]
+
+    def decode(self, name: str, data: bytes) -> tuple[Any, ...]:
+        """The return values of ``name``, as a tuple (structs as nested tuples)."""
+        types = get_abi_output_types(self._function(name))  # type: ignore[arg-type]
+        return tuple(abi_decode(types, data))
+
+    def decode_one(self, name: str, data: bytes) -> Any:
+        """The single return value of ``name``."""
+        (value,) = self.decode(name, data)
+        return value
+
+    def decode_log(self, log: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """(event name, arguments) for a raw log this ABI knows, else None."""
+        topics = [_to_bytes(topic) for topic in log.get("topics", [])]
+        if not topics or topics[0] not in self._events_by_topic:
+            return None
+        event = self._events_by_topic[topics[0]]
+        indexed = [i for i in event["inputs"] if i.get("indexed")]
+        plain = [i for i in event["inputs"] if not i.get("indexed")]
+        values: dict[str, Any] = {}
+        for item, topic in zip(indexed, topics[1:], strict=False):
+            values[item["name"]] = abi_decode([_abi_type(item)], topic)[0]
+        decoded = abi_decode([_abi_type(i) for i in plain], _to_bytes(log.get("data", "0x")))
+        for item, value in zip(plain, decoded, strict=True):
+            values[item["name"]] = value
+        return event["name"], values
+
+
+def _abi_type(item: Mapping[str, Any]) -> str:
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in item["components"])
+        return f"({inner}){kind[5:]}"
+    return kind
+
+
+def _to_bytes(value: str | bytes) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+
+
+@cache
+def _load_named(name: str) -> ContractAbi:
+    return ContractAbi.from_file(ABI_DIR / f"{name}.json")
