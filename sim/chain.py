@@ -16,6 +16,7 @@ from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import get_abi_input_types
+from eth_utils.address import to_checksum_address
 
 from agent.errors import RejectedError, TransientError
 from connectors.evm.abi import ContractAbi
@@ -74,7 +75,8 @@ class DevChain:
 
     async def accounts(self) -> list[str]:
         if self._accounts is None:
-            self._accounts = list(await self.rpc.request("eth_accounts"))
+            accounts = await self.rpc.request("eth_accounts")
+            self._accounts = [to_checksum_address(account) for account in accounts]
         return self._accounts
 
     async def chain_id(self) -> int:
@@ -146,7 +148,7 @@ class Contract:
     def __init__(self, chain: DevChain, abi: ContractAbi, address: str) -> None:
         self.chain = chain
         self.abi = abi
-        self.address = address
+        self.address = to_checksum_address(address)
 
     async def read(self, function: str, *args: Any, block: str = "latest") -> tuple[Any, ...]:
         data = await self.chain.call(self.address, self.abi.encode(function, *args), block=block)

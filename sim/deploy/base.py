@@ -1,0 +1,88 @@
+"""Shared state of a deployment in progress, and the world's fixed parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.chain import Artifact, Contract, DevChain
+from sim.manifest import FeedInfo, Manifest, TokenInfo
+
+# Roles of anvil's development accounts (index into eth_accounts).
+ACCOUNT_ROLES = {
+    "deployer": 0,  # deploys, owns, mints, transmits oracle prices
+    "agent": 1,  # the hedger's own account in the local world
+    "liquidator": 2,
+    "arbitrageur": 3,
+    "keeper": 4,  # GMX order keeper and options settlement
+    "lender": 5,  # supplies liquidity to Aave and pools
+    "trader": 6,  # other market participants
+}
+
+# (symbol, name, decimals); WETH is WETH9, the others are TestTokens.
+TOKENS = (("WETH", "Wrapped Ether", 18), ("USDC", "USD Coin", 6), ("WBTC", "Wrapped BTC", 8))
+UNDERLYING_TOKEN = {"ETH": "WETH", "BTC": "WBTC", "USDC": "USDC"}
+INITIAL_PRICES = {"ETH": 3000.0, "BTC": 60000.0, "USDC": 1.0}
+INITIAL_IMPLIED_VOLS = {"ETH": 0.65, "BTC": 0.55}
+FEED_DECIMALS = 8
+# Ethereum mainnet's ETH/USD and BTC/USD heartbeat (1 h); the market driver republishes
+# every step, so a round older than this means the feed really stopped.
+FEED_HEARTBEAT_S = {"ETH": 3_600, "BTC": 3_600, "USDC": 86_400}
+FEED_BOUNDS = {"ETH": (10.0, 1_000_000.0), "BTC": (100.0, 10_000_000.0), "USDC": (0.01, 100.0)}
+
+
+@dataclass
+class Deployment:
+    """A world being built: the chain, its accounts, and everything deployed so far."""
+
+    chain: DevChain
+    rpc_url: str
+    accounts: dict[str, str]
+    tokens: dict[str, Contract] = field(default_factory=dict)
+    token_info: dict[str, TokenInfo] = field(default_factory=dict)
+    feeds: dict[str, Contract] = field(default_factory=dict)
+    feed_info: dict[str, FeedInfo] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    pools: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def deployer(self) -> str:
+        return self.accounts["deployer"]
+
+    async def deploy(
+        self, role: str, contract: str, *args: object, source: str | None = None
+    ) -> Contract:
+        deployed = await self.chain.deploy(
+            Artifact.load(contract, source), *args, sender=self.deployer
+        )
+        self.contracts[role] = deployed
+        return deployed
+
+    def token(self, symbol: str) -> Contract:
+        return self.tokens[symbol]
+
+    def units(self, symbol: str, amount: float) -> int:
+        """``amount`` of ``symbol`` in its smallest unit."""
+        return round(amount * 10 ** self.token_info[symbol].decimals)
+
+    async def manifest(self) -> Manifest:
+        block = await self.chain.block()
+        return Manifest(
+            chain_id=await self.chain.chain_id(),
+            rpc_url=self.rpc_url,
+            block=int(block["number"], 16),
+            timestamp=int(block["timestamp"], 16),
+            tokens=dict(self.token_info),
+            feeds=dict(self.feed_info),
+            contracts={role: c.address for role, c in sorted(self.contracts.items())},
+            accounts=dict(self.accounts),
+            pools=dict(self.pools),
+        )
+
+
+async def new_deployment(chain: DevChain, rpc_url: str) -> Deployment:
+    accounts = await chain.accounts()
+    return Deployment(
+        chain=chain,
+        rpc_url=rpc_url,
+        accounts={role: accounts[index] for role, index in ACCOUNT_ROLES.items()},
+    )

@@ -1,0 +1,15 @@
+"""The whole deployment sequence of the local world, in dependency order."""
+
+from __future__ import annotations
+
+from sim.chain import DevChain
+from sim.deploy.base import Deployment, new_deployment
+from sim.deploy.oracles import deploy_feeds, deploy_tokens
+
+
+async def build_world(chain: DevChain, rpc_url: str) -> Deployment:
+    """Deploy and seed every protocol of the local world on ``chain``."""
+    world = await new_deployment(chain, rpc_url)
+    await deploy_tokens(world)
+    await deploy_feeds(world)
+    return world
