@@ -148,7 +148,8 @@ async def _serve(options: WorldOptions, seconds: float | None, heartbeat_s: floa
         loop.add_signal_handler(signum, stop.set)
     try:
         async with LocalWorld(options) as world:
-            assert world.manifest is not None and world.driver is not None
+            assert world.manifest is not None
+            assert world.driver is not None
             print(_describe(world.manifest, world.manifest_path), flush=True)
             print("running; Ctrl-C to stop", flush=True)
             deadline = None if seconds is None else loop.time() + seconds
