@@ -17,13 +17,13 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _chain_up(args: argparse.Namespace) -> int:
-    from agent import wiring
+    import agent.wiring as wiring
 
     return wiring.chain_up(port=args.port, manifest=args.manifest, seconds=args.seconds)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from agent import wiring
+    import agent.wiring as wiring
 
     return wiring.demo(seconds=args.seconds)
 

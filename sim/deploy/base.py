@@ -62,7 +62,8 @@ class Deployment:
 
     def units(self, symbol: str, amount: float) -> int:
         """``amount`` of ``symbol`` in its smallest unit."""
-        return round(amount * 10 ** self.token_info[symbol].decimals)
+        scale: int = 10 ** self.token_info[symbol].decimals
+        return round(amount * scale)
 
     async def manifest(self) -> Manifest:
         block = await self.chain.block()
