@@ -60,11 +60,15 @@ class CallResult:
 
 @dataclass(frozen=True, slots=True)
 class BlockRef:
-    """The block a batch was read at; chain time comes from here, not the local clock."""
+    """The block a batch was read at; chain time comes from here, not the local clock.
+
+    ``parent_hash`` is the hash the EVM could see while reading (blockhash(number - 1));
+    it changes if the block read was reorganised away.
+    """
 
     number: int
     timestamp: int
-    hash: str
+    parent_hash: str
 
 
 class ChainReader(Protocol):

@@ -1,0 +1,102 @@
+"""One Multicall3 ``aggregate3`` per chain per tick, shared by every EVM connector.
+
+Connectors are sans-I/O: each lists the calls it needs; ``BatchedReader`` concatenates
+them, adds the block number, timestamp and parent hash as sub-calls of the same batch
+(so the whole read is one eth_call, pinned to one block), and hands each connector
+back its own results. Every sub-call may fail on its own: a failing call fails only
+the connector that needed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from eth_abi.exceptions import DecodingError
+
+from agent.errors import TransientError
+from agent.ports import BlockRef, Call, CallResult
+from connectors.evm.abi import ContractAbi
+from connectors.evm.rpc import ChainClient
+
+MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+
+class Multicall3Reader:
+    """The ChainReader port over Multicall3 on one chain.
+
+    ``max_calls`` bounds one eth_call's size; a larger read is split into several
+    batches, all pinned to the block of the first.
+    """
+
+    def __init__(
+        self,
+        client: ChainClient,
+        *,
+        address: str = MULTICALL3_ADDRESS,
+        max_calls: int = 2_000,
+    ) -> None:
+        self.client = client
+        self.address = address
+        self.max_calls = max_calls
+        self.abi = ContractAbi.load("IMulticall3")
+
+    @property
+    def chain_id(self) -> int:
+        return self.client.chain_id
+
+    def _block_calls(self) -> list[Call]:
+        return [
+            Call(self.address, self.abi.encode("getBlockNumber"), allow_failure=False),
+            Call(self.address, self.abi.encode("getCurrentBlockTimestamp"), allow_failure=False),
+            Call(self.address, self.abi.encode("getLastBlockHash"), allow_failure=False),
+        ]
+
+    async def _aggregate(self, calls: Sequence[Call], block: str) -> list[CallResult]:
+        encoded = [(c.target, c.allow_failure, c.data) for c in calls]
+        data = self.abi.encode("aggregate3", encoded)
+        raw = await self.client.request(
+            "eth_call", [{"to": self.address, "data": "0x" + data.hex()}, block]
+        )
+        try:
+            (results,) = self.abi.decode("aggregate3", bytes.fromhex(str(raw).removeprefix("0x")))
+        except (DecodingError, ValueError) as error:  # the provider's fault, not ours
+            raise TransientError(f"undecodable aggregate3 reply: {error}") from error
+        return [CallResult(bool(ok), bytes(payload)) for ok, payload in results]
+
+    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+        """Run ``calls`` at one block; results in call order."""
+        head = self._block_calls()
+        first_size = max(self.max_calls - len(head), 0)
+        results = await self._aggregate([*head, *calls[:first_size]], "latest")
+        block = BlockRef(
+            number=self.abi.decode_one("getBlockNumber", results[0].data),
+            timestamp=self.abi.decode_one("getCurrentBlockTimestamp", results[1].data),
+            parent_hash="0x"
+            + bytes(self.abi.decode_one("getLastBlockHash", results[2].data)).hex(),
+        )
+        collected = list(results[len(head) :])
+        pinned = hex(block.number)
+        for start in range(first_size, len(calls), self.max_calls):
+            collected += await self._aggregate(calls[start : start + self.max_calls], pinned)
+        return block, collected
+
+
+class BatchedReader:
+    """Merges every connector's calls for one tick into one read, and splits the results."""
+
+    def __init__(self, reader: Multicall3Reader) -> None:
+        self.reader = reader
+
+    async def read(
+        self, plans: Mapping[str, Sequence[Call]]
+    ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
+        names = list(plans)
+        flat = [call for name in names for call in plans[name]]
+        block, results = await self.reader.read(flat)
+        split: dict[str, Sequence[CallResult]] = {}
+        offset = 0
+        for name in names:
+            count = len(plans[name])
+            split[name] = results[offset : offset + count]
+            offset += count
+        return block, split
