@@ -21,6 +21,7 @@ from eth_utils.address import to_checksum_address
 from agent.errors import RejectedError, TransientError
 from connectors.evm.abi import ContractAbi
 from connectors.evm.jsonrpc import JsonRpcTransport
+from sim.manifest import Manifest
 from sim.toolchain import artifact_path
 
 
@@ -140,6 +141,12 @@ class DevChain:
 
     async def set_balance(self, address: str, wei: int) -> None:
         await self.rpc.request("anvil_setBalance", [address, hex(wei)])
+
+
+def attach(chain: DevChain, manifest: Manifest, role: str) -> Contract:
+    """The contract deployed in ``role`` of a world, bound to ``chain``."""
+    source, name = manifest.artifacts[role].split(":")
+    return Contract(chain, Artifact.load(name, source).abi, manifest.contract(role))
 
 
 class Contract:

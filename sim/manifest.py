@@ -45,6 +45,7 @@ class Manifest:
     contracts: Mapping[str, str]
     accounts: Mapping[str, str]
     pools: Mapping[str, str] = field(default_factory=dict)
+    artifacts: Mapping[str, str] = field(default_factory=dict)  # role -> "Source.sol:Contract"
 
     def contract(self, role: str) -> str:
         try:
@@ -82,6 +83,7 @@ class Manifest:
                 contracts=dict(document["contracts"]),
                 accounts=dict(document["accounts"]),
                 pools=dict(document.get("pools", {})),
+                artifacts=dict(document.get("artifacts", {})),
             )
         except (KeyError, TypeError) as error:
             raise ConfigError(f"malformed manifest: {error}", source=str(path)) from error

@@ -43,6 +43,7 @@ class Deployment:
     feed_info: dict[str, FeedInfo] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
     pools: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
 
     @property
     def deployer(self) -> str:
@@ -77,6 +78,7 @@ class Deployment:
             contracts={role: c.address for role, c in sorted(self.contracts.items())},
             accounts=dict(self.accounts),
             pools=dict(self.pools),
+            artifacts=dict(self.artifacts),
         )
 
 
