@@ -151,7 +151,7 @@ contract FactoryAndLiquidityTest is UniswapFixture {
         _fund(address(usdc), victim, 1_000e6);
         vm.prank(victim);
         usdc.approve(address(liquidityAdder), type(uint256).max);
-        // Direct call: msg.sender is no pool at all.
+        // Direct call: msg.sender (this test) is no pool at all; asking it for token0() fails.
         vm.expectRevert();
         liquidityAdder.uniswapV3MintCallback(0, 1_000e6, abi.encode(victim));
         // A pool from another factory with the same tokens and fee.
