@@ -135,6 +135,8 @@ def _describe(manifest: Manifest, manifest_path: Path) -> str:
         ),
         "contracts:",
         *(f"  {role:<28} {address}" for role, address in manifest.contracts.items()),
+        "pools:",
+        *(f"  {name:<28} {address}" for name, address in manifest.pools.items()),
         "accounts:",
         *(f"  {role:<12} {address}" for role, address in manifest.accounts.items()),
     ]

@@ -56,7 +56,20 @@ class Deployment:
             Artifact.load(contract, source), *args, sender=self.deployer
         )
         self.contracts[role] = deployed
+        self.artifacts[role] = f"{source or contract + '.sol'}:{contract}"
         return deployed
+
+    def chain_contract(self, contract: str, address: str, source: str | None = None) -> Contract:
+        """A contract created by another contract (a pool from its factory)."""
+        return Contract(self.chain, Artifact.load(contract, source).abi, address)
+
+    async def fund(self, account: str, symbol: str, raw_amount: int) -> None:
+        """Give ``account`` ``raw_amount`` of ``symbol``: WETH by wrapping its own ether,
+        the others minted by the deployer."""
+        if symbol == "WETH":
+            await self.token("WETH").send("deposit", sender=account, value=raw_amount)
+        else:
+            await self.token(symbol).send("mint", account, raw_amount, sender=self.deployer)
 
     def token(self, symbol: str) -> Contract:
         return self.tokens[symbol]

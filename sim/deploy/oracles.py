@@ -1,4 +1,4 @@
-"""Tokens, Chainlink price feeds, the L2 sequencer uptime feed and Multicall3."""
+"""Tokens, Chainlink price feeds and the L2 sequencer uptime feed."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from sim.deploy.base import (
     Deployment,
 )
 from sim.manifest import FeedInfo, TokenInfo
-
-MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
 
 async def deploy_tokens(world: Deployment) -> None:

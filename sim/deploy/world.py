@@ -5,11 +5,14 @@ from __future__ import annotations
 from sim.chain import DevChain
 from sim.deploy.base import Deployment, new_deployment
 from sim.deploy.oracles import deploy_feeds, deploy_tokens
+from sim.deploy.uniswap import deploy_uniswap, install_multicall3
 
 
 async def build_world(chain: DevChain, rpc_url: str) -> Deployment:
     """Deploy and seed every protocol of the local world on ``chain``."""
     world = await new_deployment(chain, rpc_url)
     await deploy_tokens(world)
+    await install_multicall3(world)
     await deploy_feeds(world)
+    await deploy_uniswap(world)
     return world
