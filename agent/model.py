@@ -247,6 +247,24 @@ class OracleReading:
     at_bound: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ReserveState:
+    """A lending reserve as the agent needs it: rates, room, and risk parameters.
+
+    Rates are annualised fractions; ``available_liquidity`` is in token units.
+    """
+
+    symbol: str
+    price_usd: float
+    supply_apr: float
+    borrow_apr: float
+    utilization: float
+    available_liquidity: float
+    ltv: float
+    liquidation_threshold: float
+    liquidation_bonus: float
+
+
 def _freeze_flags(flags: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(flags))
 
@@ -269,6 +287,7 @@ class VenueSnapshot:
     quotes: tuple[Quote, ...] = ()
     rates: tuple[Rate, ...] = ()
     oracles: tuple[OracleReading, ...] = ()
+    reserves: tuple[ReserveState, ...] = ()
     block_number: int | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
 
@@ -291,8 +310,10 @@ class Action(enum.StrEnum):
     BORROW = "borrow"
     REPAY = "repay"
     SWAP = "swap"
+    REPAY_WITH_COLLATERAL = "repay_with_collateral"  # Aave repayWithATokens
+    ENABLE_COLLATERAL = "enable_collateral"
+    DISABLE_COLLATERAL = "disable_collateral"
     CANCEL = "cancel"
-    SET_COLLATERAL = "set_collateral"
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,9 +321,11 @@ class Intent:
     """One thing the policy wants done, before the guard and the executor see it.
 
     ``quantity`` is positive, in coin units of ``asset`` (the underlying for trades,
-    the token for lending). ``limit_price`` bounds execution (USD per coin):
-    worst acceptable price for a trade. ``risk_reducing`` is the policy's claim; the
-    guard checks it independently where it can.
+    the token for lending); ``math.inf`` means "all of it" (withdraw all, repay all).
+    ``reference_price`` is the independent (oracle) price the decision was made at and
+    ``limit_price`` the worst acceptable execution price, both USD per coin.
+    ``risk_reducing`` is the policy's claim; the guard checks it independently where it
+    can.
     """
 
     venue: str

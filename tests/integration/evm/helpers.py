@@ -1,0 +1,57 @@
+"""Building connectors for the world and sending their transactions from dev accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.ports import TxRequest
+from connectors.evm.multicall import BatchedReader, Multicall3Reader
+from connectors.evm.rpc import ChainClient
+from connectors.evm.tokens import TokenConfig
+from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
+from connectors.evm.venue import ChainSession, EvmConnector, EvmVenue
+from sim.deploy.base import INITIAL_PRICES
+from sim.manifest import Manifest
+from tests.integration.conftest import World
+
+UNDERLYING = {"WETH": "ETH", "WBTC": "BTC", "USDC": "USDC"}
+
+
+def token_config(manifest: Manifest, symbol: str) -> TokenConfig:
+    info = manifest.token(symbol)
+    return TokenConfig(symbol, info.address, info.decimals, UNDERLYING[symbol])
+
+
+def uniswap_connector(manifest: Manifest, account: str) -> UniswapV3Connector:
+    pools = []
+    for name, address in manifest.pools.items():
+        base, quote, fee = name.split("/")
+        price = INITIAL_PRICES[UNDERLYING[base]]
+        pools.append(
+            PoolConfig(
+                address,
+                token_config(manifest, base),
+                token_config(manifest, quote),
+                int(fee),
+                quote_size=1.0 if base == "WETH" else 0.05,
+                reference_price=price,
+            )
+        )
+    return UniswapV3Connector(
+        chain_id=manifest.chain_id,
+        account=account,
+        router=manifest.contract("uniswap.router"),
+        quoter=manifest.contract("uniswap.quoter"),
+        pools=pools,
+    )
+
+
+def venue(client: ChainClient, connector: EvmConnector) -> EvmVenue:
+    return ChainSession(BatchedReader(Multicall3Reader(client))).register(connector)
+
+
+async def send_all(
+    world: World, sender: str, requests: Sequence[TxRequest]
+) -> list[dict[str, object]]:
+    """Send a connector's transactions in order from an unlocked dev account."""
+    return [await world.chain.send(sender, r.to, r.data, value=r.value) for r in requests]
