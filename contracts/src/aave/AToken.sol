@@ -50,11 +50,7 @@ contract AToken is ScaledBalanceToken {
         return POOL.getReserveNormalizedIncome(UNDERLYING_ASSET_ADDRESS);
     }
 
-    function mint(address caller, address onBehalfOf, uint256 amount, uint256 index)
-        external
-        onlyPool
-        returns (bool)
-    {
+    function mint(address caller, address onBehalfOf, uint256 amount, uint256 index) external onlyPool returns (bool) {
         return _mintScaled(caller, onBehalfOf, amount, index);
     }
 

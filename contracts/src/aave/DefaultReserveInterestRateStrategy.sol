@@ -89,9 +89,8 @@ contract DefaultReserveInterestRateStrategy {
             variableBorrowRate += _variableRateSlope1.rayMul(borrowUsageRatio).rayDiv(OPTIMAL_USAGE_RATIO);
         }
         // With variable debt only, the overall borrow rate is the variable rate itself.
-        liquidityRate = variableBorrowRate.rayMul(supplyUsageRatio).percentMul(
-            PercentageMath.PERCENTAGE_FACTOR - params.reserveFactor
-        );
+        liquidityRate = variableBorrowRate.rayMul(supplyUsageRatio)
+            .percentMul(PercentageMath.PERCENTAGE_FACTOR - params.reserveFactor);
         stableBorrowRate = 0;
     }
 }

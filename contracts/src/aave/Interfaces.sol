@@ -48,9 +48,7 @@ interface IAToken is IScaledBalanceToken {
 }
 
 interface IVariableDebtToken is IScaledBalanceToken {
-    function mint(address user, address onBehalfOf, uint256 amount, uint256 index)
-        external
-        returns (bool, uint256);
+    function mint(address user, address onBehalfOf, uint256 amount, uint256 index) external returns (bool, uint256);
     function burn(address from, uint256 amount, uint256 index) external returns (uint256);
 }
 

@@ -176,9 +176,8 @@ contract Pool is PoolLiquidation {
         DataTypes.ReserveDataLegacy storage reserve = _usableReserve(asset);
         _updateState(reserve);
         _validateBorrow(asset, reserve, amount, interestRateMode, onBehalfOf);
-        (bool isFirstBorrowing,) = IVariableDebtToken(reserve.variableDebtTokenAddress).mint(
-            msg.sender, onBehalfOf, amount, reserve.variableBorrowIndex
-        );
+        (bool isFirstBorrowing,) = IVariableDebtToken(reserve.variableDebtTokenAddress)
+            .mint(msg.sender, onBehalfOf, amount, reserve.variableBorrowIndex);
         if (isFirstBorrowing) _usersConfig[onBehalfOf].setBorrowing(reserve.id, true);
         IAToken(reserve.aTokenAddress).transferUnderlyingTo(msg.sender, amount);
         _updateInterestRates(asset, reserve);
@@ -206,7 +205,9 @@ contract Pool is PoolLiquidation {
 
     function setUserUseReserveAsCollateral(address asset, bool useAsCollateral) external {
         DataTypes.ReserveDataLegacy storage reserve = _usableReserve(asset);
-        require(IScaledBalanceToken(reserve.aTokenAddress).scaledBalanceOf(msg.sender) != 0, Errors.UNDERLYING_BALANCE_ZERO);
+        require(
+            IScaledBalanceToken(reserve.aTokenAddress).scaledBalanceOf(msg.sender) != 0, Errors.UNDERLYING_BALANCE_ZERO
+        );
         DataTypes.UserConfigurationMap storage userConfig = _usersConfig[msg.sender];
         if (useAsCollateral == userConfig.isUsingAsCollateral(reserve.id)) return;
         if (useAsCollateral) {
@@ -350,6 +351,7 @@ contract Pool is PoolLiquidation {
         reserve.stableDebtTokenAddress = stableDebtAddress;
         reserve.variableDebtTokenAddress = variableDebtAddress;
         reserve.interestRateStrategyAddress = interestRateStrategyAddress;
+        // Real initReserve leaves the timestamp at 0; starting it now changes nothing (rates are 0).
         reserve.lastUpdateTimestamp = uint40(block.timestamp);
         reserve.id = _reservesCount;
         _reservesList[_reservesCount] = asset;
@@ -430,12 +432,14 @@ contract Pool is PoolLiquidation {
         }
         uint256 paybackAmount = amount < variableDebt ? amount : variableDebt;
 
-        IVariableDebtToken(reserve.variableDebtTokenAddress).burn(onBehalfOf, paybackAmount, reserve.variableBorrowIndex);
+        IVariableDebtToken(reserve.variableDebtTokenAddress)
+            .burn(onBehalfOf, paybackAmount, reserve.variableBorrowIndex);
         DataTypes.UserConfigurationMap storage userConfig = _usersConfig[onBehalfOf];
         if (variableDebt == paybackAmount) userConfig.setBorrowing(reserve.id, false);
 
         if (useATokens) {
-            IAToken(reserve.aTokenAddress).burn(msg.sender, reserve.aTokenAddress, paybackAmount, reserve.liquidityIndex);
+            IAToken(reserve.aTokenAddress)
+                .burn(msg.sender, reserve.aTokenAddress, paybackAmount, reserve.liquidityIndex);
             if (
                 IScaledBalanceToken(reserve.aTokenAddress).scaledBalanceOf(msg.sender) == 0
                     && userConfig.isUsingAsCollateral(reserve.id)
@@ -484,8 +488,6 @@ contract Pool is PoolLiquidation {
 
         // Stable borrowing is disabled on every reserve of this market (as on v3.0/v3.1 mainnets),
         // whatever bit 59 of the configuration says: there is no stable debt token.
-        require(
-            interestRateMode == uint256(DataTypes.InterestRateMode.VARIABLE), Errors.STABLE_BORROWING_NOT_ENABLED
-        );
+        require(interestRateMode == uint256(DataTypes.InterestRateMode.VARIABLE), Errors.STABLE_BORROWING_NOT_ENABLED);
     }
 }

@@ -79,17 +79,15 @@ abstract contract PoolLiquidation is PoolState {
             userConfig.setUsingAsCollateral(collateralReserve.id, false);
             emit ReserveUsedAsCollateralDisabled(collateralAsset, user);
         }
-        IVariableDebtToken(debtReserve.variableDebtTokenAddress).burn(
-            user, amounts.debtToLiquidate, debtReserve.variableBorrowIndex
-        );
+        IVariableDebtToken(debtReserve.variableDebtTokenAddress)
+            .burn(user, amounts.debtToLiquidate, debtReserve.variableBorrowIndex);
 
         if (receiveAToken) {
             _seizeATokens(collateralAsset, collateralReserve, user, amounts.collateralToSeize);
         } else {
             _updateState(collateralReserve);
-            IAToken(collateralReserve.aTokenAddress).burn(
-                user, msg.sender, amounts.collateralToSeize, collateralReserve.liquidityIndex
-            );
+            IAToken(collateralReserve.aTokenAddress)
+                .burn(user, msg.sender, amounts.collateralToSeize, collateralReserve.liquidityIndex);
         }
 
         IERC20(debtAsset).safeTransferFrom(msg.sender, debtReserve.aTokenAddress, amounts.debtToLiquidate);

@@ -76,8 +76,7 @@ abstract contract PoolState {
             Errors.HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD
         );
         require(
-            !account.hasZeroLtvCollateral || _reserves[asset].configuration.getLtv() == 0,
-            Errors.LTV_VALIDATION_FAILED
+            !account.hasZeroLtvCollateral || _reserves[asset].configuration.getLtv() == 0, Errors.LTV_VALIDATION_FAILED
         );
     }
 
@@ -112,9 +111,8 @@ abstract contract PoolState {
         uint40 last = reserve.lastUpdateTimestamp;
         // forge-lint: disable-next-line(block-timestamp) -- accrual is by time, as in Aave.
         if (last == block.timestamp) return reserve.variableBorrowIndex;
-        return MathUtils.calculateCompoundedInterest(reserve.currentVariableBorrowRate, last).rayMul(
-            reserve.variableBorrowIndex
-        );
+        return MathUtils.calculateCompoundedInterest(reserve.currentVariableBorrowRate, last)
+            .rayMul(reserve.variableBorrowIndex);
     }
 
     /// ReserveLogic.updateState: accrue both indexes to now and the treasury's share of the
@@ -134,9 +132,8 @@ abstract contract PoolState {
         uint256 scaledDebt = IScaledBalanceToken(reserve.variableDebtTokenAddress).scaledTotalSupply();
         if (scaledDebt != 0) {
             uint256 previousIndex = reserve.variableBorrowIndex;
-            uint256 nextIndex = MathUtils.calculateCompoundedInterest(reserve.currentVariableBorrowRate, last).rayMul(
-                previousIndex
-            );
+            uint256 nextIndex =
+                MathUtils.calculateCompoundedInterest(reserve.currentVariableBorrowRate, last).rayMul(previousIndex);
             reserve.variableBorrowIndex = nextIndex.toUint128();
             uint256 reserveFactor = reserve.configuration.getReserveFactor();
             if (reserveFactor != 0) {
@@ -154,13 +151,13 @@ abstract contract PoolState {
     /// the aToken's actual liquidity and liquidityAdded/liquidityTaken are 0).
     function _updateInterestRates(address asset, DataTypes.ReserveDataLegacy storage reserve) internal {
         if (reserve.interestRateStrategyAddress == address(0)) return;
-        uint256 totalVariableDebt = IScaledBalanceToken(reserve.variableDebtTokenAddress).scaledTotalSupply().rayMul(
-            reserve.variableBorrowIndex
-        );
+        uint256 totalVariableDebt = IScaledBalanceToken(reserve.variableDebtTokenAddress).scaledTotalSupply()
+            .rayMul(reserve.variableBorrowIndex);
         (uint256 liquidityRate, uint256 stableRate, uint256 variableRate) = IReserveInterestRateStrategy(
-            reserve.interestRateStrategyAddress
-        ).calculateInterestRates(
-            DataTypes.CalculateInterestRatesParams({
+                reserve.interestRateStrategyAddress
+            )
+            .calculateInterestRates(
+                DataTypes.CalculateInterestRatesParams({
                 unbacked: reserve.unbacked,
                 liquidityAdded: 0,
                 liquidityTaken: 0,
@@ -171,7 +168,7 @@ abstract contract PoolState {
                 reserve: asset,
                 aToken: reserve.aTokenAddress
             })
-        );
+            );
         reserve.currentLiquidityRate = liquidityRate.toUint128();
         reserve.currentStableBorrowRate = stableRate.toUint128();
         reserve.currentVariableBorrowRate = variableRate.toUint128();
@@ -228,8 +225,8 @@ abstract contract PoolState {
             account.liquidationThreshold += value * threshold;
         }
         if (userConfig.isBorrowing(id)) {
-            uint256 debt =
-                IScaledBalanceToken(reserve.variableDebtTokenAddress).scaledBalanceOf(user).rayMul(_normalizedDebt(reserve));
+            uint256 debt = IScaledBalanceToken(reserve.variableDebtTokenAddress).scaledBalanceOf(user)
+                .rayMul(_normalizedDebt(reserve));
             account.totalDebtBase += (debt * price) / assetUnit;
         }
     }

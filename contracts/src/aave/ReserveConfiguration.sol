@@ -65,11 +65,7 @@ library ReserveConfiguration {
         return _field(self.data, BORROWING_ENABLED_BIT, 1) == 1;
     }
 
-    function getStableRateBorrowingEnabled(DataTypes.ReserveConfigurationMap memory self)
-        internal
-        pure
-        returns (bool)
-    {
+    function getStableRateBorrowingEnabled(DataTypes.ReserveConfigurationMap memory self) internal pure returns (bool) {
         return _field(self.data, STABLE_BORROWING_ENABLED_BIT, 1) == 1;
     }
 
@@ -85,10 +81,7 @@ library ReserveConfiguration {
         self.data = _setField(self.data, LTV_START, 16, ltv);
     }
 
-    function setLiquidationThreshold(DataTypes.ReserveConfigurationMap memory self, uint256 threshold)
-        internal
-        pure
-    {
+    function setLiquidationThreshold(DataTypes.ReserveConfigurationMap memory self, uint256 threshold) internal pure {
         self.data = _setField(self.data, LIQUIDATION_THRESHOLD_START, 16, threshold);
     }
 
@@ -121,11 +114,7 @@ library UserConfiguration {
         return (self.data >> (id << 1)) & 1 != 0;
     }
 
-    function isUsingAsCollateral(DataTypes.UserConfigurationMap memory self, uint256 id)
-        internal
-        pure
-        returns (bool)
-    {
+    function isUsingAsCollateral(DataTypes.UserConfigurationMap memory self, uint256 id) internal pure returns (bool) {
         return (self.data >> ((id << 1) + 1)) & 1 != 0;
     }
 
