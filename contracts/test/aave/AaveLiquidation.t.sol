@@ -34,6 +34,7 @@ contract AaveLiquidationTest is AaveFixture {
 
     /// LiquidationLogic's formula for WETH collateral against USDC debt at ETH price `price`.
     function _collateralFor(uint256 debtCovered, int256 price) internal pure returns (uint256) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- test prices are positive
         uint256 base = (1e8 * debtCovered * 1e18) / (uint256(price) * 1e6);
         return (base * 10500 + 5000) / 10_000;
     }
@@ -99,6 +100,7 @@ contract AaveLiquidationTest is AaveFixture {
         assertEq(usdcBefore - usdc.balanceOf(liquidator), covered, "liquidator pays the debt covered");
         assertEq(aTokenOf[address(weth)].balanceOf(alice), 10e18 - seized, "taken from the borrower");
         // Value seized / value repaid = 105%, up to the price's 8-decimal rounding.
+        // forge-lint: disable-next-line(unsafe-typecast) -- a positive constant
         uint256 seizedUsd = seized * uint256(PRICE_HF_JUST_BELOW_1) / 1e18; // 8 decimals
         uint256 coveredUsd = covered * 1e8 / 1e6;
         assertApproxEqRel(seizedUsd * 10_000, coveredUsd * 10_500, 1e9, "5% bonus");
