@@ -149,6 +149,11 @@ def attach(chain: DevChain, manifest: Manifest, role: str) -> Contract:
     return Contract(chain, Artifact.load(name, source).abi, manifest.contract(role))
 
 
+def attach_all(chain: DevChain, manifest: Manifest) -> dict[str, Contract]:
+    """Every contract of a world by role, bound to ``chain``."""
+    return {role: attach(chain, manifest, role) for role in manifest.artifacts}
+
+
 class Contract:
     """A deployed contract: encode with its ABI, call and send through a DevChain."""
 

@@ -19,12 +19,38 @@ from types import TracebackType
 
 from connectors.evm.jsonrpc import JsonRpcTransport
 from sim.anvil import Anvil, AnvilOptions
-from sim.chain import Contract, DevChain
+from sim.chain import Artifact, Contract, DevChain, attach, attach_all
 from sim.deploy.base import FEED_DECIMALS, INITIAL_IMPLIED_VOLS, INITIAL_PRICES, Deployment
 from sim.deploy.world import build_world
+from sim.keepers.arbitrageur import Arbitrageur, ArbPool
+from sim.keepers.liquidator import AaveLiquidator
 from sim.manifest import Manifest
 from sim.market import MarketDriver, MarketListener
 from sim.paths import Keyframe, KeyframePath, MarketPath
+
+
+@dataclass
+class Keepers:
+    """The world's keepers, listening after the venues: arbitrage, then liquidations."""
+
+    arbitrageur: Arbitrageur
+    liquidator: AaveLiquidator
+
+    @classmethod
+    def attach(cls, chain: DevChain, manifest: Manifest) -> Keepers:
+        contracts = attach_all(chain, manifest)
+        pools = []
+        for name, address in manifest.pools.items():
+            base, quote, fee = name.split("/")
+            pool = Contract(chain, Artifact.load("UniswapV3Pool").abi, address)
+            pools.append(ArbPool(pool, base, quote, int(fee)))
+        return cls(
+            Arbitrageur(manifest, contracts, pools), AaveLiquidator(chain, manifest, contracts)
+        )
+
+    def listen(self, driver: MarketDriver) -> None:
+        driver.add_listener(self.arbitrageur)
+        driver.add_listener(self.liquidator)
 
 
 class ChainOracles:
@@ -34,6 +60,11 @@ class ChainOracles:
         self.chain = chain
         self.feeds = dict(feeds)
         self.transmitter = transmitter
+
+    @classmethod
+    def attach(cls, chain: DevChain, manifest: Manifest) -> ChainOracles:
+        feeds = {u: attach(chain, manifest, f"chainlink.{u}_USD") for u in manifest.feeds}
+        return cls(chain, feeds, manifest.accounts["deployer"])
 
     async def set_time(self, timestamp: int) -> None:
         await self.chain.set_next_timestamp(timestamp)
@@ -98,12 +129,28 @@ class LocalWorld:
             self.driver = MarketDriver(
                 self.options.path,
                 start_timestamp=self.manifest.timestamp,
-                chain=ChainOracles(self.chain, self.deployment.feeds, self.deployment.deployer),
+                chain=ChainOracles.attach(self.chain, self.manifest),
             )
+            self._start_keepers(self.deployment, self.manifest, self.driver)
         except BaseException:
             await self._close()
             raise
         return self
+
+    def _start_keepers(
+        self, deployment: Deployment, manifest: Manifest, driver: MarketDriver
+    ) -> None:
+        """Keepers listen after the venues: arbitrage first, then liquidations."""
+        contracts = deployment.contracts
+        pools = []
+        for name, address in manifest.pools.items():
+            base, quote, fee = name.split("/")
+            pool = deployment.chain_contract("UniswapV3Pool", address)
+            pools.append(ArbPool(pool, base, quote, int(fee)))
+        self.arbitrageur = Arbitrageur(manifest, contracts, pools)
+        self.liquidator = AaveLiquidator(deployment.chain, manifest, contracts)
+        driver.add_listener(self.arbitrageur)
+        driver.add_listener(self.liquidator)
 
     async def __aexit__(
         self,

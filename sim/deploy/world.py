@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.chain import DevChain
+from sim.deploy.aave import deploy_aave
 from sim.deploy.base import Deployment, new_deployment
 from sim.deploy.oracles import deploy_feeds, deploy_tokens
 from sim.deploy.uniswap import deploy_uniswap, install_multicall3
@@ -15,4 +16,16 @@ async def build_world(chain: DevChain, rpc_url: str) -> Deployment:
     await install_multicall3(world)
     await deploy_feeds(world)
     await deploy_uniswap(world)
+    await deploy_aave(world)
+    await fund_keepers(world)
     return world
+
+
+KEEPER_FUNDS = {"USDC": 100_000_000.0, "WETH": 20_000.0, "WBTC": 1_000.0}
+
+
+async def fund_keepers(world: Deployment) -> None:
+    """The liquidator and the arbitrageur need deep pockets in every token."""
+    for role in ("liquidator", "arbitrageur"):
+        for symbol, amount in KEEPER_FUNDS.items():
+            await world.fund(world.accounts[role], symbol, world.units(symbol, amount))
