@@ -15,6 +15,7 @@ pragma solidity ^0.8.24;
 // whole in typed mappings (getOrder/setOrder/..., CONTROLLER-only writes). Clients read them
 // through Reader, whose functions are the real ones. Written for Ballast; no code copied.
 
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {Errors, Market, Order, Position} from "./Types.sol";
 import {Keys} from "./Keys.sol";
@@ -58,8 +59,9 @@ contract DataStore is RoleModule {
         returns (uint256)
     {
         uint256 current = uintValues[key];
-        if (value < 0 && uint256(-value) > current) revert(errorMessage);
-        uint256 next = value < 0 ? current - uint256(-value) : current + uint256(value);
+        uint256 magnitude = SignedMath.abs(value);
+        if (value < 0 && magnitude > current) revert(errorMessage);
+        uint256 next = value < 0 ? current - magnitude : current + magnitude;
         uintValues[key] = next;
         return next;
     }

@@ -18,6 +18,8 @@ pragma solidity ^0.8.24;
 // Deviations: processOrder(key, order) is this world's internal controller interface; no price
 // impact, no swaps through markets, no liquidation fee. Written for Ballast; no code copied.
 
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {DataStore} from "./DataStore.sol";
 import {EventEmitter} from "./EventEmitter.sol";
 import {MarketToken} from "./Bank.sol";
@@ -121,18 +123,18 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
         int256 remainingPnl = totalPnl - realizedPnl;
 
         int256 remainingCollateralUsd =
-            int256((position.numbers.collateralAmount - cache.withdrawAmount) * cache.collateralPrice);
+            SafeCast.toInt256((position.numbers.collateralAmount - cache.withdrawAmount) * cache.collateralPrice);
         if (realizedPnl < 0) remainingCollateralUsd += realizedPnl;
-        int256 minForLeverage = int256(
+        int256 minForLeverage = SafeCast.toInt256(
             Precision.applyFactor(
                 size - cache.sizeDeltaUsd, dataStore.getUint(Keys.minCollateralFactorKey(cache.market.marketToken))
             )
         );
-        int256 minCollateralUsd = int256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
+        int256 minCollateralUsd = SafeCast.toInt256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
 
         if (remainingCollateralUsd < minForLeverage || remainingCollateralUsd + remainingPnl < minCollateralUsd) {
             if (cache.sizeDeltaUsd == 0) revert Errors.UnableToWithdrawCollateral(remainingCollateralUsd);
-            remainingCollateralUsd += int256(cache.withdrawAmount * cache.collateralPrice);
+            remainingCollateralUsd += SafeCast.toInt256(cache.withdrawAmount * cache.collateralPrice);
             cache.withdrawAmount = 0;
         }
         if (remainingCollateralUsd + remainingPnl < minCollateralUsd) cache.sizeDeltaUsd = size;
@@ -158,7 +160,7 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
     {
         (cache.pnlUsd, cache.sizeDeltaInTokens) = PositionMath.getPositionPnlUsd(position, cache.price, cache.sizeDeltaUsd);
         bool improved = MarketMath.balanceWasImproved(
-            dataStore, cache.market, position.flags.isLong, -int256(cache.sizeDeltaUsd)
+            dataStore, cache.market, position.flags.isLong, -SafeCast.toInt256(cache.sizeDeltaUsd)
         );
         fees = PositionMath.getPositionFees(dataStore, position, cache.market, cache.prices, cache.sizeDeltaUsd, improved);
         cache.remainingCollateral = position.numbers.collateralAmount;
@@ -170,7 +172,7 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
         cache.poolDeltaCollateral = 0;
         cache.poolDeltaPnlToken = 0;
         uint256 lossAmount =
-            cache.pnlUsd < 0 ? Precision.roundUpDivision(uint256(-cache.pnlUsd), cache.collateralPrice) : 0;
+            cache.pnlUsd < 0 ? Precision.roundUpDivision(SignedMath.abs(cache.pnlUsd), cache.collateralPrice) : 0;
         unpaidUsd += _payCost(cache, lossAmount + fees.positionFeeAmount + fees.borrowing.borrowingFeeAmount);
         if (unpaidUsd > 0 && !cache.isLiquidation) {
             revert Errors.InsufficientFundsToPayForCosts(unpaidUsd, "collateral");
@@ -188,9 +190,9 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
 
         address market = cache.market.marketToken;
         MarketMath.applyDeltaToPoolAmount(
-            dataStore, market, position.addresses.collateralToken, int256(cache.poolDeltaCollateral)
+            dataStore, market, position.addresses.collateralToken, SafeCast.toInt256(cache.poolDeltaCollateral)
         );
-        MarketMath.applyDeltaToPoolAmount(dataStore, market, cache.pnlToken, int256(cache.poolDeltaPnlToken));
+        MarketMath.applyDeltaToPoolAmount(dataStore, market, cache.pnlToken, SafeCast.toInt256(cache.poolDeltaPnlToken));
     }
 
     function _takeProfit(Order.Props calldata order, Position.Props memory position, Cache memory cache) private {
@@ -198,13 +200,13 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
             || order.numbers.decreasePositionSwapType == Order.DecreasePositionSwapType.SwapPnlTokenToCollateralToken;
         address market = cache.market.marketToken;
         if (inCollateral) {
-            cache.outputAmount = uint256(cache.pnlUsd) / cache.collateralPrice;
+            cache.outputAmount = SafeCast.toUint256(cache.pnlUsd) / cache.collateralPrice;
             MarketMath.applyDeltaToPoolAmount(
-                dataStore, market, position.addresses.collateralToken, -int256(cache.outputAmount)
+                dataStore, market, position.addresses.collateralToken, -SafeCast.toInt256(cache.outputAmount)
             );
         } else {
-            cache.secondaryOutputAmount = uint256(cache.pnlUsd) / cache.pnlTokenPrice;
-            MarketMath.applyDeltaToPoolAmount(dataStore, market, cache.pnlToken, -int256(cache.secondaryOutputAmount));
+            cache.secondaryOutputAmount = SafeCast.toUint256(cache.pnlUsd) / cache.pnlTokenPrice;
+            MarketMath.applyDeltaToPoolAmount(dataStore, market, cache.pnlToken, -SafeCast.toInt256(cache.secondaryOutputAmount));
         }
     }
 
@@ -245,7 +247,7 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
         change.sizeDeltaUsd = cache.sizeDeltaUsd;
         change.sizeDeltaInTokens = cache.sizeDeltaInTokens;
         change.collateralDeltaAmount =
-            int256(cache.remainingCollateral) - int256(position.numbers.collateralAmount);
+            SafeCast.toInt256(cache.remainingCollateral) - SafeCast.toInt256(position.numbers.collateralAmount);
         change.basePnlUsd = cache.pnlUsd;
         change.outputAmount = cache.outputAmount;
         change.secondaryOutputAmount = cache.secondaryOutputAmount;
@@ -264,8 +266,8 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
             cache.market.marketToken,
             position.addresses.collateralToken,
             position.flags.isLong,
-            -int256(cache.sizeDeltaUsd),
-            -int256(cache.sizeDeltaInTokens)
+            -SafeCast.toInt256(cache.sizeDeltaUsd),
+            -SafeCast.toInt256(cache.sizeDeltaInTokens)
         );
 
         if (position.numbers.sizeInUsd == 0 || position.numbers.sizeInTokens == 0) {

@@ -11,6 +11,8 @@ pragma solidity ^0.8.24;
 // Deviations: processOrder(key, order) is this world's internal controller interface (the real one
 // takes BaseOrderUtils.ExecuteOrderParams); no swaps, no price impact. Written for Ballast; no code copied.
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {DataStore} from "./DataStore.sol";
 import {EventEmitter} from "./EventEmitter.sol";
 import {Errors, Market, MarketUtils, Order, Position, PositionPricingUtils} from "./Types.sol";
@@ -151,22 +153,22 @@ contract IncreaseOrderExecutor is BaseOrderExecutor {
         EventEmitter.PositionChange memory change
     ) private returns (PositionPricingUtils.PositionFees memory fees) {
         bool improved = MarketMath.balanceWasImproved(
-            dataStore, market, position.flags.isLong, int256(order.numbers.sizeDeltaUsd)
+            dataStore, market, position.flags.isLong, SafeCast.toInt256(order.numbers.sizeDeltaUsd)
         );
         fees = PositionMath.getPositionFees(dataStore, position, market, prices, order.numbers.sizeDeltaUsd, improved);
         change.collateralTokenPrice = fees.collateralTokenPrice.min;
 
-        int256 collateralDelta = int256(order.numbers.initialCollateralDeltaAmount) - int256(fees.totalCostAmount);
-        if (collateralDelta < 0 && uint256(-collateralDelta) > position.numbers.collateralAmount) {
+        int256 collateralDelta = SafeCast.toInt256(order.numbers.initialCollateralDeltaAmount) - SafeCast.toInt256(fees.totalCostAmount);
+        if (collateralDelta < 0 && SignedMath.abs(collateralDelta) > position.numbers.collateralAmount) {
             revert Errors.InsufficientCollateralAmount(position.numbers.collateralAmount, collateralDelta);
         }
         position.numbers.collateralAmount = collateralDelta < 0
-            ? position.numbers.collateralAmount - uint256(-collateralDelta)
-            : position.numbers.collateralAmount + uint256(collateralDelta);
+            ? position.numbers.collateralAmount - SignedMath.abs(collateralDelta)
+            : position.numbers.collateralAmount + SignedMath.abs(collateralDelta);
         change.collateralDeltaAmount = collateralDelta;
 
         MarketMath.applyDeltaToPoolAmount(
-            dataStore, market.marketToken, position.addresses.collateralToken, int256(fees.feeAmountForPool)
+            dataStore, market.marketToken, position.addresses.collateralToken, SafeCast.toInt256(fees.feeAmountForPool)
         );
         _creditClaimableFunding(market, position.addresses.account, fees.funding);
         _snapshotFunding(position, fees.funding);
@@ -196,8 +198,8 @@ contract IncreaseOrderExecutor is BaseOrderExecutor {
             market.marketToken,
             position.addresses.collateralToken,
             position.flags.isLong,
-            int256(sizeDeltaUsd),
-            int256(sizeDeltaInTokens)
+            SafeCast.toInt256(sizeDeltaUsd),
+            SafeCast.toInt256(sizeDeltaInTokens)
         );
         MarketMath.validateReserve(dataStore, market, prices, position.flags.isLong);
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {Math as OzMath} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 // DataStore keys and role keys of the local GMX v2 world: the subset the world uses, derived
@@ -222,8 +224,8 @@ library Precision {
 
     /// Signed value times an unsigned ratio, rounding toward zero.
     function mulDiv(int256 value, uint256 numerator, uint256 denominator) internal pure returns (int256) {
-        uint256 magnitude = _mulDiv(value < 0 ? uint256(-value) : uint256(value), numerator, denominator);
-        return value < 0 ? -int256(magnitude) : int256(magnitude);
+        int256 magnitude = SafeCast.toInt256(_mulDiv(SignedMath.abs(value), numerator, denominator));
+        return value < 0 ? -magnitude : magnitude;
     }
 
     function _mulDiv(uint256 a, uint256 b, uint256 denominator) private pure returns (uint256) {

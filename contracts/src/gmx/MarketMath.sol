@@ -15,6 +15,8 @@ pragma solidity ^0.8.24;
 // All storage is in DataStore under the real keys, so the same numbers can be read with
 // DataStore.getUint(key). Written for Ballast; no code copied.
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {DataStore} from "./DataStore.sol";
 import {Errors, Market, MarketUtils, Price} from "./Types.sol";
 import {Keys, Precision} from "./Keys.sol";
@@ -32,12 +34,13 @@ library MarketMath {
         (, int256 answer,, uint256 updatedAt,) = IChainlinkFeed(feed).latestRoundData();
         if (answer <= 0) revert Errors.InvalidFeedPrice(token, answer);
         uint256 heartbeat = dataStore.getUint(Keys.priceFeedHeartbeatDurationKey(token));
+        // forge-lint: disable-next-line(block-timestamp) staleness against the heartbeat is the intent
         if (block.timestamp > updatedAt && block.timestamp - updatedAt > heartbeat) {
             revert Errors.ChainlinkPriceFeedNotUpdated(token, updatedAt, heartbeat);
         }
         uint256 multiplier = dataStore.getUint(Keys.priceFeedMultiplierKey(token));
         if (multiplier == 0) revert Errors.EmptyChainlinkPriceFeedMultiplier(token);
-        return Precision.mulDiv(uint256(answer), multiplier, Precision.FLOAT_PRECISION);
+        return Precision.mulDiv(SafeCast.toUint256(answer), multiplier, Precision.FLOAT_PRECISION);
     }
 
     /// Oracle prices of a market's tokens; min == max (no spread in the local world).
@@ -110,7 +113,7 @@ library MarketMath {
         if (delta == 0) return;
         if (delta < 0) {
             uint256 pool = getPoolAmount(dataStore, market, token);
-            if (uint256(-delta) > pool) revert Errors.InsufficientPoolAmount(pool, uint256(-delta));
+            if (SignedMath.abs(delta) > pool) revert Errors.InsufficientPoolAmount(pool, SignedMath.abs(delta));
         }
         dataStore.applyDeltaToUint(Keys.poolAmountKey(market, token), delta, "negative pool amount");
     }
@@ -396,8 +399,8 @@ library MarketMath {
     }
 
     function _applyDelta(uint256 value, int256 delta) private pure returns (uint256) {
-        if (delta >= 0) return value + uint256(delta);
-        uint256 magnitude = uint256(-delta);
+        uint256 magnitude = SignedMath.abs(delta);
+        if (delta >= 0) return value + magnitude;
         return magnitude > value ? 0 : value - magnitude;
     }
 }

@@ -114,6 +114,7 @@ contract OrderHandler is RoleModule, ReentrancyGuard {
     }
 
     function _executeOrder(bytes32 key, Order.Props memory order, address /* keeper */ ) external onlySelf {
+        // forge-lint: disable-next-line(block-timestamp) validFromTime is a time of day, not a race
         if (order.numbers.validFromTime > block.timestamp) {
             revert Errors.OrderValidFromTimeNotReached(order.numbers.validFromTime, block.timestamp);
         }
@@ -227,6 +228,7 @@ contract OrderHandler is RoleModule, ReentrancyGuard {
     function _handleOrderError(bytes32 key, Order.Props memory order, uint256 startingGas, bytes memory reasonBytes)
         private
     {
+        // forge-lint: disable-next-line(unsafe-typecast) taking the error selector is the intent
         bytes4 selector = reasonBytes.length >= 4 ? bytes4(reasonBytes) : bytes4(0);
         bool isMarketOrder = Order.isMarketOrder(order.numbers.orderType);
         // an empty reason is most likely out-of-gas: let the keeper retry with more gas
@@ -301,6 +303,7 @@ contract OrderHandler is RoleModule, ReentrancyGuard {
 
     /// The Error(string) message, or "" for custom errors (ErrorUtils.getRevertMessage).
     function _revertMessage(bytes memory reasonBytes) private pure returns (string memory) {
+        // forge-lint: disable-next-line(unsafe-typecast) taking the error selector is the intent
         if (reasonBytes.length < 68 || bytes4(reasonBytes) != bytes4(0x08c379a0)) return "";
         bytes memory payload = new bytes(reasonBytes.length - 4);
         for (uint256 i = 0; i < payload.length; i++) {

@@ -13,6 +13,7 @@ pragma solidity ^0.8.24;
 // funding values, which equal the stored ones during an execution since state is updated first.
 // Written for Ballast; no code copied.
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {DataStore} from "./DataStore.sol";
 import {Errors, Market, MarketUtils, Position, PositionPricingUtils, PositionUtils, Price} from "./Types.sol";
 import {Keys, Precision} from "./Keys.sol";
@@ -29,8 +30,8 @@ library PositionMath {
         uint256 sizeInUsd = position.numbers.sizeInUsd;
         uint256 sizeInTokens = position.numbers.sizeInTokens;
         if (sizeInTokens == 0) return (0, 0);
-        int256 value = int256(sizeInTokens * indexPrice);
-        int256 totalPnl = position.flags.isLong ? value - int256(sizeInUsd) : int256(sizeInUsd) - value;
+        int256 value = SafeCast.toInt256(sizeInTokens * indexPrice);
+        int256 totalPnl = position.flags.isLong ? value - SafeCast.toInt256(sizeInUsd) : SafeCast.toInt256(sizeInUsd) - value;
 
         if (sizeDeltaUsd == sizeInUsd) {
             sizeDeltaInTokens = sizeInTokens;
@@ -137,10 +138,10 @@ library PositionMath {
                 ? Keys.minCollateralFactorForLiquidationKey(market.marketToken)
                 : Keys.minCollateralFactorKey(market.marketToken)
         );
-        info.minCollateralUsdForLeverage = int256(Precision.applyFactor(position.numbers.sizeInUsd, minCollateralFactor));
+        info.minCollateralUsdForLeverage = SafeCast.toInt256(Precision.applyFactor(position.numbers.sizeInUsd, minCollateralFactor));
 
         if (shouldValidateMinCollateralUsd) {
-            info.minCollateralUsd = int256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
+            info.minCollateralUsd = SafeCast.toInt256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
             if (info.remainingCollateralUsd < info.minCollateralUsd) return (true, "min collateral", info);
         }
         if (info.remainingCollateralUsd <= 0) return (true, "< 0", info);
@@ -160,13 +161,13 @@ library PositionMath {
             position, indexPriceFor(prices, position.flags.isLong, false), position.numbers.sizeInUsd
         );
         bool improved = MarketMath.balanceWasImproved(
-            dataStore, market, position.flags.isLong, -int256(position.numbers.sizeInUsd)
+            dataStore, market, position.flags.isLong, -SafeCast.toInt256(position.numbers.sizeInUsd)
         );
         PositionPricingUtils.PositionFees memory fees =
             getPositionFees(dataStore, position, market, prices, position.numbers.sizeInUsd, improved);
         uint256 collateralPrice = fees.collateralTokenPrice.min;
-        return int256(position.numbers.collateralAmount * collateralPrice) + pnlUsd
-            - int256(fees.totalCostAmount * collateralPrice);
+        return SafeCast.toInt256(position.numbers.collateralAmount * collateralPrice) + pnlUsd
+            - SafeCast.toInt256(fees.totalCostAmount * collateralPrice);
     }
 
     /// PositionUtils.validatePosition for a position that stays open after an order.
@@ -205,17 +206,17 @@ library PositionMath {
     ) internal view returns (uint256) {
         if (position.numbers.sizeInUsd == 0) return 0;
         (int256 slope, int256 intercept) = _remainingCollateralLine(dataStore, position, market, prices);
-        int256 threshold = int256(
+        int256 threshold = SafeCast.toInt256(
             Precision.applyFactor(
                 position.numbers.sizeInUsd,
                 dataStore.getUint(Keys.minCollateralFactorForLiquidationKey(market.marketToken))
             )
         );
-        int256 minCollateralUsd = int256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
+        int256 minCollateralUsd = SafeCast.toInt256(dataStore.getUint(Keys.MIN_COLLATERAL_USD));
         if (minCollateralUsd > threshold) threshold = minCollateralUsd;
         if (slope == 0) return 0;
         int256 price = (threshold - intercept) / slope;
-        return price > 0 ? uint256(price) : 0;
+        return price > 0 ? SafeCast.toUint256(price) : 0;
     }
 
     /// remainingCollateralUsd(P) = slope * P + intercept for index price P, fees as of now.
@@ -226,19 +227,19 @@ library PositionMath {
         MarketUtils.MarketPrices memory prices
     ) private view returns (int256 slope, int256 intercept) {
         bool improved = MarketMath.balanceWasImproved(
-            dataStore, market, position.flags.isLong, -int256(position.numbers.sizeInUsd)
+            dataStore, market, position.flags.isLong, -SafeCast.toInt256(position.numbers.sizeInUsd)
         );
         PositionPricingUtils.PositionFees memory fees =
             getPositionFees(dataStore, position, market, prices, position.numbers.sizeInUsd, improved);
         uint256 collateralPrice = fees.collateralTokenPrice.min;
-        int256 netCollateral = int256(position.numbers.collateralAmount) - int256(fees.funding.fundingFeeAmount);
-        int256 usdFees = int256(fees.totalCostAmountExcludingFunding * collateralPrice);
-        int256 tokens = int256(position.numbers.sizeInTokens);
-        int256 size = int256(position.numbers.sizeInUsd);
+        int256 netCollateral = SafeCast.toInt256(position.numbers.collateralAmount) - SafeCast.toInt256(fees.funding.fundingFeeAmount);
+        int256 usdFees = SafeCast.toInt256(fees.totalCostAmountExcludingFunding * collateralPrice);
+        int256 tokens = SafeCast.toInt256(position.numbers.sizeInTokens);
+        int256 size = SafeCast.toInt256(position.numbers.sizeInUsd);
 
         slope = position.flags.isLong ? tokens : -tokens;
         intercept = (position.flags.isLong ? -size : size) - usdFees;
         if (position.addresses.collateralToken == market.indexToken) slope += netCollateral;
-        else intercept += netCollateral * int256(collateralPrice);
+        else intercept += netCollateral * SafeCast.toInt256(collateralPrice);
     }
 }

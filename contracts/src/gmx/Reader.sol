@@ -22,6 +22,7 @@ pragma solidity ^0.8.24;
 // Ballast-only extras (not in the real Reader): getMarketPrices (the Chainlink prices the keepers
 // execute at, in GMX units) and getLiquidationPrice. Written for Ballast; no code copied.
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {DataStore} from "./DataStore.sol";
 import {
     Errors,
@@ -105,7 +106,7 @@ contract Reader {
         uint256 price = PositionMath.indexPriceFor(prices, isLong, false);
         info.executionPriceResult.executionPrice = price;
         info.executionPriceResult.balanceWasImproved =
-            MarketMath.balanceWasImproved(dataStore, market, isLong, -int256(sizeDeltaUsd));
+            MarketMath.balanceWasImproved(dataStore, market, isLong, -SafeCast.toInt256(sizeDeltaUsd));
         info.fees = PositionMath.getPositionFees(
             dataStore, info.position, market, prices, sizeDeltaUsd, info.executionPriceResult.balanceWasImproved
         );
