@@ -18,7 +18,7 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {UD60x18} from "./libraries/FixedPoint.sol";
 import {OptionMath} from "./libraries/OptionMath.sol";
 import {PoolName} from "./libraries/PoolName.sol";
-import {IPool} from "./interfaces/IPool.sol";
+import {IPremiaPool} from "./interfaces/IPremiaPool.sol";
 import {IPoolFactory} from "./interfaces/IPoolFactory.sol";
 
 /// What a pool reads from its factory (non-real getters of the local world's PoolFactory).
@@ -30,7 +30,7 @@ interface IPoolFactoryConfig {
     function owner() external view returns (address);
 }
 
-abstract contract PoolBase is IPool, ERC1155, Multicall {
+abstract contract PoolBase is IPremiaPool, ERC1155, Multicall {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     // Token id for SHORT

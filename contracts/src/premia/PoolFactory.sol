@@ -45,7 +45,7 @@ contract PoolFactory is IPoolFactory, Ownable, ReentrancyGuard {
     mapping(address => bool) private _isPool;
     address[] private _poolList;
 
-    /// @param poolImplementation a deployed `Pool` (the code behind every clone)
+    /// @param poolImplementation a deployed `PremiaPool` (the code behind every clone)
     /// @param volatilityOracle the IVolatilityOracle the pools price with
     /// @param feeReceiver receives protocol fees (50% of taker fees, all exercise fees)
     /// @param spread the AMM spread, 18 decimals (below 1e18)

@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
 // with the real payout math (_calculateExerciseValue, _calculateCollateralValue, _exerciseFee),
 // return values, events and errors. Payouts are truncated to the pool token's decimals and sent with
 // the real "ignore dust" rule (PoolStorage.safeTransferIgnoreDust: pay the balance if it is at most
-// 0.01% short). See Pool.sol for the exerciseFor/settleFor authorization deviation.
+// 0.01% short). See PremiaPool.sol for the exerciseFor/settleFor authorization deviation.
 // Non-real: availableLiquidity() and the accounting of what the pool owes (_reserved), which exist
 // because the pool itself is the counterparty.
 

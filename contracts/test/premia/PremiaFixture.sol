@@ -10,7 +10,7 @@ import {IFeedRegistry} from "../../src/premia/interfaces/IOracleAdapter.sol";
 import {IPoolFactory} from "../../src/premia/interfaces/IPoolFactory.sol";
 import {VolatilityOracle} from "../../src/premia/VolatilityOracle.sol";
 import {PoolFactory} from "../../src/premia/PoolFactory.sol";
-import {Pool} from "../../src/premia/Pool.sol";
+import {PremiaPool} from "../../src/premia/PremiaPool.sol";
 
 /// The Premia v3 world as the Python deployer builds it: WETH/USDC, ETH/USD and USDC/USD feeds,
 /// the adapter, the IV oracle, the factory, and seeded call and put pools.
@@ -36,9 +36,9 @@ abstract contract PremiaFixture is Test {
     PoolFactory internal factory;
     address internal router;
 
-    Pool internal call3200;
-    Pool internal put2800;
-    Pool internal put3200;
+    PremiaPool internal call3200;
+    PremiaPool internal put2800;
+    PremiaPool internal put3200;
 
     function setUp() public virtual {
         vm.warp(NOW);
@@ -59,7 +59,7 @@ abstract contract PremiaFixture is Test {
         volatilityOracle = new VolatilityOracle();
         volatilityOracle.setVolatility(address(weth), UD60x18.wrap(ETH_VOL));
 
-        factory = new PoolFactory(address(new Pool()), address(volatilityOracle), FEE_RECEIVER, UD60x18.wrap(SPREAD));
+        factory = new PoolFactory(address(new PremiaPool()), address(volatilityOracle), FEE_RECEIVER, UD60x18.wrap(SPREAD));
         router = factory.ROUTER();
 
         call3200 = _deployPool(3200e18, MATURITY, true);
@@ -77,12 +77,12 @@ abstract contract PremiaFixture is Test {
         return IPoolFactory.PoolKey(address(weth), address(usdc), address(adapter), UD60x18.wrap(strike), maturity, isCall);
     }
 
-    function _deployPool(uint256 strike, uint256 maturity, bool isCall) internal returns (Pool) {
-        return Pool(factory.deployPool(_key(strike, maturity, isCall)));
+    function _deployPool(uint256 strike, uint256 maturity, bool isCall) internal returns (PremiaPool) {
+        return PremiaPool(factory.deployPool(_key(strike, maturity, isCall)));
     }
 
     /// The non-real LP seeding the deployer does: approve the router, then seedLiquidity.
-    function _seed(Pool pool, uint256 amount) internal {
+    function _seed(PremiaPool pool, uint256 amount) internal {
         (, , , , , bool isCall) = pool.getPoolSettings();
         TestToken token = isCall ? weth : usdc;
         token.mint(address(this), amount);

@@ -2,21 +2,21 @@
 pragma solidity ^0.8.24;
 
 import {UD60x18, SD59x18} from "../../src/premia/libraries/FixedPoint.sol";
-import {Position} from "../../src/premia/libraries/Position.sol";
+import {Position} from "../../src/premia/libraries/PremiaPosition.sol";
 import {OptionMath} from "../../src/premia/libraries/OptionMath.sol";
-import {IPoolErrors} from "../../src/premia/interfaces/IPool.sol";
-import {Pool} from "../../src/premia/Pool.sol";
+import {IPoolErrors} from "../../src/premia/interfaces/IPremiaPool.sol";
+import {PremiaPool} from "../../src/premia/PremiaPool.sol";
 import {PremiaFixture} from "./PremiaFixture.sol";
 
-contract PoolTradeTest is PremiaFixture {
+contract PremiaTradeTest is PremiaFixture {
     uint256 internal constant SHORT = 0;
     uint256 internal constant LONG = 1;
 
-    function _quote(Pool pool, uint256 size, bool isBuy) internal view returns (uint256 premiumNet, uint256 fee) {
+    function _quote(PremiaPool pool, uint256 size, bool isBuy) internal view returns (uint256 premiumNet, uint256 fee) {
         return pool.getQuoteAMM(TAKER, _ud(size), isBuy);
     }
 
-    function _trade(address who, Pool pool, uint256 size, bool isBuy, uint256 limit)
+    function _trade(address who, PremiaPool pool, uint256 size, bool isBuy, uint256 limit)
         internal
         returns (uint256 totalPremium, Position.Delta memory delta)
     {
@@ -192,7 +192,7 @@ contract PoolTradeTest is PremiaFixture {
     }
 
     function test_poolWithoutCapitalCannotTakeEitherSide() public {
-        Pool empty = _deployPool(3000e18, MATURITY, true);
+        PremiaPool empty = _deployPool(3000e18, MATURITY, true);
         vm.expectRevert(IPoolErrors.Pool__InsufficientAskLiquidity.selector);
         _trade(TAKER, empty, 1e18, true, type(uint256).max);
         vm.expectRevert(IPoolErrors.Pool__InsufficientBidLiquidity.selector);
@@ -236,7 +236,7 @@ contract PoolTradeTest is PremiaFixture {
 
     function test_multicallRunsCallsInOrder() public {
         bytes[] memory calls = new bytes[](2);
-        calls[0] = abi.encodeCall(Pool.trade, (_ud(1e18), true, type(uint256).max, address(0)));
+        calls[0] = abi.encodeCall(PremiaPool.trade, (_ud(1e18), true, type(uint256).max, address(0)));
         calls[1] = abi.encodeWithSignature("balanceOf(address,uint256)", TAKER, LONG);
         vm.prank(TAKER);
         bytes[] memory results = call3200.multicall(calls);

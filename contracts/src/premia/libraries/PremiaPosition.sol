@@ -5,6 +5,8 @@ pragma solidity ^0.8.24;
 // contracts/libraries/Position.sol: the net change in collateral, longs and shorts of a taker,
 // all 18 decimals (collateral rounded to the pool token's precision). Range-order keys
 // (Position.Key, OrderType) are not mirrored: the reference pool has no range orders.
+// The library keeps the real name (ABI internalType "struct Position.Delta"); the file is
+// PremiaPosition.sol so that its artifact does not collide with GMX's Position library.
 
 import {SD59x18} from "./FixedPoint.sol";
 

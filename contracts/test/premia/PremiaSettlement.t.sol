@@ -2,9 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {UD60x18} from "../../src/premia/libraries/FixedPoint.sol";
-import {IPoolErrors, IPoolEvents} from "../../src/premia/interfaces/IPool.sol";
+import {IPoolErrors, IPoolEvents} from "../../src/premia/interfaces/IPremiaPool.sol";
 import {IChainlinkAdapter} from "../../src/premia/interfaces/IOracleAdapter.sol";
-import {Pool} from "../../src/premia/Pool.sol";
+import {PremiaPool} from "../../src/premia/PremiaPool.sol";
 import {PoolSettlement} from "../../src/premia/PoolSettlement.sol";
 import {PremiaFixture} from "./PremiaFixture.sol";
 
@@ -12,12 +12,12 @@ import {PremiaFixture} from "./PremiaFixture.sol";
 ///   call long:  size * (S - K) / S base, minus min(0.3% * size, 12.5% * value)
 ///   put long:   size * (K - S) quote,   minus min(0.3% * size * K, 12.5% * value)
 ///   short:      size (calls) or size * K (puts) minus the long's gross value
-contract PoolSettlementTest is PremiaFixture {
+contract PremiaSettlementTest is PremiaFixture {
     uint256 internal constant SHORT = 0;
     uint256 internal constant LONG = 1;
 
     /// TAKER buys `longs`, WRITER sells `shorts`.
-    function _openBook(Pool pool, uint256 longs, uint256 shorts) internal {
+    function _openBook(PremiaPool pool, uint256 longs, uint256 shorts) internal {
         vm.prank(TAKER);
         pool.trade(_ud(longs), true, type(uint256).max, address(0));
         vm.prank(WRITER);
@@ -39,12 +39,12 @@ contract PoolSettlementTest is PremiaFixture {
         usdcUsd.transmit(1e8);
     }
 
-    function _exercise(Pool pool, address holder) internal returns (uint256 value, uint256 fee) {
+    function _exercise(PremiaPool pool, address holder) internal returns (uint256 value, uint256 fee) {
         vm.prank(holder);
         return pool.exercise();
     }
 
-    function _settle(Pool pool, address holder) internal returns (uint256) {
+    function _settle(PremiaPool pool, address holder) internal returns (uint256) {
         vm.prank(holder);
         return pool.settle();
     }

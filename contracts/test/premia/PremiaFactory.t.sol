@@ -7,7 +7,7 @@ import {IPoolFactory, IPoolFactoryEvents} from "../../src/premia/interfaces/IPoo
 import {IOracleAdapter, IFeedRegistry} from "../../src/premia/interfaces/IOracleAdapter.sol";
 import {IVolatilityOracle} from "../../src/premia/interfaces/IVolatilityOracle.sol";
 import {IERC20Router} from "../../src/premia/interfaces/IERC20Router.sol";
-import {IPool, IPoolEvents} from "../../src/premia/interfaces/IPool.sol";
+import {IPremiaPool, IPoolEvents} from "../../src/premia/interfaces/IPremiaPool.sol";
 import {PoolBase} from "../../src/premia/PoolBase.sol";
 import {PoolFactory} from "../../src/premia/PoolFactory.sol";
 import {ERC20Router} from "../../src/premia/ERC20Router.sol";
@@ -27,7 +27,7 @@ interface IGetVolatilities {
         returns (UD60x18[] memory);
 }
 
-contract PoolFactoryTest is PremiaFixture {
+contract PremiaFactoryTest is PremiaFixture {
     function test_getPoolAddressPredictsThenFindsTheDeployedPool() public {
         IPoolFactory.PoolKey memory k = _key(3000e18, MATURITY, true);
         (address predicted, bool deployedBefore) = factory.getPoolAddress(k);
@@ -45,7 +45,7 @@ contract PoolFactoryTest is PremiaFixture {
         assertEq(found, deployed, "found");
         assertEq(deployedAfter, true, "deployed");
         assertTrue(factory.isPool(deployed), "isPool");
-        (,,, UD60x18 strike, uint256 maturity, bool isCall) = IPool(deployed).getPoolSettings();
+        (,,, UD60x18 strike, uint256 maturity, bool isCall) = IPremiaPool(deployed).getPoolSettings();
         assertEq(UD60x18.unwrap(strike), 3000e18, "strike round trip");
         assertEq(maturity, MATURITY, "maturity round trip");
         assertEq(isCall, true, "call round trip");
@@ -164,19 +164,19 @@ contract PoolFactoryTest is PremiaFixture {
         _sel(IPoolFactory.deployPool.selector, "deployPool((address,address,address,uint256,uint256,bool))");
         _sel(IPoolFactory.getPoolAddress.selector, "getPoolAddress((address,address,address,uint256,uint256,bool))");
         _sel(IPoolFactory.isPool.selector, "isPool(address)");
-        _sel(IPool.getPoolSettings.selector, "getPoolSettings()");
-        _sel(IPool.getQuoteAMM.selector, "getQuoteAMM(address,uint256,bool)");
-        _sel(IPool.trade.selector, "trade(uint256,bool,uint256,address)");
-        _sel(IPool.exercise.selector, "exercise()");
-        _sel(IPool.exerciseFor.selector, "exerciseFor(address[],uint256)");
-        _sel(IPool.settle.selector, "settle()");
-        _sel(IPool.settleFor.selector, "settleFor(address[],uint256)");
-        _sel(IPool.annihilate.selector, "annihilate(uint256)");
-        _sel(IPool.marketPrice.selector, "marketPrice()");
-        _sel(IPool.takerFee.selector, "takerFee(address,uint256,uint256,bool,bool)");
-        _sel(IPool.getSettlementPrice.selector, "getSettlementPrice()");
-        _sel(IPool.tryCacheSettlementPrice.selector, "tryCacheSettlementPrice()");
-        _sel(IPool.accountsByToken.selector, "accountsByToken(uint256)");
+        _sel(IPremiaPool.getPoolSettings.selector, "getPoolSettings()");
+        _sel(IPremiaPool.getQuoteAMM.selector, "getQuoteAMM(address,uint256,bool)");
+        _sel(IPremiaPool.trade.selector, "trade(uint256,bool,uint256,address)");
+        _sel(IPremiaPool.exercise.selector, "exercise()");
+        _sel(IPremiaPool.exerciseFor.selector, "exerciseFor(address[],uint256)");
+        _sel(IPremiaPool.settle.selector, "settle()");
+        _sel(IPremiaPool.settleFor.selector, "settleFor(address[],uint256)");
+        _sel(IPremiaPool.annihilate.selector, "annihilate(uint256)");
+        _sel(IPremiaPool.marketPrice.selector, "marketPrice()");
+        _sel(IPremiaPool.takerFee.selector, "takerFee(address,uint256,uint256,bool,bool)");
+        _sel(IPremiaPool.getSettlementPrice.selector, "getSettlementPrice()");
+        _sel(IPremiaPool.tryCacheSettlementPrice.selector, "tryCacheSettlementPrice()");
+        _sel(IPremiaPool.accountsByToken.selector, "accountsByToken(uint256)");
         _sel(IOracleAdapter.getPrice.selector, "getPrice(address,address)");
         _sel(IOracleAdapter.getPriceAt.selector, "getPriceAt(address,address,uint256)");
         _sel(IOracleAdapter.upsertPair.selector, "upsertPair(address,address)");

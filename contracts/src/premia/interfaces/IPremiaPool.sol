@@ -14,9 +14,11 @@ pragma solidity ^0.8.24;
 //   contracts/pool/PoolStorage.sol    token ids SHORT = 0, LONG = 1
 // Not mirrored: range orders (deposit/withdraw/ticks/claim/settlePosition/transferPosition),
 // orderbook quotes (fillQuoteOB & co), writeFrom, flash loans, annihilateFor, referrals.
+// Named IPremiaPool (the real aggregate is contracts/pool/IPool.sol) because forge writes artifacts
+// to out/<file>/<contract>.json and Aave v3's IPool lives in the same contracts/ tree.
 
 import {UD60x18, SD59x18} from "../libraries/FixedPoint.sol";
-import {Position} from "../libraries/Position.sol";
+import {Position} from "../libraries/PremiaPosition.sol";
 
 interface IPoolEvents {
     event Trade(
@@ -74,7 +76,7 @@ interface IPoolErrors {
     error Pool__ZeroSize();
 }
 
-interface IPool is IPoolEvents, IPoolErrors {
+interface IPremiaPool is IPoolEvents, IPoolErrors {
     // ---- IPoolBase
     function name() external view returns (string memory);
 

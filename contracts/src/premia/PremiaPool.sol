@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 // A local-world Premia v3 option pool: one per (base, quote, oracleAdapter, strike, maturity, call/put).
+// Named PremiaPool so that its forge artifact does not collide with Aave v3's Pool.
 // Mirrors Premian-Labs/v3-contracts (rev fe3b821ab87a0b98cb6f1142134e2ddaadbc4c4d):
 //   contracts/pool/IPoolTrade.sol  getQuoteAMM, trade           (PoolInternal._getQuoteAMM, _trade)
 //   contracts/pool/IPoolCore.sol   marketPrice, takerFee, _takerFeeLowLevel, annihilate, exercise,
@@ -39,13 +40,13 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {UD60x18, SD59x18} from "./libraries/FixedPoint.sol";
 import {OptionMath} from "./libraries/OptionMath.sol";
-import {Position} from "./libraries/Position.sol";
+import {Position} from "./libraries/PremiaPosition.sol";
 import {IOracleAdapter} from "./interfaces/IOracleAdapter.sol";
 import {IVolatilityOracle} from "./interfaces/IVolatilityOracle.sol";
 import {IERC20Router} from "./interfaces/IERC20Router.sol";
 import {PoolSettlement} from "./PoolSettlement.sol";
 
-contract Pool is PoolSettlement {
+contract PremiaPool is PoolSettlement {
     using SafeERC20 for IERC20;
 
     UD60x18 internal constant PROTOCOL_FEE_PERCENTAGE = UD60x18.wrap(0.5e18); // 50%
