@@ -40,8 +40,14 @@ def foundry_binary(tool: str) -> Path:
 
 
 def artifact_path(contract: str, source: str | None = None) -> Path:
-    """The forge artifact of ``contract`` (defined in ``source``, default ``<contract>.sol``)."""
-    path = CONTRACTS_OUT / f"{source or contract + '.sol'}" / f"{contract}.json"
-    if not path.exists():
-        raise ConfigError(f"contract artifact missing: {path} (run `make setup` to build)")
-    return path
+    """The forge artifact of ``contract``, defined in ``source`` (default: wherever the
+    build put it, which must be one place)."""
+    if source is not None:
+        path = CONTRACTS_OUT / source / f"{contract}.json"
+        candidates = [path] if path.exists() else []
+    else:
+        candidates = sorted(CONTRACTS_OUT.glob(f"*/{contract}.json"))
+    if len(candidates) != 1:
+        found = "not built" if not candidates else f"ambiguous: {[str(c) for c in candidates]}"
+        raise ConfigError(f"contract artifact {contract}: {found} (run `make setup` to build)")
+    return candidates[0]

@@ -1,0 +1,140 @@
+"""Each reference contract exposes the real protocol's functions with identical selectors.
+
+The lists below are the real signatures each contract mirrors, written from the real
+interfaces (file headers name the repository and path). The selector of each is
+computed here from the signature and must equal the one forge compiled.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_utils.crypto import keccak
+
+from sim.toolchain import artifact_path
+
+ERC20 = [
+    "name()", "symbol()", "decimals()", "totalSupply()", "balanceOf(address)",
+    "allowance(address,address)", "approve(address,uint256)", "transfer(address,uint256)",
+    "transferFrom(address,address,uint256)",
+]  # fmt: skip
+GMX_ORACLE_PARAMS = "(address[],address[],bytes[])"
+GMX_CREATE_ORDER = (
+    "createOrder(((address,address,address,address,address,address,address[]),"
+    "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256),"
+    "uint8,uint8,bool,bool,bool,bytes32,bytes32[]))"
+)
+PREMIA_POOL_KEY = "(address,address,address,uint256,uint256,bool)"
+
+MIRRORED: dict[str, list[str]] = {
+    # smartcontractkit/chainlink AggregatorV3Interface + AggregatorInterface + OCR bounds
+    "PriceFeed": [
+        "decimals()", "description()", "version()", "getRoundData(uint80)", "latestRoundData()",
+        "latestAnswer()", "latestTimestamp()", "latestRound()", "getAnswer(uint256)",
+        "getTimestamp(uint256)", "aggregator()", "minAnswer()", "maxAnswer()",
+    ],
+    "SequencerUptimeFeed": [
+        "decimals()", "description()", "version()", "getRoundData(uint80)", "latestRoundData()",
+        "latestAnswer()", "updateStatus(bool,uint64)",
+    ],
+    "WETH9": [*ERC20, "deposit()", "withdraw(uint256)"],
+    "TestToken": ERC20,
+    # mds1/multicall3
+    "Multicall3": [
+        "aggregate((address,bytes)[])", "aggregate3((address,bool,bytes)[])",
+        "aggregate3Value((address,bool,uint256,bytes)[])", "blockAndAggregate((address,bytes)[])",
+        "tryAggregate(bool,(address,bytes)[])", "tryBlockAndAggregate(bool,(address,bytes)[])",
+        "getBasefee()", "getBlockHash(uint256)", "getBlockNumber()", "getChainId()",
+        "getCurrentBlockCoinbase()", "getCurrentBlockGasLimit()", "getCurrentBlockTimestamp()",
+        "getEthBalance(address)", "getLastBlockHash()",
+    ],
+    # aave v3: IPool, IAaveOracle, IPoolDataProvider, IPoolAddressesProvider
+    "Pool": [
+        "supply(address,uint256,address,uint16)", "withdraw(address,uint256,address)",
+        "borrow(address,uint256,uint256,uint16,address)", "repay(address,uint256,uint256,address)",
+        "repayWithATokens(address,uint256,uint256)", "setUserUseReserveAsCollateral(address,bool)",
+        "liquidationCall(address,address,address,uint256,bool)", "getUserAccountData(address)",
+        "getReserveData(address)", "getReservesList()", "ADDRESSES_PROVIDER()",
+    ],
+    "AaveOracle": [
+        "getAssetPrice(address)", "getAssetsPrices(address[])", "getSourceOfAsset(address)",
+        "BASE_CURRENCY()", "BASE_CURRENCY_UNIT()",
+    ],
+    "AaveProtocolDataProvider": [
+        "getUserReserveData(address,address)", "getReserveConfigurationData(address)",
+        "getReserveData(address)", "getReserveTokensAddresses(address)", "getAllReservesTokens()",
+    ],
+    "PoolAddressesProvider": ["getPool()", "getPriceOracle()", "getPoolDataProvider()", "getMarketId()"],
+    "AToken": [*ERC20, "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()", "POOL()"],
+    "VariableDebtToken": ["balanceOf(address)", "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()"],
+    # uniswap v3-core and swap-router-contracts
+    "UniswapV3Factory": [
+        "getPool(address,address,uint24)", "createPool(address,address,uint24)",
+        "feeAmountTickSpacing(uint24)", "owner()",
+    ],
+    "UniswapV3Pool": [
+        "slot0()", "liquidity()", "token0()", "token1()", "fee()", "tickSpacing()", "factory()",
+        "initialize(uint160)", "swap(address,bool,int256,uint160,bytes)",
+        "mint(address,int24,int24,uint128,bytes)",
+    ],
+    "SwapRouter02": [
+        "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))",
+        "multicall(uint256,bytes[])", "multicall(bytes32,bytes[])", "multicall(bytes[])",
+        "factory()", "WETH9()", "refundETH()", "unwrapWETH9(uint256,address)",
+    ],
+    "QuoterV2": ["quoteExactInputSingle((address,address,uint256,uint24,uint160))"],
+    # gmx-synthetics v2.2
+    "ExchangeRouter": [
+        "multicall(bytes[])", "sendWnt(address,uint256)", "sendTokens(address,address,uint256)",
+        GMX_CREATE_ORDER, "cancelOrder(bytes32)",
+    ],
+    "Reader": ["getAccountPositions(address,address,uint256,uint256)"],
+    "OrderHandler": [f"executeOrder(bytes32,{GMX_ORACLE_PARAMS})"],
+    "LiquidationHandler": [f"executeLiquidation(address,address,address,bool,{GMX_ORACLE_PARAMS})"],
+    # Premian-Labs v3-contracts
+    "PoolFactory": [f"deployPool({PREMIA_POOL_KEY})", f"getPoolAddress({PREMIA_POOL_KEY})"],
+    "PremiaPool": [
+        "getPoolSettings()", "getQuoteAMM(address,uint256,bool)", "trade(uint256,bool,uint256,address)",
+        "exercise()", "settle()", "exerciseFor(address[],uint256)", "settleFor(address[],uint256)",
+        "balanceOf(address,uint256)",
+    ],
+    "ChainlinkAdapter": ["getPrice(address,address)", "getPriceAt(address,address,uint256)"],
+    "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)"],
+}  # fmt: skip
+
+# Selectors of deployed mainnet contracts, as published (an independent check on the lists).
+KNOWN = {
+    "aggregate3((address,bool,bytes)[])": "82ad56cb",
+    "latestRoundData()": "feaf968c",
+    "supply(address,uint256,address,uint16)": "617ba037",
+    "borrow(address,uint256,uint256,uint16,address)": "a415bcad",
+    "repay(address,uint256,uint256,address)": "573ade81",
+    "withdraw(address,uint256,address)": "69328dec",
+    "liquidationCall(address,address,address,uint256,bool)": "00a718a9",
+    "getUserAccountData(address)": "bf92857c",
+    "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))": "04e45aaf",
+    "quoteExactInputSingle((address,address,uint256,uint24,uint160))": "c6a5026a",
+    "multicall(uint256,bytes[])": "5ae401dc",
+}
+
+
+def _compiled(contract: str) -> dict[str, str]:
+    document = json.loads(artifact_path(contract).read_text())
+    identifiers: dict[str, str] = document["methodIdentifiers"]
+    return identifiers
+
+
+@pytest.mark.parametrize("contract", sorted(MIRRORED))
+def test_contract_has_the_real_selectors(contract: str) -> None:
+    compiled = _compiled(contract)
+    missing = [s for s in MIRRORED[contract] if s not in compiled]
+    assert not missing, f"{contract} lacks real functions: {missing}"
+    for signature in MIRRORED[contract]:
+        assert compiled[signature] == keccak(text=signature)[:4].hex(), signature
+
+
+@pytest.mark.parametrize(("signature", "selector"), sorted(KNOWN.items()))
+def test_signature_lists_agree_with_published_selectors(signature: str, selector: str) -> None:
+    assert keccak(text=signature)[:4].hex() == selector
+    assert any(signature in signatures for signatures in MIRRORED.values())
