@@ -106,8 +106,17 @@ class DevChain:
         tx_hash = await self.rpc.request("eth_sendTransaction", [transaction])
         receipt = await self.wait_receipt(str(tx_hash))
         if int(receipt["status"], 16) != 1:
-            raise TransactionFailed(f"transaction {tx_hash} reverted", receipt)
+            reason = await self._revert_reason(transaction, int(receipt["blockNumber"], 16))
+            raise TransactionFailed(f"transaction {tx_hash} reverted: {reason}", receipt)
         return receipt
+
+    async def _revert_reason(self, transaction: dict[str, Any], block: int) -> str:
+        """Replay a reverted transaction on its parent block's state to read the reason."""
+        try:
+            await self.rpc.request("eth_call", [transaction, hex(block - 1)])
+        except RejectedError as error:
+            return str(error)
+        return "no reason (the replay succeeded on the parent state)"
 
     async def wait_receipt(self, tx_hash: str) -> dict[str, Any]:
         """Poll for a receipt: anvil may answer null right after a send."""
