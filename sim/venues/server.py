@@ -18,7 +18,7 @@ from aiohttp import web
 
 from sim.venues.faults import FaultPlan
 
-ORDER_ACCEPTED = "ballast.order_accepted"
+ORDER_ACCEPTED = web.RequestKey("ballast.order_accepted", bool)
 """Request key a handler sets once it has applied an order (so its reply may be dropped)."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
