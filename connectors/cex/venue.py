@@ -327,7 +327,15 @@ class CcxtVenue(abc.ABC):
         return found
 
     async def _recall(self, order: OrderRequest) -> OrderState:
-        found = await self.find_order(order.client_order_id, order.symbol)
+        try:
+            found = await self.find_order(order.client_order_id, order.symbol)
+        except TransientError as error:
+            if order.client_order_id not in self._unresolved:
+                raise
+            raise OutcomeUnknown(
+                f"{self._name}: order {order.client_order_id} is unresolved and the venue "
+                "cannot be read; refusing to place it again"
+            ) from error
         if found is None:
             raise OutcomeUnknown(
                 f"{self._name}: client id {order.client_order_id} was already submitted and "

@@ -74,7 +74,9 @@ class InMemoryOrderVenue:
         if order.quantity <= 0:
             raise RejectedError(f"{self._name}: quantity must be positive")
         self._sequence += 1
-        state = OrderState(order.client_order_id, str(self._sequence), order.symbol, "open", 0.0, None)
+        state = OrderState(
+            order.client_order_id, str(self._sequence), order.symbol, "open", 0.0, None
+        )
         book = _Book(order, state)
         self.orders[order.client_order_id] = book
         if not self._try_fill(book) and order.time_in_force.upper() in ("IOC", "FOK"):
@@ -94,7 +96,9 @@ class InMemoryOrderVenue:
         price = order.limit_price if order.limit_price is not None else self.prices[order.symbol]
         signed = order.quantity if order.side is Side.BUY else -order.quantity
         self.positions[order.symbol] = self.positions.get(order.symbol, 0.0) + signed
-        book.state = replace(book.state, status="closed", filled_quantity=order.quantity, average_price=price)
+        book.state = replace(
+            book.state, status="closed", filled_quantity=order.quantity, average_price=price
+        )
         return True
 
     def set_price(self, symbol: str, price: float) -> None:
