@@ -13,9 +13,13 @@ from cex_world import (
     DERIBIT_CLIENT_ID,
     DERIBIT_SECRET,
     HL_ADDRESS,
+    Rig,
+    Sleeps,
     deribit_venue,
     flat_driver,
     hyperliquid_venue,
+    make_rig,
+    make_venue,
 )
 
 from connectors.cex import DeribitVenue, HyperliquidVenue
@@ -67,3 +71,29 @@ async def deribit(deribit_sim: DeribitSimulator) -> AsyncIterator[DeribitVenue]:
 async def hyperliquid(hyperliquid_sim: HyperliquidSimulator) -> AsyncIterator[HyperliquidVenue]:
     async with hyperliquid_venue(hyperliquid_sim) as venue:
         yield venue
+
+
+@pytest.fixture(params=["deribit", "hyperliquid"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def simulator(kind: str, request: pytest.FixtureRequest) -> DeribitSimulator | HyperliquidSimulator:
+    """The simulator of the parametrized venue ``kind``."""
+    found: DeribitSimulator | HyperliquidSimulator = request.getfixturevalue(f"{kind}_sim")
+    return found
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def rig(
+    kind: str, simulator: DeribitSimulator | HyperliquidSimulator, sleeps: Sleeps
+) -> AsyncIterator[Rig]:
+    """Each ccxt venue on its simulator; retry back-off is recorded, not waited for."""
+    async with make_venue(kind, simulator, sleep=sleeps) as venue:
+        yield make_rig(kind, simulator, venue)
