@@ -148,7 +148,8 @@ class DeribitVenue(CcxtVenue):
             mark_price=number(info.get("mark_price")),
             liquidation_price=number(info.get("estimated_liquidation_price")),
             unrealized_pnl_usd=(number(info.get("floating_profit_loss"), 0.0) or 0.0) * usd,
-            accrued_fees_usd=(number(info.get("realized_funding"), 0.0) or 0.0) * usd,
+            # Deribit's realized_funding is what the position received; ours is what it paid.
+            accrued_fees_usd=-(number(info.get("realized_funding"), 0.0) or 0.0) * usd,
             venue_greeks=Greeks(delta=quantity, delta_usd=quantity * index),
         )
 

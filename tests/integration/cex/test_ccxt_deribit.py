@@ -150,3 +150,40 @@ async def test_an_order_beyond_available_funds_is_insufficient_funds(exchange: A
     await exchange.load_markets()
     with pytest.raises(ccxt.InsufficientFunds):
         await exchange.create_order("BTC/USD:BTC", "limit", "buy", 20_000_000, 61_000)
+
+
+async def test_order_book_and_cancel_all(exchange: Any) -> None:
+    await exchange.load_markets()
+    book = await exchange.fetch_order_book("ETH/USD:ETH", 3)
+    assert len(book["bids"]) == 3
+    assert book["bids"][0][0] < 3_000.0 < book["asks"][0][0]
+    for label in ("a", "b"):
+        await exchange.create_order("ETH/USD:ETH", "limit", "buy", 10, 2_000, {"label": label})
+    await exchange.cancel_all_orders()
+    assert await exchange.fetch_open_orders("ETH/USD:ETH") == []
+
+
+async def test_public_auth_issues_a_bearer_token_for_the_right_secret(
+    exchange: Any, deribit_sim: DeribitSimulator
+) -> None:
+    granted = await exchange.publicGetAuth(
+        {
+            "grant_type": "client_credentials",
+            "client_id": DERIBIT_CLIENT_ID,
+            "client_secret": DERIBIT_SECRET,
+        }
+    )
+    token = granted["result"]["access_token"]
+    assert granted["result"]["token_type"] == "bearer"
+    session = exchange.session
+    url = f"{deribit_sim.url}/api/v2/private/get_account_summary?currency=BTC"
+    async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as reply:
+        assert (await reply.json())["result"]["currency"] == "BTC"
+    with pytest.raises(ccxt.AuthenticationError):
+        await exchange.publicGetAuth(
+            {
+                "grant_type": "client_credentials",
+                "client_id": DERIBIT_CLIENT_ID,
+                "client_secret": "x",
+            }
+        )

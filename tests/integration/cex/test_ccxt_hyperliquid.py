@@ -139,3 +139,33 @@ async def test_an_approved_api_wallet_may_sign_for_the_account(
         await exchange.close()
     assert order["filled"] == 0.001
     assert len(hyperliquid_sim.orders_with_cloid(HL_ADDRESS, CLOID)) == 1
+
+
+async def test_mids_book_meta_and_cancel_by_order_id(exchange: Any) -> None:
+    await exchange.load_markets()
+    mids = await exchange.publicPostInfo({"type": "allMids"})
+    assert float(mids["BTC"]) == pytest.approx(60_000.0)
+    meta = await exchange.publicPostInfo({"type": "meta"})
+    assert [asset["name"] for asset in meta["universe"]] == ["BTC", "ETH"]
+    book = await exchange.fetch_order_book("BTC/USDC:USDC")
+    assert book["bids"][0][0] < 60_000.0 < book["asks"][0][0]
+    resting = await exchange.create_order(
+        "BTC/USDC:USDC", "limit", "buy", 0.001, 50_000, {"clientOrderId": CLOID}
+    )
+    await exchange.cancel_order(resting["id"], "BTC/USDC:USDC")
+    assert await exchange.fetch_open_orders() == []
+
+
+async def test_a_reused_nonce_is_refused(exchange: Any) -> None:
+    await exchange.load_markets()
+    nonce = exchange.milliseconds()
+    action = {"type": "setReferrer", "code": "NONE"}
+    request = {
+        "action": action,
+        "nonce": nonce,
+        "signature": exchange.sign_l1_action(action, nonce),
+    }
+    first = await exchange.privatePostExchange(request)
+    assert first["status"] == "ok"
+    with pytest.raises(ccxt.ExchangeError, match="already used"):
+        await exchange.privatePostExchange(request)

@@ -9,6 +9,7 @@ from cex_world import (
     DERIBIT_SECRET,
     Rig,
     Sleeps,
+    hyperliquid_venue,
     make_rig,
     make_venue,
     move,
@@ -135,3 +136,15 @@ async def test_why_the_connector_brings_its_own_session(deribit_sim: DeribitSimu
     finally:
         await exchange.close()
     assert len(deribit_sim.orders_labelled(DERIBIT_CLIENT_ID, "dup")) == 2
+
+
+async def test_a_hyperliquid_order_signed_with_the_wrong_key_is_rejected(
+    hyperliquid_sim: HyperliquidSimulator,
+) -> None:
+    async with hyperliquid_venue(hyperliquid_sim, key="0x" + "66" * 32) as venue:
+        rig = make_rig("hyperliquid", hyperliquid_sim, venue)
+        with pytest.raises(RejectedError, match="does not exist"):
+            await venue.place_order(rig.request("wrong-key"))
+        assert venue.unresolved_client_ids == frozenset()
+    assert rig.orders("wrong-key") == 0
+    assert hyperliquid_sim.house.orders == {}

@@ -10,6 +10,7 @@ from cex_world import DERIBIT_CLIENT_ID, option_symbol
 from agent.model import HealthKind, Kind, Settlement, Side, VenueSnapshot
 from agent.ports import OrderRequest, Venue
 from connectors.cex import DeribitVenue, HyperliquidVenue
+from sim.market import MarketDriver
 from sim.venues.blackscholes import value
 from sim.venues.deribit import DeribitSimulator
 from sim.venues.hyperliquid import HyperliquidSimulator
@@ -101,3 +102,25 @@ async def test_hyperliquid_snapshot_of_a_perp_position(
     assert snapshot.marks["ETH"] == 3_000.0
     [usdc] = snapshot.balances
     assert usdc.amount == pytest.approx(health.equity_usd - (position.unrealized_pnl_usd or 0.0))
+
+
+async def test_funding_paid_shows_as_accrued_cost_on_both_venues(
+    deribit: DeribitVenue, hyperliquid: HyperliquidVenue, driver: MarketDriver
+) -> None:
+    await deribit.place_order(OrderRequest("d-long", "BTC/USD:BTC", Side.BUY, 60_000.0, 61_000.0))
+    await hyperliquid.place_order(OrderRequest("h-long", "BTC/USDC:USDC", Side.BUY, 1.0, 61_000.0))
+    driver.set_funding("BTC", 0.365)
+    await driver.advance(8 * 3600)
+    paid = 60_000 * 0.365 * 8 / (365 * 24)  # USD on one coin long for 8 hours
+    [deribit_position] = (await deribit.snapshot()).positions
+    [hyperliquid_position] = (await hyperliquid.snapshot()).positions
+    assert deribit_position.accrued_fees_usd == pytest.approx(paid, rel=1e-3)
+    assert hyperliquid_position.accrued_fees_usd == pytest.approx(paid, rel=1e-3)
+
+
+async def test_coin_quantities_convert_to_each_venues_order_unit(
+    deribit: DeribitVenue, hyperliquid: HyperliquidVenue
+) -> None:
+    assert deribit.venue_quantity("BTC/USD:BTC", 0.1, 60_000.0) == 6_000.0  # USD, 10 a contract
+    assert deribit.venue_quantity("BTC/USDC:USDC", 0.1234, 60_000.0) == 0.123
+    assert hyperliquid.venue_quantity("BTC/USDC:USDC", 0.123456, 60_000.0) == 0.12346
