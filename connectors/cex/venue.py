@@ -260,23 +260,29 @@ class CcxtVenue(abc.ABC):
         definitely not placed and retries ran out, OutcomeUnknown when it may be live
         but cannot be seen yet (keep its exposure reserved and reconcile).
         """
-        self._validate_client_id(order.client_order_id)
-        if order.client_order_id in self._submitted:
+        client_id = order.client_order_id
+        self._validate_client_id(client_id)
+        if client_id in self._submitted:
             return await self._recall(order)
-        return await call_with_retry(
-            ORDER,
-            f"{self._name}.place_order",
-            lambda: self._place_once(order),
-            sleep=self._sleep,
-        )
+        self._remember(client_id)  # before any await: a concurrent duplicate only looks up
+        try:
+            return await call_with_retry(
+                ORDER,
+                f"{self._name}.place_order",
+                lambda: self._place_once(order),
+                sleep=self._sleep,
+            )
+        except (RejectedError, TransientError):
+            self._submitted.pop(client_id, None)  # definitely not placed: may be tried again
+            raise
 
     async def _place_once(self, order: OrderRequest) -> OrderState:
-        client_id = order.client_order_id
-        self._remember(client_id)
+        """One submission. Raises RejectedError or TransientError only when the order
+        was definitely not placed; otherwise finds it, or raises OutcomeUnknown."""
         _log.info(
             "order_submitting",
             venue=self._name,
-            client_order_id=client_id,
+            client_order_id=order.client_order_id,
             symbol=order.symbol,
             side=order.side.value,
             quantity=order.quantity,
@@ -287,6 +293,8 @@ class CcxtVenue(abc.ABC):
                 return await self._submit(order)
             except Exception as error:
                 failure = error
+        if submission_fate(failure) is Fate.UNKNOWN:
+            return await self._recover_lost_reply(order, failure)
         problem = translate(
             failure,
             venue=self._name,
@@ -294,12 +302,9 @@ class CcxtVenue(abc.ABC):
             secrets=self._secrets,
             retry_after_s=notes.retry_after_s,
         )
-        if submission_fate(failure) is not Fate.UNKNOWN:
-            self._submitted.pop(client_id, None)
-            if problem is failure:
-                raise failure
-            raise problem from failure
-        return await self._recover_lost_reply(order, failure)
+        if problem is failure:
+            raise failure
+        raise problem from failure
 
     async def _recover_lost_reply(self, order: OrderRequest, problem: Exception) -> OrderState:
         client_id = order.client_order_id

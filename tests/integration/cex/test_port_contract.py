@@ -6,6 +6,7 @@ the in-memory venue other tests use as a stand-in.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from cex_world import make_rig, make_venue
 
-from agent.errors import RejectedError
+from agent.errors import OutcomeUnknown, RejectedError
 from agent.model import Instrument, Kind, Side
 from agent.ports import OrderRequest, OrderState, OrderVenue, Venue
 from sim.venues.memory import InMemoryOrderVenue
@@ -143,3 +144,13 @@ async def test_an_ioc_that_cannot_fill_leaves_nothing_resting(contract: Contract
         assert state.status in ("canceled", "rejected")
         assert state.filled_quantity == 0
     assert await contract.venue.open_orders() == []
+
+
+async def test_concurrent_duplicates_never_make_two_orders(contract: Contract) -> None:
+    results = await asyncio.gather(
+        *(contract.venue.place_order(contract.order("c-race")) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, OrderState | OutcomeUnknown) for r in results)
+    assert any(isinstance(r, OrderState) and r.status == "closed" for r in results)
+    assert contract.orders_for("c-race") == 1
