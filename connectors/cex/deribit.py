@@ -24,7 +24,17 @@ import ccxt.async_support as ccxt
 from pydantic import SecretStr
 
 from agent.errors import InvariantViolation
-from agent.model import Balance, Greeks, Health, Kind, Position, Quote, Rate, VenueSnapshot
+from agent.model import (
+    Balance,
+    Greeks,
+    Health,
+    Instrument,
+    Kind,
+    Position,
+    Quote,
+    Rate,
+    VenueSnapshot,
+)
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.venue import CcxtVenue, number, together, utc_now
@@ -155,7 +165,7 @@ class DeribitVenue(CcxtVenue):
 
     def _option_position(
         self,
-        instrument: Any,
+        instrument: Instrument,
         info: Mapping[str, Any],
         ticker: Mapping[str, Any] | None,
         index: float,

@@ -187,3 +187,17 @@ async def test_public_auth_issues_a_bearer_token_for_the_right_secret(
                 "client_secret": "x",
             }
         )
+
+
+async def test_order_state_by_id_and_the_not_found_fault(
+    exchange: Any, deribit_sim: DeribitSimulator
+) -> None:
+    await exchange.load_markets()
+    resting = await exchange.create_order(
+        "BTC/USD:BTC", "limit", "buy", 10, 50_000, {"label": "by-id"}
+    )
+    assert (await exchange.fetch_order(resting["id"]))["status"] == "open"
+    deribit_sim.faults.hide_order("by-id", lookups=1)
+    with pytest.raises(ccxt.OrderNotFound):
+        await exchange.fetch_order(resting["id"])
+    assert (await exchange.fetch_order(resting["id"]))["status"] == "open"
