@@ -145,7 +145,8 @@ class Health:
 
     For LENDING, ``ratio`` is the health factor (liquidatable below 1). For MARGIN,
     ``ratio`` is equity / maintenance margin (liquidatable below 1), so one threshold
-    reads the same everywhere.
+    reads the same everywhere. ``account`` names the margin account when a venue keeps
+    several that are liquidated separately (Deribit's per-currency accounts).
     """
 
     venue: str
@@ -159,6 +160,7 @@ class Health:
     liquidation_threshold: float | None = None
     ltv: float | None = None
     available_borrow_usd: float | None = None
+    account: str | None = None
 
     @classmethod
     def from_aave_account_data(
@@ -195,6 +197,7 @@ class Health:
         maintenance_margin_usd: float,
         initial_margin_usd: float | None = None,
         collateral_usd: float | None = None,
+        account: str | None = None,
     ) -> Health:
         """Build from a margin account's equity and maintenance requirement (USD)."""
         ratio = float("inf") if maintenance_margin_usd <= 0 else equity_usd / maintenance_margin_usd
@@ -206,6 +209,7 @@ class Health:
             equity_usd=equity_usd,
             maintenance_margin_usd=maintenance_margin_usd,
             initial_margin_usd=initial_margin_usd,
+            account=account,
         )
 
 

@@ -1,0 +1,316 @@
+"""Deribit through ccxt: inverse options, futures and perpetuals, plus USDC-linear perps.
+
+Reads per snapshot (concurrently): ``private/get_positions``; per currency account
+(BTC, ETH, USDC by default) ``private/get_account_summary`` and
+``public/get_book_summary_by_currency`` (kind future: marks, bid/ask, funding); and
+``public/ticker`` for every option held (the venue's Greeks and mark IV).
+
+Units: Deribit sizes inverse futures in USD and options in coin; positions here are in
+coin (``size_currency`` for futures). Option prices are in coin and are converted to
+USD with the index. Each currency is a separate (segregated) margin account, so each
+gets its own ``Health`` (``account`` = currency). Orders carry the client id as
+Deribit's ``label`` (at most 64 characters) and are found by label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import ccxt.async_support as ccxt
+from pydantic import SecretStr
+
+from agent.errors import InvariantViolation
+from agent.model import (
+    Balance,
+    Greeks,
+    Health,
+    Instrument,
+    Kind,
+    Position,
+    Quote,
+    Rate,
+    VenueSnapshot,
+)
+from agent.ports import OrderRequest, OrderState
+from connectors.cex.endpoint import Endpoint
+from connectors.cex.venue import CcxtVenue, number, together, utc_now
+
+_FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
+
+
+class DeribitVenue(CcxtVenue):
+    """A Deribit account (API key ``client_id`` / ``client_secret``, no withdrawal rights).
+
+    ``currencies`` are the margin accounts read and searched for orders.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: SecretStr,
+        endpoint: Endpoint,
+        name: str = "deribit",
+        currencies: Sequence[str] = ("BTC", "ETH", "USDC"),
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            name=name,
+            endpoint=endpoint,
+            secrets=(client_secret.get_secret_value(),),
+            now=now,
+            sleep=sleep,
+        )
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.currencies = tuple(currencies)
+        self._indices: dict[str, float] = {"USDC": 1.0}
+
+    def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
+        config = self._base_config(session)
+        config.update(apiKey=self._client_id, secret=self._client_secret.get_secret_value())
+        return ccxt.deribit(config)
+
+    def _usd_per(self, currency: str) -> float:
+        """USD value of one unit of ``currency`` (index; 1 for USDC)."""
+        return self._indices.get(currency, 0.0)
+
+    # --- snapshot ---------------------------------------------------------------------
+
+    async def _read_snapshot(self) -> VenueSnapshot:
+        observed_at = self._now()
+        exchange = self.exchange
+        calls = [self._read("fetch_positions", exchange.fetch_positions)]
+        for code in self.currencies:
+            calls.append(
+                self._read(
+                    f"account_summary.{code}",
+                    _call(exchange.privateGetGetAccountSummary, {"currency": code}),
+                )
+            )
+            calls.append(
+                self._read(
+                    f"book_summary.{code}",
+                    _call(
+                        exchange.publicGetGetBookSummaryByCurrency,
+                        {"currency": code, "kind": "future"},
+                    ),
+                )
+            )
+        replies = await together(*calls)
+        positions_raw: list[dict[str, Any]] = replies[0]
+        summaries = {c: replies[1 + 2 * i]["result"] for i, c in enumerate(self.currencies)}
+        books = [row for i in range(len(self.currencies)) for row in replies[2 + 2 * i]["result"]]
+        self._learn_indices(books)
+        tickers = await self._option_tickers(positions_raw)
+        positions = tuple(self._position(raw, tickers) for raw in positions_raw)
+        return VenueSnapshot(
+            venue=self.name,
+            observed_at=observed_at,
+            positions=positions,
+            balances=tuple(self._balances(summaries)),
+            health=tuple(self._health(summaries)),
+            marks=self._marks(books, positions),
+            quotes=tuple(self._quote(row) for row in books),
+            rates=tuple(self._rate(row) for row in books if "funding_8h" in row),
+        )
+
+    def _learn_indices(self, books: Sequence[Mapping[str, Any]]) -> None:
+        for row in books:
+            index = number(row.get("estimated_delivery_price"))
+            if index:
+                self._indices[str(row["base_currency"])] = index
+
+    async def _option_tickers(self, positions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        names = [
+            p["info"]["instrument_name"] for p in positions if p["info"].get("kind") == "option"
+        ]
+        replies = await together(
+            *(
+                self._read(
+                    f"ticker.{name}",
+                    _call(self.exchange.publicGetTicker, {"instrument_name": name}),
+                )
+                for name in names
+            )
+        )
+        return {name: reply["result"] for name, reply in zip(names, replies, strict=True)}
+
+    def _position(self, raw: Mapping[str, Any], tickers: Mapping[str, Any]) -> Position:
+        info = raw["info"]
+        instrument = self.instrument(str(raw["symbol"]))
+        index = number(info.get("index_price"), 0.0) or 0.0
+        usd = self._usd_per(str(self.exchange.market(instrument.symbol)["settle"]))
+        if instrument.kind is Kind.OPTION:
+            return self._option_position(
+                instrument, info, tickers.get(info["instrument_name"]), index
+            )
+        quantity = number(info.get("size_currency"), 0.0) or 0.0
+        return Position(
+            instrument=instrument,
+            quantity=quantity,
+            entry_price=number(info.get("average_price")),
+            mark_price=number(info.get("mark_price")),
+            liquidation_price=number(info.get("estimated_liquidation_price")),
+            unrealized_pnl_usd=(number(info.get("floating_profit_loss"), 0.0) or 0.0) * usd,
+            # Deribit's realized_funding is what the position received; ours is what it paid.
+            accrued_fees_usd=-(number(info.get("realized_funding"), 0.0) or 0.0) * usd,
+            venue_greeks=Greeks(delta=quantity, delta_usd=quantity * index),
+        )
+
+    def _option_position(
+        self,
+        instrument: Instrument,
+        info: Mapping[str, Any],
+        ticker: Mapping[str, Any] | None,
+        index: float,
+    ) -> Position:
+        quantity = number(info.get("size"), 0.0) or 0.0
+        greeks = (ticker or {}).get("greeks", {})
+        delta = number(info.get("delta"), 0.0) or 0.0
+        mark_iv = number((ticker or {}).get("mark_iv"))
+        return Position(
+            instrument=instrument,
+            quantity=quantity,
+            entry_price=number(info.get("average_price_usd")),
+            mark_price=(number(info.get("mark_price"), 0.0) or 0.0) * index,
+            unrealized_pnl_usd=number(info.get("floating_profit_loss_usd")),
+            venue_greeks=Greeks(
+                delta=delta,
+                delta_usd=delta * index,
+                gamma=number(info.get("gamma"), 0.0) or 0.0,
+                vega=number(info.get("vega"), 0.0) or 0.0,
+                theta=number(info.get("theta"), 0.0) or 0.0,
+                rho=(number(greeks.get("rho"), 0.0) or 0.0) * quantity,
+            ),
+            mark_iv=None if mark_iv is None else mark_iv / 100.0,
+        )
+
+    def _balances(self, summaries: Mapping[str, Mapping[str, Any]]) -> list[Balance]:
+        balances = []
+        for code, summary in summaries.items():
+            cash = number(summary.get("balance"), 0.0) or 0.0
+            balances.append(Balance(code, cash, cash * self._usd_per(code)))
+        return balances
+
+    def _health(self, summaries: Mapping[str, Mapping[str, Any]]) -> list[Health]:
+        found = []
+        for code, summary in summaries.items():
+            equity = number(summary.get("equity"), 0.0) or 0.0
+            maintenance = number(summary.get("maintenance_margin"), 0.0) or 0.0
+            if equity == 0 and maintenance == 0:
+                continue
+            usd = self._usd_per(code)
+            found.append(
+                Health.from_margin(
+                    self.name,
+                    equity_usd=equity * usd,
+                    maintenance_margin_usd=maintenance * usd,
+                    initial_margin_usd=(number(summary.get("initial_margin"), 0.0) or 0.0) * usd,
+                    account=code,
+                )
+            )
+        return found
+
+    def _symbol(self, instrument_name: str) -> str:
+        return str(self.exchange.safe_market(instrument_name)["symbol"])
+
+    def _marks(
+        self, books: Sequence[Mapping[str, Any]], positions: Sequence[Position]
+    ) -> dict[str, float]:
+        marks = {self._symbol(row["instrument_name"]): float(row["mark_price"]) for row in books}
+        marks.update({p.instrument.symbol: p.mark_price for p in positions if p.mark_price})
+        marks.update({coin: price for coin, price in self._indices.items() if coin != "USDC"})
+        return marks
+
+    def _quote(self, row: Mapping[str, Any]) -> Quote:
+        return Quote(
+            symbol=self._symbol(row["instrument_name"]),
+            bid=number(row.get("bid_price")),
+            ask=number(row.get("ask_price")),
+            mark=number(row.get("mark_price")),
+            index=number(row.get("estimated_delivery_price")),
+        )
+
+    def _rate(self, row: Mapping[str, Any]) -> Rate:
+        per_8h = number(row.get("funding_8h"), 0.0) or 0.0
+        return Rate(
+            self._symbol(row["instrument_name"]), "funding", per_8h * _FUNDING_PERIODS_PER_YEAR
+        )
+
+    # --- orders -------------------------------------------------------------------------
+
+    def _state(self, raw: Mapping[str, Any], client_order_id: str) -> OrderState:
+        filled = number(raw.get("filled"), 0.0) or 0.0
+        average = number(raw.get("average")) if filled else None
+        market = self.exchange.market(raw["symbol"])
+        fee = number((raw.get("fee") or {}).get("cost"), 0.0) or 0.0
+        usd = self._usd_per(str(market["settle"]))
+        if not market.get("option") and market.get("inverse") and average:
+            usd = average
+        return OrderState(
+            client_order_id=client_order_id,
+            venue_order_id=None if raw.get("id") is None else str(raw["id"]),
+            symbol=str(raw["symbol"]),
+            status=self.status_of(raw.get("status")),
+            filled_quantity=filled,
+            average_price=average,
+            fee_usd=fee * usd,
+        )
+
+    async def _submit(self, order: OrderRequest) -> OrderState:
+        params: dict[str, Any] = {
+            "label": order.client_order_id,
+            "timeInForce": order.time_in_force,
+        }
+        if order.reduce_only:
+            params["reduceOnly"] = True
+        kind = "market" if order.limit_price is None else "limit"
+        raw = await self.exchange.create_order(
+            order.symbol, kind, order.side.value, order.quantity, order.limit_price, params
+        )
+        return self._state(raw, order.client_order_id)
+
+    async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
+        currency = self.exchange.market(symbol)["settle"]
+        reply = await self.exchange.privateGetGetOrderStateByLabel(
+            {"currency": currency, "label": client_order_id}
+        )
+        orders = [o for o in reply.get("result") or [] if o.get("label") == client_order_id]
+        if not orders:
+            return None
+        if len(orders) > 1:
+            ids = sorted(str(o.get("order_id")) for o in orders)
+            raise InvariantViolation(
+                f"{self.name}: {len(orders)} orders share client id {client_order_id}: {ids}"
+            )
+        return self._state(self.exchange.parse_order(orders[0]), client_order_id)
+
+    async def _cancel(self, state: OrderState) -> None:
+        await self.exchange.cancel_order(state.venue_order_id, state.symbol)
+
+    async def _list_open(self) -> list[OrderState]:
+        replies = await together(
+            *(
+                self.exchange.privateGetGetOpenOrdersByCurrency({"currency": code})
+                for code in self.currencies
+            )
+        )
+        found = []
+        for reply in replies:
+            for raw in reply.get("result") or []:
+                parsed = self.exchange.parse_order(raw)
+                found.append(self._state(parsed, str(raw.get("label") or parsed.get("id"))))
+        return found
+
+
+def _call(
+    method: Callable[[dict[str, Any]], Awaitable[Any]], params: dict[str, Any]
+) -> Callable[[], Awaitable[Any]]:
+    """Bind ``params`` to one of ccxt's implicit API methods."""
+    return lambda: method(params)

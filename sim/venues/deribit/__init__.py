@@ -1,0 +1,98 @@
+"""A local Deribit: API v2 over HTTP on loopback, priced by the market driver.
+
+Usage::
+
+    simulator = DeribitSimulator(driver.state)
+    simulator.add_account("client-id", "client-secret", {"BTC": 2.0, "USDC": 50_000.0})
+    driver.add_listener(simulator)
+    async with simulator:
+        ...  # point ccxt's URLs at simulator.url
+
+Faults (``simulator.faults``) and the request log (``simulator.requests``) are there
+for tests; ``simulator.liquidations`` lists every forced close.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sim.market import MarketState
+from sim.venues.deribit.api import DeribitApi
+from sim.venues.deribit.exchange import Account, DeribitExchange, Liquidation
+from sim.venues.deribit.margin import MarginRules
+from sim.venues.deribit.orders import Order
+from sim.venues.faults import FaultPlan
+from sim.venues.server import RecordedRequest, VenueServer
+
+__all__ = ["DeribitSimulator", "Liquidation", "MarginRules"]
+
+
+class DeribitSimulator:
+    """The simulated venue; a ``MarketListener`` and an async context manager (serving)."""
+
+    def __init__(
+        self,
+        initial: MarketState,
+        *,
+        coins: tuple[str, ...] = ("BTC", "ETH"),
+        rules: MarginRules | None = None,
+        smile: float = 0.0,
+    ) -> None:
+        self.exchange = DeribitExchange(initial, coins, rules, smile)
+        self.faults = FaultPlan()
+        api = DeribitApi(self.exchange, self.faults)
+        self._server = VenueServer(
+            api.application(),
+            faults=self.faults,
+            operation_of=api.operation_of,
+            rate_limited=api.rate_limited,
+        )
+
+    @property
+    def url(self) -> str:
+        """Base URL to put in every one of ccxt's ``urls['api']`` entries."""
+        return self._server.url
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._server.requests
+
+    def count(self, operation: str | None = None) -> int:
+        """Requests served so far (``"private/buy"`` ...), all if ``operation`` is None."""
+        return self._server.count(operation)
+
+    @property
+    def liquidations(self) -> list[Liquidation]:
+        return self.exchange.liquidations
+
+    def add_account(
+        self, client_id: str, client_secret: str, balances: dict[str, float]
+    ) -> Account:
+        """Open an API account with cash ``balances`` per currency (coin, or USDC)."""
+        return self.exchange.add_account(client_id, client_secret, balances)
+
+    def orders_labelled(self, client_id: str, label: str) -> list[Order]:
+        """Every order the account placed with ``label`` (to count duplicates)."""
+        account = self.exchange.accounts[client_id]
+        return [order for order in account.orders.values() if order.label == label]
+
+    async def on_market(self, state: MarketState) -> None:
+        self.exchange.on_market(state)
+
+    async def start(self) -> str:
+        return await self._server.start()
+
+    async def close(self) -> None:
+        await self._server.close()
+
+    async def __aenter__(self) -> DeribitSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

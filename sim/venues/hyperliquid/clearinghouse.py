@@ -1,0 +1,353 @@
+"""Hyperliquid's perp clearinghouse, simulated: orders, cross margin, funding, liquidation.
+
+Rules from Hyperliquid's documentation: initial margin = notional / leverage (cross,
+default leverage min(20, max leverage)); maintenance margin = half the initial margin
+at max leverage, i.e. notional / (2 x max leverage); an account whose value (USDC
+balance + unrealised P&L) falls below its maintenance margin is liquidated (its orders
+cancelled, its positions closed at the oracle price). Funding is hourly, from the
+market driver's regime, accrued continuously on each market step (positive: longs pay).
+The book is a one-basis-point spread around the oracle with deep size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sim.market import MarketState
+
+TAKER_FEE = 0.00045
+MAKER_FEE = 0.00015
+HALF_SPREAD = 0.0001
+DEPTH_USD = 5_000_000.0
+MAX_LEVERAGE = {"BTC": 40, "ETH": 25}
+SIZE_DECIMALS = {"BTC": 5, "ETH": 4}
+MAX_PRICE_DECIMALS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    index: int
+    name: str
+    sz_decimals: int
+    max_leverage: int
+
+
+@dataclass(slots=True)
+class PerpPosition:
+    szi: float = 0.0
+    entry_px: float = 0.0
+    funding_all_time: float = 0.0
+    funding_since_open: float = 0.0
+
+
+@dataclass(slots=True)
+class HlOrder:
+    oid: int
+    asset: Asset
+    is_buy: bool
+    limit_px: float
+    orig_sz: float
+    tif: str
+    reduce_only: bool
+    cloid: str | None
+    timestamp: int
+    sz: float = 0.0
+    status: str = "open"
+    status_timestamp: int = 0
+    filled_notional: float = 0.0
+
+    @property
+    def filled(self) -> float:
+        return self.orig_sz - self.sz
+
+
+@dataclass(slots=True)
+class User:
+    address: str
+    balance: float
+    positions: dict[str, PerpPosition] = field(default_factory=dict)
+    leverage: dict[str, int] = field(default_factory=dict)
+    builder_max_fee: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    user: str
+    coin: str
+    szi: float
+    price: float
+    timestamp: int
+
+
+class OrderRejected(Exception):
+    """An order refused with Hyperliquid's message (``... asset=N``)."""
+
+
+def price_ok(price: float, sz_decimals: int) -> bool:
+    """Hyperliquid's tick rule: integer, or <= 5 significant figures and few decimals."""
+    if price <= 0:
+        return False
+    if float(price).is_integer():
+        return True
+    decimals = MAX_PRICE_DECIMALS - sz_decimals
+    if abs(round(price, decimals) - price) > 1e-12 * price:
+        return False
+    magnitude = math.floor(math.log10(price)) + 1
+    return abs(round(price, 5 - magnitude) - price) <= 1e-12 * price
+
+
+def round_price(price: float, sz_decimals: int, up: bool) -> float:
+    """Round to what the tick rule accepts (5 significant figures, bounded decimals)."""
+    magnitude = math.floor(math.log10(price)) + 1
+    decimals = max(min(5 - magnitude, MAX_PRICE_DECIMALS - sz_decimals), 0)
+    scale = 10.0**decimals
+    rounded = (math.ceil if up else math.floor)(price * scale - (1e-9 if up else -1e-9)) / scale
+    return round(rounded, decimals)
+
+
+class Clearinghouse:
+    """Assets, users and orders of the simulated Hyperliquid perp venue."""
+
+    def __init__(self, state: MarketState, coins: tuple[str, ...]) -> None:
+        self.state = state
+        self.assets = [
+            Asset(index, coin, SIZE_DECIMALS.get(coin, 2), MAX_LEVERAGE.get(coin, 20))
+            for index, coin in enumerate(coins)
+        ]
+        self.by_name = {asset.name: asset for asset in self.assets}
+        self.users: dict[str, User] = {}
+        self.orders: dict[int, HlOrder] = {}
+        self.owners: dict[int, str] = {}
+        self.liquidations: list[Liquidation] = []
+        self._next_oid = 1000
+
+    @property
+    def now_ms(self) -> int:
+        return self.state.timestamp * 1000
+
+    def oracle(self, coin: str) -> float:
+        return self.state.price(coin)
+
+    def funding_hourly(self, coin: str) -> float:
+        return self.state.funding_annual.get(coin, 0.0) / (365.0 * 24.0)
+
+    def touch(self, asset: Asset) -> tuple[float, float]:
+        """(best bid, best ask)."""
+        price = self.oracle(asset.name)
+        bid = round_price(price * (1.0 - HALF_SPREAD), asset.sz_decimals, up=False)
+        ask = round_price(price * (1.0 + HALF_SPREAD), asset.sz_decimals, up=True)
+        return bid, ask
+
+    def add_user(self, address: str, usdc: float) -> User:
+        user = User(address.lower(), usdc)
+        self.users[user.address] = user
+        return user
+
+    # --- margin ---------------------------------------------------------------------
+
+    def leverage(self, user: User, asset: Asset) -> int:
+        return user.leverage.get(asset.name, min(20, asset.max_leverage))
+
+    def unrealized(self, position: PerpPosition, coin: str) -> float:
+        return position.szi * (self.oracle(coin) - position.entry_px)
+
+    def account_value(self, user: User) -> float:
+        return user.balance + sum(self.unrealized(p, c) for c, p in user.positions.items())
+
+    def margin_used(self, user: User, extra: dict[str, float] | None = None) -> float:
+        """Initial margin of positions (plus ``extra`` signed sizes per coin), USDC."""
+        sizes = {coin: p.szi for coin, p in user.positions.items()}
+        for coin, delta in (extra or {}).items():
+            sizes[coin] = sizes.get(coin, 0.0) + delta
+        total = 0.0
+        for coin, size in sizes.items():
+            asset = self.by_name[coin]
+            total += abs(size) * self.oracle(coin) / self.leverage(user, asset)
+        return total
+
+    def maintenance(self, user: User) -> float:
+        return sum(
+            abs(p.szi) * self.oracle(c) / (2.0 * self.by_name[c].max_leverage)
+            for c, p in user.positions.items()
+        )
+
+    def open_orders(self, user: User) -> list[HlOrder]:
+        return [
+            order
+            for oid, order in self.orders.items()
+            if self.owners[oid] == user.address and order.status == "open"
+        ]
+
+    def _pending(self, user: User) -> dict[str, float]:
+        pending: dict[str, float] = {}
+        for order in self.open_orders(user):
+            signed = order.sz if order.is_buy else -order.sz
+            pending[order.asset.name] = pending.get(order.asset.name, 0.0) + signed
+        return pending
+
+    # --- orders ---------------------------------------------------------------------
+
+    def place(
+        self,
+        user: User,
+        asset: Asset,
+        *,
+        is_buy: bool,
+        price: float,
+        size: float,
+        tif: str,
+        reduce_only: bool,
+        cloid: str | None,
+        builder_fee: float = 0.0,
+    ) -> dict[str, object]:
+        """Place one order; its status as the exchange endpoint reports it."""
+        where = f"asset={asset.index}"
+        self._validate(user, asset, is_buy, price, size, reduce_only, where)
+        bid, ask = self.touch(asset)
+        crossing = price >= ask if is_buy else price <= bid
+        if tif == "Alo" and crossing:
+            message = f"Post only order would have immediately matched, bbo was {bid}@{ask}."
+            raise OrderRejected(f"{message} {where}")
+        if tif == "Ioc" and not crossing:
+            raise OrderRejected(
+                f"Order could not immediately match against any resting orders. {where}"
+            )
+        self._check_margin(user, asset, size if is_buy else -size, where)
+        self._next_oid += 1
+        order = HlOrder(
+            oid=self._next_oid,
+            asset=asset,
+            is_buy=is_buy,
+            limit_px=price,
+            orig_sz=size,
+            sz=size,
+            tif=tif,
+            reduce_only=reduce_only,
+            cloid=cloid,
+            timestamp=self.now_ms,
+            status_timestamp=self.now_ms,
+        )
+        self.orders[order.oid] = order
+        self.owners[order.oid] = user.address
+        if not crossing:
+            return {"resting": {"oid": order.oid, **({"cloid": cloid} if cloid else {})}}
+        self._fill(user, order, ask if is_buy else bid, TAKER_FEE + builder_fee)
+        return {
+            "filled": {
+                "totalSz": fmt(size),
+                "avgPx": fmt(order.filled_notional / size),
+                "oid": order.oid,
+                **({"cloid": cloid} if cloid else {}),
+            }
+        }
+
+    def _validate(
+        self,
+        user: User,
+        asset: Asset,
+        is_buy: bool,
+        price: float,
+        size: float,
+        reduce_only: bool,
+        where: str,
+    ) -> None:
+        if size <= 0 or abs(round(size, asset.sz_decimals) - size) > 1e-12:
+            raise OrderRejected(f"Order has invalid size. {where}")
+        if not price_ok(price, asset.sz_decimals):
+            raise OrderRejected(f"Price must be divisible by tick size. {where}")
+        if price * size < 10.0 and not reduce_only:
+            raise OrderRejected(f"Order must have minimum value of $10. {where}")
+        held = user.positions.get(asset.name, PerpPosition()).szi
+        if reduce_only and (held == 0 or (held > 0) == is_buy or size > abs(held) + 1e-12):
+            raise OrderRejected(f"Reduce only order would increase position. {where}")
+
+    def _check_margin(self, user: User, asset: Asset, signed: float, where: str) -> None:
+        pending = self._pending(user)
+        before = self.margin_used(user, pending)
+        pending[asset.name] = pending.get(asset.name, 0.0) + signed
+        after = self.margin_used(user, pending)
+        if after > before + 1e-9 and self.account_value(user) < after:
+            raise OrderRejected(f"Insufficient margin to place order. {where}")
+
+    def _fill(self, user: User, order: HlOrder, price: float, fee_rate: float) -> None:
+        size = order.sz
+        signed = size if order.is_buy else -size
+        position = user.positions.setdefault(order.asset.name, PerpPosition())
+        old = position.szi
+        new = old + signed
+        if old * signed < 0:
+            closed = min(abs(signed), abs(old))
+            user.balance += closed * (price - position.entry_px) * (1 if old > 0 else -1)
+        if old == 0 or old * new < 0:
+            position.entry_px, position.funding_since_open = price, 0.0
+        elif abs(new) > abs(old):
+            position.entry_px = (abs(old) * position.entry_px + size * price) / abs(new)
+        position.szi = 0.0 if abs(new) < 1e-12 else new
+        if position.szi == 0:
+            del user.positions[order.asset.name]
+        user.balance -= size * price * fee_rate
+        order.filled_notional += size * price
+        order.sz = 0.0
+        order.status, order.status_timestamp = "filled", self.now_ms
+
+    def cancel(self, user: User, oid: int) -> None:
+        order = self.orders.get(oid)
+        if order is None or self.owners[oid] != user.address or order.status != "open":
+            raise OrderRejected("Order was never placed, already canceled, or filled.")
+        order.status, order.status_timestamp = "canceled", self.now_ms
+
+    def find(self, user: User, key: int | str) -> HlOrder | None:
+        """An order of ``user`` by oid or cloid."""
+        if isinstance(key, int):
+            order = self.orders.get(key)
+            return order if order and self.owners[key] == user.address else None
+        for oid, order in self.orders.items():
+            if order.cloid == key.lower() and self.owners[oid] == user.address:
+                return order
+        return None
+
+    # --- the market moves ---------------------------------------------------------
+
+    def on_market(self, state: MarketState) -> None:
+        """Accrue funding, fill resting orders, then liquidate under-margined users."""
+        elapsed = state.timestamp - self.state.timestamp
+        self.state = state
+        for user in self.users.values():
+            if elapsed > 0:
+                self._accrue_funding(user, elapsed)
+            for order in self.open_orders(user):
+                bid, ask = self.touch(order.asset)
+                if (order.is_buy and order.limit_px >= ask) or (
+                    not order.is_buy and order.limit_px <= bid
+                ):
+                    self._fill(user, order, order.limit_px, MAKER_FEE)
+            self._liquidate_if_needed(user)
+
+    def _accrue_funding(self, user: User, elapsed_s: int) -> None:
+        for coin, position in user.positions.items():
+            payment = position.szi * self.oracle(coin) * self.funding_hourly(coin)
+            payment *= elapsed_s / 3600.0
+            user.balance -= payment
+            position.funding_all_time += payment
+            position.funding_since_open += payment
+
+    def _liquidate_if_needed(self, user: User) -> None:
+        maintenance = self.maintenance(user)
+        if maintenance <= 0 or self.account_value(user) >= maintenance:
+            return
+        for order in self.open_orders(user):
+            order.status, order.status_timestamp = "marginCanceled", self.now_ms
+        for coin, position in list(user.positions.items()):
+            price = self.oracle(coin)
+            user.balance += position.szi * (price - position.entry_px)
+            self.liquidations.append(
+                Liquidation(user.address, coin, position.szi, price, self.now_ms)
+            )
+            del user.positions[coin]
+
+
+def fmt(number: float) -> str:
+    """A decimal string as Hyperliquid writes numbers ("60000.0", "0.0123")."""
+    text = f"{number:.10f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text

@@ -1,0 +1,183 @@
+"""JSON shapes of the Hyperliquid simulator's ``/info`` replies (numbers as strings)."""
+
+from __future__ import annotations
+
+from sim.venues.hyperliquid.clearinghouse import (
+    DEPTH_USD,
+    Asset,
+    Clearinghouse,
+    HlOrder,
+    PerpPosition,
+    User,
+    fmt,
+)
+
+
+def meta(house: Clearinghouse) -> dict[str, object]:
+    universe = [
+        {
+            "name": asset.name,
+            "szDecimals": asset.sz_decimals,
+            "maxLeverage": asset.max_leverage,
+            "marginTableId": asset.max_leverage,
+            "onlyIsolated": False,
+        }
+        for asset in house.assets
+    ]
+    return {"universe": universe, "marginTables": []}
+
+
+def asset_context(house: Clearinghouse, asset: Asset) -> dict[str, object]:
+    bid, ask = house.touch(asset)
+    oracle = house.oracle(asset.name)
+    return {
+        "funding": fmt(house.funding_hourly(asset.name)),
+        "openInterest": "0.0",
+        "prevDayPx": fmt(oracle),
+        "dayNtlVlm": "0.0",
+        "dayBaseVlm": "0.0",
+        "premium": "0.0",
+        "oraclePx": fmt(oracle),
+        "markPx": fmt(oracle),
+        "midPx": fmt((bid + ask) / 2.0),
+        "impactPxs": [fmt(bid), fmt(ask)],
+    }
+
+
+def meta_and_contexts(house: Clearinghouse) -> list[object]:
+    return [meta(house), [asset_context(house, asset) for asset in house.assets]]
+
+
+def spot_meta() -> dict[str, object]:
+    usdc = {
+        "name": "USDC",
+        "szDecimals": 8,
+        "weiDecimals": 8,
+        "index": 0,
+        "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054",
+        "isCanonical": True,
+        "evmContract": None,
+        "fullName": None,
+    }
+    return {"universe": [], "tokens": [usdc]}
+
+
+def all_mids(house: Clearinghouse) -> dict[str, str]:
+    mids = {}
+    for asset in house.assets:
+        bid, ask = house.touch(asset)
+        mids[asset.name] = fmt((bid + ask) / 2.0)
+    return mids
+
+
+def l2_book(house: Clearinghouse, asset: Asset, levels: int = 5) -> dict[str, object]:
+    bid, ask = house.touch(asset)
+    tick = ask - bid
+    size = fmt(round(DEPTH_USD / house.oracle(asset.name), asset.sz_decimals))
+
+    def side(start: float, step: float) -> list[dict[str, object]]:
+        return [
+            {"px": fmt(round(start + level * step, 8)), "sz": size, "n": 1}
+            for level in range(levels)
+        ]
+
+    return {"coin": asset.name, "time": house.now_ms, "levels": [side(bid, -tick), side(ask, tick)]}
+
+
+def _liquidation_px(
+    house: Clearinghouse, user: User, coin: str, position: PerpPosition
+) -> str | None:
+    """Price of ``coin`` at which the account hits maintenance, others held still."""
+    asset = house.by_name[coin]
+    mark = house.oracle(coin)
+    other = house.maintenance(user) - abs(position.szi) * mark / (2.0 * asset.max_leverage)
+    rate = 1.0 / (2.0 * asset.max_leverage)
+    denominator = position.szi - abs(position.szi) * rate
+    if denominator == 0:
+        return None
+    level = (position.szi * mark - house.account_value(user) + other) / denominator
+    return fmt(level) if level > 0 else None
+
+
+def _position(
+    house: Clearinghouse, user: User, coin: str, position: PerpPosition
+) -> dict[str, object]:
+    asset = house.by_name[coin]
+    leverage = house.leverage(user, asset)
+    value = abs(position.szi) * house.oracle(coin)
+    unrealized = house.unrealized(position, coin)
+    margin = value / leverage
+    return {
+        "type": "oneWay",
+        "position": {
+            "coin": coin,
+            "szi": fmt(position.szi),
+            "leverage": {"type": "cross", "value": leverage},
+            "entryPx": fmt(position.entry_px),
+            "positionValue": fmt(value),
+            "unrealizedPnl": fmt(unrealized),
+            "returnOnEquity": fmt(unrealized / margin if margin else 0.0),
+            "liquidationPx": _liquidation_px(house, user, coin, position),
+            "marginUsed": fmt(margin),
+            "maxLeverage": asset.max_leverage,
+            "cumFunding": {
+                "allTime": fmt(position.funding_all_time),
+                "sinceOpen": fmt(position.funding_since_open),
+                "sinceChange": fmt(position.funding_since_open),
+            },
+        },
+    }
+
+
+def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
+    value = house.account_value(user)
+    used = house.margin_used(user)
+    notional = sum(abs(p.szi) * house.oracle(c) for c, p in user.positions.items())
+    summary = {
+        "accountValue": fmt(value),
+        "totalNtlPos": fmt(notional),
+        "totalRawUsd": fmt(user.balance),
+        "totalMarginUsed": fmt(used),
+    }
+    return {
+        "marginSummary": summary,
+        "crossMarginSummary": summary,
+        "crossMaintenanceMarginUsed": fmt(house.maintenance(user)),
+        "withdrawable": fmt(max(value - used, 0.0)),
+        "assetPositions": [
+            _position(house, user, coin, position) for coin, position in user.positions.items()
+        ],
+        "time": house.now_ms,
+    }
+
+
+def frontend_order(order: HlOrder) -> dict[str, object]:
+    return {
+        "coin": order.asset.name,
+        "side": "B" if order.is_buy else "A",
+        "limitPx": fmt(order.limit_px),
+        "sz": fmt(order.sz),
+        "oid": order.oid,
+        "timestamp": order.timestamp,
+        "triggerCondition": "N/A",
+        "isTrigger": False,
+        "triggerPx": "0.0",
+        "children": [],
+        "isPositionTpsl": False,
+        "reduceOnly": order.reduce_only,
+        "orderType": "Limit",
+        "origSz": fmt(order.orig_sz),
+        "tif": order.tif,
+        "cloid": order.cloid,
+    }
+
+
+def order_status(order: HlOrder) -> dict[str, object]:
+    return {
+        "status": "order",
+        "order": {
+            "order": frontend_order(order),
+            "status": order.status,
+            "statusTimestamp": order.status_timestamp,
+        },
+    }

@@ -1,0 +1,98 @@
+"""The Hyperliquid simulator verifies signatures exactly as ccxt produces them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ccxt.async_support as ccxt
+import pytest
+from eth_account import Account
+
+from sim.venues.hyperliquid.clearinghouse import price_ok, round_price
+from sim.venues.hyperliquid.signing import (
+    SignatureError,
+    canonical_action,
+    recover_l1_signer,
+    recover_user_signer,
+)
+
+KEY = "0x" + "5e" * 32
+ADDRESS = Account.from_key(KEY).address.lower()
+ORDER: dict[str, Any] = {
+    "type": "order",
+    "orders": [
+        {"a": 0, "b": True, "p": "60000", "s": "0.01", "r": False, "t": {"limit": {"tif": "Gtc"}}}
+    ],
+    "grouping": "na",
+}
+
+
+@pytest.fixture
+async def signer() -> Any:
+    exchange = ccxt.hyperliquid({"privateKey": KEY, "walletAddress": ADDRESS, "timeout_on_exit": 0})
+    yield exchange
+    await exchange.close()
+
+
+def test_ccxt_l1_signatures_recover_the_signer(signer: Any) -> None:
+    signature = signer.sign_l1_action(ORDER, 1_760_000_000_000)
+    assert recover_l1_signer(ORDER, 1_760_000_000_000, signature) == ADDRESS
+
+
+def test_anything_else_signed_recovers_someone_else(signer: Any) -> None:
+    signature = signer.sign_l1_action(ORDER, 1_760_000_000_000)
+    assert recover_l1_signer(ORDER, 1_760_000_000_001, signature) != ADDRESS
+    assert recover_l1_signer(ORDER, 1_760_000_000_000, signature, mainnet=False) != ADDRESS
+    vault = "0x" + "12" * 20
+    assert recover_l1_signer(ORDER, 1_760_000_000_000, signature, vault=vault) != ADDRESS
+    changed = {**ORDER, "orders": [{**ORDER["orders"][0], "p": "60001"}]}
+    assert recover_l1_signer(changed, 1_760_000_000_000, signature) != ADDRESS
+
+
+def test_the_venue_hashes_its_own_field_order_not_the_clients(signer: Any) -> None:
+    shuffled = {"grouping": "na", "orders": ORDER["orders"], "type": "order"}
+    assert list(canonical_action(shuffled)) == ["type", "orders", "grouping"]
+    signature = signer.sign_l1_action(shuffled, 1_760_000_000_000)
+    assert recover_l1_signer(shuffled, 1_760_000_000_000, signature) != ADDRESS
+
+
+def test_user_signed_actions_recover_the_wallet(signer: Any) -> None:
+    action = {
+        "hyperliquidChain": "Mainnet",
+        "signatureChainId": "0x66eee",
+        "maxFeeRate": "0%",
+        "builder": "0x6530512A6c89C7cfCEbC3BA7fcD9aDa5f30827a6",
+        "nonce": 1_760_000_000_000,
+        "type": "approveBuilderFee",
+    }
+    signature = signer.build_approve_builder_fee_sig(
+        {key: action[key] for key in ("hyperliquidChain", "maxFeeRate", "builder", "nonce")}
+    )
+    assert recover_user_signer(action, signature) == ADDRESS
+    with pytest.raises(SignatureError):
+        recover_user_signer({**action, "type": "order"}, signature)
+    with pytest.raises(SignatureError):
+        recover_l1_signer(ORDER, 1, {"r": "0x1", "s": "zz", "v": 27})
+
+
+@pytest.mark.parametrize(
+    ("price", "decimals", "ok"),
+    [
+        (60_000.0, 5, True),
+        (123_456.0, 5, True),
+        (60_000.5, 5, False),
+        (3_000.1, 4, True),
+        (3_000.15, 4, False),
+        (0.12345, 0, True),
+        (0.123456, 0, False),
+        (-1.0, 0, False),
+    ],
+)
+def test_hyperliquid_price_rule(price: float, decimals: int, ok: bool) -> None:
+    assert price_ok(price, decimals) is ok
+
+
+def test_rounded_prices_always_pass_the_rule() -> None:
+    for price in (60_003.7, 3_000.37, 1.234567, 0.0123456):
+        for up in (True, False):
+            assert price_ok(round_price(price, 4, up), 4)
