@@ -101,8 +101,12 @@ class DevChain:
         transaction: dict[str, Any] = {"from": sender, "data": _hex(data), "value": hex(value)}
         if to is not None:
             transaction["to"] = to
-        if gas is not None:
-            transaction["gas"] = hex(gas)
+        if gas is None:
+            # anvil's own estimate is taken on the pending state and can fall short when
+            # the execution block differs (time-dependent interest paths): add a margin.
+            estimate = int(await self.rpc.request("eth_estimateGas", [transaction]), 16)
+            gas = estimate * 13 // 10 + 20_000
+        transaction["gas"] = hex(gas)
         tx_hash = await self.rpc.request("eth_sendTransaction", [transaction])
         receipt = await self.wait_receipt(str(tx_hash))
         if int(receipt["status"], 16) != 1:

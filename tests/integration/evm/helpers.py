@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
+from agent.model import Action, Intent
 from agent.ports import TxRequest
+from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.rpc import ChainClient
 from connectors.evm.tokens import TokenConfig
@@ -51,7 +55,33 @@ def venue(client: ChainClient, connector: EvmConnector) -> EvmVenue:
 
 
 async def send_all(
-    world: World, sender: str, requests: Sequence[TxRequest]
+    world: World, sender: str, requests: Sequence[TxRequest], *, gas: int | None = None
 ) -> list[dict[str, object]]:
-    """Send a connector's transactions in order from an unlocked dev account."""
-    return [await world.chain.send(sender, r.to, r.data, value=r.value) for r in requests]
+    """Send a connector's transactions in order from an unlocked dev account.
+
+    With ``gas`` set, transactions are mined even if they revert (no estimate first).
+    """
+    return [await world.chain.send(sender, r.to, r.data, value=r.value, gas=gas) for r in requests]
+
+
+def aave_connector(manifest: Manifest, account: str) -> AaveV3Connector:
+    return AaveV3Connector(
+        chain_id=manifest.chain_id,
+        account=account,
+        pool=manifest.contract("aave.pool"),
+        data_provider=manifest.contract("aave.data_provider"),
+        oracle=manifest.contract("aave.oracle"),
+        assets=[token_config(manifest, symbol) for symbol in ("WETH", "USDC", "WBTC")],
+    )
+
+
+def intent(venue_name: str, action: Action, asset: str, quantity: float, **extra: Any) -> Intent:
+    return Intent(
+        venue=venue_name,
+        action=action,
+        asset=asset,
+        quantity=quantity,
+        reason="test",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        **extra,
+    )

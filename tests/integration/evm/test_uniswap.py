@@ -99,8 +99,8 @@ async def test_sandwich_between_quote_and_send_reverts(world: World, client: Cha
     whale_connector.slippage = 0.9  # the whale takes any price
     await venue(client, whale_connector).snapshot()
     await send_all(world, whale, whale_connector.build(_sell_eth(200.0, reference=3000.0)))
-    with pytest.raises(TransactionFailed):
-        await send_all(world, agent, requests)
+    with pytest.raises(TransactionFailed, match="Too little received"):
+        await send_all(world, agent, requests, gas=1_000_000)
     weth = await world.contract("token.WETH").read_one("balanceOf", agent)
     assert weth == 5 * 10**18, "a reverted hedge keeps the agent's coins"
 
@@ -119,8 +119,8 @@ async def test_expired_deadline_reverts(world: World, client: ChainClient) -> No
     await world.chain.set_next_timestamp(await world.chain.timestamp() + connector.deadline_s + 60)
     await world.chain.mine()
     await send_all(world, agent, requests[:-1])
-    with pytest.raises(TransactionFailed):
-        await send_all(world, agent, requests[-1:])
+    with pytest.raises(TransactionFailed, match="Transaction too old"):
+        await send_all(world, agent, requests[-1:], gas=1_000_000)
 
 
 def test_swap_without_oracle_price_is_refused(world: World) -> None:
