@@ -160,7 +160,7 @@ class Executor:
             )
         if self.gate.read_only:
             return self._refuse(intent, f"read-only: {self.gate.reason}")
-        verdict = self.guard.check(proposal, context)
+        verdict = self.guard.check(proposal, self._effective(context))
         status = OutcomeStatus.PENDING if verdict.approved else OutcomeStatus.REJECTED
         entry = IntentEntry(
             verdict.notional_usd, verdict.risk_reducing, proposal.unwind, legs, status,
@@ -170,6 +170,34 @@ class Executor:
         if not verdict.approved:
             return self._refuse(intent, verdict.summary())
         return verdict
+
+    def _effective(self, context: GuardContext) -> GuardContext:
+        """The caller's context, never laxer than what the executor itself knows.
+
+        The kill switch is the stricter of the two states; the rolling hour is at least
+        what the journal holds; intents still in flight count against their venue's and
+        protocol's caps (conservative: a fill already visible on the venue while its
+        transaction confirms is counted twice, never zero times).
+        """
+        live = self.killswitch.state
+        kill_state = max(context.kill_state, live, key=lambda state: state.strictness)
+        reserved = self.journal.reserved_by_venue()
+        venues = dict(context.venue_exposure_usd)
+        protocols = dict(context.protocol_exposure_usd)
+        for venue, usd in reserved.items():
+            venues[venue] = venues.get(venue, 0.0) + usd
+            protocol = self.guard.limits.protocol_of_venue.get(venue)
+            if protocol is not None:
+                protocols[protocol] = protocols.get(protocol, 0.0) + usd
+        return replace(
+            context,
+            kill_state=kill_state,
+            notional_last_hour_usd=max(
+                context.notional_last_hour_usd, self.notional_last_hour_usd()
+            ),
+            venue_exposure_usd=venues,
+            protocol_exposure_usd=protocols,
+        )
 
     async def _run_transactions(
         self, manager: TxManager, intent: Intent, requests: Sequence[TxRequest], verdict: Verdict
