@@ -143,7 +143,11 @@ async def replace_with(
     previous = Fees(latest.max_fee_per_gas, latest.max_priority_fee_per_gas)
     fees = replacement_fees(previous, quote, caps)
     if quote.base_fee_wei > caps.max_fee_per_gas_wei or fees is None:
-        log.warning("replacement_at_cap", nonce=latest.nonce, fees=str(previous), caps=str(caps))
+        if latest.hash not in manager.capped:  # once per version, not every interval
+            manager.capped.add(latest.hash)
+            log.warning(
+                "replacement_at_cap", nonce=latest.nonce, fees=str(previous), caps=str(caps)
+            )
         return f"not replaced: the fee cap leaves no room above {previous}"
     async with manager.lock:
         record = await manager.sign_and_journal(

@@ -118,6 +118,7 @@ class TxManager:
         TxManager._writers.add(self._key)
         self.lock = asyncio.Lock()
         self.last_sent: dict[int, float] = {}  # nonce -> monotonic time of its last send
+        self.capped: set[str] = set()  # hashes the caps leave no room to replace
 
     @property
     def chain_id(self) -> int:
