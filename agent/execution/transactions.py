@@ -27,7 +27,7 @@ from agent.errors import InvariantViolation, RejectedError, TransientError
 from agent.execution.broadcast import Sent, broadcast
 from agent.execution.fees import Fees, initial_fees, quote_fees
 from agent.execution.guard import Guard
-from agent.execution.inclusion import pending_count
+from agent.execution.inclusion import find_inclusion, pending_count
 from agent.execution.journal import Journal
 from agent.execution.proposal import ReasonCode, Rejection
 from agent.execution.records import TxKind, TxRecord, TxStatus
@@ -197,10 +197,27 @@ class TxManager:
                     raise RejectedError(f"refused by the node: {words}")
                 if sent is Sent.BELOW_BASE_FEE:
                     fees = await self._repriced(unsigned)
+                elif sent is Sent.NONCE_USED:
+                    mined = await self._ours_mined_at(nonce)
+                    if mined is not None and mined.intent_id == unsigned.intent_id:
+                        return mined  # an earlier attempt of this intent got in after all
                 log.warning("nonce_resync", account=self.account, nonce=nonce, reason=words)
         raise RejectedError(
             f"nonce kept being taken by another sender ({self.settings.max_send_attempts} tries)"
         )
+
+    async def _ours_mined_at(self, nonce: int) -> TxRecord | None:
+        """ "Nonce too low" is ours only if one of our journaled hashes there is mined.
+
+        Such a record (a send we took for failed that reached a node after all) gets
+        its status back; its intent's outcome is settled by the tracker or reconciler.
+        """
+        versions = self.journal.transactions_at(self.account, self.chain_id, nonce)
+        inclusion = await find_inclusion(self.rpc, versions)
+        if inclusion is None:
+            return None
+        log.warning("discarded_transaction_mined", tx_hash=inclusion.record.hash, nonce=nonce)
+        return self.mark(inclusion.record, TxStatus.BROADCAST, "mined after all")
 
     async def _repriced(self, unsigned: Unsigned) -> Fees:
         quote = await quote_fees(self.rpc)

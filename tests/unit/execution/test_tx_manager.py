@@ -12,6 +12,7 @@ from guard_builders import limits
 from pydantic import SecretStr
 
 from agent.control.killswitch import KillSwitch
+from agent.errors import RejectedError
 from agent.execution.fees import Fees
 from agent.execution.guard import Guard
 from agent.execution.inclusion import find_inclusion
@@ -36,6 +37,13 @@ class ScriptedNode:
         self.blocks: dict[int, str] = {}  # number -> canonical hash
         self.head = 0
         self.counts = {"latest": 0, "pending": 0}
+        self.refusal: str | None = None
+
+    def _send(self, raw: str) -> str:
+        if self.refusal is not None:
+            raise RejectedError(f"eth_sendRawTransaction: {self.refusal}")
+        self.sent.append(raw)
+        return "0x"
 
     async def request(self, method: str, params: Any = ()) -> Any:
         answers = {
@@ -43,7 +51,7 @@ class ScriptedNode:
             "eth_feeHistory": lambda: {"baseFeePerGas": [hex(GWEI), hex(GWEI)]},
             "eth_maxPriorityFeePerGas": lambda: hex(GWEI),
             "eth_getTransactionCount": lambda: hex(self.counts[params[1]]),
-            "eth_sendRawTransaction": lambda: self.sent.append(params[0]),
+            "eth_sendRawTransaction": lambda: self._send(params[0]),
             "eth_getTransactionReceipt": lambda: self.receipts.get(params[0]),
             "eth_getBlockByNumber": lambda: self._block(int(params[0], 16)),
             "eth_blockNumber": lambda: hex(self.head),
@@ -139,3 +147,24 @@ async def test_a_receipt_from_a_block_that_is_no_longer_canonical_is_not_an_incl
     inclusion = await find_inclusion(node, [record])
     assert inclusion is not None
     assert (inclusion.block_number, inclusion.confirmations, inclusion.succeeded) == (5, 3, True)
+
+
+async def test_nonce_too_low_is_success_only_if_our_hash_is_mined(journal: Journal) -> None:
+    node, switch = ScriptedNode(), KillSwitch(journal, ManualClock())
+    manager = manager_for(journal, node, LocalKeySigner(SecretStr(KEY), chain_id=CHAIN), switch)
+    unsigned = unsigned_for(journal)
+    try:
+        earlier = await manager.sign_and_journal(unsigned, Fees(3 * GWEI, GWEI), 0, unwind=False)
+        manager.mark(earlier, TxStatus.DISCARDED, "HTTP 502: taken for not sent")
+        node.receipts[earlier.hash] = {"blockNumber": "0x1", "blockHash": "0xb1", "status": "0x1"}
+        node.blocks[1], node.head = "0xb1", 1
+        node.counts = {"latest": 1, "pending": 0}  # a lagging pending count: nonce 0 again
+        node.refusal = "nonce too low"
+        record = await manager.send_new(unsigned, Fees(2 * GWEI, GWEI), unwind=False)
+        assert record.hash == earlier.hash  # the intent is done; nothing re-signed goes out
+        assert node.sent == []
+        node.receipts.clear()  # now nonce 0 is someone else's: resync, then give up
+        with pytest.raises(RejectedError, match="nonce kept being taken"):
+            await manager.send_new(unsigned, Fees(2 * GWEI, GWEI), unwind=False)
+    finally:
+        manager.close()
