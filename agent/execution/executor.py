@@ -66,6 +66,7 @@ class Executor:
         self._group: asyncio.TaskGroup | None = None
         self._tasks: set[asyncio.Task[Outcome]] = set()
         self._tracked: set[tuple[int, int]] = set()  # (chain id, nonce) with a live tracker
+        self._running: set[str] = set()  # intents this process is carrying out
 
     async def __aenter__(self) -> Executor:
         group = asyncio.TaskGroup()
@@ -95,7 +96,9 @@ class Executor:
 
     async def reconcile(self) -> ReconcileReport:
         """Run reconciliation (again); the gate opens only when everything agrees."""
-        report = await reconcile(list(self.chains.values()), self.orders, self.gate)
+        report = await reconcile(
+            self.journal, list(self.chains.values()), self.orders, self.gate, busy=self._running
+        )
         for outcome in report.finished:
             self._record(outcome)
         for pending in report.pending:
@@ -247,7 +250,7 @@ class Executor:
         if key in self._tracked:
             return
         self._tracked.add(key)
-        self._spawn(self._follow(pending, key))
+        self._spawn(pending.intent_id, self._follow(pending, key))
 
     async def _follow(self, pending: PendingNonce, key: tuple[int, int]) -> Outcome:
         intent = self.journal.intent(pending.intent_id)
@@ -283,17 +286,25 @@ class Executor:
 
     # --- plumbing ---------------------------------------------------------------------
 
-    def _spawn(self, work: Coroutine[Any, Any, Outcome]) -> asyncio.Task[Outcome]:
+    def _spawn(self, intent_id: str, work: Coroutine[Any, Any, Outcome]) -> asyncio.Task[Outcome]:
         if self._group is None:
             work.close()
             raise InvariantViolation("the executor must be entered (async with) before use")
         task = self._group.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._running.add(intent_id)
+
+        def done(finished: asyncio.Task[Outcome]) -> None:
+            self._tasks.discard(finished)
+            if not any(t.get_name() == intent_id for t in self._tasks):
+                self._running.discard(intent_id)
+
+        task.set_name(intent_id)
+        task.add_done_callback(done)
         return task
 
     async def _wait(self, intent: Intent, work: Coroutine[Any, Any, Outcome]) -> Outcome:
-        task = self._spawn(work)
+        task = self._spawn(intent.intent_id, work)
         done, _ = await asyncio.wait({task}, timeout=self.wait_timeout_s)
         if task in done:
             return task.result()

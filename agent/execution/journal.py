@@ -24,14 +24,24 @@ from types import TracebackType
 
 from agent.control.killswitch import KillTransition
 from agent.errors import InvariantViolation
-from agent.execution.journal_schema import migrate
+from agent.execution.journal_schema import (
+    INSERT_ORDER,
+    INSERT_TX,
+    SELECT_INTENTS,
+    SELECT_ORDERS,
+    SELECT_TX,
+    intent_from_row,
+    migrate,
+    order_from_row,
+    order_values,
+    tx_from_row,
+    tx_values,
+)
 from agent.execution.records import (
     FINAL_ORDER,
     IntentEntry,
     IntentRecord,
     OrderRecord,
-    OrderStatus,
-    TxKind,
     TxRecord,
     TxStatus,
 )
@@ -55,16 +65,6 @@ def _intent_payload(intent: Intent) -> str:
             "sequence": intent.sequence,
         }
     )
-
-
-def _tx_from_row(row: sqlite3.Row) -> TxRecord:
-    values = dict(row)
-    for name in ("value", "max_fee_per_gas", "max_priority_fee_per_gas"):
-        values[name] = int(values[name])
-    values["emergency"] = bool(values["emergency"])
-    values["status"] = TxStatus(values["status"])
-    values["kind"] = TxKind(values["kind"])
-    return TxRecord(**values)
 
 
 class Journal:
@@ -149,28 +149,28 @@ class Journal:
 
     def transactions_of(self, intent_id: str) -> list[TxRecord]:
         rows = self._db.execute(
-            _SELECT_TX + " WHERE intent_id=? ORDER BY nonce, version", (intent_id,)
+            SELECT_TX + " WHERE intent_id=? ORDER BY nonce, version", (intent_id,)
         )
-        return [_tx_from_row(row) for row in rows]
+        return [tx_from_row(row) for row in rows]
 
     def intent(self, intent_id: str) -> IntentRecord | None:
-        row = self._db.execute(_SELECT_INTENTS + " WHERE intent_id=?", (intent_id,)).fetchone()
-        return None if row is None else _intent_from_row(row)
+        row = self._db.execute(SELECT_INTENTS + " WHERE intent_id=?", (intent_id,)).fetchone()
+        return None if row is None else intent_from_row(row)
 
     def recent_intents(self, limit: int = 20) -> list[IntentRecord]:
         rows = self._db.execute(
-            _SELECT_INTENTS + " ORDER BY journaled_at DESC, rowid DESC LIMIT ?",
+            SELECT_INTENTS + " ORDER BY journaled_at DESC, rowid DESC LIMIT ?",
             (limit,),
         )
-        return [_intent_from_row(row) for row in rows]
+        return [intent_from_row(row) for row in rows]
 
     def in_flight(self) -> list[IntentRecord]:
         """Intents sent but not final: their exposure stays reserved."""
         rows = self._db.execute(
-            _SELECT_INTENTS + " WHERE status IN (?,?) ORDER BY journaled_at",
+            SELECT_INTENTS + " WHERE status IN (?,?) ORDER BY journaled_at",
             _OPEN_INTENTS,
         )
-        return [_intent_from_row(row) for row in rows]
+        return [intent_from_row(row) for row in rows]
 
     def reserved_by_venue(self) -> dict[str, float]:
         """USD notional of in-flight intents per venue, to add to the guard's exposures."""
@@ -196,7 +196,7 @@ class Journal:
 
         Signing the same fields again gives the same hash: the row is then reused.
         """
-        self._db.execute(_INSERT_TX, _tx_values(tx))
+        self._db.execute(INSERT_TX, tx_values(tx))
 
     def set_tx_status(
         self,
@@ -218,10 +218,10 @@ class Journal:
     def transactions_at(self, account: str, chain_id: int, nonce: int) -> list[TxRecord]:
         """Every transaction of ours at ``nonce``, oldest version first."""
         rows = self._db.execute(
-            _SELECT_TX + " WHERE account=? AND chain_id=? AND nonce=? ORDER BY version",
+            SELECT_TX + " WHERE account=? AND chain_id=? AND nonce=? ORDER BY version",
             (account.lower(), chain_id, nonce),
         )
-        return [_tx_from_row(row) for row in rows]
+        return [tx_from_row(row) for row in rows]
 
     def unfinished_nonces(self, account: str, chain_id: int) -> list[int]:
         """Nonces whose transactions are neither final nor all discarded, ascending."""
@@ -242,39 +242,45 @@ class Journal:
 
     def pending_transactions(self) -> list[TxRecord]:
         rows = self._db.execute(
-            _SELECT_TX + " WHERE status IN (?,?,?) ORDER BY nonce",
+            SELECT_TX + " WHERE status IN (?,?,?) ORDER BY nonce",
             _UNFINISHED_TX,
         )
-        return [_tx_from_row(row) for row in rows]
+        return [tx_from_row(row) for row in rows]
 
     # --- orders --------------------------------------------------------------------
 
     def record_order(self, order: OrderRecord) -> None:
         """Journal a client order id; it must be on disk before the order is placed."""
         self._db.execute(
-            _INSERT_ORDER,
-            _order_values(order),
+            INSERT_ORDER,
+            order_values(order),
         )
 
     def update_order(self, order: OrderRecord) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM orders WHERE client_order_id=?", (order.client_order_id,))
             db.execute(
-                _INSERT_ORDER,
-                _order_values(order),
+                INSERT_ORDER,
+                order_values(order),
             )
 
     def order(self, client_order_id: str) -> OrderRecord | None:
         row = self._db.execute(
-            _SELECT_ORDERS + " WHERE client_order_id=?", (client_order_id,)
+            SELECT_ORDERS + " WHERE client_order_id=?", (client_order_id,)
         ).fetchone()
-        return None if row is None else _order_from_row(row)
+        return None if row is None else order_from_row(row)
 
     def unfinished_orders(self) -> list[OrderRecord]:
         rows = self._db.execute(
-            _SELECT_ORDERS + " WHERE status NOT IN (?,?,?,?) ORDER BY created_at", _FINAL_ORDER
+            SELECT_ORDERS + " WHERE status NOT IN (?,?,?,?) ORDER BY created_at", _FINAL_ORDER
         )
-        return [_order_from_row(row) for row in rows]
+        return [order_from_row(row) for row in rows]
+
+    def orders_of(self, intent_id: str) -> list[OrderRecord]:
+        rows = self._db.execute(
+            SELECT_ORDERS + " WHERE intent_id=? ORDER BY created_at", (intent_id,)
+        )
+        return [order_from_row(row) for row in rows]
 
     def known_client_order_ids(self, venue: str) -> set[str]:
         rows = self._db.execute("SELECT client_order_id FROM orders WHERE venue=?", (venue,))
@@ -336,61 +342,3 @@ def _lock(path: Path) -> int:
 def _unlock(descriptor: int) -> None:
     fcntl.flock(descriptor, fcntl.LOCK_UN)
     os.close(descriptor)
-
-
-_INTENT_COLUMNS = (
-    "intent_id, venue, action, asset, quantity, notional_usd, risk_reducing, unwind, reason,"
-    " legs, status, detail, reference, journaled_at, updated_at"
-)
-_SELECT_INTENTS = f"SELECT {_INTENT_COLUMNS} FROM intents"  # noqa: S608
-
-
-def _intent_from_row(row: sqlite3.Row) -> IntentRecord:
-    values = dict(row)
-    values["risk_reducing"] = bool(values["risk_reducing"])
-    values["unwind"] = bool(values["unwind"])
-    values["status"] = OutcomeStatus(values["status"])
-    return IntentRecord(**values)
-
-
-def _marks(fields: tuple[str, ...]) -> str:
-    return ",".join("?" * len(fields))
-
-
-# Statements are assembled once from the record types' field names (constants, never
-# input); values always go through placeholders.
-_TX_FIELDS = tuple(TxRecord.__dataclass_fields__)
-_TX_COLUMNS = ", ".join(f'"{name}"' for name in _TX_FIELDS)
-_SELECT_TX = f"SELECT {_TX_COLUMNS} FROM transactions"  # noqa: S608
-_INSERT_TX = (
-    f"INSERT INTO transactions ({_TX_COLUMNS}) VALUES ({_marks(_TX_FIELDS)})"  # noqa: S608
-    " ON CONFLICT (hash, intent_id) DO UPDATE SET status=excluded.status,"
-    " updated_at=excluded.updated_at, detail=excluded.detail"
-)
-_ORDER_FIELDS = tuple(OrderRecord.__dataclass_fields__)
-_ORDER_COLUMNS = ", ".join(_ORDER_FIELDS)
-_SELECT_ORDERS = f"SELECT {_ORDER_COLUMNS} FROM orders"  # noqa: S608
-_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({_marks(_ORDER_FIELDS)})"  # noqa: S608
-
-
-def _tx_values(tx: TxRecord) -> tuple[object, ...]:
-    values: list[object] = []
-    for name in _TX_FIELDS:
-        value = getattr(tx, name)
-        if name in ("value", "max_fee_per_gas", "max_priority_fee_per_gas"):
-            value = str(value)
-        elif name == "account":
-            value = str(value).lower()
-        values.append(value)
-    return tuple(values)
-
-
-def _order_values(order: OrderRecord) -> tuple[object, ...]:
-    return tuple(getattr(order, name) for name in _ORDER_FIELDS)
-
-
-def _order_from_row(row: sqlite3.Row) -> OrderRecord:
-    values = dict(row)
-    values["status"] = OrderStatus(values["status"])
-    values["reduce_only"] = bool(values["reduce_only"])
-    return OrderRecord(**values)

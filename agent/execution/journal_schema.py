@@ -1,4 +1,4 @@
-"""The journal's tables and their versions (``PRAGMA user_version``).
+"""The journal's tables, their versions (``PRAGMA user_version``) and row mapping.
 
 A new version appends to ``MIGRATIONS``; an existing step is never edited. A journal
 written by a newer build is refused rather than guessed at.
@@ -9,6 +9,15 @@ from __future__ import annotations
 import sqlite3
 
 from agent.errors import InvariantViolation
+from agent.execution.records import (
+    IntentRecord,
+    OrderRecord,
+    OrderStatus,
+    TxKind,
+    TxRecord,
+    TxStatus,
+)
+from agent.model import OutcomeStatus
 
 _V1 = """
 CREATE TABLE intents (
@@ -113,3 +122,74 @@ def migrate(connection: sqlite3.Connection) -> None:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
+
+
+# --- rows --------------------------------------------------------------------------
+
+
+def tx_from_row(row: sqlite3.Row) -> TxRecord:
+    values = dict(row)
+    for name in ("value", "max_fee_per_gas", "max_priority_fee_per_gas"):
+        values[name] = int(values[name])
+    values["emergency"] = bool(values["emergency"])
+    values["status"] = TxStatus(values["status"])
+    values["kind"] = TxKind(values["kind"])
+    return TxRecord(**values)
+
+
+_INTENT_COLUMNS = (
+    "intent_id, venue, action, asset, quantity, notional_usd, risk_reducing, unwind, reason,"
+    " legs, status, detail, reference, journaled_at, updated_at"
+)
+SELECT_INTENTS = f"SELECT {_INTENT_COLUMNS} FROM intents"  # noqa: S608
+
+
+def intent_from_row(row: sqlite3.Row) -> IntentRecord:
+    values = dict(row)
+    values["risk_reducing"] = bool(values["risk_reducing"])
+    values["unwind"] = bool(values["unwind"])
+    values["status"] = OutcomeStatus(values["status"])
+    return IntentRecord(**values)
+
+
+def _marks(fields: tuple[str, ...]) -> str:
+    return ",".join("?" * len(fields))
+
+
+# Statements are assembled once from the record types' field names (constants, never
+# input); values always go through placeholders.
+_TX_FIELDS = tuple(TxRecord.__dataclass_fields__)
+_TX_COLUMNS = ", ".join(f'"{name}"' for name in _TX_FIELDS)
+SELECT_TX = f"SELECT {_TX_COLUMNS} FROM transactions"  # noqa: S608
+INSERT_TX = (
+    f"INSERT INTO transactions ({_TX_COLUMNS}) VALUES ({_marks(_TX_FIELDS)})"  # noqa: S608
+    " ON CONFLICT (hash, intent_id) DO UPDATE SET status=excluded.status,"
+    " updated_at=excluded.updated_at, detail=excluded.detail"
+)
+_ORDER_FIELDS = tuple(OrderRecord.__dataclass_fields__)
+_ORDER_COLUMNS = ", ".join(_ORDER_FIELDS)
+SELECT_ORDERS = f"SELECT {_ORDER_COLUMNS} FROM orders"  # noqa: S608
+INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({_marks(_ORDER_FIELDS)})"  # noqa: S608
+
+
+def tx_values(tx: TxRecord) -> tuple[object, ...]:
+    values: list[object] = []
+    for name in _TX_FIELDS:
+        value = getattr(tx, name)
+        if name in ("value", "max_fee_per_gas", "max_priority_fee_per_gas"):
+            value = str(value)
+        elif name == "account":
+            value = str(value).lower()
+        values.append(value)
+    return tuple(values)
+
+
+def order_values(order: OrderRecord) -> tuple[object, ...]:
+    return tuple(getattr(order, name) for name in _ORDER_FIELDS)
+
+
+def order_from_row(row: sqlite3.Row) -> OrderRecord:
+    values = dict(row)
+    values["status"] = OrderStatus(values["status"])
+    values["reduce_only"] = bool(values["reduce_only"])
+    return OrderRecord(**values)

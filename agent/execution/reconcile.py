@@ -7,6 +7,9 @@
   ``max_rebroadcast_age_s``.
 - Journaled client orders that are not final are looked up on their venue; open
   orders a venue shows that the journal does not know are reported.
+- Intents still marked in flight with nothing left in flight (a crash between the last
+  write about a transaction or order and the intent's outcome) get their outcome from
+  what the journal holds; one journaled with nothing sent at all is refused.
 - Anything that does not agree is a problem; the executor stays read-only (the
   ``ReadOnlyGate``, which the daemon also checks) until a run finds none.
 """
@@ -14,15 +17,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
 
 import structlog
 
 from agent.errors import BallastError
 from agent.execution.broadcast import Sent
 from agent.execution.inclusion import find_inclusion, mined_count, node_knows
+from agent.execution.journal import Journal
 from agent.execution.orders import OrderExecutor, outcome_of
 from agent.execution.records import FINAL_ORDER, OrderStatus, TxRecord, TxStatus
+from agent.execution.tracking import outcome_of as tx_outcome_of
 from agent.execution.transactions import TxManager
 from agent.model import Outcome, OutcomeStatus
 
@@ -72,9 +78,17 @@ class ReconcileReport:
 
 
 async def reconcile(
-    managers: Sequence[TxManager], orders: OrderExecutor | None, gate: ReadOnlyGate
+    journal: Journal,
+    managers: Sequence[TxManager],
+    orders: OrderExecutor | None,
+    gate: ReadOnlyGate,
+    *,
+    busy: AbstractSet[str] = frozenset(),
 ) -> ReconcileReport:
-    """Reconcile every chain and venue; clear ``gate`` only if everything agrees."""
+    """Reconcile every chain and venue; clear ``gate`` only if everything agrees.
+
+    ``busy`` names intents this process is carrying out right now: left alone.
+    """
     report = ReconcileReport()
     for manager in managers:
         try:
@@ -83,6 +97,7 @@ async def reconcile(
             report.problems.append(f"chain {manager.chain_id}: cannot reconcile: {error}")
     if orders is not None:
         await _reconcile_orders(orders, report)
+    _settle_stranded(journal, report, busy)
     if report.consistent:
         gate.clear()
     else:
@@ -160,6 +175,31 @@ async def _check_gap(manager: TxManager, report: ReconcileReport) -> None:
             f"chain {manager.chain_id}: nonce gap, chain at {mined} but our lowest pending is "
             f"{waiting[0]}"
         )
+
+
+def _settle_stranded(journal: Journal, report: ReconcileReport, busy: AbstractSet[str]) -> None:
+    moving = set(busy) | {p.intent_id for p in report.pending}
+    moving |= {o.intent_id for o in journal.unfinished_orders()}
+    moving |= {o.intent_id for o in report.finished}
+    for intent in journal.in_flight():
+        if intent.intent_id not in moving:
+            report.finished.append(_settled(journal, intent.intent_id, intent.legs))
+
+
+def _settled(journal: Journal, intent_id: str, legs: int) -> Outcome:
+    """The outcome the journal's final records imply for a stranded intent."""
+    placed = journal.orders_of(intent_id)
+    if placed:
+        return outcome_of(placed[-1])
+    confirmed = [t for t in journal.transactions_of(intent_id) if t.status is TxStatus.CONFIRMED]
+    if not confirmed:
+        return Outcome(intent_id, OutcomeStatus.REJECTED, "", detail="nothing reached a chain")
+    last = confirmed[-1]
+    outcome = tx_outcome_of(last, last.receipt_status == 1, last.block_number or 0)
+    if outcome.status is OutcomeStatus.FILLED and len(confirmed) < legs:
+        detail = f"{len(confirmed)} of {legs} transactions; a restart interrupted the rest"
+        return replace(outcome, status=OutcomeStatus.PARTIAL, detail=detail)
+    return outcome
 
 
 async def _reconcile_orders(orders: OrderExecutor, report: ReconcileReport) -> None:
