@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import structlog
 
-from agent.errors import RejectedError
+from agent.errors import BallastError, RejectedError, TransientError
 from agent.execution.broadcast import Sent
 from agent.execution.fees import Fees, quote_fees, replacement_fees
 from agent.execution.inclusion import Inclusion, find_inclusion, mined_count, node_knows
@@ -31,7 +31,11 @@ async def track(manager: TxManager, intent_id: str, nonce: int, *, unwind: bool)
     """
     manager.last_sent.setdefault(nonce, manager.clock.monotonic())
     while True:
-        outcome = await _step(manager, intent_id, nonce, unwind)
+        try:
+            outcome = await _step(manager, intent_id, nonce, unwind)
+        except TransientError as error:  # reads and re-sends are idempotent: next poll
+            log.warning("tracking_retry", nonce=nonce, error=str(error))
+            outcome = None
         if outcome is not None:
             manager.last_sent.pop(nonce, None)
             return outcome
@@ -183,6 +187,10 @@ async def cancel_pending(manager: TxManager) -> list[str]:
             latest.intent_id, TxKind.CANCEL, manager.account, b"", 0, SELF_TRANSFER_GAS, "",
             emergency=True,
         )  # fmt: skip
-        result = await replace_with(manager, latest, cancel, unwind=False, checked=False)
+        try:
+            result = await replace_with(manager, latest, cancel, unwind=False, checked=False)
+        except BallastError as error:  # reported to the operator, who may try again
+            log.error("cancel_replacement_failed", nonce=nonce, error=str(error))
+            result = f"FAILED: {error}"
         results.append(f"nonce {nonce}: {result}")
     return results

@@ -12,14 +12,15 @@ from guard_builders import limits
 from pydantic import SecretStr
 
 from agent.control.killswitch import KillSwitch
-from agent.errors import RejectedError
+from agent.errors import RejectedError, TransientError
 from agent.execution.fees import Fees
 from agent.execution.guard import Guard
 from agent.execution.inclusion import find_inclusion
 from agent.execution.journal import Journal
 from agent.execution.records import IntentEntry, TxKind, TxStatus
+from agent.execution.tracking import track
 from agent.execution.transactions import Halted, TxManager, TxSettings, Unsigned
-from agent.model import Action, Intent, KillState
+from agent.model import Action, Intent, KillState, OutcomeStatus
 from agent.ports import SignedTransaction
 from connectors.evm.signer import LocalKeySigner
 
@@ -38,6 +39,7 @@ class ScriptedNode:
         self.head = 0
         self.counts = {"latest": 0, "pending": 0}
         self.refusal: str | None = None
+        self.failing: list[str] = []  # methods that fail once each, in this order
 
     def _send(self, raw: str) -> str:
         if self.refusal is not None:
@@ -46,6 +48,9 @@ class ScriptedNode:
         return "0x"
 
     async def request(self, method: str, params: Any = ()) -> Any:
+        if method in self.failing:
+            self.failing.remove(method)
+            raise TransientError(f"{method}: connection reset")
         answers = {
             "eth_chainId": lambda: hex(CHAIN),
             "eth_feeHistory": lambda: {"baseFeePerGas": [hex(GWEI), hex(GWEI)]},
@@ -168,3 +173,18 @@ async def test_nonce_too_low_is_success_only_if_our_hash_is_mined(journal: Journ
             await manager.send_new(unsigned, Fees(2 * GWEI, GWEI), unwind=False)
     finally:
         manager.close()
+
+
+async def test_tracking_rides_out_a_flaky_node(journal: Journal) -> None:
+    node, switch = ScriptedNode(), KillSwitch(journal, ManualClock())
+    manager = manager_for(journal, node, LocalKeySigner(SecretStr(KEY), chain_id=CHAIN), switch)
+    try:
+        record = await manager.send_new(unsigned_for(journal), Fees(2 * GWEI, GWEI), unwind=False)
+        node.receipts[record.hash] = {"blockNumber": "0x1", "blockHash": "0xb1", "status": "0x1"}
+        node.blocks[1], node.head = "0xb1", 1
+        node.failing = ["eth_getTransactionReceipt", "eth_getBlockByNumber", "eth_blockNumber"]
+        outcome = await track(manager, record.intent_id, record.nonce, unwind=False)
+    finally:
+        manager.close()
+    assert outcome.status is OutcomeStatus.FILLED
+    assert node.failing == []
