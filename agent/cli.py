@@ -8,6 +8,7 @@ through ``agent.wiring``, the composition root.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -26,6 +27,63 @@ def _demo(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
     return wiring.demo(seconds=args.seconds)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from agent.control import client
+
+    target = client.AdminTarget.from_arguments(args.socket, args.url, args.token_file)
+    document = client.run(client.AdminClient(target).status())
+    print(json.dumps(document, indent=2) if args.json else client.format_status(document))
+    return 0
+
+
+def _operator_command(args: argparse.Namespace) -> int:
+    from agent.control import client
+
+    target = client.AdminTarget.from_arguments(args.socket, args.url, args.token_file)
+    call = client.AdminClient(target).command(
+        args.command,
+        reason=args.reason,
+        operator=client.operator_name(),
+        cancel_transactions=getattr(args, "cancel_transactions", False),
+    )
+    print(client.format_command(client.run(call)))
+    return 0
+
+
+def _add_admin_target(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--socket", help="the daemon's admin socket (default: run/admin.sock)")
+    where.add_argument("--url", help="the daemon's admin URL over TCP (needs --token-file)")
+    parser.add_argument("--token-file", help="file holding the admin API's bearer token")
+
+
+def _add_operator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser("status", help="kill switch, Greeks, health, pending work")
+    status.add_argument("--json", action="store_true", help="print the raw JSON")
+    _add_admin_target(status)
+    status.set_defaults(handler=_status)
+    helps = {
+        "pause": "REDUCE_ONLY: only risk-reducing intents from now on",
+        "kill": "HALTED: nothing new, open orders cancelled",
+        "resume": "ACTIVE again (the only way back)",
+        "flatten": "FLATTEN: cancel orders and unwind hedges",
+    }
+    for name, text in helps.items():
+        command = commands.add_parser(name, help=text)
+        if name == "resume":  # re-arming is deliberate; stopping must not wait on typing
+            command.add_argument("--reason", required=True, help="why (kept in the journal)")
+        else:
+            command.add_argument("--reason", default="operator command", help="why (journaled)")
+        _add_admin_target(command)
+        command.set_defaults(handler=_operator_command)
+    kill = commands.choices["kill"]
+    kill.add_argument(
+        "--cancel-transactions",
+        action="store_true",
+        help="also replace pending transactions with 0-value self-transfers",
+    )
 
 
 def _add_chain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_chain(commands)
     _add_demo(commands)
+    _add_operator(commands)
     return parser
 
 

@@ -364,6 +364,27 @@ class Intent:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
+class KillState(enum.StrEnum):
+    """The kill switch, strictest last (DESIGN.md).
+
+    ACTIVE acts normally; REDUCE_ONLY passes only risk-reducing intents; HALTED passes
+    nothing new; FLATTEN (operator only) passes only the flatten procedure's unwind.
+    """
+
+    ACTIVE = "active"
+    REDUCE_ONLY = "reduce_only"
+    HALTED = "halted"
+    FLATTEN = "flatten"
+
+    @property
+    def strictness(self) -> int:
+        """0 for ACTIVE up to 3 for FLATTEN; automatic triggers may only raise it."""
+        return _KILL_ORDER.index(self)
+
+
+_KILL_ORDER = (KillState.ACTIVE, KillState.REDUCE_ONLY, KillState.HALTED, KillState.FLATTEN)
+
+
 class OutcomeStatus(enum.StrEnum):
     PENDING = "pending"  # sent, not yet final
     FILLED = "filled"  # confirmed to the required depth / filled on the venue

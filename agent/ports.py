@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from agent.model import Intent, Side, VenueSnapshot
 
@@ -79,6 +79,19 @@ class ChainReader(Protocol):
 
     async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
         """Run every call in one ``aggregate3`` at one block; results in call order."""
+        ...
+
+
+class Rpc(Protocol):
+    """JSON-RPC to one chain, already checked to be the right chain.
+
+    ``connectors.evm.rpc.ChainClient`` satisfies it (failover, chainId proof). Errors
+    follow ``agent.errors``: TransientError (nothing reached a node), OutcomeUnknown (a
+    send may have been accepted), RejectedError (the node answered with an error).
+    """
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """Call ``method`` and return its ``result``."""
         ...
 
 

@@ -1,0 +1,344 @@
+"""The journal: one SQLite file (WAL) that outlives every crash.
+
+Intents, signed transactions (raw bytes, hash, nonce, fees, chain id) and client order
+ids are written *before* anything leaves the process; outcomes after. The kill
+switch's transitions live here too. Every write is its own transaction and the
+connection runs ``synchronous=FULL``, so a write that returned is on disk. One
+process at a time: an exclusive lock file refuses a second daemon on the same journal.
+
+Calls are synchronous: a WAL commit is a single fsync of a few hundred bytes, and
+keeping them on the event loop keeps "journal, then send" trivially ordered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from agent.control.killswitch import KillTransition
+from agent.errors import InvariantViolation
+from agent.execution.journal_schema import (
+    INSERT_ORDER,
+    INSERT_TX,
+    SELECT_INTENTS,
+    SELECT_ORDERS,
+    SELECT_TX,
+    intent_from_row,
+    migrate,
+    order_from_row,
+    order_values,
+    tx_from_row,
+    tx_values,
+)
+from agent.execution.records import (
+    FINAL_ORDER,
+    IntentEntry,
+    IntentRecord,
+    OrderRecord,
+    TxRecord,
+    TxStatus,
+)
+from agent.model import Intent, KillState, Outcome, OutcomeStatus
+
+_FINAL_ORDER = tuple(status.value for status in FINAL_ORDER)
+_OPEN_INTENTS = (OutcomeStatus.PENDING.value, OutcomeStatus.UNKNOWN.value)
+_UNFINISHED_TX = (TxStatus.SIGNED.value, TxStatus.BROADCAST.value, TxStatus.MINED.value)
+
+
+def _intent_payload(intent: Intent) -> str:
+    instrument = intent.instrument
+    return json.dumps(
+        {
+            "symbol": instrument.symbol if instrument else None,
+            "limit_price": intent.limit_price,
+            "reference_price": intent.reference_price,
+            "claimed_notional_usd": intent.notional_usd,
+            "urgent": intent.urgent,
+            "created_at": intent.created_at.isoformat() if intent.created_at else None,
+            "sequence": intent.sequence,
+        }
+    )
+
+
+class Journal:
+    """The durable record. Open with ``Journal.open(path)``; close when done."""
+
+    def __init__(self, connection: sqlite3.Connection, lock_file: int, path: Path) -> None:
+        self._db = connection
+        self._lock_file = lock_file
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Journal:
+        """Open (creating or migrating) the journal at ``path``; InvariantViolation if
+        another process holds it or it was written by a newer schema."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock_file = _lock(path.with_name(path.name + ".lock"))
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        try:
+            migrate(connection)
+        except BaseException:
+            connection.close()
+            _unlock(lock_file)
+            raise
+        return cls(connection, lock_file, path)
+
+    def close(self) -> None:
+        self._db.close()
+        _unlock(self._lock_file)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- intents -----------------------------------------------------------------
+
+    def record_intent(self, intent: Intent, entry: IntentEntry, *, at: float) -> bool:
+        """Journal ``intent``; False (and no change) if its id is already there."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO intents (intent_id, venue, action, asset, quantity,"
+            " notional_usd, risk_reducing, unwind, reason, legs, payload, status, detail,"
+            " journaled_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                intent.intent_id, intent.venue, intent.action.value, intent.asset,
+                intent.quantity, entry.notional_usd, int(entry.risk_reducing), int(entry.unwind),
+                intent.reason, entry.legs, _intent_payload(intent), entry.status.value,
+                entry.detail, at, at,
+            ),
+        )  # fmt: skip
+        return cursor.rowcount == 1
+
+    def record_outcome(self, outcome: Outcome, *, at: float) -> None:
+        self._db.execute(
+            "UPDATE intents SET status=?, detail=?, reference=?, updated_at=? WHERE intent_id=?",
+            (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
+        )
+
+    def transactions_of(self, intent_id: str) -> list[TxRecord]:
+        rows = self._db.execute(
+            SELECT_TX + " WHERE intent_id=? ORDER BY nonce, version", (intent_id,)
+        )
+        return [tx_from_row(row) for row in rows]
+
+    def intent(self, intent_id: str) -> IntentRecord | None:
+        row = self._db.execute(SELECT_INTENTS + " WHERE intent_id=?", (intent_id,)).fetchone()
+        return None if row is None else intent_from_row(row)
+
+    def recent_intents(self, limit: int = 20) -> list[IntentRecord]:
+        rows = self._db.execute(
+            SELECT_INTENTS + " ORDER BY journaled_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [intent_from_row(row) for row in rows]
+
+    def in_flight(self) -> list[IntentRecord]:
+        """Intents sent but not final: their exposure stays reserved."""
+        rows = self._db.execute(
+            SELECT_INTENTS + " WHERE status IN (?,?) ORDER BY journaled_at",
+            _OPEN_INTENTS,
+        )
+        return [intent_from_row(row) for row in rows]
+
+    def reserved_by_venue(self) -> dict[str, float]:
+        """USD notional of in-flight intents per venue, to add to the guard's exposures."""
+        rows = self._db.execute(
+            "SELECT venue, SUM(notional_usd) FROM intents WHERE status IN (?,?) GROUP BY venue",
+            _OPEN_INTENTS,
+        )
+        return {str(venue): float(total) for venue, total in rows}
+
+    def notional_since(self, since: float) -> float:
+        """USD notional committed (anything not refused) since Unix time ``since``."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(notional_usd), 0) FROM intents"
+            " WHERE journaled_at >= ? AND status != ?",
+            (since, OutcomeStatus.REJECTED.value),
+        ).fetchone()
+        return float(row[0])
+
+    # --- transactions --------------------------------------------------------------
+
+    def record_transaction(self, tx: TxRecord) -> None:
+        """Journal a signed transaction; it must be on disk before it is broadcast.
+
+        Signing the same fields again gives the same hash: the row is then reused.
+        """
+        self._db.execute(INSERT_TX, tx_values(tx))
+
+    def set_tx_status(
+        self,
+        tx: TxRecord,
+        status: TxStatus,
+        *,
+        at: float,
+        detail: str | None = None,
+        block: tuple[int, str, int] | None = None,
+    ) -> None:
+        """Update a transaction; ``block`` is (number, hash, receipt status) once mined."""
+        number, block_hash, receipt_status = block if block else (None, None, None)
+        self._db.execute(
+            "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
+            " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
+            (status.value, at, detail, number, block_hash, receipt_status, tx.hash, tx.intent_id),
+        )
+
+    def transactions_at(self, account: str, chain_id: int, nonce: int) -> list[TxRecord]:
+        """Every transaction of ours at ``nonce``, oldest version first."""
+        rows = self._db.execute(
+            SELECT_TX + " WHERE account=? AND chain_id=? AND nonce=? ORDER BY version",
+            (account.lower(), chain_id, nonce),
+        )
+        return [tx_from_row(row) for row in rows]
+
+    def unfinished_nonces(self, account: str, chain_id: int) -> list[int]:
+        """Nonces whose transactions are neither final nor all discarded, ascending."""
+        rows = self._db.execute(
+            "SELECT DISTINCT nonce FROM transactions WHERE account=? AND chain_id=?"
+            " AND status IN (?,?,?) ORDER BY nonce",
+            (account.lower(), chain_id, *_UNFINISHED_TX),
+        )
+        return [int(row[0]) for row in rows]
+
+    def next_nonce(self, account: str, chain_id: int) -> int:
+        """One past the highest nonce our transactions hold (discarded ones hold none)."""
+        row = self._db.execute(
+            "SELECT MAX(nonce) FROM transactions WHERE account=? AND chain_id=? AND status != ?",
+            (account.lower(), chain_id, TxStatus.DISCARDED.value),
+        ).fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def pending_transactions(self) -> list[TxRecord]:
+        rows = self._db.execute(
+            SELECT_TX + " WHERE status IN (?,?,?) ORDER BY nonce",
+            _UNFINISHED_TX,
+        )
+        return [tx_from_row(row) for row in rows]
+
+    # --- orders --------------------------------------------------------------------
+
+    def record_order(self, order: OrderRecord) -> None:
+        """Journal a client order id; it must be on disk before the order is placed."""
+        self._db.execute(
+            INSERT_ORDER,
+            order_values(order),
+        )
+
+    def update_order(self, order: OrderRecord) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM orders WHERE client_order_id=?", (order.client_order_id,))
+            db.execute(
+                INSERT_ORDER,
+                order_values(order),
+            )
+
+    def order(self, client_order_id: str) -> OrderRecord | None:
+        row = self._db.execute(
+            SELECT_ORDERS + " WHERE client_order_id=?", (client_order_id,)
+        ).fetchone()
+        return None if row is None else order_from_row(row)
+
+    def unfinished_orders(self) -> list[OrderRecord]:
+        rows = self._db.execute(
+            SELECT_ORDERS + " WHERE status NOT IN (?,?,?,?) ORDER BY created_at", _FINAL_ORDER
+        )
+        return [order_from_row(row) for row in rows]
+
+    def orders_of(self, intent_id: str) -> list[OrderRecord]:
+        rows = self._db.execute(
+            SELECT_ORDERS + " WHERE intent_id=? ORDER BY created_at", (intent_id,)
+        )
+        return [order_from_row(row) for row in rows]
+
+    def known_client_order_ids(self, venue: str) -> set[str]:
+        rows = self._db.execute("SELECT client_order_id FROM orders WHERE venue=?", (venue,))
+        return {str(row[0]) for row in rows}
+
+    # --- kill switch (KillStateStore) --------------------------------------------------
+
+    def load_kill_state(self) -> KillState | None:
+        row = self._db.execute(
+            "SELECT state FROM kill_transitions ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else KillState(row[0])
+
+    def record_kill_transition(self, transition: KillTransition) -> None:
+        self._db.execute(
+            "INSERT INTO kill_transitions (at, previous, state, actor, reason, automatic)"
+            " VALUES (?,?,?,?,?,?)",
+            (
+                transition.at.timestamp(),
+                transition.previous.value,
+                transition.state.value,
+                transition.actor,
+                transition.reason,
+                int(transition.automatic),
+            ),
+        )
+
+    def kill_history(self, limit: int) -> Sequence[KillTransition]:
+        rows = self._db.execute(
+            "SELECT at, previous, state, actor, reason, automatic FROM kill_transitions"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            KillTransition(
+                at=datetime.fromtimestamp(row[0], UTC),
+                previous=KillState(row[1]),
+                state=KillState(row[2]),
+                actor=row[3],
+                reason=row[4],
+                automatic=bool(row[5]),
+            )
+            for row in rows
+        ]
+
+
+def _lock(path: Path) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise InvariantViolation(
+            f"journal {path.with_suffix('')} is held by another running process"
+        ) from None
+    return descriptor
+
+
+def _unlock(descriptor: int) -> None:
+    fcntl.flock(descriptor, fcntl.LOCK_UN)
+    os.close(descriptor)
