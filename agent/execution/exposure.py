@@ -8,10 +8,18 @@ from __future__ import annotations
 from agent.execution.proposal import GuardContext
 from agent.model import Action, Intent, Kind
 
-_ALWAYS_REDUCING = frozenset({Action.CANCEL, Action.REPAY, Action.SUPPLY})
-_NEVER_REDUCING = frozenset({Action.BORROW, Action.WITHDRAW})
+_ALWAYS_REDUCING = frozenset(
+    {
+        Action.CANCEL,
+        Action.REPAY,
+        Action.REPAY_WITH_COLLATERAL,
+        Action.SUPPLY,
+        Action.ENABLE_COLLATERAL,
+    }
+)
+_NEVER_REDUCING = frozenset({Action.BORROW, Action.WITHDRAW, Action.DISABLE_COLLATERAL})
 _TRADES = frozenset({Action.BUY, Action.SELL})
-_PRICE_FREE = frozenset({Action.CANCEL, Action.SET_COLLATERAL})
+_PRICE_FREE = frozenset({Action.CANCEL, Action.ENABLE_COLLATERAL, Action.DISABLE_COLLATERAL})
 
 
 def needs_reference_price(intent: Intent) -> bool:
@@ -31,10 +39,11 @@ def signed_quantity(intent: Intent) -> float:
 def independent_risk_reducing(intent: Intent, context: GuardContext) -> bool | None:
     """Whether ``intent`` reduces risk, as far as the book shows; None if it cannot tell.
 
-    Repaying, supplying collateral and cancelling reduce risk; borrowing and
-    withdrawing do not. A trade reduces risk when it shrinks the venue's position in
-    the asset or the book's net delta in it. An option trade's delta is not its
-    quantity, and a swap has no direction here: those are left to the policy's claim.
+    Repaying (also with collateral), supplying or enabling collateral and cancelling
+    reduce risk; borrowing, withdrawing and disabling collateral do not. A trade
+    reduces risk when it shrinks the venue's position in the asset or the book's net
+    delta in it. An option trade's delta is not its quantity, and a swap has no
+    direction here: those are left to the policy's claim.
     """
     if intent.action in _ALWAYS_REDUCING:
         return True
@@ -60,6 +69,6 @@ def exposure_change_usd(intent: Intent, context: GuardContext, notional_usd: flo
         return (abs(after) - abs(position)) / intent.quantity * notional_usd
     if intent.action in (Action.SUPPLY, Action.BORROW):
         return notional_usd
-    if intent.action in (Action.WITHDRAW, Action.REPAY):
+    if intent.action in (Action.WITHDRAW, Action.REPAY, Action.REPAY_WITH_COLLATERAL):
         return -notional_usd
     return 0.0
