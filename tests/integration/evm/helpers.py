@@ -64,8 +64,9 @@ async def send_all(
     return [await world.chain.send(sender, r.to, r.data, value=r.value, gas=gas) for r in requests]
 
 
-def aave_connector(manifest: Manifest, account: str) -> AaveV3Connector:
+def aave_connector(manifest: Manifest, account: str, name: str = "aave") -> AaveV3Connector:
     return AaveV3Connector(
+        name=name,
         chain_id=manifest.chain_id,
         account=account,
         pool=manifest.contract("aave.pool"),

@@ -21,12 +21,12 @@ from typing import Any
 
 from conftest import Chain
 from exec_support import AGENT, our_transactions, rpc_call, stack
-from rpc_fault_proxy import RpcFaultProxy
 
 from agent.execution.journal import Journal
 from agent.execution.records import TxStatus
 from agent.model import KillState, OutcomeStatus
 from sim.anvil import _die_with_parent
+from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 WORKER = Path(__file__).with_name("exec_worker.py")
 COUNT = 4

@@ -8,12 +8,12 @@ from pathlib import Path
 from conftest import Chain
 from eth_abi.abi import encode
 from exec_support import AGENT, GWEI, intent, limits, our_transactions, rpc_call, stack
-from rpc_fault_proxy import RpcFaultProxy
 
 from agent.execution.limits import GasCaps, selector
 from agent.execution.proposal import ReasonCode
 from agent.model import OutcomeStatus
 from agent.ports import TxRequest
+from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 TRANSFER = "transfer(address,uint256)"
 

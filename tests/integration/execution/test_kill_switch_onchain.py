@@ -15,7 +15,6 @@ from typing import Any
 
 from conftest import Chain
 from exec_support import AGENT, our_transactions, rpc_call, stack, wait_until
-from rpc_fault_proxy import RpcFaultProxy
 
 from agent import cli
 from agent.control.admin import AdminServer
@@ -23,6 +22,7 @@ from agent.control.client import AdminClient, AdminTarget
 from agent.control.commands import Controls
 from agent.control.status import JournalStatus
 from agent.model import KillState, OutcomeStatus
+from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 
 def admin_for(s: Any, socket: Path) -> AdminServer:

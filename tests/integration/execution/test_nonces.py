@@ -8,10 +8,10 @@ from typing import Any
 
 from conftest import Chain
 from exec_support import AGENT, our_transactions, stack
-from rpc_fault_proxy import RpcFaultProxy
 
 from agent.execution.records import TxStatus
 from agent.model import Outcome, OutcomeStatus
+from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 OUTSIDER_VALUE = 12_345  # wei: marks the other tool's transactions on chain
 

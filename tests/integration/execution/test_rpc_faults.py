@@ -9,7 +9,6 @@ import pytest
 from conftest import Chain
 from exec_support import AGENT_KEY, FAST, SystemClock, limits, our_transactions, rpc_call, stack
 from pydantic import SecretStr
-from rpc_fault_proxy import RpcFaultProxy
 
 from agent.control.killswitch import KillSwitch
 from agent.errors import InvariantViolation
@@ -19,6 +18,7 @@ from agent.execution.transactions import TxManager
 from agent.model import OutcomeStatus
 from connectors.evm.jsonrpc import JsonRpcTransport
 from connectors.evm.signer import LocalKeySigner
+from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 
 async def test_a_provider_on_the_wrong_chain_is_never_used(chain: Chain, tmp_path: Path) -> None:
