@@ -1,0 +1,286 @@
+"""The configuration's shape: frozen pydantic models, unknown keys refused.
+
+Units are in field names (``_s`` seconds, ``_usd`` dollars, ``_coin`` units of the
+underlying, ``_gwei`` gwei per gas, ``_bps`` basis points); ratios are fractions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    StringConstraints,
+    model_validator,
+)
+
+from agent.config.secrets import Secret, SecretUrl
+from agent.model import KillState
+
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- chains -----------------------------------------------------------------------
+
+
+class TokenSettings(Frozen):
+    address: Address
+    decimals: int = Field(ge=0, le=36)
+    underlying: str
+
+
+class GasSettings(Frozen):
+    """EIP-1559 caps in gwei; the emergency caps apply only to risk-reducing work."""
+
+    max_fee_gwei: PositiveFloat
+    max_priority_fee_gwei: NonNegativeFloat
+    emergency_max_fee_gwei: PositiveFloat
+    emergency_max_priority_fee_gwei: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.max_priority_fee_gwei > self.max_fee_gwei:
+            raise ValueError("max_priority_fee_gwei exceeds max_fee_gwei")
+        if self.emergency_max_fee_gwei < self.max_fee_gwei:
+            raise ValueError("emergency_max_fee_gwei is lower than max_fee_gwei")
+        if self.emergency_max_priority_fee_gwei < self.max_priority_fee_gwei:
+            raise ValueError("emergency_max_priority_fee_gwei is lower than max_priority_fee_gwei")
+        return self
+
+
+class AccountSettings(Frozen):
+    """The key that signs on this chain: a raw key by reference, or a keystore file."""
+
+    address: Address
+    private_key: Secret | None = None
+    keystore: Path | None = None
+    keystore_password: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.private_key is None) == (self.keystore is None):
+            raise ValueError("give exactly one of private_key or keystore")
+        if self.keystore is not None and self.keystore_password is None:
+            raise ValueError("a keystore needs keystore_password")
+        return self
+
+
+class ChainSettings(Frozen):
+    chain_id: PositiveInt
+    rpc_urls: Annotated[list[SecretUrl], Field(min_length=1)]
+    account: AccountSettings
+    gas: GasSettings
+    tokens: dict[str, TokenSettings]
+    multicall3: Address = MULTICALL3
+    confirmations: PositiveInt = 1
+    max_lag_blocks: PositiveInt = 5
+    rpc_timeout_s: PositiveFloat = 10.0
+    replace_after_s: PositiveFloat = 30.0
+
+
+# --- venues -----------------------------------------------------------------------
+
+
+class FeedSettings(Frozen):
+    address: Address
+    heartbeat_s: PositiveInt
+
+
+class ChainlinkVenue(Frozen):
+    kind: Literal["chainlink"]
+    chain: str
+    feeds: dict[str, FeedSettings]
+    sequencer_uptime_feed: Address | None = None
+    grace_period_s: PositiveInt = 3_600
+
+
+class AaveVenue(Frozen):
+    kind: Literal["aave_v3"]
+    chain: str
+    pool: Address
+    data_provider: Address
+    oracle: Address
+    assets: Annotated[list[str], Field(min_length=1)]
+
+
+class UniswapPool(Frozen):
+    address: Address
+    base: str
+    quote: str
+    fee: Literal[100, 500, 3000, 10000]
+    quote_size_coin: PositiveFloat
+
+
+class UniswapVenue(Frozen):
+    kind: Literal["uniswap_v3"]
+    chain: str
+    router: Address
+    quoter: Address
+    pools: Annotated[list[UniswapPool], Field(min_length=1)]
+    slippage_bps: PositiveFloat = 50.0
+    deadline_s: PositiveInt = 120
+
+
+Endpoint = Literal["live", "testnet"] | Annotated[str, StringConstraints(pattern=r"^https?://")]
+
+
+class DeribitVenue(Frozen):
+    kind: Literal["deribit"]
+    client_id: Secret
+    client_secret: Secret
+    endpoint: Endpoint = "live"
+    currencies: list[str] = Field(default_factory=lambda: ["BTC", "ETH", "USDC"])
+
+
+class HyperliquidVenue(Frozen):
+    kind: Literal["hyperliquid"]
+    wallet_address: Address
+    private_key: Secret
+    endpoint: Endpoint = "live"
+
+
+Venue = Annotated[
+    ChainlinkVenue | AaveVenue | UniswapVenue | DeribitVenue | HyperliquidVenue,
+    Field(discriminator="kind"),
+]
+
+
+# --- what the agent keeps the book inside of ----------------------------------------
+
+
+class BandSettings(Frozen):
+    """The no-trade band around the delta target.
+
+    ``fixed``: +-``half_width_coin``. ``whalley_wilmott``: the half-width from the
+    book's gamma and the all-in proportional hedge cost, (3/2 cost S^2 gamma^2 /
+    risk_aversion)^(1/3), floored at ``half_width_coin``.
+    """
+
+    mode: Literal["fixed", "whalley_wilmott"] = "fixed"
+    half_width_coin: PositiveFloat
+    risk_aversion: PositiveFloat = 1.0
+
+
+class UnderlyingSettings(Frozen):
+    delta_target_coin: float = 0.0
+    band: BandSettings
+    hedge_to: Literal["edge", "target"] = "target"
+    max_rebalance_interval_s: PositiveInt = 3_600
+    max_slice_coin: PositiveFloat
+    hedge_venues: Annotated[list[str], Field(min_length=1)]
+    expected_holding_s: PositiveInt = 86_400
+
+
+class HealthSettings(Frozen):
+    """Act below ``trigger``, restore ``target`` (DeFi Saver-style); margin likewise."""
+
+    lending_trigger: float = Field(default=1.3, gt=1)
+    lending_target: float = Field(default=1.6, gt=1)
+    margin_trigger: float = Field(default=1.5, gt=1)
+    margin_target: float = Field(default=2.0, gt=1)
+
+    @model_validator(mode="after")
+    def _target_above_trigger(self) -> Self:
+        if self.lending_target <= self.lending_trigger:
+            raise ValueError("lending_target must be above lending_trigger")
+        if self.margin_target <= self.margin_trigger:
+            raise ValueError("margin_target must be above margin_trigger")
+        return self
+
+
+class AlertSettings(Frozen):
+    max_abs_gamma: dict[str, PositiveFloat] = Field(default_factory=dict)
+    max_abs_vega_usd: dict[str, PositiveFloat] = Field(default_factory=dict)
+    max_stress_loss_usd: PositiveFloat | None = None
+    min_liquidation_distance: Fraction | None = None
+    venue_greek_tolerance: PositiveFloat = 0.05
+
+
+class ExposureCapSettings(Frozen):
+    max_usd: PositiveFloat
+    max_fraction_of_book: float = Field(default=1.0, gt=0, le=1)
+
+
+class LimitSettings(Frozen):
+    max_notional_per_action_usd: PositiveFloat
+    max_notional_per_hour_usd: PositiveFloat
+    max_slippage: Fraction = 0.01
+    max_reference_deviation: Fraction = 0.02
+    max_input_age_s: PositiveFloat = 60.0
+    max_intent_age_s: PositiveFloat = 30.0
+    venue_caps: dict[str, ExposureCapSettings]
+    protocol_caps: dict[str, ExposureCapSettings] = Field(default_factory=dict)
+
+
+class KillSwitchSettings(Frozen):
+    """Automatic triggers: each only tightens the state; only an operator loosens it."""
+
+    on_stale_data: KillState = KillState.REDUCE_ONLY
+    on_venue_down: KillState = KillState.REDUCE_ONLY
+    venue_down_after_s: PositiveFloat = 60.0
+    on_reconciliation_failure: KillState = KillState.HALTED
+    max_consecutive_reverts: PositiveInt = 3
+    on_reverts: KillState = KillState.HALTED
+    max_drawdown_usd: PositiveFloat | None = None
+    on_drawdown: KillState = KillState.REDUCE_ONLY
+
+
+class AdminSettings(Frozen):
+    socket: Path = Path("ballast-admin.sock")
+    tcp_host: str | None = None
+    tcp_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    tcp_token: Secret | None = None
+
+    @model_validator(mode="after")
+    def _tcp_needs_token(self) -> Self:
+        if (self.tcp_port is not None) and self.tcp_token is None:
+            raise ValueError("a TCP admin listener needs tcp_token")
+        return self
+
+
+class AgentSettings(Frozen):
+    name: str = "ballast"
+    tick_interval_s: PositiveFloat = 10.0
+    journal: Path = Path("ballast-journal.sqlite")
+    venue_timeout_s: PositiveFloat = 5.0
+
+
+class Config(Frozen):
+    """One Ballast deployment: its chains, venues, book rules, limits and controls."""
+
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    chains: dict[str, ChainSettings] = Field(default_factory=dict)
+    venues: dict[str, Venue]
+    underlyings: dict[str, UnderlyingSettings]
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    limits: LimitSettings
+    kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Self:
+        for name, venue in self.venues.items():
+            chain = getattr(venue, "chain", None)
+            if chain is not None and chain not in self.chains:
+                raise ValueError(f"venue {name!r} is on chain {chain!r}, which is not configured")
+        for underlying, settings in self.underlyings.items():
+            for venue in settings.hedge_venues:
+                if venue not in self.venues:
+                    raise ValueError(f"underlying {underlying!r} hedges on unknown venue {venue!r}")
+        for venue in self.limits.venue_caps:
+            if venue not in self.venues:
+                raise ValueError(f"limits.venue_caps names unknown venue {venue!r}")
+        return self
