@@ -272,15 +272,15 @@ class Config(Frozen):
 
     @model_validator(mode="after")
     def _references_exist(self) -> Self:
-        for name, venue in self.venues.items():
-            chain = getattr(venue, "chain", None)
+        for name, settings in self.venues.items():
+            chain = getattr(settings, "chain", None)
             if chain is not None and chain not in self.chains:
                 raise ValueError(f"venue {name!r} is on chain {chain!r}, which is not configured")
-        for underlying, settings in self.underlyings.items():
-            for venue in settings.hedge_venues:
-                if venue not in self.venues:
-                    raise ValueError(f"underlying {underlying!r} hedges on unknown venue {venue!r}")
-        for venue in self.limits.venue_caps:
-            if venue not in self.venues:
-                raise ValueError(f"limits.venue_caps names unknown venue {venue!r}")
+        for underlying, rules in self.underlyings.items():
+            for name in rules.hedge_venues:
+                if name not in self.venues:
+                    raise ValueError(f"underlying {underlying!r} hedges on unknown venue {name!r}")
+        for name in self.limits.venue_caps:
+            if name not in self.venues:
+                raise ValueError(f"limits.venue_caps names unknown venue {name!r}")
         return self
