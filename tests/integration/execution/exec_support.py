@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from agent.clock import SystemClock
 from agent.control.killswitch import KillSwitch
 from agent.execution.executor import Executor
 from agent.execution.guard import Guard
@@ -35,17 +36,6 @@ VENUE = "weth-local"
 ETH_PRICE = 3000.0
 GWEI = 10**9
 DEPOSIT_WEI = 10**16  # 0.01 ETH per intent: 30 USD
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 def limits(
