@@ -107,7 +107,10 @@ class ContractAbi:
         plain = [i for i in event["inputs"] if not i.get("indexed")]
         values: dict[str, Any] = {}
         for item, topic in zip(indexed, topics[1:], strict=False):
-            values[item["name"]] = abi_decode([_abi_type(item)], topic)[0]
+            kind = _abi_type(item)
+            # an indexed string, bytes, array or struct is logged as its keccak hash
+            hashed = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+            values[item["name"]] = topic if hashed else abi_decode([kind], topic)[0]
         decoded = abi_decode([_abi_type(i) for i in plain], _to_bytes(log.get("data", "0x")))
         for item, value in zip(plain, decoded, strict=True):
             values[item["name"]] = value
