@@ -9,7 +9,8 @@ without an ``OrderExecuted`` event.
 
 ``OrderTracker`` is sans-I/O: feed it receipts (``track_receipt``), each snapshot's pending
 orders (``observe_pending``, which the connector does in ``decode``) and outcome logs
-(``apply_events``); ``log_filters`` says what to fetch. ``resolve_orders`` is the thin I/O
+(``apply_logs``); ``log_filters`` says what to fetch; ``drain`` hands every state change
+since the last drain to whoever reports them (journal, operator). ``resolve_orders`` is the thin I/O
 step that runs those filters through any object with an async JSON-RPC ``request``.
 """
 
@@ -93,6 +94,7 @@ class OrderTracker:
 
     def track_receipt(self, receipt: Mapping[str, Any]) -> list[OrderUpdate]:
         """Orders created (and possibly resolved) by a mined transaction of ours."""
+        mark = len(self._updates)
         block = receipt.get("blockNumber", 0)
         block_number = int(block, 16) if isinstance(block, str) else int(block)
         events = decode_order_events(receipt.get("logs", []), self.event_emitter)
@@ -103,12 +105,14 @@ class OrderTracker:
             )
             if ours and event.key not in self.orders:
                 self._set(TrackedOrder(event.key, OrderStatus.CREATED, block_number))
-        return self.apply_events(events)
+        self.apply_events(events)
+        return self._updates[mark:]
 
     def observe_pending(
         self, block_number: int, block_time: int, pending: Sequence[PendingOrder]
     ) -> list[OrderUpdate]:
         """Reconcile with the store's pending orders read at ``block_number``."""
+        mark = len(self._updates)
         in_store = {order.key: order for order in pending}
         for key, order in in_store.items():
             known = self.orders.get(key)
@@ -122,10 +126,11 @@ class OrderTracker:
             waiting = known.status in (OrderStatus.CREATED, OrderStatus.PENDING_TOO_LONG)
             if waiting and key not in in_store and known.first_seen_block <= block_number:
                 self._set(replace(known, status=OrderStatus.RESOLVING))
-        return self.drain()
+        return self._updates[mark:]
 
     def apply_events(self, events: Iterable[OrderEvent]) -> list[OrderUpdate]:
         """Outcome events (from receipts or logs); events of other orders are ignored."""
+        mark = len(self._updates)
         for event in events:
             known = self.orders.get(event.key)
             if known is None or known.status.final:
@@ -145,7 +150,7 @@ class OrderTracker:
                     outcome_transaction=event.transaction_hash,
                 )
             )
-        return self.drain()
+        return self._updates[mark:]
 
     def apply_logs(self, logs: Iterable[Mapping[str, Any]]) -> list[OrderUpdate]:
         return self.apply_events(decode_order_events(logs, self.event_emitter))
@@ -166,7 +171,8 @@ class OrderTracker:
         return [o for o in self.orders.values() if not o.status.final]
 
     def drain(self) -> list[OrderUpdate]:
-        """State changes since the last drain, in order."""
+        """Every state change since the last drain, in order (each input method also
+        returns the changes it caused; the journal of changes is emptied only here)."""
         updates, self._updates = self._updates, []
         return updates
 
