@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from eth_utils.address import to_checksum_address
 
 from connectors.evm.gmx_v2.events import OrderEventKind, decode_order_events
 from connectors.evm.gmx_v2.keys import base_key, usd
@@ -143,7 +144,7 @@ class GmxLiquidator:
         size_usd = usd(numbers[0])
         record = LiquidationRecord(
             venue="gmx",
-            account=account,
+            account=to_checksum_address(account),
             position=f"{self.markets.get(market.lower(), market)} "
             f"{'long' if is_long else 'short'}, {symbol} collateral",
             timestamp=timestamp,

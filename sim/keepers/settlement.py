@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
+from eth_utils.address import to_checksum_address
 
 from sim.chain import Contract, DevChain, TransactionFailed, attach
 from sim.manifest import Manifest
@@ -120,7 +121,7 @@ class OptionsSettlementKeeper:
         return SettlementRecord(
             pool=pool.contract.address,
             name=pool.name,
-            holder=str(args["holder"]),
+            holder=to_checksum_address(str(args["holder"])),
             side="long" if name == "Exercise" else "short",
             contracts=size / WAD,
             payout=payout / WAD,
