@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, RejectedError
 from agent.model import Balance, Health, Instrument, Intent, Kind, Position, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
 from connectors.evm.abi import ContractAbi
@@ -358,7 +358,7 @@ class GmxV2Connector:
                     return market
             elif market.underlying == intent.asset:
                 return market
-        raise ConfigError(f"gmx: no market for {intent.asset} / {intent.instrument}")
+        raise RejectedError(f"gmx: no market for {intent.asset} / {intent.instrument}")
 
 
 def _check_market(market: GmxMarketConfig, props: tuple[str, str, str, str]) -> None:

@@ -201,10 +201,16 @@ async def test_settlement_at_maturity_pays_per_the_contracts(
     driver, keepers = await market(world, [(0, {}), (to_maturity, {"ETH": 3100.0})])
     await driver.advance(to_maturity)  # 3100 is the price in force at maturity
     assert keepers.settlement.records == []
-    await driver.advance(120)  # past maturity: the keeper settles
-    await premia.snapshot()
+    keepers.settlement.enabled = False
+    await driver.advance(120)  # past maturity, not yet settled: marked at exercise value
+    expired = {p.instrument.symbol: p for p in (await premia.snapshot()).positions}
+    assert expired[call_config.address].quantity == -2.0
+    assert expired[call_config.address].mark_price == 3100.0 - 2800.0
+    assert expired[put_config.address].mark_price == 0.0
     with pytest.raises(RejectedError, match="expired"):
         connector.build(intent("premia", Action.SELL, "ETH", 1.0, 10.0, instrument=call))
+    keepers.settlement.enabled = True
+    await driver.advance(60)  # the keeper settles
 
     price = 3100 * WAD
     size = 2 * WAD

@@ -8,7 +8,8 @@ fixed point (UD60x18); premiums are in the pool token's own decimals.
 
 Reads (sans-I/O, per tick): the oracle adapter's spot of each base/quote pair, and per
 pool the account's LONG and SHORT balances, getQuoteAMM both ways for ``quote_size``
-contracts, marketPrice (the normalised mid), the settlement price once expired and the
+contracts, marketPrice (the normalised mid), the settlement price (an expired option is
+marked at its exercise value, at the spot until the settlement price is cached) and the
 volatility oracle's IV; then the pool tokens' balances and allowances to the ERC20Router.
 The quote token is taken as a USD stablecoin (USD values = quote amounts).
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 
@@ -43,70 +43,17 @@ from agent.model import (
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
 from connectors.evm.abi import ContractAbi
+from connectors.evm.premia_v3.pools import POOL, WAD, OptionPoolConfig
 from connectors.evm.tokens import ERC20, TokenConfig
 from connectors.evm.venue import block_time, require
 
-POOL = ContractAbi.load("IPremiaV3Pool")
 ADAPTER = ContractAbi.load("IPremiaV3OracleAdapter")
 VOL_ORACLE = ContractAbi.load("IPremiaV3VolatilityOracle")
-WAD = 10**18
 SHORT, LONG = 0, 1
 YEAR_S = 365 * 86_400  # Premia's ONE_YEAR
 TRADE = "trade(uint256,bool,uint256,address)"
 CALLS_PER_POOL = 7
 _ZERO = "0x0000000000000000000000000000000000000000"
-
-
-@dataclass(frozen=True)
-class OptionPoolConfig:
-    """One pool: ``strike`` in quote per base, ``maturity`` unix seconds (08:00 UTC),
-    ``quote_size`` the contracts quoted each way per tick."""
-
-    address: str
-    underlying: str
-    base: TokenConfig
-    quote: TokenConfig
-    strike: float
-    maturity: int
-    is_call: bool
-    quote_size: float = 1.0
-
-    @property
-    def collateral(self) -> TokenConfig:
-        """The pool token: base for calls, quote for puts."""
-        return self.base if self.is_call else self.quote
-
-    @property
-    def strike_wad(self) -> int:
-        return int(Fraction(self.strike) * WAD)
-
-
-async def read_pools(
-    reader: ChainReader,
-    addresses: Sequence[str],
-    tokens: Sequence[TokenConfig],
-    *,
-    quote_size: float = 1.0,
-) -> list[OptionPoolConfig]:
-    """Pool configs from their own getPoolSettings (one batch); ``tokens`` must include
-    every base and quote (their ``underlying`` names the pool's underlying)."""
-    by_address = {t.address.lower(): t for t in tokens}
-    _, results = await reader.read([Call(a, POOL.encode("getPoolSettings")) for a in addresses])
-    pools = []
-    for address, result in zip(addresses, results, strict=True):
-        base, quote, _, strike, maturity, is_call = POOL.decode(
-            "getPoolSettings", require(result, f"{address} getPoolSettings")
-        )
-        if base.lower() not in by_address or quote.lower() not in by_address:
-            raise ConfigError(f"premia pool {address} trades unknown tokens {base}/{quote}")
-        base_token = by_address[base.lower()]
-        pools.append(
-            OptionPoolConfig(
-                address, base_token.underlying, base_token, by_address[quote.lower()],
-                float(Fraction(strike, WAD)), maturity, bool(is_call), quote_size,
-            )
-        )  # fmt: skip
-    return pools
 
 
 class PremiaV3Connector:
@@ -258,13 +205,15 @@ class PremiaV3Connector:
         self.balances[pool.address.lower()] = (long, short)
         expired = block.timestamp >= pool.maturity
         spot = self._spot(pool)
-        normalized = POOL.decode_one("marketPrice", require(chunk[4], "marketPrice")) / WAD
-        mark = normalized * (spot if pool.is_call else pool.strike)  # USD per contract
-        vol = (
-            None
-            if expired
-            else VOL_ORACLE.decode_one("getVolatility", require(chunk[6], "IV")) / WAD
-        )
+        if expired:  # worth its exercise value at the settlement price (spot until cached)
+            settled = POOL.decode_one("getSettlementPrice", require(chunk[5], "settlement"))
+            price = settled / WAD if settled else spot
+            mark = max(price - pool.strike, 0.0) if pool.is_call else max(pool.strike - price, 0.0)
+            vol = None
+        else:
+            normalized = POOL.decode_one("marketPrice", require(chunk[4], "marketPrice")) / WAD
+            mark = normalized * (spot if pool.is_call else pool.strike)  # USD per contract
+            vol = VOL_ORACLE.decode_one("getVolatility", require(chunk[6], "IV")) / WAD
         instrument = self.instrument(pool)
         positions = []
         for side, raw in (("LONG", long), ("SHORT", -short)):
