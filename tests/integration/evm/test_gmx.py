@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -252,3 +253,28 @@ async def test_orders_need_an_independent_price_and_a_quantity(
     assert order.value == connector.state.gas.execution_gas(True) * (  # type: ignore[union-attr]
         2 * connector.state.basefee_wei + connector.priority_fee_wei
     )
+
+
+async def test_long_with_eth_collateral_liquidation_price_is_the_readers(
+    world: World, client: ChainClient
+) -> None:
+    """Collateral in the index token moves with the price: the other branch of the solve."""
+    connector = gmx_connector(world.manifest, world.account("agent"), leverage=5.0)
+    eth = connector.markets[0]
+    connector.markets[0] = replace(eth, collateral=eth.long_token)
+    await connector.discover(Multicall3Reader(client))
+    gmx = venue(client, connector)
+    agent = await fund(world, "agent", "WETH", 10.0)
+    await gmx.snapshot()
+    await send(world, agent, connector, intent("gmx", Action.BUY, "ETH", 5.0, 3000.0))
+    await _keeper(world).execute_pending(await world.chain.timestamp())
+    [position] = (await gmx.snapshot()).positions
+    assert position.quantity == 5.0
+    reader, store = world.contract("gmx.reader"), world.manifest.contract("gmx.data_store")
+    prices = await reader.read_one("getMarketPrices", store, eth.address)
+    key = position_key(agent, eth.address, eth.long_token.address, True)
+    liquidation = await reader.read_one("getLiquidationPrice", store, key, prices)
+    assert position.liquidation_price == price_to_usd(liquidation, 18)
+    assert position.liquidation_price is not None
+    # 5x with collateral in ETH: both the size and the collateral lose as ETH falls
+    assert 2000.0 < position.liquidation_price < 2600.0
