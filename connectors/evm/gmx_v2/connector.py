@@ -253,7 +253,7 @@ class GmxV2Connector:
                 min_collateral_factor=factor,
                 min_collateral_usd=general[0],
             )
-        balances = self._balances(block, results, cursor, prices)
+        balances = self._balances(results, cursor, prices)
         flags.update(unknown_positions(listed, figures))
         self._remember(block, prices, results[0], general, figures)
         self.state.pending = [pending_order(info) for info in orders]
@@ -271,7 +271,7 @@ class GmxV2Connector:
         )
 
     def _balances(
-        self, block: BlockRef, results: Sequence[CallResult], cursor: int, prices: dict[str, int]
+        self, results: Sequence[CallResult], cursor: int, prices: dict[str, int]
     ) -> list[Balance]:
         """Ether (for execution fees) and the collateral tokens; remembers allowances."""
         ether = MULTICALL.decode_one("getEthBalance", require(results[1], "ether balance")) / 10**18
