@@ -231,11 +231,16 @@ class Rate:
     """A carry rate on one instrument: funding (perps) or borrow/supply (lending).
 
     ``annual`` is an annualised fraction; positive funding means longs pay shorts.
+    Where a venue charges each side of a perp its own rate (GMX v2: the larger side pays
+    funding on its size, the smaller receives it spread over a smaller size; borrowing is
+    per side), ``position_side`` is "long" or "short" and ``annual`` is what that side pays
+    per unit of its own size (negative: it receives).
     """
 
     symbol: str
     kind: str  # "funding" | "borrow" | "supply"
     annual: float
+    position_side: str | None = None  # "long" | "short" for per-side rates
 
 
 @dataclass(frozen=True, slots=True)

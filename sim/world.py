@@ -23,7 +23,10 @@ from sim.chain import Artifact, Contract, DevChain, attach, attach_all
 from sim.deploy.base import FEED_DECIMALS, INITIAL_IMPLIED_VOLS, INITIAL_PRICES, Deployment
 from sim.deploy.world import build_world
 from sim.keepers.arbitrageur import Arbitrageur, ArbPool
+from sim.keepers.gmx import GmxLiquidator, GmxOrderKeeper
 from sim.keepers.liquidator import AaveLiquidator
+from sim.keepers.oracles import FeedHeartbeat, VolatilityOracleUpdater
+from sim.keepers.settlement import OptionsSettlementKeeper
 from sim.manifest import Manifest
 from sim.market import MarketDriver, MarketListener
 from sim.paths import Keyframe, KeyframePath, MarketPath
@@ -31,10 +34,16 @@ from sim.paths import Keyframe, KeyframePath, MarketPath
 
 @dataclass
 class Keepers:
-    """The world's keepers, listening after the venues: arbitrage, then liquidations."""
+    """The world's keepers, listening after the venues: oracles (Premia's implied vols,
+    feed heartbeats), arbitrage, GMX orders, liquidations (Aave, GMX), options settlement."""
 
     arbitrageur: Arbitrageur
     liquidator: AaveLiquidator
+    vol_oracle: VolatilityOracleUpdater
+    feed_heartbeat: FeedHeartbeat
+    gmx_orders: GmxOrderKeeper
+    gmx_liquidator: GmxLiquidator
+    settlement: OptionsSettlementKeeper
 
     @classmethod
     def attach(cls, chain: DevChain, manifest: Manifest) -> Keepers:
@@ -45,12 +54,23 @@ class Keepers:
             pool = Contract(chain, Artifact.load("UniswapV3Pool").abi, address)
             pools.append(ArbPool(pool, base, quote, int(fee)))
         return cls(
-            Arbitrageur(manifest, contracts, pools), AaveLiquidator(chain, manifest, contracts)
+            Arbitrageur(manifest, contracts, pools),
+            AaveLiquidator(chain, manifest, contracts),
+            vol_oracle=VolatilityOracleUpdater.attach(chain, manifest),
+            feed_heartbeat=FeedHeartbeat.attach(chain, manifest),
+            gmx_orders=GmxOrderKeeper(manifest, contracts),
+            gmx_liquidator=GmxLiquidator(manifest, contracts),
+            settlement=OptionsSettlementKeeper(chain, manifest),
         )
 
     def listen(self, driver: MarketDriver) -> None:
+        driver.add_listener(self.vol_oracle)
+        driver.add_listener(self.feed_heartbeat)
         driver.add_listener(self.arbitrageur)
+        driver.add_listener(self.gmx_orders)
         driver.add_listener(self.liquidator)
+        driver.add_listener(self.gmx_liquidator)
+        driver.add_listener(self.settlement)
 
 
 class ChainOracles:
@@ -140,7 +160,8 @@ class LocalWorld:
     def _start_keepers(
         self, deployment: Deployment, manifest: Manifest, driver: MarketDriver
     ) -> None:
-        """Keepers listen after the venues: arbitrage first, then liquidations."""
+        """Keepers listen after the venues: oracles, arbitrage, GMX orders, liquidations,
+        then options settlement."""
         contracts = deployment.contracts
         pools = []
         for name, address in manifest.pools.items():
@@ -149,8 +170,18 @@ class LocalWorld:
             pools.append(ArbPool(pool, base, quote, int(fee)))
         self.arbitrageur = Arbitrageur(manifest, contracts, pools)
         self.liquidator = AaveLiquidator(deployment.chain, manifest, contracts)
+        self.vol_oracle = VolatilityOracleUpdater.attach(deployment.chain, manifest)
+        self.feed_heartbeat = FeedHeartbeat.attach(deployment.chain, manifest)
+        self.gmx_orders = GmxOrderKeeper(manifest, contracts)
+        self.gmx_liquidator = GmxLiquidator(manifest, contracts)
+        self.settlement = OptionsSettlementKeeper(deployment.chain, manifest)
+        driver.add_listener(self.vol_oracle)
+        driver.add_listener(self.feed_heartbeat)
         driver.add_listener(self.arbitrageur)
+        driver.add_listener(self.gmx_orders)
         driver.add_listener(self.liquidator)
+        driver.add_listener(self.gmx_liquidator)
+        driver.add_listener(self.settlement)
 
     async def __aexit__(
         self,

@@ -15,6 +15,7 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.abi import (
     abi_to_signature,
     event_abi_to_log_topic,
@@ -22,6 +23,7 @@ from eth_utils.abi import (
     get_abi_input_types,
     get_abi_output_types,
 )
+from eth_utils.crypto import keccak
 
 ABI_DIR = Path(__file__).parent / "abi"
 
@@ -33,6 +35,7 @@ class ContractAbi:
         self.name = name
         self._functions: dict[str, Mapping[str, Any]] = {}
         self._events_by_topic: dict[bytes, Mapping[str, Any]] = {}
+        self._errors_by_selector: dict[bytes, Mapping[str, Any]] = {}
         names_seen: dict[str, int] = {}
         for entry in abi:
             if entry.get("type") == "function":
@@ -45,6 +48,8 @@ class ContractAbi:
                     self._functions[entry["name"]] = entry
             elif kind == "event" and not entry.get("anonymous"):
                 self._events_by_topic[event_abi_to_log_topic(entry)] = entry  # type: ignore[arg-type]
+            elif kind == "error":
+                self._errors_by_selector[_error_selector(entry)] = entry
 
     @classmethod
     def load(cls, name: str) -> ContractAbi:
@@ -102,11 +107,51 @@ class ContractAbi:
         plain = [i for i in event["inputs"] if not i.get("indexed")]
         values: dict[str, Any] = {}
         for item, topic in zip(indexed, topics[1:], strict=False):
-            values[item["name"]] = abi_decode([_abi_type(item)], topic)[0]
+            kind = _abi_type(item)
+            # an indexed string, bytes, array or struct is logged as its keccak hash
+            hashed = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+            values[item["name"]] = topic if hashed else abi_decode([kind], topic)[0]
         decoded = abi_decode([_abi_type(i) for i in plain], _to_bytes(log.get("data", "0x")))
         for item, value in zip(plain, decoded, strict=True):
             values[item["name"]] = value
         return event["name"], values
+
+    def event_topic(self, name: str) -> bytes:
+        """topic0 of the event ``name`` (the keccak of its signature)."""
+        for topic, event in self._events_by_topic.items():
+            if event["name"] == name:
+                return topic
+        raise KeyError(f"{self.name} has no event {name!r}")
+
+    def decode_error(self, data: bytes) -> tuple[str, dict[str, Any]] | None:
+        """(error name, arguments) of revert data: a custom error this ABI declares, or
+        Solidity's ``Error(string)`` / ``Panic(uint256)``; None if unknown or malformed."""
+        selector, payload = bytes(data[:4]), bytes(data[4:])
+        if selector in _BUILTIN_ERRORS:
+            name, kind = _BUILTIN_ERRORS[selector]
+            try:
+                return name, {"value": abi_decode([kind], payload)[0]}
+            except DecodingError:
+                return None
+        error = self._errors_by_selector.get(selector)
+        if error is None:
+            return None
+        try:
+            values = abi_decode([_abi_type(i) for i in error["inputs"]], payload)
+        except DecodingError:
+            return None
+        return error["name"], {i["name"]: v for i, v in zip(error["inputs"], values, strict=True)}
+
+
+_BUILTIN_ERRORS = {
+    keccak(text="Error(string)")[:4]: ("Error", "string"),
+    keccak(text="Panic(uint256)")[:4]: ("Panic", "uint256"),
+}
+
+
+def _error_selector(entry: Mapping[str, Any]) -> bytes:
+    types = ",".join(_abi_type(i) for i in entry["inputs"])
+    return keccak(text=f"{entry['name']}({types})")[:4]
 
 
 def _abi_type(item: Mapping[str, Any]) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sim.chain import DevChain
 from sim.deploy.aave import deploy_aave
 from sim.deploy.base import Deployment, new_deployment
+from sim.deploy.gmx import deploy_gmx
 from sim.deploy.oracles import deploy_feeds, deploy_tokens
+from sim.deploy.premia import deploy_premia
 from sim.deploy.uniswap import deploy_uniswap, install_multicall3
 
 
@@ -17,6 +19,8 @@ async def build_world(chain: DevChain, rpc_url: str) -> Deployment:
     await deploy_feeds(world)
     await deploy_uniswap(world)
     await deploy_aave(world)
+    await deploy_gmx(world)
+    await deploy_premia(world)
     await fund_keepers(world)
     return world
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.model import Action, Intent
-from agent.ports import TxRequest
+from agent.ports import ChainReader, TxRequest
 from connectors.evm.aave_v3 import AaveV3Connector
+from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
+from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
 from connectors.evm.rpc import ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
@@ -86,3 +88,43 @@ def intent(venue_name: str, action: Action, asset: str, quantity: float, **extra
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         **extra,
     )
+
+
+def gmx_connector(manifest: Manifest, account: str, **options: Any) -> GmxV2Connector:
+    """The GMX connector on the world's ETH and BTC markets (USDC collateral)."""
+    usdc = token_config(manifest, "USDC")
+    markets = []
+    for underlying, symbol in (("ETH", "WETH"), ("BTC", "WBTC")):
+        index = token_config(manifest, symbol)
+        address = manifest.contract(f"gmx.market.{underlying}")
+        markets.append(GmxMarketConfig(address, underlying, index, index, usdc))
+    return GmxV2Connector(
+        chain_id=manifest.chain_id,
+        account=account,
+        addresses=GmxAddresses.from_roles(manifest.contracts),
+        markets=markets,
+        **options,
+    )
+
+
+def premia_pool_addresses(manifest: Manifest) -> list[str]:
+    """The world's Premia pools, from their manifest roles (``premia.pool.<name>``)."""
+    return [a for role, a in sorted(manifest.contracts.items()) if role.startswith("premia.pool.")]
+
+
+async def premia_connector(
+    manifest: Manifest, account: str, reader: ChainReader, pools: Sequence[str] | None = None
+) -> PremiaV3Connector:
+    """The Premia connector over the world's pools (or ``pools``), discovered and ready."""
+    tokens = [token_config(manifest, s) for s in ("WETH", "USDC")]
+    configs = await read_pools(reader, list(pools or premia_pool_addresses(manifest)), tokens)
+    connector = PremiaV3Connector(
+        chain_id=manifest.chain_id,
+        account=account,
+        router=manifest.contract("premia.router"),
+        oracle_adapter=manifest.contract("premia.oracle_adapter"),
+        volatility_oracle=manifest.contract("premia.vol_oracle"),
+        pools=configs,
+    )
+    await connector.discover(reader)
+    return connector

@@ -26,6 +26,8 @@ GMX_CREATE_ORDER = (
     "uint8,uint8,bool,bool,bool,bytes32,bytes32[]))"
 )
 PREMIA_POOL_KEY = "(address,address,address,uint256,uint256,bool)"
+GMX_MARKET = "(address,address,address,address)"
+GMX_PRICES = "((uint256,uint256),(uint256,uint256),(uint256,uint256))"
 
 MIRRORED: dict[str, list[str]] = {
     # smartcontractkit/chainlink AggregatorV3Interface + AggregatorInterface + OCR bounds
@@ -87,20 +89,35 @@ MIRRORED: dict[str, list[str]] = {
     # gmx-synthetics v2.2
     "ExchangeRouter": [
         "multicall(bytes[])", "sendWnt(address,uint256)", "sendTokens(address,address,uint256)",
-        GMX_CREATE_ORDER, "cancelOrder(bytes32)",
+        GMX_CREATE_ORDER, "cancelOrder(bytes32)", "claimFundingFees(address[],address[],address)",
     ],
-    "Reader": ["getAccountPositions(address,address,uint256,uint256)"],
+    "Reader": [
+        "getAccountPositions(address,address,uint256,uint256)",
+        "getAccountOrders(address,address,uint256,uint256)", "getMarket(address,address)",
+        "getPosition(address,bytes32)", "getOrder(address,bytes32)",
+        f"getPositionInfo(address,address,bytes32,{GMX_PRICES},uint256,address,bool)",
+        f"isPositionLiquidatable(address,address,bytes32,{GMX_MARKET},{GMX_PRICES},bool,bool)",
+        f"getMarketInfo(address,{GMX_PRICES},address)",
+    ],
+    "DataStore": [
+        "getUint(bytes32)", "getInt(bytes32)", "getAddress(bytes32)", "getBool(bytes32)",
+        "getBytes32Count(bytes32)", "getBytes32ValuesAt(bytes32,uint256,uint256)",
+    ],
     "OrderHandler": [f"executeOrder(bytes32,{GMX_ORACLE_PARAMS})"],
     "LiquidationHandler": [f"executeLiquidation(address,address,address,bool,{GMX_ORACLE_PARAMS})"],
     # Premian-Labs v3-contracts
-    "PoolFactory": [f"deployPool({PREMIA_POOL_KEY})", f"getPoolAddress({PREMIA_POOL_KEY})"],
+    "PoolFactory": [
+        f"deployPool({PREMIA_POOL_KEY})", f"getPoolAddress({PREMIA_POOL_KEY})", "isPool(address)",
+    ],
     "PremiaPool": [
         "getPoolSettings()", "getQuoteAMM(address,uint256,bool)", "trade(uint256,bool,uint256,address)",
         "exercise()", "settle()", "exerciseFor(address[],uint256)", "settleFor(address[],uint256)",
-        "balanceOf(address,uint256)",
+        "balanceOf(address,uint256)", "marketPrice()", "getSettlementPrice()", "getTokenIds()",
+        "balanceOfBatch(address[],uint256[])", "accountsByToken(uint256)",
+        "tokensByAccount(address)", "totalSupply(uint256)", "name()",
     ],
     "ChainlinkAdapter": ["getPrice(address,address)", "getPriceAt(address,address,uint256)"],
-    "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)"],
+    "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)", "getRiskFreeRate()"],
 }  # fmt: skip
 
 # Selectors of deployed mainnet contracts, as published (an independent check on the lists).
