@@ -137,7 +137,7 @@ async def test_premium_limit_refuses_a_vol_jump_before_the_trade(
     await oracle.send("setVolatility", weth, 13 * WAD // 10, sender=world.account("deployer"))
     await world.chain.send(agent, requests[0].to, requests[0].data)
     with pytest.raises(TransactionFailed, match="0x59ecbb45"):  # Pool__AboveMaxSlippage
-        await world.chain.send(agent, requests[1].to, requests[1].data)
+        await world.chain.send(agent, requests[1].to, requests[1].data, gas=3_000_000)
     assert await world.contract("token.WETH").read_one("balanceOf", agent) == 5 * WAD
 
 
