@@ -194,17 +194,35 @@ def _combine(account: LendingAccount, target: float, years: float) -> list[Step]
     return steps
 
 
+def plan_cost_usd(steps: Sequence[Step], gas_usd: float) -> float:
+    """Gas for each step plus the carry of every amount moved, USD."""
+    return math.fsum(s.repair.cost_usd(s.tokens, gas_usd) for s in steps)
+
+
 def plan_repairs(account: LendingAccount, target: float, years: float) -> list[Step]:
-    """The cheapest steps that bring ``account`` to ``target``, or as close as it can get."""
+    """The cheapest steps that bring ``account`` to ``target``, or as close as it can get.
+
+    Candidates: each repair that closes the gap alone, and the combination (cheapest
+    per USD of gap first, which is the least carry for a given gap); the one that
+    reaches the target at the lowest cost in USD, gas included, wins.
+    """
     gap = gap_usd(account, target)
     if gap <= 0:
         return []
     options = repairs(account, target, years)
-    alone = [r for r in options if r.capacity * r.gap_per_token_usd >= gap]
-    if alone:
-        best = min(alone, key=lambda r: (r.cost_usd(r.tokens_for(gap), account.gas_usd), r.key))
-        return [Step(best, best.tokens_for(gap))]
-    return _combine(account, target, years)
+    plans = [
+        [Step(r, r.tokens_for(gap))] for r in options if r.capacity * r.gap_per_token_usd >= gap
+    ]
+    plans.append(_combine(account, target, years))
+
+    def rank(steps: list[Step]) -> tuple[bool, float, int, list[tuple[int, str]]]:
+        after = account
+        for step in steps:
+            after = apply(after, step)
+        cost = plan_cost_usd(steps, account.gas_usd)
+        return (not _closed(after, target), cost, len(steps), [s.repair.key for s in steps])
+
+    return min(plans, key=rank)
 
 
 def _intent(account: LendingAccount, step: Step, reason: str, now: datetime) -> Intent:

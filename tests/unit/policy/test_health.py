@@ -49,12 +49,19 @@ def summary(plan_account: LendingAccount) -> list[tuple[Action, str, float]]:
     [
         # Repay from the wallet: x = G / (T p) = 5,500 / 1.6 = 3,437.5 USDC.
         ("repay", (COLLATERAL, replace(DEBT, wallet=5_000.0)), [(Action.REPAY, "USDC", 3_437.5)]),
-        # Wallet USDC closes only 1,000 * 1.6 = 1,600; 5 WETH in the wallet close 8,250:
-        # supply alone, y = G / (p LT) = 5,500 / 1,650 = 3.3333 WETH.
+        # No USDC in the wallet; 5 WETH close 8,250: y = G / (p LT) = 5,500 / 1,650 WETH.
         (
             "supply",
-            (replace(COLLATERAL, wallet=5.0), replace(DEBT, wallet=1_000.0)),
+            (replace(COLLATERAL, wallet=5.0), DEBT),
             [(Action.SUPPLY, "WETH", 5_500 / 1_650)],
+        ),
+        # Wallet USDC closes only 1,000 * 1.6 = 1,600 of the gap; supply could close it
+        # alone, but repaying 1,000 first saves 6 % on them (-1.15 USD over 7 days):
+        # repay 1,000 (G -> 3,900), then supply 3,900 / 1,650 = 2.3636 WETH.
+        (
+            "repay, then supply the rest",
+            (replace(COLLATERAL, wallet=5.0), replace(DEBT, wallet=1_000.0)),
+            [(Action.REPAY, "USDC", 1_000.0), (Action.SUPPLY, "WETH", 3_900 / 1_650)],
         ),
         # Wallet: 1,000 USDC and 3 WETH, neither enough alone. Combined, cheapest per
         # USD of gap first: repay (-0.06 / 1.6) before supply (0 / 0.825):
@@ -124,7 +131,18 @@ def test_the_cheapest_single_repair_wins_and_rates_can_flip_it() -> None:
     assert [a for a, _, _ in summary(account(*rich))] == [Action.SUPPLY]
 
 
-def test_gas_decides_between_equal_carry() -> None:
+def test_gas_can_make_one_step_cheaper_than_two() -> None:
+    # As "repay, then supply the rest", but each action costs 5 USD of gas: two steps
+    # cost 10 - 1.15 USD, supplying 3.333 WETH alone 5 USD.
+    assets = (replace(COLLATERAL, wallet=5.0), replace(DEBT, wallet=1_000.0))
+    start = replace(account(*assets), gas_usd=5.0)
+    plan = plan_lending(start, HEALTH, PARAMETERS, NOW)
+    assert [(i.action, i.quantity) for i in plan.intents] == [
+        (Action.SUPPLY, pytest.approx(5_500 / 1_650))
+    ]
+
+
+def test_carry_and_gas_per_token() -> None:
     repair = repairs(account(COLLATERAL, replace(DEBT, wallet=5_000.0)), 1.6, 7 / 365)[0]
     assert repair.carry_per_token_usd == pytest.approx(-0.06 * 7 / 365)
     assert repair.cost_usd(100.0, 2.0) == pytest.approx(2.0 - 100 * 0.06 * 7 / 365)
