@@ -1,0 +1,149 @@
+"""One tick's decision: health first, then delta hedges, then time-based rebalances.
+
+``decide`` is a pure function of its input and settings: the same input gives the same
+intents with the same ids (``created_at`` is ``input.now``, sequence numbers follow the
+order). Intents never fight: a hedge that would trade an underlying against this
+tick's health trades waits for the next tick, and venues whose margin is under its
+trigger take no hedges.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from agent.model import Intent, Side
+from agent.policy.alerts import (
+    Alert,
+    AlertCode,
+    Severity,
+    greek_alerts,
+    ordered,
+    risk_alerts,
+)
+from agent.policy.delta import BAND, HedgeContext, HedgePlan, plan_hedge
+from agent.policy.health import health_factor, plan_lending
+from agent.policy.inputs import PolicyInput
+from agent.policy.margin import DeltaView, plan_margin
+from agent.policy.plan import Plan, signed_trade
+from agent.policy.settings import PolicySettings
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Intents most urgent first, with sequence numbers; alerts most severe first.
+
+    ``hedged`` names the underlyings with hedge intents: once they are carried out the
+    daemon records ``input.now`` as their last rebalance in ``PolicyState``.
+    """
+
+    intents: tuple[Intent, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    hedged: tuple[str, ...] = ()
+
+
+def _health_plans(policy_input: PolicyInput, settings: PolicySettings) -> list[Plan]:
+    """Every account's repairs, the account nearest liquidation first."""
+    parameters, now = settings.parameters, policy_input.now
+    risks = {risk.underlying: risk for risk in policy_input.underlyings}
+    targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
+    view = DeltaView(risks, targets, _venue_positions(policy_input))
+    ranked: list[tuple[float, str, Plan]] = []
+    for lending in policy_input.lending:
+        plan = plan_lending(lending, settings.health, parameters, now)
+        ratio = min(health_factor(lending), lending.health_factor)
+        ranked.append((ratio, lending.venue, plan))
+    for margin in policy_input.margin:
+        plan = plan_margin(margin, settings.health, parameters, view, now)
+        ranked.append((margin.ratio, margin.name, plan))
+    return [plan for _, _, plan in sorted(ranked, key=lambda item: item[:2])]
+
+
+def _venue_positions(policy_input: PolicyInput) -> dict[tuple[str, str], float]:
+    """Each venue's position per underlying (coin): from the routes where they show it
+    (what the guard sees), else summed over the margin accounts' positions."""
+    summed: dict[tuple[str, str], float] = defaultdict(float)
+    for account in policy_input.margin:
+        for position in account.positions:
+            summed[(account.venue, position.instrument.underlying)] += position.quantity
+    for route in policy_input.routes:
+        summed[(route.venue, route.underlying)] = route.venue_position_coin
+    return dict(summed)
+
+
+def _health_changes(intents: Iterable[Intent]) -> dict[str, float]:
+    """Net coin traded per asset by the health intents."""
+    changes: dict[str, float] = defaultdict(float)
+    for intent in intents:
+        changes[intent.asset] += signed_trade(intent)
+    return changes
+
+
+def _hedge_plans(
+    policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
+) -> dict[str, HedgePlan]:
+    changes = _health_changes(health)
+    strained = {
+        account.venue
+        for account in policy_input.margin
+        if account.ratio < settings.health.margin_trigger
+    }
+    routes = tuple(route for route in policy_input.routes if route.venue not in strained)
+    plans = {}
+    for risk in sorted(policy_input.underlyings, key=lambda r: r.underlying):
+        rules = settings.underlyings.get(risk.underlying)
+        if rules is None:
+            continue
+        change = changes.get(risk.underlying, 0.0)
+        context = HedgeContext(
+            now=policy_input.now,
+            last_rebalance=policy_input.state.last_rebalance_at.get(risk.underlying),
+            delta_coin=risk.delta_coin + change,
+            blocked=None if change == 0 else (Side.BUY if change < 0 else Side.SELL),
+            parameters=settings.parameters,
+        )
+        plans[risk.underlying] = plan_hedge(risk, rules, routes, context)
+    return plans
+
+
+def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> list[Alert]:
+    known = {risk.underlying for risk in policy_input.underlyings}
+    return [
+        Alert(
+            AlertCode.MISSING_RISK,
+            Severity.CRITICAL,
+            name,
+            f"{name}: no risk figures this tick, so it is not hedged",
+        )
+        for name in sorted(underlyings)
+        if name not in known
+    ]
+
+
+def _hedge_order(plans: Mapping[str, HedgePlan]) -> list[str]:
+    """Band breaches before interval rebalances, the widest breach first, then by name."""
+    return sorted(plans, key=lambda name: (plans[name].reason != BAND, -plans[name].breach, name))
+
+
+def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
+    """The intents (most urgent first) and alerts for one tick."""
+    health = _health_plans(policy_input, settings)
+    health_intents = [intent for plan in health for intent in plan.intents]
+    hedges = _hedge_plans(policy_input, settings, health_intents)
+    order = _hedge_order(hedges)
+    intents = health_intents + [i for name in order for i in hedges[name].plan.intents]
+    alerts = [
+        *risk_alerts(policy_input.underlyings, policy_input.worst_stress_loss_usd, settings.alerts),
+        *greek_alerts(
+            policy_input.greek_checks, settings.alerts.venue_greek_tolerance, settings.parameters
+        ),
+        *_missing(policy_input, settings.underlyings),
+        *(alert for plan in health for alert in plan.alerts),
+        *(alert for name in order for alert in hedges[name].plan.alerts),
+    ]
+    return Decision(
+        intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
+        alerts=ordered(alerts),
+        hedged=tuple(name for name in order if hedges[name].plan.intents),
+    )
