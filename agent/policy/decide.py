@@ -22,7 +22,7 @@ from agent.policy.alerts import (
     ordered,
     risk_alerts,
 )
-from agent.policy.delta import BAND, HedgeContext, HedgePlan, plan_hedge
+from agent.policy.delta import HedgeContext, Need, carry_out, find_need
 from agent.policy.health import health_factor, plan_lending
 from agent.policy.inputs import PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
@@ -80,18 +80,11 @@ def _health_changes(intents: Iterable[Intent]) -> dict[str, float]:
     return changes
 
 
-def _hedge_plans(
-    policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
-) -> dict[str, HedgePlan]:
+def _needs(policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]) -> list[Need]:
+    """Every underlying's hedge need after the health trades, most pressing first."""
     changes = _health_changes(health)
-    strained = {
-        account.venue
-        for account in policy_input.margin
-        if account.ratio < settings.health.margin_trigger
-    }
-    routes = tuple(route for route in policy_input.routes if route.venue not in strained)
-    plans = {}
-    for risk in sorted(policy_input.underlyings, key=lambda r: r.underlying):
+    needs = []
+    for risk in policy_input.underlyings:
         rules = settings.underlyings.get(risk.underlying)
         if rules is None:
             continue
@@ -103,7 +96,29 @@ def _hedge_plans(
             blocked=None if change == 0 else (Side.BUY if change < 0 else Side.SELL),
             parameters=settings.parameters,
         )
-        plans[risk.underlying] = plan_hedge(risk, rules, routes, context)
+        need = find_need(risk, rules, policy_input.routes, context)
+        if need is not None:
+            needs.append(need)
+    return sorted(needs, key=lambda need: need.priority)
+
+
+def _hedges(
+    policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
+) -> list[tuple[str, Plan]]:
+    """Hedge plans in priority order, each routed on what the earlier ones left.
+
+    Venues whose margin is under its trigger take no hedges this tick.
+    """
+    strained = {
+        account.venue
+        for account in policy_input.margin
+        if account.ratio < settings.health.margin_trigger
+    }
+    routes = tuple(route for route in policy_input.routes if route.venue not in strained)
+    plans = []
+    for need in _needs(policy_input, settings, health):
+        plan, routes = carry_out(need, routes)
+        plans.append((need.risk.underlying, plan))
     return plans
 
 
@@ -121,18 +136,12 @@ def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> li
     ]
 
 
-def _hedge_order(plans: Mapping[str, HedgePlan]) -> list[str]:
-    """Band breaches before interval rebalances, the widest breach first, then by name."""
-    return sorted(plans, key=lambda name: (plans[name].reason != BAND, -plans[name].breach, name))
-
-
 def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
     health = _health_plans(policy_input, settings)
     health_intents = [intent for plan in health for intent in plan.intents]
-    hedges = _hedge_plans(policy_input, settings, health_intents)
-    order = _hedge_order(hedges)
-    intents = health_intents + [i for name in order for i in hedges[name].plan.intents]
+    hedges = _hedges(policy_input, settings, health_intents)
+    intents = health_intents + [intent for _, plan in hedges for intent in plan.intents]
     alerts = [
         *risk_alerts(policy_input.underlyings, policy_input.worst_stress_loss_usd, settings.alerts),
         *greek_alerts(
@@ -140,10 +149,10 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         ),
         *_missing(policy_input, settings.underlyings),
         *(alert for plan in health for alert in plan.alerts),
-        *(alert for name in order for alert in hedges[name].plan.alerts),
+        *(alert for _, plan in hedges for alert in plan.alerts),
     ]
     return Decision(
         intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
         alerts=ordered(alerts),
-        hedged=tuple(name for name in order if hedges[name].plan.intents),
+        hedged=tuple(name for name, plan in hedges if plan.intents),
     )

@@ -105,37 +105,53 @@ class HedgeContext:
 
 
 @dataclass(frozen=True, slots=True)
-class HedgePlan:
-    """One underlying's hedge: its intents, why (band or interval), how far out."""
+class Need:
+    """A hedge one underlying needs: ``quantity`` coin on ``side``, and why."""
 
-    plan: Plan
-    reason: str | None = None
-    breach: float = 0.0  # |deviation| / half-width
-
-
-@dataclass(frozen=True, slots=True)
-class _Need:
     risk: UnderlyingRisk
+    settings: UnderlyingSettings
+    context: HedgeContext
     side: Side
     quantity: float
-    reason: str
-    deviation: float
-    half_width: float
+    reason: str  # BAND or INTERVAL
+    deviation: float  # coin, delta - target
+    half_width: float  # coin
+
+    @property
+    def breach(self) -> float:
+        """|deviation| / half-width: above 1 outside the band."""
+        return abs(self.deviation) / self.half_width
+
+    @property
+    def priority(self) -> tuple[bool, float, str]:
+        """Band breaches before interval rebalances, the widest breach first, by name."""
+        return (self.reason != BAND, -self.breach, self.risk.underlying)
 
 
-def _need(
+def usable_routes(
+    routes: tuple[HedgeRoute, ...], underlying: str, settings: UnderlyingSettings
+) -> tuple[HedgeRoute, ...]:
+    """The routes that trade ``underlying`` on one of its ``hedge_venues``."""
+    return tuple(
+        r for r in routes if r.underlying == underlying and r.venue in settings.hedge_venues
+    )
+
+
+def find_need(
     risk: UnderlyingRisk,
     settings: UnderlyingSettings,
     routes: tuple[HedgeRoute, ...],
     context: HedgeContext,
-) -> _Need | None:
+) -> Need | None:
+    """The hedge ``risk`` needs under ``settings`` now, or None (see the module doc)."""
     deviation = context.delta_coin - settings.delta_target_coin
     if deviation == 0:
         return None
     side = side_of(-deviation)
     size = min(abs(deviation), settings.max_slice_coin)
+    usable = usable_routes(routes, risk.underlying, settings)
     holding, parameters = settings.expected_holding_s, context.parameters
-    fraction = cost_fraction(routes, side, size, risk.spot_usd, holding, parameters)
+    fraction = cost_fraction(usable, side, size, risk.spot_usd, holding, parameters)
     width = half_width_coin(
         settings.band, cost_fraction=fraction, spot_usd=risk.spot_usd, gamma=risk.gamma
     )
@@ -143,31 +159,33 @@ def _need(
     found = hedge_quantity(deviation, width, settings.hedge_to, due)
     if found is None:
         return None
-    return _Need(risk, side, found[0], found[1], deviation, width)
+    return Need(risk, settings, context, side, found[0], found[1], deviation, width)
 
 
 def _route(
-    need: _Need, settings: UnderlyingSettings, routes: tuple[HedgeRoute, ...], p: PolicyParameters
-) -> tuple[list[Fill], float]:
-    """Route each slice on the routes as earlier slices leave them; returns the fills
-    and the quantity no route could take (coin)."""
+    need: Need, routes: tuple[HedgeRoute, ...]
+) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
+    """Route each slice on the routes as earlier slices leave them; returns the fills,
+    the quantity no route could take (coin), and the routes after all of them."""
     fills: list[Fill] = []
     unrouted = 0.0
-    for amount in slices(need.quantity, settings.max_slice_coin):
-        spot, holding = need.risk.spot_usd, settings.expected_holding_s
-        fill = best_fill(routes, need.side, amount, spot, holding, p)
+    spot, holding = need.risk.spot_usd, need.settings.expected_holding_s
+    for amount in slices(need.quantity, need.settings.max_slice_coin):
+        usable = usable_routes(routes, need.risk.underlying, need.settings)
+        fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters)
         if fill is None:
             unrouted += amount
             continue
         unrouted += amount - fill.quantity
         fills.append(fill)
         routes = consume(routes, fill, spot)
-    return fills, unrouted
+    return fills, unrouted, routes
 
 
-def _intents(need: _Need, fills: list[Fill], context: HedgeContext, reason: str) -> list[Intent]:
-    risk, intents = need.risk, []
+def _intents(need: Need, fills: list[Fill]) -> list[Intent]:
+    risk, context, reason = need.risk, need.context, _describe(need)
     delta = context.delta_coin
+    intents = []
     venue_positions: dict[str, float] = {}
     for index, fill in enumerate(fills, start=1):
         change = signed(fill.side, fill.quantity)
@@ -194,15 +212,17 @@ def _intents(need: _Need, fills: list[Fill], context: HedgeContext, reason: str)
     return intents
 
 
-def _describe(need: _Need, settings: UnderlyingSettings) -> str:
+def _describe(need: Need) -> str:
+    settings = need.settings
     where = f"{need.risk.underlying} delta off target by {need.deviation:+.6g}"
     if need.reason == INTERVAL:
         return f"{where}, no hedge for {settings.max_rebalance_interval_s} s: hedge to target"
     return f"{where}, band +-{need.half_width:.6g} ({settings.band.mode}): to {settings.hedge_to}"
 
 
-def _no_route(need: _Need, unrouted: float, routes: tuple[HedgeRoute, ...]) -> list[Alert]:
-    smallest = min((r.min_size_coin for r in routes), default=0.0)
+def _no_route(need: Need, unrouted: float, routes: tuple[HedgeRoute, ...]) -> list[Alert]:
+    usable = usable_routes(routes, need.risk.underlying, need.settings)
+    smallest = min((r.min_size_coin for r in usable), default=0.0)
     if unrouted <= 0 or (need.reason == INTERVAL and need.quantity < smallest):
         return []  # an interval top-up below every minimum size is not worth an alert
     name = need.risk.underlying
@@ -217,7 +237,7 @@ def _no_route(need: _Need, unrouted: float, routes: tuple[HedgeRoute, ...]) -> l
     ]
 
 
-def _deferred(need: _Need) -> Alert:
+def _deferred(need: Need) -> Alert:
     name = need.risk.underlying
     return Alert(
         AlertCode.HEDGE_DEFERRED,
@@ -229,23 +249,22 @@ def _deferred(need: _Need) -> Alert:
     )
 
 
+def carry_out(need: Need, routes: tuple[HedgeRoute, ...]) -> tuple[Plan, tuple[HedgeRoute, ...]]:
+    """Intents for ``need`` and the routes as they leave them (room, positions, size),
+    so the next underlying's hedge sees what this one used."""
+    if need.side is need.context.blocked:
+        return Plan(alerts=(_deferred(need),)), routes
+    fills, unrouted, after = _route(need, routes)
+    return Plan(tuple(_intents(need, fills)), tuple(_no_route(need, unrouted, routes))), after
+
+
 def plan_hedge(
     risk: UnderlyingRisk,
     settings: UnderlyingSettings,
     routes: tuple[HedgeRoute, ...],
     context: HedgeContext,
-) -> HedgePlan:
-    """Hedge intents for one underlying, on ``routes`` among its ``hedge_venues``."""
-    usable = tuple(
-        r for r in routes if r.underlying == risk.underlying and r.venue in settings.hedge_venues
-    )
-    need = _need(risk, settings, usable, context)
-    if need is None:
-        return HedgePlan(Plan())
-    if need.side is context.blocked:
-        return HedgePlan(Plan(alerts=(_deferred(need),)))
-    fills, unrouted = _route(need, settings, usable, context.parameters)
-    intents = _intents(need, fills, context, _describe(need, settings))
-    alerts = _no_route(need, unrouted, usable)
-    breach = abs(need.deviation) / need.half_width
-    return HedgePlan(Plan(tuple(intents), tuple(alerts)), need.reason, breach)
+) -> Plan:
+    """Hedge intents for one underlying on its ``hedge_venues`` (``find_need`` and
+    ``carry_out`` together)."""
+    need = find_need(risk, settings, routes, context)
+    return Plan() if need is None else carry_out(need, routes)[0]

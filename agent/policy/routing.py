@@ -186,18 +186,17 @@ def best_fill(
 def consume(
     routes: Sequence[HedgeRoute], fill: Fill, reference_usd: float
 ) -> tuple[HedgeRoute, ...]:
-    """The routes as they stand after ``fill``: its venue's positions and exposure room
-    move on every route of that venue, the size shown shrinks on the route used."""
+    """The routes as they stand after ``fill``: the venue's exposure room shrinks on
+    every route of that venue, its position in the underlying moves on those of the
+    same underlying, and the size shown shrinks on the route used."""
     change = signed(fill.side, fill.quantity)
     added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
     updated = []
     for route in routes:
         if route.venue == fill.route.venue:
-            route = replace(
-                route,
-                room_usd=route.room_usd - added,
-                venue_position_coin=route.venue_position_coin + change,
-            )
+            route = replace(route, room_usd=route.room_usd - added)
+            if route.underlying == fill.route.underlying:
+                route = replace(route, venue_position_coin=route.venue_position_coin + change)
         if route.key == fill.route.key:
             route = replace(
                 route,

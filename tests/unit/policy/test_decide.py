@@ -17,6 +17,7 @@ from agent.execution.rules import evaluate
 from agent.model import Action, Instrument, KillState, Kind
 from agent.policy import (
     AlertCode,
+    HedgeRoute,
     LendingAccount,
     MarginAccount,
     MarginPosition,
@@ -104,7 +105,7 @@ def test_a_healthy_book_inside_its_band_does_nothing() -> None:
 BTC_PERP = Instrument(venue="hyperliquid", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
 
 
-def btc_route() -> object:
+def btc_route() -> HedgeRoute:
     return replace(route("hyperliquid"), instrument=BTC_PERP, bid_usd=59_990.0, ask_usd=60_010.0)
 
 
@@ -249,3 +250,29 @@ def test_the_guard_accepts_every_claim_and_price(
         assert not {r.code for r in rejections} & POLICY_FAULTS, (intent, rejections)
     directions = {signed_trade(i) > 0 for i in decision.intents if signed_trade(i) != 0}
     assert len(directions) <= 1
+
+
+def test_a_venues_room_goes_to_the_widest_breach_first() -> None:
+    # Hyperliquid can take 8,000 USD more. BTC is 3.3 bands out (buy 0.1 BTC, 6,000
+    # USD), ETH 1.5 bands out (sell 1.5 ETH, 3,000 USD): BTC gets the room, ETH none.
+    both = PolicySettings(
+        underlyings={
+            "ETH": rules(hedge_venues=["hyperliquid"]),
+            "BTC": rules(band=BandSettings(half_width_coin=0.03), hedge_venues=["hyperliquid"]),
+        }
+    )
+    eth_route = replace(ROUTES[1], room_usd=8_000.0)
+    btc = replace(btc_route(), room_usd=8_000.0)
+    decision = decide(
+        tick(
+            lending=(),
+            margin=(),
+            underlyings=(eth_risk(1.5), UnderlyingRisk("BTC", 60_000.0, -0.1)),
+            routes=(eth_route, btc),
+        ),
+        both,
+    )
+    assert [(i.asset, i.action, i.quantity) for i in decision.intents] == [
+        ("BTC", Action.BUY, pytest.approx(0.1))
+    ]
+    assert [(a.code, a.subject) for a in decision.alerts] == [(AlertCode.NO_HEDGE_ROUTE, "ETH")]

@@ -16,6 +16,7 @@ from agent.policy.delta import (
     BAND,
     INTERVAL,
     HedgeContext,
+    find_need,
     half_width_coin,
     hedge_quantity,
     plan_hedge,
@@ -34,7 +35,7 @@ def context(delta: float, last: object = RECENT, blocked: Side | None = None) ->
 
 def trades(delta: float, **settings: object) -> list[tuple[Action, float]]:
     plan = plan_hedge(eth_risk(delta), rules(**settings), (route("hyperliquid"),), context(delta))
-    return [(i.action, i.quantity) for i in plan.plan.intents]
+    return [(i.action, i.quantity) for i in plan.intents]
 
 
 @pytest.mark.parametrize(
@@ -69,23 +70,23 @@ def test_slices_fall_to_the_next_route_when_one_is_full() -> None:
     cheap = route("hyperliquid", room_usd=2_500.0)
     dear = route("gmx", taker_fee_rate=0.001)
     plan = plan_hedge(eth_risk(3.0), rules(max_slice_coin=1.0), (cheap, dear), context(3.0))
-    assert [i.venue for i in plan.plan.intents] == ["hyperliquid", "gmx", "gmx"]
-    assert [i.reason.rsplit(" ", 1)[-1] for i in plan.plan.intents] == ["1/3", "2/3", "3/3"]
+    assert [i.venue for i in plan.intents] == ["hyperliquid", "gmx", "gmx"]
+    assert [i.reason.rsplit(" ", 1)[-1] for i in plan.intents] == ["1/3", "2/3", "3/3"]
 
 
 def test_only_the_underlyings_hedge_venues_are_used() -> None:
     plan = plan_hedge(
         eth_risk(2.0), rules(hedge_venues=["gmx"]), (route("hyperliquid"),), context(2.0)
     )
-    assert plan.plan.intents == ()
-    assert [(a.code, a.severity) for a in plan.plan.alerts] == [
+    assert plan.intents == ()
+    assert [(a.code, a.severity) for a in plan.alerts] == [
         (AlertCode.NO_HEDGE_ROUTE, Severity.CRITICAL)
     ]
 
 
 def test_hedge_intents_carry_the_route_prices_and_claims() -> None:
     plan = plan_hedge(eth_risk(1.5), rules(), (route("hyperliquid"),), context(1.5))
-    (intent,) = plan.plan.intents
+    (intent,) = plan.intents
     assert intent.instrument is not None
     assert intent.instrument.venue == "hyperliquid"
     assert intent.asset == "ETH"
@@ -94,8 +95,6 @@ def test_hedge_intents_carry_the_route_prices_and_claims() -> None:
     assert intent.notional_usd == pytest.approx(3_000.0)
     assert intent.risk_reducing  # it shrinks the net delta
     assert not intent.urgent
-    assert plan.reason == BAND
-    assert plan.breach == pytest.approx(1.5)
 
 
 @pytest.mark.parametrize(
@@ -111,21 +110,20 @@ def test_rebalance_after_the_interval(
 ) -> None:
     last = None if elapsed is None else NOW - timedelta(seconds=elapsed)
     plan = plan_hedge(eth_risk(0.5), rules(hedge_to="edge"), (route("gmx"),), context(0.5, last))
-    assert [(i.action, i.quantity) for i in plan.plan.intents] == expected
-    assert plan.reason == (INTERVAL if expected else None)
+    assert [(i.action, i.quantity) for i in plan.intents] == expected
 
 
 def test_an_interval_top_up_below_every_minimum_is_quiet() -> None:
     tiny = route("gmx", min_size_coin=0.01)
     plan = plan_hedge(eth_risk(0.001), rules(), (tiny,), context(0.001, None))
-    assert plan.plan.intents == ()
-    assert plan.plan.alerts == ()
+    assert plan.intents == ()
+    assert plan.alerts == ()
 
 
 def test_a_hedge_against_this_ticks_health_trades_waits() -> None:
     plan = plan_hedge(eth_risk(-2.0), rules(), (route("gmx"),), context(-2.0, blocked=Side.BUY))
-    assert plan.plan.intents == ()
-    assert [a.code for a in plan.plan.alerts] == [AlertCode.HEDGE_DEFERRED]
+    assert plan.intents == ()
+    assert [a.code for a in plan.alerts] == [AlertCode.HEDGE_DEFERRED]
 
 
 def test_whalley_wilmott_by_hand() -> None:
@@ -148,11 +146,11 @@ def test_whalley_wilmott_band_uses_the_cheapest_routes_cost() -> None:
     # h = (1.5 * 0.002 * 2,000 * 0.05^2 / 0.01)^(1/3) = 1.5^(1/3) = 1.1447 coin.
     width = math.cbrt(1.5)
     inside = plan_hedge(eth_risk(1.14, gamma=0.05), rules(band=band), (flat,), context(1.14))
-    assert inside.plan.intents == ()
+    assert inside.intents == ()
     outside = plan_hedge(
         eth_risk(1.15, gamma=0.05), rules(band=band, hedge_to="edge"), (flat,), context(1.15)
     )
-    (intent,) = outside.plan.intents
+    (intent,) = outside.intents
     assert intent.quantity == pytest.approx(1.15 - width)
 
 
@@ -203,3 +201,14 @@ def test_rebalance_due() -> None:
     assert rebalance_due(None, NOW, 10)
     assert rebalance_due(NOW - timedelta(seconds=10), NOW, 10)
     assert not rebalance_due(NOW - timedelta(seconds=9), NOW, 10)
+
+
+def test_a_need_knows_why_and_how_far_out() -> None:
+    need = find_need(eth_risk(1.5), rules(), (route("hyperliquid"),), context(1.5))
+    assert need is not None
+    assert (need.side, need.reason, need.quantity) == (Side.SELL, BAND, 1.5)
+    assert need.breach == pytest.approx(1.5)
+    due = find_need(eth_risk(0.5), rules(), (route("hyperliquid"),), context(0.5, None))
+    assert due is not None
+    assert (due.reason, due.breach) == (INTERVAL, 0.5)
+    assert need.priority < due.priority

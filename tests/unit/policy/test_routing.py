@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agent.model import Kind, Side
+from agent.model import Instrument, Kind, Side
 from agent.policy.inputs import HedgeRoute
 from agent.policy.routing import best_fill, consume, cost, quote, tradable_quantity
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
@@ -160,3 +160,14 @@ def test_consume_moves_room_position_and_size_on_the_venue() -> None:
     assert [r.position_coin for r in after] == [2.0, 0.0, 0.0]
     assert after[0].ask_size_coin == 3.0
     assert math.isinf(after[1].ask_size_coin)
+
+
+def test_consume_keeps_other_underlyings_positions() -> None:
+    btc = Instrument(venue="gmx", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
+    eth_perp = route("gmx", room_usd=10_000.0)
+    btc_perp = route("gmx", instrument=btc, room_usd=10_000.0, venue_position_coin=0.5)
+    fill = quote(eth_perp, Side.SELL, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    after = consume([eth_perp, btc_perp], fill, SPOT)
+    assert [r.venue_position_coin for r in after] == [-1.0, 0.5]
+    assert [r.room_usd for r in after] == [8_000.0, 8_000.0]
