@@ -3,8 +3,10 @@
 ``decide`` is a pure function of its input and settings: the same input gives the same
 intents with the same ids (``created_at`` is ``input.now``, sequence numbers follow the
 order). Intents never fight: a hedge that would trade an underlying against this
-tick's health trades waits for the next tick, and venues whose margin is under its
-trigger take no hedges.
+tick's health trades waits for the next tick, one account's repairs never trade an
+underlying both ways, and venues whose margin is under its trigger take no hedges.
+Repairs of different accounts may trade an underlying in opposite directions: each
+saves its own account from liquidation, and that comes first.
 """
 
 from __future__ import annotations
@@ -72,28 +74,32 @@ def _venue_positions(policy_input: PolicyInput) -> dict[tuple[str, str], float]:
     return dict(summed)
 
 
-def _health_changes(intents: Iterable[Intent]) -> dict[str, float]:
-    """Net coin traded per asset by the health intents."""
+def _health_trades(intents: Iterable[Intent]) -> tuple[dict[str, float], dict[str, set[Side]]]:
+    """Net coin traded per asset by the health intents, and the sides a hedge of that
+    asset must not take (the opposite of each health trade's)."""
     changes: dict[str, float] = defaultdict(float)
+    blocked: dict[str, set[Side]] = defaultdict(set)
     for intent in intents:
-        changes[intent.asset] += signed_trade(intent)
-    return changes
+        change = signed_trade(intent)
+        if change != 0:
+            changes[intent.asset] += change
+            blocked[intent.asset].add(Side.SELL if change > 0 else Side.BUY)
+    return changes, blocked
 
 
 def _needs(policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]) -> list[Need]:
     """Every underlying's hedge need after the health trades, most pressing first."""
-    changes = _health_changes(health)
+    changes, blocked = _health_trades(health)
     needs = []
     for risk in policy_input.underlyings:
         rules = settings.underlyings.get(risk.underlying)
         if rules is None:
             continue
-        change = changes.get(risk.underlying, 0.0)
         context = HedgeContext(
             now=policy_input.now,
             last_rebalance=policy_input.state.last_rebalance_at.get(risk.underlying),
-            delta_coin=risk.delta_coin + change,
-            blocked=None if change == 0 else (Side.BUY if change < 0 else Side.SELL),
+            delta_coin=risk.delta_coin + changes.get(risk.underlying, 0.0),
+            blocked=frozenset(blocked.get(risk.underlying, ())),
             parameters=settings.parameters,
         )
         need = find_need(risk, rules, policy_input.routes, context)

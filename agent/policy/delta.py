@@ -94,13 +94,13 @@ class HedgeContext:
     """The tick as one underlying's hedge sees it.
 
     ``delta_coin`` is the book's delta after this tick's health trades; ``blocked``
-    is the side a health trade on this underlying forbids (the opposite of its own).
+    holds the sides those trades forbid (the opposite of each of theirs).
     """
 
     now: datetime
     last_rebalance: datetime | None
     delta_coin: float
-    blocked: Side | None
+    blocked: frozenset[Side]
     parameters: PolicyParameters
 
 
@@ -252,7 +252,7 @@ def _deferred(need: Need) -> Alert:
 def carry_out(need: Need, routes: tuple[HedgeRoute, ...]) -> tuple[Plan, tuple[HedgeRoute, ...]]:
     """Intents for ``need`` and the routes as they leave them (room, positions, size),
     so the next underlying's hedge sees what this one used."""
-    if need.side is need.context.blocked:
+    if need.side in need.context.blocked:
         return Plan(alerts=(_deferred(need),)), routes
     fills, unrouted, after = _route(need, routes)
     return Plan(tuple(_intents(need, fills)), tuple(_no_route(need, unrouted, routes))), after

@@ -80,8 +80,8 @@ def _paths(account: MarginAccount, target: float, view: DeltaView) -> Iterator[P
         price = account.collateral_price_usd
         yield Path(None, price, 0.0, account.collateral_available, True)
     for position in account.positions:
-        notional = position.mark_price_usd
-        per_coin = notional * (target * position.maintenance_rate - position.taker_fee_rate)
+        price = position.mark_price_usd
+        per_coin = price * (target * position.maintenance_rate - position.taker_fee_rate)
         underlying = position.instrument.underlying
         if position.quantity == 0 or per_coin <= 0 or underlying not in view.risks:
             continue
@@ -89,7 +89,7 @@ def _paths(account: MarginAccount, target: float, view: DeltaView) -> Iterator[P
         yield Path(
             position,
             per_coin,
-            notional * position.taker_fee_rate,
+            price * position.taker_fee_rate,
             abs(position.quantity),
             view.toward_target(underlying, change),
         )
@@ -103,10 +103,29 @@ def gap_usd(equity_usd: float, maintenance_usd: float, target: float) -> float:
 Choice = list[tuple[Path, float]]
 
 
+def _direction(path: Path) -> tuple[str, bool] | None:
+    """(underlying, buying) for a reduction; None for collateral."""
+    if path.position is None:
+        return None
+    return (path.position.instrument.underlying, path.position.quantity < 0)
+
+
+def _opposes(path: Path, chosen: Choice) -> bool:
+    """Whether ``path`` trades an underlying the other way from a reduction already
+    chosen (cutting both legs of a spread need not free margin, and would fight)."""
+    mine = _direction(path)
+    if mine is None:
+        return False
+    return any((mine[0], not mine[1]) == _direction(other) for other, _ in chosen)
+
+
 def _combined(paths: list[Path], gap: float) -> Choice:
-    """Paths in ``Path.key`` order, each as far as it goes, until the gap is closed."""
-    chosen = []
+    """Paths in ``Path.key`` order, each as far as it goes, until the gap is closed;
+    never two reductions of one underlying in opposite directions."""
+    chosen: Choice = []
     for path in sorted(paths, key=lambda p: p.key):
+        if _opposes(path, chosen):
+            continue
         needed = gap / path.gap_per_unit_usd
         if needed <= path.capacity:
             chosen.append((path, needed))

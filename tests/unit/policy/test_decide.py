@@ -276,3 +276,16 @@ def test_a_venues_room_goes_to_the_widest_breach_first() -> None:
         ("BTC", Action.BUY, pytest.approx(0.1))
     ]
     assert [(a.code, a.subject) for a in decision.alerts] == [(AlertCode.NO_HEDGE_ROUTE, "ETH")]
+
+
+def test_two_accounts_saved_in_opposite_directions_block_hedges_both_ways() -> None:
+    # GMX cuts its long (sells 3.015), Hyperliquid cuts its short (buys 3.015): each
+    # saves its own account. The book's delta (+5, outside its band) waits.
+    short = MarginPosition(instrument("hyperliquid"), -10.0, 2_000.0, 0.05, 0.0005)
+    other = replace(GMX, venue="hyperliquid", positions=(short,))
+    decision = decide(tick(lending=(), margin=(GMX, other)), SETTINGS)
+    assert [(i.venue, i.action) for i in decision.intents] == [
+        ("gmx", Action.SELL),
+        ("hyperliquid", Action.BUY),
+    ]
+    assert AlertCode.HEDGE_DEFERRED in [a.code for a in decision.alerts]

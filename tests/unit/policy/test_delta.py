@@ -30,7 +30,8 @@ RECENT = NOW - timedelta(seconds=60)
 
 
 def context(delta: float, last: object = RECENT, blocked: Side | None = None) -> HedgeContext:
-    return HedgeContext(NOW, last, delta, blocked, PARAMETERS)  # type: ignore[arg-type]
+    sides = frozenset() if blocked is None else frozenset({blocked})
+    return HedgeContext(NOW, last, delta, sides, PARAMETERS)  # type: ignore[arg-type]
 
 
 def trades(delta: float, **settings: object) -> list[tuple[Action, float]]:

@@ -110,3 +110,14 @@ def test_a_position_without_a_reference_price_is_not_traded() -> None:
     plan = plan_margin(margin(), HEALTH, PARAMETERS, empty, NOW)
     assert plan.intents == ()
     assert [a.code for a in plan.alerts] == [AlertCode.HEALTH_UNRESTORED]
+
+
+def test_never_cuts_both_legs_of_one_underlying() -> None:
+    # A long and a short of 2 ETH each: cutting both would close 796 of the 800 gap
+    # (and fight); only the long (toward the book's target) is cut.
+    long = MarginPosition(instrument("gmx"), 2.0, 2_000.0, 0.05, 0.0005)
+    short = MarginPosition(instrument("gmx", "ETH-PERP-2"), -2.0, 2_000.0, 0.05, 0.0005)
+    account = margin(positions=(long, short))
+    plan = plan_margin(account, HEALTH, PARAMETERS, view(5.0), NOW)
+    assert [(i.action, i.quantity) for i in plan.intents] == [(Action.SELL, 2.0)]
+    assert [a.code for a in plan.alerts] == [AlertCode.HEALTH_UNRESTORED]
