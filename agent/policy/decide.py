@@ -26,7 +26,7 @@ from agent.policy.alerts import (
 )
 from agent.policy.delta import HedgeContext, Need, carry_out, find_need
 from agent.policy.health import health_factor, plan_lending
-from agent.policy.inputs import PolicyInput
+from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.plan import Plan, signed_trade
 from agent.policy.settings import PolicySettings
@@ -87,7 +87,12 @@ def _health_trades(intents: Iterable[Intent]) -> tuple[dict[str, float], dict[st
     return changes, blocked
 
 
-def _needs(policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]) -> list[Need]:
+def _needs(
+    policy_input: PolicyInput,
+    settings: PolicySettings,
+    health: list[Intent],
+    routes: tuple[HedgeRoute, ...],
+) -> list[Need]:
     """Every underlying's hedge need after the health trades, most pressing first."""
     changes, blocked = _health_trades(health)
     needs = []
@@ -102,7 +107,7 @@ def _needs(policy_input: PolicyInput, settings: PolicySettings, health: list[Int
             blocked=frozenset(blocked.get(risk.underlying, ())),
             parameters=settings.parameters,
         )
-        need = find_need(risk, rules, policy_input.routes, context)
+        need = find_need(risk, rules, routes, context)
         if need is not None:
             needs.append(need)
     return sorted(needs, key=lambda need: need.priority)
@@ -122,7 +127,7 @@ def _hedges(
     }
     routes = tuple(route for route in policy_input.routes if route.venue not in strained)
     plans = []
-    for need in _needs(policy_input, settings, health):
+    for need in _needs(policy_input, settings, health, routes):
         plan, routes = carry_out(need, routes)
         plans.append((need.risk.underlying, plan))
     return plans
