@@ -66,6 +66,7 @@ class Alert:
 
 
 def ordered(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    """Most severe first, then by code and subject."""
     return tuple(sorted(alerts, key=lambda alert: alert.sort_key))
 
 

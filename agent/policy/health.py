@@ -99,9 +99,11 @@ class Repair:
         return (_ACTION_ORDER.index(self.action), self.symbol)
 
     def tokens_for(self, gap: float) -> float:
+        """Tokens that close ``gap`` USD of gap."""
         return gap / self.gap_per_token_usd
 
     def cost_usd(self, tokens: float, gas_usd: float) -> float:
+        """Gas plus the carry of moving ``tokens``, USD (negative: it earns)."""
         return gas_usd + tokens * self.carry_per_token_usd
 
 

@@ -99,6 +99,7 @@ class LendingAccount:
     account: str | None = None
 
     def asset(self, symbol: str) -> LendingAsset:
+        """The reserve named ``symbol``; KeyError when the account has none."""
         for item in self.assets:
             if item.symbol == symbol:
                 return item
@@ -146,6 +147,7 @@ class MarginAccount:
 
     @property
     def name(self) -> str:
+        """``venue`` or ``venue:account``: what alerts call this account."""
         return self.venue if self.account is None else f"{self.venue}:{self.account}"
 
 

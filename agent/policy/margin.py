@@ -72,6 +72,7 @@ class Path:
         )
 
     def cost_usd(self, units: float, gas_usd: float) -> float:
+        """Gas plus the fee of ``units``, USD."""
         return gas_usd + units * self.fee_per_unit_usd
 
 

@@ -17,6 +17,7 @@ class Plan:
 
 
 def trade_action(side: Side) -> Action:
+    """BUY for a buy, SELL for a sell."""
     return Action.BUY if side is Side.BUY else Action.SELL
 
 
@@ -26,6 +27,7 @@ def signed(side: Side, quantity: float) -> float:
 
 
 def side_of(change_coin: float) -> Side:
+    """The side that makes a signed change (coin): BUY when positive."""
     return Side.BUY if change_coin > 0 else Side.SELL
 
 
