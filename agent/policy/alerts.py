@@ -1,0 +1,173 @@
+"""Alerts: limits the book has passed, and venues whose Greeks disagree with ours.
+
+A limit is passed when a value is strictly beyond it: ``|gamma| > max_abs_gamma``,
+``|vega| > max_abs_vega_usd``, ``stress loss > max_stress_loss_usd``, ``liquidation
+distance < min_liquidation_distance``. A value equal to its limit is within it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from agent.config.models import AlertSettings
+from agent.policy.inputs import GreekCheck, UnderlyingRisk
+from agent.policy.settings import PolicyParameters
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for INFO up to 2 for CRITICAL."""
+        return _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
+
+
+class AlertCode(enum.StrEnum):
+    GAMMA_LIMIT = "gamma_limit"
+    VEGA_LIMIT = "vega_limit"
+    STRESS_LOSS = "stress_loss"
+    LIQUIDATION_DISTANCE = "liquidation_distance"
+    VENUE_GREEKS = "venue_greeks"
+    HEALTH_MODEL = "health_model"
+    HEALTH_UNRESTORED = "health_unrestored"
+    NO_HEDGE_ROUTE = "no_hedge_route"
+    HEDGE_DEFERRED = "hedge_deferred"
+    MISSING_RISK = "missing_risk"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something an operator should know. ``subject`` names what it is about (an
+    underlying, a venue account, a position); ``values`` the figures behind it."""
+
+    code: AlertCode
+    severity: Severity
+    subject: str
+    message: str
+    values: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        """Most severe first, then by code and subject: a deterministic order."""
+        return (-self.severity.rank, self.code.value, self.subject)
+
+
+def ordered(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    """Most severe first, then by code and subject."""
+    return tuple(sorted(alerts, key=lambda alert: alert.sort_key))
+
+
+def _above(
+    code: AlertCode, subject: str, name: str, value: float, limit: float | None
+) -> Iterator[Alert]:
+    if limit is not None and value > limit:
+        yield Alert(
+            code,
+            Severity.WARNING,
+            subject,
+            f"{subject}: {name} {value:,.6g} is beyond its limit {limit:,.6g}",
+            {name: value, "limit": limit},
+        )
+
+
+def _liquidation(risk: UnderlyingRisk, limit: float | None) -> Iterator[Alert]:
+    distances = [
+        d for d in (risk.liquidation_distance_down, risk.liquidation_distance_up) if d is not None
+    ]
+    if limit is None or not distances or min(distances) >= limit:
+        return
+    nearest = min(distances)
+    yield Alert(
+        AlertCode.LIQUIDATION_DISTANCE,
+        Severity.CRITICAL,
+        risk.underlying,
+        f"{risk.underlying}: a {nearest:.2%} move reaches a liquidation (minimum {limit:.2%})",
+        {"distance": nearest, "limit": limit},
+    )
+
+
+def risk_alerts(
+    underlyings: Iterable[UnderlyingRisk],
+    worst_stress_loss_usd: float | None,
+    settings: AlertSettings,
+) -> list[Alert]:
+    """Gamma, vega and liquidation distance per underlying; the book's stress loss."""
+    alerts: list[Alert] = []
+    for risk in underlyings:
+        name = risk.underlying
+        gamma_limit = settings.max_abs_gamma.get(name)
+        alerts += _above(AlertCode.GAMMA_LIMIT, name, "abs_gamma", abs(risk.gamma), gamma_limit)
+        vega_limit = settings.max_abs_vega_usd.get(name)
+        alerts += _above(AlertCode.VEGA_LIMIT, name, "abs_vega_usd", abs(risk.vega_usd), vega_limit)
+        alerts += _liquidation(risk, settings.min_liquidation_distance)
+    if worst_stress_loss_usd is not None:
+        alerts += _above(
+            AlertCode.STRESS_LOSS,
+            "book",
+            "stress_loss_usd",
+            worst_stress_loss_usd,
+            settings.max_stress_loss_usd,
+        )
+    return alerts
+
+
+def relative_difference(ours: float, reported: float) -> float:
+    """|ours - reported| / max(|ours|, |reported|): 0 when equal, 2 when opposite."""
+    scale = max(abs(ours), abs(reported))
+    return 0.0 if scale == 0 else abs(ours - reported) / scale
+
+
+def _disagreements(
+    check: GreekCheck, tolerance: float, floors: Mapping[str, float]
+) -> dict[str, float]:
+    """The Greeks of ``check`` that disagree, ours and the venue's side by side."""
+    values: dict[str, float] = {}
+    for name, floor in floors.items():
+        ours, reported = getattr(check.ours, name), getattr(check.reported, name)
+        finite = math.isfinite(ours) and math.isfinite(reported)
+        material = max(abs(ours), abs(reported)) > floor
+        if not finite or (material and relative_difference(ours, reported) > tolerance):
+            values[f"{name}_ours"], values[f"{name}_venue"] = ours, reported
+    return values
+
+
+def greek_alerts(
+    checks: Iterable[GreekCheck], tolerance: float, parameters: PolicyParameters
+) -> list[Alert]:
+    """One alert per position whose venue-reported delta, gamma or vega differs from ours
+    by more than ``tolerance`` (relative), ignoring magnitudes under the floors."""
+    floors = {
+        "delta": parameters.greek_floor_delta,
+        "gamma": parameters.greek_floor_gamma,
+        "vega": parameters.greek_floor_vega,
+    }
+    alerts = []
+    for check in checks:
+        values = _disagreements(check, tolerance, floors)
+        if not values:
+            continue
+        subject = f"{check.venue}:{check.position}"
+        names = ", ".join(name for name in floors if f"{name}_ours" in values)
+        alerts.append(
+            Alert(
+                AlertCode.VENUE_GREEKS,
+                Severity.WARNING,
+                subject,
+                f"{subject}: the venue's {names} differ from ours by more than {tolerance:.1%}",
+                values,
+            )
+        )
+    return alerts

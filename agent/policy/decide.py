@@ -1,0 +1,169 @@
+"""One tick's decision: health first, then delta hedges, then time-based rebalances.
+
+``decide`` is a pure function of its input and settings: the same input gives the same
+intents with the same ids (``created_at`` is ``input.now``, sequence numbers follow the
+order). Intents never fight: a hedge that would trade an underlying against this
+tick's health trades waits for the next tick, one account's repairs never trade an
+underlying both ways, and venues whose margin is under its trigger take no hedges.
+Repairs of different accounts may trade an underlying in opposite directions: each
+saves its own account from liquidation, and that comes first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from agent.model import Intent, Side
+from agent.policy.alerts import (
+    Alert,
+    AlertCode,
+    Severity,
+    greek_alerts,
+    ordered,
+    risk_alerts,
+)
+from agent.policy.delta import HedgeContext, Need, carry_out, find_need
+from agent.policy.health import health_factor, plan_lending
+from agent.policy.inputs import HedgeRoute, PolicyInput
+from agent.policy.margin import DeltaView, plan_margin
+from agent.policy.plan import Plan, signed_trade
+from agent.policy.settings import PolicySettings
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Intents most urgent first, with sequence numbers; alerts most severe first.
+
+    ``hedged`` names the underlyings with hedge intents: once they are carried out the
+    daemon records ``input.now`` as their last rebalance in ``PolicyState``.
+    """
+
+    intents: tuple[Intent, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    hedged: tuple[str, ...] = ()
+
+
+def _health_plans(policy_input: PolicyInput, settings: PolicySettings) -> list[Plan]:
+    """Every account's repairs, the account nearest liquidation first."""
+    parameters, now = settings.parameters, policy_input.now
+    risks = {risk.underlying: risk for risk in policy_input.underlyings}
+    targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
+    view = DeltaView(risks, targets, _venue_positions(policy_input))
+    ranked: list[tuple[float, str, Plan]] = []
+    for lending in policy_input.lending:
+        plan = plan_lending(lending, settings.health, parameters, now)
+        ratio = min(health_factor(lending), lending.health_factor)
+        ranked.append((ratio, lending.venue, plan))
+    for margin in policy_input.margin:
+        plan = plan_margin(margin, settings.health, parameters, view, now)
+        ranked.append((margin.ratio, margin.name, plan))
+    return [plan for _, _, plan in sorted(ranked, key=lambda item: item[:2])]
+
+
+def _venue_positions(policy_input: PolicyInput) -> dict[tuple[str, str], float]:
+    """Each venue's position per underlying (coin): from the routes where they show it
+    (what the guard sees), else summed over the margin accounts' positions."""
+    summed: dict[tuple[str, str], float] = defaultdict(float)
+    for account in policy_input.margin:
+        for position in account.positions:
+            summed[(account.venue, position.instrument.underlying)] += position.quantity
+    for route in policy_input.routes:
+        summed[(route.venue, route.underlying)] = route.venue_position_coin
+    return dict(summed)
+
+
+def _health_trades(intents: Iterable[Intent]) -> tuple[dict[str, float], dict[str, set[Side]]]:
+    """Net coin traded per asset by the health intents, and the sides a hedge of that
+    asset must not take (the opposite of each health trade's)."""
+    changes: dict[str, float] = defaultdict(float)
+    blocked: dict[str, set[Side]] = defaultdict(set)
+    for intent in intents:
+        change = signed_trade(intent)
+        if change != 0:
+            changes[intent.asset] += change
+            blocked[intent.asset].add(Side.SELL if change > 0 else Side.BUY)
+    return changes, blocked
+
+
+def _needs(
+    policy_input: PolicyInput,
+    settings: PolicySettings,
+    health: list[Intent],
+    routes: tuple[HedgeRoute, ...],
+) -> list[Need]:
+    """Every underlying's hedge need after the health trades, most pressing first."""
+    changes, blocked = _health_trades(health)
+    needs = []
+    for risk in policy_input.underlyings:
+        rules = settings.underlyings.get(risk.underlying)
+        if rules is None:
+            continue
+        context = HedgeContext(
+            now=policy_input.now,
+            last_rebalance=policy_input.state.last_rebalance_at.get(risk.underlying),
+            delta_coin=risk.delta_coin + changes.get(risk.underlying, 0.0),
+            blocked=frozenset(blocked.get(risk.underlying, ())),
+            parameters=settings.parameters,
+        )
+        need = find_need(risk, rules, routes, context)
+        if need is not None:
+            needs.append(need)
+    return sorted(needs, key=lambda need: need.priority)
+
+
+def _hedges(
+    policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
+) -> list[tuple[str, Plan]]:
+    """Hedge plans in priority order, each routed on what the earlier ones left.
+
+    Venues whose margin is under its trigger take no hedges this tick.
+    """
+    strained = {
+        account.venue
+        for account in policy_input.margin
+        if account.ratio < settings.health.margin_trigger
+    }
+    routes = tuple(route for route in policy_input.routes if route.venue not in strained)
+    plans = []
+    for need in _needs(policy_input, settings, health, routes):
+        plan, routes = carry_out(need, routes)
+        plans.append((need.risk.underlying, plan))
+    return plans
+
+
+def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> list[Alert]:
+    known = {risk.underlying for risk in policy_input.underlyings}
+    return [
+        Alert(
+            AlertCode.MISSING_RISK,
+            Severity.CRITICAL,
+            name,
+            f"{name}: no risk figures this tick, so it is not hedged",
+        )
+        for name in sorted(underlyings)
+        if name not in known
+    ]
+
+
+def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
+    """The intents (most urgent first) and alerts for one tick."""
+    health = _health_plans(policy_input, settings)
+    health_intents = [intent for plan in health for intent in plan.intents]
+    hedges = _hedges(policy_input, settings, health_intents)
+    intents = health_intents + [intent for _, plan in hedges for intent in plan.intents]
+    alerts = [
+        *risk_alerts(policy_input.underlyings, policy_input.worst_stress_loss_usd, settings.alerts),
+        *greek_alerts(
+            policy_input.greek_checks, settings.alerts.venue_greek_tolerance, settings.parameters
+        ),
+        *_missing(policy_input, settings.underlyings),
+        *(alert for plan in health for alert in plan.alerts),
+        *(alert for _, plan in hedges for alert in plan.alerts),
+    ]
+    return Decision(
+        intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
+        alerts=ordered(alerts),
+        hedged=tuple(name for name, plan in hedges if plan.intents),
+    )

@@ -1,0 +1,224 @@
+"""Routing: which venue and instrument carry a hedge, chosen by all-in cost in USD.
+
+For a trade of q coins on a route, with S the independent reference price (USD/coin):
+
+- expected fill price F (USD/coin): buying ``ask * (1 + k q)``, selling
+  ``bid * (1 - k q)``, k = ``impact_per_coin`` (fraction per coin);
+- fee = ``taker_fee_rate * q * F``;
+- slippage = ``q * |F - M|`` with M = (bid + ask) / 2: half the spread plus the size
+  impact, measured from the route's own mid (a perp's basis to the index is left to
+  its funding, which is carry);
+- carry = ``(C(P + dq) - C(P)) * S * holding_s / 365 days``, where P is the route's
+  position in the instrument (coin), dq the signed trade and C(x) = x * carry_long
+  for x > 0, |x| * carry_short for x < 0 (annual fractions): what the position pays
+  over the expected holding time, less what it paid before (negative: it earns);
+- gas = ``gas_usd`` per action.
+
+The all-in cost is their sum in USD. Routes are compared per coin actually tradable
+(lot rounding may trim a quantity), ties broken by venue then symbol. A route is
+feasible when the quantity, rounded down to its lot, is positive, at least its minimum
+size and within the size it shows; when the gross exposure it adds, (|V + dq| - |V|) * S
+with V the venue's position in the underlying, fits ``room_usd``; and when its expected
+fill is within ``max_slippage`` of S (otherwise the guard would refuse the intent).
+
+The limit price is the worst acceptable price: F * (1 +/- slippage_bound), never
+beyond S * (1 +/- max_slippage). The reference price is S.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from agent.model import Side
+from agent.policy.inputs import HedgeRoute
+from agent.policy.plan import signed
+from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
+
+_LOT_EPSILON = 1e-9  # a quantity within this many lots of a multiple is that multiple
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """The all-in cost of one trade, each part in USD."""
+
+    fee_usd: float
+    slippage_usd: float
+    carry_usd: float
+    gas_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.fee_usd + self.slippage_usd + self.carry_usd + self.gas_usd
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A trade as a route would carry it: quantity in coin, prices USD per coin."""
+
+    route: HedgeRoute
+    side: Side
+    quantity: float
+    price_usd: float
+    limit_price_usd: float
+    cost: Cost
+
+    @property
+    def cost_per_coin_usd(self) -> float:
+        return self.cost.total_usd / self.quantity
+
+    @property
+    def sort_key(self) -> tuple[float, str, str]:
+        return (self.cost_per_coin_usd, *self.route.key)
+
+
+def fill_price(route: HedgeRoute, side: Side, quantity: float) -> float:
+    """Expected average fill price (USD/coin) for ``quantity`` coin."""
+    if side is Side.BUY:
+        return route.ask_usd * (1 + route.impact_per_coin * quantity)
+    return route.bid_usd * (1 - route.impact_per_coin * quantity)
+
+
+def _annual_carry(route: HedgeRoute, position: float) -> float:
+    """C(x): coin-weighted annual carry fraction of a position of ``position`` coin."""
+    if position > 0:
+        return position * route.carry_long_annual
+    return -position * route.carry_short_annual
+
+
+def cost(
+    route: HedgeRoute, side: Side, quantity: float, reference_usd: float, holding_s: float
+) -> Cost:
+    """All-in cost (USD) of trading ``quantity`` coin on ``route``; see the module doc."""
+    price = fill_price(route, side, quantity)
+    mid = (route.bid_usd + route.ask_usd) / 2
+    after = route.position_coin + signed(side, quantity)
+    carry = _annual_carry(route, after) - _annual_carry(route, route.position_coin)
+    return Cost(
+        fee_usd=route.taker_fee_rate * quantity * price,
+        slippage_usd=quantity * abs(price - mid),
+        carry_usd=carry * reference_usd * holding_s / SECONDS_PER_YEAR,
+        gas_usd=route.gas_usd,
+    )
+
+
+def bounded_limit(
+    side: Side, expected_usd: float, reference_usd: float, parameters: PolicyParameters
+) -> float:
+    """Worst acceptable price: ``slippage_bound`` past the expected fill, never past
+    ``max_slippage`` from the reference (USD per coin)."""
+    if side is Side.BUY:
+        return min(
+            expected_usd * (1 + parameters.slippage_bound),
+            reference_usd * (1 + parameters.max_slippage),
+        )
+    return max(
+        expected_usd * (1 - parameters.slippage_bound),
+        reference_usd * (1 - parameters.max_slippage),
+    )
+
+
+def tradable_quantity(route: HedgeRoute, side: Side, quantity: float) -> float:
+    """``quantity`` rounded down to the lot; 0 when the route cannot take it."""
+    lot = route.lot_size_coin
+    if lot > 0:
+        quantity = min(quantity, math.floor(quantity / lot + _LOT_EPSILON) * lot)
+    available = route.ask_size_coin if side is Side.BUY else route.bid_size_coin
+    if quantity <= 0 or quantity < route.min_size_coin or quantity > available:
+        return 0.0
+    return quantity
+
+
+def exposure_added_usd(route: HedgeRoute, change_coin: float, reference_usd: float) -> float:
+    """Gross exposure (USD) the trade adds on the venue; negative when it reduces it."""
+    venue = route.venue_position_coin
+    return (abs(venue + change_coin) - abs(venue)) * reference_usd
+
+
+def _within_slippage(side: Side, price: float, reference: float, limit: float) -> bool:
+    worst = price / reference - 1 if side is Side.BUY else 1 - price / reference
+    return worst <= limit
+
+
+def quote(
+    route: HedgeRoute,
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    holding_s: float,
+    parameters: PolicyParameters,
+) -> Fill | None:
+    """How ``route`` would carry the trade, or None when it cannot (see the module doc)."""
+    tradable = tradable_quantity(route, side, quantity)
+    if tradable <= 0:
+        return None
+    added = exposure_added_usd(route, signed(side, tradable), reference_usd)
+    if added > 0 and added > route.room_usd:  # reducing is never blocked by a cap
+        return None
+    price = fill_price(route, side, tradable)
+    if price <= 0 or not _within_slippage(side, price, reference_usd, parameters.max_slippage):
+        return None
+    return Fill(
+        route=route,
+        side=side,
+        quantity=tradable,
+        price_usd=price,
+        limit_price_usd=bounded_limit(side, price, reference_usd, parameters),
+        cost=cost(route, side, tradable, reference_usd, holding_s),
+    )
+
+
+def best_fill(
+    routes: Iterable[HedgeRoute],
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    holding_s: float,
+    parameters: PolicyParameters,
+) -> Fill | None:
+    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol."""
+    fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
+    found = [fill for fill in fills if fill is not None]
+    return min(found, key=lambda fill: fill.sort_key) if found else None
+
+
+def consume(
+    routes: Sequence[HedgeRoute], fill: Fill, reference_usd: float
+) -> tuple[HedgeRoute, ...]:
+    """The routes as they stand after ``fill``: the venue's exposure room shrinks on
+    every route of that venue, its position in the underlying moves on those of the
+    same underlying, and the size shown shrinks on the route used."""
+    change = signed(fill.side, fill.quantity)
+    added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
+    updated = []
+    for route in routes:
+        if route.venue == fill.route.venue:
+            route = replace(route, room_usd=route.room_usd - added)
+            if route.underlying == fill.route.underlying:
+                route = replace(route, venue_position_coin=route.venue_position_coin + change)
+        if route.key == fill.route.key:
+            route = replace(
+                route,
+                position_coin=route.position_coin + change,
+                ask_size_coin=route.ask_size_coin - (fill.quantity if change > 0 else 0.0),
+                bid_size_coin=route.bid_size_coin - (fill.quantity if change < 0 else 0.0),
+            )
+        updated.append(route)
+    return tuple(updated)
+
+
+def cost_fraction(
+    routes: Iterable[HedgeRoute],
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    holding_s: float,
+    parameters: PolicyParameters,
+) -> float | None:
+    """The cheapest route's all-in cost as a fraction of notional (cost per coin / S),
+    floored at 0; None when no route can carry ``quantity``."""
+    fill = best_fill(routes, side, quantity, reference_usd, holding_s, parameters)
+    if fill is None:
+        return None
+    return max(fill.cost_per_coin_usd / reference_usd, 0.0)

@@ -1,0 +1,112 @@
+"""Alerts fire exactly when a value passes its limit, not at it."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.config.models import AlertSettings
+from agent.model import Greeks
+from agent.policy.alerts import (
+    Alert,
+    AlertCode,
+    Severity,
+    greek_alerts,
+    ordered,
+    relative_difference,
+    risk_alerts,
+)
+from agent.policy.inputs import GreekCheck
+from tests.unit.policy.builders import PARAMETERS, eth_risk
+
+LIMITS = AlertSettings(
+    max_abs_gamma={"ETH": 0.5},
+    max_abs_vega_usd={"ETH": 10_000.0},
+    max_stress_loss_usd=250_000.0,
+    min_liquidation_distance=0.2,
+    venue_greek_tolerance=0.05,
+)
+ABOVE = 1 + 1e-9
+
+
+def codes(alerts: list[Alert]) -> list[AlertCode]:
+    return [alert.code for alert in alerts]
+
+
+@pytest.mark.parametrize(
+    ("fields", "stress", "expected"),
+    [
+        ({"gamma": 0.5, "vega_usd": -10_000.0}, 250_000.0, []),
+        ({"gamma": -0.5 * ABOVE}, None, [AlertCode.GAMMA_LIMIT]),
+        ({"vega_usd": -10_000.0 * ABOVE}, None, [AlertCode.VEGA_LIMIT]),
+        ({}, 250_000.0 * ABOVE, [AlertCode.STRESS_LOSS]),
+        ({"liquidation_distance_down": 0.2, "liquidation_distance_up": 0.5}, None, []),
+        ({"liquidation_distance_up": 0.2 / ABOVE}, None, [AlertCode.LIQUIDATION_DISTANCE]),
+        ({"liquidation_distance_down": 0.19}, None, [AlertCode.LIQUIDATION_DISTANCE]),
+    ],
+)
+def test_limits_at_and_just_past(
+    fields: dict[str, float], stress: float | None, expected: list[AlertCode]
+) -> None:
+    assert codes(risk_alerts([eth_risk(0.0, **fields)], stress, LIMITS)) == expected
+
+
+def test_no_limit_configured_no_alert() -> None:
+    risk = eth_risk(0.0, gamma=100.0, vega_usd=1e9, liquidation_distance_down=0.01)
+    assert risk_alerts([risk], 1e12, AlertSettings()) == []
+
+
+def test_alert_carries_its_figures() -> None:
+    (alert,) = risk_alerts([eth_risk(0.0, liquidation_distance_down=0.1)], None, LIMITS)
+    assert alert.severity is Severity.CRITICAL
+    assert alert.subject == "ETH"
+    assert dict(alert.values) == {"distance": 0.1, "limit": 0.2}
+
+
+def check(ours: Greeks, reported: Greeks) -> GreekCheck:
+    return GreekCheck(venue="deribit", position="ETH-27MAR26-3000-C", ours=ours, reported=reported)
+
+
+@pytest.mark.parametrize(
+    ("ours", "reported", "expected"),
+    [
+        (Greeks(delta=1.0), Greeks(delta=0.75), []),  # 25 % exactly: within tolerance
+        (Greeks(delta=1.0), Greeks(delta=0.7499), ["delta"]),
+        (Greeks(delta=-0.4), Greeks(delta=0.4), ["delta"]),  # opposite signs
+        (Greeks(gamma=0.002), Greeks(gamma=0.003), ["gamma"]),
+        (Greeks(vega=12.0, delta=0.5), Greeks(vega=8.0, delta=0.3), ["delta", "vega"]),
+        (Greeks(delta=1e-7), Greeks(delta=0.0), []),  # under the floor: noise
+        (Greeks(delta=0.3), Greeks(delta=float("nan")), ["delta"]),  # unreadable
+    ],
+)
+def test_venue_greeks(ours: Greeks, reported: Greeks, expected: list[str]) -> None:
+    alerts = greek_alerts([check(ours, reported)], 0.25, PARAMETERS)
+    if not expected:
+        assert alerts == []
+        return
+    (alert,) = alerts
+    assert alert.code is AlertCode.VENUE_GREEKS
+    assert alert.subject == "deribit:ETH-27MAR26-3000-C"
+    assert sorted({key.rsplit("_", 1)[0] for key in alert.values}) == expected
+
+
+def test_relative_difference() -> None:
+    assert relative_difference(0.0, 0.0) == 0.0
+    assert relative_difference(2.0, 1.0) == 0.5
+    assert relative_difference(-1.0, 1.0) == 2.0
+
+
+def test_ordered_most_severe_first_then_code_then_subject() -> None:
+    alerts = [
+        Alert(AlertCode.VEGA_LIMIT, Severity.WARNING, "ETH", ""),
+        Alert(AlertCode.HEDGE_DEFERRED, Severity.INFO, "BTC", ""),
+        Alert(AlertCode.LIQUIDATION_DISTANCE, Severity.CRITICAL, "ETH", ""),
+        Alert(AlertCode.GAMMA_LIMIT, Severity.WARNING, "ETH", ""),
+        Alert(AlertCode.GAMMA_LIMIT, Severity.WARNING, "BTC", ""),
+    ]
+    assert [(a.code, a.subject) for a in ordered(alerts)] == [
+        (AlertCode.LIQUIDATION_DISTANCE, "ETH"),
+        (AlertCode.GAMMA_LIMIT, "BTC"),
+        (AlertCode.GAMMA_LIMIT, "ETH"),
+        (AlertCode.VEGA_LIMIT, "ETH"),
+        (AlertCode.HEDGE_DEFERRED, "BTC"),
+    ]

@@ -1,0 +1,173 @@
+"""Routing by all-in cost: fees, slippage at size, carry over the holding time, gas."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from agent.model import Instrument, Kind, Side
+from agent.policy.inputs import HedgeRoute
+from agent.policy.routing import best_fill, consume, cost, quote, tradable_quantity
+from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
+
+DAY = 86_400.0
+
+
+def pick(routes: list[HedgeRoute], side: Side, quantity: float, holding: float = DAY) -> str:
+    fill = best_fill(routes, side, quantity, SPOT, holding, PARAMETERS)
+    assert fill is not None
+    return fill.route.venue
+
+
+def test_cost_parts_by_hand() -> None:
+    # Buy 2 ETH: ask 2,000.5, impact 0.01 % per coin: F = 2,000.5 * 1.0002 = 2,000.9001.
+    # Fee 5 bps of 2 * F; slippage 2 * (F - 2,000) (mid 2,000); longs pay 10 %/yr for a
+    # day on 2 * 2,000 USD; gas 0.3 USD.
+    r = route(
+        "gmx", taker_fee_rate=0.0005, impact_per_coin=0.0001, carry_long_annual=0.10, gas_usd=0.3
+    )
+    c = cost(r, Side.BUY, 2.0, SPOT, DAY)
+    fill = 2_000.5 * 1.0002
+    assert c.fee_usd == pytest.approx(0.0005 * 2 * fill)
+    assert c.slippage_usd == pytest.approx(2 * (fill - 2_000.0))
+    assert c.carry_usd == pytest.approx(0.10 * 2 * 2_000 / 365)
+    assert c.gas_usd == 0.3
+    assert c.total_usd == pytest.approx(c.fee_usd + c.slippage_usd + c.carry_usd + 0.3)
+
+
+def test_closing_a_paying_position_earns_its_carry_back() -> None:
+    # Short 5, shorts pay 20 %/yr: buying 2 back saves 2 * 2,000 * 0.2 / 365 per day.
+    r = route("gmx", carry_short_annual=0.20, position_coin=-5.0)
+    assert cost(r, Side.BUY, 2.0, SPOT, DAY).carry_usd == pytest.approx(-2 * 2_000 * 0.2 / 365)
+    # Buying 7 closes the short and opens 2 long at 0 %/yr: saves the whole short's carry.
+    assert cost(r, Side.BUY, 7.0, SPOT, DAY).carry_usd == pytest.approx(-5 * 2_000 * 0.2 / 365)
+
+
+def test_picks_the_cheapest_fee() -> None:
+    routes = [route("gmx", taker_fee_rate=0.0005), route("hyperliquid", taker_fee_rate=0.0002)]
+    assert pick(routes, Side.SELL, 1.0) == "hyperliquid"
+
+
+def test_funding_carry_flips_the_choice() -> None:
+    # Selling 1 ETH for a day. Hyperliquid: 2 bps (0.40 USD) but shorts pay 50 %/yr
+    # (2.74 USD a day); GMX: 5 bps (1.00 USD), shorts pay nothing.
+    hyperliquid = route(
+        "hyperliquid", taker_fee_rate=0.0002, carry_short_annual=0.5, carry_long_annual=-0.5
+    )
+    gmx = route("gmx", taker_fee_rate=0.0005)
+    assert pick([hyperliquid, gmx], Side.SELL, 1.0) == "gmx"
+    # Held for an hour the carry is 0.11 USD: Hyperliquid is cheaper again.
+    assert pick([hyperliquid, gmx], Side.SELL, 1.0, holding=3_600.0) == "hyperliquid"
+    # Buying, the long receives that funding: Hyperliquid by far.
+    assert pick([hyperliquid, gmx], Side.BUY, 1.0) == "hyperliquid"
+
+
+def test_size_impact_and_gas_count() -> None:
+    # Uniswap: no fee but 0.05 % impact per coin; Hyperliquid: 2.5 bps fee.
+    uniswap = route(
+        "uniswap",
+        instrument=instrument("uniswap", "WETH/USDC/500", Kind.SPOT),
+        impact_per_coin=0.0005,
+    )
+    hyperliquid = route("hyperliquid", taker_fee_rate=0.00025)
+    assert pick([uniswap, hyperliquid], Side.BUY, 0.2) == "uniswap"  # impact 0.4 bps
+    assert pick([uniswap, hyperliquid], Side.BUY, 2.0) == "hyperliquid"  # impact 10 bps
+    costly = route("uniswap", instrument=uniswap.instrument, impact_per_coin=0.0005, gas_usd=5.0)
+    assert pick([costly, hyperliquid], Side.BUY, 0.2) == "hyperliquid"
+
+
+def test_exposure_room_and_size_are_respected() -> None:
+    cheap = route("hyperliquid", room_usd=1_500.0)
+    dear = route("gmx", taker_fee_rate=0.001)
+    assert pick([cheap, dear], Side.BUY, 0.5) == "hyperliquid"  # 1,000 USD of room used
+    assert pick([cheap, dear], Side.BUY, 1.0) == "gmx"  # 2,000 > 1,500
+    shallow = route("hyperliquid", ask_size_coin=0.8)
+    assert pick([shallow, dear], Side.BUY, 1.0) == "gmx"
+    assert pick([shallow, dear], Side.SELL, 1.0) == "hyperliquid"
+
+
+def test_reducing_a_position_is_never_blocked_by_its_cap() -> None:
+    over = route("hyperliquid", room_usd=-500.0, venue_position_coin=3.0, position_coin=3.0)
+    assert quote(over, Side.SELL, 2.0, SPOT, DAY, PARAMETERS) is not None
+    assert quote(over, Side.BUY, 0.1, SPOT, DAY, PARAMETERS) is None
+
+
+def test_no_route_is_none() -> None:
+    assert (
+        best_fill([route("gmx", ask_size_coin=0.5)], Side.BUY, 1.0, SPOT, DAY, PARAMETERS) is None
+    )
+    assert best_fill([], Side.BUY, 1.0, SPOT, DAY, PARAMETERS) is None
+
+
+def test_a_price_beyond_the_slippage_limit_is_not_a_route() -> None:
+    # Ask 2,025 is 1.25 % over the reference: the guard would refuse it.
+    away = route("gmx", bid_usd=2_020.0, ask_usd=2_025.0)
+    assert quote(away, Side.BUY, 1.0, SPOT, DAY, PARAMETERS) is None
+    assert quote(away, Side.SELL, 1.0, SPOT, DAY, PARAMETERS) is not None
+
+
+def test_limit_price_is_the_fill_at_size_plus_the_bound_within_the_guard_limit() -> None:
+    fill = quote(route("gmx", ask_usd=2_001.0), Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    assert fill.limit_price_usd == pytest.approx(2_001.0 * 1.002)
+    fill = quote(route("gmx", bid_usd=1_999.0), Side.SELL, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    assert fill.limit_price_usd == pytest.approx(1_999.0 * 0.998)
+    # An ask 0.9 % over the reference: the bound stops at 1 % over it.
+    fill = quote(route("gmx", ask_usd=2_018.0), Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    assert fill.limit_price_usd == pytest.approx(2_020.0)
+
+
+@pytest.mark.parametrize(
+    ("lot", "minimum", "quantity", "expected"),
+    [
+        (0.0, 0.0, 0.37, 0.37),
+        (0.1, 0.0, 0.37, 0.3),
+        (0.1, 0.0, 0.3, 0.3),  # 0.3 / 0.1 is 2.9999999999999996 in floats
+        (0.01, 0.5, 0.37, 0.0),
+        (1.0, 0.0, 0.5, 0.0),
+    ],
+)
+def test_lots_and_minimum_sizes(
+    lot: float, minimum: float, quantity: float, expected: float
+) -> None:
+    r = route("gmx", lot_size_coin=lot, min_size_coin=minimum)
+    assert tradable_quantity(r, Side.BUY, quantity) == pytest.approx(expected)
+
+
+def test_ties_break_by_venue_then_symbol() -> None:
+    routes = [
+        route("hyperliquid"),
+        route("gmx", instrument=instrument("gmx", "ETH-B")),
+        route("gmx"),
+    ]
+    fill = best_fill(routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    assert fill.route.key == ("gmx", "ETH-B")
+
+
+def test_consume_moves_room_position_and_size_on_the_venue() -> None:
+    perp = route("gmx", room_usd=10_000.0, ask_size_coin=5.0)
+    other = route("gmx", instrument=instrument("gmx", "WETH", Kind.SPOT), room_usd=10_000.0)
+    elsewhere = route("hyperliquid", room_usd=10_000.0)
+    fill = quote(perp, Side.BUY, 2.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    after = consume([perp, other, elsewhere], fill, SPOT)
+    assert [r.room_usd for r in after] == [6_000.0, 6_000.0, 10_000.0]
+    assert [r.venue_position_coin for r in after] == [2.0, 2.0, 0.0]
+    assert [r.position_coin for r in after] == [2.0, 0.0, 0.0]
+    assert after[0].ask_size_coin == 3.0
+    assert math.isinf(after[1].ask_size_coin)
+
+
+def test_consume_keeps_other_underlyings_positions() -> None:
+    btc = Instrument(venue="gmx", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
+    eth_perp = route("gmx", room_usd=10_000.0)
+    btc_perp = route("gmx", instrument=btc, room_usd=10_000.0, venue_position_coin=0.5)
+    fill = quote(eth_perp, Side.SELL, 1.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    after = consume([eth_perp, btc_perp], fill, SPOT)
+    assert [r.venue_position_coin for r in after] == [-1.0, 0.5]
+    assert [r.room_usd for r in after] == [8_000.0, 8_000.0]
