@@ -330,7 +330,9 @@ class Intent:
     """One thing the policy wants done, before the guard and the executor see it.
 
     ``quantity`` is positive, in coin units of ``asset`` (the underlying for trades,
-    the token for lending); ``math.inf`` means "all of it" (withdraw all, repay all).
+    the token for lending). Connectors read ``math.inf`` as "all of it" (withdraw all,
+    repay all) for an operator's unwind; the guard admits only finite quantities, so
+    policies size every intent.
     ``reference_price`` is the independent (oracle) price the decision was made at and
     ``limit_price`` the worst acceptable execution price, both USD per coin.
     ``risk_reducing`` is the policy's claim; the guard checks it independently where it

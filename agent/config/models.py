@@ -163,14 +163,15 @@ Venue = Annotated[
 class BandSettings(Frozen):
     """The no-trade band around the delta target.
 
-    ``fixed``: +-``half_width_coin``. ``whalley_wilmott``: the half-width from the
-    book's gamma and the all-in proportional hedge cost, (3/2 cost S^2 gamma^2 /
-    risk_aversion)^(1/3), floored at ``half_width_coin``.
+    ``fixed``: +-``half_width_coin``. ``whalley_wilmott``: the half-width in coin from
+    the book's gamma (coin per USD) and the all-in proportional hedge cost k,
+    (3/2 k S gamma^2 / risk_aversion_per_usd)^(1/3) with S in USD per coin and the
+    risk aversion in 1/USD (Whalley and Wilmott, 1997), floored at ``half_width_coin``.
     """
 
     mode: Literal["fixed", "whalley_wilmott"] = "fixed"
     half_width_coin: PositiveFloat
-    risk_aversion: PositiveFloat = 1.0
+    risk_aversion_per_usd: PositiveFloat = 1e-4
 
 
 class UnderlyingSettings(Frozen):

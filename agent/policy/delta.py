@@ -11,7 +11,7 @@ around the Black-Scholes hedge for an investor with exponential utility. Units:
 k is the all-in cost of hedging as a fraction of traded notional (fees, slippage,
 carry and gas of the cheapest route for the hedge at hand, see ``routing``); S the
 spot price in USD per coin; gamma the book's gamma, coin of delta per USD of spot
-move (so coin^2 / USD); lambda the absolute risk aversion ``band.risk_aversion`` in
+move (so coin^2 / USD); lambda the absolute risk aversion ``band.risk_aversion_per_usd`` in
 1/USD. Then k S gamma^2 / lambda is in (USD/coin)(coin^4/USD^2)(USD) = coin^3 and h is
 in coin. The discount factor exp(-r (T - t)) of the original is dropped: it is within
 a fraction of a percent of 1 for rates and maturities of hedged crypto books, and
@@ -60,7 +60,7 @@ def half_width_coin(
     """
     if band.mode == "fixed" or cost_fraction is None:
         return band.half_width_coin
-    wide = whalley_wilmott_half_width(cost_fraction, spot_usd, gamma, band.risk_aversion)
+    wide = whalley_wilmott_half_width(cost_fraction, spot_usd, gamma, band.risk_aversion_per_usd)
     return max(band.half_width_coin, wide)
 
 

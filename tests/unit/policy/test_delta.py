@@ -132,7 +132,7 @@ def test_whalley_wilmott_by_hand() -> None:
     # 1.5 * 0.001 * 2,000 * 0.01 / 1 = 0.03 coin^3, h = 0.03^(1/3) = 0.310723 coin.
     assert whalley_wilmott_half_width(0.001, 2_000.0, 0.1, 1.0) == pytest.approx(0.3107233)
     assert whalley_wilmott_half_width(0.001, 2_000.0, -0.1, 1.0) == pytest.approx(0.3107233)
-    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.2, risk_aversion=1.0)
+    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.2, risk_aversion_per_usd=1.0)
     width = half_width_coin(band, cost_fraction=0.001, spot_usd=2_000.0, gamma=0.1)
     assert width == pytest.approx(0.3107233)
     # Floored at half_width_coin; without a cost (no route) the floor applies.
@@ -143,7 +143,7 @@ def test_whalley_wilmott_by_hand() -> None:
 def test_whalley_wilmott_band_uses_the_cheapest_routes_cost() -> None:
     # The route costs 20 bps all-in (fee only; mid == bid == ask == spot).
     flat = route("gmx", bid_usd=2_000.0, ask_usd=2_000.0, taker_fee_rate=0.002)
-    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.1, risk_aversion=0.01)
+    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.1, risk_aversion_per_usd=0.01)
     # h = (1.5 * 0.002 * 2,000 * 0.05^2 / 0.01)^(1/3) = 1.5^(1/3) = 1.1447 coin.
     width = math.cbrt(1.5)
     inside = plan_hedge(eth_risk(1.14, gamma=0.05), rules(band=band), (flat,), context(1.14))
@@ -171,7 +171,7 @@ def test_whalley_wilmott_widens_with_gamma_and_cost(
     assert whalley_wilmott_half_width(high_cost, spot, low_gamma, aversion) >= base
     assert whalley_wilmott_half_width(low_cost, spot, high_gamma, aversion) >= base
     assert whalley_wilmott_half_width(low_cost, spot, -high_gamma, aversion) >= base
-    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.5, risk_aversion=aversion)
+    band = BandSettings(mode="whalley_wilmott", half_width_coin=0.5, risk_aversion_per_usd=aversion)
     width = half_width_coin(band, cost_fraction=high_cost, spot_usd=spot, gamma=high_gamma)
     assert width >= max(0.5, base)
 
