@@ -215,7 +215,11 @@ class Health:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """Top of book (or an AMM quote at ``size``) for one instrument, prices in USD per coin."""
+    """Top of book (or an AMM quote at ``size``) for one instrument, prices in USD per coin.
+
+    ``underlying`` names what the instrument trades, where the symbol does not say it
+    (a GMX market is an address).
+    """
 
     symbol: str
     bid: float | None
@@ -224,6 +228,7 @@ class Quote:
     ask_size: float | None = None
     mark: float | None = None
     index: float | None = None
+    underlying: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

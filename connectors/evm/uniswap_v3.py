@@ -139,6 +139,7 @@ class UniswapV3Connector:
         self._mids[pool.address] = mid
         return Quote(
             symbol=_pool_symbol(pool),
+            underlying=pool.base.underlying,
             bid=pool.quote.from_units(sold) / pool.quote_size,
             ask=spent / received if received > 0 else None,
             bid_size=pool.quote_size,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent.errors import ConfigError, RejectedError
-from agent.model import Balance, Health, Instrument, Intent, Kind, Position, VenueSnapshot
+from agent.model import Balance, Health, Instrument, Intent, Kind, Position, Quote, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
 from connectors.evm.abi import ContractAbi
 from connectors.evm.gmx_v2 import actions
@@ -265,10 +265,17 @@ class GmxV2Connector:
             balances=tuple(balances),
             health=tuple(self._health(f) for f in figures),
             marks={m.underlying: token_usd(prices, m.index_token) for m in self.markets},
+            quotes=tuple(self._quote(m, prices) for m in self.markets),
             rates=tuple(rates),
             block_number=block.number,
             flags=flags,
         )
+
+    @staticmethod
+    def _quote(market: GmxMarketConfig, prices: dict[str, int]) -> Quote:
+        """GMX fills market orders at the oracle price: bid = ask = mark."""
+        price = token_usd(prices, market.index_token)
+        return Quote(market.address, bid=price, ask=price, mark=price, underlying=market.underlying)
 
     def _balances(
         self, results: Sequence[CallResult], cursor: int, prices: dict[str, int]

@@ -1,0 +1,84 @@
+"""Measuring the book's risk once per tick: Greeks, liquidation distance, stress.
+
+Pure: the risk engine's kernels over the book built from the snapshots. The result is
+what the policy, the status report and the metrics read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.model import Greeks
+from agent.policy.inputs import UnderlyingRisk
+from agent.risk.book import Book
+from agent.risk.health import AccountHealth, account_health
+from agent.risk.liquidation import LiquidationDistance, liquidation_distance
+from agent.risk.portfolio import book_greeks, position_greeks
+from agent.risk.stress import StressGrid, stress_test
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The book's risk at one instant.
+
+    ``net`` per underlying in the units of DESIGN.md; ``positions`` by risk position id;
+    ``worst_stress_loss_usd`` is positive for a loss (None if the grid was skipped).
+    """
+
+    book: Book
+    net: dict[str, Greeks]
+    positions: dict[str, Greeks]
+    underlyings: tuple[UnderlyingRisk, ...]
+    accounts: tuple[AccountHealth, ...]
+    liquidation: dict[str, LiquidationDistance]
+    book_value_usd: float
+    worst_stress_loss_usd: float | None
+
+
+def _greeks(named: dict[str, float]) -> Greeks:
+    return Greeks(
+        delta=named["delta"],
+        delta_usd=named["delta_usd"],
+        gamma=named["gamma"],
+        vega=named["vega"],
+        theta=named["theta"],
+        rho=named["rho"],
+    )
+
+
+def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
+    greeks = book_greeks(book)
+    net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
+    per_position = {
+        p.id: _greeks(row)
+        for p, row in zip(book.positions, position_greeks(book, greeks), strict=True)
+    }
+    distances = liquidation_distance(book)
+    risks = []
+    for underlying, distance in sorted(distances.items()):
+        spot = float(book.market[underlying].spot)
+        risks.append(
+            UnderlyingRisk(
+                underlying=underlying,
+                spot_usd=spot,
+                delta_coin=net[underlying].delta,
+                gamma=net[underlying].gamma,
+                vega_usd=net[underlying].vega,
+                liquidation_distance_down=-distance.down.shock if distance.down else None,
+                liquidation_distance_up=distance.up.shock if distance.up else None,
+            )
+        )
+    worst = None
+    if run_stress and book.positions:
+        worst = max(-stress_test(book, stress).worst[0], 0.0)
+    value = float(greeks.positions[:, 0].sum()) if book.positions else 0.0
+    return Assessment(
+        book=book,
+        net=net,
+        positions=per_position,
+        underlyings=tuple(risks),
+        accounts=account_health(book) if book.positions else (),
+        liquidation=distances,
+        book_value_usd=value,
+        worst_stress_loss_usd=worst,
+    )

@@ -1,0 +1,217 @@
+"""From venue snapshots to the risk engine's book (DESIGN.md, data flow step 3).
+
+Every snapshot is used, fresh or last-known, so a venue that stopped answering still
+counts in the book's risk; only acting is restricted to fresh, checked venues.
+
+The market: spot per underlying from the oracle venue (else the median of the venues'
+marks), vol from the options' own mark IVs (else ``default_vol``), rate 0. Margin
+accounts (Deribit per currency, Hyperliquid cross) take the venue's equity; their cash
+is that equity less what the risk engine itself values their positions at, so the
+account's equity in the book matches the venue's exactly at the current prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from statistics import median
+
+from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
+from agent.profiles import VenueProfile, profile_for
+from agent.risk import positions as risk
+from agent.risk.book import Book
+from agent.risk.portfolio import book_greeks
+from agent.risk.terms import OptionType as RiskOptionType
+from agent.risk.terms import Settlement as RiskSettlement
+
+STABLECOINS = frozenset({"USDC", "USDT", "DAI", "USD"})
+
+
+def build_book(
+    snapshots: Mapping[str, VenueSnapshot],
+    profiles: Mapping[str, VenueProfile],
+    *,
+    now: datetime,
+    oracle_venue: str | None,
+    default_vol: float = 0.6,
+) -> Book:
+    """The risk book of every position in ``snapshots``, valued at ``now``."""
+    market = _market(snapshots, oracle_venue, default_vol)
+    records: list[risk.Position] = []
+    accounts: list[risk.MarginAccount] = []
+    for name, snapshot in sorted(snapshots.items()):
+        profile = profiles.get(name, profile_for(name, name))
+        reserves = {r.symbol: r for r in snapshot.reserves}
+        venue_records = [
+            _record(p, profile, reserves, market)
+            for p in snapshot.positions
+            if p.instrument.underlying in market and p.quantity != 0
+        ]
+        records += venue_records
+        if profile.margin == "cross":
+            accounts += _cross_accounts(snapshot, venue_records)
+    book = Book.from_records(now, market, records)
+    if not accounts:
+        return book
+    return _with_account_cash(book, accounts, snapshots)
+
+
+def _market(
+    snapshots: Mapping[str, VenueSnapshot], oracle_venue: str | None, default_vol: float
+) -> dict[str, risk.MarketState]:
+    oracle = snapshots.get(oracle_venue) if oracle_venue else None
+    marks: dict[str, list[float]] = {}
+    vols: dict[str, list[float]] = {}
+    for snapshot in snapshots.values():
+        for underlying, price in snapshot.marks.items():
+            marks.setdefault(underlying, []).append(price)
+        for position in snapshot.positions:
+            if position.mark_iv:
+                vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
+    market = {}
+    for underlying, prices in marks.items():
+        pegged = underlying in STABLECOINS
+        spot = oracle.marks[underlying] if oracle and underlying in oracle.marks else median(prices)
+        vol = median(vols[underlying]) if underlying in vols else default_vol
+        market[underlying] = risk.MarketState(spot=spot, vol=None if pegged else vol, pegged=pegged)
+    for stable in STABLECOINS & {
+        p.instrument.underlying for s in snapshots.values() for p in s.positions
+    }:
+        market.setdefault(stable, risk.MarketState(spot=1.0, pegged=True))
+    return market
+
+
+def _position_id(position: Position) -> str:
+    return f"{position.key}:{position.instrument.kind.value}"
+
+
+def _account_of(position: Position, profile: VenueProfile) -> str | None:
+    if profile.margin != "cross":
+        return None
+    return f"{position.instrument.venue}:{_currency(position)}"
+
+
+def _currency(position: Position) -> str:
+    """Deribit margins each currency separately; linear USDC contracts share USDC."""
+    if position.instrument.settlement is Settlement.INVERSE:
+        return position.instrument.underlying
+    return "USDC"
+
+
+def _record(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.Position:
+    instrument = position.instrument
+    common = {
+        "id": _position_id(position),
+        "venue": instrument.venue,
+        "underlying": instrument.underlying,
+        "protocol": profile.protocol,
+    }
+    kind = instrument.kind
+    if kind is Kind.OPTION:
+        return _option(position, profile, common)
+    if kind in (Kind.PERP, Kind.FUTURE):
+        return _margined(position, profile, common, market)
+    if kind is Kind.LENDING_SUPPLY:
+        threshold = (
+            reserves[instrument.symbol].liquidation_threshold if position.collateral_usd else 0.0
+        )
+        return risk.LendingSupplyPosition(
+            quantity=position.quantity, liquidation_threshold=threshold, **common
+        )
+    if kind is Kind.LENDING_DEBT:
+        return risk.LendingDebtPosition(quantity=abs(position.quantity), **common)
+    return risk.SpotPosition(quantity=position.quantity, **common)
+
+
+def _option(
+    position: Position, profile: VenueProfile, common: dict[str, str]
+) -> risk.OptionPosition:
+    instrument = position.instrument
+    assert instrument.option_type is not None
+    assert instrument.strike is not None
+    assert instrument.expiry is not None
+    return risk.OptionPosition(
+        option_type=RiskOptionType(instrument.option_type.value),
+        strike=instrument.strike,
+        expiry=instrument.expiry,
+        quantity=position.quantity,
+        settlement=RiskSettlement(instrument.settlement.value),
+        vol=position.mark_iv,
+        account=_account_of(position, profile),
+        maintenance_margin_rate=profile.maintenance_rate,
+        **common,
+    )
+
+
+def _margined(
+    position: Position,
+    profile: VenueProfile,
+    common: dict[str, str],
+    market: Mapping[str, risk.MarketState],
+) -> risk.PerpetualPosition | risk.FuturePosition:
+    instrument = position.instrument
+    inverse = instrument.settlement is Settlement.INVERSE
+    spot = market[instrument.underlying].spot
+    entry = position.entry_price or position.mark_price or spot
+    # The risk engine counts inverse contracts in USD face value; ours are in coin.
+    quantity = position.quantity * entry if inverse else position.quantity
+    isolated = profile.margin == "isolated"
+    fields = {
+        "quantity": quantity,
+        "entry_price": entry,
+        "settlement": RiskSettlement(instrument.settlement.value),
+        "collateral_usd": position.collateral_usd if isolated else None,
+        "maintenance_margin_rate": profile.maintenance_rate or None,
+        "fees_usd": (position.accrued_fees_usd or 0.0) if isolated else 0.0,
+        "account": _account_of(position, profile),
+        **common,
+    }
+    if instrument.kind is Kind.FUTURE:
+        assert instrument.expiry is not None
+        return risk.FuturePosition(
+            expiry=instrument.expiry, mark_price=position.mark_price, **fields
+        )  # type: ignore[arg-type]
+    return risk.PerpetualPosition(**fields)  # type: ignore[arg-type]
+
+
+def _cross_accounts(
+    snapshot: VenueSnapshot, records: Iterable[risk.Position]
+) -> list[risk.MarginAccount]:
+    names = {r.account for r in records if r.account is not None}
+    return [risk.MarginAccount(id=name, venue=snapshot.venue) for name in sorted(names)]
+
+
+def _venue_equity(snapshot: VenueSnapshot, account: str) -> float:
+    """The venue's reported equity (USD) for ``venue:currency``."""
+    currency = account.split(":", 1)[1]
+    margin = [h for h in snapshot.health if h.kind is HealthKind.MARGIN]
+    for health in margin:
+        if health.account in (currency, None) and health.equity_usd is not None:
+            return health.equity_usd
+    return 0.0
+
+
+def _with_account_cash(
+    book: Book, accounts: list[risk.MarginAccount], snapshots: Mapping[str, VenueSnapshot]
+) -> Book:
+    """Set each cross account's cash so its book equity equals the venue's equity."""
+    values = book_greeks(book).positions[:, 0]
+    value_of: dict[str, float] = {}
+    for position, value in zip(book.positions, values, strict=True):
+        account = getattr(position, "account", None)
+        if account is not None:
+            value_of[account] = value_of.get(account, 0.0) + float(value)
+    funded = [
+        risk.MarginAccount(
+            id=a.id,
+            venue=a.venue,
+            cash_usd=_venue_equity(snapshots[a.venue], a.id) - value_of.get(a.id, 0.0),
+        )
+        for a in accounts
+    ]
+    return Book.from_records(book.valuation_time, book.market, book.positions, funded)
