@@ -223,7 +223,7 @@ def option_greeks(
     )
     calls = np.ascontiguousarray(np.broadcast_to(np.asarray(is_call, dtype=np.bool_), shape))
     calls = calls.reshape(-1)
-    black76 = np.full(calls.shape, model is PricingModel.BLACK76)
+    black76 = np.full(calls.shape, PricingModel(model) is PricingModel.BLACK76)
     out = (
         np.empty(calls.shape),
         np.empty(calls.shape),
