@@ -39,16 +39,17 @@ def _package_digest() -> str:
 _PACKAGE_DIGEST = _package_digest()
 
 
-class _PackageCache(FunctionCache):  # type: ignore[misc]
+class _PackageCache(FunctionCache):
     """numba's per-function cache, invalidated by any change to ``agent/risk``."""
 
     def _index_key(self, signature: Any, codegen: Any) -> Any:
-        return (*super()._index_key(signature, codegen), _PACKAGE_DIGEST)
+        key = super()._index_key(signature, codegen)  # type: ignore[no-untyped-call]
+        return (*key, _PACKAGE_DIGEST)
 
 
 def _compile(function: Function, **options: Any) -> Function:
     dispatcher = numba.njit(nogil=True, error_model="numpy", **options)(function)
-    dispatcher._cache = _PackageCache(function)
+    dispatcher._cache = _PackageCache(function)  # type: ignore[no-untyped-call]
     return cast(Function, dispatcher)
 
 
