@@ -36,9 +36,7 @@ from agent.risk.validation import FloatArray, RiskInputError
 IntArray = np.ndarray[tuple[int, ...], np.dtype[np.int64]]
 
 # Columns of BookArrays.terms (float64) and BookArrays.codes (int64).
-QUANTITY, STRIKE, EXPIRY, VOL, FORWARD_RATIO, ENTRY, MARK_RATIO, THRESHOLD, MAINTENANCE, FEES = (
-    range(10)
-)
+QUANTITY, STRIKE, EXPIRY, VOL, FORWARD_RATIO, ENTRY, CARRY, THRESHOLD, MAINTENANCE, FEES = range(10)
 TERM_COLUMNS = 10
 KIND, UNDERLYING, IS_CALL, INVERSE, ENTRY_BASIS, LENDING_ACCOUNT, MARGIN_ACCOUNT = range(7)
 CODE_COLUMNS = 7
@@ -248,12 +246,10 @@ def _terms(position: Position, spot: float, rate: float, now: float) -> list[flo
         if isinstance(position, FuturePosition):
             row[EXPIRY] = position.expiry.timestamp()
             years = max(row[EXPIRY] - now, 0.0) / (365.0 * 86400.0)
-            row[MARK_RATIO] = nan if position.mark_price is None else position.mark_price / spot
-            mark = (
-                spot * math.exp(rate * years)
-                if position.mark_price is None
-                else position.mark_price
-            )
+            quoted = position.mark_price
+            mark = spot * math.exp(rate * years) if quoted is None else quoted
+            # A quoted mark implies a carry rate, held constant as the future ages.
+            row[CARRY] = math.log(mark / spot) / years if quoted and years > 0.0 else nan
         row[ENTRY] = mark if position.entry_price is None else position.entry_price
         row[MAINTENANCE] = position.maintenance_margin_rate or 0.0
         row[FEES] = position.fees_usd

@@ -6,9 +6,9 @@ gamma per coin per USD), with respect to the underlying's spot:
 - option: Black-Scholes on spot, or Black-76 on a forward that keeps its ratio to spot
   (delta and gamma scaled by dF/dS = F/S);
 - perpetual: linear q (S - entry); inverse (USD face N) N (S/entry - 1), delta N/entry;
-- future: forward F = S * basis with basis = exp(rate T), or the quoted mark's ratio to
-  spot (carry ln(basis)/T); linear q (F - entry), inverse N (S/entry - 1/basis); theta
-  is the carry's decay, rho only when the basis comes from the rate;
+- future: forward F = S * exp(c T), with c the rate, or the carry implied by a quoted
+  mark (held constant as the future ages); linear q (F - entry), inverse N (S/entry -
+  exp(-c T)); theta is the decay of the carry, rho only when c is the rate;
 - spot and lending supply: q S; lending debt: -q S.
 
 A position's margin requirement (for accounts) is a fraction of its notional: at the mark
@@ -25,6 +25,7 @@ import numpy as np
 
 from agent.risk.black import option_row
 from agent.risk.book import (
+    CARRY,
     ENTRY,
     ENTRY_BASIS,
     EXPIRY,
@@ -36,7 +37,6 @@ from agent.risk.book import (
     LENDING_ACCOUNT,
     MAINTENANCE,
     MARGIN_ACCOUNT,
-    MARK_RATIO,
     MARKET_VOL,
     QUANTITY,
     RATE,
@@ -47,7 +47,7 @@ from agent.risk.book import (
     VOL,
     IntArray,
 )
-from agent.risk.elementary import exp, log
+from agent.risk.elementary import exp
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import DAYS_PER_YEAR, RATE_POINT, SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
@@ -97,11 +97,9 @@ def _basis(
     if kind == _PERP:
         return 0.0, 1.0, 0.0, False
     years = max((terms[index, EXPIRY] - now) / SECONDS_PER_YEAR, 0.0)
-    ratio = terms[index, MARK_RATIO]
-    if math.isnan(ratio):
-        return years, exp(rate * years), rate, True
-    carry = log(ratio) / years if years > 0.0 else 0.0
-    return years, ratio, carry, False
+    quoted = terms[index, CARRY]
+    carry = rate if math.isnan(quoted) else quoted
+    return years, exp(carry * years), carry, math.isnan(quoted)
 
 
 @inline_kernel

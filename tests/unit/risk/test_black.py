@@ -172,10 +172,16 @@ def test_large_batches_use_the_parallel_kernel_with_identical_results():
     is_call, underlying, strike, years, rate, vol = random_options(generator, 50_000)
     batch = option_greeks(is_call, underlying, strike, years, rate, vol)
     pieces = [
-        option_greeks(is_call[i : i + 5000], underlying[i : i + 5000], strike[i : i + 5000],
-                      years[i : i + 5000], rate[i : i + 5000], vol[i : i + 5000])
+        option_greeks(
+            is_call[i : i + 5000],
+            underlying[i : i + 5000],
+            strike[i : i + 5000],
+            years[i : i + 5000],
+            rate[i : i + 5000],
+            vol[i : i + 5000],
+        )
         for i in range(0, 50_000, 5000)
-    ]  # fmt: skip
+    ]
     # Same formulas; LLVM may contract a multiply-add differently in the threaded loop.
     serial = np.stack([np.concatenate([getattr(p, name) for p in pieces]) for name in GREEK_NAMES])
     scales = _scales(underlying, strike, years, vol)
