@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, Account, Book, IntArray
+from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import account_states_kernel, scenario_values_kernel
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from agent.risk.book import Book
 from agent.risk.scenarios import account_members, account_states, revalue, spot_multipliers_for
 from agent.risk.validation import FloatArray, RiskInputError
 
+Cells = tuple[tuple[tuple[str, ...], ...], ...]
 _DEFAULT_SPOT_SHOCKS = (-0.66, -0.5, *(step / 100.0 for step in range(-30, 31, 5)), 1.0)
 
 
@@ -51,8 +52,8 @@ class StressResult:
     position_pnl_usd: FloatArray
     accounts: tuple[str, ...]
     health: FloatArray
-    liquidated: tuple[tuple[tuple[str, ...], ...], ...]
-    liquidated_positions: tuple[tuple[tuple[str, ...], ...], ...] = field(repr=False)
+    liquidated: Cells
+    liquidated_positions: Cells = field(repr=False)
 
     @property
     def worst(self) -> tuple[float, float, float]:
@@ -69,33 +70,21 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     """Revalue the book on every cell of ``grid`` (default: the module's grid)."""
     grid = grid or StressGrid()
     spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
-    # Column 0 is the unshocked book; the cells follow in [spot, vol] order.
-    spot_shocks = np.concatenate([[0.0], np.repeat(grid.spot_shocks, vol_count)])
-    vol_multipliers = np.concatenate([[1.0], np.tile(1.0 + np.array(grid.vol_shocks), spot_count)])
+    spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)  # cells in [spot, vol] order
+    vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
     multipliers = spot_multipliers_for(book, spot_shocks)
     values = revalue(book, multipliers, vol_multipliers)
-    position_pnl = (values[:, 1:] - values[:, :1]).reshape(-1, spot_count, vol_count)
     members = account_members(book)
     states = account_states(book, multipliers, values[members], members)
-    health = states.health[:, 1:].reshape(-1, spot_count, vol_count)
+    unshocked = np.ones((multipliers.shape[0], 1))
+    values -= revalue(book, unshocked, np.ones(1))  # P&L against the book as it is, in place
+    position_pnl = values.reshape(-1, spot_count, vol_count)
+    health = states.health.reshape(-1, spot_count, vol_count)
     names = tuple(account.name for account in states.accounts)
-    failing = health < 1.0
-    liquidated = tuple(
-        tuple(tuple(names[a] for a in np.flatnonzero(failing[:, i, j])) for j in range(vol_count))
-        for i in range(spot_count)
-    )
     member_ids = [
-        tuple(book.positions[p].id for p in account.positions) for account in states.accounts
+        tuple(book.positions[member].id for member in account.positions) for account in states.accounts
     ]
-    liquidated_positions = tuple(
-        tuple(
-            tuple(
-                identifier for a in np.flatnonzero(failing[:, i, j]) for identifier in member_ids[a]
-            )
-            for j in range(vol_count)
-        )
-        for i in range(spot_count)
-    )
+    liquidated, liquidated_positions = _liquidations(health < 1.0, names, member_ids)
     return StressResult(
         grid=grid,
         pnl_usd=position_pnl.sum(axis=0),
@@ -104,4 +93,20 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
         health=health,
         liquidated=liquidated,
         liquidated_positions=liquidated_positions,
+    )
+
+
+def _liquidations(
+    failing: np.ndarray, names: tuple[str, ...], member_ids: list[tuple[str, ...]]
+) -> tuple[Cells, Cells]:
+    """Per cell, the failing accounts and the positions they hold."""
+    _, spot_count, vol_count = failing.shape
+    accounts: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
+    positions: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
+    for account, spot, vol in zip(*np.nonzero(failing), strict=True):
+        accounts[spot][vol].append(names[account])
+        positions[spot][vol].extend(member_ids[account])
+    return (
+        tuple(tuple(tuple(cell) for cell in row) for row in accounts),
+        tuple(tuple(tuple(cell) for cell in row) for row in positions),
     )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
 from agent.risk.black import option_row
@@ -29,26 +28,22 @@ from agent.risk.book import (
     ENTRY,
     ENTRY_BASIS,
     EXPIRY,
-    FEES,
     FORWARD_RATIO,
     INVERSE,
     IS_CALL,
     KIND,
-    LENDING_ACCOUNT,
     MAINTENANCE,
-    MARGIN_ACCOUNT,
     MARKET_VOL,
     QUANTITY,
     RATE,
     SPOT,
     STRIKE,
-    THRESHOLD,
     UNDERLYING,
     VOL,
     IntArray,
 )
 from agent.risk.elementary import exp
-from agent.risk.jit import inline_kernel, kernel, parallel_kernel
+from agent.risk.jit import inline_kernel, kernel
 from agent.risk.terms import DAYS_PER_YEAR, RATE_POINT, SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
 
@@ -187,67 +182,3 @@ def book_greeks_kernel(
             rows[index, column] = row[column]
             net[underlying, column] += row[column]
     return rows, net
-
-
-@parallel_kernel
-def scenario_values_kernel(
-    terms: FloatArray,
-    codes: IntArray,
-    market: FloatArray,
-    now: float,
-    spot_multipliers: FloatArray,
-    vol_multipliers: FloatArray,
-) -> FloatArray:
-    """Values (n, scenarios) in USD; spot_multipliers is (underlyings, scenarios)."""
-    count = terms.shape[0]
-    scenarios = vol_multipliers.shape[0]
-    values = np.empty((count, scenarios))
-    for index in numba.prange(count):
-        underlying = codes[index, UNDERLYING]
-        multipliers = spot_multipliers[underlying]
-        for scenario in range(scenarios):
-            row = position_row(
-                terms, codes, index, market, now, multipliers[scenario], vol_multipliers[scenario]
-            )
-            values[index, scenario] = row[0]
-    return values
-
-
-@kernel
-def account_states_kernel(
-    terms: FloatArray,
-    codes: IntArray,
-    market: FloatArray,
-    now: float,
-    spot_multipliers: FloatArray,
-    values: FloatArray,
-    lending_count: int,
-    margin_cash: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Per scenario: lending (threshold-weighted collateral, debt), margin (equity, maintenance).
-
-    ``values`` are the positions' scenario values from ``scenario_values_kernel``.
-    """
-    scenarios = values.shape[1]
-    collateral = np.zeros((lending_count, scenarios))
-    debt = np.zeros((lending_count, scenarios))
-    equity = np.zeros((margin_cash.shape[0], scenarios))
-    maintenance = np.zeros((margin_cash.shape[0], scenarios))
-    for account in range(margin_cash.shape[0]):
-        equity[account, :] = margin_cash[account]
-    for index in range(terms.shape[0]):
-        lending = codes[index, LENDING_ACCOUNT]
-        margin = codes[index, MARGIN_ACCOUNT]
-        if lending >= 0:
-            if codes[index, KIND] == _SUPPLY:
-                collateral[lending] += values[index] * terms[index, THRESHOLD]
-            else:
-                debt[lending] -= values[index]
-        elif margin >= 0:
-            multipliers = spot_multipliers[codes[index, UNDERLYING]]
-            for scenario in range(scenarios):
-                equity[margin, scenario] += values[index, scenario] - terms[index, FEES]
-                maintenance[margin, scenario] += maintenance_margin(
-                    terms, codes, index, market, now, multipliers[scenario]
-                )
-    return collateral, debt, equity, maintenance
