@@ -81,9 +81,8 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     position_pnl = values.reshape(-1, spot_count, vol_count)
     health = states.health.reshape(-1, spot_count, vol_count)
     names = tuple(account.name for account in states.accounts)
-    member_ids = [
-        tuple(book.positions[member].id for member in account.positions) for account in states.accounts
-    ]
+    ids = [position.id for position in book.positions]
+    member_ids = [tuple(ids[i] for i in account.positions) for account in states.accounts]
     liquidated, liquidated_positions = _liquidations(health < 1.0, names, member_ids)
     return StressResult(
         grid=grid,
