@@ -11,15 +11,16 @@ where dS, dsigma and dr are the changes of the position's spot, effective vol an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from agent.risk.book import MARKET_VOL, RATE, SPOT, UNDERLYING, VOL, Book, IntArray
 from agent.risk.portfolio import book_greeks
+from agent.risk.positions import OptionPosition, Position
 from agent.risk.terms import RATE_POINT, VOL_POINT
 from agent.risk.validation import FloatArray, RiskInputError
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VALUE, VEGA, book_greeks_kernel
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VALUE, VEGA
 
 COMPONENTS = ("delta", "gamma", "vega", "theta", "rho", "unexplained")
 
@@ -64,13 +65,19 @@ def attribute_pnl(before: Book, after: Book) -> PnlAttribution:
         )
     start = before.arrays
     greeks = book_greeks(before).positions
-    market = np.array(
-        [after.arrays.market[after.arrays.underlyings.index(name)] for name in start.underlyings]
+    # The earlier positions, with the later snapshot's vol overrides, in the later market.
+    held = [
+        _with_vol_of(position, after.positions[after_index[position.id]])
+        for position in before.positions
+    ]
+    moved = Book.from_records(
+        after.valuation_time, after.market, held, before.margin_accounts.values()
     )
-    terms = start.terms.copy()
-    rows = [after_index[position.id] for position in before.positions]
-    terms[:, VOL] = after.arrays.terms[rows, VOL]
-    revalued, _ = book_greeks_kernel(terms, start.codes, market, after.arrays.valuation_seconds)
+    revalued = book_greeks(moved).positions
+    market = moved.arrays.market[
+        [moved.arrays.underlyings.index(name) for name in start.underlyings]
+    ]
+    terms = moved.arrays.terms
     total = revalued[:, VALUE] - greeks[:, VALUE]
     underlying = start.codes[:, UNDERLYING]
     spot_change = market[underlying, SPOT] - start.market[underlying, SPOT]
@@ -78,7 +85,7 @@ def attribute_pnl(before: Book, after: Book) -> PnlAttribution:
         start.terms, start.market, underlying
     )
     rate_change = market[underlying, RATE] - start.market[underlying, RATE]
-    days = (after.arrays.valuation_seconds - start.valuation_seconds) / 86400.0
+    days = (moved.arrays.valuation_seconds - start.valuation_seconds) / 86400.0
     explained = np.column_stack(
         [
             greeks[:, DELTA] * spot_change,
@@ -91,6 +98,12 @@ def attribute_pnl(before: Book, after: Book) -> PnlAttribution:
     unexplained = total - explained.sum(axis=1)
     components = np.column_stack([explained, unexplained])
     return PnlAttribution(tuple(position.id for position in before.positions), total, components)
+
+
+def _with_vol_of(position: Position, later: Position) -> Position:
+    if isinstance(position, OptionPosition) and isinstance(later, OptionPosition):
+        return replace(position, vol=later.vol)
+    return position
 
 
 def _effective_vol(terms: FloatArray, market: FloatArray, underlying: IntArray) -> FloatArray:

@@ -30,7 +30,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from agent.risk.elementary import exp, log, norm_cdf, norm_pdf
+from agent.risk.elementary import exp, log, norm_cdf, norm_cdf_and_pdf
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import DAYS_PER_YEAR, RATE_POINT, VOL_POINT, PricingModel
 from agent.risk.validation import (
@@ -101,9 +101,8 @@ def option_row(
     carry = 0.0 if is_black76 else rate * time
     d1 = (log(underlying / strike) + carry) / total_vol + 0.5 * total_vol
     d2 = d1 - total_vol
-    probability_1 = norm_cdf(sign * d1)
+    probability_1, density = norm_cdf_and_pdf(sign * d1)  # phi is even: phi(sign d1) = phi(d1)
     probability_2 = norm_cdf(sign * d2)
-    density = norm_pdf(d1)
     delta_scale = discount if is_black76 else 1.0  # dF/dx * discount
     discounted_forward = delta_scale * underlying
     discounted_strike = discount * strike

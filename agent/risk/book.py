@@ -84,6 +84,25 @@ class BookArrays:
     margin_accounts: tuple[Account, ...]
     margin_cash: FloatArray  # (margin accounts,) USD
     valuation_seconds: float  # POSIX seconds
+    spot: FloatArray  # (underlyings,) USD, market[:, SPOT]
+    option_terms: FloatArray  # (OPTION_ROWS, options): the options' pricing inputs, by row
+
+
+# Rows of BookArrays.option_terms: one column per option, so a kernel reads each input
+# contiguously (and LLVM vectorises across options). Market-dependent, like the book.
+(
+    OPTION_POSITION,
+    OPTION_QUANTITY,
+    OPTION_UNDERLYING_PRICE,
+    OPTION_STRIKE,
+    OPTION_YEARS,
+    OPTION_RATE,
+    OPTION_VOL,
+    OPTION_SCALE,
+    OPTION_IS_CALL,
+    OPTION_IS_BLACK76,
+) = range(10)
+OPTION_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -224,9 +243,38 @@ def _compile(book: Book) -> BookArrays:
             lending_index[_lending_account(position)] if _is_lending(position) else -1,
             margin_index.get(_margin_account(position) or "", -1),
         )
-    for array in (market, pegged, terms, codes, cash):
+    options = _option_terms(book, now)
+    spots = np.ascontiguousarray(market[:, SPOT])
+    for array in (market, pegged, terms, codes, cash, spots, options):
         array.setflags(write=False)
-    return BookArrays(underlyings, market, pegged, terms, codes, lending, margin, cash, now)
+    return BookArrays(
+        underlyings, market, pegged, terms, codes, lending, margin, cash, now, spots, options
+    )
+
+
+def _option_terms(book: Book, now: float) -> FloatArray:
+    columns = []
+    for index, position in enumerate(book.positions):
+        if not isinstance(position, OptionPosition):
+            continue
+        state = book.market[position.underlying]
+        scale = 1.0 if position.forward is None else position.forward / state.spot
+        vol = position.vol if position.vol is not None else state.vol
+        columns.append(
+            (
+                index,
+                position.quantity,
+                state.spot * scale,
+                position.strike,
+                (position.expiry.timestamp() - now) / (365.0 * 86400.0),
+                state.rate,
+                vol,
+                scale,
+                position.option_type is OptionType.CALL,
+                position.forward is not None,
+            )
+        )
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).reshape(-1, OPTION_ROWS).T)
 
 
 def _terms(position: Position, spot: float, rate: float, now: float) -> list[float]:

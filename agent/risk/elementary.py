@@ -232,6 +232,16 @@ def norm_cdf(value: float) -> float:
 
 
 @inline_kernel
+def norm_cdf_and_pdf(value: float) -> tuple[float, float]:
+    """Return (Phi(value), phi(value)), sharing the one exponential both need."""
+    clamped = min(max(value, -39.0), 39.0)
+    high, low = _square_split(clamped)
+    gaussian = exp_split(-0.5 * high, -0.5 * low)
+    tail = 0.5 * _erfcx(abs(clamped) * _INVERSE_SQRT2) * gaussian
+    return (1.0 - tail if clamped > 0.0 else tail), _INVERSE_SQRT_2PI * gaussian
+
+
+@inline_kernel
 def norm_pdf(value: float) -> float:
     """Return the standard normal density at a finite double."""
     clamped = min(max(value, -39.0), 39.0)

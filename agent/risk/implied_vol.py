@@ -24,7 +24,6 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from agent.risk.elementary import exp, log, norm_cdf, norm_pdf
 from agent.risk.inverse_normal import inverse_norm_cdf
 from agent.risk.jit import kernel, parallel_kernel
 from agent.risk.normalised_black import (
@@ -37,6 +36,7 @@ from agent.risk.rational_cubic import (
     control_fitting_right_curvature,
     interpolate,
 )
+from agent.risk.scalar_math import exp, log, norm_cdf, norm_pdf
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import (
     BoolArray,

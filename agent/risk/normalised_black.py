@@ -23,8 +23,8 @@ All functions here are scalar numba kernels (they branch per argument).
 
 from __future__ import annotations
 
-from agent.risk.elementary import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
 from agent.risk.jit import kernel
+from agent.risk.scalar_math import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
 
 _INVERSE_SQRT_2PI = 0.3989422804014327
 _INVERSE_SQRT2 = 0.7071067811865476

@@ -3,7 +3,7 @@
 Options dominate the cost of a stress grid, so they take a dedicated path: everything
 that does not depend on the scenario (log-moneyness, discount, carry, sqrt T) is
 computed once per option, and the loop over scenarios is straight-line code that LLVM
-vectorises, four scenarios at a time. Other positions go through ``position_row``.
+vectorises, four scenarios at a time. Other positions go through ``linear_position_row``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from agent.risk.elementary import exp, log, norm_cdf
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import maintenance_margin, position_row
+from agent.risk.valuation import linear_position_row, maintenance_margin
 
 _OPTION, _SUPPLY = 0, 4
 _MINIMUM_TOTAL_VOL = 1e-150
@@ -117,9 +117,7 @@ def scenario_values_kernel(
             )
             continue
         for scenario in range(scenarios):
-            row = position_row(
-                terms, codes, index, market, now, multipliers[scenario], vol_multipliers[scenario]
-            )
+            row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
             values[index, scenario] = row[0]
     return values
 

@@ -1,4 +1,4 @@
-"""Value and Greeks of every kind of position, and their revaluation under scenarios.
+"""Value and Greeks of every kind of position in a book.
 
 All numbers are for the whole signed position, in USD (delta in coins of the underlying,
 gamma per coin per USD), with respect to the underlying's spot:
@@ -28,18 +28,23 @@ from agent.risk.book import (
     ENTRY,
     ENTRY_BASIS,
     EXPIRY,
-    FORWARD_RATIO,
     INVERSE,
-    IS_CALL,
     KIND,
     MAINTENANCE,
-    MARKET_VOL,
+    OPTION_IS_BLACK76,
+    OPTION_IS_CALL,
+    OPTION_POSITION,
+    OPTION_QUANTITY,
+    OPTION_RATE,
+    OPTION_SCALE,
+    OPTION_STRIKE,
+    OPTION_UNDERLYING_PRICE,
+    OPTION_VOL,
+    OPTION_YEARS,
     QUANTITY,
     RATE,
     SPOT,
-    STRIKE,
     UNDERLYING,
-    VOL,
     IntArray,
 )
 from agent.risk.elementary import exp
@@ -51,37 +56,6 @@ _OPTION, _PERP, _FUTURE, _SPOT, _SUPPLY, _DEBT = 0, 1, 2, 3, 4, 5
 Row = tuple[float, float, float, float, float, float]
 # Columns of the per-position result of book_greeks.
 VALUE, DELTA, GAMMA, VEGA, THETA, RHO = range(6)
-
-
-@inline_kernel
-def _option(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    spot: float,
-    rate: float,
-    market_vol: float,
-    now: float,
-    vol_multiplier: float,
-) -> Row:
-    quantity = terms[index, QUANTITY]
-    years = (terms[index, EXPIRY] - now) / SECONDS_PER_YEAR
-    override = terms[index, VOL]
-    vol = (market_vol if math.isnan(override) else override) * vol_multiplier
-    ratio = terms[index, FORWARD_RATIO]
-    black76 = not math.isnan(ratio)
-    scale = ratio if black76 else 1.0
-    value, delta, gamma, vega, theta, rho = option_row(
-        codes[index, IS_CALL] == 1, black76, spot * scale, terms[index, STRIKE], years, rate, vol
-    )
-    return (
-        quantity * value,
-        quantity * delta * scale,
-        quantity * gamma * scale * scale,
-        quantity * vega,
-        quantity * theta,
-        quantity * rho,
-    )
 
 
 @inline_kernel
@@ -116,25 +90,24 @@ def _linear_contract(
 
 
 @inline_kernel
-def position_row(
+def linear_position_row(
     terms: FloatArray,
     codes: IntArray,
     index: int,
     market: FloatArray,
     now: float,
     spot_multiplier: float,
-    vol_multiplier: float,
 ) -> Row:
-    """(value, delta, gamma, vega, theta, rho) of position ``index`` (see module docstring)."""
+    """(value, delta, gamma, vega, theta, rho) of a position that is not an option.
+
+    Options are priced by their own vectorised loops (``book_greeks_kernel`` here,
+    ``scenario_kernels``) from ``black.option_row``.
+    """
     kind = codes[index, KIND]
     underlying = codes[index, UNDERLYING]
     spot = market[underlying, SPOT] * spot_multiplier
-    rate = market[underlying, RATE]
-    if kind == _OPTION:
-        market_vol = market[underlying, MARKET_VOL]
-        return _option(terms, codes, index, spot, rate, market_vol, now, vol_multiplier)
     if kind in (_PERP, _FUTURE):
-        return _linear_contract(terms, codes, index, kind, spot, rate, now)
+        return _linear_contract(terms, codes, index, kind, spot, market[underlying, RATE], now)
     quantity = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
     return quantity * spot, quantity, 0.0, 0.0, 0.0, 0.0
 
@@ -169,16 +142,47 @@ def maintenance_margin(
 
 @kernel
 def book_greeks_kernel(
-    terms: FloatArray, codes: IntArray, market: FloatArray, now: float
-) -> tuple[FloatArray, FloatArray]:
-    """Per-position rows (n, 6) and net per underlying (u, 6) in the VALUE..RHO columns."""
+    terms: FloatArray, codes: IntArray, market: FloatArray, now: float, option_terms: FloatArray
+) -> FloatArray:
+    """Per-position rows (n, 6) then net per underlying (u, 6), columns VALUE..RHO, in one
+    (n + u, 6) table (one allocation, one array handed back to Python).
+
+    Options come from ``option_terms`` (``BookArrays.option_terms``), one contiguous row
+    per input, so their loop is vectorised; the other positions go through
+    ``linear_position_row``.
+    """
     count = terms.shape[0]
-    rows = np.empty((count, 6))
-    net = np.zeros((market.shape[0], 6))
+    options = option_terms.shape[1]
+    results = np.empty((6, options))
+    for column in range(options):
+        quantity = option_terms[OPTION_QUANTITY, column]
+        scale = option_terms[OPTION_SCALE, column]
+        value, delta, gamma, vega, theta, rho = option_row(
+            option_terms[OPTION_IS_CALL, column] == 1.0,
+            option_terms[OPTION_IS_BLACK76, column] == 1.0,
+            option_terms[OPTION_UNDERLYING_PRICE, column],
+            option_terms[OPTION_STRIKE, column],
+            option_terms[OPTION_YEARS, column],
+            option_terms[OPTION_RATE, column],
+            option_terms[OPTION_VOL, column],
+        )
+        results[VALUE, column] = quantity * value
+        results[DELTA, column] = quantity * delta * scale
+        results[GAMMA, column] = quantity * gamma * scale * scale
+        results[VEGA, column] = quantity * vega
+        results[THETA, column] = quantity * theta
+        results[RHO, column] = quantity * rho
+    rows = np.zeros((count + market.shape[0], 6))
+    for column in range(options):
+        position = int(option_terms[OPTION_POSITION, column])
+        for greek in range(6):
+            rows[position, greek] = results[greek, column]
     for index in range(count):
-        row = position_row(terms, codes, index, market, now, 1.0, 1.0)
-        underlying = codes[index, UNDERLYING]
-        for column in range(6):
-            rows[index, column] = row[column]
-            net[underlying, column] += row[column]
-    return rows, net
+        if codes[index, KIND] != _OPTION:
+            row = linear_position_row(terms, codes, index, market, now, 1.0)
+            for greek in range(6):
+                rows[index, greek] = row[greek]
+        net = count + codes[index, UNDERLYING]
+        for greek in range(6):
+            rows[net, greek] += rows[index, greek]
+    return rows
