@@ -47,7 +47,11 @@ test-py: setup
 demo: setup
 	$(VENV)/bin/ballast demo
 
-bench: setup
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
 	$(PY) -m bench
 
 lint: setup

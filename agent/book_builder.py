@@ -105,37 +105,35 @@ def _record(
     market: Mapping[str, risk.MarketState],
 ) -> risk.Position:
     instrument = position.instrument
-    common = {
-        "id": _position_id(position),
-        "venue": instrument.venue,
-        "underlying": instrument.underlying,
-        "protocol": profile.protocol,
-    }
+    ident = _position_id(position)
+    venue, underlying, protocol = instrument.venue, instrument.underlying, profile.protocol
     kind = instrument.kind
     if kind is Kind.OPTION:
-        return _option(position, profile, common)
+        return _option(position, profile, ident)
     if kind in (Kind.PERP, Kind.FUTURE):
-        return _margined(position, profile, common, market)
+        return _margined(position, profile, ident, market)
     if kind is Kind.LENDING_SUPPLY:
-        threshold = (
-            reserves[instrument.symbol].liquidation_threshold if position.collateral_usd else 0.0
-        )
+        reserve = reserves.get(instrument.symbol)
+        threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
         return risk.LendingSupplyPosition(
-            quantity=position.quantity, liquidation_threshold=threshold, **common
+            ident, venue, underlying, position.quantity, threshold, protocol=protocol
         )
     if kind is Kind.LENDING_DEBT:
-        return risk.LendingDebtPosition(quantity=abs(position.quantity), **common)
-    return risk.SpotPosition(quantity=position.quantity, **common)
+        return risk.LendingDebtPosition(
+            ident, venue, underlying, abs(position.quantity), protocol=protocol
+        )
+    return risk.SpotPosition(ident, venue, underlying, position.quantity, protocol=protocol)
 
 
-def _option(
-    position: Position, profile: VenueProfile, common: dict[str, str]
-) -> risk.OptionPosition:
+def _option(position: Position, profile: VenueProfile, ident: str) -> risk.OptionPosition:
     instrument = position.instrument
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
     return risk.OptionPosition(
+        id=ident,
+        venue=instrument.venue,
+        underlying=instrument.underlying,
         option_type=RiskOptionType(instrument.option_type.value),
         strike=instrument.strike,
         expiry=instrument.expiry,
@@ -143,40 +141,43 @@ def _option(
         settlement=RiskSettlement(instrument.settlement.value),
         vol=position.mark_iv,
         account=_account_of(position, profile),
+        protocol=profile.protocol,
         maintenance_margin_rate=profile.maintenance_rate,
-        **common,
     )
 
 
 def _margined(
     position: Position,
     profile: VenueProfile,
-    common: dict[str, str],
+    ident: str,
     market: Mapping[str, risk.MarketState],
 ) -> risk.PerpetualPosition | risk.FuturePosition:
     instrument = position.instrument
     inverse = instrument.settlement is Settlement.INVERSE
-    spot = market[instrument.underlying].spot
-    entry = position.entry_price or position.mark_price or spot
+    entry = position.entry_price or position.mark_price or market[instrument.underlying].spot
     # The risk engine counts inverse contracts in USD face value; ours are in coin.
     quantity = position.quantity * entry if inverse else position.quantity
     isolated = profile.margin == "isolated"
-    fields = {
-        "quantity": quantity,
-        "entry_price": entry,
-        "settlement": RiskSettlement(instrument.settlement.value),
-        "collateral_usd": position.collateral_usd if isolated else None,
-        "maintenance_margin_rate": profile.maintenance_rate or None,
-        "fees_usd": (position.accrued_fees_usd or 0.0) if isolated else 0.0,
-        "account": _account_of(position, profile),
-        **common,
-    }
+    collateral = position.collateral_usd if isolated else None
+    fees = (position.accrued_fees_usd or 0.0) if isolated else 0.0
+    maintenance = profile.maintenance_rate or None
+    settlement = RiskSettlement(instrument.settlement.value)
+    account = _account_of(position, profile)
     if instrument.kind is Kind.FUTURE:
         assert instrument.expiry is not None
         return risk.FuturePosition(
-            expiry=instrument.expiry, mark_price=position.mark_price, **fields
-        )  # type: ignore[arg-type]
-    return risk.PerpetualPosition(**fields)  # type: ignore[arg-type]
+            id=ident, venue=instrument.venue, underlying=instrument.underlying,
+            quantity=quantity, expiry=instrument.expiry, entry_price=entry,
+            mark_price=position.mark_price, settlement=settlement, collateral_usd=collateral,
+            maintenance_margin_rate=maintenance, fees_usd=fees, account=account,
+            protocol=profile.protocol,
+        )  # fmt: skip
+    return risk.PerpetualPosition(
+        id=ident, venue=instrument.venue, underlying=instrument.underlying,
+        quantity=quantity, entry_price=entry, settlement=settlement, collateral_usd=collateral,
+        maintenance_margin_rate=maintenance, fees_usd=fees, account=account,
+        protocol=profile.protocol,
+    )  # fmt: skip
 
 
 def _cross_accounts(

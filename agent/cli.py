@@ -86,6 +86,34 @@ def _add_operator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
 
 
+def _risk(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from agent.errors import ConfigError
+    from agent.risk.book import Book
+    from agent.risk.report import risk_report
+    from agent.risk.report_text import render_text
+
+    if not (math.isfinite(args.horizon_days) and args.horizon_days > 0.0):
+        raise ConfigError(
+            f"must be a positive number of days, got {args.horizon_days}", field="--horizon-days"
+        )
+    try:
+        with open(args.book, encoding="utf-8") as file:
+            document = file.read()
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read the book file: {error.strerror or error}", source=args.book
+        ) from None
+    report = risk_report(Book.from_json(document, source=args.book), horizon_days=args.horizon_days)
+    print(
+        json.dumps(report, indent=2, allow_nan=False) if args.json else render_text(report),
+        end="\n" if args.json else "",
+    )
+    return 0
+
+
 def _add_chain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chain = commands.add_parser("chain", help="the local world: anvil with the reference protocols")
     chain_commands = chain.add_subparsers(dest="chain_command", required=True)
@@ -102,12 +130,32 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     demo.set_defaults(handler=_demo)
 
 
+def _add_risk(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    risk = commands.add_parser(
+        "risk", help="Greeks, health, liquidation distance and stress of a book file (no network)"
+    )
+    risk.add_argument(
+        "--book", required=True, help="book file (JSON), see config/books/example.json"
+    )
+    risk.add_argument(
+        "--json", action="store_true", help="print one JSON document instead of tables"
+    )
+    risk.add_argument(
+        "--horizon-days",
+        type=float,
+        default=1.0,
+        help="horizon of the liquidation probability (days)",
+    )
+    risk.set_defaults(handler=_risk)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ballast", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     _add_chain(commands)
     _add_demo(commands)
     _add_operator(commands)
+    _add_risk(commands)
     return parser
 
 

@@ -1,0 +1,336 @@
+"""The risk book: positions, market and accounts, checked together and laid out as arrays.
+
+``Book.from_records`` is how the agent builds a book from live venue snapshots (typed
+records from ``agent.risk.positions``); ``Book.from_json`` parses a book file. Either way
+the book checks the records against each other (unique ids, known underlyings, a vol for
+every option, accounts that exist) and compiles them once into ``BookArrays``, the flat
+numeric layout every kernel reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+import numpy as np
+
+from agent.risk.positions import (
+    FuturePosition,
+    Kind,
+    LendingDebtPosition,
+    LendingSupplyPosition,
+    MarginAccount,
+    MarginBasis,
+    MarketState,
+    OptionPosition,
+    PerpetualPosition,
+    Position,
+)
+from agent.risk.terms import OptionType, Settlement
+from agent.risk.validation import FloatArray, RiskInputError
+
+IntArray = np.ndarray[tuple[int, ...], np.dtype[np.int64]]
+
+# Columns of BookArrays.terms (float64) and BookArrays.codes (int64).
+QUANTITY, STRIKE, EXPIRY, VOL, FORWARD_RATIO, ENTRY, CARRY, THRESHOLD, MAINTENANCE, FEES = range(10)
+TERM_COLUMNS = 10
+KIND, UNDERLYING, IS_CALL, INVERSE, ENTRY_BASIS, LENDING_ACCOUNT, MARGIN_ACCOUNT = range(7)
+CODE_COLUMNS = 7
+# Kind codes in BookArrays.codes[:, KIND].
+KIND_CODES = {
+    Kind.OPTION: 0,
+    Kind.PERP: 1,
+    Kind.FUTURE: 2,
+    Kind.SPOT: 3,
+    Kind.LENDING_SUPPLY: 4,
+    Kind.LENDING_DEBT: 5,
+}
+# Columns of BookArrays.market.
+SPOT, RATE, MARKET_VOL = range(3)
+
+
+class AccountKind(StrEnum):
+    """How an account can be liquidated."""
+
+    LENDING = "lending"  # Aave-style: health factor = sum(collateral * LT) / debt
+    CROSS_MARGIN = "cross_margin"  # equity of several positions vs their maintenance
+    ISOLATED_MARGIN = "isolated_margin"  # one position and its own collateral
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account whose health the book tracks, and the positions in it (by index)."""
+
+    name: str
+    venue: str
+    kind: AccountKind
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BookArrays:
+    """The book as arrays (see the column constants above). Read-only."""
+
+    underlyings: tuple[str, ...]
+    market: FloatArray  # (underlyings, 3): spot USD, rate, vol (NaN if none)
+    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+    terms: FloatArray  # (positions, TERM_COLUMNS)
+    codes: IntArray  # (positions, CODE_COLUMNS)
+    lending_accounts: tuple[Account, ...]
+    margin_accounts: tuple[Account, ...]
+    margin_cash: FloatArray  # (margin accounts,) USD
+    valuation_seconds: float  # POSIX seconds
+    spot: FloatArray  # (underlyings,) USD, market[:, SPOT]
+    option_terms: FloatArray  # (OPTION_ROWS, options): the options' pricing inputs, by row
+
+
+# Rows of BookArrays.option_terms: one column per option, so a kernel reads each input
+# contiguously (and LLVM vectorises across options). Market-dependent, like the book.
+(
+    OPTION_POSITION,
+    OPTION_QUANTITY,
+    OPTION_UNDERLYING_PRICE,
+    OPTION_STRIKE,
+    OPTION_YEARS,
+    OPTION_RATE,
+    OPTION_VOL,
+    OPTION_SCALE,
+    OPTION_IS_CALL,
+    OPTION_IS_BLACK76,
+) = range(10)
+OPTION_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Book:
+    """A consistent snapshot: what is held where, and the market it is valued in."""
+
+    valuation_time: datetime
+    market: Mapping[str, MarketState]
+    positions: tuple[Position, ...]
+    margin_accounts: Mapping[str, MarginAccount] = field(default_factory=dict)
+    arrays: BookArrays = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "market", MappingProxyType(dict(self.market)))
+        object.__setattr__(self, "margin_accounts", MappingProxyType(dict(self.margin_accounts)))
+        object.__setattr__(self, "positions", tuple(self.positions))
+        _check(self)
+        object.__setattr__(self, "arrays", _compile(self))
+
+    @classmethod
+    def from_records(
+        cls,
+        valuation_time: datetime,
+        market: Mapping[str, MarketState],
+        positions: Iterable[Position],
+        margin_accounts: Iterable[MarginAccount] = (),
+    ) -> Book:
+        """Build a book from typed records (e.g. venue snapshots); raises RiskInputError."""
+        accounts = {account.id: account for account in margin_accounts}
+        return cls(valuation_time, market, tuple(positions), accounts)
+
+    @classmethod
+    def from_json(cls, document: str | bytes, *, source: str) -> Book:
+        """Parse a book file's text; raises ConfigError naming ``source`` and the JSON path."""
+        from agent.risk.book_file import parse_book
+
+        return parse_book(document, source=source)
+
+    def position_index(self, identifier: str) -> int:
+        """Index of the position with this id."""
+        for index, position in enumerate(self.positions):
+            if position.id == identifier:
+                return index
+        raise KeyError(identifier)
+
+
+def _check(book: Book) -> None:
+    time = book.valuation_time
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise RiskInputError("must carry a time zone", field="valuation_time")
+    for name, account in book.margin_accounts.items():
+        if name != account.id:
+            raise RiskInputError(
+                f"is keyed {name!r} but has id {account.id!r}", field=f"accounts.{name}"
+            )
+    seen: set[str] = set()
+    lending_names = {_lending_account(p) for p in book.positions if _is_lending(p)}
+    for index, position in enumerate(book.positions):
+        try:
+            _check_position(book, position, seen, lending_names)
+        except RiskInputError as error:
+            raise error.under(f"positions[{index}]") from None
+        seen.add(position.id)
+
+
+def _check_position(
+    book: Book, position: Position, seen: set[str], lending_names: set[str]
+) -> None:
+    if position.id in seen:
+        raise RiskInputError(f"duplicate position id {position.id!r}", field="id")
+    market = book.market.get(position.underlying)
+    if market is None:
+        known = ", ".join(sorted(book.market)) or "none"
+        raise RiskInputError(
+            f"unknown underlying {position.underlying!r} (market has {known})", field="underlying"
+        )
+    if isinstance(position, OptionPosition) and position.vol is None and market.vol is None:
+        raise RiskInputError(
+            f"no volatility: give one here or in market.{position.underlying}.vol", field="vol"
+        )
+    if not _is_lending(position) and position.account is not None:
+        if position.account not in book.margin_accounts:
+            raise RiskInputError(f"unknown margin account {position.account!r}", field="account")
+        if position.account in lending_names:
+            raise RiskInputError(f"{position.account!r} is also a lending account", field="account")
+
+
+def _is_lending(position: Position) -> bool:
+    return isinstance(position, LendingSupplyPosition | LendingDebtPosition)
+
+
+def _lending_account(position: Position) -> str:
+    return position.account if position.account is not None else position.venue
+
+
+def _margin_account(position: Position) -> str | None:
+    """Name of the margin account a position belongs to (its id when isolated)."""
+    if _is_lending(position):
+        return None
+    if position.account is not None:
+        return position.account
+    if (
+        isinstance(position, PerpetualPosition | FuturePosition)
+        and position.collateral_usd is not None
+    ):
+        return f"{position.id} (isolated)"
+    return None
+
+
+def _compile(book: Book) -> BookArrays:
+    underlyings = tuple(book.market)
+    underlying_index = {name: index for index, name in enumerate(underlyings)}
+    market = np.array(
+        [
+            [state.spot, state.rate, math.nan if state.vol is None else state.vol]
+            for state in book.market.values()
+        ],
+        dtype=np.float64,
+    ).reshape(len(underlyings), 3)
+    pegged = np.array([state.pegged for state in book.market.values()], dtype=np.bool_)
+    now = book.valuation_time.timestamp()
+    lending, margin, cash = _accounts(book)
+    lending_index = {account.name: index for index, account in enumerate(lending)}
+    margin_index = {account.name: index for index, account in enumerate(margin)}
+    count = len(book.positions)
+    terms = np.zeros((count, TERM_COLUMNS))
+    codes = np.full((count, CODE_COLUMNS), -1, dtype=np.int64)
+    for index, position in enumerate(book.positions):
+        spot = book.market[position.underlying].spot
+        rate = book.market[position.underlying].rate
+        terms[index] = _terms(position, spot, rate, now)
+        codes[index] = (
+            KIND_CODES[position.kind],
+            underlying_index[position.underlying],
+            int(isinstance(position, OptionPosition) and position.option_type is OptionType.CALL),
+            int(getattr(position, "settlement", Settlement.LINEAR) is Settlement.INVERSE),
+            int(getattr(position, "margin_basis", MarginBasis.MARK) is MarginBasis.ENTRY),
+            lending_index[_lending_account(position)] if _is_lending(position) else -1,
+            margin_index.get(_margin_account(position) or "", -1),
+        )
+    options = _option_terms(book, now)
+    spots = np.ascontiguousarray(market[:, SPOT])
+    for array in (market, pegged, terms, codes, cash, spots, options):
+        array.setflags(write=False)
+    return BookArrays(
+        underlyings, market, pegged, terms, codes, lending, margin, cash, now, spots, options
+    )
+
+
+def _option_terms(book: Book, now: float) -> FloatArray:
+    columns = []
+    for index, position in enumerate(book.positions):
+        if not isinstance(position, OptionPosition):
+            continue
+        state = book.market[position.underlying]
+        scale = 1.0 if position.forward is None else position.forward / state.spot
+        vol = position.vol if position.vol is not None else state.vol
+        columns.append(
+            (
+                index,
+                position.quantity,
+                state.spot * scale,
+                position.strike,
+                (position.expiry.timestamp() - now) / (365.0 * 86400.0),
+                state.rate,
+                vol,
+                scale,
+                position.option_type is OptionType.CALL,
+                position.forward is not None,
+            )
+        )
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).reshape(-1, OPTION_ROWS).T)
+
+
+def _terms(position: Position, spot: float, rate: float, now: float) -> list[float]:
+    nan = math.nan
+    row = [nan] * TERM_COLUMNS
+    row[QUANTITY] = position.quantity
+    row[MAINTENANCE] = 0.0
+    row[FEES] = 0.0
+    if isinstance(position, OptionPosition):
+        row[STRIKE] = position.strike
+        row[EXPIRY] = position.expiry.timestamp()
+        row[VOL] = nan if position.vol is None else position.vol
+        row[FORWARD_RATIO] = nan if position.forward is None else position.forward / spot
+        row[MAINTENANCE] = position.maintenance_margin_rate
+    elif isinstance(position, PerpetualPosition | FuturePosition):
+        mark = spot
+        if isinstance(position, FuturePosition):
+            row[EXPIRY] = position.expiry.timestamp()
+            years = max(row[EXPIRY] - now, 0.0) / (365.0 * 86400.0)
+            quoted = position.mark_price
+            mark = spot * math.exp(rate * years) if quoted is None else quoted
+            # A quoted mark implies a carry rate, held constant as the future ages.
+            row[CARRY] = math.log(mark / spot) / years if quoted and years > 0.0 else nan
+        row[ENTRY] = mark if position.entry_price is None else position.entry_price
+        row[MAINTENANCE] = position.maintenance_margin_rate or 0.0
+        row[FEES] = position.fees_usd
+    elif isinstance(position, LendingSupplyPosition):
+        row[THRESHOLD] = position.liquidation_threshold
+    return row
+
+
+def _accounts(book: Book) -> tuple[tuple[Account, ...], tuple[Account, ...], FloatArray]:
+    lending: dict[str, tuple[str, list[int]]] = {}
+    margin: dict[str, tuple[str, AccountKind, list[int]]] = {
+        name: (account.venue, AccountKind.CROSS_MARGIN, [])
+        for name, account in book.margin_accounts.items()
+    }
+    cash = {name: account.cash_usd for name, account in book.margin_accounts.items()}
+    for index, position in enumerate(book.positions):
+        if _is_lending(position):
+            lending.setdefault(_lending_account(position), (position.venue, []))[1].append(index)
+            continue
+        name = _margin_account(position)
+        if name is None:
+            continue
+        if name not in margin:  # isolated: its own account with its own collateral
+            margin[name] = (position.venue, AccountKind.ISOLATED_MARGIN, [])
+            cash[name] = getattr(position, "collateral_usd", 0.0) or 0.0
+        margin[name][2].append(index)
+    lending_accounts = tuple(
+        Account(name, venue, AccountKind.LENDING, tuple(members))
+        for name, (venue, members) in lending.items()
+    )
+    margin_accounts = tuple(
+        Account(name, venue, kind, tuple(members))
+        for name, (venue, kind, members) in margin.items()
+    )
+    margin_cash = np.array([cash[account.name] for account in margin_accounts], dtype=np.float64)
+    return lending_accounts, margin_accounts, margin_cash

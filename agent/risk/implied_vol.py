@@ -1,0 +1,401 @@
+"""Implied volatility from option prices, to machine precision (Jaeckel's Let's Be Rational).
+
+The price is normalised (see ``normalised_black``) and reduced to an out-of-the-money
+call b(x, s) = beta with x <= 0. Two points, s_c = sqrt(2|x|) (the inflexion point of b)
+and its tangent intercepts s_l < s_c < s_h, cut the price axis into four segments. On
+each, a rational cubic in a transformed price (the lower and upper maps, which are exact
+in the limits beta -> 0 and beta -> b_max) gives an initial guess already accurate to a
+few digits, and at most two third-order Householder steps on an objective suited to the
+segment finish the job:
+
+- lowest segment: g(s) = 1/ln b(s) - 1/ln beta (nearly linear as beta -> 0);
+- middle segments: g(s) = b(s) - beta;
+- highest segment: g(s) = ln(b_max - beta) - ln(b_max - b(s)).
+
+A bracket is kept throughout; a step leaving it, or oscillating, falls back to bisection.
+Jaeckel, "Let's Be Rational", Wilmott (2015) 40-53.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import ArrayLike
+
+from agent.risk.inverse_normal import inverse_norm_cdf
+from agent.risk.jit import kernel, parallel_kernel
+from agent.risk.normalised_black import (
+    normalised_intrinsic_call,
+    normalised_vega,
+    out_of_the_money_black_call,
+)
+from agent.risk.rational_cubic import (
+    control_fitting_left_curvature,
+    control_fitting_right_curvature,
+    interpolate,
+)
+from agent.risk.scalar_math import exp, log, norm_cdf, norm_pdf
+from agent.risk.terms import PricingModel, Settlement
+from agent.risk.validation import (
+    BoolArray,
+    FloatArray,
+    as_float_arrays,
+    finite,
+    first_violation,
+    positive_finite,
+)
+
+_EPSILON = 2.220446049250313e-16
+_SMALLEST = 2.2250738585072014e-308
+_LARGEST = 1.7976931348623157e308
+_TWO_PI = 6.283185307179586
+_SQRT_THREE = 1.7320508075688772
+_SQRT_HALF_PI = 1.2533141373155003
+_LOWER_MAP_SCALE = 1.2091995761561452  # 2 pi / sqrt(27)
+_ITERATIONS = 2
+_LOWER, _MIDDLE, _UPPER = 0, 1, 2
+_PARALLEL_THRESHOLD = 2_000
+
+
+@kernel
+def _lower_map(x: float, s: float) -> tuple[float, float, float]:
+    """f(s) = 2pi/sqrt(27) |x| Phi(-|x|/(sqrt3 s))^3 and df/dbeta, d2f/dbeta2 at s."""
+    z = abs(x) / (_SQRT_THREE * s)
+    y = z * z
+    tail = norm_cdf(-z)
+    density = norm_pdf(z)
+    square = s * s
+    value = _LOWER_MAP_SCALE * abs(x) * tail * tail * tail
+    first = _TWO_PI * y * tail * tail * exp(y + 0.125 * square)
+    ratio = tail / density
+    second = (
+        math.pi
+        * y
+        * tail
+        * exp(2.0 * y + 0.25 * square)
+        * (2.0 * z + ratio * (0.25 * square - 2.0 - 2.0 * y))
+        * 2.0
+        / s
+    )
+    return value, first, second
+
+
+@kernel
+def _inverse_lower_map(x: float, f: float) -> float:
+    if f <= 0.0:
+        return 0.0
+    quantile = inverse_norm_cdf((f / (_LOWER_MAP_SCALE * abs(x))) ** (1.0 / 3.0))
+    return abs(x / (_SQRT_THREE * quantile))
+
+
+@kernel
+def _upper_map(x: float, s: float) -> tuple[float, float, float]:
+    """f(s) = Phi(-s/2) and df/dbeta, d2f/dbeta2 at s."""
+    w = (x / s) ** 2
+    first = -0.5 * exp(0.5 * w)
+    second = _SQRT_HALF_PI * exp(w + 0.125 * s * s) * w / s
+    return norm_cdf(-0.5 * s), first, second
+
+
+@kernel
+def _lowest_guess(x: float, beta: float, s_l: float, b_l: float) -> float:
+    f_l, slope_l, curvature_l = _lower_map(x, s_l)
+    control = control_fitting_right_curvature(0.0, b_l, 0.0, f_l, 1.0, slope_l, curvature_l, True)
+    f = interpolate(beta, 0.0, b_l, 0.0, f_l, 1.0, slope_l, control)
+    if not f > 0.0:  # round-off for extreme |x|: quadratic through f(0)=0, f'(0)=1, f(b_l)
+        fraction = beta / b_l
+        f = (f_l * fraction + b_l * (1.0 - fraction)) * fraction
+    return _inverse_lower_map(x, f)
+
+
+@kernel
+def _highest_guess(x: float, beta: float, s_h: float, b_h: float, b_max: float) -> float:
+    f_h, slope_h, curvature_h = _upper_map(x, s_h)
+    f = -1.0
+    if curvature_h > -_LARGEST:
+        control = control_fitting_left_curvature(
+            b_h, b_max, f_h, 0.0, slope_h, -0.5, curvature_h, True
+        )
+        f = interpolate(beta, b_h, b_max, f_h, 0.0, slope_h, -0.5, control)
+    if f <= 0.0:  # quadratic through f(b_h), f(b_max)=0, f'(b_max)=-1/2
+        width = b_max - b_h
+        fraction = (beta - b_h) / width
+        f = (f_h * (1.0 - fraction) + 0.5 * width * fraction) * (1.0 - fraction)
+    return -2.0 * inverse_norm_cdf(f)
+
+
+@kernel
+def _middle_guess(
+    beta: float,
+    b_a: float,
+    b_b: float,
+    s_a: float,
+    s_b: float,
+    v_a: float,
+    v_b: float,
+    fit_left: bool,
+) -> float:
+    if fit_left:
+        control = control_fitting_left_curvature(
+            b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, 0.0, False
+        )
+    else:
+        control = control_fitting_right_curvature(
+            b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, 0.0, False
+        )
+    return interpolate(beta, b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, control)
+
+
+@kernel
+def _householder_step(
+    mode: int, x: float, s: float, beta: float, b: float, vega: float, b_max: float
+) -> float:
+    """One Householder(3) step for the segment's objective; NaN if b or vega underflowed."""
+    halley_b = x * x / (s * s * s) - 0.25 * s  # b''/b'
+    hh3_b = halley_b * halley_b - 3.0 * (x / (s * s)) ** 2 - 0.25  # b'''/b'
+    if mode == _LOWER:
+        if b <= 0.0 or vega <= 0.0:
+            return math.nan
+        log_b = log(b)
+        log_beta = log(beta)
+        ratio = vega / b
+        newton = (log_beta - log_b) * log_b / log_beta / ratio
+        inverse_log = 1.0 / log_b
+        halley = halley_b - ratio * (1.0 + 2.0 * inverse_log)
+        hh3 = (
+            hh3_b
+            + 2.0 * ratio * ratio * (1.0 + 3.0 * inverse_log * (1.0 + inverse_log))
+            - 3.0 * halley_b * ratio * (1.0 + 2.0 * inverse_log)
+        )
+    elif mode == _UPPER:
+        if b >= b_max or vega <= _SMALLEST:
+            return math.nan
+        gap = b_max - b
+        gradient = vega / gap
+        newton = -log((b_max - beta) / gap) / gradient
+        halley = halley_b + gradient
+        hh3 = hh3_b + gradient * (2.0 * gradient + 3.0 * halley_b)
+    else:
+        newton = (beta - b) / vega
+        halley = halley_b
+        hh3 = hh3_b
+    factor = (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0))
+    return newton * factor
+
+
+@kernel
+def _refine(
+    mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
+) -> float:
+    """Householder iterations from guess s inside the bracket (left, right)."""
+    step = -_LARGEST
+    previous_step = 0.0
+    reversals = 0
+    iteration = 0
+    while iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else 1e-4) * s:
+        reversals += 1 if step * previous_step < 0.0 else 0
+        if iteration > 0 and (reversals == 3 or not left < s < right):
+            s = 0.5 * (left + right)  # oscillating or outside the bracket: bisect
+            if right - left <= _EPSILON * s:
+                break
+            reversals = 0
+            step = 0.0
+        previous_step = step
+        b = out_of_the_money_black_call(x, s)
+        vega = normalised_vega(x, s)
+        if b > beta and s < right:
+            right = s
+        elif b < beta and s > left:
+            left = s
+        step = _householder_step(mode, x, s, beta, b, vega, b_max)
+        if math.isnan(step):
+            step = 0.5 * (left + right) - s
+        step = max(-0.5 * s, step)
+        s += step
+        iteration += 1
+    return s
+
+
+@kernel
+def _solve_below_inflexion(
+    x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
+) -> float:
+    s_l = s_c - b_c / v_c
+    b_l = out_of_the_money_black_call(x, s_l)
+    if beta < b_l:
+        guess = _lowest_guess(x, beta, s_l, b_l)
+        return _refine(_LOWER, x, beta, b_max, guess, _SMALLEST, s_l)
+    v_l = normalised_vega(x, s_l)
+    guess = _middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
+    return _refine(_MIDDLE, x, beta, b_max, guess, s_l, s_c)
+
+
+@kernel
+def _solve_above_inflexion(
+    x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
+) -> float:
+    s_h = s_c + (b_max - b_c) / v_c if v_c > _SMALLEST else s_c
+    b_h = out_of_the_money_black_call(x, s_h)
+    if beta <= b_h:
+        v_h = normalised_vega(x, s_h)
+        guess = _middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
+        return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_h)
+    guess = _highest_guess(x, beta, s_h, b_h, b_max)
+    mode = _UPPER if beta > 0.5 * b_max else _MIDDLE
+    return _refine(mode, x, beta, b_max, guess, s_h, _LARGEST)
+
+
+@kernel
+def normalised_implied_vol(beta: float, x: float, is_call: bool) -> float:
+    """Total volatility s with normalised Black price beta at x = ln(F/K); NaN if no s exists.
+
+    beta is the undiscounted price over sqrt(F K). Below intrinsic or at/above the maximum
+    (exp(x/2) for a call) there is no solution: NaN. At intrinsic exactly: 0.
+    """
+    theta = 1.0 if is_call else -1.0
+    intrinsic = normalised_intrinsic_call(theta * x)
+    total = beta
+    beta -= intrinsic  # time value
+    x = -abs(x)  # now an out-of-the-money call
+    b_max = exp(0.5 * x)
+    if not -16.0 * _EPSILON * max(total, intrinsic) <= beta < b_max:  # ulps below: round-off
+        return math.nan
+    if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
+        return 0.0
+    s_c = math.sqrt(2.0 * abs(x))
+    b_c = out_of_the_money_black_call(x, s_c)
+    v_c = normalised_vega(x, s_c)
+    if beta < b_c:
+        return _solve_below_inflexion(x, beta, b_max, s_c, b_c, v_c)
+    return _solve_above_inflexion(x, beta, b_max, s_c, b_c, v_c)
+
+
+@kernel
+def _implied_vol_one(
+    price: float,
+    underlying: float,
+    strike: float,
+    years: float,
+    rate: float,
+    is_call: bool,
+    is_black76: bool,
+) -> float:
+    """Implied vol of one USD price; NaN at or above the maximum (F for a call, K for a put)."""
+    forward = underlying if is_black76 else underlying * exp(rate * years)
+    undiscounted = price * exp(rate * years)
+    if undiscounted >= (forward if is_call else strike):
+        return math.nan
+    beta = undiscounted / (math.sqrt(forward) * math.sqrt(strike))
+    return normalised_implied_vol(beta, log(forward / strike), is_call) / math.sqrt(years)
+
+
+@kernel
+def _implied_vol_serial(
+    price: FloatArray,
+    underlying: FloatArray,
+    strike: FloatArray,
+    years: FloatArray,
+    rate: FloatArray,
+    is_call: BoolArray,
+    is_black76: bool,
+    out: FloatArray,
+) -> None:
+    for index in range(price.shape[0]):
+        out[index] = _implied_vol_one(
+            price[index],
+            underlying[index],
+            strike[index],
+            years[index],
+            rate[index],
+            is_call[index],
+            is_black76,
+        )
+
+
+@parallel_kernel
+def _implied_vol_parallel(
+    price: FloatArray,
+    underlying: FloatArray,
+    strike: FloatArray,
+    years: FloatArray,
+    rate: FloatArray,
+    is_call: BoolArray,
+    is_black76: bool,
+    out: FloatArray,
+) -> None:
+    for index in numba.prange(price.shape[0]):
+        out[index] = _implied_vol_one(
+            price[index],
+            underlying[index],
+            strike[index],
+            years[index],
+            rate[index],
+            is_call[index],
+            is_black76,
+        )
+
+
+def _check_inputs(
+    price: FloatArray,
+    underlying: FloatArray,
+    strike: FloatArray,
+    years: FloatArray,
+    rate: FloatArray,
+) -> None:
+    checks = (
+        ("price", price, finite(price)),
+        ("underlying_price", underlying, positive_finite(underlying)),
+        ("strike", strike, positive_finite(strike)),
+        ("years", years, positive_finite(years)),
+        ("rate", rate, finite(rate)),
+    )
+    for name, values, valid in checks:
+        error = first_violation(name, values, valid)
+        if error is not None:
+            raise error
+
+
+def implied_vol(
+    price: ArrayLike,
+    is_call: ArrayLike,
+    underlying_price: ArrayLike,
+    strike: ArrayLike,
+    years: ArrayLike,
+    rate: ArrayLike = 0.0,
+    *,
+    model: PricingModel = PricingModel.BLACK_SCHOLES,
+    settlement: Settlement = Settlement.LINEAR,
+) -> FloatArray:
+    """Annual implied volatility of European options, broadcasting the inputs.
+
+    ``price`` is per option on one coin: USD for linear options, coin for inverse ones
+    (converted at ``underlying_price``). ``underlying_price`` is the spot (Black-Scholes)
+    or the forward (Black-76), USD; ``years`` > 0. A price outside the no-arbitrage
+    bounds (below the discounted intrinsic value, or at or above the discounted forward
+    for a call / strike for a put) has no implied volatility and gives NaN; exactly at
+    intrinsic gives 0. Invalid parameters raise ``RiskInputError``.
+    """
+    shape, (price_, underlying, strike_, years_, rate_) = as_float_arrays(
+        price, underlying_price, strike, years, rate
+    )
+    _check_inputs(price_, underlying, strike_, years_, rate_)
+    if Settlement(settlement) is Settlement.INVERSE:
+        price_ = np.multiply(price_, underlying)
+    calls = np.ascontiguousarray(
+        np.broadcast_to(np.asarray(is_call, dtype=np.bool_), shape)
+    ).reshape(-1)
+    out: FloatArray = np.empty(price_.shape)
+    compute = _implied_vol_parallel if out.size >= _PARALLEL_THRESHOLD else _implied_vol_serial
+    compute(
+        price_,
+        underlying,
+        strike_,
+        years_,
+        rate_,
+        calls,
+        PricingModel(model) is PricingModel.BLACK76,
+        out,
+    )
+    return out.reshape(shape)

@@ -1,0 +1,188 @@
+"""Value and Greeks of every kind of position in a book.
+
+All numbers are for the whole signed position, in USD (delta in coins of the underlying,
+gamma per coin per USD), with respect to the underlying's spot:
+
+- option: Black-Scholes on spot, or Black-76 on a forward that keeps its ratio to spot
+  (delta and gamma scaled by dF/dS = F/S);
+- perpetual: linear q (S - entry); inverse (USD face N) N (S/entry - 1), delta N/entry;
+- future: forward F = S * exp(c T), with c the rate, or the carry implied by a quoted
+  mark (held constant as the future ages); linear q (F - entry), inverse N (S/entry -
+  exp(-c T)); theta is the decay of the carry, rho only when c is the rate;
+- spot and lending supply: q S; lending debt: -q S.
+
+A position's margin requirement (for accounts) is a fraction of its notional: at the mark
+for options and (mark basis) perpetuals and futures, at entry for GMX-style positions,
+and of the USD face value for inverse contracts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agent.risk.black import option_row
+from agent.risk.book import (
+    CARRY,
+    ENTRY,
+    ENTRY_BASIS,
+    EXPIRY,
+    INVERSE,
+    KIND,
+    MAINTENANCE,
+    OPTION_IS_BLACK76,
+    OPTION_IS_CALL,
+    OPTION_POSITION,
+    OPTION_QUANTITY,
+    OPTION_RATE,
+    OPTION_SCALE,
+    OPTION_STRIKE,
+    OPTION_UNDERLYING_PRICE,
+    OPTION_VOL,
+    OPTION_YEARS,
+    QUANTITY,
+    RATE,
+    SPOT,
+    UNDERLYING,
+    IntArray,
+)
+from agent.risk.elementary import exp
+from agent.risk.jit import inline_kernel, kernel
+from agent.risk.terms import DAYS_PER_YEAR, RATE_POINT, SECONDS_PER_YEAR
+from agent.risk.validation import FloatArray
+
+_OPTION, _PERP, _FUTURE, _SPOT, _SUPPLY, _DEBT = 0, 1, 2, 3, 4, 5
+Row = tuple[float, float, float, float, float, float]
+# Columns of the per-position result of book_greeks.
+VALUE, DELTA, GAMMA, VEGA, THETA, RHO = range(6)
+
+
+@inline_kernel
+def _basis(
+    terms: FloatArray, kind: int, index: int, rate: float, now: float
+) -> tuple[float, float, float, bool]:
+    """(years, basis F/S, carry, basis-from-rate) of a perpetual or future."""
+    if kind == _PERP:
+        return 0.0, 1.0, 0.0, False
+    years = max((terms[index, EXPIRY] - now) / SECONDS_PER_YEAR, 0.0)
+    quoted = terms[index, CARRY]
+    carry = rate if math.isnan(quoted) else quoted
+    return years, exp(carry * years), carry, math.isnan(quoted)
+
+
+@inline_kernel
+def _linear_contract(
+    terms: FloatArray, codes: IntArray, index: int, kind: int, spot: float, rate: float, now: float
+) -> Row:
+    quantity = terms[index, QUANTITY]
+    entry = terms[index, ENTRY]
+    years, basis, carry, from_rate = _basis(terms, kind, index, rate, now)
+    if codes[index, INVERSE] == 1:
+        value = quantity * (spot / entry - 1.0 / basis)
+        theta = -quantity * carry / basis / DAYS_PER_YEAR
+        rho = quantity * years / basis * RATE_POINT if from_rate else 0.0
+        return value, quantity / entry, 0.0, 0.0, theta, rho
+    forward = spot * basis
+    theta = -quantity * carry * forward / DAYS_PER_YEAR
+    rho = quantity * years * forward * RATE_POINT if from_rate else 0.0
+    return quantity * (forward - entry), quantity * basis, 0.0, 0.0, theta, rho
+
+
+@inline_kernel
+def linear_position_row(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    spot_multiplier: float,
+) -> Row:
+    """(value, delta, gamma, vega, theta, rho) of a position that is not an option.
+
+    Options are priced by their own vectorised loops (``book_greeks_kernel`` here,
+    ``scenario_kernels``) from ``black.option_row``.
+    """
+    kind = codes[index, KIND]
+    underlying = codes[index, UNDERLYING]
+    spot = market[underlying, SPOT] * spot_multiplier
+    if kind in (_PERP, _FUTURE):
+        return _linear_contract(terms, codes, index, kind, spot, market[underlying, RATE], now)
+    quantity = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
+    return quantity * spot, quantity, 0.0, 0.0, 0.0, 0.0
+
+
+@inline_kernel
+def maintenance_margin(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    spot_multiplier: float,
+) -> float:
+    """USD maintenance margin of position ``index`` at the shocked spot."""
+    kind = codes[index, KIND]
+    rate_of_notional: float = terms[index, MAINTENANCE]
+    quantity: float = abs(terms[index, QUANTITY])
+    underlying = codes[index, UNDERLYING]
+    spot: float = market[underlying, SPOT] * spot_multiplier
+    if kind == _OPTION:
+        return rate_of_notional * quantity * spot
+    if kind not in (_PERP, _FUTURE):
+        return 0.0
+    if codes[index, INVERSE] == 1:
+        return rate_of_notional * quantity
+    if codes[index, ENTRY_BASIS] == 1:
+        entry: float = terms[index, ENTRY]
+        return rate_of_notional * quantity * entry
+    _, basis, _, _ = _basis(terms, kind, index, market[underlying, RATE], now)
+    return rate_of_notional * quantity * spot * basis
+
+
+@kernel
+def book_greeks_kernel(
+    terms: FloatArray, codes: IntArray, market: FloatArray, now: float, option_terms: FloatArray
+) -> FloatArray:
+    """Per-position rows (n, 6) then net per underlying (u, 6), columns VALUE..RHO, in one
+    (n + u, 6) table (one allocation, one array handed back to Python).
+
+    Options come from ``option_terms`` (``BookArrays.option_terms``), one contiguous row
+    per input, so their loop is vectorised; the other positions go through
+    ``linear_position_row``.
+    """
+    count = terms.shape[0]
+    options = option_terms.shape[1]
+    results = np.empty((6, options))
+    for column in range(options):
+        quantity = option_terms[OPTION_QUANTITY, column]
+        scale = option_terms[OPTION_SCALE, column]
+        value, delta, gamma, vega, theta, rho = option_row(
+            option_terms[OPTION_IS_CALL, column] == 1.0,
+            option_terms[OPTION_IS_BLACK76, column] == 1.0,
+            option_terms[OPTION_UNDERLYING_PRICE, column],
+            option_terms[OPTION_STRIKE, column],
+            option_terms[OPTION_YEARS, column],
+            option_terms[OPTION_RATE, column],
+            option_terms[OPTION_VOL, column],
+        )
+        results[VALUE, column] = quantity * value
+        results[DELTA, column] = quantity * delta * scale
+        results[GAMMA, column] = quantity * gamma * scale * scale
+        results[VEGA, column] = quantity * vega
+        results[THETA, column] = quantity * theta
+        results[RHO, column] = quantity * rho
+    rows = np.zeros((count + market.shape[0], 6))
+    for column in range(options):
+        position = int(option_terms[OPTION_POSITION, column])
+        for greek in range(6):
+            rows[position, greek] = results[greek, column]
+    for index in range(count):
+        if codes[index, KIND] != _OPTION:
+            row = linear_position_row(terms, codes, index, market, now, 1.0)
+            for greek in range(6):
+                rows[index, greek] = row[greek]
+        net = count + codes[index, UNDERLYING]
+        for greek in range(6):
+            rows[net, greek] += rows[index, greek]
+    return rows

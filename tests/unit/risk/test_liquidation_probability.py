@@ -1,0 +1,74 @@
+"""Liquidation probability: first passage under GBM (closed form) and jump diffusion (MC)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from agent.risk.liquidation_probability import (
+    JumpDiffusion,
+    first_passage_probability,
+    jump_diffusion_probability,
+)
+from agent.risk.validation import RiskInputError
+
+
+def _phi(value: float) -> float:
+    return 0.5 * math.erfc(-value / math.sqrt(2))
+
+
+def test_driftless_single_barrier_is_the_reflection_principle():
+    # ln(S) driftless when mu = sigma**2 / 2: P(min <= L) = 2 Phi(ln(L/S) / (sigma sqrt T)).
+    vol, years = 0.8, 0.25
+    probability = first_passage_probability(3000.0, years, vol, lower=2400.0, drift=0.5 * vol * vol)
+    assert probability == pytest.approx(
+        2 * _phi(math.log(0.8) / (vol * math.sqrt(years))), rel=1e-12
+    )
+
+
+def test_touching_levels_and_no_levels():
+    assert first_passage_probability(3000.0, 0.1, 0.6, lower=3000.0) == 1.0
+    assert first_passage_probability(3000.0, 0.1, 0.6, upper=2999.0) == 1.0
+    assert first_passage_probability(3000.0, 0.1, 0.6) == 0.0
+    assert first_passage_probability(3000.0, 0.0, 0.6, lower=2000.0) == 0.0
+
+
+def test_double_barrier_is_below_the_sum_and_above_each_side():
+    kwargs = dict(spot=3000.0, years=0.5, vol=0.7)
+    down = first_passage_probability(**kwargs, lower=2200.0)
+    up = first_passage_probability(**kwargs, upper=4000.0)
+    either = first_passage_probability(**kwargs, lower=2200.0, upper=4000.0)
+    assert max(down, up) < either < down + up
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "drift"), [(2400.0, None, 0.0), (None, 3600.0, 0.3), (2500.0, 3500.0, -0.2)]
+)
+def test_closed_form_agrees_with_monte_carlo_without_jumps(lower, upper, drift):
+    model = JumpDiffusion(vol=0.6, jump_intensity=0.0, jump_mean=0.0, jump_vol=0.0, drift=drift)
+    estimate = jump_diffusion_probability(
+        3000.0, 0.25, model, lower=lower, upper=upper, paths=40_000, steps=50, seed=7
+    )
+    exact = first_passage_probability(3000.0, 0.25, 0.6, lower=lower, upper=upper, drift=drift)
+    assert abs(estimate.probability - exact) < 4 * estimate.standard_error + 2e-3
+
+
+def test_jumps_raise_the_probability_and_runs_repeat():
+    calm = JumpDiffusion(vol=0.5, jump_intensity=0.0, jump_mean=0.0, jump_vol=0.0)
+    jumpy = JumpDiffusion(vol=0.5, jump_intensity=12.0, jump_mean=-0.05, jump_vol=0.08)
+    arguments = dict(spot=3000.0, years=0.1, lower=2500.0, paths=20_000, steps=30)
+    first = jump_diffusion_probability(model=jumpy, seed=1, **arguments)
+    again = jump_diffusion_probability(model=jumpy, seed=1, **arguments)
+    assert first == again
+    assert (
+        first.probability
+        > jump_diffusion_probability(model=calm, seed=1, **arguments).probability + 0.02
+    )
+
+
+def test_invalid_inputs():
+    with pytest.raises(RiskInputError):
+        first_passage_probability(3000.0, 0.1, 0.0, lower=2000.0)
+    with pytest.raises(RiskInputError):
+        JumpDiffusion(vol=0.5, jump_intensity=-1.0, jump_mean=0.0, jump_vol=0.1)
