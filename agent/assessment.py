@@ -22,6 +22,7 @@ class Assessment:
     """The book's risk at one instant.
 
     ``net`` per underlying in the units of DESIGN.md; ``positions`` by risk position id;
+    ``book_value_usd`` is what the positions are worth plus margin accounts' cash;
     ``worst_stress_loss_usd`` is positive for a loss (None if the grid was skipped).
     """
 
@@ -71,7 +72,8 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     worst = None
     if run_stress and book.positions:
         worst = max(-stress_test(book, stress).worst[0], 0.0)
-    value = float(greeks.positions[:, 0].sum()) if book.positions else 0.0
+    cash = sum(account.cash_usd for account in book.margin_accounts.values())
+    value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash
     return Assessment(
         book=book,
         net=net,

@@ -133,6 +133,40 @@ class UniswapVenue(Frozen):
     deadline_s: PositiveInt = 120
 
 
+class GmxMarketSettings(Frozen):
+    """A GMX v2 market (its market token address) and its tokens by symbol."""
+
+    address: Address
+    index_token: str
+    long_token: str
+    short_token: str
+
+
+class GmxVenue(Frozen):
+    kind: Literal["gmx_v2"]
+    chain: str
+    exchange_router: Address
+    router: Address
+    order_vault: Address
+    reader: Address
+    data_store: Address
+    event_emitter: Address
+    markets: dict[str, GmxMarketSettings]  # by underlying
+    slippage_bps: PositiveFloat = 50.0
+    leverage: PositiveFloat = 2.0
+    priority_fee_gwei: NonNegativeFloat = 1.0
+
+
+class PremiaVenue(Frozen):
+    kind: Literal["premia_v3"]
+    chain: str
+    router: Address
+    oracle_adapter: Address
+    volatility_oracle: Address
+    pools: Annotated[list[Address], Field(min_length=1)]
+    slippage_bps: PositiveFloat = 2_000.0
+
+
 Endpoint = Literal["live", "testnet"] | Annotated[str, StringConstraints(pattern=r"^https?://")]
 
 
@@ -152,7 +186,13 @@ class HyperliquidVenue(Frozen):
 
 
 Venue = Annotated[
-    ChainlinkVenue | AaveVenue | UniswapVenue | DeribitVenue | HyperliquidVenue,
+    ChainlinkVenue
+    | AaveVenue
+    | UniswapVenue
+    | GmxVenue
+    | PremiaVenue
+    | DeribitVenue
+    | HyperliquidVenue,
     Field(discriminator="kind"),
 ]
 

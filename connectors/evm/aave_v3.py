@@ -173,6 +173,17 @@ class AaveV3Connector:
 
     # --- actions --------------------------------------------------------------------
 
+    def allowed_calls(self) -> dict[str, frozenset[str]]:
+        """Every (contract, function) this connector may send: the guard's allowlist."""
+        functions = ("supply", "withdraw", "borrow", "repay", "repayWithATokens")
+        pool = {POOL.signature(f) for f in functions} | {
+            POOL.signature("setUserUseReserveAsCollateral")
+        }
+        calls = {self.pool: frozenset(pool)}
+        for asset in self.assets:
+            calls[asset.address] = frozenset({ERC20.signature("approve")})
+        return calls
+
     def build(self, intent: Intent) -> Sequence[TxRequest]:
         asset = self._asset_for(intent.asset)
         everything = math.isinf(intent.quantity)

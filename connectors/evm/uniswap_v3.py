@@ -154,6 +154,13 @@ class UniswapV3Connector:
 
     # --- actions --------------------------------------------------------------------
 
+    def allowed_calls(self) -> dict[str, frozenset[str]]:
+        """Every (contract, function) this connector may send: the guard's allowlist."""
+        calls = {self.router: frozenset({MULTICALL_DEADLINE})}
+        for token in self.tokens:
+            calls[token.address] = frozenset({ERC20.signature("approve")})
+        return calls
+
     def build(self, intent: Intent) -> Sequence[TxRequest]:
         """Approval (if needed) and the swap for a BUY or SELL of the pool's base asset."""
         if intent.action not in (Action.BUY, Action.SELL):

@@ -347,6 +347,13 @@ class GmxV2Connector:
 
     # --- actions --------------------------------------------------------------------
 
+    def allowed_calls(self) -> dict[str, frozenset[str]]:
+        """Every (contract, function) this connector may send: the guard's allowlist."""
+        calls = {self.addresses.exchange_router: frozenset({actions.MULTICALL, actions.CANCEL})}
+        for market in self.markets:
+            calls[market.collateral_token.address] = frozenset({ERC20.signature("approve")})
+        return calls
+
     def build(self, intent: Intent) -> Sequence[TxRequest]:
         """Orders for a BUY/SELL of a market's index (the opposite side is decreased first,
         then the rest increases), or CANCEL of our cancellable orders on that market."""

@@ -277,6 +277,14 @@ class PremiaV3Connector:
 
     # --- actions --------------------------------------------------------------------
 
+    def allowed_calls(self) -> dict[str, frozenset[str]]:
+        """Every (contract, function) this connector may send: the guard's allowlist."""
+        calls: dict[str, frozenset[str]] = {pool.address: frozenset({TRADE}) for pool in self.pools}
+        for pool in self.pools:
+            for token in (pool.base, pool.quote):
+                calls[token.address] = frozenset({ERC20.signature("approve")})
+        return calls
+
     def build(self, intent: Intent) -> Sequence[TxRequest]:
         """Approval (if needed) and ``trade`` for a BUY or SELL of ``intent.quantity``
         contracts of the intent's pool, at a premium limit from its reference premium."""

@@ -1,0 +1,107 @@
+"""Composition root: config -> connectors -> executor -> daemon.
+
+The only part of ``agent`` that may import ``connectors`` and ``sim``. Every process
+entry point (``ballast run``, ``demo``, ``chain up``, ``config check``) starts here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import structlog
+
+from agent import config as config_module
+from agent.clock import SystemClock
+from agent.config.models import Config
+from agent.daemon import Daemon, DaemonParts
+from agent.ports import Clock
+from agent.reading import VenueReader
+from agent.wiring.execution import build_execution, serve_admin
+from agent.wiring.venues import Venues, build_venues
+
+log = structlog.get_logger(__name__)
+
+
+def _tokens(config: Config) -> dict[str, str]:
+    """Every configured token symbol -> the underlying it represents."""
+    return {s: t.underlying for chain in config.chains.values() for s, t in chain.tokens.items()}
+
+
+async def build_daemon(
+    config: Config, stack: AsyncExitStack, *, clock: Clock | None = None
+) -> Daemon:
+    """Everything the config describes, opened on ``stack``; the admin server listening."""
+    clock = clock or SystemClock()
+    built: Venues = await build_venues(config, stack)
+    execution = await build_execution(config, built, clock, stack)
+    chain = next(iter(built.chains.values()), None)
+
+    async def gas_price_gwei() -> float:
+        if chain is None:
+            return 0.0
+        return int(await chain.client.request("eth_gasPrice"), 16) / 1e9
+
+    parts = DaemonParts(
+        config=config,
+        clock=clock,
+        reader=VenueReader(built.venues, clock, timeout_s=config.agent.venue_timeout_s),
+        profiles=built.profiles,
+        executor=execution.executor,
+        controls=execution.controls,
+        actions=built.actions,
+        order_venues=frozenset(built.orders),
+        tokens=_tokens(config),
+        oracle_venue=built.oracle,
+        chain_id=chain.settings.chain_id if chain else None,
+        gas_price_gwei=gas_price_gwei,
+        maintenance=tuple(built.hooks),
+        journal_status=execution.journal_status,
+    )
+    daemon = Daemon(parts)
+    await serve_admin(config, execution.controls, daemon, stack)
+    await daemon.start_up()
+    return daemon
+
+
+async def _serve(config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with AsyncExitStack() as stack:
+            daemon = await build_daemon(config, stack)
+            log.info("daemon_started", name=config.agent.name, venues=sorted(config.venues))
+            await daemon.run(stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    log.info("daemon_stopped")
+
+
+def run(*, config_path: str) -> int:
+    """``ballast run``: the daemon, until SIGTERM or SIGINT."""
+    asyncio.run(_serve(config_module.load(Path(config_path))))
+    return 0
+
+
+def config_check(path: str) -> int:
+    """``ballast config check``: validate and say what is wrong, where."""
+    loaded = config_module.load(Path(path))
+    print(f"{path}: ok ({len(loaded.chains)} chain(s), {len(loaded.venues)} venue(s))")
+    return 0
+
+
+def chain_up(*, port: int | None, manifest: str | None, seconds: float | None) -> int:
+    """``ballast chain up``: the local world until Ctrl-C or ``seconds``."""
+    from sim.world import run_chain_up
+
+    return run_chain_up(port=port, manifest=Path(manifest) if manifest else None, seconds=seconds)
+
+
+def demo(*, seconds: float) -> int:
+    """``ballast demo``: for now, the local world for a short while (see issue 9)."""
+    return chain_up(port=None, manifest=None, seconds=seconds)

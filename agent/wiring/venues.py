@@ -1,0 +1,280 @@
+"""Building every configured venue: chains, EVM connectors in one batched session per
+chain, and the exchanges. Part of the composition root (may import connectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+from agent.config.models import (
+    AaveVenue,
+    ChainlinkVenue,
+    ChainSettings,
+    Config,
+    DeribitVenue,
+    GmxVenue,
+    HyperliquidVenue,
+    PremiaVenue,
+    UniswapVenue,
+)
+from agent.errors import ConfigError
+from agent.ports import ChainReader, EvmActions, OrderVenue, Venue
+from agent.profiles import VenueProfile, profile_for
+from connectors.cex import DeribitVenue as DeribitConnector
+from connectors.cex import Endpoint
+from connectors.cex import HyperliquidVenue as HyperliquidConnector
+from connectors.evm.aave_v3 import AaveV3Connector
+from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
+from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
+from connectors.evm.gmx_v2.orders import resolve_orders
+from connectors.evm.multicall import BatchedReader, Multicall3Reader
+from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
+from connectors.evm.rpc import ChainClient
+from connectors.evm.tokens import TokenConfig
+from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
+from connectors.evm.venue import ChainSession
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Chain:
+    name: str
+    settings: ChainSettings
+    client: ChainClient
+    reader: Multicall3Reader
+    session: ChainSession
+
+    def token(self, symbol: str) -> TokenConfig:
+        try:
+            t = self.settings.tokens[symbol]
+        except KeyError:
+            raise ConfigError(f"chain {self.name!r} has no token {symbol!r}") from None
+        return TokenConfig(symbol, t.address, t.decimals, t.underlying)
+
+
+@dataclass
+class Venues:
+    """What the daemon reads and acts through, with the facts the guard and policy need."""
+
+    chains: dict[str, Chain] = field(default_factory=dict)
+    venues: dict[str, Venue] = field(default_factory=dict)
+    actions: dict[str, EvmActions] = field(default_factory=dict)
+    orders: dict[str, OrderVenue] = field(default_factory=dict)
+    profiles: dict[str, VenueProfile] = field(default_factory=dict)
+    allowlist: dict[str, set[str]] = field(default_factory=dict)
+    hooks: list[Hook] = field(default_factory=list)
+    oracle: str | None = None
+
+    def allow(self, calls: dict[str, frozenset[str]]) -> None:
+        for address, functions in calls.items():
+            self.allowlist.setdefault(address, set()).update(functions)
+
+
+async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]:
+    chains = {}
+    for name, settings in config.chains.items():
+        client = ChainClient(
+            [url.get_secret_value() for url in settings.rpc_urls],
+            chain_id=settings.chain_id,
+            timeout_s=settings.rpc_timeout_s,
+            max_lag_blocks=settings.max_lag_blocks,
+        )
+        await stack.enter_async_context(client)
+        reader = Multicall3Reader(client, address=settings.multicall3)
+        chains[name] = Chain(name, settings, client, reader, ChainSession(BatchedReader(reader)))
+    return chains
+
+
+async def build_venues(config: Config, stack: AsyncExitStack) -> Venues:
+    built = Venues(chains=await open_chains(config, stack))
+    ordered = sorted(config.venues.items(), key=lambda item: item[1].kind != "chainlink")
+    for name, settings in ordered:
+        chain_name = getattr(settings, "chain", None)
+        built.profiles[name] = profile_for(name, settings.kind, chain_name)
+        builder = _BUILDERS[settings.kind]
+        await builder(name, settings, built, stack)
+    return built
+
+
+async def _chainlink(
+    name: str, settings: ChainlinkVenue, built: Venues, stack: AsyncExitStack
+) -> None:
+    chain = built.chains[settings.chain]
+    feeds = [FeedConfig(u, f.address, f.heartbeat_s) for u, f in settings.feeds.items()]
+    connector = ChainlinkConnector(
+        feeds,
+        sequencer_feed=settings.sequencer_uptime_feed,
+        grace_period_s=settings.grace_period_s,
+        name=name,
+    )
+    await connector.discover(chain.reader)
+    built.venues[name] = chain.session.register(connector)
+    built.oracle = built.oracle or name
+
+
+async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitStack) -> None:
+    chain = built.chains[settings.chain]
+    connector = AaveV3Connector(
+        chain_id=chain.settings.chain_id,
+        account=chain.settings.account.address,
+        pool=settings.pool,
+        data_provider=settings.data_provider,
+        oracle=settings.oracle,
+        assets=[chain.token(symbol) for symbol in settings.assets],
+        name=name,
+    )
+    _register_actor(name, connector, chain, built)
+
+
+async def _spot_prices(built: Venues) -> dict[str, float]:
+    """The oracle's prices now, to size the first quotes (before any tick has run)."""
+    if built.oracle is None:
+        return {}
+    return dict((await built.venues[built.oracle].snapshot()).marks)
+
+
+async def _uniswap(name: str, settings: UniswapVenue, built: Venues, stack: AsyncExitStack) -> None:
+    chain = built.chains[settings.chain]
+    prices = await _spot_prices(built)
+    pools = []
+    for pool in settings.pools:
+        base = chain.token(pool.base)
+        price = prices.get(base.underlying)
+        if price is None:
+            raise ConfigError(
+                f"venues.{name}: no oracle price for {base.underlying} to size quotes"
+            )
+        pools.append(
+            PoolConfig(
+                pool.address, base, chain.token(pool.quote), pool.fee, pool.quote_size_coin, price
+            )
+        )
+    connector = UniswapV3Connector(
+        chain_id=chain.settings.chain_id,
+        account=chain.settings.account.address,
+        router=settings.router,
+        quoter=settings.quoter,
+        pools=pools,
+        slippage_bps=settings.slippage_bps,
+        deadline_s=settings.deadline_s,
+        name=name,
+    )
+    _register_actor(name, connector, chain, built)
+
+
+async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitStack) -> None:
+    chain = built.chains[settings.chain]
+    addresses = GmxAddresses(
+        exchange_router=settings.exchange_router,
+        router=settings.router,
+        order_vault=settings.order_vault,
+        reader=settings.reader,
+        data_store=settings.data_store,
+        event_emitter=settings.event_emitter,
+    )
+    markets = [
+        GmxMarketConfig(
+            m.address,
+            underlying,
+            chain.token(m.index_token),
+            chain.token(m.long_token),
+            chain.token(m.short_token),
+        )
+        for underlying, m in settings.markets.items()
+    ]
+    connector = GmxV2Connector(
+        chain_id=chain.settings.chain_id,
+        account=chain.settings.account.address,
+        addresses=addresses,
+        markets=markets,
+        slippage_bps=settings.slippage_bps,
+        leverage=settings.leverage,
+        priority_fee_wei=int(settings.priority_fee_gwei * 1e9),
+        name=name,
+    )
+    await connector.discover(chain.reader)
+    _register_actor(name, connector, chain, built)
+
+    async def resolve() -> None:
+        await resolve_orders(chain.client, connector.tracker)
+
+    built.hooks.append(resolve)
+
+
+async def _premia(name: str, settings: PremiaVenue, built: Venues, stack: AsyncExitStack) -> None:
+    chain = built.chains[settings.chain]
+    tokens = [chain.token(symbol) for symbol in chain.settings.tokens]
+    pools = await read_pools(chain.reader, list(settings.pools), tokens)
+    connector = PremiaV3Connector(
+        chain_id=chain.settings.chain_id,
+        account=chain.settings.account.address,
+        router=settings.router,
+        oracle_adapter=settings.oracle_adapter,
+        volatility_oracle=settings.volatility_oracle,
+        pools=pools,
+        slippage_bps=settings.slippage_bps,
+        name=name,
+    )
+    await connector.discover(chain.reader)
+    _register_actor(name, connector, chain, built)
+
+
+def _register_actor(
+    name: str, connector: AaveV3Connector | UniswapV3Connector | GmxV2Connector | PremiaV3Connector,
+    chain: Chain, built: Venues,
+) -> None:  # fmt: skip
+    built.venues[name] = chain.session.register(connector)
+    built.actions[name] = connector
+    built.allow(connector.allowed_calls())
+
+
+def _endpoint(value: str) -> Endpoint:
+    if value == "live":
+        return Endpoint.live()
+    if value == "testnet":
+        return Endpoint.testnet()
+    return Endpoint.local(value)
+
+
+async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: AsyncExitStack) -> None:
+    venue = DeribitConnector(
+        client_id=settings.client_id.get_secret_value(),
+        client_secret=settings.client_secret,
+        endpoint=_endpoint(settings.endpoint),
+        name=name,
+        currencies=tuple(settings.currencies),
+    )
+    await stack.enter_async_context(venue)
+    built.venues[name] = venue
+    built.orders[name] = venue
+
+
+async def _hyperliquid(
+    name: str, settings: HyperliquidVenue, built: Venues, stack: AsyncExitStack
+) -> None:
+    venue = HyperliquidConnector(
+        wallet_address=settings.wallet_address,
+        private_key=settings.private_key,
+        endpoint=_endpoint(settings.endpoint),
+        name=name,
+    )
+    await stack.enter_async_context(venue)
+    built.venues[name] = venue
+    built.orders[name] = venue
+
+
+_BUILDERS: dict[str, Callable[..., Awaitable[None]]] = {
+    "chainlink": _chainlink,
+    "aave_v3": _aave,
+    "uniswap_v3": _uniswap,
+    "gmx_v2": _gmx,
+    "premia_v3": _premia,
+    "deribit": _deribit,
+    "hyperliquid": _hyperliquid,
+}
+
+
+def chain_reader(built: Venues, chain: str) -> ChainReader:
+    return built.chains[chain].reader
