@@ -13,6 +13,7 @@ account's equity in the book matches the venue's exactly at the current prices.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from statistics import median
 
@@ -50,21 +51,23 @@ def build_book(
         records += venue_records
         if profile.margin == "cross":
             accounts += _cross_accounts(snapshot, venue_records)
-    book = Book.from_records(now, market, records)
     if not accounts:
-        return book
-    return _with_account_cash(book, accounts, snapshots)
+        return Book.from_records(now, market, records)
+    return _with_account_cash(now, market, records, accounts, snapshots)
 
 
 def _market(
     snapshots: Mapping[str, VenueSnapshot], oracle_venue: str | None, default_vol: float
 ) -> dict[str, risk.MarketState]:
     oracle = snapshots.get(oracle_venue) if oracle_venue else None
+    held = {p.instrument.underlying for s in snapshots.values() for p in s.positions}
+    priced = held | set(oracle.marks if oracle else ())
     marks: dict[str, list[float]] = {}
     vols: dict[str, list[float]] = {}
     for snapshot in snapshots.values():
         for underlying, price in snapshot.marks.items():
-            marks.setdefault(underlying, []).append(price)
+            if underlying in priced:  # venues also mark single instruments by symbol
+                marks.setdefault(underlying, []).append(price)
         for position in snapshot.positions:
             if position.mark_iv:
                 vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
@@ -191,6 +194,8 @@ def _venue_equity(snapshot: VenueSnapshot, account: str) -> float:
     """The venue's reported equity (USD) for ``venue:currency``."""
     currency = account.split(":", 1)[1]
     margin = [h for h in snapshot.health if h.kind is HealthKind.MARGIN]
+    if len(margin) == 1:  # one cross account for the whole venue (Hyperliquid)
+        return margin[0].equity_usd or 0.0
     for health in margin:
         if health.account in (currency, None) and health.equity_usd is not None:
             return health.equity_usd
@@ -198,15 +203,20 @@ def _venue_equity(snapshot: VenueSnapshot, account: str) -> float:
 
 
 def _with_account_cash(
-    book: Book, accounts: list[risk.MarginAccount], snapshots: Mapping[str, VenueSnapshot]
+    now: datetime,
+    market: Mapping[str, risk.MarketState],
+    records: list[risk.Position],
+    accounts: list[risk.MarginAccount],
+    snapshots: Mapping[str, VenueSnapshot],
 ) -> Book:
-    """Set each cross account's cash so its book equity equals the venue's equity."""
-    values = book_greeks(book).positions[:, 0]
+    """Set each cross account's cash so its book equity equals the venue's equity: value
+    the positions once outside any account, then place them in their accounts."""
+    loose = Book.from_records(now, market, [replace(r, account=None) for r in records])
+    values = book_greeks(loose).positions[:, 0]
     value_of: dict[str, float] = {}
-    for position, value in zip(book.positions, values, strict=True):
-        account = getattr(position, "account", None)
-        if account is not None:
-            value_of[account] = value_of.get(account, 0.0) + float(value)
+    for record, value in zip(records, values, strict=True):
+        if record.account is not None:
+            value_of[record.account] = value_of.get(record.account, 0.0) + float(value)
     funded = [
         risk.MarginAccount(
             id=a.id,
@@ -215,4 +225,4 @@ def _with_account_cash(
         )
         for a in accounts
     ]
-    return Book.from_records(book.valuation_time, book.market, book.positions, funded)
+    return Book.from_records(now, market, records, funded)

@@ -230,11 +230,19 @@ class Daemon:
                 tokens=self.parts.tokens,
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
                 chain_id=self.parts.chain_id,
+                inputs_from=self._inputs_of(intent),
             )
             outcome = await self._submit(intent, context)
             outcomes.append(outcome)
             self.outcomes.append(outcome)
         return tuple(outcomes)
+
+    def _inputs_of(self, intent: Intent) -> frozenset[str] | None:
+        """A risk-reducing intent rests on its own venue and the oracle; anything that
+        adds risk rests on the whole book, so every input must be fresh."""
+        if not intent.risk_reducing:
+            return None
+        return frozenset(n for n in (intent.venue, self.parts.oracle_venue) if n is not None)
 
     async def _submit(self, intent: Intent, context: GuardContext) -> Outcome:
         executor = self.parts.executor

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from agent.assessment import Assessment
@@ -144,10 +145,13 @@ def _margin_accounts(
     if profile.margin != "cross":
         return []
     accounts = []
-    for health in snapshot.health:
-        if health.kind is not HealthKind.MARGIN or health.equity_usd is None:
-            continue
-        members = [p for p in snapshot.positions if _in_account(p, health.account)]
+    margin = [
+        h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
+    ]
+    for health in margin:
+        assert health.equity_usd is not None
+        whole_venue = len(margin) == 1  # one cross account for the whole venue (Hyperliquid)
+        members = [p for p in snapshot.positions if whole_venue or _in_account(p, health.account)]
         notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
         maintenance = health.maintenance_margin_usd or 0.0
         rate = maintenance / notional if notional > 0 else profile.maintenance_rate
@@ -210,12 +214,14 @@ def _routes(
     snapshot: VenueSnapshot, profile: VenueProfile, underlying: str, gas_usd: float, room_usd: float
 ) -> list[HedgeRoute]:
     if profile.kind == "uniswap_v3":
-        return _spot_routes(snapshot, underlying, gas_usd, room_usd)
-    if profile.kind == "gmx_v2":
-        return _oracle_perp_routes(snapshot, profile, underlying, gas_usd, room_usd)
-    if profile.kind in ("deribit", "hyperliquid"):
-        return _book_perp_routes(snapshot, profile, underlying, room_usd)
-    return []
+        routes = _spot_routes(snapshot, underlying, gas_usd, room_usd)
+    elif profile.kind == "gmx_v2":
+        routes = _oracle_perp_routes(snapshot, profile, underlying, gas_usd, room_usd)
+    elif profile.kind in ("deribit", "hyperliquid"):
+        routes = _book_perp_routes(snapshot, profile, underlying, room_usd)
+    else:
+        return []
+    return [replace(r, min_size_coin=profile.min_notional_usd / r.ask_usd) for r in routes]
 
 
 def _position_in(snapshot: VenueSnapshot, symbol: str) -> float:

@@ -52,7 +52,10 @@ def guard_context(
     tokens: Mapping[str, str],
     notional_last_hour_usd: float,
     chain_id: int | None,
+    inputs_from: frozenset[str] | None = None,
 ) -> GuardContext:
+    """The guard's view of the book; ``inputs_from`` names the snapshots the intent rests
+    on (its freshness is theirs), every snapshot when None."""
     spots = {u: float(state.spot) for u, state in assessment.book.market.items()}
     prices = reference_prices(spots, tokens)
     by_venue = gross_exposure_usd(snapshots, prices)
@@ -67,7 +70,9 @@ def guard_context(
             asset = instrument.symbol if instrument.kind in _LENDING else instrument.underlying
             key = (name, asset)
             positions[key] = positions.get(key, 0.0) + position.quantity
-    observed = [s.observed_at for s in snapshots.values()]
+    observed = [
+        s.observed_at for n, s in snapshots.items() if inputs_from is None or n in inputs_from
+    ]
     return GuardContext(
         now=now,
         kill_state=kill_state,

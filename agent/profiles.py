@@ -18,7 +18,8 @@ class VenueProfile:
     ``maintenance_rate`` is maintenance margin per USD of notional where the venue does
     not report it per position; ``taker_fee_rate`` is the fee per USD traded (0 where
     quotes already include it, as an AMM's do); ``gas_per_action`` is gas units of one
-    action (0 off chain); ``protocol`` groups venues under one exposure cap.
+    action (0 off chain); ``min_notional_usd`` is the smallest order the venue takes;
+    ``protocol`` groups venues under one exposure cap.
     """
 
     name: str
@@ -28,6 +29,7 @@ class VenueProfile:
     maintenance_rate: float = 0.0
     taker_fee_rate: float = 0.0
     gas_per_action: int = 0
+    min_notional_usd: float = 0.0
     chain: str | None = None
 
     @property
@@ -40,13 +42,14 @@ class VenueProfile:
 DEFAULTS: dict[str, dict[str, object]] = {
     "chainlink": {"protocol": "chainlink"},
     "aave_v3": {"protocol": "aave-v3", "gas_per_action": 350_000},
-    "uniswap_v3": {"protocol": "uniswap-v3", "gas_per_action": 250_000},
+    "uniswap_v3": {"protocol": "uniswap-v3", "gas_per_action": 250_000, "min_notional_usd": 10.0},
     "gmx_v2": {
         "protocol": "gmx-v2",
         "margin": "isolated",
         "maintenance_rate": 0.01,
         "taker_fee_rate": 0.0007,
         "gas_per_action": 3_000_000,
+        "min_notional_usd": 10.0,
     },
     "premia_v3": {"protocol": "premia-v3", "gas_per_action": 600_000},
     "deribit": {
@@ -54,12 +57,14 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "margin": "cross",
         "maintenance_rate": 0.01,
         "taker_fee_rate": 0.0005,
+        "min_notional_usd": 10.0,
     },
     "hyperliquid": {
         "protocol": "hyperliquid",
         "margin": "cross",
         "maintenance_rate": 0.01,
         "taker_fee_rate": 0.00045,
+        "min_notional_usd": 10.0,
     },
 }
 

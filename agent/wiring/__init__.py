@@ -35,7 +35,7 @@ async def build_daemon(
 ) -> Daemon:
     """Everything the config describes, opened on ``stack``; the admin server listening."""
     clock = clock or SystemClock()
-    built: Venues = await build_venues(config, stack)
+    built: Venues = await build_venues(config, stack, clock)
     execution = await build_execution(config, built, clock, stack)
     chain = next(iter(built.chains.values()), None)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from agent.config.models import (
     AaveVenue,
@@ -19,11 +20,12 @@ from agent.config.models import (
     UniswapVenue,
 )
 from agent.errors import ConfigError
-from agent.ports import ChainReader, EvmActions, OrderVenue, Venue
+from agent.ports import Clock, EvmActions, OrderVenue, Venue
 from agent.profiles import VenueProfile, profile_for
 from connectors.cex import DeribitVenue as DeribitConnector
 from connectors.cex import Endpoint
 from connectors.cex import HyperliquidVenue as HyperliquidConnector
+from connectors.cex.venue import utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
@@ -66,6 +68,7 @@ class Venues:
     allowlist: dict[str, set[str]] = field(default_factory=dict)
     hooks: list[Hook] = field(default_factory=list)
     oracle: str | None = None
+    clock: Clock | None = None  # exchanges stamp their snapshots with it
 
     def allow(self, calls: dict[str, frozenset[str]]) -> None:
         for address, functions in calls.items():
@@ -87,8 +90,8 @@ async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]
     return chains
 
 
-async def build_venues(config: Config, stack: AsyncExitStack) -> Venues:
-    built = Venues(chains=await open_chains(config, stack))
+async def build_venues(config: Config, stack: AsyncExitStack, clock: Clock | None = None) -> Venues:
+    built = Venues(chains=await open_chains(config, stack), clock=clock)
     ordered = sorted(config.venues.items(), key=lambda item: item[1].kind != "chainlink")
     for name, settings in ordered:
         chain_name = getattr(settings, "chain", None)
@@ -245,6 +248,7 @@ async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: Asyn
         endpoint=_endpoint(settings.endpoint),
         name=name,
         currencies=tuple(settings.currencies),
+        now=_stamp(built),
     )
     await stack.enter_async_context(venue)
     built.venues[name] = venue
@@ -259,10 +263,16 @@ async def _hyperliquid(
         private_key=settings.private_key,
         endpoint=_endpoint(settings.endpoint),
         name=name,
+        now=_stamp(built),
     )
     await stack.enter_async_context(venue)
     built.venues[name] = venue
     built.orders[name] = venue
+
+
+def _stamp(built: Venues) -> Callable[[], datetime]:
+    """The clock exchanges stamp snapshots with: the daemon's (chain time in a simulation)."""
+    return built.clock.now if built.clock is not None else utc_now
 
 
 _BUILDERS: dict[str, Callable[..., Awaitable[None]]] = {
@@ -274,7 +284,3 @@ _BUILDERS: dict[str, Callable[..., Awaitable[None]]] = {
     "deribit": _deribit,
     "hyperliquid": _hyperliquid,
 }
-
-
-def chain_reader(built: Venues, chain: str) -> ChainReader:
-    return built.chains[chain].reader
