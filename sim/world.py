@@ -160,28 +160,8 @@ class LocalWorld:
     def _start_keepers(
         self, deployment: Deployment, manifest: Manifest, driver: MarketDriver
     ) -> None:
-        """Keepers listen after the venues: oracles, arbitrage, GMX orders, liquidations,
-        then options settlement."""
-        contracts = deployment.contracts
-        pools = []
-        for name, address in manifest.pools.items():
-            base, quote, fee = name.split("/")
-            pool = deployment.chain_contract("UniswapV3Pool", address)
-            pools.append(ArbPool(pool, base, quote, int(fee)))
-        self.arbitrageur = Arbitrageur(manifest, contracts, pools)
-        self.liquidator = AaveLiquidator(deployment.chain, manifest, contracts)
-        self.vol_oracle = VolatilityOracleUpdater.attach(deployment.chain, manifest)
-        self.feed_heartbeat = FeedHeartbeat.attach(deployment.chain, manifest)
-        self.gmx_orders = GmxOrderKeeper(manifest, contracts)
-        self.gmx_liquidator = GmxLiquidator(manifest, contracts)
-        self.settlement = OptionsSettlementKeeper(deployment.chain, manifest)
-        driver.add_listener(self.vol_oracle)
-        driver.add_listener(self.feed_heartbeat)
-        driver.add_listener(self.arbitrageur)
-        driver.add_listener(self.gmx_orders)
-        driver.add_listener(self.liquidator)
-        driver.add_listener(self.gmx_liquidator)
-        driver.add_listener(self.settlement)
+        self.keepers = Keepers.attach(deployment.chain, manifest)
+        self.keepers.listen(driver)
 
     async def __aexit__(
         self,
