@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from agent.errors import BallastError
+from agent.errors import BallastError, ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -21,6 +21,40 @@ def _chain_up(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
     return wiring.chain_up(port=args.port, manifest=args.manifest, seconds=args.seconds)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import agent.wiring as wiring
+
+    if args.dry_run:
+        return wiring.run_dry(config_path=args.config, fork_url=args.fork_url, ticks=args.ticks)
+    if args.fork_url:
+        raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
+    return wiring.run(config_path=args.config)
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    import agent.wiring as wiring
+
+    return wiring.config_check(args.file)
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("run", help="the daemon: keep the book inside its limits")
+    run.add_argument("--config", required=True, help="config file (TOML)")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the real venues, execute only on a local anvil fork and a paper book",
+    )
+    run.add_argument("--fork-url", help="RPC to fork for --dry-run (default: the chain's own)")
+    run.add_argument("--ticks", type=int, default=None, help="with --dry-run: stop after N ticks")
+    run.set_defaults(handler=_run)
+    config = commands.add_parser("config", help="configuration tools")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    check = config_commands.add_parser("check", help="validate a config; name every error")
+    check.add_argument("file", help="config file (TOML)")
+    check.set_defaults(handler=_config_check)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -154,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_chain(commands)
     _add_demo(commands)
+    _add_run(commands)
     _add_operator(commands)
     _add_risk(commands)
     return parser

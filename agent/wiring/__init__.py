@@ -31,12 +31,16 @@ def _tokens(config: Config) -> dict[str, str]:
 
 
 async def build_daemon(
-    config: Config, stack: AsyncExitStack, *, clock: Clock | None = None
+    config: Config, stack: AsyncExitStack, *, clock: Clock | None = None, dry_run: bool = False
 ) -> Daemon:
-    """Everything the config describes, opened on ``stack``; the admin server listening."""
+    """Everything the config describes, opened on ``stack``; the admin server listening.
+
+    ``dry_run``: the config's chains must point at local forks (checked), transactions
+    are sent there as the impersonated account, and exchange orders fill on paper.
+    """
     clock = clock or SystemClock()
-    built: Venues = await build_venues(config, stack, clock)
-    execution = await build_execution(config, built, clock, stack)
+    built: Venues = await build_venues(config, stack, clock, paper=dry_run)
+    execution = await build_execution(config, built, clock, stack, dry_run=dry_run)
     chain = next(iter(built.chains.values()), None)
 
     async def gas_price_gwei() -> float:
@@ -86,6 +90,14 @@ def run(*, config_path: str) -> int:
     """``ballast run``: the daemon, until SIGTERM or SIGINT."""
     asyncio.run(_serve(config_module.load(Path(config_path))))
     return 0
+
+
+def run_dry(*, config_path: str, fork_url: str | None, ticks: int | None) -> int:
+    """``ballast run --dry-run``: see ``agent.wiring.dry_run``."""
+    from agent.wiring.dry_run import run_dry as dry
+
+    result: int = dry(config_module.load(Path(config_path)), fork_url=fork_url, ticks=ticks)
+    return result
 
 
 def config_check(path: str) -> int:

@@ -19,8 +19,9 @@ from agent.execution.limits import ExposureCap, GasCaps, GuardLimits
 from agent.execution.orders import OrderExecutor, OrderSettings
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.transactions import TxManager, TxSettings
-from agent.ports import Clock, Signer
-from agent.wiring.venues import Venues
+from agent.ports import Clock, Rpc, Signer
+from agent.wiring.venues import Chain, Venues
+from connectors.evm.fork import ForkRpc, ImpersonatingSigner
 from connectors.evm.signer import LocalKeySigner
 
 GWEI = 10**9
@@ -86,8 +87,21 @@ def signer_for(chain: ChainSettings) -> Signer:
     return signer
 
 
+async def _chain_access(chain: Chain, *, dry_run: bool) -> tuple[Rpc, Signer]:
+    """Live: the chain's client and the account's key. Dry run: the fork, impersonating
+    the account, after proving the target is a local fork of that chain."""
+    if not dry_run:
+        return chain.client, signer_for(chain.settings)
+    url = chain.settings.rpc_urls[0].get_secret_value()
+    fork = ForkRpc(chain.client, account=chain.settings.account.address, url=url)
+    await fork.verify(chain.settings.chain_id)
+    return fork, ImpersonatingSigner(
+        chain.settings.account.address, chain_id=chain.settings.chain_id
+    )
+
+
 async def build_execution(
-    config: Config, built: Venues, clock: Clock, stack: AsyncExitStack
+    config: Config, built: Venues, clock: Clock, stack: AsyncExitStack, *, dry_run: bool = False
 ) -> Execution:
     path = Path(config.agent.journal)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +115,9 @@ async def build_execution(
             confirmations=chain.settings.confirmations,
             replace_after_s=chain.settings.replace_after_s,
         )
+        rpc, signer = await _chain_access(chain, dry_run=dry_run)
         manager = TxManager(
-            rpc=chain.client, signer=signer_for(chain.settings), journal=journal,
+            rpc=rpc, signer=signer, journal=journal,
             killswitch=killswitch, guard=guard, clock=clock, settings=settings,
         )  # fmt: skip
         stack.callback(manager.close)

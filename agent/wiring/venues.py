@@ -25,7 +25,8 @@ from agent.profiles import VenueProfile, profile_for
 from connectors.cex import DeribitVenue as DeribitConnector
 from connectors.cex import Endpoint
 from connectors.cex import HyperliquidVenue as HyperliquidConnector
-from connectors.cex.venue import utc_now
+from connectors.cex.paper import PaperVenue
+from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
@@ -69,6 +70,7 @@ class Venues:
     hooks: list[Hook] = field(default_factory=list)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
+    paper: bool = False  # dry run: exchange orders are filled on paper, never sent
 
     def allow(self, calls: dict[str, frozenset[str]]) -> None:
         for address, functions in calls.items():
@@ -90,8 +92,10 @@ async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]
     return chains
 
 
-async def build_venues(config: Config, stack: AsyncExitStack, clock: Clock | None = None) -> Venues:
-    built = Venues(chains=await open_chains(config, stack), clock=clock)
+async def build_venues(
+    config: Config, stack: AsyncExitStack, clock: Clock | None = None, *, paper: bool = False
+) -> Venues:
+    built = Venues(chains=await open_chains(config, stack), clock=clock, paper=paper)
     ordered = sorted(config.venues.items(), key=lambda item: item[1].kind != "chainlink")
     for name, settings in ordered:
         chain_name = getattr(settings, "chain", None)
@@ -251,8 +255,7 @@ async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: Asyn
         now=_stamp(built),
     )
     await stack.enter_async_context(venue)
-    built.venues[name] = venue
-    built.orders[name] = venue
+    _register_exchange(name, venue, built)
 
 
 async def _hyperliquid(
@@ -266,8 +269,13 @@ async def _hyperliquid(
         now=_stamp(built),
     )
     await stack.enter_async_context(venue)
-    built.venues[name] = venue
-    built.orders[name] = venue
+    _register_exchange(name, venue, built)
+
+
+def _register_exchange(name: str, venue: CcxtVenue, built: Venues) -> None:
+    exchange: PaperVenue | CcxtVenue = PaperVenue(venue) if built.paper else venue
+    built.venues[name] = exchange
+    built.orders[name] = exchange
 
 
 def _stamp(built: Venues) -> Callable[[], datetime]:
