@@ -50,7 +50,8 @@ class DaemonParts:
     ``actions`` maps each EVM venue to the connector that turns intents into
     transactions; ``order_venues`` names the exchanges that take orders;
     ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
-    ``gas_price_gwei`` returns the current gas price for cost estimates.
+    ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
+    chain's latest block number, for ticking on new blocks.
     """
 
     config: Config
@@ -65,6 +66,7 @@ class DaemonParts:
     oracle_venue: str | None = None
     chain_id: int | None = None
     gas_price_gwei: Callable[[], Awaitable[float]] | None = None
+    head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
     journal_status: StatusProvider | None = None
 
@@ -106,17 +108,61 @@ class Daemon:
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
     ) -> None:
-        """Tick every ``tick_interval_s`` until ``stop`` is set."""
-        interval = self.parts.config.agent.tick_interval_s
+        """Tick every ``tick_interval_s``, and on each new block (no more often than
+        ``min_tick_interval_s``) when ``tick_on_new_blocks``, until ``stop`` is set."""
+        settings = self.parts.config.agent
+        new_block = asyncio.Event()
+        async with asyncio.TaskGroup() as group:
+            watcher = None
+            if settings.tick_on_new_blocks and self.parts.head is not None:
+                watcher = group.create_task(self._watch_heads(stop, new_block))
+            while not stop.is_set():
+                started = self.parts.clock.monotonic()
+                new_block.clear()
+                report = await self.tick()
+                if on_tick is not None:
+                    on_tick(report)
+                await self._wait_next(stop, new_block, started)
+            if watcher is not None:
+                watcher.cancel()
+
+    async def _wait_next(
+        self, stop: asyncio.Event, new_block: asyncio.Event, started: float
+    ) -> None:
+        settings = self.parts.config.agent
+        clock = self.parts.clock
+        floor = started + settings.min_tick_interval_s
+        deadline = started + settings.tick_interval_s
+        while not stop.is_set() and clock.monotonic() < deadline:
+            if new_block.is_set() and clock.monotonic() >= floor:
+                return
+            wake = min(deadline, floor) if new_block.is_set() else deadline
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(new_block.wait())]
+            try:
+                await asyncio.wait(
+                    waits,
+                    timeout=max(wake - clock.monotonic(), 0.0),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                for waiter in waits:
+                    waiter.cancel()
+
+    async def _watch_heads(self, stop: asyncio.Event, new_block: asyncio.Event) -> None:
+        """Poll the chain head; a new block wakes the loop (RPC errors only delay it)."""
+        assert self.parts.head is not None
+        last = -1
         while not stop.is_set():
-            started = self.parts.clock.monotonic()
-            report = await self.tick()
-            if on_tick is not None:
-                on_tick(report)
-            remaining = interval - (self.parts.clock.monotonic() - started)
-            if remaining > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), remaining)
+            try:
+                head = await self.parts.head()
+            except BallastError as error:
+                log.warning("head_poll_failed", error=str(error))
+            else:
+                if head > last:
+                    last = head
+                    new_block.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.parts.config.agent.block_poll_s)
 
     async def tick(self) -> TickReport:
         """One full tick; never raises for a venue's or a decision's failure."""

@@ -292,8 +292,14 @@ class AdminSettings(Frozen):
 
 
 class AgentSettings(Frozen):
+    """``tick_on_new_blocks`` also starts a tick when the chain head moves (polled every
+    ``block_poll_s``), but never sooner than ``min_tick_interval_s`` after the last."""
+
     name: str = "ballast"
     tick_interval_s: PositiveFloat = 10.0
+    tick_on_new_blocks: bool = False
+    min_tick_interval_s: PositiveFloat = 2.0
+    block_poll_s: PositiveFloat = 1.0
     journal: Path = Path("ballast-journal.sqlite")
     venue_timeout_s: PositiveFloat = 5.0
 

@@ -21,8 +21,13 @@ from agent.ports import Clock
 from agent.reading import VenueReader
 from agent.wiring.execution import build_execution, serve_admin
 from agent.wiring.venues import Venues, build_venues
+from connectors.evm.rpc import ChainClient
 
 log = structlog.get_logger(__name__)
+
+
+async def _head(client: ChainClient) -> int:
+    return int(await client.request("eth_blockNumber"), 16)
 
 
 def _tokens(config: Config) -> dict[str, str]:
@@ -61,6 +66,7 @@ async def build_daemon(
         oracle_venue=built.oracle,
         chain_id=chain.settings.chain_id if chain else None,
         gas_price_gwei=gas_price_gwei,
+        head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
         journal_status=execution.journal_status,
     )
