@@ -45,8 +45,8 @@ _EXPONENT_BIAS = 1023
 _MANTISSA_MASK = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
 _EXPONENT_FIELD_MASK = 0x7FF
-# 1/12!, ..., 1/1!, 1/0!: Horner coefficients of the exp series after the 1/13! term.
-_EXP_TAYLOR = tuple(1.0 / math.factorial(order) for order in range(12, -1, -1))
+# 1/0!, 1/1!, ..., 1/13!: the exp series to the 13th power.
+_EXP_TAYLOR = tuple(1.0 / math.factorial(order) for order in range(14))
 
 # P(y) = erfcx(z) / t with t = 2 / (2 + z), z >= 0, y = 2t - 1 in [-1, 1], as a degree-29
 # polynomial in y: the 30-term Chebyshev interpolant (computed with mpmath at 60 digits,
@@ -134,9 +134,20 @@ def exp_split(high: float, low: float) -> float:
     multiple = shifted - _ROUNDING_MAGIC  # round(high / ln 2), as an integral double
     reduced = (high - multiple * _LN2_HIGH) + (low - multiple * _LN2_LOW)
     # Taylor series of exp on |reduced| <= 0.35: terms beyond the 13th are below 1e-17.
-    series = 1.0 / 6227020800
-    for coefficient in _EXP_TAYLOR:
-        series = fma(series, reduced, coefficient)
+    # exp(r) = 1 + (r + r**2 P(r)), P by Estrin's scheme (a tree of products) rather
+    # than Horner's 13-step chain: scalar callers are bound by latency, not throughput.
+    # Adding the small terms first keeps the result within about one ulp.
+    c = _EXP_TAYLOR
+    r2 = reduced * reduced
+    r4 = r2 * r2
+    r8 = r4 * r4
+    low = fma(
+        fma(fma(c[9], reduced, c[8]), r2, fma(c[7], reduced, c[6])),
+        r4,
+        fma(fma(c[5], reduced, c[4]), r2, fma(c[3], reduced, c[2])),
+    )
+    high = fma(fma(c[13], reduced, c[12]), r2, fma(c[11], reduced, c[10]))
+    series = 1.0 + fma(r2, fma(high, r8, low), reduced)
     # Scale by 2**multiple in two halves so that subnormal results and 2**1024 work.
     half = np.floor(0.5 * multiple)
     return series * _power_of_two(half) * _power_of_two(multiple - half)

@@ -24,19 +24,16 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from agent.risk.inverse_normal import inverse_norm_cdf
-from agent.risk.jit import kernel, parallel_kernel
+from agent.risk import elementary
+from agent.risk.implied_vol_guess import highest_guess, lowest_guess, middle_guess
+from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.normalised_black import (
+    black_call_and_vega,
     normalised_intrinsic_call,
     normalised_vega,
     out_of_the_money_black_call,
 )
-from agent.risk.rational_cubic import (
-    control_fitting_left_curvature,
-    control_fitting_right_curvature,
-    interpolate,
-)
-from agent.risk.scalar_math import exp, log, norm_cdf, norm_pdf
+from agent.risk.scalar_math import exp, log
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import (
     BoolArray,
@@ -50,118 +47,40 @@ from agent.risk.validation import (
 _EPSILON = 2.220446049250313e-16
 _SMALLEST = 2.2250738585072014e-308
 _LARGEST = 1.7976931348623157e308
-_TWO_PI = 6.283185307179586
-_SQRT_THREE = 1.7320508075688772
-_SQRT_HALF_PI = 1.2533141373155003
-_LOWER_MAP_SCALE = 1.2091995761561452  # 2 pi / sqrt(27)
 _ITERATIONS = 2
+# A second step only if the first moved s by more than this (relative): the first step of
+# a third-order method from a guess off by d leaves an error of order d**4 (< 1e-13 here).
+_SECOND_STEP = 1e-4
 _LOWER, _MIDDLE, _UPPER = 0, 1, 2
 _PARALLEL_THRESHOLD = 2_000
 
 
 @kernel
-def _lower_map(x: float, s: float) -> tuple[float, float, float]:
-    """f(s) = 2pi/sqrt(27) |x| Phi(-|x|/(sqrt3 s))^3 and df/dbeta, d2f/dbeta2 at s."""
-    z = abs(x) / (_SQRT_THREE * s)
-    y = z * z
-    tail = norm_cdf(-z)
-    density = norm_pdf(z)
-    square = s * s
-    value = _LOWER_MAP_SCALE * abs(x) * tail * tail * tail
-    first = _TWO_PI * y * tail * tail * exp(y + 0.125 * square)
-    ratio = tail / density
-    second = (
-        math.pi
-        * y
-        * tail
-        * exp(2.0 * y + 0.25 * square)
-        * (2.0 * z + ratio * (0.25 * square - 2.0 - 2.0 * y))
-        * 2.0
-        / s
-    )
-    return value, first, second
-
-
-@kernel
-def _inverse_lower_map(x: float, f: float) -> float:
-    if f <= 0.0:
-        return 0.0
-    quantile = inverse_norm_cdf((f / (_LOWER_MAP_SCALE * abs(x))) ** (1.0 / 3.0))
-    return abs(x / (_SQRT_THREE * quantile))
-
-
-@kernel
-def _upper_map(x: float, s: float) -> tuple[float, float, float]:
-    """f(s) = Phi(-s/2) and df/dbeta, d2f/dbeta2 at s."""
-    w = (x / s) ** 2
-    first = -0.5 * exp(0.5 * w)
-    second = _SQRT_HALF_PI * exp(w + 0.125 * s * s) * w / s
-    return norm_cdf(-0.5 * s), first, second
-
-
-@kernel
-def _lowest_guess(x: float, beta: float, s_l: float, b_l: float) -> float:
-    f_l, slope_l, curvature_l = _lower_map(x, s_l)
-    control = control_fitting_right_curvature(0.0, b_l, 0.0, f_l, 1.0, slope_l, curvature_l, True)
-    f = interpolate(beta, 0.0, b_l, 0.0, f_l, 1.0, slope_l, control)
-    if not f > 0.0:  # round-off for extreme |x|: quadratic through f(0)=0, f'(0)=1, f(b_l)
-        fraction = beta / b_l
-        f = (f_l * fraction + b_l * (1.0 - fraction)) * fraction
-    return _inverse_lower_map(x, f)
-
-
-@kernel
-def _highest_guess(x: float, beta: float, s_h: float, b_h: float, b_max: float) -> float:
-    f_h, slope_h, curvature_h = _upper_map(x, s_h)
-    f = -1.0
-    if curvature_h > -_LARGEST:
-        control = control_fitting_left_curvature(
-            b_h, b_max, f_h, 0.0, slope_h, -0.5, curvature_h, True
-        )
-        f = interpolate(beta, b_h, b_max, f_h, 0.0, slope_h, -0.5, control)
-    if f <= 0.0:  # quadratic through f(b_h), f(b_max)=0, f'(b_max)=-1/2
-        width = b_max - b_h
-        fraction = (beta - b_h) / width
-        f = (f_h * (1.0 - fraction) + 0.5 * width * fraction) * (1.0 - fraction)
-    return -2.0 * inverse_norm_cdf(f)
-
-
-@kernel
-def _middle_guess(
-    beta: float,
-    b_a: float,
-    b_b: float,
-    s_a: float,
-    s_b: float,
-    v_a: float,
-    v_b: float,
-    fit_left: bool,
-) -> float:
-    if fit_left:
-        control = control_fitting_left_curvature(
-            b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, 0.0, False
-        )
-    else:
-        control = control_fitting_right_curvature(
-            b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, 0.0, False
-        )
-    return interpolate(beta, b_a, b_b, s_a, s_b, 1.0 / v_a, 1.0 / v_b, control)
-
-
-@kernel
 def _householder_step(
-    mode: int, x: float, s: float, beta: float, b: float, vega: float, b_max: float
+    mode: int,
+    x: float,
+    s: float,
+    beta: float,
+    log_beta: float,
+    b: float,
+    vega: float,
+    b_max: float,
 ) -> float:
-    """One Householder(3) step for the segment's objective; NaN if b or vega underflowed."""
-    halley_b = x * x / (s * s * s) - 0.25 * s  # b''/b'
-    hh3_b = halley_b * halley_b - 3.0 * (x / (s * s)) ** 2 - 0.25  # b'''/b'
+    """One Householder(3) step for the segment's objective; NaN if b or vega underflowed.
+
+    ``log_beta`` is ln(beta), needed by the lowest segment's objective. Divisions are
+    few on purpose: this runs on a latency-bound path.
+    """
+    inverse_s = 1.0 / s
+    square_ratio = x * x * inverse_s * inverse_s  # (x/s)**2
+    halley_b = square_ratio * inverse_s - 0.25 * s  # b'' / b'
+    hh3_b = halley_b * halley_b - 3.0 * square_ratio * inverse_s * inverse_s - 0.25  # b''' / b'
     if mode == _LOWER:
         if b <= 0.0 or vega <= 0.0:
             return math.nan
         log_b = log(b)
-        log_beta = log(beta)
         ratio = vega / b
-        newton = (log_beta - log_b) * log_b / log_beta / ratio
+        newton = (log_beta - log_b) * log_b / (log_beta * ratio)
         inverse_log = 1.0 / log_b
         halley = halley_b - ratio * (1.0 + 2.0 * inverse_log)
         hh3 = (
@@ -190,11 +109,14 @@ def _refine(
     mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
 ) -> float:
     """Householder iterations from guess s inside the bracket (left, right)."""
+    log_beta = log(beta) if mode == _LOWER else 0.0
     step = -_LARGEST
     previous_step = 0.0
     reversals = 0
     iteration = 0
-    while iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else 1e-4) * s:
+    while (
+        iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else _SECOND_STEP) * s
+    ):
         reversals += 1 if step * previous_step < 0.0 else 0
         if iteration > 0 and (reversals == 3 or not left < s < right):
             s = 0.5 * (left + right)  # oscillating or outside the bracket: bisect
@@ -203,13 +125,12 @@ def _refine(
             reversals = 0
             step = 0.0
         previous_step = step
-        b = out_of_the_money_black_call(x, s)
-        vega = normalised_vega(x, s)
+        b, vega = black_call_and_vega(x, s)
         if b > beta and s < right:
             right = s
         elif b < beta and s > left:
             left = s
-        step = _householder_step(mode, x, s, beta, b, vega, b_max)
+        step = _householder_step(mode, x, s, beta, log_beta, b, vega, b_max)
         if math.isnan(step):
             step = 0.5 * (left + right) - s
         step = max(-0.5 * s, step)
@@ -225,10 +146,10 @@ def _solve_below_inflexion(
     s_l = s_c - b_c / v_c
     b_l = out_of_the_money_black_call(x, s_l)
     if beta < b_l:
-        guess = _lowest_guess(x, beta, s_l, b_l)
+        guess = lowest_guess(x, beta, s_l, b_l)
         return _refine(_LOWER, x, beta, b_max, guess, _SMALLEST, s_l)
     v_l = normalised_vega(x, s_l)
-    guess = _middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
+    guess = middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
     return _refine(_MIDDLE, x, beta, b_max, guess, s_l, s_c)
 
 
@@ -240,9 +161,9 @@ def _solve_above_inflexion(
     b_h = out_of_the_money_black_call(x, s_h)
     if beta <= b_h:
         v_h = normalised_vega(x, s_h)
-        guess = _middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
+        guess = middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
         return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_h)
-    guess = _highest_guess(x, beta, s_h, b_h, b_max)
+    guess = highest_guess(x, beta, s_h, b_h, b_max)
     mode = _UPPER if beta > 0.5 * b_max else _MIDDLE
     return _refine(mode, x, beta, b_max, guess, s_h, _LARGEST)
 
@@ -265,15 +186,14 @@ def normalised_implied_vol(beta: float, x: float, is_call: bool) -> float:
     if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
         return 0.0
     s_c = math.sqrt(2.0 * abs(x))
-    b_c = out_of_the_money_black_call(x, s_c)
-    v_c = normalised_vega(x, s_c)
+    b_c, v_c = black_call_and_vega(x, s_c)
     if beta < b_c:
         return _solve_below_inflexion(x, beta, b_max, s_c, b_c, v_c)
     return _solve_above_inflexion(x, beta, b_max, s_c, b_c, v_c)
 
 
-@kernel
-def _implied_vol_one(
+@inline_kernel
+def _normalise(
     price: float,
     underlying: float,
     strike: float,
@@ -281,14 +201,15 @@ def _implied_vol_one(
     rate: float,
     is_call: bool,
     is_black76: bool,
-) -> float:
-    """Implied vol of one USD price; NaN at or above the maximum (F for a call, K for a put)."""
-    forward = underlying if is_black76 else underlying * exp(rate * years)
-    undiscounted = price * exp(rate * years)
-    if undiscounted >= (forward if is_call else strike):
-        return math.nan
+) -> tuple[float, float]:
+    """(beta, x) of a USD price: undiscounted price / sqrt(F K) and ln(F/K); beta is NaN at
+    or above the option's maximum (F for a call, K for a put). Branch-free: vectorised."""
+    growth = elementary.exp(rate * years)
+    forward = underlying if is_black76 else underlying * growth
+    undiscounted = price * growth
     beta = undiscounted / (math.sqrt(forward) * math.sqrt(strike))
-    return normalised_implied_vol(beta, log(forward / strike), is_call) / math.sqrt(years)
+    below_maximum = undiscounted < (forward if is_call else strike)
+    return (beta if below_maximum else math.nan), elementary.log(forward / strike)
 
 
 @kernel
@@ -302,16 +223,16 @@ def _implied_vol_serial(
     is_black76: bool,
     out: FloatArray,
 ) -> None:
-    for index in range(price.shape[0]):
-        out[index] = _implied_vol_one(
-            price[index],
-            underlying[index],
-            strike[index],
-            years[index],
-            rate[index],
-            is_call[index],
-            is_black76,
+    beta = np.empty(price.shape[0])
+    x = np.empty(price.shape[0])
+    for i in range(price.shape[0]):  # vectorised
+        beta[i], x[i] = _normalise(
+            price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
         )
+    for i in range(price.shape[0]):
+        out[i] = normalised_implied_vol(beta[i], x[i], is_call[i])
+    for i in range(price.shape[0]):  # vectorised
+        out[i] /= math.sqrt(years[i])
 
 
 @parallel_kernel
@@ -325,16 +246,14 @@ def _implied_vol_parallel(
     is_black76: bool,
     out: FloatArray,
 ) -> None:
-    for index in numba.prange(price.shape[0]):
-        out[index] = _implied_vol_one(
-            price[index],
-            underlying[index],
-            strike[index],
-            years[index],
-            rate[index],
-            is_call[index],
-            is_black76,
+    beta = np.empty(price.shape[0])
+    x = np.empty(price.shape[0])
+    for i in numba.prange(price.shape[0]):
+        beta[i], x[i] = _normalise(
+            price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
         )
+    for i in numba.prange(price.shape[0]):
+        out[i] = normalised_implied_vol(beta[i], x[i], is_call[i]) / math.sqrt(years[i])
 
 
 def _check_inputs(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from agent.risk.jit import kernel
+from agent.risk.jit import inline_kernel, kernel
+from agent.risk.scalar_math import log
 
 _CENTRAL_NUMERATOR = (
     3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
@@ -43,14 +44,12 @@ _FAR_DENOMINATOR = (
 )  # fmt: skip
 
 
-@kernel
-def _ratio(numerator: tuple[float, ...], denominator: tuple[float, ...], argument: float) -> float:
-    top = 0.0
-    bottom = 0.0
-    for index in range(7, -1, -1):
-        top = top * argument + numerator[index]
-        bottom = bottom * argument + denominator[index]
-    return top / bottom
+@inline_kernel
+def _polynomial(c: tuple[float, ...], r: float) -> float:
+    """c[0] + c[1] r + ... + c[7] r**7 by Horner's rule (inlined: the c fold into the code)."""
+    return (
+        (((((c[7] * r + c[6]) * r + c[5]) * r + c[4]) * r + c[3]) * r + c[2]) * r + c[1]
+    ) * r + c[0]
 
 
 @kernel
@@ -65,11 +64,17 @@ def inverse_norm_cdf(probability: float) -> float:
     centred = probability - 0.5
     if abs(centred) <= 0.425:
         argument = 0.180625 - centred * centred
-        return centred * _ratio(_CENTRAL_NUMERATOR, _CENTRAL_DENOMINATOR, argument)
+        return centred * (
+            _polynomial(_CENTRAL_NUMERATOR, argument) / _polynomial(_CENTRAL_DENOMINATOR, argument)
+        )
     tail = probability if centred < 0.0 else 1.0 - probability
-    distance = math.sqrt(-math.log(tail))
+    distance = math.sqrt(-log(tail))
     if distance < 5.0:
-        magnitude = _ratio(_NEAR_NUMERATOR, _NEAR_DENOMINATOR, distance - 1.6)
+        magnitude = _polynomial(_NEAR_NUMERATOR, distance - 1.6) / _polynomial(
+            _NEAR_DENOMINATOR, distance - 1.6
+        )
     else:
-        magnitude = _ratio(_FAR_NUMERATOR, _FAR_DENOMINATOR, distance - 5.0)
+        magnitude = _polynomial(_FAR_NUMERATOR, distance - 5.0) / _polynomial(
+            _FAR_DENOMINATOR, distance - 5.0
+        )
     return -magnitude if centred < 0.0 else magnitude

@@ -32,8 +32,10 @@ _SQRT_HALF_PI = 1.2533141373155003
 # Jaeckel's small-t threshold 2 * eps**(1/16): the expansion to t**13 is exact to eps below it.
 SMALL_T_THRESHOLD: float = 2.0 * 2.220446049250313e-16 ** (1.0 / 16.0)
 _SMALL_T_ORDER = 13
-_FORWARD_RECURSION_LOWEST_H = -2.5
-# Miller's recursion starts at order _MILLER_REACH / |h|: 100 at h = -2.5, enough for 1e-16.
+_FORWARD_RECURSION_LOWEST_H = -6.0
+# Forward recursion loses digits like h**n; down to h = -6 the series' weights t**n/n!
+# keep b within ~50 ulp (its vol within an ulp). Below, Miller's recursion starts at order
+# _MILLER_REACH / |h| (42 at h = -6), enough for 1e-16.
 _MILLER_REACH = 250.0
 
 
@@ -45,7 +47,8 @@ def normalised_intrinsic_call(x: float) -> float:
     if x < 1e-3:  # series avoids the cancellation of the exponentials
         square = x * x
         return x * (1.0 + square * (1.0 / 24.0 + square * (1.0 / 1920.0 + square / 322560.0)))
-    return exp(0.5 * x) - exp(-0.5 * x)
+    growth = exp(0.5 * x)
+    return growth - 1.0 / growth
 
 
 @kernel
@@ -58,7 +61,7 @@ def _gaussian_factor(h: float, t: float) -> float:
 
 @kernel
 def _odd_series_forward(h: float, t: float, y0: float) -> float:
-    """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by forward recursion (h >= -2.5)."""
+    """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by forward recursion (h >= -6)."""
     previous = y0
     current = 1.0 + h * y0  # Y'(h)
     square = t * t
@@ -74,7 +77,7 @@ def _odd_series_forward(h: float, t: float, y0: float) -> float:
 
 @kernel
 def _odd_series_miller(h: float, t: float, y0: float) -> float:
-    """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by Miller's backward recursion (h < -2.5).
+    """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by Miller's backward recursion (h < -6).
 
     With w_n = Y^(n) / n!, the recursion reads w_(n-1) = (n+1) w_(n+1) - h w_n (no
     divisions); it runs down from an order where the minimal solution has died out, and
@@ -83,23 +86,30 @@ def _odd_series_miller(h: float, t: float, y0: float) -> float:
     start = max(_SMALL_T_ORDER + 6, int(_MILLER_REACH / -h))
     following = 0.0
     current = 1.0
-    total = 0.0
-    for order in range(start, 0, -1):
-        if order <= _SMALL_T_ORDER and order % 2 == 1:
-            total += current * t**order
+    for order in range(start, _SMALL_T_ORDER, -1):
         following, current = current, (order + 1) * following - h * current
-    return total * (y0 / current)
+    # Orders 13 down to 1: accumulate the odd ones by Horner's rule in t**2.
+    square = t * t
+    total = 0.0
+    for order in range(_SMALL_T_ORDER, 0, -1):
+        if order % 2 == 1:
+            total = total * square + current
+        following, current = current, (order + 1) * following - h * current
+    return total * t * (y0 / current)
 
 
 @kernel
-def _small_t_expansion(h: float, t: float) -> float:
-    """b for t < SMALL_T_THRESHOLD and h <= 0: Taylor series of Y(h+t) - Y(h-t) in t."""
+def _small_t_expansion(h: float, t: float, gaussian: float) -> float:
+    """b for t < SMALL_T_THRESHOLD and h <= 0: Taylor series of Y(h+t) - Y(h-t) in t.
+
+    ``gaussian`` is ``_gaussian_factor(h, t)``.
+    """
     y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
     if h >= _FORWARD_RECURSION_LOWEST_H:
         series = _odd_series_forward(h, t, y0)
     else:
         series = _odd_series_miller(h, t, y0)
-    return 2.0 * _gaussian_factor(h, t) * series
+    return 2.0 * gaussian * series
 
 
 @kernel
@@ -121,10 +131,10 @@ def _erfcx_value(z: float) -> float:
 
 
 @kernel
-def _using_erfcx(h: float, t: float) -> float:
+def _using_erfcx(h: float, t: float, gaussian: float) -> float:
     """b = exp(-(h**2+t**2)/2) / 2 * [erfcx(-(h+t)/sqrt 2) - erfcx(-(h-t)/sqrt 2)]."""
     bracket = _erfcx_value(-_INVERSE_SQRT2 * (h + t)) - _erfcx_value(-_INVERSE_SQRT2 * (h - t))
-    return max(_SQRT_HALF_PI * _gaussian_factor(h, t) * bracket, 0.0)
+    return max(_SQRT_HALF_PI * gaussian * bracket, 0.0)
 
 
 @kernel
@@ -136,15 +146,22 @@ def normalised_black_call(x: float, s: float) -> float:
 @kernel
 def out_of_the_money_black_call(x: float, s: float) -> float:
     """b(x, s) for x <= 0 and s >= 0: the time value, to full relative precision."""
+    return black_call_and_vega(x, s)[0]
+
+
+@kernel
+def black_call_and_vega(x: float, s: float) -> tuple[float, float]:
+    """(b(x, s), db/ds) for x <= 0 and s >= 0, sharing their exponential."""
     if s <= 0.0:
-        return 0.0
+        return 0.0, 0.0
     h = x / s
     t = 0.5 * s
+    vega = _gaussian_factor(h, t)
     if t < SMALL_T_THRESHOLD:
-        return _small_t_expansion(h, t)
+        return _small_t_expansion(h, t, vega), vega
     if h + t > 0.85:
-        return _using_norm_cdf(x, s)
-    return _using_erfcx(h, t)
+        return _using_norm_cdf(x, s), vega
+    return _using_erfcx(h, t, vega), vega
 
 
 @kernel

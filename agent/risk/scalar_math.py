@@ -37,6 +37,12 @@ def norm_cdf(value: float) -> float:
 
 
 @kernel
+def norm_cdf_and_pdf(value: float) -> tuple[float, float]:
+    """(Phi(value), phi(value)) sharing one exponential (see ``elementary``)."""
+    return elementary.norm_cdf_and_pdf(value)
+
+
+@kernel
 def norm_pdf(value: float) -> float:
     """Standard normal density (see ``elementary.norm_pdf``)."""
     return elementary.norm_pdf(value)

@@ -1,45 +1,49 @@
-"""Shared helpers for the risk engine tests: vectorised loops over scalar kernels."""
+"""Shared helpers for the risk engine tests: compiled loops over scalar kernels.
+
+They use ``agent.risk.jit.kernel`` so that their cache entries are invalidated when
+``agent/risk`` changes (numba alone would keep code inlined from an older version).
+"""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 
 from agent.risk import elementary
+from agent.risk.jit import kernel
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_exp(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.exp(values[index])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_log(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.log(values[index])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_erfc(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.erfc(values[index])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_erfcx(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.erfcx_nonnegative(values[index])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_norm_cdf(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.norm_cdf(values[index])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@kernel
 def _map_norm_pdf(values, out):
     for index in range(values.shape[0]):
         out[index] = elementary.norm_pdf(values[index])

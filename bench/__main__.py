@@ -1,0 +1,46 @@
+"""Run every benchmark module and print our figures, the peers' and the ratios."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from bench import Result
+
+MODULES = (
+    "bench.risk_greeks",
+    "bench.risk_book",
+    "bench.risk_implied_vol",
+    "bench.risk_stress",
+)
+
+
+def _print(results: list[Result]) -> None:
+    width = max(len(result.name) for result in results)
+    for result in results:
+        verdict = "ok" if result.met else "MISSED"
+        print(
+            f"{result.name:<{width}}  ours {result.ours:10.4g} {result.unit:<10} "
+            f"{result.peer_name} {result.peer:10.4g} {result.unit:<10} "
+            f"ratio {result.ratio:8.1f}x  target {result.target} [{verdict}]"
+        )
+
+
+def main() -> int:
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    results: list[Result] = []
+    for name in MODULES:
+        module = importlib.import_module(name)
+        print(f"-- {name}", flush=True)
+        found = module.run()
+        _print(found)
+        results.extend(found)
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
+    missed = [result.name for result in results if not result.met]
+    print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
