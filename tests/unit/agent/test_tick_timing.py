@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from typing import Any
 
@@ -70,7 +71,7 @@ async def test_without_blocks_the_interval_paces_the_loop() -> None:
     daemon, ticks = _daemon(tick_interval_s=0.2)
     await _run_for(daemon, 0.5)
     assert len(ticks) >= 2
-    assert all(b - a >= 0.19 for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(ticks))
 
 
 async def test_new_blocks_tick_sooner_but_not_before_the_floor() -> None:
@@ -80,4 +81,4 @@ async def test_new_blocks_tick_sooner_but_not_before_the_floor() -> None:
     await _run_for(daemon, 0.55)
     assert len(ticks) >= 2, "new blocks tick long before the 10 s interval"
     assert len(ticks) <= 6, "a new block each poll: a tick each floor, not each block"
-    assert all(b - a >= 0.095 for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(b - a >= 0.095 for a, b in itertools.pairwise(ticks))
