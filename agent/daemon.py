@@ -31,7 +31,7 @@ from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.model import Health, Intent, KillState, Outcome, OutcomeStatus, VenueSnapshot
 from agent.policy.alerts import Alert
-from agent.policy.decide import decide
+from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
 from agent.ports import Clock, EvmActions
@@ -69,6 +69,18 @@ class DaemonParts:
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
     journal_status: StatusProvider | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A tick up to its decision: what was read, what the checks found, the risk, and
+    the intents the policy wants (before the guard)."""
+
+    reads: Mapping[str, VenueRead]
+    inputs: InputReport
+    snapshots: Mapping[str, VenueSnapshot]
+    assessment: Assessment
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -188,38 +200,44 @@ class Daemon:
             at=now, reads={}, inputs=empty, assessment=None, kill_state=state, error=detail
         )
 
-    async def _tick(self, now: datetime) -> TickReport:
+    async def plan(self, now: datetime) -> Plan:
+        """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
         reads = await parts.reader.read_all()
         for hook in parts.maintenance:
             await hook()
-        config = parts.config
         inputs = check_inputs(
             reads,
             now=now,
-            limits=config.limits,
-            triggers=config.kill_switch,
+            limits=parts.config.limits,
+            triggers=parts.config.kill_switch,
             oracle_venue=parts.oracle_venue,
         )
-        await self._tighten(inputs)
         snapshots = {name: r.snapshot for name, r in reads.items() if r.snapshot is not None}
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
         assessment = assess(book)
-        state = parts.controls.killswitch.state
-        if parts.executor.gate.read_only:
-            await parts.executor.reconcile()
-            return TickReport(now, reads, inputs, assessment, kill_state=state)
         usable = {name: snapshots[name] for name in inputs.usable}
         decision = decide(
             await self._policy_input(now, assessment, usable, snapshots), self.policy_settings
         )
-        outcomes = await self._execute(now, decision.intents, assessment, snapshots)
+        return Plan(reads, inputs, snapshots, assessment, decision)
+
+    async def _tick(self, now: datetime) -> TickReport:
+        parts = self.parts
+        plan = await self.plan(now)
+        await self._tighten(plan.inputs)
+        state = parts.controls.killswitch.state
+        if parts.executor.gate.read_only:
+            await parts.executor.reconcile()
+            return TickReport(now, plan.reads, plan.inputs, plan.assessment, kill_state=state)
+        decision = plan.decision
+        outcomes = await self._execute(now, decision.intents, plan.assessment, plan.snapshots)
         self._remember_hedges(now, decision.hedged, decision.intents, outcomes)
         return TickReport(
             now,
-            reads,
-            inputs,
-            assessment,
+            plan.reads,
+            plan.inputs,
+            plan.assessment,
             decision.intents,
             outcomes,
             decision.alerts,

@@ -25,7 +25,10 @@ from eth_utils.abi import (
 )
 from eth_utils.crypto import keccak
 
+from connectors.evm.static_abi import Decoder, compile_decoder
+
 ABI_DIR = Path(__file__).parent / "abi"
+_ENCODE_CACHE = 4096
 
 
 class ContractAbi:
@@ -33,6 +36,9 @@ class ContractAbi:
 
     def __init__(self, abi: Sequence[Mapping[str, Any]], name: str = "contract") -> None:
         self.name = name
+        self.raw: list[Mapping[str, Any]] = list(abi)
+        self._decoders: dict[str, Decoder | None] = {}
+        self._encoded: dict[tuple[str, tuple[Any, ...]], bytes] = {}
         self._functions: dict[str, Mapping[str, Any]] = {}
         self._events_by_topic: dict[bytes, Mapping[str, Any]] = {}
         self._errors_by_selector: dict[bytes, Mapping[str, Any]] = {}
@@ -82,13 +88,37 @@ class ContractAbi:
         return sorted({abi_to_signature(f) for f in self._functions.values()})  # type: ignore[arg-type]
 
     def encode(self, name: str, *args: Any) -> bytes:
-        """Calldata for ``name(args)``: the selector and the ABI-encoded arguments."""
+        """Calldata for ``name(args)``: the selector and the ABI-encoded arguments.
+
+        Calls with hashable arguments are remembered (a connector's reads repeat every
+        tick); the memory is bounded.
+        """
+        key = (name, args)
+        try:
+            cached = self._encoded.get(key)
+        except TypeError:  # unhashable arguments (lists): encode every time
+            return self._encode(name, *args)
+        if cached is None:
+            if len(self._encoded) >= _ENCODE_CACHE:
+                self._encoded.clear()
+            cached = self._encoded[key] = self._encode(name, *args)
+        return cached
+
+    def _encode(self, name: str, *args: Any) -> bytes:
         function = self._function(name)
         types = get_abi_input_types(function)  # type: ignore[arg-type]
         return function_abi_to_4byte_selector(function) + abi_encode(types, list(args))  # type: ignore[arg-type]
 
     def decode(self, name: str, data: bytes) -> tuple[Any, ...]:
         """The return values of ``name``, as a tuple (structs as nested tuples)."""
+        if name not in self._decoders:
+            self._decoders[name] = compile_decoder(self._function(name).get("outputs", []))
+        fast = self._decoders[name]
+        if fast is not None:
+            try:
+                return fast(bytes(data))
+            except ValueError as error:
+                raise DecodingError(f"{self.name}.{name}: {error}") from None
         types = get_abi_output_types(self._function(name))  # type: ignore[arg-type]
         return tuple(abi_decode(types, data))
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from eth_abi.exceptions import DecodingError
-
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
+from connectors.evm import aggregate3
 from connectors.evm.abi import ContractAbi
 from connectors.evm.rpc import ChainClient
 
@@ -52,16 +51,14 @@ class Multicall3Reader:
         ]
 
     async def _aggregate(self, calls: Sequence[Call], block: str) -> list[CallResult]:
-        encoded = [(c.target, c.allow_failure, c.data) for c in calls]
-        data = self.abi.encode("aggregate3", encoded)
+        data = aggregate3.encode(calls)
         raw = await self.client.request(
             "eth_call", [{"to": self.address, "data": "0x" + data.hex()}, block]
         )
         try:
-            (results,) = self.abi.decode("aggregate3", bytes.fromhex(str(raw).removeprefix("0x")))
-        except (DecodingError, ValueError) as error:  # the provider's fault, not ours
+            return aggregate3.decode(bytes.fromhex(str(raw).removeprefix("0x")))
+        except ValueError as error:  # the provider's fault, not ours
             raise TransientError(f"undecodable aggregate3 reply: {error}") from error
-        return [CallResult(bool(ok), bytes(payload)) for ok, payload in results]
 
     async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
         """Run ``calls`` at one block; results in call order."""
