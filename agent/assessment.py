@@ -6,6 +6,7 @@ what the policy, the status report and the metrics read.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from agent.model import Greeks
@@ -18,7 +19,7 @@ from agent.risk.stress import StressGrid, stress_test
 
 
 @dataclass(frozen=True)
-class Assessment:
+class Assessment:  # not slotted: ``accounts`` is a cached property
     """The book's risk at one instant.
 
     ``net`` per underlying in the units of DESIGN.md; ``positions`` by risk position id;
@@ -30,10 +31,15 @@ class Assessment:
     net: dict[str, Greeks]
     positions: dict[str, Greeks]
     underlyings: tuple[UnderlyingRisk, ...]
-    accounts: tuple[AccountHealth, ...]
     liquidation: dict[str, LiquidationDistance]
     book_value_usd: float
     worst_stress_loss_usd: float | None
+
+    @functools.cached_property
+    def accounts(self) -> tuple[AccountHealth, ...]:
+        """Every account's health with its liquidation prices (computed on first use:
+        it revalues the book many times, and the tick itself does not need it)."""
+        return account_health(self.book) if self.book.positions else ()
 
 
 def _greeks(named: dict[str, float]) -> Greeks:
@@ -79,7 +85,6 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
         net=net,
         positions=per_position,
         underlyings=tuple(risks),
-        accounts=account_health(book) if book.positions else (),
         liquidation=distances,
         book_value_usd=value,
         worst_stress_loss_usd=worst,

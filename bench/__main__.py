@@ -13,6 +13,8 @@ MODULES = (
     "bench.risk_book",
     "bench.risk_implied_vol",
     "bench.risk_stress",
+    "bench.evm_snapshot",
+    "bench.tick",
 )
 
 

@@ -1,0 +1,170 @@
+"""Daemon tick latency, read -> intents ready, for a ~1,000-position book across every
+venue of the local world (issue 8), beside a naive per-position read of the same book.
+
+The book: the seeded demo book (Aave, Premia, GMX, Hyperliquid, Deribit, wallet), short
+one contract of every ETH and BTC option the Deribit simulator lists, long a little of
+every Premia pool, and 150 more Aave accounts (WETH and WBTC supplied, USDC and WETH
+borrowed) watched by the same daemon. Our figure: ``Daemon.plan`` (every venue read
+concurrently, EVM in one aggregate3, checks, risk, policy); median and p99 over the
+ticks, with the HTTP requests a tick costs. The peer: the same positions read one call
+at a time (web3.py per figure on chain, one ccxt ticker per option on Deribit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from contextlib import AsyncExitStack
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from web3 import AsyncWeb3
+
+from agent.daemon import Daemon
+from agent.errors import RejectedError
+from agent.model import Side
+from agent.ports import OrderRequest
+from agent.profiles import profile_for
+from agent.wiring import build_daemon
+from bench import Result
+from bench.evm_snapshot import CountingProvider, _tokens
+from connectors.cex.venue import CcxtVenue
+from connectors.evm.aave_v3 import AaveV3Connector
+from sim.chain import attach
+from sim.seed import seed_book
+from sim.stack import LocalStack, StackOptions, WorldClock
+
+EXTRA_ACCOUNTS = 150
+TICKS = 40
+
+
+async def _extra_accounts(stack: LocalStack) -> list[str]:
+    world = stack.world
+    assert world.manifest is not None
+    chain, manifest = world.chain, world.manifest
+    await chain.rpc.request("anvil_autoImpersonateAccount", [True])
+    pool, weth = attach(chain, manifest, "aave.pool"), attach(chain, manifest, "token.WETH")
+    wbtc = attach(chain, manifest, "token.WBTC")
+    accounts = []
+    for index in range(EXTRA_ACCOUNTS):
+        account = to_checksum_address("0x" + f"{0xB00C0000 + index:040x}")
+        await chain.set_balance(account, 10**20)
+        await weth.send("deposit", sender=account, value=2 * 10**18)
+        await wbtc.send("mint", account, 10**7, sender=manifest.accounts["deployer"])
+        for token, amount in ((weth, 2 * 10**18), (wbtc, 10**7)):
+            await token.send("approve", pool.address, amount, sender=account)
+            await pool.send("supply", token.address, amount, account, 0, sender=account)
+        usdc = manifest.token("USDC").address
+        await pool.send("borrow", usdc, 2_000 * 10**6, 2, 0, account, sender=account)
+        await pool.send("borrow", weth.address, 10**17, 2, 0, account, sender=account)
+        accounts.append(account)
+    return accounts
+
+
+async def _options(deribit: CcxtVenue) -> list[str]:
+    """Short one contract of every option on the Deribit simulator, margin allowing."""
+    symbols = [m["symbol"] for m in deribit.exchange.markets.values() if m["option"]]
+    held = []
+    for index, symbol in enumerate(symbols):
+        order = OrderRequest(f"bench-{index}", symbol, Side.SELL, 1.0, 0.0001, time_in_force="IOC")
+        try:
+            await deribit.place_order(order)
+        except RejectedError:  # the account's margin is used up: the book is big enough
+            break
+        held.append(symbol)
+    return held
+
+
+def _watch(daemon: Daemon, stack: LocalStack, accounts: list[str]) -> None:
+    """Add the extra Aave accounts to the daemon's chain session and reader."""
+    manifest = stack.world.manifest
+    assert manifest is not None
+    chainlink = daemon.parts.reader.venues["chainlink"]
+    session = chainlink.session  # type: ignore[attr-defined]
+    for index, account in enumerate(accounts):
+        name = f"aave:{index}"
+        connector = AaveV3Connector(
+            chain_id=manifest.chain_id, account=account, pool=manifest.contract("aave.pool"),
+            data_provider=manifest.contract("aave.data_provider"),
+            oracle=manifest.contract("aave.oracle"), assets=_tokens(manifest), name=name,
+        )  # fmt: skip
+        daemon.parts.reader.venues[name] = session.register(connector)
+        profiles = dict(daemon.parts.profiles)
+        profiles[name] = profile_for(name, "aave_v3", "local")
+        daemon.parts.profiles = profiles
+
+
+async def _ours(daemon: Daemon, stack: LocalStack, client: Any) -> tuple[list[float], float, int]:
+    times, positions = [], 0
+    before = client.request_count
+    for _ in range(TICKS):
+        start = time.perf_counter()
+        plan = await daemon.plan(WorldClock(stack.driver).now())
+        times.append(time.perf_counter() - start)
+        positions = len(plan.assessment.book.positions)
+    return times, (client.request_count - before) / TICKS, positions
+
+
+async def _naive(
+    stack: LocalStack, accounts: list[str], deribit: CcxtVenue, options: list[str]
+) -> tuple[float, float]:
+    """One read per position's figure, as a script would: (seconds, requests)."""
+    manifest = stack.world.manifest
+    assert manifest is not None
+    web3 = AsyncWeb3(CountingProvider(stack.world.anvil.url))
+    chain = stack.world.chain
+    pool = web3.eth.contract(
+        address=manifest.contract("aave.pool"), abi=attach(chain, manifest, "aave.pool").abi.raw
+    )
+    provider = web3.eth.contract(
+        address=manifest.contract("aave.data_provider"),
+        abi=attach(chain, manifest, "aave.data_provider").abi.raw,
+    )
+    assets = [manifest.token(s).address for s in ("WETH", "USDC", "WBTC")]
+    before = CountingProvider.requests
+    start = time.perf_counter()
+    for account in accounts:
+        await pool.functions.getUserAccountData(account).call()
+        for asset in assets:
+            await provider.functions.getUserReserveData(asset, account).call()
+    for symbol in options:
+        await deribit.exchange.fetch_ticker(symbol)
+    elapsed = time.perf_counter() - start
+    return elapsed, CountingProvider.requests - before + len(options)
+
+
+async def _measure() -> list[Result]:
+    balances = {"ETH": 300.0, "BTC": 20.0, "USDC": 100_000.0}
+    async with LocalStack(StackOptions(deribit_balances=balances)) as stack:
+        assert stack.world.manifest is not None
+        assert stack.config is not None
+        await seed_book(stack.world.chain, stack.world.manifest, stack.config)
+        await stack.driver.publish()
+        accounts = await _extra_accounts(stack)
+        async with AsyncExitStack() as resources:
+            daemon = await build_daemon(stack.config, resources, clock=WorldClock(stack.driver))
+            deribit = daemon.parts.reader.venues["deribit"]
+            assert isinstance(deribit, CcxtVenue)
+            options = await _options(deribit)
+            _watch(daemon, stack, accounts)
+            chainlink = daemon.parts.reader.venues["chainlink"]
+            client = chainlink.session.reader.reader.client  # type: ignore[attr-defined]
+            times, requests, positions = await _ours(daemon, stack, client)
+            naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
+    median_ms = statistics.median(times) * 1e3
+    p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3
+    name = f"tick, {positions} positions"
+    naive_ms = naive_s * 1e3
+    peer = "naive per-position read"
+    return [
+        Result(f"{name}: median", median_ms, naive_ms, peer, "ms", "faster", median_ms < naive_ms),
+        Result(f"{name}: p99", p99_ms, naive_ms, peer, "ms", "faster", p99_ms < naive_ms),
+        Result(
+            f"{name}: chain RPC", requests, naive_requests, peer, "req/tick", "1", requests == 1
+        ),
+    ]
+
+
+def run() -> list[Result]:
+    return asyncio.run(_measure())
