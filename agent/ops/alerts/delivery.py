@@ -115,12 +115,12 @@ class AlertDispatcher:
             while not stop.is_set():
                 notice = await self._next(stop)
                 if notice is not None:
-                    await self.deliver(notice)
+                    await self._deliver_safely(notice)
             self.notify(self._lifecycle("stopping", "The agent is stopping (signal received)."))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.timeout_s * 2):
                     while not self.queue.empty():
-                        await self.deliver(self.queue.get_nowait())
+                        await self._deliver_safely(self.queue.get_nowait())
         finally:
             await self.aclose()
 
@@ -129,6 +129,15 @@ class AlertDispatcher:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+    async def _deliver_safely(self, notice: Notice) -> None:
+        """``deliver``, and a bug in it is logged: this task shares the daemon's TaskGroup,
+        where an exception would stop the hedging loop."""
+        try:
+            await self.deliver(notice)
+        except Exception:
+            self.counts[("*", "failed")] += 1
+            log.exception("alert_delivery_crashed", key=notice.key)
 
     def _lifecycle(self, what: str, text: str) -> Notice:
         return Notice(f"lifecycle:{what}", Severity.WARNING, f"Agent {what}", text,

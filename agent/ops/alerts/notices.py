@@ -17,11 +17,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import structlog
+
 from agent.config.models import Config
 from agent.control.killswitch import KillSwitch, KillTransition
 from agent.daemon import TickReport
 from agent.model import HealthKind, KillState, OutcomeStatus
 from agent.policy.alerts import Severity
+
+log = structlog.get_logger(__name__)
 
 _FAILED = (OutcomeStatus.FAILED, OutcomeStatus.UNKNOWN, OutcomeStatus.REJECTED)
 _ACTED = (OutcomeStatus.FILLED, OutcomeStatus.PARTIAL, OutcomeStatus.PENDING)
@@ -70,9 +74,11 @@ async def watch_kill_switch(
                     await waiter
         missed = killswitch.generation - generation
         generation = killswitch.generation
-        if missed > 0:
-            for transition in reversed(killswitch.history(missed)):
+        try:
+            for transition in reversed(killswitch.history(missed) if missed > 0 else ()):
                 notify(kill_notice(transition))
+        except Exception:  # shares the daemon's TaskGroup: must never stop the loop
+            log.exception("kill_switch_watch_failed")
 
 
 class NoticeRules:

@@ -260,3 +260,21 @@ async def test_a_failing_or_hanging_webhook_never_blocks_the_tick_nor_raises(
     failures = [e for e in logs if e["event"] == "alert_delivery_failed"]
     assert {e["sink"] for e in failures} == {"broken", "slow"}
     assert token not in repr(logs)
+
+
+async def test_a_bug_in_delivery_is_logged_and_never_ends_the_task(
+    receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("formatting bug")
+
+    monkeypatch.setattr("agent.ops.alerts.delivery.payload", broken)
+    dispatcher = _dispatcher(receiver, FakeMonotonic(), ("hooks", "json", "info"))
+    stop = asyncio.Event()
+    with structlog.testing.capture_logs() as logs:
+        task = asyncio.create_task(dispatcher.run(stop))
+        dispatcher.notify(_notice("a"))
+        await _stopped(dispatcher, task, stop)
+    assert task.exception() is None
+    assert dispatcher.counts[("*", "failed")] >= 2  # started, a (and stopping)
+    assert any(e["event"] == "alert_delivery_crashed" for e in logs)
