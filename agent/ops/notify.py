@@ -79,15 +79,26 @@ class TickNotifier:
         self.ready = False
 
     @staticmethod
-    def check(tick_interval_s: float, environ: Mapping[str, str] | None = None) -> None:
-        """ConfigError if ticks are too far apart for the watchdog (half its timeout at
-        most, as sd_watchdog_enabled(3) advises), so systemd would kill a healthy daemon."""
+    def check(
+        tick_interval_s: float, longest_wait_s: float, environ: Mapping[str, str] | None = None
+    ) -> None:
+        """ConfigError if systemd would kill a healthy daemon: ticks must come at least
+        twice per watchdog timeout (as sd_watchdog_enabled(3) advises), and one tick may
+        legitimately wait ``longest_wait_s`` (an intent's confirmation) before it ends."""
         timeout = watchdog_interval_s(environ)
-        if timeout is not None and tick_interval_s > timeout / 2:
+        if timeout is None:
+            return
+        if tick_interval_s > timeout / 2:
             raise ConfigError(
                 f"tick_interval_s {tick_interval_s} is more than half of WatchdogSec "
                 f"({timeout:g}s): raise WatchdogSec or tick more often",
                 field="agent.tick_interval_s",
+            )
+        if longest_wait_s >= timeout:
+            raise ConfigError(
+                f"a tick may wait {longest_wait_s:g}s for an intent's outcome, longer than "
+                f"WatchdogSec ({timeout:g}s): raise WatchdogSec",
+                field="agent",
             )
 
     def __call__(self, report: TickReport) -> None:

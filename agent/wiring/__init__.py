@@ -92,8 +92,6 @@ async def _serve(config: Config) -> None:
     after each, STOPPING on the signal."""
     notifier = SystemdNotifier.from_environment()
     ticks = TickNotifier(notifier) if notifier else None
-    if ticks is not None:
-        TickNotifier.check(config.agent.tick_interval_s)
     stop = asyncio.Event()
 
     def on_signal(signum: signal.Signals) -> None:
@@ -108,6 +106,8 @@ async def _serve(config: Config) -> None:
     try:
         async with AsyncExitStack() as stack:
             daemon = await build_daemon(config, stack)
+            longest_wait_s = daemon.parts.executor.wait_timeout_s + config.agent.venue_timeout_s
+            TickNotifier.check(config.agent.tick_interval_s, longest_wait_s)
             log.info("daemon_started", name=config.agent.name, venues=sorted(config.venues))
             await daemon.run(stop, on_tick=ticks)
     finally:

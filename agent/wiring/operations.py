@@ -70,5 +70,7 @@ def build_operations(
             functools.partial(watch_kill_switch, execution.killswitch, alerts.notify),
         ]
     agent = config.agent
+    # A healthy tick may wait for an intent's outcome (the executor's wait) on top.
     silence = max(MIN_SILENCE_S, 3 * agent.tick_interval_s + 2 * agent.venue_timeout_s)
+    silence += execution.executor.wait_timeout_s
     return Operations(metrics, alerts, observers, background, silence)

@@ -84,6 +84,7 @@ async def container(
     env = {name: mapped(value, mounts) for name, value in image.env.items()}
     notify_path = tmp_path / "notify.sock"
     env["NOTIFY_SOCKET"] = str(notify_path)
+    env["WATCHDOG_USEC"] = str(300 * 10**6)  # as WatchdogSec=300 sets it: the daemon checks it
     command = [mapped(part, mounts) for part in image.entrypoint + image.cmd]
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(notify_path))

@@ -72,10 +72,13 @@ def test_without_systemd_nothing_is_sent_and_a_dead_socket_never_raises(tmp_path
     notifier.close()
 
 
-def test_the_watchdog_must_allow_two_pings_per_timeout() -> None:
-    environ = {"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())}
-    assert watchdog_interval_s(environ) == 30.0
-    TickNotifier.check(15.0, environ)
-    with pytest.raises(ConfigError, match="WatchdogSec"):
-        TickNotifier.check(20.0, environ)
+def test_the_watchdog_must_allow_two_pings_per_timeout_and_the_longest_wait() -> None:
+    environ = {"WATCHDOG_USEC": "300000000", "WATCHDOG_PID": str(os.getpid())}
+    assert watchdog_interval_s(environ) == 300.0
+    TickNotifier.check(150.0, 125.0, environ)
+    with pytest.raises(ConfigError, match="more than half of WatchdogSec"):
+        TickNotifier.check(200.0, 125.0, environ)
+    with pytest.raises(ConfigError, match="longer than WatchdogSec"):
+        TickNotifier.check(10.0, 300.0, environ)
     assert watchdog_interval_s({"WATCHDOG_USEC": "1", "WATCHDOG_PID": "1"}) is None
+    TickNotifier.check(10_000.0, 10_000.0, {})  # not under a watchdog: nothing to check
