@@ -1,7 +1,8 @@
-"""Keys kept the way operators keep them sign and send on the local world: an encrypted
-keystore and a remote signer, each built from config by the wiring, behind the real
-guarded executor; the chain says who sent what, and the gas meter agrees with the
-receipt."""
+"""Keys kept the way operators keep them sign and send on a local chain with the world's
+WETH9: an encrypted keystore and a remote signer, each built from config by the wiring,
+behind the real guarded executor; the chain says who sent what, and the gas meter agrees
+with the receipt. (The daemon with a remote signer on the whole world:
+tests/e2e/test_ops_daemon.py.)"""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ from agent.wiring.execution import open_signer
 from connectors.evm.rpc import ChainClient
 from sim.anvil import DEFAULT_CHAIN_ID
 from sim.remote_signer import LocalRemoteSigner
-from tests.integration.conftest import World
 from tests.integration.execution.exec_support import DEPOSIT_WEI, FAST, limits
 from tests.integration.execution.exec_support import Stack as ExecStack
+from tests.integration.ops.conftest import Chain
 
 pytestmark = pytest.mark.integration
 
@@ -48,10 +49,10 @@ def _chain(account: dict[str, Any], url: str) -> ChainSettings:
 
 
 @pytest.fixture
-async def funded(world: World) -> str:
-    """A fresh key with 10 ETH on the local world."""
+async def funded(chain: Chain) -> str:
+    """A fresh key with 10 ETH."""
     key = "0x" + secrets.token_hex(32)
-    await world.chain.rpc.request(
+    await chain.dev.rpc.request(
         "anvil_setBalance", [Account.from_key(key).address, hex(10 * 10**18)]
     )
     return key
@@ -59,16 +60,16 @@ async def funded(world: World) -> str:
 
 @asynccontextmanager
 async def _executor(
-    world: World, signer: Signer, journal_path: Path
+    chain: Chain, signer: Signer, journal_path: Path
 ) -> AsyncIterator[tuple[ExecStack, GasMeter]]:
     clock = SystemClock()
-    weth = world.manifest.tokens["WETH"].address
+    weth = chain.weth.address
     async with AsyncExitStack() as stack:
         journal = stack.enter_context(Journal.open(journal_path))
         killswitch = KillSwitch(journal, clock)
         guard = Guard(limits(weth))
         rpc = await stack.enter_async_context(
-            ChainClient([world.anvil.url], chain_id=DEFAULT_CHAIN_ID)
+            ChainClient([chain.anvil.url], chain_id=DEFAULT_CHAIN_ID)
         )
         meter = GasMeter(rpc, account=signer.address, chain_id=DEFAULT_CHAIN_ID)
         manager = TxManager(
@@ -90,15 +91,15 @@ async def _executor(
         yield ExecStack(journal, killswitch, guard, manager, executor, rpc, clock), meter
 
 
-async def _hedge_and_check(world: World, signer: Signer, tmp_path: Path) -> dict[str, Any]:
-    weth = world.manifest.tokens["WETH"].address
-    async with _executor(world, signer, tmp_path / "journal.sqlite") as (stack, meter):
+async def _hedge_and_check(chain: Chain, signer: Signer, tmp_path: Path) -> dict[str, Any]:
+    weth = chain.weth.address
+    async with _executor(chain, signer, tmp_path / "journal.sqlite") as (stack, meter):
         outcome = await stack.hedge(1, weth)
         assert outcome.status is OutcomeStatus.FILLED, outcome
         assert outcome.reference is not None
         receipt = await stack.rpc.request("eth_getTransactionReceipt", [outcome.reference])
     assert receipt["from"].lower() == signer.address.lower()
-    balance = await world.contract("token.WETH").read_one("balanceOf", signer.address)
+    balance = await chain.weth.read_one("balanceOf", signer.address)
     assert balance == DEPOSIT_WEI
     paid = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
     assert (meter.transactions, meter.spent_wei) == (1, paid)
@@ -107,7 +108,7 @@ async def _hedge_and_check(world: World, signer: Signer, tmp_path: Path) -> dict
 
 
 async def test_a_keystore_account_signs_and_sends(
-    world: World, funded: str, tmp_path: Path
+    chain: Chain, funded: str, tmp_path: Path
 ) -> None:
     password = "pw-" + secrets.token_hex(8)
     keystore = tmp_path / "agent-keystore.json"
@@ -118,13 +119,13 @@ async def test_a_keystore_account_signs_and_sends(
     account = {"address": address, "keystore": str(keystore),
                "keystore_password": f"file:{tmp_path / 'keystore-password'}"}  # fmt: skip
     async with AsyncExitStack() as stack:
-        signer = await open_signer(_chain(account, world.anvil.url), stack)
-        await _hedge_and_check(world, signer, tmp_path)
+        signer = await open_signer(_chain(account, chain.anvil.url), stack)
+        await _hedge_and_check(chain, signer, tmp_path)
 
 
 @pytest.mark.parametrize("api", ["eth_signTransaction", "account_signTransaction"])
 async def test_a_remote_signer_account_signs_and_sends(
-    world: World, funded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str
+    chain: Chain, funded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str
 ) -> None:
     token = "bearer-" + secrets.token_hex(12)
     monkeypatch.setenv("SIGNER_TOKEN", token)
@@ -133,8 +134,8 @@ async def test_a_remote_signer_account_signs_and_sends(
         account = {"address": address, "remote_signer": service.url, "remote_signer_api": api,
                    "remote_signer_token": "env:SIGNER_TOKEN"}  # fmt: skip
         async with AsyncExitStack() as stack:
-            signer = await open_signer(_chain(account, world.anvil.url), stack)
-            receipt = await _hedge_and_check(world, signer, tmp_path)
+            signer = await open_signer(_chain(account, chain.anvil.url), stack)
+            receipt = await _hedge_and_check(chain, signer, tmp_path)
         signed = service.signatures()
     assert [request["method"] for request in signed] == [api]
     assert signed[0]["params"][0]["from"] == address
