@@ -57,6 +57,12 @@ async def _lines(stream: asyncio.StreamReader, into: list[str]) -> None:
         into.append(line.decode().rstrip("\n"))
 
 
+def _kernel_cache(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """pytest's cache folder when there is one (compiled kernels then persist)."""
+    cache = getattr(request.config, "cache", None)
+    return Path(cache.mkdir("ballast-cache")) if cache is not None else tmp_path / "cache"
+
+
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[LocalStack]:
     async with LocalStack(StackOptions(run_dir=tmp_path / "world")) as stack:
@@ -73,7 +79,7 @@ async def container(
         "/run/ballast": tmp_path / "run",
         "/var/lib/ballast": tmp_path / "state",
         # Compiled kernels persist between test runs, as the cache volume does.
-        "/var/cache/ballast": Path(request.config.cache.mkdir("ballast-cache")),
+        "/var/cache/ballast": _kernel_cache(request, tmp_path),
         "/opt/ballast": Path(sys.prefix),
     }
     files = write_local_config(
