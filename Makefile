@@ -13,7 +13,7 @@ export FOUNDRY_OFFLINE := true
 
 CONTRACT_SOURCES := $(shell find contracts/src contracts/test -name '*.sol' 2>/dev/null)
 
-.PHONY: help setup test test-forge test-py demo bench lint clean
+.PHONY: help setup test test-forge test-py demo bench lint clean deploy-tools
 
 help:
 	@echo "make demo   set everything up and run the demo"
@@ -41,7 +41,25 @@ test: setup test-forge test-py
 test-forge: setup
 	cd contracts && $(FORGE) test
 
-test-py: setup
+# systemd-analyze verifies deploy/systemd/ballast.service in the tests. It comes from
+# Debian's systemd package (no running systemd is needed); installed only when missing,
+# and only where apt-get can run (as root, or with passwordless sudo). Elsewhere the
+# unit-verification tests skip and say why. hadolint comes from PyPI with `setup`.
+deploy-tools:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "deploy-tools: no apt-get; systemd-analyze tests will skip"; \
+	  elif [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends systemd >/dev/null; \
+	  elif sudo -n true 2>/dev/null; then \
+	    sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends systemd >/dev/null; \
+	  else \
+	    echo "deploy-tools: cannot run apt-get (not root, no sudo); systemd-analyze tests will skip"; \
+	  fi; }
+
+test-py: setup deploy-tools
 	$(PY) -m pytest
 
 demo: setup

@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
         return wiring.run_dry(config_path=args.config, fork_url=args.fork_url, ticks=args.ticks)
     if args.fork_url:
         raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
-    return wiring.run(config_path=args.config)
+    return wiring.run(config_path=args.config, log_format=args.log_format, log_level=args.log_level)
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -49,6 +49,10 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     run.add_argument("--fork-url", help="RPC to fork for --dry-run (default: the chain's own)")
     run.add_argument("--ticks", type=int, default=None, help="with --dry-run: stop after N ticks")
+    run.add_argument(
+        "--log-format", choices=("json", "console"), default="json", help="log lines (stderr)"
+    )
+    run.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     run.set_defaults(handler=_run)
     config = commands.add_parser("config", help="configuration tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
@@ -70,6 +74,19 @@ def _status(args: argparse.Namespace) -> int:
     document = client.run(client.AdminClient(target).status())
     print(json.dumps(document, indent=2) if args.json else client.format_status(document))
     return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    from agent.control import client
+
+    target = client.AdminTarget.from_arguments(args.socket, args.url, args.token_file)
+    try:
+        document = client.run(client.AdminClient(target, timeout_s=args.timeout).health())
+    except client.AdminUnavailable as error:
+        print(f"unhealthy: {error}")
+        return 1  # Docker reserves exit code 2; anything unreachable is simply unhealthy
+    print(f"{'healthy' if document.get('ok') else 'unhealthy'}: {document.get('detail')}")
+    return 0 if document.get("ok") else 1
 
 
 def _operator_command(args: argparse.Namespace) -> int:
@@ -98,6 +115,12 @@ def _add_operator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     _add_admin_target(status)
     status.set_defaults(handler=_status)
+    health = commands.add_parser(
+        "health", help="exit 0 if the daemon's ticks keep finishing (container health checks)"
+    )
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for it")
+    _add_admin_target(health)
+    health.set_defaults(handler=_health)
     helps = {
         "pause": "REDUCE_ONLY: only risk-reducing intents from now on",
         "kill": "HALTED: nothing new, open orders cancelled",
@@ -200,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except BallastError as error:
-        print(f"ballast: {error}", file=sys.stderr)
+        from agent.ops.redaction import redact
+
+        print(f"ballast: {redact(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

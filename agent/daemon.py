@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -41,6 +42,7 @@ from agent.reading import VenueRead, VenueReader
 log = structlog.get_logger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -51,7 +53,10 @@ class DaemonParts:
     transactions; ``order_venues`` names the exchanges that take orders;
     ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
     ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
-    chain's latest block number, for ticking on new blocks.
+    chain's latest block number, for ticking on new blocks. ``observers`` see every
+    tick's report (metrics, alerts; one that raises is logged, never the tick's
+    problem); ``background`` tasks run beside the loop in its TaskGroup until ``stop``
+    (alert delivery) and must not raise.
     """
 
     config: Config
@@ -69,6 +74,8 @@ class DaemonParts:
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
     journal_status: StatusProvider | None = None
+    observers: Sequence[Callable[[TickReport], None]] = ()
+    background: Sequence[Background] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class TickReport:
     alerts: tuple[Alert, ...] = ()
     kill_state: KillState = KillState.ACTIVE
     error: str | None = None
+    duration_s: float = 0.0  # wall time the tick took
 
 
 class Daemon:
@@ -125,6 +133,8 @@ class Daemon:
         settings = self.parts.config.agent
         new_block = asyncio.Event()
         async with asyncio.TaskGroup() as group:
+            for task in self.parts.background:
+                group.create_task(task(stop))
             watcher = None
             if settings.tick_on_new_blocks and self.parts.head is not None:
                 watcher = group.create_task(self._watch_heads(stop, new_block))
@@ -180,6 +190,7 @@ class Daemon:
         """One full tick; never raises for a venue's or a decision's failure."""
         self.ticks += 1
         now = self.parts.clock.now()
+        started = self.parts.clock.monotonic()
         try:
             report = await self._tick(now)
         except BallastError as error:
@@ -187,9 +198,18 @@ class Daemon:
         except Exception as error:  # a bug must not kill the loop, nor pass silently
             log.exception("tick_crashed", tick=self.ticks)
             report = await self._failed_tick(now, error)
+        report = replace(report, duration_s=self.parts.clock.monotonic() - started)
         self.last = report
         self._log(report)
+        self._notify(report)
         return report
+
+    def _notify(self, report: TickReport) -> None:
+        for observer in self.parts.observers:
+            try:
+                observer(report)
+            except Exception:  # reporting must never stop the hedging
+                log.exception("tick_observer_failed", observer=repr(observer))
 
     async def _failed_tick(self, now: datetime, error: Exception) -> TickReport:
         detail = f"{type(error).__name__}: {error}"

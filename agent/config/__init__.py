@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from agent.config.models import Config
 from agent.errors import ConfigError
+from agent.ops.redaction import register_model
 
 __all__ = ["Config", "load", "read_toml", "validate"]
 
@@ -45,9 +46,13 @@ def _field(location: tuple[int | str, ...]) -> str:
 
 
 def validate(document: Mapping[str, Any], *, source: str, base_dir: Path | None = None) -> Config:
-    """Validate a parsed document; every problem is reported, each with its field."""
+    """Validate a parsed document; every problem is reported, each with its field.
+
+    Every secret of the result is registered for redaction (resolving a reference
+    already registered it; this also covers ``SecretStr`` values passed in directly).
+    """
     try:
-        return Config.model_validate(document, context={"base_dir": base_dir})
+        config = Config.model_validate(document, context={"base_dir": base_dir})
     except ValidationError as error:
         problems = [f"{source}:{_field(e['loc'])}: {e['msg']}" for e in error.errors()]
         first = error.errors()[0]
@@ -56,6 +61,8 @@ def validate(document: Mapping[str, Any], *, source: str, base_dir: Path | None 
             source=None,
             field=_field(first["loc"]),
         ) from None
+    register_model(config)
+    return config
 
 
 def load(path: Path) -> Config:

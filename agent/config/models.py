@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from agent.config.secrets import Secret, SecretUrl
+from agent.config.secrets import ExpandedPath, Secret, SecretUrl
 from agent.model import KillState
 
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -60,20 +60,40 @@ class GasSettings(Frozen):
         return self
 
 
+RemoteSignerApi = Literal["eth_signTransaction", "account_signTransaction"]
+
+
 class AccountSettings(Frozen):
-    """The key that signs on this chain: a raw key by reference, or a keystore file."""
+    """The key that signs on this chain, from exactly one source.
+
+    ``private_key``: a raw key by reference (development). ``keystore``: an encrypted
+    eth-account (Web3 Secret Storage) file, ``${NAME}`` expanded, unlocked with
+    ``keystore_password``. ``remote_signer``: the URL of a signer that holds the key and
+    answers ``remote_signer_api`` (``eth_signTransaction``: Web3Signer;
+    ``account_signTransaction``: Clef), optionally behind a bearer
+    ``remote_signer_token``; each call times out after ``remote_signer_timeout_s``.
+    """
 
     address: Address
     private_key: Secret | None = None
-    keystore: Path | None = None
+    keystore: ExpandedPath | None = None
     keystore_password: Secret | None = None
+    remote_signer: SecretUrl | None = None
+    remote_signer_api: RemoteSignerApi = "eth_signTransaction"
+    remote_signer_token: Secret | None = None
+    remote_signer_timeout_s: PositiveFloat = 10.0
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.private_key is None) == (self.keystore is None):
-            raise ValueError("give exactly one of private_key or keystore")
+        sources = (self.private_key, self.keystore, self.remote_signer)
+        if sum(source is not None for source in sources) != 1:
+            raise ValueError("give exactly one of private_key, keystore or remote_signer")
         if self.keystore is not None and self.keystore_password is None:
             raise ValueError("a keystore needs keystore_password")
+        if self.keystore is None and self.keystore_password is not None:
+            raise ValueError("keystore_password is given without a keystore")
+        if self.remote_signer is None and self.remote_signer_token is not None:
+            raise ValueError("remote_signer_token is given without a remote_signer")
         return self
 
 
@@ -241,12 +261,56 @@ class HealthSettings(Frozen):
         return self
 
 
+Severity = Literal["info", "warning", "critical"]
+
+
+class WebhookSettings(Frozen):
+    """One place alerts are posted to, in its own message format.
+
+    ``url`` is a secret (Slack and Discord webhook URLs and Telegram bot URLs carry
+    their credentials): give it as ``env:`` or ``file:``. Telegram posts to
+    ``https://api.telegram.org/bot<token>/sendMessage`` and needs ``chat_id``. Only
+    notices at ``min_severity`` or above are sent.
+    """
+
+    format: Literal["json", "slack", "discord", "telegram"]
+    url: SecretUrl
+    name: str | None = None
+    chat_id: str | None = None
+    min_severity: Severity = "warning"
+
+    @model_validator(mode="after")
+    def _telegram_chat(self) -> Self:
+        if (self.format == "telegram") != (self.chat_id is not None):
+            raise ValueError("chat_id is required for telegram and only for telegram")
+        return self
+
+
+class AlertDeliverySettings(Frozen):
+    """How notices are delivered without ever holding up a tick.
+
+    The same notice (same key) is repeated at most every ``repeat_after_s``; each
+    webhook gets at most ``max_per_minute`` posts; at most ``queue_size`` notices
+    wait (newer ones are dropped and counted when full); each post times out after
+    ``timeout_s``. ``failure_streak`` consecutive failures (ticks, reads of one venue,
+    intents) make a "repeated failures" notice.
+    """
+
+    repeat_after_s: PositiveFloat = 900.0
+    max_per_minute: PositiveInt = 10
+    queue_size: PositiveInt = 100
+    timeout_s: PositiveFloat = 5.0
+    failure_streak: PositiveInt = 3
+
+
 class AlertSettings(Frozen):
     max_abs_gamma: dict[str, PositiveFloat] = Field(default_factory=dict)
     max_abs_vega_usd: dict[str, PositiveFloat] = Field(default_factory=dict)
     max_stress_loss_usd: PositiveFloat | None = None
     min_liquidation_distance: Fraction | None = None
     venue_greek_tolerance: PositiveFloat = 0.05
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    delivery: AlertDeliverySettings = Field(default_factory=AlertDeliverySettings)
 
 
 class ExposureCapSettings(Frozen):

@@ -1,9 +1,13 @@
 """The admin API: a Unix socket (mode 0600) and, optionally, TCP with a bearer token.
 
 Routes (JSON): ``GET /v1/status``; ``POST /v1/pause``, ``/v1/kill``, ``/v1/resume``,
-``/v1/flatten`` with ``{"operator": ..., "reason": ..., "cancel_transactions": bool}``.
-On the Unix socket the file's permissions are the authentication; anything else
-must present ``Authorization: Bearer <token>`` (compared in constant time) or gets 401.
+``/v1/flatten`` with ``{"operator": ..., "reason": ..., "cancel_transactions": bool}``;
+``GET /v1/health`` (200 while ticks keep finishing, 503 otherwise: container health
+checks); ``GET /metrics`` (Prometheus text format). On the Unix socket the file's
+permissions are the authentication; anything else must present
+``Authorization: Bearer <token>`` (compared in constant time) or gets 401. Every
+response passes through ``agent.ops.redaction``: error strings in problems and
+kill-switch reasons cannot carry a secret out.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hmac
 import os
 import socket
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -24,10 +29,16 @@ from agent.control.commands import CommandResult, Controls
 from agent.control.killswitch import KillSwitch
 from agent.control.status import StatusProvider, to_json
 from agent.errors import ConfigError
+from agent.ops.redaction import redact, redact_data
 
 log = structlog.get_logger(__name__)
 
 _COMMANDS = ("pause", "kill", "resume", "flatten")
+_METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _json(document: object, *, status: int = 200) -> web.Response:
+    return web.json_response(redact_data(document), status=status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +63,8 @@ class AdminServer:
         *,
         socket_path: Path,
         tcp: TcpListen | None = None,
+        metrics: Callable[[], bytes] | None = None,
+        liveness: Callable[[], tuple[bool, str]] | None = None,
     ) -> None:
         if tcp is not None and len(tcp.token) < 16:
             raise ConfigError("the admin API token must be at least 16 characters")
@@ -59,6 +72,8 @@ class AdminServer:
         self.status = status
         self.socket_path = Path(socket_path)
         self.tcp = tcp
+        self.metrics = metrics
+        self.liveness = liveness
         self._runner: web.AppRunner | None = None
         self._owns_socket = False  # only a socket we bound is ours to remove
         self.tcp_port: int | None = None
@@ -70,6 +85,8 @@ class AdminServer:
     async def __aenter__(self) -> AdminServer:
         app = web.Application(middlewares=[self._authenticate])
         app.router.add_get("/v1/status", self._get_status)
+        app.router.add_get("/v1/health", self._get_health)
+        app.router.add_get("/metrics", self._get_metrics)
         for name in _COMMANDS:
             app.router.add_post(f"/v1/{name}", self._post_command)
         runner = web.AppRunner(app, access_log=None)
@@ -106,7 +123,7 @@ class AdminServer:
     async def _authenticate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not self._on_unix_socket(request) and not self._token_ok(request):
             log.warning("admin_unauthorized", path=request.path, peer=str(request.remote))
-            return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+            return _json({"error": "missing or wrong bearer token"}, status=401)
         response: web.StreamResponse = await handler(request)
         return response
 
@@ -128,7 +145,19 @@ class AdminServer:
             "kill_switch": self._kill_switch_json(),
             "agent": to_json(agent),
         }
-        return web.json_response(document)
+        return _json(document)
+
+    async def _get_health(self, request: web.Request) -> web.Response:
+        if self.liveness is None:
+            return _json({"ok": True, "detail": "no liveness check configured"})
+        ok, detail = self.liveness()
+        return _json({"ok": ok, "detail": detail}, status=200 if ok else 503)
+
+    async def _get_metrics(self, request: web.Request) -> web.Response:
+        if self.metrics is None:
+            return _json({"error": "metrics are not enabled"}, status=404)
+        text = redact(self.metrics().decode())
+        return web.Response(body=text.encode(), headers={"Content-Type": _METRICS_CONTENT_TYPE})
 
     def _kill_switch_json(self) -> dict[str, object]:
         switch = self.killswitch
@@ -146,14 +175,14 @@ class AdminServer:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return web.json_response({"error": "the body is not a JSON object"}, status=400)
+            return _json({"error": "the body is not a JSON object"}, status=400)
         operator = str(body.get("operator") or "").strip()
         reason = str(body.get("reason") or "").strip()
         if not operator or not reason:
-            return web.json_response({"error": "operator and reason are required"}, status=400)
+            return _json({"error": "operator and reason are required"}, status=400)
         result = await self._run(name, operator, reason, bool(body.get("cancel_transactions")))
         log.warning("admin_command", command=name, operator=operator, reason=reason)
-        return web.json_response(
+        return _json(
             {"command": name, "transition": to_json(result.transition), "actions": result.actions}
         )
 

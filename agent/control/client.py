@@ -67,13 +67,19 @@ class AdminClient:
     async def status(self) -> dict[str, Any]:
         return await self._call("GET", "status")
 
+    async def health(self) -> dict[str, Any]:
+        """``{"ok": bool, "detail": str}``: whether ticks keep finishing."""
+        return await self._call("GET", "health", accept=(200, 503))
+
     async def command(
         self, name: str, *, reason: str, operator: str, cancel_transactions: bool = False
     ) -> dict[str, Any]:
         body = {"operator": operator, "reason": reason, "cancel_transactions": cancel_transactions}
         return await self._call("POST", name, body)
 
-    async def _call(self, method: str, name: str, body: object = None) -> dict[str, Any]:
+    async def _call(
+        self, method: str, name: str, body: object = None, *, accept: tuple[int, ...] = (200,)
+    ) -> dict[str, Any]:
         target = self.target
         connector: aiohttp.BaseConnector | None = None
         headers = {}
@@ -97,7 +103,7 @@ class AdminClient:
             ) from None
         except ValueError:
             raise AdminUnavailable(f"{target.where} did not answer with JSON") from None
-        if status != 200:
+        if status not in accept:
             error_text = document.get("error") if isinstance(document, dict) else document
             raise AdminUnavailable(f"the daemon refused: {error_text} (HTTP {status})")
         return dict(document)

@@ -17,9 +17,13 @@ from agent import config as config_module
 from agent.clock import SystemClock
 from agent.config.models import Config
 from agent.daemon import Daemon, DaemonParts
+from agent.errors import BallastError
+from agent.ops.logs import configure_logging
+from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
 from agent.reading import VenueReader
 from agent.wiring.execution import build_execution, serve_admin
+from agent.wiring.operations import build_operations
 from agent.wiring.venues import Venues, build_venues
 from connectors.evm.rpc import ChainClient
 
@@ -46,6 +50,7 @@ async def build_daemon(
     clock = clock or SystemClock()
     built: Venues = await build_venues(config, stack, clock, paper=dry_run)
     execution = await build_execution(config, built, clock, stack, dry_run=dry_run)
+    operations = build_operations(config, built, execution, clock)
     chain = next(iter(built.chains.values()), None)
 
     async def gas_price_gwei() -> float:
@@ -69,32 +74,65 @@ async def build_daemon(
         head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
         journal_status=execution.journal_status,
+        observers=operations.observers,
+        background=operations.background,
     )
     daemon = Daemon(parts)
-    await serve_admin(config, execution.controls, daemon, stack)
+    await serve_admin(
+        config, execution.controls, daemon, stack,
+        metrics=operations.metrics.exposition, liveness=operations.liveness,
+    )  # fmt: skip
     await daemon.start_up()
     return daemon
 
 
 async def _serve(config: Config) -> None:
+    """The daemon until SIGTERM or SIGINT; the current tick finishes, then everything
+    closes in order (journal last). Under systemd: READY after the first tick, WATCHDOG
+    after each, STOPPING on the signal."""
+    notifier = SystemdNotifier.from_environment()
+    ticks = TickNotifier(notifier) if notifier else None
     stop = asyncio.Event()
+
+    def on_signal(signum: signal.Signals) -> None:
+        log.info("stop_requested", signal=signum.name)
+        stop.set()
+        if ticks is not None:
+            ticks.stopping()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
         async with AsyncExitStack() as stack:
             daemon = await build_daemon(config, stack)
+            longest_wait_s = daemon.parts.executor.wait_timeout_s + config.agent.venue_timeout_s
+            TickNotifier.check(config.agent.tick_interval_s, longest_wait_s)
             log.info("daemon_started", name=config.agent.name, venues=sorted(config.venues))
-            await daemon.run(stop)
+            await daemon.run(stop, on_tick=ticks)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        if notifier is not None:
+            notifier.close()
     log.info("daemon_stopped")
 
 
-def run(*, config_path: str) -> int:
-    """``ballast run``: the daemon, until SIGTERM or SIGINT."""
-    asyncio.run(_serve(config_module.load(Path(config_path))))
+def run(*, config_path: str, log_format: str = "json", log_level: str = "info") -> int:
+    """``ballast run``: the daemon, until SIGTERM or SIGINT; 0 after a graceful stop.
+
+    Everything it prints is a log line (JSON by default), redacted: a bad config or a
+    failed start-up is logged and exits 2, an unexpected crash is logged and exits 1.
+    """
+    configure_logging(json_lines=log_format == "json", level=log_level)
+    try:
+        asyncio.run(_serve(config_module.load(Path(config_path))))
+    except BallastError as error:
+        log.critical("daemon_failed", error=f"{type(error).__name__}: {error}")
+        return 2
+    except Exception:
+        log.critical("daemon_crashed", exc_info=True)
+        return 1
     return 0
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import structlog
 
 from agent.config.models import ChainSettings, Config
 from agent.control.admin import AdminServer, TcpListen
@@ -19,10 +22,15 @@ from agent.execution.limits import ExposureCap, GasCaps, GuardLimits
 from agent.execution.orders import OrderExecutor, OrderSettings
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.transactions import TxManager, TxSettings
+from agent.ops.gas import GasMeter
 from agent.ports import Clock, Rpc, Signer
 from agent.wiring.venues import Chain, Venues
 from connectors.evm.fork import ForkRpc, ImpersonatingSigner
+from connectors.evm.keystore import keystore_signer
+from connectors.evm.remote_signer import RemoteSigner
 from connectors.evm.signer import LocalKeySigner
+
+log = structlog.get_logger(__name__)
 
 GWEI = 10**9
 
@@ -36,6 +44,7 @@ class Execution:
     controls: Controls
     gate: ReadOnlyGate
     journal_status: JournalStatus
+    gas_meters: list[GasMeter] = field(default_factory=list)
 
 
 def guard_limits(config: Config, built: Venues) -> GuardLimits:
@@ -75,23 +84,48 @@ def guard_limits(config: Config, built: Venues) -> GuardLimits:
 
 
 def signer_for(chain: ChainSettings) -> Signer:
-    """The chain's key: a raw key by reference (keystores and remote signers: issue 10)."""
+    """The chain's key: a remote signer, an encrypted keystore, or a raw key by reference.
+
+    Every one of them checks the chainId before each signature. A remote signer is not
+    contacted here: ``open_signer`` proves it holds the account's key.
+    """
     account = chain.account
-    if account.private_key is None:
-        raise ConfigError(
-            "only private_key accounts are supported so far", field="account.keystore"
+    signer: Signer
+    if account.remote_signer is not None:
+        signer = RemoteSigner(
+            account.remote_signer, address=account.address, chain_id=chain.chain_id,
+            api=account.remote_signer_api, token=account.remote_signer_token,
+            timeout_s=account.remote_signer_timeout_s,
+        )  # fmt: skip
+    elif account.keystore is not None:
+        assert account.keystore_password is not None  # the config requires it
+        signer = keystore_signer(
+            account.keystore, account.keystore_password, chain_id=chain.chain_id
         )
-    signer = LocalKeySigner(account.private_key, chain_id=chain.chain_id)
+    else:
+        assert account.private_key is not None  # the config requires exactly one source
+        signer = LocalKeySigner(account.private_key, chain_id=chain.chain_id)
     if signer.address.lower() != account.address.lower():
         raise ConfigError(f"the key does not belong to {account.address}", field="account.address")
     return signer
 
 
-async def _chain_access(chain: Chain, *, dry_run: bool) -> tuple[Rpc, Signer]:
+async def open_signer(chain: ChainSettings, stack: AsyncExitStack) -> Signer:
+    """``signer_for``, with a remote signer's session on ``stack`` and its key proven."""
+    signer = signer_for(chain)
+    if isinstance(signer, RemoteSigner):
+        stack.push_async_callback(signer.aclose)
+        await signer.verify()
+    return signer
+
+
+async def _chain_access(
+    chain: Chain, stack: AsyncExitStack, *, dry_run: bool
+) -> tuple[Rpc, Signer]:
     """Live: the chain's client and the account's key. Dry run: the fork, impersonating
     the account, after proving the target is a local fork of that chain."""
     if not dry_run:
-        return chain.client, signer_for(chain.settings)
+        return chain.client, await open_signer(chain.settings, stack)
     url = chain.settings.rpc_urls[0].get_secret_value()
     fork = ForkRpc(chain.client, account=chain.settings.account.address, url=url)
     await fork.verify(chain.settings.chain_id)
@@ -105,19 +139,22 @@ async def build_execution(
 ) -> Execution:
     path = Path(config.agent.journal)
     path.parent.mkdir(parents=True, exist_ok=True)
+    stack.callback(log.info, "journal_closed", path=str(path))  # runs after the close below
     journal = stack.enter_context(Journal.open(path))
     killswitch = KillSwitch(journal, clock)
     guard = Guard(guard_limits(config, built))
-    managers = []
+    managers, meters = [], []
     for chain in built.chains.values():
         settings = TxSettings(
             chain_id=chain.settings.chain_id,
             confirmations=chain.settings.confirmations,
             replace_after_s=chain.settings.replace_after_s,
         )
-        rpc, signer = await _chain_access(chain, dry_run=dry_run)
+        rpc, signer = await _chain_access(chain, stack, dry_run=dry_run)
+        meter = GasMeter(rpc, account=signer.address, chain_id=chain.settings.chain_id)
+        meters.append(meter)
         manager = TxManager(
-            rpc=rpc, signer=signer, journal=journal,
+            rpc=meter, signer=signer, journal=journal,
             killswitch=killswitch, guard=guard, clock=clock, settings=settings,
         )  # fmt: skip
         stack.callback(manager.close)
@@ -135,12 +172,19 @@ async def build_execution(
     await stack.enter_async_context(executor)
     controls = Controls(killswitch, actions=executor)
     return Execution(
-        journal, killswitch, guard, executor, controls, gate, JournalStatus(journal, gate, clock)
-    )
+        journal, killswitch, guard, executor, controls, gate, JournalStatus(journal, gate, clock),
+        meters,
+    )  # fmt: skip
 
 
 async def serve_admin(
-    config: Config, controls: Controls, status: StatusProvider, stack: AsyncExitStack
+    config: Config,
+    controls: Controls,
+    status: StatusProvider,
+    stack: AsyncExitStack,
+    *,
+    metrics: Callable[[], bytes] | None = None,
+    liveness: Callable[[], tuple[bool, str]] | None = None,
 ) -> AdminServer:
     admin = config.admin
     tcp = None
@@ -149,6 +193,9 @@ async def serve_admin(
             admin.tcp_host or "127.0.0.1", admin.tcp_port, admin.tcp_token.get_secret_value()
         )
     Path(admin.socket).parent.mkdir(parents=True, exist_ok=True)
-    server = AdminServer(controls, status, socket_path=Path(admin.socket), tcp=tcp)
+    server = AdminServer(
+        controls, status, socket_path=Path(admin.socket), tcp=tcp, metrics=metrics,
+        liveness=liveness,
+    )  # fmt: skip
     await stack.enter_async_context(server)
     return server

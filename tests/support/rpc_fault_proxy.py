@@ -64,7 +64,7 @@ class RpcFaultProxy:
     async def __aenter__(self) -> RpcFaultProxy:
         self._session = aiohttp.ClientSession()
         app = web.Application()
-        app.router.add_post("/", self._handle)
+        app.router.add_post("/{path:.*}", self._handle)  # providers put API keys in paths
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()

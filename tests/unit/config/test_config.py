@@ -29,8 +29,8 @@ def secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 KEYSTORE = (
-    'keystore = "/etc/ballast/agent-keystore.json"\n'
-    'keystore_password = "file:/run/credentials/ballast.service/keystore-password"'
+    'keystore = "${CREDENTIALS_DIRECTORY}/agent-keystore.json"\n'
+    'keystore_password = "file:${CREDENTIALS_DIRECTORY}/keystore-password"'
 )
 
 
