@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,6 +30,7 @@ from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.model import Health, Intent, KillState, Outcome, OutcomeStatus, VenueSnapshot
+from agent.pacing import run_paced
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
@@ -128,63 +128,15 @@ class Daemon:
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
     ) -> None:
-        """Tick every ``tick_interval_s``, and on each new block (no more often than
-        ``min_tick_interval_s``) when ``tick_on_new_blocks``, until ``stop`` is set."""
+        """Tick until ``stop`` is set, paced by ``agent.pacing`` (interval, new blocks);
+        the parts' background tasks run beside the loop in one TaskGroup."""
         settings = self.parts.config.agent
-        new_block = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             for task in self.parts.background:
                 group.create_task(task(stop))
-            watcher = None
-            if settings.tick_on_new_blocks and self.parts.head is not None:
-                watcher = group.create_task(self._watch_heads(stop, new_block))
-            while not stop.is_set():
-                started = self.parts.clock.monotonic()
-                new_block.clear()
-                report = await self.tick()
-                if on_tick is not None:
-                    on_tick(report)
-                await self._wait_next(stop, new_block, started)
-            if watcher is not None:
-                watcher.cancel()
-
-    async def _wait_next(
-        self, stop: asyncio.Event, new_block: asyncio.Event, started: float
-    ) -> None:
-        settings = self.parts.config.agent
-        clock = self.parts.clock
-        floor = started + settings.min_tick_interval_s
-        deadline = started + settings.tick_interval_s
-        while not stop.is_set() and clock.monotonic() < deadline:
-            if new_block.is_set() and clock.monotonic() >= floor:
-                return
-            wake = min(deadline, floor) if new_block.is_set() else deadline
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(new_block.wait())]
-            try:
-                await asyncio.wait(
-                    waits,
-                    timeout=max(wake - clock.monotonic(), 0.0),
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-            finally:
-                for waiter in waits:
-                    waiter.cancel()
-
-    async def _watch_heads(self, stop: asyncio.Event, new_block: asyncio.Event) -> None:
-        """Poll the chain head; a new block wakes the loop (RPC errors only delay it)."""
-        assert self.parts.head is not None
-        last = -1
-        while not stop.is_set():
-            try:
-                head = await self.parts.head()
-            except BallastError as error:
-                log.warning("head_poll_failed", error=str(error))
-            else:
-                if head > last:
-                    last = head
-                    new_block.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.parts.config.agent.block_poll_s)
+            await run_paced(
+                self.tick, stop, settings, self.parts.clock, self.parts.head, on_tick=on_tick
+            )
 
     async def tick(self) -> TickReport:
         """One full tick; never raises for a venue's or a decision's failure."""

@@ -20,7 +20,7 @@ from sim.manifest import Manifest
 
 # anvil's development account #1 (the "agent" role): a public test key.
 AGENT_DEV_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-DERIBIT_CLIENT_ID = "ballast-local"
+DERIBIT_CLIENT_ID = "ballast-local-deribit"
 DERIBIT_CLIENT_SECRET = "ballast-local-secret"  # the simulator's account, local only
 TOKEN_UNDERLYING = {token: underlying for underlying, token in UNDERLYING_TOKEN.items()}
 
