@@ -37,7 +37,7 @@ def _prices(count: int, seed: int = 7) -> tuple[np.ndarray, ...]:
 def run() -> list[Result]:
     import py_vollib_vectorized as pvv
 
-    from agent.risk.implied_vol import implied_vol
+    from agent.risk.implied_volatility import implied_vol
 
     price, is_call, spot, strike, years, rate, vol, otm = _prices(COUNT)
     flags = np.where(is_call, "c", "p")

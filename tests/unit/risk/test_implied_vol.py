@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.risk.black import option_greeks
-from agent.risk.implied_vol import implied_vol
+from agent.risk.implied_volatility import implied_vol
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import RiskInputError
 

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from agent.risk import elementary
-from agent.risk.implied_vol_guess import highest_guess, lowest_guess, middle_guess
+from agent.risk.implied_volatility_guess import highest_guess, lowest_guess, middle_guess
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.normalised_black import (
     black_call_and_vega,
@@ -175,12 +175,14 @@ def normalised_implied_vol(beta: float, x: float, is_call: bool) -> float:
     beta is the undiscounted price over sqrt(F K). Below intrinsic or at/above the maximum
     (exp(x/2) for a call) there is no solution: NaN. At intrinsic exactly: 0.
     """
-    theta = 1.0 if is_call else -1.0
-    intrinsic = normalised_intrinsic_call(theta * x)
+    b_max = exp(-0.5 * abs(x))  # the maximum of the out-of-the-money call below
+    in_the_money = x > 0.0 if is_call else x < 0.0
+    intrinsic = 1.0 / b_max - b_max if in_the_money else 0.0  # exp(|x|/2) - exp(-|x|/2)
+    if in_the_money and abs(x) < 1e-3:
+        intrinsic = normalised_intrinsic_call(abs(x))  # series: no cancellation
     total = beta
     beta -= intrinsic  # time value
     x = -abs(x)  # now an out-of-the-money call
-    b_max = exp(0.5 * x)
     if not -16.0 * _EPSILON * max(total, intrinsic) <= beta < b_max:  # ulps below: round-off
         return math.nan
     if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
