@@ -298,15 +298,12 @@ def implied_vol(
     for a call / strike for a put) has no implied volatility and gives NaN; exactly at
     intrinsic gives 0. Invalid parameters raise ``RiskInputError``.
     """
-    shape, (price_, underlying, strike_, years_, rate_) = as_float_arrays(
-        price, underlying_price, strike, years, rate
+    shape, calls, (price_, underlying, strike_, years_, rate_) = as_float_arrays(
+        is_call, price, underlying_price, strike, years, rate
     )
     _check_inputs(price_, underlying, strike_, years_, rate_)
     if Settlement(settlement) is Settlement.INVERSE:
         price_ = np.multiply(price_, underlying)
-    calls = np.ascontiguousarray(
-        np.broadcast_to(np.asarray(is_call, dtype=np.bool_), shape)
-    ).reshape(-1)
     out: FloatArray = np.empty(price_.shape)
     compute = _implied_vol_parallel if out.size >= _PARALLEL_THRESHOLD else _implied_vol_serial
     compute(

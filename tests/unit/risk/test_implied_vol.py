@@ -104,6 +104,12 @@ def test_prices_outside_the_arbitrage_bounds_have_no_vol():
     assert math.isnan(result[4])
 
 
+def test_flags_broadcast_against_scalar_inputs():
+    call, put = option_greeks([True, False], 100.0, 105.0, 0.5, 0.01, 0.4).value
+    implied = implied_vol([call, put], [True, False], 100.0, 105.0, 0.5, 0.01)
+    np.testing.assert_allclose(implied, 0.4, rtol=1e-12)
+
+
 def test_inverse_prices_are_in_coin():
     usd = option_greeks(False, 3000.0, 2600.0, 0.1, 0.0, 0.65).value
     coin_price = usd / 3000.0
