@@ -59,7 +59,7 @@ def run() -> list[Result]:
         )
 
     mine_vols, their_vols = ours(), vollib()  # compile, and keep for the accuracy check
-    mine, theirs = interleaved_best(ours, vollib, rounds=3)
+    mine, theirs = interleaved_best(ours, vollib, rounds=5)
     ok = otm & np.isfinite(their_vols) & np.isfinite(mine_vols)
     our_error = float(np.max(np.abs(mine_vols[ok] - vol[ok])))
     their_error = float(np.max(np.abs(their_vols[ok] - vol[ok])))
