@@ -30,8 +30,6 @@ from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.normalised_black import (
     black_call_and_vega,
     normalised_intrinsic_call,
-    normalised_vega,
-    out_of_the_money_black_call,
 )
 from agent.risk.scalar_math import exp, log
 from agent.risk.terms import PricingModel, Settlement
@@ -144,11 +142,10 @@ def _solve_below_inflexion(
     x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
 ) -> float:
     s_l = s_c - b_c / v_c
-    b_l = out_of_the_money_black_call(x, s_l)
+    b_l, v_l = black_call_and_vega(x, s_l)
     if beta < b_l:
         guess = lowest_guess(x, beta, s_l, b_l)
         return _refine(_LOWER, x, beta, b_max, guess, _SMALLEST, s_l)
-    v_l = normalised_vega(x, s_l)
     guess = middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
     return _refine(_MIDDLE, x, beta, b_max, guess, s_l, s_c)
 
@@ -158,9 +155,8 @@ def _solve_above_inflexion(
     x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
 ) -> float:
     s_h = s_c + (b_max - b_c) / v_c if v_c > _SMALLEST else s_c
-    b_h = out_of_the_money_black_call(x, s_h)
+    b_h, v_h = black_call_and_vega(x, s_h)
     if beta <= b_h:
-        v_h = normalised_vega(x, s_h)
         guess = middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
         return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_h)
     guess = highest_guess(x, beta, s_h, b_h, b_max)
