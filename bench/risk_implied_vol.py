@@ -37,7 +37,7 @@ def _prices(count: int, seed: int = 7) -> tuple[np.ndarray, ...]:
 def run() -> list[Result]:
     import py_vollib_vectorized as pvv
 
-    from agent.risk.implied_vol import implied_vol
+    from agent.risk.implied_volatility import implied_vol
 
     price, is_call, spot, strike, years, rate, vol, otm = _prices(COUNT)
     flags = np.where(is_call, "c", "p")
@@ -59,7 +59,7 @@ def run() -> list[Result]:
         )
 
     mine_vols, their_vols = ours(), vollib()  # compile, and keep for the accuracy check
-    mine, theirs = interleaved_best(ours, vollib, rounds=3)
+    mine, theirs = interleaved_best(ours, vollib, rounds=5)
     ok = otm & np.isfinite(their_vols) & np.isfinite(mine_vols)
     our_error = float(np.max(np.abs(mine_vols[ok] - vol[ok])))
     their_error = float(np.max(np.abs(their_vols[ok] - vol[ok])))

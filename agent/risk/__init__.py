@@ -28,7 +28,7 @@ from agent.risk.health import (
     health_factor,
     isolated_liquidation_price,
 )
-from agent.risk.implied_vol import implied_vol
+from agent.risk.implied_volatility import implied_vol
 from agent.risk.liquidation import LiquidationDistance, LiquidationLevel, liquidation_distance
 from agent.risk.liquidation_probability import (
     JumpDiffusion,

@@ -217,11 +217,9 @@ def option_greeks(
     ``rate`` continuous annual rate, ``vol`` annual volatility (0.6 = 60%).
     Raises ``RiskInputError`` naming the first bad element.
     """
-    shape, (underlying, strike_, years_, rate_, vol_) = as_float_arrays(
-        underlying_price, strike, years, rate, vol
+    shape, calls, (underlying, strike_, years_, rate_, vol_) = as_float_arrays(
+        is_call, underlying_price, strike, years, rate, vol
     )
-    calls = np.ascontiguousarray(np.broadcast_to(np.asarray(is_call, dtype=np.bool_), shape))
-    calls = calls.reshape(-1)
     black76 = np.full(calls.shape, PricingModel(model) is PricingModel.BLACK76)
     out = (
         np.empty(calls.shape),

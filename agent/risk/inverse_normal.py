@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from agent.risk.jit import inline_kernel, kernel
-from agent.risk.scalar_math import log
+from agent.risk.scalar_math import exp, log
 
 _CENTRAL_NUMERATOR = (
     3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
@@ -44,6 +44,9 @@ _FAR_DENOMINATOR = (
 )  # fmt: skip
 
 
+_LOG_CENTRAL_LOWER = math.log(0.075)  # below: AS241's tail regions
+
+
 @inline_kernel
 def _polynomial(c: tuple[float, ...], r: float) -> float:
     """c[0] + c[1] r + ... + c[7] r**7 by Horner's rule (inlined: the c fold into the code)."""
@@ -68,13 +71,25 @@ def inverse_norm_cdf(probability: float) -> float:
             _polynomial(_CENTRAL_NUMERATOR, argument) / _polynomial(_CENTRAL_DENOMINATOR, argument)
         )
     tail = probability if centred < 0.0 else 1.0 - probability
-    distance = math.sqrt(-log(tail))
-    if distance < 5.0:
-        magnitude = _polynomial(_NEAR_NUMERATOR, distance - 1.6) / _polynomial(
-            _NEAR_DENOMINATOR, distance - 1.6
-        )
-    else:
-        magnitude = _polynomial(_FAR_NUMERATOR, distance - 5.0) / _polynomial(
-            _FAR_DENOMINATOR, distance - 5.0
-        )
+    magnitude = _tail_magnitude(log(tail))
     return -magnitude if centred < 0.0 else magnitude
+
+
+@kernel
+def _tail_magnitude(log_tail: float) -> float:
+    """|z| with Phi(-|z|) = exp(log_tail), for tails below 0.075 (AS241's outer regions)."""
+    distance = math.sqrt(-log_tail)
+    if distance < 5.0:
+        r = distance - 1.6
+        return _polynomial(_NEAR_NUMERATOR, r) / _polynomial(_NEAR_DENOMINATOR, r)
+    r = distance - 5.0
+    return _polynomial(_FAR_NUMERATOR, r) / _polynomial(_FAR_DENOMINATOR, r)
+
+
+@kernel
+def inverse_norm_cdf_of_log(log_probability: float) -> float:
+    """inverse_norm_cdf(exp(log_probability)) for log_probability <= 0, without the exp
+    when the probability is in the lower tail (where AS241 needs its logarithm anyway)."""
+    if log_probability < _LOG_CENTRAL_LOWER:
+        return -_tail_magnitude(log_probability)
+    return inverse_norm_cdf(exp(log_probability))

@@ -9,6 +9,10 @@ functions from other modules (``elementary``, ``black``): after an upgrade that 
 only ``elementary.py`` it would happily load machine code built from the old version.
 So every cache key here also carries a digest of all of ``agent/risk``'s sources.
 
+Parallel kernels (``parallel_kernel``) run on numba's threading layer, here OpenMP, which
+may be entered from several Python threads at once; numba's fallback "workqueue" layer
+may not, so a deployment without OpenMP or TBB must call them from one thread.
+
 ``error_model="numpy"`` makes a float division by zero give inf/nan instead of raising,
 which keeps the loops free of exception branches so LLVM can vectorise them; inputs are
 validated before they reach a kernel. ``fastmath`` is never used: ``elementary`` relies

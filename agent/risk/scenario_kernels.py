@@ -32,7 +32,7 @@ from agent.risk.book import (
     IntArray,
 )
 from agent.risk.elementary import exp, log, norm_cdf
-from agent.risk.jit import inline_kernel, kernel, parallel_kernel
+from agent.risk.jit import kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
 from agent.risk.valuation import linear_position_row, maintenance_margin
@@ -42,7 +42,7 @@ _MINIMUM_TOTAL_VOL = 1e-150
 _MINIMUM_YEARS = 1e-300
 
 
-@inline_kernel
+@kernel
 def _option_scenarios(
     terms: FloatArray,
     codes: IntArray,
@@ -54,7 +54,12 @@ def _option_scenarios(
     vol_multipliers: FloatArray,
     out: FloatArray,
 ) -> None:
-    """Values of option ``index`` in every scenario (same formulas as ``black.option_row``)."""
+    """Values of option ``index`` in every scenario (same formulas as ``black.option_row``).
+
+    Not inlined into the threaded loop that calls it once per option: its own loop over
+    scenarios is what is vectorised, and keeping it out of the parallel kernel's body
+    keeps that kernel's compile time down.
+    """
     underlying = codes[index, UNDERLYING]
     quantity = terms[index, QUANTITY]
     strike = terms[index, STRIKE]

@@ -66,14 +66,20 @@ def require_fraction(value: float, field: str) -> float:
     return value
 
 
-def as_float_arrays(*values: ArrayLike) -> tuple[tuple[int, ...], list[FloatArray]]:
-    """Broadcast ``values`` together; return their shape and flat contiguous float64 copies.
+def as_float_arrays(
+    flags: ArrayLike, *values: ArrayLike
+) -> tuple[tuple[int, ...], BoolArray, list[FloatArray]]:
+    """Broadcast boolean ``flags`` and ``values`` together; return the common shape, the
+    flags and the values as flat contiguous arrays (bool and float64).
 
-    Inputs that are already contiguous float64 arrays of the common shape are not copied.
+    Inputs that are already contiguous arrays of the common shape are not copied.
     """
-    arrays = np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values))
-    shape = arrays[0].shape
-    return shape, [np.ascontiguousarray(array).reshape(-1) for array in arrays]
+    booleans = np.asarray(flags, dtype=np.bool_)
+    numbers = [np.asarray(value, dtype=np.float64) for value in values]
+    shape = np.broadcast_shapes(booleans.shape, *(array.shape for array in numbers))
+    flat_flags = np.ascontiguousarray(np.broadcast_to(booleans, shape)).reshape(-1)
+    flat = [np.ascontiguousarray(np.broadcast_to(array, shape)).reshape(-1) for array in numbers]
+    return shape, flat_flags, flat
 
 
 def first_violation(name: str, values: FloatArray, valid: BoolArray) -> RiskInputError | None:

@@ -112,7 +112,7 @@ def linear_position_row(
     return quantity * spot, quantity, 0.0, 0.0, 0.0, 0.0
 
 
-@inline_kernel
+@kernel
 def maintenance_margin(
     terms: FloatArray,
     codes: IntArray,

@@ -163,6 +163,9 @@ def test_invalid_inputs_raise_naming_the_element(field, arguments):
 def test_shapes_broadcast_and_scalars_give_zero_dimensional_results():
     greeks = option_greeks(True, 100.0, [[90.0, 100.0, 110.0]], [[0.1], [1.0]], 0.0, 0.5)
     assert greeks.value.shape == (2, 3)
+    flags_only = option_greeks([True, False], 100.0, 100.0, 1.0, 0.0, 0.5)
+    assert flags_only.value.shape == (2,)
+    assert flags_only.delta[0] > 0 > flags_only.delta[1]
     scalar = option_greeks(False, 100.0, 100.0, 1.0, 0.0, 0.5)
     assert scalar.value.shape == ()
 

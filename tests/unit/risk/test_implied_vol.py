@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.risk.black import option_greeks
-from agent.risk.implied_vol import implied_vol
+from agent.risk.implied_volatility import implied_vol
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import RiskInputError
 
@@ -102,6 +102,12 @@ def test_prices_outside_the_arbitrage_bounds_have_no_vol():
     assert math.isnan(result[2])
     assert math.isnan(result[3])
     assert math.isnan(result[4])
+
+
+def test_flags_broadcast_against_scalar_inputs():
+    call, put = option_greeks([True, False], 100.0, 105.0, 0.5, 0.01, 0.4).value
+    implied = implied_vol([call, put], [True, False], 100.0, 105.0, 0.5, 0.01)
+    np.testing.assert_allclose(implied, 0.4, rtol=1e-12)
 
 
 def test_inverse_prices_are_in_coin():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from agent.risk.inverse_normal import inverse_norm_cdf
+from agent.risk.inverse_normal import inverse_norm_cdf, inverse_norm_cdf_of_log
 from agent.risk.jit import kernel
 from agent.risk.rational_cubic import (
     control_fitting_left_curvature,
@@ -49,7 +49,8 @@ def _lower_map(x: float, s: float) -> tuple[float, float, float]:
 def _inverse_lower_map(x: float, f: float) -> float:
     if f <= 0.0:
         return 0.0
-    quantile = inverse_norm_cdf(exp(log(f / (_LOWER_MAP_SCALE * abs(x))) / 3.0))  # cube root
+    # The cube root of f / (scale |x|) is a probability; invert it from its logarithm.
+    quantile = inverse_norm_cdf_of_log(log(f / (_LOWER_MAP_SCALE * abs(x))) / 3.0)
     return abs(x / (_SQRT_THREE * quantile))
 
 

@@ -25,13 +25,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from agent.risk import elementary
-from agent.risk.implied_vol_guess import highest_guess, lowest_guess, middle_guess
+from agent.risk.implied_volatility_guess import highest_guess, lowest_guess, middle_guess
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.normalised_black import (
     black_call_and_vega,
     normalised_intrinsic_call,
-    normalised_vega,
-    out_of_the_money_black_call,
 )
 from agent.risk.scalar_math import exp, log
 from agent.risk.terms import PricingModel, Settlement
@@ -144,11 +142,10 @@ def _solve_below_inflexion(
     x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
 ) -> float:
     s_l = s_c - b_c / v_c
-    b_l = out_of_the_money_black_call(x, s_l)
+    b_l, v_l = black_call_and_vega(x, s_l)
     if beta < b_l:
         guess = lowest_guess(x, beta, s_l, b_l)
         return _refine(_LOWER, x, beta, b_max, guess, _SMALLEST, s_l)
-    v_l = normalised_vega(x, s_l)
     guess = middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
     return _refine(_MIDDLE, x, beta, b_max, guess, s_l, s_c)
 
@@ -158,9 +155,8 @@ def _solve_above_inflexion(
     x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
 ) -> float:
     s_h = s_c + (b_max - b_c) / v_c if v_c > _SMALLEST else s_c
-    b_h = out_of_the_money_black_call(x, s_h)
+    b_h, v_h = black_call_and_vega(x, s_h)
     if beta <= b_h:
-        v_h = normalised_vega(x, s_h)
         guess = middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
         return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_h)
     guess = highest_guess(x, beta, s_h, b_h, b_max)
@@ -175,12 +171,14 @@ def normalised_implied_vol(beta: float, x: float, is_call: bool) -> float:
     beta is the undiscounted price over sqrt(F K). Below intrinsic or at/above the maximum
     (exp(x/2) for a call) there is no solution: NaN. At intrinsic exactly: 0.
     """
-    theta = 1.0 if is_call else -1.0
-    intrinsic = normalised_intrinsic_call(theta * x)
+    b_max = exp(-0.5 * abs(x))  # the maximum of the out-of-the-money call below
+    in_the_money = x > 0.0 if is_call else x < 0.0
+    intrinsic = 1.0 / b_max - b_max if in_the_money else 0.0  # exp(|x|/2) - exp(-|x|/2)
+    if in_the_money and abs(x) < 1e-3:
+        intrinsic = normalised_intrinsic_call(abs(x))  # series: no cancellation
     total = beta
     beta -= intrinsic  # time value
     x = -abs(x)  # now an out-of-the-money call
-    b_max = exp(0.5 * x)
     if not -16.0 * _EPSILON * max(total, intrinsic) <= beta < b_max:  # ulps below: round-off
         return math.nan
     if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
@@ -296,15 +294,12 @@ def implied_vol(
     for a call / strike for a put) has no implied volatility and gives NaN; exactly at
     intrinsic gives 0. Invalid parameters raise ``RiskInputError``.
     """
-    shape, (price_, underlying, strike_, years_, rate_) = as_float_arrays(
-        price, underlying_price, strike, years, rate
+    shape, calls, (price_, underlying, strike_, years_, rate_) = as_float_arrays(
+        is_call, price, underlying_price, strike, years, rate
     )
     _check_inputs(price_, underlying, strike_, years_, rate_)
     if Settlement(settlement) is Settlement.INVERSE:
         price_ = np.multiply(price_, underlying)
-    calls = np.ascontiguousarray(
-        np.broadcast_to(np.asarray(is_call, dtype=np.bool_), shape)
-    ).reshape(-1)
     out: FloatArray = np.empty(price_.shape)
     compute = _implied_vol_parallel if out.size >= _PARALLEL_THRESHOLD else _implied_vol_serial
     compute(
