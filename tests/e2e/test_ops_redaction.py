@@ -41,7 +41,7 @@ from agent.wiring import build_daemon
 from connectors.evm.keystore import keystore_signer
 from connectors.evm.remote_signer import RemoteSigner
 from sim.anvil import free_port
-from sim.local_config import AGENT_DEV_KEY
+from sim.local_config import AGENT_DEV_KEY, DERIBIT_CLIENT_ID
 from sim.stack import LocalStack, WorldClock
 from tests.support.config_files import CREDENTIAL, write_local_config
 from tests.support.rpc_fault_proxy import RpcFaultProxy
@@ -185,7 +185,7 @@ async def test_no_output_carries_a_secret(
 ) -> None:  # fmt: skip
     stack = seeded_stack
     assert stack.deribit is not None
-    stack.deribit.exchange.accounts["ballast-local"].client_secret = CANARY_SECRET
+    stack.deribit.exchange.accounts[DERIBIT_CLIENT_ID].client_secret = CANARY_SECRET
     async with RpcFaultProxy(stack.world.anvil.url) as proxy, WebhookReceiver() as receiver:
         rpc_url = f"{proxy.url}/v3/{RPC_TOKEN}"
         credentials = tmp_path / "credentials"
