@@ -84,6 +84,7 @@ class TickReport:
     alerts: tuple[Alert, ...] = ()
     kill_state: KillState = KillState.ACTIVE
     error: str | None = None
+    band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
 
 
 class Daemon:
@@ -224,6 +225,7 @@ class Daemon:
             outcomes,
             decision.alerts,
             parts.controls.killswitch.state,
+            band_half_widths=decision.band_half_widths,
         )
 
     async def _tighten(self, inputs: InputReport) -> None:
