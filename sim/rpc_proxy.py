@@ -3,9 +3,10 @@
 It sits between the agent and anvil and can: forward a request but drop the reply
 (the agent cannot know whether a send was accepted), refuse a request with a JSON-RPC
 error or an HTTP status (nothing reached the node), lag, hold a method until released,
-answer a wrong chainId or a head that lags, and run a hook just before forwarding (to
-let "another tool" act at an exact moment). Every forwarded request is logged with the
-monotonic time it reached the node.
+answer a wrong chainId or a head that lags, run a hook just before forwarding (to
+let "another tool" act at an exact moment), or be down altogether (every request
+answered 503 at once, as a load balancer with no healthy node does: scenarios' RPC
+outages). Every forwarded request is logged with the monotonic time it reached the node.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Faults:
     hooks: dict[str, Hook] = field(default_factory=dict)
     chain_id: int | None = None
     head_lag_blocks: int = 0
+    down: bool = False  # every request answered HTTP 503, nothing forwarded
 
 
 class RpcFaultProxy:
@@ -97,6 +99,10 @@ class RpcFaultProxy:
     def http_error(self, method: str, status: int = 503, times: int = 1) -> None:
         self.faults.http_status[method] += [status] * times
 
+    def outage(self, down: bool = True) -> None:
+        """While ``down``, answer every request with HTTP 503 without forwarding it."""
+        self.faults.down = down
+
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of ``method`` waiting until the returned event is set."""
         event = asyncio.Event()
@@ -133,6 +139,8 @@ class RpcFaultProxy:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         payload = await request.json()
         await self._open.wait()
+        if self.faults.down:
+            return web.Response(status=503, text="no healthy upstream")
         if isinstance(payload, list):
             return web.json_response([await self._one(item) for item in payload])
         method = payload["method"]
