@@ -22,11 +22,13 @@ matplotlib.use("Agg")  # files only; never a window
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 Report = Mapping[str, Any]
 Panel = Callable[[Axes, Report], None]
 LIQUIDATION_COLOR = "#c0392b"
 MARKERS = {"buy": "^", "sell": "v"}
+HEALTH_TICKS = (0.8, 1.0, 1.3, 1.6, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
 def _minutes(values: Sequence[float]) -> list[float]:
@@ -145,10 +147,13 @@ def health_panel(axes: Axes, report: Report) -> None:
     axes.axhline(1.0, color=LIQUIDATION_COLOR, linewidth=1.0, label="liquidation (1.0)")
     _mark_liquidations(axes, report)
     axes.set_yscale("log")
-    axes.set_ylim(0.5, 100.0)
-    axes.set_ylabel("health (log)")
+    axes.set_ylim(0.7, 150.0)
+    axes.set_yticks(HEALTH_TICKS)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axes.yaxis.set_minor_locator(NullLocator())
+    axes.set_ylabel("health (log scale)")
     axes.set_title("Health per venue: lending health factor, margin equity / maintenance")
-    axes.legend(loc="upper right", fontsize=8, ncols=2)
+    axes.legend(loc="center right", fontsize=8, ncols=2)
 
 
 def costs_panel(axes: Axes, report: Report) -> None:

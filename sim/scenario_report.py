@@ -107,8 +107,8 @@ def agent_liquidations(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 def kill_transitions(history: Iterable[KillTransition], start: int) -> list[dict[str, Any]]:
-    """The kill switch's transitions, oldest first."""
-    ordered = sorted(history, key=lambda transition: transition.at)
+    """The kill switch's transitions, oldest first (``history`` is newest first)."""
+    ordered = sorted(reversed(list(history)), key=lambda transition: transition.at)
     return [
         {
             "time_s": int(transition.at.timestamp()) - start,
