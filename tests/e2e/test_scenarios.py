@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "config" / "scenarios"
 SCENARIOS = sorted(path.stem for path in LIBRARY.glob("*.toml"))
+SEQUENCER = Path(__file__).resolve().parent / "data" / "sequencer-down.toml"
 BALLAST = str(Path(sys.executable).parent / "ballast")
 WORKERS = max(2, min(os.cpu_count() or 2, 4))
 PLOTS = ("overview", "price", "delta", "health", "costs")
@@ -62,6 +63,12 @@ def _commands(base: Path) -> dict[tuple[str, str], tuple[list[str], Path]]:
             out = base / f"{name}-{mode}"
             command = [sys.executable, "-m", "tests.e2e.scenario_worker"]
             jobs[(name, mode)] = ([*command, str(LIBRARY / f"{name}.toml"), mode, str(out)], out)
+    sequencer = base / "sequencer-down"
+    jobs[("sequencer-down", "hedge")] = (
+        [sys.executable, "-m", "tests.e2e.scenario_worker", str(SEQUENCER), "hedge",
+         str(sequencer)],
+        sequencer,
+    )  # fmt: skip
     cli = base / "crash-45-cli"
     jobs[("crash-45", "cli")] = (
         [BALLAST, "simulate", "--scenario", str(LIBRARY / "crash-45.toml"), "--out", str(cli),
@@ -154,3 +161,13 @@ def test_faults_leave_their_marks(library: dict[tuple[str, str], Finished]) -> N
     backed_off = (library[("flash-crash", "hedge")].out / "agent.log").read_text()
     assert "RateLimitExceeded" in backed_off  # Hyperliquid's 429s ...
     assert '"event": "retrying"' in backed_off  # ... were met with back-off
+
+
+def test_a_sequencer_outage_stops_the_agent_trusting_the_chain(
+    library: dict[tuple[str, str], Finished],
+) -> None:
+    run = library[("sequencer-down", "hedge")]
+    transitions = run.report["kill_switch_transitions"]
+    assert any(t["automatic"] and "sequencer" in t["reason"] for t in transitions), transitions
+    assert transitions[0]["time_s"] == 300  # the first tick that saw it down
+    assert run.report["liquidations"] == []
