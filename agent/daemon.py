@@ -245,8 +245,7 @@ class Daemon:
         snapshots: Mapping[str, VenueSnapshot],
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        if self.parts.gas_price_gwei is not None and (self.ticks % 10 == 1 or not self._gas_gwei):
-            self._gas_gwei = await self.parts.gas_price_gwei()
+        await self._refresh_gas_price()
         return policy_input(
             now=now,
             assessment=assessment,
@@ -257,6 +256,16 @@ class Daemon:
             gas_price_gwei=self._gas_gwei,
             state=self.policy_state,
         )
+
+    async def _refresh_gas_price(self) -> None:
+        """Re-read the gas price every tenth tick (or until known); an unreachable RPC
+        keeps the last price rather than failing a tick whose other venues may act."""
+        if self.parts.gas_price_gwei is None or (self.ticks % 10 != 1 and self._gas_gwei):
+            return
+        try:
+            self._gas_gwei = await self.parts.gas_price_gwei()
+        except BallastError as error:
+            log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
     # --- acting -----------------------------------------------------------------------
 
