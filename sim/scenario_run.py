@@ -14,6 +14,7 @@ operator command: the agent reads, decides and reports; the guard lets nothing o
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -50,6 +51,9 @@ from sim.stack import LocalStack, StackOptions
 from sim.world import WorldOptions
 
 NO_HEDGE_OPERATOR = "scenario"
+# A stepped simulation waits for its venues (a scenario may still set its own): how
+# loaded the machine is must not decide whether a read counts as failed.
+SIMULATED_VENUE_TIMEOUT_S = 60.0
 NO_HEDGE_REASON = "--no-hedge: the agent reads and reports, and sends nothing"
 
 Inspect = Callable[[LocalStack], Awaitable[None]]
@@ -171,6 +175,17 @@ class _Run:
         )
 
 
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` merged in, table by table (neither is changed)."""
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
 def _stack_options(
     scenario: Scenario, options: RunOptions, run_dir: Path, seed: int
 ) -> StackOptions:
@@ -180,10 +195,11 @@ def _stack_options(
         block_interval_s=0,
     )
     book = scenario.book
+    overrides = _merged({"agent": {"venue_timeout_s": SIMULATED_VENUE_TIMEOUT_S}}, scenario.agent)
     return StackOptions(
         world=world,
         run_dir=run_dir,
-        overrides=dict(scenario.agent),
+        overrides=overrides,
         deribit_balances={"ETH": book.deribit_eth, "BTC": 0.0, "USDC": book.deribit_usdc},
         hyperliquid_usdc=book.hyperliquid_usdc,
     )
