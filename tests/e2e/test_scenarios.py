@@ -27,7 +27,9 @@ LIBRARY = ROOT / "config" / "scenarios"
 SCENARIOS = sorted(path.stem for path in LIBRARY.glob("*.toml"))
 SEQUENCER = Path(__file__).resolve().parent / "data" / "sequencer-down.toml"
 BALLAST = str(Path(sys.executable).parent / "ballast")
-WORKERS = max(2, min(os.cpu_count() or 2, 4))
+# Each run waits on its anvil and simulators much of the time: one more process than
+# cores keeps them busy.
+WORKERS = min((os.cpu_count() or 2) + 1, 4)
 PLOTS = ("overview", "price", "delta", "health", "costs")
 SEEDED_AAVE_WETH = 60.0
 # Our Black-Scholes deltas and the agent's differ by model details (premium-adjusted
