@@ -49,6 +49,12 @@ def build_book(
             if p.instrument.underlying in market and p.quantity != 0
         ]
         records += venue_records
+        records += [
+            held
+            for p in snapshot.positions
+            if p.instrument.underlying in market and p.quantity != 0
+            if (held := _locked_collateral(p, profile, market)) is not None
+        ]
         if profile.margin == "cross":
             accounts += _cross_accounts(snapshot, venue_records)
     if not accounts:
@@ -126,6 +132,32 @@ def _record(
             ident, venue, underlying, abs(position.quantity), protocol=protocol
         )
     return risk.SpotPosition(ident, venue, underlying, position.quantity, protocol=protocol)
+
+
+def _locked_collateral(
+    position: Position, profile: VenueProfile, market: Mapping[str, risk.MarketState]
+) -> risk.SpotPosition | None:
+    """The coins a fully collateralised short option locks (a Premia call writer's
+    underlying): still the holder's, returned less the payoff at expiry, so they are
+    held coins for risk. Collateral in USD (puts) or in a margin account adds no delta."""
+    instrument = position.instrument
+    coin = market.get(instrument.underlying)
+    if (
+        instrument.kind is not Kind.OPTION
+        or profile.margin == "cross"
+        or not position.collateral_usd
+        or instrument.settlement is not Settlement.INVERSE
+        or coin is None
+        or coin.spot <= 0
+    ):
+        return None
+    return risk.SpotPosition(
+        f"{_position_id(position)}:collateral",
+        instrument.venue,
+        instrument.underlying,
+        position.collateral_usd / coin.spot,
+        protocol=profile.protocol,
+    )
 
 
 def _option(position: Position, profile: VenueProfile, ident: str) -> risk.OptionPosition:
@@ -210,19 +242,32 @@ def _with_account_cash(
     snapshots: Mapping[str, VenueSnapshot],
 ) -> Book:
     """Set each cross account's cash so its book equity equals the venue's equity: value
-    the positions once outside any account, then place them in their accounts."""
+    the positions once outside any account, then place them in their accounts.
+
+    An account margined in a coin (Deribit's ETH account) holds its cash in that coin:
+    it is booked as a spot holding of the coin inside the account, so the collateral's
+    delta is hedged like any other and moves with the coin under stress.
+    """
     loose = Book.from_records(now, market, [replace(r, account=None) for r in records])
     values = book_greeks(loose).positions[:, 0]
     value_of: dict[str, float] = {}
     for record, value in zip(records, values, strict=True):
         if record.account is not None:
             value_of[record.account] = value_of.get(record.account, 0.0) + float(value)
-    funded = [
-        risk.MarginAccount(
-            id=a.id,
-            venue=a.venue,
-            cash_usd=_venue_equity(snapshots[a.venue], a.id) - value_of.get(a.id, 0.0),
-        )
-        for a in accounts
-    ]
-    return Book.from_records(now, market, records, funded)
+    funded, holdings = [], []
+    for account in accounts:
+        cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)
+        coin = market.get(account.id.split(":", 1)[1])
+        if coin is not None and not coin.pegged and coin.spot > 0:
+            holdings.append(_coin_cash(account, cash / coin.spot))
+            cash = 0.0
+        funded.append(risk.MarginAccount(id=account.id, venue=account.venue, cash_usd=cash))
+    return Book.from_records(now, market, [*records, *holdings], funded)
+
+
+def _coin_cash(account: risk.MarginAccount, quantity: float) -> risk.SpotPosition:
+    """The coin balance of a coin-margined account (``venue:COIN``), in coin."""
+    coin = account.id.split(":", 1)[1]
+    return risk.SpotPosition(
+        f"{account.id}:cash", account.venue, coin, quantity, account=account.id
+    )

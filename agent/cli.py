@@ -64,7 +64,21 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _demo(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
-    return wiring.demo(seconds=args.seconds)
+    if not args.minutes > 0:
+        raise ConfigError(f"must be a positive number, got {args.minutes}", field="--minutes")
+    return wiring.demo(minutes=args.minutes, headless=args.headless)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import agent.wiring as wiring
+
+    return wiring.simulate(
+        scenario_path=args.scenario,
+        out=args.out,
+        hedge=not args.no_hedge,
+        seed=args.seed,
+        short=args.short,
+    )
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -182,9 +196,35 @@ def _add_chain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = commands.add_parser("demo", help="the embedded default: the local world, live")
-    demo.add_argument("--seconds", type=float, default=20.0, help="how long to run")
+    demo = commands.add_parser(
+        "demo", help="the embedded default: the agent defends a book through a selloff, live"
+    )
+    demo.add_argument(
+        "--minutes", type=float, default=3.0, help="wall-clock minutes to run (default 3)"
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="print log lines instead of the live view (automatic without a terminal)",
+    )
     demo.set_defaults(handler=_demo)
+    simulate = commands.add_parser(
+        "simulate", help="run a scenario file in the local world; write report.json and plots"
+    )
+    simulate.add_argument("--scenario", required=True, help="scenario file (TOML)")
+    simulate.add_argument("--out", required=True, help="folder for report.json and the PNGs")
+    simulate.add_argument(
+        "--no-hedge",
+        action="store_true",
+        help="the agent reads and reports but sends nothing (kill switch held)",
+    )
+    simulate.add_argument(
+        "--seed", type=int, default=None, help="seed of a GBM path (default: the file's)"
+    )
+    simulate.add_argument(
+        "--short", action="store_true", help="the file's quick version ([short], or ~8 steps)"
+    )
+    simulate.set_defaults(handler=_simulate)
 
 
 def _add_risk(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -104,6 +104,7 @@ class TickReport:
     kill_state: KillState = KillState.ACTIVE
     error: str | None = None
     duration_s: float = 0.0  # wall time the tick took
+    band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
 
 
 class Daemon:
@@ -214,6 +215,7 @@ class Daemon:
             outcomes,
             decision.alerts,
             parts.controls.killswitch.state,
+            band_half_widths=decision.band_half_widths,
         )
 
     async def _tighten(self, inputs: InputReport) -> None:
@@ -233,8 +235,7 @@ class Daemon:
         snapshots: Mapping[str, VenueSnapshot],
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        if self.parts.gas_price_gwei is not None and (self.ticks % 10 == 1 or not self._gas_gwei):
-            self._gas_gwei = await self.parts.gas_price_gwei()
+        await self._refresh_gas_price()
         return policy_input(
             now=now,
             assessment=assessment,
@@ -245,6 +246,16 @@ class Daemon:
             gas_price_gwei=self._gas_gwei,
             state=self.policy_state,
         )
+
+    async def _refresh_gas_price(self) -> None:
+        """Re-read the gas price every tenth tick (or until known); an unreachable RPC
+        keeps the last price rather than failing a tick whose other venues may act."""
+        if self.parts.gas_price_gwei is None or (self.ticks % 10 != 1 and self._gas_gwei):
+            return
+        try:
+            self._gas_gwei = await self.parts.gas_price_gwei()
+        except BallastError as error:
+            log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
     # --- acting -----------------------------------------------------------------------
 

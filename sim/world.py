@@ -80,6 +80,7 @@ class ChainOracles:
         self.chain = chain
         self.feeds = dict(feeds)
         self.transmitter = transmitter
+        self.held: set[str] = set()  # feeds whose transmitter has stopped (a stale oracle)
 
     @classmethod
     def attach(cls, chain: DevChain, manifest: Manifest) -> ChainOracles:
@@ -93,7 +94,7 @@ class ChainOracles:
     async def publish_prices(self, prices: Mapping[str, float]) -> None:
         scale = 10**FEED_DECIMALS
         for underlying, feed in self.feeds.items():
-            if underlying in prices:
+            if underlying in prices and underlying not in self.held:
                 answer = round(prices[underlying] * scale)
                 await feed.send("transmit", answer, sender=self.transmitter)
 
@@ -115,6 +116,10 @@ class WorldOptions:
     manifest_path: Path | None = None
     path: MarketPath = field(default_factory=flat_path)
     anvil: AnvilOptions = field(default_factory=AnvilOptions)
+    # Seconds between the timestamps of blocks the market driver does not time. 0 keeps
+    # every block at the driver's time, so with a fixed ``anvil.timestamp`` the chain
+    # does not depend on the wall clock (deterministic scenarios); None: anvil's default.
+    block_interval_s: int | None = None
 
 
 class LocalWorld:
@@ -143,6 +148,10 @@ class LocalWorld:
         self.anvil.start()
         try:
             self.transport = JsonRpcTransport(self.anvil.url, timeout_s=30.0)
+            if self.options.block_interval_s is not None:
+                await self.transport.request(
+                    "anvil_setBlockTimestampInterval", [self.options.block_interval_s]
+                )
             self.deployment = await build_world(DevChain(self.transport), self.anvil.url)
             self.manifest = await self.deployment.manifest()
             self.manifest.write(self.manifest_path)

@@ -38,6 +38,7 @@ async def track(manager: TxManager, intent_id: str, nonce: int, *, unwind: bool)
             outcome = None
         if outcome is not None:
             manager.last_sent.pop(nonce, None)
+            manager.used_unexplained.pop(nonce, None)
             return outcome
         await manager.clock.sleep(manager.settings.poll_interval_s)
 
@@ -107,6 +108,13 @@ async def _nonce_used(manager: TxManager, intent_id: str, nonce: int) -> Outcome
     inclusion = await find_inclusion(manager.rpc, everything)  # a race, or a discarded one
     if inclusion is not None:
         return _included(manager, intent_id, inclusion, manager.live_versions(nonce))
+    # A node can count a nonce used before it serves the receipt of the block that used
+    # it (mid-block, or providers behind one URL): only a nonce still unexplained a poll
+    # interval later is someone else's.
+    now = manager.clock.monotonic()
+    first = manager.used_unexplained.setdefault(nonce, now)
+    if now - first < manager.settings.poll_interval_s:
+        return None
     detail = f"nonce {nonce} was used by a transaction that is not ours; not executed"
     for record in manager.live_versions(nonce):
         manager.mark(record, TxStatus.DROPPED, detail)

@@ -118,6 +118,8 @@ class TxManager:
         TxManager._writers.add(self._key)
         self.lock = asyncio.Lock()
         self.last_sent: dict[int, float] = {}  # nonce -> monotonic time of its last send
+        # nonce -> monotonic time the chain first counted it used with no receipt of ours
+        self.used_unexplained: dict[int, float] = {}
         self.capped: set[str] = set()  # hashes the caps leave no room to replace
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from agent.model import Intent, Side
 from agent.policy.alerts import (
@@ -24,7 +24,7 @@ from agent.policy.alerts import (
     ordered,
     risk_alerts,
 )
-from agent.policy.delta import HedgeContext, Need, carry_out, find_need
+from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, find_need
 from agent.policy.health import health_factor, plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
@@ -38,11 +38,14 @@ class Decision:
 
     ``hedged`` names the underlyings with hedge intents: once they are carried out the
     daemon records ``input.now`` as their last rebalance in ``PolicyState``.
+    ``band_half_widths`` is each configured underlying's delta band this tick (coin,
+    either side of its target), for reports and the live view.
     """
 
     intents: tuple[Intent, ...] = ()
     alerts: tuple[Alert, ...] = ()
     hedged: tuple[str, ...] = ()
+    band_half_widths: Mapping[str, float] = field(default_factory=dict)
 
 
 def _health_plans(policy_input: PolicyInput, settings: PolicySettings) -> list[Plan]:
@@ -92,10 +95,12 @@ def _needs(
     settings: PolicySettings,
     health: list[Intent],
     routes: tuple[HedgeRoute, ...],
-) -> list[Need]:
-    """Every underlying's hedge need after the health trades, most pressing first."""
+) -> tuple[list[Need], dict[str, float]]:
+    """Every underlying's hedge need after the health trades, most pressing first, and
+    every underlying's band half-width (coin)."""
     changes, blocked = _health_trades(health)
     needs = []
+    widths = {}
     for risk in policy_input.underlyings:
         rules = settings.underlyings.get(risk.underlying)
         if rules is None:
@@ -107,16 +112,18 @@ def _needs(
             blocked=frozenset(blocked.get(risk.underlying, ())),
             parameters=settings.parameters,
         )
+        widths[risk.underlying] = band_half_width(risk, rules, routes, context)
         need = find_need(risk, rules, routes, context)
         if need is not None:
             needs.append(need)
-    return sorted(needs, key=lambda need: need.priority)
+    return sorted(needs, key=lambda need: need.priority), widths
 
 
 def _hedges(
     policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
-) -> list[tuple[str, Plan]]:
-    """Hedge plans in priority order, each routed on what the earlier ones left.
+) -> tuple[list[tuple[str, Plan]], dict[str, float]]:
+    """Hedge plans in priority order, each routed on what the earlier ones left, and
+    the band half-widths.
 
     Venues whose margin is under its trigger take no hedges this tick.
     """
@@ -127,10 +134,11 @@ def _hedges(
     }
     routes = tuple(route for route in policy_input.routes if route.venue not in strained)
     plans = []
-    for need in _needs(policy_input, settings, health, routes):
+    needs, widths = _needs(policy_input, settings, health, routes)
+    for need in needs:
         plan, routes = carry_out(need, routes)
         plans.append((need.risk.underlying, plan))
-    return plans
+    return plans, widths
 
 
 def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> list[Alert]:
@@ -151,7 +159,7 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
     health = _health_plans(policy_input, settings)
     health_intents = [intent for plan in health for intent in plan.intents]
-    hedges = _hedges(policy_input, settings, health_intents)
+    hedges, widths = _hedges(policy_input, settings, health_intents)
     intents = health_intents + [intent for _, plan in hedges for intent in plan.intents]
     alerts = [
         *risk_alerts(policy_input.underlyings, policy_input.worst_stress_loss_usd, settings.alerts),
@@ -166,4 +174,5 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
+        band_half_widths=widths,
     )

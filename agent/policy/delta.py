@@ -137,6 +137,32 @@ def usable_routes(
     )
 
 
+def band_half_width(
+    risk: UnderlyingRisk,
+    settings: UnderlyingSettings,
+    routes: tuple[HedgeRoute, ...],
+    context: HedgeContext,
+) -> float:
+    """The band's half-width (coin) around ``settings.delta_target_coin`` now.
+
+    Whalley-Wilmott's is priced on the cheapest usable route for the hedge the current
+    deviation calls for (one slice at most); with no deviation there is no hedge to
+    price and the fixed floor applies.
+    """
+    deviation = context.delta_coin - settings.delta_target_coin
+    if deviation == 0:
+        return half_width_coin(
+            settings.band, cost_fraction=None, spot_usd=risk.spot_usd, gamma=risk.gamma
+        )
+    size = min(abs(deviation), settings.max_slice_coin)
+    usable = usable_routes(routes, risk.underlying, settings)
+    holding, parameters = settings.expected_holding_s, context.parameters
+    fraction = cost_fraction(usable, side_of(-deviation), size, risk.spot_usd, holding, parameters)
+    return half_width_coin(
+        settings.band, cost_fraction=fraction, spot_usd=risk.spot_usd, gamma=risk.gamma
+    )
+
+
 def find_need(
     risk: UnderlyingRisk,
     settings: UnderlyingSettings,
@@ -148,13 +174,7 @@ def find_need(
     if deviation == 0:
         return None
     side = side_of(-deviation)
-    size = min(abs(deviation), settings.max_slice_coin)
-    usable = usable_routes(routes, risk.underlying, settings)
-    holding, parameters = settings.expected_holding_s, context.parameters
-    fraction = cost_fraction(usable, side, size, risk.spot_usd, holding, parameters)
-    width = half_width_coin(
-        settings.band, cost_fraction=fraction, spot_usd=risk.spot_usd, gamma=risk.gamma
-    )
+    width = band_half_width(risk, settings, routes, context)
     due = rebalance_due(context.last_rebalance, context.now, settings.max_rebalance_interval_s)
     found = hedge_quantity(deviation, width, settings.hedge_to, due)
     if found is None:

@@ -1,7 +1,8 @@
 """Composition root: config -> connectors -> executor -> daemon.
 
 The only part of ``agent`` that may import ``connectors`` and ``sim``. Every process
-entry point (``ballast run``, ``demo``, ``chain up``, ``config check``) starts here.
+entry point (``ballast run``, ``demo``, ``simulate``, ``chain up``, ``config check``)
+starts here.
 """
 
 from __future__ import annotations
@@ -158,6 +159,19 @@ def chain_up(*, port: int | None, manifest: str | None, seconds: float | None) -
     return run_chain_up(port=port, manifest=Path(manifest) if manifest else None, seconds=seconds)
 
 
-def demo(*, seconds: float) -> int:
-    """``ballast demo``: for now, the local world for a short while (see issue 9)."""
-    return chain_up(port=None, manifest=None, seconds=seconds)
+def demo(*, minutes: float, headless: bool) -> int:
+    """``ballast demo``: see ``agent.wiring.scenarios``."""
+    from agent.wiring import scenarios
+
+    return scenarios.demo(minutes=minutes, headless=headless)
+
+
+def simulate(
+    *, scenario_path: str, out: str, hedge: bool, seed: int | None, short: bool = False
+) -> int:
+    """``ballast simulate``: see ``agent.wiring.scenarios``."""
+    from agent.wiring import scenarios
+
+    return scenarios.simulate(
+        scenario_path=scenario_path, out=out, hedge=hedge, seed=seed, short=short
+    )

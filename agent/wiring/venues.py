@@ -3,6 +3,7 @@ chain, and the exchanges. Part of the composition root (may import connectors)."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -77,7 +78,10 @@ class Venues:
             self.allowlist.setdefault(address, set()).update(functions)
 
 
-async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]:
+async def open_chains(
+    config: Config, stack: AsyncExitStack, clock: Clock | None = None
+) -> dict[str, Chain]:
+    """One client per configured chain; ``clock`` times its providers' cool-downs."""
     chains = {}
     for name, settings in config.chains.items():
         client = ChainClient(
@@ -85,6 +89,7 @@ async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]
             chain_id=settings.chain_id,
             timeout_s=settings.rpc_timeout_s,
             max_lag_blocks=settings.max_lag_blocks,
+            monotonic=clock.monotonic if clock is not None else time.monotonic,
         )
         await stack.enter_async_context(client)
         reader = Multicall3Reader(client, address=settings.multicall3)
@@ -95,7 +100,7 @@ async def open_chains(config: Config, stack: AsyncExitStack) -> dict[str, Chain]
 async def build_venues(
     config: Config, stack: AsyncExitStack, clock: Clock | None = None, *, paper: bool = False
 ) -> Venues:
-    built = Venues(chains=await open_chains(config, stack), clock=clock, paper=paper)
+    built = Venues(chains=await open_chains(config, stack, clock), clock=clock, paper=paper)
     ordered = sorted(config.venues.items(), key=lambda item: item[1].kind != "chainlink")
     for name, settings in ordered:
         chain_name = getattr(settings, "chain", None)

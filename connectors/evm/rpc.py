@@ -11,7 +11,7 @@ A read costs one HTTP request on the healthy path: no per-call chainId checks.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -70,12 +70,16 @@ class ChainClient:
         timeout_s: float = 10.0,
         max_lag_blocks: int = 5,
         cooldown_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``monotonic`` (seconds) times the cool-downs: the daemon's clock, so a simulation
+        in chain time recovers after ``cooldown_s`` of chain time, not of wall time."""
         if not urls:
             raise ConfigError("a chain needs at least one RPC URL")
         self.chain_id = chain_id
         self.max_lag_blocks = max_lag_blocks
         self.cooldown_s = cooldown_s
+        self._monotonic = monotonic
         self.providers = [Provider(url, timeout_s) for url in urls]
 
     async def __aenter__(self) -> ChainClient:
@@ -132,7 +136,7 @@ class ChainClient:
         if status.verified and status.down_reason is None:
             await self._read_head(provider)
             return
-        if time.monotonic() < status.down_until:
+        if self._monotonic() < status.down_until:
             return
         try:
             chain_hex, head_hex = await provider.transport.batch(
@@ -163,7 +167,7 @@ class ChainClient:
         status.down_reason = reason
         status.verified = False
         status.failures += 1
-        status.down_until = time.monotonic() + self.cooldown_s
+        status.down_until = self._monotonic() + self.cooldown_s
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """Send to the first usable provider; fail over on transient errors.

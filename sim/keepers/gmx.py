@@ -22,6 +22,7 @@ from eth_utils.address import to_checksum_address
 
 from connectors.evm.gmx_v2.events import OrderEventKind, decode_order_events
 from connectors.evm.gmx_v2.keys import base_key, usd
+from connectors.evm.jsonrpc import ExecutionReverted
 from sim.chain import Contract, TransactionFailed
 from sim.deploy.gmx import KEEPER_GAS
 from sim.keepers import LiquidationRecord
@@ -115,9 +116,13 @@ class GmxLiquidator:
         for key in await list_values(self.store, "POSITION_LIST"):
             position = await self.reader.read_one("getPosition", self.store.address, key)
             market = await self.reader.read_one("getMarket", self.store.address, position[0][1])
-            prices = await self.reader.read_one(
-                "getMarketPrices", self.store.address, market[0]
-            )  # Ballast-only Reader view: the Chainlink prices a keeper executes at
+            try:
+                prices = await self.reader.read_one(
+                    "getMarketPrices", self.store.address, market[0]
+                )  # Ballast-only Reader view: the Chainlink prices a keeper executes at
+            except ExecutionReverted as error:  # a stale feed: no keeper can liquidate now
+                log.warning("gmx liquidation check skipped", key="0x" + key.hex(), error=str(error))
+                continue
             liquidatable, reason, _ = await self.reader.read(
                 "isPositionLiquidatable", self.store.address, _ZERO, key, market, prices, True, True
             )

@@ -3,7 +3,8 @@ agent's risk engine: the test's independent view of what the agent did.
 
 Option deltas use the simulators' own Black-Scholes (sim/venues/blackscholes.py) at the
 market driver's implied vol; everything else is quantities read from contracts and
-simulator state.
+simulator state (Deribit's ETH account balance and a Premia call writer's locked WETH
+are ETH the agent holds).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ async def _premia(
         years = max(maturity - now, 0) / SECONDS_PER_YEAR
         option = black_scholes(spot, strike / 1e18, years, vol, bool(is_call))
         total += (long - short) / 1e18 * option.delta
+        if is_call:  # a call writer's locked collateral (1 WETH per contract) is still held
+            total += short / 1e18
     return total
 
 
@@ -82,6 +85,7 @@ def _deribit(stack: LocalStack, spot: float, vol: float, now: int) -> float:
     exchange = stack.deribit.exchange
     total = 0.0
     for account in exchange.accounts.values():
+        total += account.balances.get("ETH", 0.0)  # coin collateral is ETH held
         for name, holding in account.holdings.items():
             instrument = exchange.instruments[name]
             if instrument.base != "ETH" or holding.size == 0:

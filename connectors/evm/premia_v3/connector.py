@@ -260,6 +260,7 @@ class PremiaV3Connector:
             ask_size=pool.quote_size,
             mark=mark,
             index=spot,
+            underlying=pool.underlying,
         )
 
     def instrument(self, pool: OptionPoolConfig) -> Instrument:

@@ -40,6 +40,7 @@ class ScriptedNode:
         self.counts = {"latest": 0, "pending": 0}
         self.refusal: str | None = None
         self.failing: list[str] = []  # methods that fail once each, in this order
+        self.receipt_lag = 0  # receipt lookups answered null before the receipt shows
 
     def _send(self, raw: str) -> str:
         if self.refusal is not None:
@@ -57,11 +58,17 @@ class ScriptedNode:
             "eth_maxPriorityFeePerGas": lambda: hex(GWEI),
             "eth_getTransactionCount": lambda: hex(self.counts[params[1]]),
             "eth_sendRawTransaction": lambda: self._send(params[0]),
-            "eth_getTransactionReceipt": lambda: self.receipts.get(params[0]),
+            "eth_getTransactionReceipt": lambda: self._receipt(params[0]),
             "eth_getBlockByNumber": lambda: self._block(int(params[0], 16)),
             "eth_blockNumber": lambda: hex(self.head),
         }
         return answers[method]()
+
+    def _receipt(self, tx_hash: str) -> dict[str, str] | None:
+        if self.receipt_lag > 0:
+            self.receipt_lag -= 1
+            return None
+        return self.receipts.get(tx_hash)
 
     def _block(self, number: int) -> dict[str, str] | None:
         block_hash = self.blocks.get(number)
@@ -188,3 +195,32 @@ async def test_tracking_rides_out_a_flaky_node(journal: Journal) -> None:
         manager.close()
     assert outcome.status is OutcomeStatus.FILLED
     assert node.failing == []
+
+
+async def test_a_nonce_counted_used_before_its_receipt_shows_is_ours(journal: Journal) -> None:
+    node, switch = ScriptedNode(), KillSwitch(journal, ManualClock())
+    manager = manager_for(journal, node, LocalKeySigner(SecretStr(KEY), chain_id=CHAIN), switch)
+    try:
+        record = await manager.send_new(unsigned_for(journal), Fees(2 * GWEI, GWEI), unwind=False)
+        node.receipts[record.hash] = {"blockNumber": "0x1", "blockHash": "0xb1", "status": "0x1"}
+        node.blocks[1], node.head = "0xb1", 1
+        node.counts = {"latest": 1, "pending": 1}
+        node.receipt_lag = 2  # the count moved; the receipt is served a moment later
+        outcome = await track(manager, record.intent_id, record.nonce, unwind=False)
+    finally:
+        manager.close()
+    assert outcome.status is OutcomeStatus.FILLED
+    assert outcome.reference == record.hash
+
+
+async def test_a_nonce_still_unexplained_a_poll_later_is_someone_elses(journal: Journal) -> None:
+    node, switch = ScriptedNode(), KillSwitch(journal, ManualClock())
+    manager = manager_for(journal, node, LocalKeySigner(SecretStr(KEY), chain_id=CHAIN), switch)
+    try:
+        record = await manager.send_new(unsigned_for(journal), Fees(2 * GWEI, GWEI), unwind=False)
+        node.counts = {"latest": 1, "pending": 1}  # used, and never by our transaction
+        outcome = await track(manager, record.intent_id, record.nonce, unwind=False)
+    finally:
+        manager.close()
+    assert outcome.status is OutcomeStatus.REJECTED
+    assert "not ours" in outcome.detail

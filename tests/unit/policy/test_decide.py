@@ -289,3 +289,18 @@ def test_two_accounts_saved_in_opposite_directions_block_hedges_both_ways() -> N
         ("hyperliquid", Action.BUY),
     ]
     assert AlertCode.HEDGE_DEFERRED in [a.code for a in decision.alerts]
+
+
+def test_every_configured_underlying_reports_its_band_inside_or_out() -> None:
+    fixed = PolicySettings(underlyings={"ETH": rules(band=BandSettings(half_width_coin=2.5))})
+    inside = decide(tick(underlyings=(eth_risk(1.0),), lending=(), margin=()), fixed)
+    assert inside.intents == ()
+    assert inside.band_half_widths == {"ETH": 2.5}
+    wide = BandSettings(mode="whalley_wilmott", half_width_coin=0.5, risk_aversion_per_usd=1e-4)
+    gamma_book = (eth_risk(8.0, gamma=0.05),)
+    outside = decide(
+        tick(underlyings=gamma_book, lending=(), margin=()),
+        PolicySettings(underlyings={"ETH": rules(band=wide)}),
+    )
+    assert outside.intents, "8 coins off target is outside any band here"
+    assert outside.band_half_widths["ETH"] > 0.5  # Whalley-Wilmott widened it

@@ -1,0 +1,61 @@
+"""Entry points of ``ballast simulate`` and ``ballast demo`` (composition root: they run
+the agent in the local world of ``sim``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import structlog
+
+
+def logs_to(file: TextIO, level: int) -> None:
+    """Send the agent's structured logs to ``file`` (JSON lines) from ``level`` up, so
+    they do not mix with what the command itself prints."""
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.WriteLoggerFactory(file=file),
+        cache_logger_on_first_use=False,
+    )
+
+
+def simulate(
+    *, scenario_path: str, out: str, hedge: bool, seed: int | None, short: bool = False
+) -> int:
+    """``ballast simulate``: run a scenario file (its quick version if ``short``); write
+    report.json and plots to ``out``. The agent's own logs go to ``out``/agent.log."""
+    from sim.scenario_model import load_scenario
+    from sim.scenario_report import summary_text
+    from sim.scenario_run import RunOptions, run_scenario
+
+    path = Path(scenario_path)
+    scenario = load_scenario(path)
+    if short:
+        scenario = scenario.shortened()
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    options = RunOptions(hedge=hedge, seed=seed, base_dir=path.parent)
+    with (out_dir / "agent.log").open("w", encoding="utf-8") as log_file:
+        logs_to(log_file, logging.INFO)
+        report = asyncio.run(run_scenario(scenario, out_dir, options))
+    print(summary_text(report, out_dir))
+    return 0
+
+
+def demo(*, minutes: float, headless: bool) -> int:
+    """``ballast demo``: the local world, a seeded book and the agent, live for a few
+    minutes; only the agent's errors are logged (to stderr)."""
+    from sim.demo import DemoOptions, run_demo
+
+    logs_to(sys.stderr, logging.ERROR)
+    asyncio.run(run_demo(DemoOptions(minutes=minutes, headless=headless)))
+    return 0
