@@ -13,7 +13,7 @@ from datetime import datetime
 from statistics import median
 
 from agent.config.models import KillSwitchSettings, LimitSettings
-from agent.model import KillState
+from agent.intents import KillState
 from agent.reading import VenueRead
 
 ORACLE_FLAGS = (

@@ -29,7 +29,8 @@ from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
-from agent.model import Health, Intent, KillState, Outcome, OutcomeStatus, VenueSnapshot
+from agent.intents import Intent, KillState, Outcome, OutcomeStatus
+from agent.model import Health, VenueSnapshot
 from agent.pacing import run_paced
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide

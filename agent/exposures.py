@@ -13,7 +13,8 @@ from datetime import datetime
 
 from agent.assessment import Assessment
 from agent.execution.proposal import GuardContext
-from agent.model import KillState, Kind, VenueSnapshot
+from agent.intents import KillState
+from agent.model import Kind, VenueSnapshot
 from agent.profiles import VenueProfile
 
 _LENDING = (Kind.LENDING_SUPPLY, Kind.LENDING_DEBT)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from agent.model import Intent, Side, VenueSnapshot
+from agent.intents import Intent
+from agent.model import Side, VenueSnapshot
 
 
 class Clock(Protocol):

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.daemon import TickReport
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 
 ACTIONS_SHOWN = 8
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.assessment import Assessment
 from agent.daemon import TickReport
-from agent.model import Intent, Outcome, OutcomeStatus
+from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.risk.attribution import COMPONENTS, attribute_pnl
 from agent.risk.book import Book
 from agent.risk.validation import RiskInputError

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agent.config.models import Config
-from agent.model import Action, Instrument, Intent, Kind, Side
+from agent.intents import Action, Intent
+from agent.model import Instrument, Kind, Side
 from agent.ports import OrderRequest, TxRequest
 from agent.wiring.venues import Venues, build_venues
 from connectors.evm.premia_v3 import PremiaV3Connector

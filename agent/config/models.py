@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
-from agent.model import KillState
+from agent.intents import KillState
 
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Fraction = Annotated[float, Field(gt=0, lt=1)]

@@ -16,7 +16,7 @@ from typing import Protocol
 import structlog
 
 from agent.control.killswitch import KillSwitch, KillTransition
-from agent.model import KillState
+from agent.intents import KillState
 
 log = structlog.get_logger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Protocol
 import structlog
 
 from agent.errors import InvariantViolation
-from agent.model import KillState
+from agent.intents import KillState
 from agent.ports import Clock
 
 log = structlog.get_logger(__name__)

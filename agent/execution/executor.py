@@ -32,7 +32,7 @@ from agent.execution.reconcile import PendingNonce, ReadOnlyGate, ReconcileRepor
 from agent.execution.records import IntentEntry, TxRecord
 from agent.execution.tracking import cancel_pending, track
 from agent.execution.transactions import TxManager
-from agent.model import Intent, Outcome, OutcomeStatus
+from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.ports import Clock, TxRequest
 
 log = structlog.get_logger(__name__)

@@ -6,7 +6,8 @@ Pure functions. Quantities are coin units, exposures USD.
 from __future__ import annotations
 
 from agent.execution.proposal import GuardContext
-from agent.model import Action, Intent, Kind
+from agent.intents import Action, Intent
+from agent.model import Kind
 
 _ALWAYS_REDUCING = frozenset(
     {

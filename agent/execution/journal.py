@@ -45,7 +45,7 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.model import Intent, KillState, Outcome, OutcomeStatus
+from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 
 _FINAL_ORDER = tuple(status.value for status in FINAL_ORDER)
 _OPEN_INTENTS = (OutcomeStatus.PENDING.value, OutcomeStatus.UNKNOWN.value)

@@ -17,7 +17,7 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 
 _V1 = """
 CREATE TABLE intents (

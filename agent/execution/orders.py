@@ -18,7 +18,8 @@ from agent.control.killswitch import KillSwitch
 from agent.errors import BallastError, OutcomeUnknown, RejectedError, TransientError
 from agent.execution.journal import Journal
 from agent.execution.records import FINAL_ORDER, OrderRecord, OrderStatus
-from agent.model import Action, Intent, Outcome, OutcomeStatus, Side
+from agent.intents import Action, Intent, Outcome, OutcomeStatus
+from agent.model import Side
 from agent.ports import Clock, OrderRequest, OrderState, OrderVenue
 
 log = structlog.get_logger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.model import Intent, KillState
+from agent.intents import Intent, KillState
 from agent.ports import TxRequest
 
 

@@ -30,7 +30,7 @@ from agent.execution.orders import OrderExecutor, outcome_of
 from agent.execution.records import FINAL_ORDER, OrderStatus, TxRecord, TxStatus
 from agent.execution.tracking import outcome_of as tx_outcome_of
 from agent.execution.transactions import TxManager
-from agent.model import Outcome, OutcomeStatus
+from agent.intents import Outcome, OutcomeStatus
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 
 FINAL_OUTCOMES = frozenset(
     {

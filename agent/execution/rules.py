@@ -18,7 +18,7 @@ from agent.execution.exposure import (
 )
 from agent.execution.limits import GuardLimits, selector
 from agent.execution.proposal import GuardContext, Proposal, ReasonCode, Rejection
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 
 WEI_PER_ETH = 10**18
 _BOUNDED_TRADES = frozenset({Action.BUY, Action.SELL, Action.SWAP})

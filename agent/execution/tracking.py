@@ -18,7 +18,7 @@ from agent.execution.fees import Fees, quote_fees, replacement_fees
 from agent.execution.inclusion import Inclusion, find_inclusion, mined_count, node_knows
 from agent.execution.records import TxKind, TxRecord, TxStatus
 from agent.execution.transactions import SELF_TRANSFER_GAS, TxManager, Unsigned
-from agent.model import Outcome, OutcomeStatus
+from agent.intents import Outcome, OutcomeStatus
 
 log = structlog.get_logger(__name__)
 

@@ -25,7 +25,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from agent.daemon import TickReport
-from agent.model import KillState
+from agent.intents import KillState
 from agent.ops.gas import GasMeter
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

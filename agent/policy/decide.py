@@ -15,7 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from agent.model import Intent, Side
+from agent.intents import Intent
+from agent.model import Side
 from agent.policy.alerts import (
     Alert,
     AlertCode,

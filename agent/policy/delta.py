@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.config.models import BandSettings, UnderlyingSettings
-from agent.model import Intent, Side
+from agent.intents import Intent
+from agent.model import Side
 from agent.policy.alerts import Alert, AlertCode, Severity
 from agent.policy.inputs import HedgeRoute, UnderlyingRisk
 from agent.policy.plan import Plan, reduces_risk, side_of, signed, trade_action

@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from agent.config.models import HealthSettings
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.plan import Plan

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.config.models import HealthSettings
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 from agent.policy.alerts import Alert, AlertCode, Severity
 from agent.policy.inputs import MarginAccount, MarginPosition, UnderlyingRisk
 from agent.policy.plan import Plan, reduces_risk, side_of, trade_action

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.model import Action, Intent, Side
+from agent.intents import Action, Intent
+from agent.model import Side
 from agent.policy.alerts import Alert
 
 

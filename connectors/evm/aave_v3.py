@@ -17,12 +17,11 @@ import math
 from collections.abc import Sequence
 
 from agent.errors import RejectedError
+from agent.intents import Action, Intent
 from agent.model import (
-    Action,
     Balance,
     Health,
     Instrument,
-    Intent,
     Kind,
     Position,
     Rate,

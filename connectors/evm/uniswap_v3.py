@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.errors import RejectedError
-from agent.model import Action, Balance, Instrument, Intent, Kind, Position, Quote, VenueSnapshot
+from agent.intents import Action, Intent
+from agent.model import Balance, Instrument, Kind, Position, Quote, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, TxRequest
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20, TokenConfig

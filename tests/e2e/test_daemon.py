@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from agent.model import Action
+from agent.intents import Action
 from agent.wiring import build_daemon
 from sim.stack import LocalStack, WorldClock
 from tests.e2e.conftest import BAND_HALF_WIDTH

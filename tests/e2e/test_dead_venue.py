@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from agent.model import KillState
+from agent.intents import KillState
 from agent.wiring import build_daemon
 from sim.stack import LocalStack, WorldClock
 

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agent.control.client import AdminClient, AdminTarget
 from agent.daemon import Daemon, TickReport
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 from agent.wiring import build_daemon
 from sim.local_config import AGENT_DEV_KEY
 from sim.remote_signer import LocalRemoteSigner

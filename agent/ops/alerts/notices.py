@@ -22,7 +22,8 @@ import structlog
 from agent.config.models import Config
 from agent.control.killswitch import KillSwitch, KillTransition
 from agent.daemon import TickReport
-from agent.model import HealthKind, KillState, OutcomeStatus
+from agent.intents import KillState, OutcomeStatus
+from agent.model import HealthKind
 from agent.policy.alerts import Severity
 
 log = structlog.get_logger(__name__)

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from agent.errors import RejectedError
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 from agent.ports import TxRequest
 from connectors.evm.abi import ContractAbi
 from connectors.evm.gmx_v2.config import GmxMarketConfig

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent.errors import ConfigError, RejectedError
-from agent.model import Balance, Health, Instrument, Intent, Kind, Position, Quote, VenueSnapshot
+from agent.intents import Intent
+from agent.model import Balance, Health, Instrument, Kind, Position, Quote, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
 from connectors.evm.abi import ContractAbi
 from connectors.evm.gmx_v2 import actions

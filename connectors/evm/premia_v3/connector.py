@@ -29,11 +29,10 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from agent.errors import ConfigError, RejectedError
+from agent.intents import Action, Intent
 from agent.model import (
-    Action,
     Balance,
     Instrument,
-    Intent,
     Kind,
     OptionType,
     Position,

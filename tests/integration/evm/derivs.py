@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.model import Action, Instrument, Intent
+from agent.intents import Action, Intent
+from agent.model import Instrument
 from connectors.evm.gmx_v2 import GmxV2Connector
 from connectors.evm.gmx_v2.keys import position_key
 from sim.market import MarketDriver

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 from agent.ports import ChainReader, TxRequest
 from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agent.errors import RejectedError
-from agent.model import Action, HealthKind, Kind, VenueSnapshot
+from agent.intents import Action
+from agent.model import HealthKind, Kind, VenueSnapshot
 from connectors.evm.rpc import ChainClient
 from sim.world import ChainOracles
 from tests.integration.conftest import World

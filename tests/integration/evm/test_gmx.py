@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from agent.errors import RejectedError
-from agent.model import Action
+from agent.intents import Action
 from connectors.evm.gmx_v2 import GmxV2Connector, OrderStatus, resolve_orders
 from connectors.evm.gmx_v2.keys import position_key, price_to_usd
 from connectors.evm.multicall import Multicall3Reader

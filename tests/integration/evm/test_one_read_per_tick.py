@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from agent.errors import TransientError
-from agent.model import Action
+from agent.intents import Action
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.rpc import ChainClient

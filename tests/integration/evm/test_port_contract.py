@@ -20,7 +20,8 @@ import pytest
 from eth_utils.crypto import keccak
 
 from agent.errors import TransientError
-from agent.model import Action, Intent, VenueSnapshot
+from agent.intents import Action, Intent
+from agent.model import VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult
 from connectors.evm.abi import ContractAbi
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.errors import RejectedError
-from agent.model import Action, Kind, OptionType, Settlement
+from agent.intents import Action
+from agent.model import Kind, OptionType, Settlement
 from connectors.evm.multicall import Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector
 from connectors.evm.rpc import ChainClient

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.errors import RejectedError
-from agent.model import Action, Intent, Kind
+from agent.intents import Action, Intent
+from agent.model import Kind
 from connectors.evm.rpc import ChainClient
 from sim.chain import TransactionFailed
 from tests.integration.conftest import World

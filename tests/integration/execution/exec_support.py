@@ -22,7 +22,7 @@ from agent.execution.limits import ExposureCap, GasCaps, GuardLimits, selector
 from agent.execution.proposal import GuardContext
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.transactions import TxManager, TxSettings
-from agent.model import Action, Intent
+from agent.intents import Action, Intent
 from agent.ports import TxRequest
 from connectors.evm.jsonrpc import JsonRpcTransport
 from connectors.evm.rpc import ChainClient

@@ -24,7 +24,7 @@ from exec_support import AGENT, our_transactions, rpc_call, stack
 
 from agent.execution.journal import Journal
 from agent.execution.records import TxStatus
-from agent.model import KillState, OutcomeStatus
+from agent.intents import KillState, OutcomeStatus
 from sim.anvil import _die_with_parent
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 

@@ -11,7 +11,7 @@ from exec_support import AGENT, GWEI, intent, limits, our_transactions, rpc_call
 
 from agent.execution.limits import GasCaps, selector
 from agent.execution.proposal import ReasonCode
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 from agent.ports import TxRequest
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 

@@ -21,7 +21,7 @@ from agent.control.admin import AdminServer
 from agent.control.client import AdminClient, AdminTarget
 from agent.control.commands import Controls
 from agent.control.status import JournalStatus
-from agent.model import KillState, OutcomeStatus
+from agent.intents import KillState, OutcomeStatus
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 

@@ -10,7 +10,7 @@ from conftest import Chain
 from exec_support import AGENT, our_transactions, stack
 
 from agent.execution.records import TxStatus
-from agent.model import Outcome, OutcomeStatus
+from agent.intents import Outcome, OutcomeStatus
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 OUTSIDER_VALUE = 12_345  # wei: marks the other tool's transactions on chain

@@ -10,7 +10,7 @@ from conftest import Chain
 from exec_support import FAST, our_transactions, rpc_call, stack, wait_until
 
 from agent.execution.records import TxRecord, TxStatus
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 
 
 async def test_a_reorg_puts_the_hedge_back_to_pending_and_it_lands_once(

@@ -21,7 +21,7 @@ from exec_support import FAST, GWEI, limits, our_transactions, rpc_call, stack, 
 from agent.execution.fees import minimum_bump
 from agent.execution.limits import GasCaps
 from agent.execution.records import TxRecord, TxStatus
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 NORMAL = GasCaps(max_fee_per_gas_wei=40 * GWEI, max_priority_fee_per_gas_wei=5 * GWEI)

@@ -15,7 +15,7 @@ from agent.errors import InvariantViolation
 from agent.execution.guard import Guard
 from agent.execution.journal import Journal
 from agent.execution.transactions import TxManager
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 from connectors.evm.jsonrpc import JsonRpcTransport
 from connectors.evm.signer import LocalKeySigner
 from tests.support.rpc_fault_proxy import RpcFaultProxy

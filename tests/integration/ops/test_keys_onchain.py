@@ -24,7 +24,7 @@ from agent.execution.guard import Guard
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.transactions import TxManager
-from agent.model import OutcomeStatus
+from agent.intents import OutcomeStatus
 from agent.ops.gas import GasMeter
 from agent.ports import Signer
 from agent.wiring.execution import open_signer

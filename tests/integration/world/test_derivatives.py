@@ -11,7 +11,8 @@ import asyncio
 
 import pytest
 
-from agent.model import Action, VenueSnapshot
+from agent.intents import Action
+from agent.model import VenueSnapshot
 from connectors.evm.gmx_v2 import OrderStatus, resolve_orders
 from connectors.evm.gmx_v2.keys import position_key, price_to_usd
 from connectors.evm.multicall import BatchedReader, Multicall3Reader

@@ -11,7 +11,8 @@ import pytest
 from agent.checks import check_inputs
 from agent.config.models import KillSwitchSettings, LimitSettings
 from agent.errors import TransientError
-from agent.model import KillState, VenueSnapshot
+from agent.intents import KillState
+from agent.model import VenueSnapshot
 from agent.reading import VenueRead, VenueReader
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)

@@ -21,7 +21,8 @@ from agent.control.status import AgentStatus, JournalStatus, PositionSummary
 from agent.errors import ConfigError
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
-from agent.model import Greeks, KillState
+from agent.intents import KillState
+from agent.model import Greeks
 
 TOKEN = "s3cret-token-for-tests-only"
 

@@ -13,7 +13,7 @@ import pytest
 from agent.control.killswitch import KillSwitch, KillTransition, permits
 from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
-from agent.model import KillState
+from agent.intents import KillState
 
 
 class Clock:

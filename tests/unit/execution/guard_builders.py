@@ -9,7 +9,8 @@ from typing import Any
 
 from agent.execution.limits import ExposureCap, GasCaps, GuardLimits, selector
 from agent.execution.proposal import GuardContext, Proposal
-from agent.model import Action, Instrument, Intent, KillState, Kind
+from agent.intents import Action, Intent, KillState
+from agent.model import Instrument, Kind
 from agent.ports import TxRequest
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from agent.execution.fees import FeeQuote, Fees
 from agent.execution.guard import Guard
 from agent.execution.limits import ExposureCap, GasCaps, GuardLimits, selector
 from agent.execution.proposal import GuardContext, Proposal
-from agent.model import Action, Intent, KillState
+from agent.intents import Action, Intent, KillState
 from agent.ports import TxRequest
 
 SUPPLY = "supply(address,uint256,address,uint16)"

@@ -12,7 +12,7 @@ from agent.execution.fees import FeeQuote, Fees
 from agent.execution.guard import Guard
 from agent.execution.limits import ExposureCap, selector
 from agent.execution.proposal import GuardContext, Proposal, ReasonCode
-from agent.model import Action, KillState
+from agent.intents import Action, KillState
 
 
 def codes(

@@ -14,7 +14,7 @@ from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
 from agent.execution.journal_schema import SCHEMA_VERSION
 from agent.execution.records import IntentEntry, TxKind, TxRecord, TxStatus
-from agent.model import Action, Intent, KillState, Outcome, OutcomeStatus
+from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from agent.execution.journal import Journal
 from agent.execution.orders import OrderExecutor, OrderSettings, client_order_id
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.records import OrderStatus
-from agent.model import KillState, OutcomeStatus
+from agent.intents import KillState, OutcomeStatus
 from agent.ports import OrderRequest, OrderState
 
 SYMBOL = "ETH-PERPETUAL"

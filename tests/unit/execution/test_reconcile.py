@@ -10,7 +10,7 @@ import pytest
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate, reconcile
 from agent.execution.records import IntentEntry, TxKind, TxRecord, TxStatus
-from agent.model import Action, Intent, OutcomeStatus
+from agent.intents import Action, Intent, OutcomeStatus
 
 ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 

@@ -20,7 +20,7 @@ from agent.execution.journal import Journal
 from agent.execution.records import IntentEntry, TxKind, TxStatus
 from agent.execution.tracking import track
 from agent.execution.transactions import Halted, TxManager, TxSettings, Unsigned
-from agent.model import Action, Intent, KillState, OutcomeStatus
+from agent.intents import Action, Intent, KillState, OutcomeStatus
 from agent.ports import SignedTransaction
 from connectors.evm.signer import LocalKeySigner
 

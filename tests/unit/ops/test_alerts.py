@@ -19,16 +19,8 @@ from agent.checks import InputReport
 from agent.config.models import AlertDeliverySettings, Config
 from agent.control.killswitch import KillTransition
 from agent.daemon import TickReport
-from agent.model import (
-    Action,
-    Health,
-    HealthKind,
-    Intent,
-    KillState,
-    Outcome,
-    OutcomeStatus,
-    VenueSnapshot,
-)
+from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
+from agent.model import Health, HealthKind, VenueSnapshot
 from agent.ops.alerts import AlertDispatcher, Notice, NoticeRules, Sink
 from agent.ops.alerts.formats import payload
 from agent.ops.alerts.notices import kill_notice

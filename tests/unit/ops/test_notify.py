@@ -13,7 +13,7 @@ import pytest
 from agent.checks import InputReport
 from agent.daemon import TickReport
 from agent.errors import ConfigError
-from agent.model import KillState
+from agent.intents import KillState
 from agent.ops.notify import SystemdNotifier, TickNotifier, watchdog_interval_s
 
 

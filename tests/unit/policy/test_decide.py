@@ -14,7 +14,8 @@ from agent.config.models import BandSettings
 from agent.execution.limits import ExposureCap, GasCaps, GuardLimits
 from agent.execution.proposal import GuardContext, Proposal, ReasonCode
 from agent.execution.rules import evaluate
-from agent.model import Action, Instrument, KillState, Kind
+from agent.intents import Action, KillState
+from agent.model import Instrument, Kind
 from agent.policy import (
     AlertCode,
     HedgeRoute,

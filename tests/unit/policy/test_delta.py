@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.config.models import BandSettings
-from agent.model import Action, Side
+from agent.intents import Action
+from agent.model import Side
 from agent.policy.alerts import AlertCode, Severity
 from agent.policy.delta import (
     BAND,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.config.models import HealthSettings
-from agent.model import Action
+from agent.intents import Action
 from agent.policy.alerts import AlertCode, Severity
 from agent.policy.health import Step, apply, health_factor, plan_lending, repairs
 from agent.policy.inputs import LendingAccount, LendingAsset

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.config.models import HealthSettings
-from agent.model import Action
+from agent.intents import Action
 from agent.policy.alerts import AlertCode
 from agent.policy.inputs import MarginAccount, MarginPosition
 from agent.policy.margin import DeltaView, plan_margin
