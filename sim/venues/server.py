@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Self
 
 from aiohttp import web
 
@@ -117,3 +118,44 @@ class VenueServer:
         self.requests.append(
             RecordedRequest(request.method, request.path, operation, time.monotonic(), status)
         )
+
+
+class ServedVenue:
+    """What every venue simulator shares: serving its ``VenueServer`` and its request log.
+
+    A subclass builds its API and sets ``self._server``; it is then an async context
+    manager that serves on loopback until the block ends.
+    """
+
+    _server: VenueServer
+
+    @property
+    def url(self) -> str:
+        """Base URL to put in every one of ccxt's ``urls['api']`` entries."""
+        return self._server.url
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._server.requests
+
+    def count(self, operation: str | None = None) -> int:
+        """Requests served so far (``"private/buy"``, ``"exchange/order"`` ...), all if None."""
+        return self._server.count(operation)
+
+    async def start(self) -> str:
+        return await self._server.start()
+
+    async def close(self) -> None:
+        await self._server.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -14,20 +14,18 @@ for tests; ``simulator.liquidations`` lists every forced close.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from sim.market import MarketState
 from sim.venues.deribit.api import DeribitApi
 from sim.venues.deribit.exchange import Account, DeribitExchange, Liquidation
 from sim.venues.deribit.margin import MarginRules
 from sim.venues.deribit.orders import Order
 from sim.venues.faults import FaultPlan
-from sim.venues.server import RecordedRequest, VenueServer
+from sim.venues.server import ServedVenue, VenueServer
 
 __all__ = ["DeribitSimulator", "Liquidation", "MarginRules"]
 
 
-class DeribitSimulator:
+class DeribitSimulator(ServedVenue):
     """The simulated venue; a ``MarketListener`` and an async context manager (serving)."""
 
     def __init__(
@@ -49,19 +47,6 @@ class DeribitSimulator:
         )
 
     @property
-    def url(self) -> str:
-        """Base URL to put in every one of ccxt's ``urls['api']`` entries."""
-        return self._server.url
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self._server.requests
-
-    def count(self, operation: str | None = None) -> int:
-        """Requests served so far (``"private/buy"`` ...), all if ``operation`` is None."""
-        return self._server.count(operation)
-
-    @property
     def liquidations(self) -> list[Liquidation]:
         return self.exchange.liquidations
 
@@ -78,21 +63,3 @@ class DeribitSimulator:
 
     async def on_market(self, state: MarketState) -> None:
         self.exchange.on_market(state)
-
-    async def start(self) -> str:
-        return await self._server.start()
-
-    async def close(self) -> None:
-        await self._server.close()
-
-    async def __aenter__(self) -> DeribitSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()

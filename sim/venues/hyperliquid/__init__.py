@@ -15,18 +15,16 @@ driver's regime; every ``/exchange`` signature is verified.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from sim.market import MarketState
 from sim.venues.faults import FaultPlan
 from sim.venues.hyperliquid.api import HyperliquidApi
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, Liquidation, User
-from sim.venues.server import RecordedRequest, VenueServer
+from sim.venues.server import ServedVenue, VenueServer
 
 __all__ = ["HyperliquidSimulator", "Liquidation"]
 
 
-class HyperliquidSimulator:
+class HyperliquidSimulator(ServedVenue):
     """The simulated venue; a ``MarketListener`` and an async context manager (serving).
 
     ``mainnet`` selects the phantom agent's source ("a" mainnet, "b" testnet) that
@@ -51,19 +49,6 @@ class HyperliquidSimulator:
         )
 
     @property
-    def url(self) -> str:
-        """Base URL for every one of ccxt's ``urls['api']`` entries."""
-        return self._server.url
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self._server.requests
-
-    def count(self, operation: str | None = None) -> int:
-        """Requests served (``"exchange/order"``, ``"info/orderStatus"`` ...)."""
-        return self._server.count(operation)
-
-    @property
     def liquidations(self) -> list[Liquidation]:
         return self.house.liquidations
 
@@ -86,21 +71,3 @@ class HyperliquidSimulator:
 
     async def on_market(self, state: MarketState) -> None:
         self.house.on_market(state)
-
-    async def start(self) -> str:
-        return await self._server.start()
-
-    async def close(self) -> None:
-        await self._server.close()
-
-    async def __aenter__(self) -> HyperliquidSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
