@@ -79,7 +79,11 @@ class Multicall3Reader:
 
 
 class BatchedReader:
-    """Merges every connector's calls for one tick into one read, and splits the results."""
+    """Merges every connector's calls for one tick into one read, and splits the results.
+
+    A call several connectors need (the reserves' configuration and the oracle's prices
+    are the same for every account on a pool) is made once and its result shared.
+    """
 
     def __init__(self, reader: Multicall3Reader) -> None:
         self.reader = reader
@@ -87,13 +91,12 @@ class BatchedReader:
     async def read(
         self, plans: Mapping[str, Sequence[Call]]
     ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
-        names = list(plans)
-        flat = [call for name in names for call in plans[name]]
-        block, results = await self.reader.read(flat)
-        split: dict[str, Sequence[CallResult]] = {}
-        offset = 0
-        for name in names:
-            count = len(plans[name])
-            split[name] = results[offset : offset + count]
-            offset += count
-        return block, split
+        unique: dict[Call, int] = {}
+        positions = {
+            name: [unique.setdefault(call, len(unique)) for call in calls]
+            for name, calls in plans.items()
+        }
+        block, results = await self.reader.read(list(unique))
+        return block, {
+            name: [results[index] for index in indices] for name, indices in positions.items()
+        }
