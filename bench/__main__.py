@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
+
+import structlog
 
 from bench import Result
 
@@ -30,6 +33,8 @@ def _print(results: list[Result]) -> None:
 
 
 def main() -> int:
+    # The worlds the benchmarks build log every seeding order; only warnings matter here.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     results: list[Result] = []
     for name in MODULES:

@@ -15,6 +15,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.contract import AsyncContract
 
 from bench import Result
 from connectors.evm.aave_v3 import AaveV3Connector
@@ -50,7 +51,7 @@ async def open_positions(world: LocalWorld, accounts: int) -> list[str]:
     await chain.rpc.request("anvil_autoImpersonateAccount", [True])
     pool = attach(chain, manifest, "aave.pool")
     weth = attach(chain, manifest, "token.WETH")
-    addresses = []
+    addresses: list[str] = []
     for index in range(accounts):
         address = to_checksum_address("0x" + f"{0xBE0000 + index:040x}")
         await chain.set_balance(address, 10**20)
@@ -107,10 +108,8 @@ async def naive(world: LocalWorld, accounts: list[str]) -> tuple[list[float], fl
     manifest = world.manifest
     assert manifest is not None
     web3 = AsyncWeb3(CountingProvider(world.anvil.url))
-    pool = web3.eth.contract(address=manifest.contract("aave.pool"), abi=_abi("aave.pool", world))
-    provider = web3.eth.contract(
-        address=manifest.contract("aave.data_provider"), abi=_abi("aave.data_provider", world)
-    )
+    pool = naive_contract(web3, world, "aave.pool")
+    provider = naive_contract(web3, world, "aave.data_provider")
     assets = [manifest.token(s).address for s in ASSETS]
     times = []
     before = CountingProvider.requests
@@ -121,12 +120,17 @@ async def naive(world: LocalWorld, accounts: list[str]) -> tuple[list[float], fl
             for asset in assets:
                 await provider.functions.getUserReserveData(asset, account).call()
         times.append(time.perf_counter() - start)
+    await web3.provider.disconnect()
     return times, (CountingProvider.requests - before) / (TICKS // 3)
 
 
-def _abi(role: str, world: LocalWorld) -> list[dict[str, Any]]:
+def naive_contract(web3: AsyncWeb3[Any], world: LocalWorld, role: str) -> AsyncContract:
+    """The world's contract ``role`` as a plain web3.py contract (the naive peer's view)."""
     assert world.manifest is not None
-    return attach(world.chain, world.manifest, role).abi.raw
+    address = to_checksum_address(world.manifest.contract(role))
+    return web3.eth.contract(
+        address=address, abi=list(attach(world.chain, world.manifest, role).abi.raw)
+    )
 
 
 async def _measure() -> list[Result]:

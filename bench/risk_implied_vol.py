@@ -46,7 +46,7 @@ def run() -> list[Result]:
         return implied_vol(price, is_call, spot, strike, years, rate)
 
     def vollib() -> np.ndarray:
-        return pvv.vectorized_implied_volatility(
+        vols: np.ndarray = pvv.vectorized_implied_volatility(
             price,
             spot,
             strike,
@@ -57,6 +57,7 @@ def run() -> list[Result]:
             return_as="numpy",
             on_error="ignore",
         )
+        return vols
 
     mine_vols, their_vols = ours(), vollib()  # compile, and keep for the accuracy check
     mine, theirs = interleaved_best(ours, vollib, rounds=5)

@@ -3,16 +3,19 @@ venue of the local world (issue 8), beside a naive per-position read of the same
 
 The book: the seeded demo book (Aave, Premia, GMX, Hyperliquid, Deribit, wallet), short
 one contract of every ETH and BTC option the Deribit simulator lists, long a little of
-every Premia pool, and 150 more Aave accounts (WETH and WBTC supplied, USDC and WETH
+every Premia pool, and 225 more Aave accounts (WETH and WBTC supplied, USDC and WETH
 borrowed) watched by the same daemon. Our figure: ``Daemon.plan`` (every venue read
 concurrently, EVM in one aggregate3, checks, risk, policy); median and p99 over the
-ticks, with the HTTP requests a tick costs. The peer: the same positions read one call
+ticks, with the chain requests a tick costs: one aggregate3 per ``max_calls`` sub-calls
+(the reader bounds one eth_call's size, as providers cap its gas; a call several
+connectors share is made once). The peer: the same positions read one call
 at a time (web3.py per figure on chain, one ccxt ticker per option on Deribit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import time
 from contextlib import AsyncExitStack
@@ -28,14 +31,14 @@ from agent.ports import OrderRequest
 from agent.profiles import profile_for
 from agent.wiring import build_daemon
 from bench import Result
-from bench.evm_snapshot import CountingProvider, _tokens
+from bench.evm_snapshot import CountingProvider, _tokens, naive_contract
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
 from sim.chain import attach
 from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 
-EXTRA_ACCOUNTS = 150
+EXTRA_ACCOUNTS = 225
 TICKS = 40
 
 
@@ -46,7 +49,7 @@ async def _extra_accounts(stack: LocalStack) -> list[str]:
     await chain.rpc.request("anvil_autoImpersonateAccount", [True])
     pool, weth = attach(chain, manifest, "aave.pool"), attach(chain, manifest, "token.WETH")
     wbtc = attach(chain, manifest, "token.WBTC")
-    accounts = []
+    accounts: list[str] = []
     for index in range(EXTRA_ACCOUNTS):
         account = to_checksum_address("0x" + f"{0xB00C0000 + index:040x}")
         await chain.set_balance(account, 10**20)
@@ -108,19 +111,13 @@ async def _ours(daemon: Daemon, stack: LocalStack, client: Any) -> tuple[list[fl
 
 async def _naive(
     stack: LocalStack, accounts: list[str], deribit: CcxtVenue, options: list[str]
-) -> tuple[float, float]:
-    """One read per position's figure, as a script would: (seconds, requests)."""
+) -> tuple[float, int]:
+    """One read per position's figure, as a script would: (seconds, chain requests)."""
     manifest = stack.world.manifest
     assert manifest is not None
     web3 = AsyncWeb3(CountingProvider(stack.world.anvil.url))
-    chain = stack.world.chain
-    pool = web3.eth.contract(
-        address=manifest.contract("aave.pool"), abi=attach(chain, manifest, "aave.pool").abi.raw
-    )
-    provider = web3.eth.contract(
-        address=manifest.contract("aave.data_provider"),
-        abi=attach(chain, manifest, "aave.data_provider").abi.raw,
-    )
+    pool = naive_contract(web3, stack.world, "aave.pool")
+    provider = naive_contract(web3, stack.world, "aave.data_provider")
     assets = [manifest.token(s).address for s in ("WETH", "USDC", "WBTC")]
     before = CountingProvider.requests
     start = time.perf_counter()
@@ -128,10 +125,12 @@ async def _naive(
         await pool.functions.getUserAccountData(account).call()
         for asset in assets:
             await provider.functions.getUserReserveData(asset, account).call()
+    chain_requests = CountingProvider.requests - before
     for symbol in options:
         await deribit.exchange.fetch_ticker(symbol)
     elapsed = time.perf_counter() - start
-    return elapsed, CountingProvider.requests - before + len(options)
+    await web3.provider.disconnect()
+    return elapsed, chain_requests
 
 
 async def _measure() -> list[Result]:
@@ -149,8 +148,11 @@ async def _measure() -> list[Result]:
             options = await _options(deribit)
             _watch(daemon, stack, accounts)
             chainlink = daemon.parts.reader.venues["chainlink"]
-            client = chainlink.session.reader.reader.client  # type: ignore[attr-defined]
-            times, requests, positions = await _ours(daemon, stack, client)
+            session = chainlink.session  # type: ignore[attr-defined]
+            multicall = session.reader.reader
+            sub_calls = 3 + len({call for c in session.connectors.values() for call in c.plan()})
+            fewest = math.ceil(sub_calls / multicall.max_calls)
+            times, requests, positions = await _ours(daemon, stack, multicall.client)
             naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
     median_ms = statistics.median(times) * 1e3
     p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3
@@ -161,7 +163,13 @@ async def _measure() -> list[Result]:
         Result(f"{name}: median", median_ms, naive_ms, peer, "ms", "faster", median_ms < naive_ms),
         Result(f"{name}: p99", p99_ms, naive_ms, peer, "ms", "faster", p99_ms < naive_ms),
         Result(
-            f"{name}: chain RPC", requests, naive_requests, peer, "req/tick", "1", requests == 1
+            f"{name}: chain RPC",
+            requests,
+            naive_requests,
+            peer,
+            "req/tick",
+            f"{fewest} aggregate3 for {sub_calls} sub-calls (+ a gas price refresh)",
+            requests <= fewest + 0.1,
         ),
     ]
 
