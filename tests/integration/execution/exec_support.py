@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -174,12 +172,3 @@ async def our_transactions(url: str, account: str = AGENT) -> list[dict[str, Any
 async def rpc_call(url: str, method: str, params: list[Any] | None = None) -> Any:
     async with JsonRpcTransport(url) as rpc:
         return await rpc.request(method, params or [])
-
-
-async def wait_until(condition: Any, *, timeout_s: float = 10.0, what: str = "condition") -> None:
-    """Poll a cheap local ``condition`` (journal, counters) until true; fail after timeout."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)

@@ -16,7 +16,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from exec_support import FAST, intent, stack, wait_until
+from exec_support import FAST, intent, stack
+
+from tests.support.waiting import wait_until
 
 
 def emit(**line: object) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -29,6 +30,7 @@ from sim.anvil import _die_with_parent
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 WORKER = Path(__file__).with_name("exec_worker.py")
+ROOT = WORKER.parents[3]  # the worker imports tests.support as the test session does
 COUNT = 4
 
 
@@ -40,6 +42,7 @@ async def worker(
         sys.executable, str(WORKER), url, str(journal), weth, str(COUNT), created, *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         cwd=WORKER.parent, preexec_fn=_die_with_parent,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     try:
         yield process

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Chain
-from exec_support import AGENT, our_transactions, rpc_call, stack, wait_until
+from exec_support import AGENT, our_transactions, rpc_call, stack
 
 from agent import cli
 from agent.control.admin import AdminServer
@@ -23,6 +23,7 @@ from agent.control.commands import Controls
 from agent.control.status import JournalStatus
 from agent.intents import KillState, OutcomeStatus
 from tests.support.rpc_fault_proxy import RpcFaultProxy
+from tests.support.waiting import wait_until
 
 
 def admin_for(s: Any, socket: Path) -> AdminServer:

@@ -7,10 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from conftest import Chain
-from exec_support import FAST, our_transactions, rpc_call, stack, wait_until
+from exec_support import FAST, our_transactions, rpc_call, stack
 
 from agent.execution.records import TxRecord, TxStatus
 from agent.intents import OutcomeStatus
+from tests.support.waiting import wait_until
 
 
 async def test_a_reorg_puts_the_hedge_back_to_pending_and_it_lands_once(

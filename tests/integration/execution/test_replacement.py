@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 from conftest import Chain
-from exec_support import FAST, GWEI, limits, our_transactions, rpc_call, stack, wait_until
+from exec_support import FAST, GWEI, limits, our_transactions, rpc_call, stack
 
 from agent.execution.fees import minimum_bump
 from agent.execution.limits import GasCaps
 from agent.execution.records import TxRecord, TxStatus
 from agent.intents import OutcomeStatus
 from tests.support.rpc_fault_proxy import RpcFaultProxy
+from tests.support.waiting import wait_until
 
 NORMAL = GasCaps(max_fee_per_gas_wei=40 * GWEI, max_priority_fee_per_gas_wei=5 * GWEI)
 EMERGENCY = GasCaps(max_fee_per_gas_wei=100 * GWEI, max_priority_fee_per_gas_wei=10 * GWEI)
