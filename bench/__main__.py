@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 
-import structlog
-
+from agent.ops.logs import configure_logging
 from bench import Result
 
 MODULES = (
@@ -34,7 +32,7 @@ def _print(results: list[Result]) -> None:
 
 def main() -> int:
     # The worlds the benchmarks build log every seeding order; only warnings matter here.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    configure_logging(json_lines=False, level="warning")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     results: list[Result] = []
     for name in MODULES:

@@ -11,20 +11,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import structlog
+
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.evm import aggregate3
 from connectors.evm.abi import ContractAbi
+from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
 
 MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+log = structlog.get_logger(__name__)
+
+
+_OUT_OF_GAS = ("outofgas", "oog", "gasrequiredexceeds")  # geth, anvil/revm wordings
+
+
+def _out_of_gas(error: RpcError) -> bool:
+    """Whether the node ran one eth_call out of its gas cap."""
+    message = error.rpc_message.lower().replace(" ", "")
+    return any(text in message for text in _OUT_OF_GAS)
 
 
 class Multicall3Reader:
     """The ChainReader port over Multicall3 on one chain.
 
     ``max_calls`` bounds one eth_call's size; a larger read is split into several
-    batches, all pinned to the block of the first.
+    batches, all pinned to the block of the first. Providers cap an eth_call's gas, and
+    a batch's memory cost grows with the square of the data it returns: when the node
+    runs a batch out of gas, the bound is halved for good and the read done again.
     """
 
     def __init__(
@@ -62,6 +78,16 @@ class Multicall3Reader:
 
     async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
         """Run ``calls`` at one block; results in call order."""
+        while True:
+            try:
+                return await self._read(calls)
+            except RpcError as error:
+                if self.max_calls <= 1 or not _out_of_gas(error):
+                    raise
+                self.max_calls //= 2
+                log.warning("multicall_batch_halved", max_calls=self.max_calls, error=str(error))
+
+    async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
         head = self._block_calls()
         first_size = max(self.max_calls - len(head), 0)
         results = await self._aggregate([*head, *calls[:first_size]], "latest")

@@ -9,6 +9,7 @@ import pytest
 
 from agent.errors import TransientError
 from agent.intents import Action
+from agent.ports import Call
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.rpc import ChainClient
@@ -75,3 +76,26 @@ async def test_a_failing_sub_call_fails_only_its_connector(world: World) -> None
         assert isinstance(broken_outcome, TransientError)
         assert "NOPE" in str(broken_outcome)
         assert session.reads == 1
+
+
+async def test_a_batch_the_node_runs_out_of_gas_is_split_and_read_at_one_block(
+    world: World,
+) -> None:
+    """2,500 large results exceed anvil's eth_call gas cap (30M) in one aggregate3 (memory
+    grows with the square of the data); the reader halves its bound until the node
+    accepts, and every result comes back."""
+    data_provider = world.contract("aave.data_provider")
+    weth = world.manifest.token("WETH").address
+    call = Call(data_provider.address, data_provider.abi.encode("getReserveData", weth))
+    async with ChainClient([world.anvil.url], chain_id=31337) as client:
+        reader = Multicall3Reader(client, max_calls=4_000)
+        expected = (await reader.read([call]))[1][0]
+        before = client.request_count
+        block, results = await reader.read([call] * 2_500)
+        requests = client.request_count - before
+    assert reader.max_calls < 2_000
+    assert requests > 2_500 / reader.max_calls  # the refused try, then the batches
+    assert len(results) == 2_500
+    assert all(result == expected for result in results)
+    assert expected.success
+    assert block.number >= 1
