@@ -10,6 +10,9 @@ Client order ids: Hyperliquid's ``cloid`` is 128 bits of hex, so ours is derived
 the client id (first 16 bytes of its SHA-256); ``cloid_for`` gives it, and ids placed by
 this process are mapped back when orders are listed.
 
+Fees: Hyperliquid's order replies and order status carry none; a filled order's fees
+are summed from the account's fills (``userFills``, one more read per filled order).
+
 ccxt options used, not changed: only perp markets are loaded; no referral code is set
 on the account (``refSet``); the builder fee ccxt attaches is zero (``builderFee``
 false: ccxt then approves its builder at 0% once, a signed approveBuilderFee).
@@ -20,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 import ccxt.async_support as ccxt
+import structlog
 from pydantic import SecretStr
 
 from agent.errors import RejectedError
@@ -32,6 +37,8 @@ from agent.model import Balance, Greeks, Health, Position, Quote, Rate, VenueSna
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.venue import CcxtVenue, number, together, utc_now
+
+log = structlog.get_logger(__name__)
 
 _HOURS_PER_YEAR = 24 * 365
 _TIME_IN_FORCE = {"IOC": "Ioc", "GTC": "Gtc", "ALO": "Alo", "PO": "Alo"}
@@ -198,7 +205,7 @@ class HyperliquidVenue(CcxtVenue):
         raw = await self.exchange.create_order(
             order.symbol, "limit", order.side.value, order.quantity, order.limit_price, params
         )
-        return self._state(raw, order.client_order_id, order.symbol)
+        return await self._with_fees(self._state(raw, order.client_order_id, order.symbol))
 
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
         cloid = cloid_for(client_order_id)
@@ -206,7 +213,28 @@ class HyperliquidVenue(CcxtVenue):
             raw = await self.exchange.fetch_order(None, symbol, {"clientOrderId": cloid})
         except ccxt.OrderNotFound:
             return None
-        return self._state(raw, client_order_id, symbol)
+        return await self._with_fees(self._state(raw, client_order_id, symbol))
+
+    async def _with_fees(self, state: OrderState) -> OrderState:
+        """``state`` with the fees of its fills (USDC, taken as USD)."""
+        if state.filled_quantity <= 0 or state.venue_order_id is None:
+            return state
+        try:
+            fills = await self.exchange.fetch_my_trades(state.symbol)
+        except ccxt.BaseError as error:  # the order stands; only its cost is unknown
+            log.warning(
+                "order_fees_unknown",
+                venue=self.name,
+                client_order_id=state.client_order_id,
+                error=f"{type(error).__name__}: {error}",
+            )
+            return state
+        fee = sum(
+            number((fill.get("fee") or {}).get("cost"), 0.0) or 0.0
+            for fill in fills
+            if str(fill.get("order")) == state.venue_order_id
+        )
+        return replace(state, fee_usd=fee)
 
     async def _cancel(self, state: OrderState) -> None:
         cloid = cloid_for(state.client_order_id)

@@ -4,6 +4,7 @@ It passes the same port contract suite as the ccxt venues: orders are idempotent
 client id, a limit order that crosses the current price fills at once (at the limit
 price), one that does not rests until ``set_price`` moves the market through it (IOC
 orders are cancelled instead), and positions are in coin units at the fill prices.
+A fill costs ``fee_rate`` of its notional.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ class InMemoryOrderVenue:
         *,
         name: str = "memory",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        fee_rate: float = 0.0,
     ) -> None:
         self._name = name
+        self.fee_rate = fee_rate
         self._now = now
         self.instruments = dict(instruments)
         self.prices = dict(prices)
@@ -97,7 +100,11 @@ class InMemoryOrderVenue:
         signed = order.quantity if order.side is Side.BUY else -order.quantity
         self.positions[order.symbol] = self.positions.get(order.symbol, 0.0) + signed
         book.state = replace(
-            book.state, status="closed", filled_quantity=order.quantity, average_price=price
+            book.state,
+            status="closed",
+            filled_quantity=order.quantity,
+            average_price=price,
+            fee_usd=order.quantity * price * self.fee_rate,
         )
         return True
 

@@ -93,6 +93,10 @@ class HyperliquidApi:
             "openOrders": self._open_orders,
             "frontendOpenOrders": self._open_orders,
             "userAbstraction": lambda body: "default",
+            "userFills": lambda body: views.user_fills(self._user(body)),
+            "userFillsByTime": lambda body: views.user_fills(
+                self._user(body), int(body["startTime"]), _optional_int(body.get("endTime"))
+            ),
         }
 
     def _user(self, body: Mapping[str, Any]) -> User:
@@ -244,3 +248,7 @@ def _accepted(response: Mapping[str, Any]) -> bool:
 
 class _NotFound(Exception):
     """Answer a bare HTTP 404 (the "order not found" fault in its HTTP form)."""
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))

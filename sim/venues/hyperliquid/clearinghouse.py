@@ -62,6 +62,36 @@ class HlOrder:
         return self.orig_sz - self.sz
 
 
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution against a user's order, as ``userFills`` reports it."""
+
+    tid: int
+    oid: int
+    coin: str
+    is_buy: bool
+    price: float
+    size: float
+    start_position: float
+    closed_pnl: float
+    fee: float
+    crossed: bool
+    time: int
+
+    @property
+    def direction(self) -> str:
+        """Hyperliquid's ``dir``: "Open Long", "Close Short", "Long > Short" ..."""
+        start, end = (
+            self.start_position,
+            self.start_position + (self.size if self.is_buy else -self.size),
+        )
+        if start * end < 0:
+            return "Long > Short" if start > 0 else "Short > Long"
+        if abs(end) > abs(start):
+            return "Open Long" if end > 0 else "Open Short"
+        return "Close Long" if start > 0 else "Close Short"
+
+
 @dataclass(slots=True)
 class User:
     address: str
@@ -69,6 +99,7 @@ class User:
     positions: dict[str, PerpPosition] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
     builder_max_fee: dict[str, float] = field(default_factory=dict)
+    fills: list[Fill] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +152,7 @@ class Clearinghouse:
         self.owners: dict[int, str] = {}
         self.liquidations: list[Liquidation] = []
         self._next_oid = 1000
+        self._next_tid = 0
 
     @property
     def now_ms(self) -> int:
@@ -232,7 +264,7 @@ class Clearinghouse:
         self.owners[order.oid] = user.address
         if not crossing:
             return {"resting": {"oid": order.oid, **({"cloid": cloid} if cloid else {})}}
-        self._fill(user, order, ask if is_buy else bid, TAKER_FEE + builder_fee)
+        self._fill(user, order, ask if is_buy else bid, TAKER_FEE + builder_fee, crossed=True)
         return {
             "filled": {
                 "totalSz": fmt(size),
@@ -270,15 +302,19 @@ class Clearinghouse:
         if after > before + 1e-9 and self.account_value(user) < after:
             raise OrderRejected(f"Insufficient margin to place order. {where}")
 
-    def _fill(self, user: User, order: HlOrder, price: float, fee_rate: float) -> None:
+    def _fill(
+        self, user: User, order: HlOrder, price: float, fee_rate: float, *, crossed: bool
+    ) -> None:
         size = order.sz
         signed = size if order.is_buy else -size
         position = user.positions.setdefault(order.asset.name, PerpPosition())
         old = position.szi
         new = old + signed
+        closed_pnl = 0.0
         if old * signed < 0:
             closed = min(abs(signed), abs(old))
-            user.balance += closed * (price - position.entry_px) * (1 if old > 0 else -1)
+            closed_pnl = closed * (price - position.entry_px) * (1 if old > 0 else -1)
+            user.balance += closed_pnl
         if old == 0 or old * new < 0:
             position.entry_px, position.funding_since_open = price, 0.0
         elif abs(new) > abs(old):
@@ -286,10 +322,18 @@ class Clearinghouse:
         position.szi = 0.0 if abs(new) < 1e-12 else new
         if position.szi == 0:
             del user.positions[order.asset.name]
-        user.balance -= size * price * fee_rate
+        fee = size * price * fee_rate
+        user.balance -= fee
         order.filled_notional += size * price
         order.sz = 0.0
         order.status, order.status_timestamp = "filled", self.now_ms
+        self._next_tid += 1
+        fill = Fill(
+            tid=self._next_tid, oid=order.oid, coin=order.asset.name, is_buy=order.is_buy,
+            price=price, size=size, start_position=old, closed_pnl=closed_pnl, fee=fee,
+            crossed=crossed, time=self.now_ms,
+        )  # fmt: skip
+        user.fills.append(fill)
 
     def cancel(self, user: User, oid: int) -> None:
         order = self.orders.get(oid)
@@ -321,7 +365,7 @@ class Clearinghouse:
                 if (order.is_buy and order.limit_px >= ask) or (
                     not order.is_buy and order.limit_px <= bid
                 ):
-                    self._fill(user, order, order.limit_px, MAKER_FEE)
+                    self._fill(user, order, order.limit_px, MAKER_FEE, crossed=False)
             self._liquidate_if_needed(user)
 
     def _accrue_funding(self, user: User, elapsed_s: int) -> None:

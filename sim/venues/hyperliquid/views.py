@@ -6,6 +6,7 @@ from sim.venues.hyperliquid.clearinghouse import (
     DEPTH_USD,
     Asset,
     Clearinghouse,
+    Fill,
     HlOrder,
     PerpPosition,
     User,
@@ -180,4 +181,38 @@ def order_status(order: HlOrder) -> dict[str, object]:
             "status": order.status,
             "statusTimestamp": order.status_timestamp,
         },
+    }
+
+
+MAX_FILLS = 2_000  # what userFills and userFillsByTime return at most
+
+
+def user_fills(
+    user: User, start_ms: int | None = None, end_ms: int | None = None
+) -> list[dict[str, object]]:
+    """A user's fills, most recent first (``userFills``; with times, ``userFillsByTime``)."""
+    chosen = [
+        f
+        for f in user.fills
+        if (start_ms is None or f.time >= start_ms) and (end_ms is None or f.time <= end_ms)
+    ]
+    return [_fill(f) for f in reversed(chosen[-MAX_FILLS:])]
+
+
+def _fill(fill: Fill) -> dict[str, object]:
+    return {
+        "coin": fill.coin,
+        "px": fmt(fill.price),
+        "sz": fmt(fill.size),
+        "side": "B" if fill.is_buy else "A",
+        "time": fill.time,
+        "startPosition": fmt(fill.start_position),
+        "dir": fill.direction,
+        "closedPnl": fmt(fill.closed_pnl),
+        "hash": "0x" + "00" * 32,  # no L1 transaction behind a simulated fill
+        "oid": fill.oid,
+        "crossed": fill.crossed,
+        "fee": fmt(fill.fee),
+        "tid": fill.tid,
+        "feeToken": "USDC",
     }

@@ -13,6 +13,7 @@ from eth_account import Account
 from connectors.cex.endpoint import Endpoint
 from sim.market import MarketDriver
 from sim.venues.hyperliquid import HyperliquidSimulator
+from sim.venues.hyperliquid.clearinghouse import TAKER_FEE
 
 OPTIONS = {"fetchMarkets": {"types": ["swap"]}, "refSet": True, "builderFee": False}
 CLOID = "0x" + "ab" * 16
@@ -169,3 +170,28 @@ async def test_a_reused_nonce_is_refused(exchange: Any) -> None:
     assert first["status"] == "ok"
     with pytest.raises(ccxt.ExchangeError, match="already used"):
         await exchange.privatePostExchange(request)
+
+
+async def test_fills_carry_the_taker_fee_the_account_paid(
+    exchange: Any, hyperliquid_sim: HyperliquidSimulator
+) -> None:
+    await exchange.load_markets()
+    before = hyperliquid_sim.house.users[HL_ADDRESS.lower()].balance
+    order = await exchange.create_order(
+        "BTC/USDC:USDC", "limit", "buy", 0.2, 61_000, {"clientOrderId": CLOID}
+    )
+    await exchange.create_order("BTC/USDC:USDC", "limit", "sell", 0.1, 59_000)
+    paid = before - hyperliquid_sim.house.users[HL_ADDRESS.lower()].balance
+    fills = await exchange.fetch_my_trades("BTC/USDC:USDC")
+    assert [(f["side"], f["amount"]) for f in fills] == [("buy", 0.2), ("sell", 0.1)]
+    buy, sell = fills
+    assert buy["order"] == order["id"]
+    assert buy["takerOrMaker"] == "taker"
+    assert buy["fee"]["currency"] == "USDC"
+    assert buy["fee"]["cost"] == pytest.approx(0.2 * buy["price"] * TAKER_FEE, rel=1e-9)
+    assert buy["info"]["dir"] == "Open Long"
+    assert sell["info"]["dir"] == "Close Long"
+    closed_pnl = float(sell["info"]["closedPnl"])
+    assert sum(f["fee"]["cost"] for f in fills) == pytest.approx(paid + closed_pnl, rel=1e-9)
+    since = await exchange.fetch_my_trades("BTC/USDC:USDC", since=sell["timestamp"] + 1)
+    assert since == []

@@ -39,7 +39,7 @@ class Contract:
 
 def memory_contract() -> Contract:
     instrument = Instrument("memory", "BTC-PERP", "BTC", Kind.PERP)
-    venue = InMemoryOrderVenue({"BTC-PERP": instrument}, {"BTC-PERP": 60_000.0})
+    venue = InMemoryOrderVenue({"BTC-PERP": instrument}, {"BTC-PERP": 60_000.0}, fee_rate=4.5e-4)
     return Contract(
         venue, "BTC-PERP", 0.1, 0.1, 61_000.0, 50_000.0, lambda cid: int(cid in venue.orders)
     )
@@ -110,6 +110,16 @@ async def test_a_crossing_order_fills_and_is_found_by_client_id(contract: Contra
     snapshot = await contract.venue.snapshot()
     [position] = [p for p in snapshot.positions if p.instrument.symbol == contract.symbol]
     assert position.quantity == pytest.approx(contract.coin_quantity, rel=1e-3)
+
+
+async def test_a_fill_reports_its_fee_when_placed_and_when_found(contract: Contract) -> None:
+    placed = await contract.venue.place_order(contract.order("c-fee"))
+    assert placed.average_price is not None
+    notional = contract.coin_quantity * placed.average_price
+    assert 1e-5 * notional < placed.fee_usd < 1e-2 * notional  # a taker fee, in USD
+    found = await contract.venue.find_order("c-fee", contract.symbol)
+    assert found is not None
+    assert found.fee_usd == pytest.approx(placed.fee_usd)
 
 
 async def test_the_same_client_id_never_makes_a_second_order(contract: Contract) -> None:
