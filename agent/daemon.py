@@ -36,6 +36,7 @@ from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
+from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
@@ -89,6 +90,7 @@ class Plan:
     snapshots: Mapping[str, VenueSnapshot]
     assessment: Assessment
     decision: Decision
+    unwind: bool = False  # FLATTEN's unwind instead of the policy's decision
 
 
 @dataclass(frozen=True)
@@ -191,9 +193,11 @@ class Daemon:
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
         assessment = assess(book)
         usable = {name: snapshots[name] for name in inputs.usable}
-        decision = decide(
-            await self._policy_input(now, assessment, usable, snapshots), self.policy_settings
-        )
+        policy_input = await self._policy_input(now, assessment, usable, snapshots)
+        if parts.controls.killswitch.state is KillState.FLATTEN:
+            flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
+            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True)
+        decision = decide(policy_input, self.policy_settings)
         return Plan(reads, inputs, snapshots, assessment, decision)
 
     async def _tick(self, now: datetime) -> TickReport:
@@ -205,7 +209,9 @@ class Daemon:
             await parts.executor.reconcile()
             return TickReport(now, plan.reads, plan.inputs, plan.assessment, kill_state=state)
         decision = plan.decision
-        outcomes = await self._execute(now, decision.intents, plan.assessment, plan.snapshots)
+        outcomes = await self._execute(
+            now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
+        )
         self._remember_hedges(now, decision.hedged, decision.intents, outcomes)
         return TickReport(
             now,
@@ -266,6 +272,8 @@ class Daemon:
         intents: Sequence[Intent],
         assessment: Assessment,
         snapshots: Mapping[str, VenueSnapshot],
+        *,
+        unwind: bool = False,
     ) -> tuple[Outcome, ...]:
         outcomes = []
         for intent in intents:
@@ -280,7 +288,7 @@ class Daemon:
                 chain_id=self.parts.chain_id,
                 inputs_from=self._inputs_of(intent),
             )
-            outcome = await self._submit(intent, context)
+            outcome = await self._submit(intent, context, unwind=unwind)
             outcomes.append(outcome)
             self.outcomes.append(outcome)
         return tuple(outcomes)
@@ -292,14 +300,14 @@ class Daemon:
             return None
         return frozenset(n for n in (intent.venue, self.parts.oracle_venue) if n is not None)
 
-    async def _submit(self, intent: Intent, context: GuardContext) -> Outcome:
+    async def _submit(self, intent: Intent, context: GuardContext, *, unwind: bool) -> Outcome:
         executor = self.parts.executor
         try:
             if intent.venue in self.parts.actions:
                 requests = self.parts.actions[intent.venue].build(intent)
-                return await executor.submit_transactions(intent, requests, context)
+                return await executor.submit_transactions(intent, requests, context, unwind=unwind)
             if intent.venue in self.parts.order_venues:
-                return await executor.submit_order(intent, context)
+                return await executor.submit_order(intent, context, unwind=unwind)
         except BallastError as error:
             log.warning(
                 "intent_not_built", intent=intent.intent_id, venue=intent.venue, error=str(error)

@@ -8,6 +8,7 @@ health.py    lending health factor repairs (repay, repay with aTokens, supply)
 margin.py    margin ratio repairs (add collateral, reduce positions)
 delta.py     the delta band (fixed or Whalley-Wilmott), rebalance interval, slices
 routing.py   venue and instrument per slice by all-in cost
+unwind.py    FLATTEN: every hedge closed, least healthy account first
 alerts.py    limit breaches and venue Greeks that disagree with ours
 decide.py    ``decide(input, settings) -> Decision``: all of the above, in order
 """

@@ -25,9 +25,9 @@ async def eth_delta(stack: LocalStack, chain: DevChain, manifest: Manifest) -> f
     spot, vol, now = state.prices["ETH"], state.implied_vols["ETH"], state.timestamp
     delta = await attach(chain, manifest, "token.WETH").read_one("balanceOf", agent) / 1e18
     delta += await attach(chain, manifest, "aave.aToken.WETH").read_one("balanceOf", agent) / 1e18
-    delta += await _gmx(chain, manifest, agent)
+    delta += await gmx_eth(chain, manifest, agent)
     delta += await _premia(chain, manifest, agent, spot, vol, now)
-    delta += _hyperliquid(stack, agent)
+    delta += hyperliquid_eth(stack, agent)
     delta += _deribit(stack, spot, vol, now)
     return delta
 
@@ -39,7 +39,8 @@ async def aave_health(chain: DevChain, manifest: Manifest) -> float:
     return float(data[5]) / 1e18
 
 
-async def _gmx(chain: DevChain, manifest: Manifest, agent: str) -> float:
+async def gmx_eth(chain: DevChain, manifest: Manifest, agent: str) -> float:
+    """The agent's signed ETH perp size on GMX (coin)."""
     reader = attach(chain, manifest, "gmx.reader")
     store = manifest.contract("gmx.data_store")
     eth_market = manifest.contract("gmx.market.ETH").lower()
@@ -72,7 +73,8 @@ async def _premia(
     return total
 
 
-def _hyperliquid(stack: LocalStack, agent: str) -> float:
+def hyperliquid_eth(stack: LocalStack, agent: str) -> float:
+    """The agent's signed ETH perp size on Hyperliquid (coin)."""
     assert stack.hyperliquid is not None
     users = stack.hyperliquid.house.users
     user = users.get(agent) or users.get(agent.lower())
@@ -105,3 +107,14 @@ def _deribit(stack: LocalStack, spot: float, vol: float, now: int) -> float:
             else:
                 total += holding.size
     return total
+
+
+def deribit_holdings(stack: LocalStack) -> dict[str, float]:
+    """Every non-zero Deribit holding, by instrument name (contracts)."""
+    assert stack.deribit is not None
+    return {
+        name: holding.size
+        for account in stack.deribit.exchange.accounts.values()
+        for name, holding in account.holdings.items()
+        if holding.size
+    }
