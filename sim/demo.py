@@ -50,6 +50,8 @@ DEMO_PATH = KeyframePath(
 )
 
 
+MAX_CATCH_UP_STEPS = 3  # the largest market move, in scheduled steps
+
 # The default book with a larger Hyperliquid short: roughly delta-neutral at the start.
 DEMO_BOOK = BookPlan(hyperliquid_short=160.0)
 
@@ -87,13 +89,17 @@ class _Demo:
         ends or the time is up."""
         driver = self.stack.driver
         speed = DEMO_DURATION_S / max(options.minutes * 60.0, 1.0)  # chain s per wall s
+        # A stalled loop catches up in several moves, never in one jump: a jump moves the
+        # oracle far from venues that have not seen it yet, and a tick reading between
+        # the two would rightly trip the kill switch on the deviation.
+        largest = max(1, round(MAX_CATCH_UP_STEPS * options.step_s * speed))
         started = time.monotonic()
         while not self.stop.is_set() and driver.elapsed_s < DEMO_DURATION_S:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), options.step_s)
             due = min(round((time.monotonic() - started) * speed), DEMO_DURATION_S)
             if not self.stop.is_set() and due > driver.elapsed_s:
-                await driver.advance(due - driver.elapsed_s)
+                await driver.advance(min(due - driver.elapsed_s, largest))
                 self.show_market()
                 await self._resolve_gas()
         self.stop.set()
@@ -187,6 +193,7 @@ async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> str:
             )
             demo = _Demo(stack, daemon, view)
             demo.show_market()
+            await daemon.plan(WorldClock(stack.driver).now())  # compile the risk engine first
             print(f"world up (anvil pid {stack.world.anvil.pid}); book seeded; agent running",
                   file=out, flush=True)  # fmt: skip
             await _watch_signals(demo, _headless(demo, options, out) if headless
