@@ -335,6 +335,7 @@ def _book_perp_routes(
                 taker_fee_rate=profile.taker_fee_rate,
                 bid_size_coin=quote.bid_size if quote.bid_size else math.inf,
                 ask_size_coin=quote.ask_size if quote.ask_size else math.inf,
+                lot_size_coin=quote.lot_size or 0.0,
                 carry_long_annual=long_pays,
                 carry_short_annual=short_pays,
                 room_usd=room_usd,

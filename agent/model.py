@@ -217,7 +217,8 @@ class Quote:
     """Top of book (or an AMM quote at ``size``) for one instrument, prices in USD per coin.
 
     ``underlying`` names what the instrument trades, where the symbol does not say it
-    (a GMX market is an address).
+    (a GMX market is an address). ``lot_size`` is the venue's order size step in coin,
+    where it has one in coin.
     """
 
     symbol: str
@@ -228,6 +229,7 @@ class Quote:
     mark: float | None = None
     index: float | None = None
     underlying: str | None = None
+    lot_size: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

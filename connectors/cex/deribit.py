@@ -229,12 +229,14 @@ class DeribitVenue(CcxtVenue):
         return marks
 
     def _quote(self, row: Mapping[str, Any]) -> Quote:
+        symbol = self._symbol(row["instrument_name"])
         return Quote(
-            symbol=self._symbol(row["instrument_name"]),
+            symbol=symbol,
             bid=number(row.get("bid_price")),
             ask=number(row.get("ask_price")),
             mark=number(row.get("mark_price")),
             index=number(row.get("estimated_delivery_price")),
+            lot_size=self.lot_size(symbol),
         )
 
     def _rate(self, row: Mapping[str, Any]) -> Rate:

@@ -155,12 +155,14 @@ class HyperliquidVenue(CcxtVenue):
 
     def _quote(self, coin: str, context: Mapping[str, Any]) -> Quote:
         impact = context.get("impactPxs") or [None, None]
+        symbol = self._symbol(coin)
         return Quote(
-            symbol=self._symbol(coin),
+            symbol=symbol,
             bid=number(impact[0]),
             ask=number(impact[1]),
             mark=number(context.get("markPx")),
             index=number(context.get("oraclePx")),
+            lot_size=self.lot_size(symbol),
         )
 
     def _rate(self, coin: str, context: Mapping[str, Any]) -> Rate:

@@ -217,6 +217,17 @@ class CcxtVenue(abc.ABC):
         """Our Instrument for a ccxt symbol of this venue."""
         return instrument_from_market(self._name, self.exchange.market(symbol))
 
+    def lot_size(self, symbol: str) -> float | None:
+        """The order size step in coin (ccxt's tick-size precision), None where the venue
+        counts orders in USD (inverse futures and perpetuals) or the market is unknown."""
+        market = (self.exchange.markets or {}).get(symbol)
+        if market is None:
+            return None
+        step = number((market.get("precision") or {}).get("amount"))
+        if step is None or (market.get("inverse") and not market.get("option")):
+            return None
+        return step * float(market.get("contractSize") or 1.0)
+
     def venue_quantity(self, symbol: str, coin_quantity: float, price_usd: float) -> float:
         """``coin_quantity`` in the unit ``OrderRequest.quantity`` takes on this venue
         (USD for inverse futures, coin otherwise), rounded to the venue's step."""

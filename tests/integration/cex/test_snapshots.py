@@ -124,3 +124,17 @@ async def test_coin_quantities_convert_to_each_venues_order_unit(
     assert deribit.venue_quantity("BTC/USD:BTC", 0.1, 60_000.0) == 6_000.0  # USD, 10 a contract
     assert deribit.venue_quantity("BTC/USDC:USDC", 0.1234, 60_000.0) == 0.123
     assert hyperliquid.venue_quantity("BTC/USDC:USDC", 0.123456, 60_000.0) == 0.12346
+
+
+async def test_quotes_carry_the_order_size_step_in_coin(
+    deribit: DeribitVenue, hyperliquid: HyperliquidVenue
+) -> None:
+    hl = {q.symbol: q.lot_size for q in (await hyperliquid.snapshot()).quotes}
+    assert hl["ETH/USDC:USDC"] == pytest.approx(1e-4)  # szDecimals 4
+    assert hl["BTC/USDC:USDC"] == pytest.approx(1e-5)
+    deribit_lots = {q.symbol: q.lot_size for q in (await deribit.snapshot()).quotes}
+    assert deribit_lots["BTC/USD:BTC"] is None  # the inverse perpetual counts USD
+    linear = deribit.exchange.market("ETH/USDC:USDC")
+    assert deribit_lots["ETH/USDC:USDC"] == pytest.approx(
+        linear["precision"]["amount"] * (linear["contractSize"] or 1.0)
+    )
