@@ -37,7 +37,8 @@ from agent.model import (
 )
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
-from connectors.cex.venue import CcxtVenue, number, together, utc_now
+from connectors.cex.markets import number
+from connectors.cex.venue import CcxtVenue, together, utc_now
 
 _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
 

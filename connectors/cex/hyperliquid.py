@@ -36,7 +36,8 @@ from agent.errors import RejectedError
 from agent.model import Balance, Greeks, Health, Position, Quote, Rate, VenueSnapshot
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
-from connectors.cex.venue import CcxtVenue, number, together, utc_now
+from connectors.cex.markets import number
+from connectors.cex.venue import CcxtVenue, together, utc_now
 
 log = structlog.get_logger(__name__)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,11 +31,12 @@ import aiohttp
 import structlog
 
 from agent.errors import OutcomeUnknown, RejectedError, TransientError
-from agent.model import Instrument, Kind, OptionType, Settlement, VenueSnapshot
+from agent.model import Instrument, VenueSnapshot
 from agent.ports import OrderRequest, OrderState
 from agent.retry import ORDER, ORDER_LOOKUP, READ, RetryPolicy, call_with_retry
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
+from connectors.cex.markets import instrument_from_market, order_step
 from connectors.cex.transport import noting_replies, open_session
 
 T = TypeVar("T")
@@ -58,46 +59,6 @@ async def together(*calls: Coroutine[Any, Any, Any]) -> list[Any]:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def number(value: object, default: float | None = None) -> float | None:
-    """A venue number (often a string) as float; ``default`` when absent or unreadable."""
-    if value is None or value == "":
-        return default
-    try:
-        return float(str(value))
-    except ValueError:
-        return default
-
-
-def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
-    """Our Instrument for a ccxt market. Quantities of every kind are in coin units, so
-    ``contract_size`` is 1 for inverse futures (their venue unit is USD, see
-    ``CcxtVenue.venue_quantity``)."""
-    if market.get("option"):
-        kind = Kind.OPTION
-    elif market.get("swap"):
-        kind = Kind.PERP
-    elif market.get("future"):
-        kind = Kind.FUTURE
-    else:
-        kind = Kind.SPOT
-    expiry_ms = market.get("expiry")
-    inverse = bool(market.get("inverse"))
-    option_type = market.get("optionType")
-    return Instrument(
-        venue=venue,
-        symbol=str(market["symbol"]),
-        underlying=str(market["base"]),
-        kind=kind,
-        settlement=Settlement.INVERSE if inverse else Settlement.LINEAR,
-        option_type=OptionType(option_type) if option_type else None,
-        strike=number(market.get("strike")),
-        expiry=datetime.fromtimestamp(expiry_ms / 1000, UTC) if expiry_ms else None,
-        contract_size=1.0
-        if inverse and kind is not Kind.OPTION
-        else float(market.get("contractSize") or 1.0),
-    )
 
 
 class CcxtVenue(abc.ABC):
@@ -218,15 +179,9 @@ class CcxtVenue(abc.ABC):
         return instrument_from_market(self._name, self.exchange.market(symbol))
 
     def lot_size(self, symbol: str) -> float | None:
-        """The order size step in coin (ccxt's tick-size precision), None where the venue
-        counts orders in USD (inverse futures and perpetuals) or the market is unknown."""
+        """The order size step of ``symbol`` in coin (see ``markets.order_step``)."""
         market = (self.exchange.markets or {}).get(symbol)
-        if market is None:
-            return None
-        step = number((market.get("precision") or {}).get("amount"))
-        if step is None or (market.get("inverse") and not market.get("option")):
-            return None
-        return step * float(market.get("contractSize") or 1.0)
+        return None if market is None else order_step(market)
 
     def venue_quantity(self, symbol: str, coin_quantity: float, price_usd: float) -> float:
         """``coin_quantity`` in the unit ``OrderRequest.quantity`` takes on this venue

@@ -1,0 +1,58 @@
+"""Reading ccxt's market structures: our Instrument, the order size step, numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.model import Instrument, Kind, OptionType, Settlement
+
+
+def number(value: object, default: float | None = None) -> float | None:
+    """A venue number (often a string) as float; ``default`` when absent or unreadable."""
+    if value is None or value == "":
+        return default
+    try:
+        return float(str(value))
+    except ValueError:
+        return default
+
+
+def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
+    """Our Instrument for a ccxt market. Quantities of every kind are in coin units, so
+    ``contract_size`` is 1 for inverse futures (their venue unit is USD, see
+    ``CcxtVenue.venue_quantity``)."""
+    if market.get("option"):
+        kind = Kind.OPTION
+    elif market.get("swap"):
+        kind = Kind.PERP
+    elif market.get("future"):
+        kind = Kind.FUTURE
+    else:
+        kind = Kind.SPOT
+    expiry_ms = market.get("expiry")
+    inverse = bool(market.get("inverse"))
+    option_type = market.get("optionType")
+    return Instrument(
+        venue=venue,
+        symbol=str(market["symbol"]),
+        underlying=str(market["base"]),
+        kind=kind,
+        settlement=Settlement.INVERSE if inverse else Settlement.LINEAR,
+        option_type=OptionType(option_type) if option_type else None,
+        strike=number(market.get("strike")),
+        expiry=datetime.fromtimestamp(expiry_ms / 1000, UTC) if expiry_ms else None,
+        contract_size=1.0
+        if inverse and kind is not Kind.OPTION
+        else float(market.get("contractSize") or 1.0),
+    )
+
+
+def order_step(market: Mapping[str, Any]) -> float | None:
+    """The order size step in coin (ccxt's tick-size precision), None where the venue
+    counts orders in USD (inverse futures and perpetuals)."""
+    step = number((market.get("precision") or {}).get("amount"))
+    if step is None or (market.get("inverse") and not market.get("option")):
+        return None
+    return step * float(market.get("contractSize") or 1.0)
