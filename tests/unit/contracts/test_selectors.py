@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from eth_utils.abi import abi_to_signature
 from eth_utils.crypto import keccak
 
+from sim.artifacts import Artifact
+from sim.deploy.releases import release_source
 from sim.toolchain import artifact_path
 
 ERC20 = [
@@ -51,6 +54,43 @@ MIRRORED: dict[str, list[str]] = {
         "getCurrentBlockCoinbase()", "getCurrentBlockGasLimit()", "getCurrentBlockTimestamp()",
         "getEthBalance(address)", "getLastBlockHash()",
     ],
+    # gmx-synthetics v2.2
+    "ExchangeRouter": [
+        "multicall(bytes[])", "sendWnt(address,uint256)", "sendTokens(address,address,uint256)",
+        GMX_CREATE_ORDER, "cancelOrder(bytes32)", "claimFundingFees(address[],address[],address)",
+    ],
+    "Reader": [
+        "getAccountPositions(address,address,uint256,uint256)",
+        "getAccountOrders(address,address,uint256,uint256)", "getMarket(address,address)",
+        "getPosition(address,bytes32)", "getOrder(address,bytes32)",
+        f"getPositionInfo(address,address,bytes32,{GMX_PRICES},uint256,address,bool)",
+        f"isPositionLiquidatable(address,address,bytes32,{GMX_MARKET},{GMX_PRICES},bool,bool)",
+        f"getMarketInfo(address,{GMX_PRICES},address)",
+    ],
+    "DataStore": [
+        "getUint(bytes32)", "getInt(bytes32)", "getAddress(bytes32)", "getBool(bytes32)",
+        "getBytes32Count(bytes32)", "getBytes32ValuesAt(bytes32,uint256,uint256)",
+    ],
+    "OrderHandler": [f"executeOrder(bytes32,{GMX_ORACLE_PARAMS})"],
+    "LiquidationHandler": [f"executeLiquidation(address,address,address,bool,{GMX_ORACLE_PARAMS})"],
+    # Premian-Labs v3-contracts
+    "PoolFactory": [
+        f"deployPool({PREMIA_POOL_KEY})", f"getPoolAddress({PREMIA_POOL_KEY})", "isPool(address)",
+    ],
+    "PremiaPool": [
+        "getPoolSettings()", "getQuoteAMM(address,uint256,bool)", "trade(uint256,bool,uint256,address)",
+        "exercise()", "settle()", "exerciseFor(address[],uint256)", "settleFor(address[],uint256)",
+        "balanceOf(address,uint256)", "marketPrice()", "getSettlementPrice()", "getTokenIds()",
+        "balanceOfBatch(address[],uint256[])", "accountsByToken(uint256)",
+        "tokensByAccount(address)", "totalSupply(uint256)", "name()",
+    ],
+    "ChainlinkAdapter": ["getPrice(address,address)", "getPriceAt(address,address,uint256)"],
+    "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)", "getRiskFreeRate()"],
+}  # fmt: skip
+
+# The functions Ballast calls on Aave v3 and Uniswap v3, whose real compiled releases
+# (npm, sim/deploy/releases.py) the world deploys: each must be in the release's ABI.
+RELEASED: dict[str, list[str]] = {
     # aave v3: IPool, IAaveOracle, IPoolDataProvider, IPoolAddressesProvider
     "Pool": [
         "supply(address,uint256,address,uint16)", "withdraw(address,uint256,address)",
@@ -86,38 +126,6 @@ MIRRORED: dict[str, list[str]] = {
         "factory()", "WETH9()", "refundETH()", "unwrapWETH9(uint256,address)",
     ],
     "QuoterV2": ["quoteExactInputSingle((address,address,uint256,uint24,uint160))"],
-    # gmx-synthetics v2.2
-    "ExchangeRouter": [
-        "multicall(bytes[])", "sendWnt(address,uint256)", "sendTokens(address,address,uint256)",
-        GMX_CREATE_ORDER, "cancelOrder(bytes32)", "claimFundingFees(address[],address[],address)",
-    ],
-    "Reader": [
-        "getAccountPositions(address,address,uint256,uint256)",
-        "getAccountOrders(address,address,uint256,uint256)", "getMarket(address,address)",
-        "getPosition(address,bytes32)", "getOrder(address,bytes32)",
-        f"getPositionInfo(address,address,bytes32,{GMX_PRICES},uint256,address,bool)",
-        f"isPositionLiquidatable(address,address,bytes32,{GMX_MARKET},{GMX_PRICES},bool,bool)",
-        f"getMarketInfo(address,{GMX_PRICES},address)",
-    ],
-    "DataStore": [
-        "getUint(bytes32)", "getInt(bytes32)", "getAddress(bytes32)", "getBool(bytes32)",
-        "getBytes32Count(bytes32)", "getBytes32ValuesAt(bytes32,uint256,uint256)",
-    ],
-    "OrderHandler": [f"executeOrder(bytes32,{GMX_ORACLE_PARAMS})"],
-    "LiquidationHandler": [f"executeLiquidation(address,address,address,bool,{GMX_ORACLE_PARAMS})"],
-    # Premian-Labs v3-contracts
-    "PoolFactory": [
-        f"deployPool({PREMIA_POOL_KEY})", f"getPoolAddress({PREMIA_POOL_KEY})", "isPool(address)",
-    ],
-    "PremiaPool": [
-        "getPoolSettings()", "getQuoteAMM(address,uint256,bool)", "trade(uint256,bool,uint256,address)",
-        "exercise()", "settle()", "exerciseFor(address[],uint256)", "settleFor(address[],uint256)",
-        "balanceOf(address,uint256)", "marketPrice()", "getSettlementPrice()", "getTokenIds()",
-        "balanceOfBatch(address[],uint256[])", "accountsByToken(uint256)",
-        "tokensByAccount(address)", "totalSupply(uint256)", "name()",
-    ],
-    "ChainlinkAdapter": ["getPrice(address,address)", "getPriceAt(address,address,uint256)"],
-    "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)", "getRiskFreeRate()"],
 }  # fmt: skip
 
 # Selectors of deployed mainnet contracts, as published (an independent check on the lists).
@@ -154,4 +162,13 @@ def test_contract_has_the_real_selectors(contract: str) -> None:
 @pytest.mark.parametrize(("signature", "selector"), sorted(KNOWN.items()))
 def test_signature_lists_agree_with_published_selectors(signature: str, selector: str) -> None:
     assert keccak(text=signature)[:4].hex() == selector
-    assert any(signature in signatures for signatures in MIRRORED.values())
+    lists = [*MIRRORED.values(), *RELEASED.values()]
+    assert any(signature in signatures for signatures in lists)
+
+
+@pytest.mark.parametrize("contract", sorted(RELEASED))
+def test_released_contract_has_the_functions_ballast_calls(contract: str) -> None:
+    abi = Artifact.load(contract, release_source(contract)).raw_abi
+    functions = {abi_to_signature(e) for e in abi if e.get("type") == "function"}  # type: ignore[arg-type]
+    missing = [s for s in RELEASED[contract] if s not in functions]
+    assert not missing, f"{contract} (npm release) lacks {missing}"
