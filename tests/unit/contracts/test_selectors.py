@@ -98,6 +98,7 @@ RELEASED: dict[str, list[str]] = {
         "repayWithATokens(address,uint256,uint256)", "setUserUseReserveAsCollateral(address,bool)",
         "liquidationCall(address,address,address,uint256,bool)", "getUserAccountData(address)",
         "getReserveData(address)", "getReservesList()", "ADDRESSES_PROVIDER()",
+        "getUserEMode(address)", "getEModeCategoryData(uint8)",
     ],
     "AaveOracle": [
         "getAssetPrice(address)", "getAssetsPrices(address[])", "getSourceOfAsset(address)",
@@ -106,6 +107,7 @@ RELEASED: dict[str, list[str]] = {
     "AaveProtocolDataProvider": [
         "getUserReserveData(address,address)", "getReserveConfigurationData(address)",
         "getReserveData(address)", "getReserveTokensAddresses(address)", "getAllReservesTokens()",
+        "getReserveCaps(address)", "getPaused(address)", "getReserveEModeCategory(address)",
     ],
     "PoolAddressesProvider": ["getPool()", "getPriceOracle()", "getPoolDataProvider()", "getMarketId()"],
     "AToken": [*ERC20, "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()", "POOL()"],
