@@ -32,6 +32,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from eth_utils.address import to_checksum_address
+
 from agent.errors import ConfigError, RejectedError
 from agent.intents import Action, Intent
 from agent.model import (
@@ -104,7 +106,9 @@ class AaveV3Connector:
                 [Call(self.addresses_provider, ADDRESSES_PROVIDER.encode(f)) for f in functions]
             )
             self.pool, self.data_provider, self.oracle = (
-                ADDRESSES_PROVIDER.decode_one(f, require(r, f"{self.name} {f}"))
+                to_checksum_address(
+                    ADDRESSES_PROVIDER.decode_one(f, require(r, f"{self.name} {f}"))
+                )
                 for f, r in zip(functions, results, strict=True)
             )
         calls = []
@@ -126,7 +130,7 @@ class AaveV3Connector:
             )
             if int(tokens[0], 16) == 0:
                 raise ConfigError(f"{self.name}: {asset.symbol} is not a reserve of this market")
-            self.a_tokens[asset.symbol] = tokens[0]
+            self.a_tokens[asset.symbol] = to_checksum_address(tokens[0])
             self.emode_of[asset.symbol] = DATA_PROVIDER.decode_one(
                 "getReserveEModeCategory", require(results[2 * index + 1], f"{asset.symbol} e-mode")
             )

@@ -89,6 +89,9 @@ async def test_stable_debt_is_debt_and_is_repaid_in_its_mode(
     await pool.send("borrow", usdc.address, 4_000 * 10**6, STABLE, 0, agent, sender=agent)
     await pool.send("borrow", usdc.address, 1_000 * 10**6, 2, 0, agent, sender=agent)
     connector = await read_aave(world.manifest, agent, client)
+    # Found through the addresses provider, checksummed as a signer needs them.
+    assert connector.pool == world.manifest.contract("aave.pool")
+    assert connector.data_provider == world.manifest.contract("aave.data_provider")
     snapshot = await venue(client, connector).snapshot()
     [debt] = [p for p in snapshot.positions if p.instrument.kind is Kind.LENDING_DEBT]
     assert debt.quantity == pytest.approx(-5_000.0, abs=0.01)
