@@ -14,6 +14,7 @@ forge source file name (``Tokens.sol``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,12 @@ class Artifact:
 
     @classmethod
     def load(cls, contract: str, source: str | None = None) -> Artifact:
+        """The artifact of ``contract`` (read once per process: keepers and reports attach
+        to every role of a world, and the npm artifacts are large)."""
+        return _load(contract, source)
+
+    @classmethod
+    def read(cls, contract: str, source: str | None = None) -> Artifact:
         path = npm_artifact_path(contract, source) if _is_npm(source) else None
         document = json.loads((path or artifact_path(contract, source)).read_text())
         bytecode = document["bytecode"]
@@ -115,3 +122,8 @@ def _link_references(references: Mapping[str, Any]) -> tuple[LinkReference, ...]
         for libraries in references.values()
         for library, spots in libraries.items()
     )
+
+
+@functools.cache
+def _load(contract: str, source: str | None) -> Artifact:
+    return Artifact.read(contract, source)

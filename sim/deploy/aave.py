@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from agent.errors import ConfigError
 from sim.artifacts import Artifact
 from sim.deploy.base import Deployment
 from sim.deploy.releases import AAVE_LIBRARIES, release_source
@@ -97,6 +98,8 @@ async def _deploy_libraries(world: Deployment) -> None:
                 for lib in Artifact.load(name, release_source(name)).libraries
             )
         ]
+        if not ready:
+            raise ConfigError(f"aave libraries {pending} link libraries that are not listed")
         for name in ready:
             library = await world.deploy_release(f"aave.library.{name}", name)
             world.libraries[name] = library.address
