@@ -13,7 +13,9 @@ reserve ``PoolDataProvider.getUserReserveData``, ``getReserveData``,
 ``AaveOracle.getAssetPrice``, the underlying's balance in the aToken, and the account's
 wallet balance and allowance to the pool. Rates are Aave's (APR in ray, not APY).
 
-Debt is variable plus stable (``getUserReserveData`` fields 2 and 1). A reserve's
+Debt is variable plus stable (``getUserReserveData`` fields 2 and 1). Not modelled: an
+e-mode category's own price source (GenericLogic prices its assets through it when set;
+Ballast uses each asset's oracle price, which is what a category without one uses). A reserve's
 available liquidity is ``underlying.balanceOf(aToken)``: the cash the interest-rate
 strategy itself counts in v3.0 (aave-v3-core v1.19,
 contracts/protocol/pool/DefaultReserveInterestRateStrategy.sol, calculateInterestRates;

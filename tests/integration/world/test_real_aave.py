@@ -13,6 +13,9 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import RejectedError
+from sim.chain import attach_all
+from sim.keepers.liquidator import AaveLiquidator
+from sim.market import MarketState
 from tests.integration.conftest import World
 
 pytestmark = pytest.mark.integration
@@ -129,3 +132,28 @@ async def test_variable_debt_and_supply_accrue_by_block_timestamp(world: World) 
     await world.contract("token.USDC").send("mint", lender, 1, sender=world.account("deployer"))
     await pool.send("supply", usdc, 1, lender, 0, sender=lender)
     assert (await pool.read_one("getReserveData", usdc))[12] > 0  # accruedToTreasury
+
+
+async def test_the_keeper_liquidates_stable_debt(world: World) -> None:
+    """A stable-rate borrower is liquidated like a variable one (the keeper weighs both)."""
+    usdc = world.contract("token.USDC").address
+    configurator = world.contract("aave.configurator")
+    await configurator.send(
+        "setReserveStableRateBorrowing", usdc, True, sender=world.account("deployer")
+    )
+    trader = world.account("trader")
+    pool = world.contract("aave.pool")
+    token = world.contract("token.WETH")
+    await token.send("deposit", sender=trader, value=10 * WAD)
+    await token.send("approve", pool.address, 10 * WAD, sender=trader)
+    await pool.send("supply", token.address, 10 * WAD, trader, 0, sender=trader)
+    await pool.send("borrow", usdc, 22_000 * 10**6, 1, 0, trader, sender=trader)  # stable
+    await _set_eth_price(world, 2400.0)
+    liquidator = AaveLiquidator(
+        world.chain, world.manifest, attach_all(world.chain, world.manifest)
+    )
+    state = MarketState(await world.chain.timestamp(), {"ETH": 2400.0}, {"ETH": 0.65})
+    await liquidator.on_market(state)
+    [record] = liquidator.records
+    assert record.position == "WETH collateral / USDC debt"
+    assert record.debt_repaid == pytest.approx(22_000.0, rel=1e-4)  # health 0.9: all of it
