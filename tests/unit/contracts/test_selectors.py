@@ -13,6 +13,7 @@ import pytest
 from eth_utils.abi import abi_to_signature
 from eth_utils.crypto import keccak
 
+from connectors.evm.abi import ABI_DIR
 from sim.artifacts import Artifact
 from sim.deploy.releases import release_source
 from sim.toolchain import artifact_path
@@ -174,3 +175,31 @@ def test_released_contract_has_the_functions_ballast_calls(contract: str) -> Non
     functions = {abi_to_signature(e) for e in abi if e.get("type") == "function"}  # type: ignore[arg-type]
     missing = [s for s in RELEASED[contract] if s not in functions]
     assert not missing, f"{contract} (npm release) lacks {missing}"
+
+
+# The transcribed interfaces the Aave and Uniswap connectors load, and the npm releases
+# whose ABIs must hold every one of their functions and events.
+INTERFACE_RELEASES = {
+    "IPool": ["Pool"],
+    "IPoolDataProvider": ["AaveProtocolDataProvider"],
+    "IAaveOracle": ["AaveOracle"],
+    "IPoolAddressesProvider": ["PoolAddressesProvider"],
+    "IUniswapV3Factory": ["UniswapV3Factory"],
+    "IUniswapV3Pool": ["UniswapV3Pool"],
+    "ISwapRouter02": ["SwapRouter02"],
+    "IQuoterV2": ["QuoterV2"],
+}
+
+
+@pytest.mark.parametrize("interface", sorted(INTERFACE_RELEASES))
+def test_connector_interfaces_are_the_releases(interface: str) -> None:
+    ours = json.loads((ABI_DIR / f"{interface}.json").read_text())
+    real = [
+        entry
+        for contract in INTERFACE_RELEASES[interface]
+        for entry in Artifact.load(contract, release_source(contract)).raw_abi
+    ]
+    for kind in ("function", "event"):
+        mine = {abi_to_signature(e) for e in ours if e.get("type") == kind}
+        theirs = {abi_to_signature(e) for e in real if e.get("type") == kind}
+        assert not mine - theirs, f"{interface} {kind}s not in the release: {mine - theirs}"
