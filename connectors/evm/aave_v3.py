@@ -19,8 +19,10 @@ Ballast uses each asset's oracle price, which is what a category without one use
 available liquidity is ``underlying.balanceOf(aToken)``: the cash the interest-rate
 strategy itself counts in v3.0 (aave-v3-core v1.19,
 contracts/protocol/pool/DefaultReserveInterestRateStrategy.sol, calculateInterestRates;
-v3.1 replaced it with a virtual balance). Total aTokens minus total debt is not it: the
-treasury's accrued share is owed but not yet minted.
+v3.1 replaced it with a virtual balance, ``Pool.getVirtualUnderlyingBalance``, which this
+connector does not read yet: on a v3.1+ market, tokens sent to the aToken outside the
+protocol would count here). Total aTokens minus total debt is not it: the treasury's
+accrued share is owed but not yet minted.
 
 Intents: supply, withdraw, borrow (variable mode), repay and repay with aTokens
 (variable debt first, then stable debt, each in its own rate mode), and the collateral
@@ -133,8 +135,16 @@ class AaveV3Connector:
             if int(tokens[0], 16) == 0:
                 raise ConfigError(f"{self.name}: {asset.symbol} is not a reserve of this market")
             self.a_tokens[asset.symbol] = to_checksum_address(tokens[0])
-            self.emode_of[asset.symbol] = DATA_PROVIDER.decode_one(
-                "getReserveEModeCategory", require(results[2 * index + 1], f"{asset.symbol} e-mode")
+            category = results[2 * index + 1]
+            # v3.2 replaced a reserve's single category with per-category bitmaps and
+            # dropped getReserveEModeCategory from the data provider (aave-v3-origin,
+            # src/contracts/helpers/AaveProtocolDataProvider.sol): without it the
+            # reserve's own thresholds are used, which are never above the category's,
+            # so the health factor read is the lower, safer one.
+            self.emode_of[asset.symbol] = (
+                DATA_PROVIDER.decode_one("getReserveEModeCategory", category.data)
+                if category.success
+                else 0
             )
 
     def for_account(self, account: str, name: str) -> AaveV3Connector:
