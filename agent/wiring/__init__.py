@@ -128,13 +128,22 @@ def run(*, config_path: str, log_format: str = "json", log_level: str = "info") 
     configure_logging(json_lines=log_format == "json", level=log_level)
     try:
         asyncio.run(_serve(config_module.load(Path(config_path))))
-    except BallastError as error:
-        log.critical("daemon_failed", error=f"{type(error).__name__}: {error}")
+    except Exception as error:
+        failure = _ballast_error(error)
+        if failure is None:
+            log.critical("daemon_crashed", exc_info=True)
+            return 1
+        log.critical("daemon_failed", error=f"{type(failure).__name__}: {failure}")
         return 2
-    except Exception:
-        log.critical("daemon_crashed", exc_info=True)
-        return 1
     return 0
+
+
+def _ballast_error(error: BaseException) -> BallastError | None:
+    """The BallastError that stopped the daemon, also when a TaskGroup it was raised
+    through (the executor's) wrapped it, alone, in an ExceptionGroup."""
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error if isinstance(error, BallastError) else None
 
 
 def run_dry(*, config_path: str, fork_url: str | None, ticks: int | None) -> int:
