@@ -138,15 +138,18 @@ async def service(
             "deribit-client-secret": "deribit-secret-" + secrets.token_hex(12),
             "admin-token": "admin-token-" + secrets.token_hex(12),
             "hyperliquid-agent-key": AGENT_DEV_KEY,
+            # Providers put API keys in RPC URLs (anvil ignores the query).
+            "rpc-token": "rpc-token-" + secrets.token_hex(12),
         }
         stack.deribit.exchange.accounts[DERIBIT_CLIENT_ID].client_secret = canaries[
             "deribit-client-secret"
         ]
         assert stack.world.manifest is not None
+        rpc_url = f"{stack.world.manifest.rpc_url.rstrip('/')}/?apikey={canaries['rpc-token']}"
         credentials = {
-            **canaries,
-            "arbitrum-rpc-primary": stack.world.manifest.rpc_url,
-            "arbitrum-rpc-backup": stack.world.manifest.rpc_url,
+            **{name: value for name, value in canaries.items() if name != "rpc-token"},
+            "arbitrum-rpc-primary": rpc_url,
+            "arbitrum-rpc-backup": rpc_url,
         }
         operator_folder = folder / "operator"
         operator_folder.mkdir()
