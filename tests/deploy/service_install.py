@@ -133,11 +133,16 @@ async def install(machine: Machine, operator: Operator) -> None:
     for line in NOT_RUN:
         assert line in software, f"deploy/README.md no longer says {line!r}"
     await run_lines(machine, software, operator)
+    python = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    made = await machine.run("/opt/ballast/venv/bin/python", "-c", "import sys; print(sys.version)")
+    assert made.out.startswith(python.removeprefix("python") + "."), (
+        f"the machine's python3 is {made.out.strip()}; the checkout's packages are for {python}"
+    )
+    packages = f"/opt/ballast/venv/lib/{python}/site-packages"
     await machine.shell(
-        f"echo 'import site; site.addsitedir(\"{HOST_PACKAGES}\")' "
-        "> /opt/ballast/venv/lib/python3.11/site-packages/ballast-packages.pth\n"
-        # this checkout's own packages first (the bound venv holds it as an editable install)
-        "echo /opt/ballast/src > /opt/ballast/venv/lib/python3.11/site-packages/ballast.pth\n"
+        f"echo 'import site; site.addsitedir(\"{HOST_PACKAGES}\")' > {packages}/host.pth\n"
+        # the checkout itself (the bound venv holds it as an editable install of its path)
+        f"echo /opt/ballast/src > {packages}/ballast.pth\n"
         "cat > /opt/ballast/venv/bin/ballast && chmod 0755 /opt/ballast/venv/bin/ballast",
         stdin=ENTRY_POINT,
     )
