@@ -12,17 +12,18 @@ import pytest
 import structlog
 
 import agent.wiring as wiring
+from agent import service
 from agent.errors import ConfigError
 
 
 @pytest.fixture
 def logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    configure = wiring.configure_logging
+    configure = service.configure_logging
     monkeypatch.setattr(
-        wiring, "configure_logging", lambda **options: configure(**options, stream=stream)
+        service, "configure_logging", lambda **options: configure(**options, stream=stream)
     )
-    monkeypatch.setattr(wiring.config_module, "load", lambda path: object())
+    monkeypatch.setattr(service.config_module, "load", lambda path: object())
     yield stream
     structlog.reset_defaults()
     logging.getLogger().handlers.clear()
@@ -46,8 +47,8 @@ def _failing(error: BaseException) -> Any:
 def test_a_refused_start_exits_2_and_says_why(
     raised: BaseException, logged: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wiring, "_serve", _failing(raised))
-    assert wiring.run(config_path="ballast.toml") == 2
+    monkeypatch.setattr(wiring, "serve", _failing(raised))
+    assert service.run(config_path="ballast.toml") == 2
     last = json.loads(logged.getvalue().splitlines()[-1])
     assert last["event"] == "daemon_failed"
     assert last["error"].startswith("ConfigError: "), last
@@ -57,8 +58,8 @@ def test_a_bug_exits_1_with_its_traceback(
     logged: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     group = ExceptionGroup("two", [ConfigError("a"), KeyError("b")])
-    monkeypatch.setattr(wiring, "_serve", _failing(group))
-    assert wiring.run(config_path="ballast.toml") == 1
+    monkeypatch.setattr(wiring, "serve", _failing(group))
+    assert service.run(config_path="ballast.toml") == 1
     last = json.loads(logged.getvalue().splitlines()[-1])
     assert last["event"] == "daemon_crashed"
     assert "KeyError" in last["exception"]
