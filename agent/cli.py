@@ -20,7 +20,9 @@ Handler = Callable[[argparse.Namespace], int]
 def _chain_up(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
-    return wiring.chain_up(port=args.port, manifest=args.manifest, seconds=args.seconds)
+    return wiring.chain_up(
+        port=args.port, manifest=args.manifest, seconds=args.seconds, profile=args.profile
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -192,6 +194,12 @@ def _add_chain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up.add_argument("--port", type=int, default=None, help="RPC port (default: a free one)")
     up.add_argument("--manifest", default=None, help="where to write the deployment manifest")
     up.add_argument("--seconds", type=float, default=None, help="stop after this long")
+    up.add_argument(
+        "--profile",
+        choices=("ethereum", "arbitrum"),
+        default="ethereum",
+        help="chain profile (arbitrum: block.number in contracts is an L1-like number)",
+    )
     up.set_defaults(handler=_chain_up)
 
 

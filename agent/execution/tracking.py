@@ -67,6 +67,7 @@ def _included(
             manager.mark(record, TxStatus.MINED, block=block)
         return None
     manager.mark(record, TxStatus.CONFIRMED, block=block)
+    _tell_observers(manager, record, inclusion)
     for other in live:
         if other.hash != record.hash:
             manager.mark(other, TxStatus.REPLACED, f"{record.hash} was mined at this nonce")
@@ -82,6 +83,15 @@ def _included(
         "",
         detail=f"nonce {record.nonce} was used by our transaction for {record.intent_id}",
     )
+
+
+def _tell_observers(manager: TxManager, record: TxRecord, inclusion: Inclusion) -> None:
+    """Hand the final receipt to the manager's observers; one failing does not stop the rest."""
+    for observe in manager.receipt_observers:
+        try:
+            observe(inclusion.receipt)
+        except Exception:  # a bug in an observer must not lose the outcome; it is reported
+            log.exception("receipt_observer_failed", tx_hash=record.hash)
 
 
 def outcome_of(record: TxRecord, succeeded: bool, block_number: int) -> Outcome:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -121,6 +122,10 @@ class TxManager:
         # nonce -> monotonic time the chain first counted it used with no receipt of ours
         self.used_unexplained: dict[int, float] = {}
         self.capped: set[str] = set()  # hashes the caps leave no room to replace
+        # Called with the receipt of each of our transactions once it is final, so whoever
+        # follows work the transaction started (a GMX order tracker) learns of it even when
+        # that work is done before the next read.
+        self.receipt_observers: list[Callable[[Mapping[str, Any]], object]] = []
 
     @property
     def chain_id(self) -> int:

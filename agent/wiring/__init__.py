@@ -152,11 +152,15 @@ def config_check(path: str) -> int:
     return 0
 
 
-def chain_up(*, port: int | None, manifest: str | None, seconds: float | None) -> int:
+def chain_up(
+    *, port: int | None, manifest: str | None, seconds: float | None, profile: str = "ethereum"
+) -> int:
     """``ballast chain up``: the local world until Ctrl-C or ``seconds``."""
     from sim.world import run_chain_up
 
-    return run_chain_up(port=port, manifest=Path(manifest) if manifest else None, seconds=seconds)
+    return run_chain_up(
+        port=port, manifest=Path(manifest) if manifest else None, seconds=seconds, profile=profile
+    )
 
 
 def demo(*, minutes: float, headless: bool) -> int:

@@ -157,6 +157,7 @@ async def build_execution(
             rpc=meter, signer=signer, journal=journal,
             killswitch=killswitch, guard=guard, clock=clock, settings=settings,
         )  # fmt: skip
+        manager.receipt_observers.extend(built.receipt_observers.get(chain.settings.chain_id, []))
         stack.callback(manager.close)
         managers.append(manager)
     orders = (

@@ -4,10 +4,11 @@ chain, and the exchanges. Part of the composition root (may import connectors)."
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from agent.config.models import (
     AaveVenue,
@@ -40,6 +41,7 @@ from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
 from connectors.evm.venue import ChainSession
 
 Hook = Callable[[], Awaitable[None]]
+ReceiptObserver = Callable[[Mapping[str, Any]], object]
 
 
 @dataclass
@@ -69,6 +71,8 @@ class Venues:
     profiles: dict[str, VenueProfile] = field(default_factory=dict)
     allowlist: dict[str, set[str]] = field(default_factory=dict)
     hooks: list[Hook] = field(default_factory=list)
+    # chain id -> who must see the final receipts of our transactions on that chain
+    receipt_observers: dict[int, list[ReceiptObserver]] = field(default_factory=dict)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
     paper: bool = False  # dry run: exchange orders are filled on paper, never sent
@@ -208,6 +212,10 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
     )
     await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)
+    # An order created and executed between two reads is never in the store when read:
+    # the tracker learns of it from our transaction's receipt (its OrderCreated log).
+    observers = built.receipt_observers.setdefault(chain.settings.chain_id, [])
+    observers.append(connector.tracker.track_receipt)
 
     async def resolve() -> None:
         await resolve_orders(chain.client, connector.tracker)
