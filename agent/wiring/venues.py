@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from agent.config.models import (
     AaveVenue,
     ChainlinkVenue,
@@ -39,6 +41,8 @@ from connectors.evm.rpc import ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
 from connectors.evm.venue import ChainSession
+
+log = structlog.get_logger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 ReceiptObserver = Callable[[Mapping[str, Any]], object]
@@ -225,8 +229,13 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
 
 async def _premia(name: str, settings: PremiaVenue, built: Venues, stack: AsyncExitStack) -> None:
     chain = built.chains[settings.chain]
+    if not settings.pools:
+        log.warning("premia_venue_without_pools", venue=name)
+        return
     tokens = [chain.token(symbol) for symbol in chain.settings.tokens]
-    pools = await read_pools(chain.reader, list(settings.pools), tokens)
+    pools = await read_pools(
+        chain.reader, list(settings.pools), tokens, factory=settings.pool_factory
+    )
     connector = PremiaV3Connector(
         chain_id=chain.settings.chain_id,
         account=chain.settings.account.address,
