@@ -29,7 +29,7 @@ def _run(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
     if args.dry_run:
-        return wiring.run_dry(config_path=args.config, fork_url=args.fork_url, ticks=args.ticks)
+        return wiring.run_dry(config_path=args.config, fork_urls=args.fork_url, ticks=args.ticks)
     if args.fork_url:
         raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
     return wiring.run(config_path=args.config, log_format=args.log_format, log_level=args.log_level)
@@ -49,7 +49,13 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="read the real venues, execute only on a local anvil fork and a paper book",
     )
-    run.add_argument("--fork-url", help="RPC to fork for --dry-run (default: the chain's own)")
+    run.add_argument(
+        "--fork-url",
+        action="append",
+        default=[],
+        help="with --dry-run: what to fork, NAME=URL per chain (a bare URL with one chain); "
+        "default: each chain's own first RPC URL",
+    )
     run.add_argument("--ticks", type=int, default=None, help="with --dry-run: stop after N ticks")
     run.add_argument(
         "--log-format", choices=("json", "console"), default="json", help="log lines (stderr)"

@@ -55,10 +55,12 @@ class DaemonParts:
     transactions; ``order_venues`` names the exchanges that take orders;
     ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
     ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
-    chain's latest block number, for ticking on new blocks. ``observers`` see every
-    tick's report (metrics, alerts; one that raises is logged, never the tick's
-    problem); ``background`` tasks run beside the loop in its TaskGroup until ``stop``
-    (alert delivery) and must not raise.
+    chain's latest block number, for ticking on new blocks (both of the first chain).
+    ``venue_chains`` is each EVM venue's chain id: the guard admits a venue's
+    transactions only for its own chain (``chain_id`` when a venue is not listed).
+    ``observers`` see every tick's report (metrics, alerts; one that raises is logged,
+    never the tick's problem); ``background`` tasks run beside the loop in its TaskGroup
+    until ``stop`` (alert delivery) and must not raise.
     """
 
     config: Config
@@ -72,6 +74,7 @@ class DaemonParts:
     tokens: Mapping[str, str] = field(default_factory=dict)
     oracle_venue: str | None = None
     chain_id: int | None = None
+    venue_chains: Mapping[str, int] = field(default_factory=dict)
     gas_price_gwei: Callable[[], Awaitable[float]] | None = None
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
@@ -285,7 +288,7 @@ class Daemon:
                 profiles=self.parts.profiles,
                 tokens=self.parts.tokens,
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
-                chain_id=self.parts.chain_id,
+                chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
                 inputs_from=self._inputs_of(intent),
             )
             outcome = await self._submit(intent, context, unwind=unwind)

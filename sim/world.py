@@ -64,14 +64,16 @@ class Keepers:
             settlement=OptionsSettlementKeeper(chain, manifest),
         )
 
+    def in_order(self) -> list[MarketListener]:
+        """Every keeper, in the order they act after a market step."""
+        return [
+            self.vol_oracle, self.feed_heartbeat, self.arbitrageur, self.gmx_orders,
+            self.liquidator, self.gmx_liquidator, self.settlement,
+        ]  # fmt: skip
+
     def listen(self, driver: MarketDriver) -> None:
-        driver.add_listener(self.vol_oracle)
-        driver.add_listener(self.feed_heartbeat)
-        driver.add_listener(self.arbitrageur)
-        driver.add_listener(self.gmx_orders)
-        driver.add_listener(self.liquidator)
-        driver.add_listener(self.gmx_liquidator)
-        driver.add_listener(self.settlement)
+        for keeper in self.in_order():
+            driver.add_listener(keeper)
 
 
 class ChainOracles:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -71,6 +72,7 @@ async def build_daemon(
         tokens=_tokens(config),
         oracle_venue=built.oracle,
         chain_id=chain.settings.chain_id if chain else None,
+        venue_chains={name: chain.settings.chain_id for name, chain in built.venue_chains.items()},
         gas_price_gwei=gas_price_gwei,
         head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
@@ -137,11 +139,11 @@ def run(*, config_path: str, log_format: str = "json", log_level: str = "info") 
     return 0
 
 
-def run_dry(*, config_path: str, fork_url: str | None, ticks: int | None) -> int:
+def run_dry(*, config_path: str, fork_urls: Sequence[str], ticks: int | None) -> int:
     """``ballast run --dry-run``: see ``agent.wiring.dry_run``."""
     from agent.wiring.dry_run import run_dry as dry
 
-    result: int = dry(config_module.load(Path(config_path)), fork_url=fork_url, ticks=ticks)
+    result: int = dry(config_module.load(Path(config_path)), fork_urls=fork_urls, ticks=ticks)
     return result
 
 

@@ -75,6 +75,7 @@ class Venues:
     profiles: dict[str, VenueProfile] = field(default_factory=dict)
     allowlist: dict[str, set[str]] = field(default_factory=dict)
     hooks: list[Hook] = field(default_factory=list)
+    venue_chains: dict[str, Chain] = field(default_factory=dict)  # EVM venue -> its chain
     # chain id -> who must see the final receipts of our transactions on that chain
     receipt_observers: dict[int, list[ReceiptObserver]] = field(default_factory=dict)
     oracle: str | None = None
@@ -131,6 +132,7 @@ async def _chainlink(
     )
     await connector.discover(chain.reader)
     built.venues[name] = chain.session.register(connector)
+    built.venue_chains[name] = chain
     built.oracle = built.oracle or name
 
 
@@ -255,6 +257,7 @@ def _register_actor(
     chain: Chain, built: Venues,
 ) -> None:  # fmt: skip
     built.venues[name] = chain.session.register(connector)
+    built.venue_chains[name] = chain
     built.actions[name] = connector
     built.allow(connector.allowed_calls())
 
