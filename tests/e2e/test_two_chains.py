@@ -67,7 +67,7 @@ async def _nonce(url: str, account: str) -> int:
         return int(await transport.request("eth_getTransactionCount", [account, "latest"]), 16)
 
 
-async def test_a_two_chain_book_is_read_once_per_chain_and_hedged_on_both(
+async def test_a_two_chain_book_is_read_once_per_chain_hedged_on_both_and_forked_only(
     two_chains: LocalStack, tmp_path: Path
 ) -> None:
     stack = two_chains
@@ -125,6 +125,16 @@ async def test_a_two_chain_book_is_read_once_per_chain_and_hedged_on_both(
         "neither real chain was touched"
     )
 
+    # The first chain a fork, the second the real (local) chain itself: no start.
+    with Anvil(AnvilOptions(fork_url=first_url)) as fork:
+        urls = {"local": fork.url, SECOND_CHAIN: second_url}
+        config = fork_config(stack.config, urls, tmp_path / "refused")
+        async with AsyncExitStack() as resources:
+            with pytest.raises(ConfigError, match="not a fork"):
+                await build_daemon(config, resources, clock=WorldClock(stack.driver), dry_run=True)
+    with pytest.raises(ConfigError, match=r"no fork for chain\(s\) \['arbitrum'\]"):
+        fork_config(stack.config, {"local": "http://127.0.0.1:1"}, tmp_path)
+
 
 async def _gmx_position(stack: LocalStack) -> float:
     """The agent's GMX ETH position, as the configured venues read it (in coin)."""
@@ -133,20 +143,3 @@ async def _gmx_position(stack: LocalStack) -> float:
         built = await build_venues(stack.config, resources)
         snapshot = await built.venues["gmx"].snapshot()
     return sum(p.quantity for p in snapshot.positions)
-
-
-async def test_a_chain_whose_target_is_not_its_fork_stops_the_dry_run(
-    two_chains: LocalStack, tmp_path: Path
-) -> None:
-    """The first chain is a fork; the second points at the real (local) chain itself."""
-    stack = two_chains
-    assert stack.config is not None
-    assert stack.second is not None
-    with Anvil(AnvilOptions(fork_url=stack.world.anvil.url)) as fork:
-        urls = {"local": fork.url, SECOND_CHAIN: stack.second.anvil.url}
-        config = fork_config(stack.config, urls, tmp_path)
-        async with AsyncExitStack() as resources:
-            with pytest.raises(ConfigError, match="not a fork"):
-                await build_daemon(config, resources, clock=WorldClock(stack.driver), dry_run=True)
-    with pytest.raises(ConfigError, match=r"no fork for chain\(s\) \['arbitrum'\]"):
-        fork_config(stack.config, {"local": "http://127.0.0.1:1"}, tmp_path)
