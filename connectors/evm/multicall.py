@@ -43,7 +43,9 @@ class Multicall3Reader:
     """The ChainReader port over Multicall3 on one chain.
 
     Each read first asks the node for its head block (number, timestamp, parent hash),
-    then runs every batch pinned to that block number. ``max_calls`` bounds one
+    then runs every batch pinned to that block by its hash (EIP-1898), so a batch can
+    never answer from another block at the same height after a reorganisation: the node
+    refuses a block it no longer has, and the read fails for that tick. ``max_calls`` bounds one
     eth_call's size; a larger read is split into several batches, all at that block.
     Providers cap an eth_call's gas, and a batch's memory cost grows with the square of
     the data it returns: when the node runs a batch out of gas, the bound is halved for
@@ -65,7 +67,7 @@ class Multicall3Reader:
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    async def _aggregate(self, calls: Sequence[Call], block: str) -> list[CallResult]:
+    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> list[CallResult]:
         data = aggregate3.encode(calls)
         raw = await self.client.request(
             "eth_call", [{"to": self.address, "data": "0x" + data.hex()}, block]
@@ -86,23 +88,24 @@ class Multicall3Reader:
                 self.max_calls //= 2
                 log.warning("multicall_batch_halved", max_calls=self.max_calls, error=str(error))
 
-    async def head(self) -> BlockRef:
-        """The node's latest block: the block every batch of a read is pinned to."""
+    async def head(self) -> tuple[BlockRef, str]:
+        """The node's latest block and its hash: what every batch of a read is pinned to."""
         block = await self.client.request("eth_getBlockByNumber", ["latest", False])
         if not isinstance(block, dict):
             raise TransientError(f"eth_getBlockByNumber(latest) answered {block!r}")
         try:
-            return BlockRef(
+            ref = BlockRef(
                 number=int(block["number"], 16),
                 timestamp=int(block["timestamp"], 16),
                 parent_hash=str(block["parentHash"]).lower(),
             )
+            return ref, str(block["hash"])
         except (KeyError, TypeError, ValueError) as error:
             raise TransientError(f"malformed latest block from the node: {error}") from error
 
     async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
-        block = await self.head()
-        pinned = hex(block.number)
+        block, block_hash = await self.head()
+        pinned = {"blockHash": block_hash}
         collected: list[CallResult] = []
         for start in range(0, len(calls), self.max_calls):
             collected += await self._aggregate(calls[start : start + self.max_calls], pinned)
