@@ -55,10 +55,14 @@ async def build_daemon(
     operations = build_operations(config, built, execution, clock)
     chain = next(iter(built.chains.values()), None)
 
-    async def gas_price_gwei() -> float:
-        if chain is None:
-            return 0.0
-        return int(await chain.client.request("eth_gasPrice"), 16) / 1e9
+    async def gas_price_gwei() -> dict[int, float]:
+        """Each chain's gas price: an action is priced at its own chain's (Ethereum's
+        gwei are not Arbitrum's)."""
+        prices = {}
+        for each in built.chains.values():
+            wei = int(await each.client.request("eth_gasPrice"), 16)
+            prices[each.settings.chain_id] = wei / 1e9
+        return prices
 
     parts = DaemonParts(
         config=config,
