@@ -159,7 +159,7 @@ async def replace_with(
     Stays within the caps (the emergency caps for risk-reducing work); when they leave
     no room, nothing is sent. Returns what happened, in words.
     """
-    caps = manager.guard.limits.gas_caps(emergency=unsigned.emergency)
+    caps = manager.guard.limits.gas_caps(emergency=unsigned.emergency, chain_id=manager.chain_id)
     quote = await quote_fees(manager.rpc)
     manager.last_sent[latest.nonce] = manager.clock.monotonic()  # next try after an interval
     previous = Fees(latest.max_fee_per_gas, latest.max_priority_fee_per_gas)

@@ -159,8 +159,11 @@ class TxManager:
         cannot be asked.
         """
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=emergency))
-        rejection = self.guard.check_fees(intent_id, quote, fees, emergency=emergency)
+        caps = self.guard.limits.gas_caps(emergency=emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
+        rejection = self.guard.check_fees(
+            intent_id, quote, fees, emergency=emergency, chain_id=self.chain_id
+        )
         if rejection is not None:
             return rejection
         call: dict[str, Any] = {
@@ -228,9 +231,10 @@ class TxManager:
 
     async def _repriced(self, unsigned: Unsigned) -> Fees:
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=unsigned.emergency))
+        caps = self.guard.limits.gas_caps(emergency=unsigned.emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
         rejection = self.guard.check_fees(
-            unsigned.intent_id, quote, fees, emergency=unsigned.emergency
+            unsigned.intent_id, quote, fees, emergency=unsigned.emergency, chain_id=self.chain_id
         )
         if rejection is not None:
             raise RejectedError(rejection.message)

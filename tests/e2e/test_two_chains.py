@@ -32,8 +32,14 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def two_chains(tmp_path: Path) -> AsyncIterator[LocalStack]:
-    # Delta is hedged on GMX alone, so the second chain must act for the book to be hedged.
-    extra = {"underlyings": {"ETH": {"hedge_venues": ["gmx"]}}}
+    # Delta is hedged on GMX alone, so the second chain must act for the book to be hedged;
+    # the second chain has fee caps of its own, as Arbitrum's differ from Ethereum's.
+    second_gas = {"max_fee_gwei": 20, "max_priority_fee_gwei": 1,
+                  "emergency_max_fee_gwei": 200, "emergency_max_priority_fee_gwei": 5}  # fmt: skip
+    extra = {
+        "underlyings": {"ETH": {"hedge_venues": ["gmx"]}},
+        "chains": {SECOND_CHAIN: {"gas": second_gas}},
+    }
     options = StackOptions(
         world=WorldOptions(path=CRASH), run_dir=tmp_path, overrides=overrides(**extra),
         second_chain=True,
