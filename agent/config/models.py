@@ -388,6 +388,13 @@ class Config(Frozen):
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
 
     @model_validator(mode="after")
+    def _one_chain_per_id(self) -> Self:
+        ids = [chain.chain_id for chain in self.chains.values()]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"two chains share a chain_id: {sorted(ids)}")
+        return self
+
+    @model_validator(mode="after")
     def _references_exist(self) -> Self:
         for name, settings in self.venues.items():
             chain = getattr(settings, "chain", None)

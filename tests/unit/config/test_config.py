@@ -167,3 +167,10 @@ def test_a_venue_naming_a_token_its_chain_lacks_is_refused(secrets: Path) -> Non
     path = _example_with(secrets, 'index_token = "WETH"', 'index_token = "BTC"')
     with pytest.raises(ConfigError, match=r"venue 'gmx' names tokens \['BTC'\]"):
         config.load(path)
+
+
+def test_two_chains_with_one_chain_id_are_refused(secrets: Path) -> None:
+    document = config.read_toml(_without_keystore(secrets))
+    document["chains"]["other"] = document["chains"]["arbitrum"]
+    with pytest.raises(ConfigError, match="two chains share a chain_id"):
+        config.validate(document, source="two.toml", base_dir=secrets)
