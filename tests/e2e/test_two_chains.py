@@ -5,6 +5,9 @@ both forks and nowhere else; a chain whose execution target is not its fork stop
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -25,6 +28,7 @@ from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 from sim.world import WorldOptions
 from tests.e2e.conftest import CRASH, overrides
+from tests.support.config_files import write_local_config
 from tests.support.rpc_fault_proxy import Forwarded, RpcFaultProxy
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +144,24 @@ async def test_a_two_chain_book_is_read_once_per_chain_hedged_on_both_and_forked
                 await build_daemon(config, resources, clock=WorldClock(stack.driver), dry_run=True)
     with pytest.raises(ConfigError, match=r"no fork for chain\(s\) \['arbitrum'\]"):
         fork_config(stack.config, {"local": "http://127.0.0.1:1"}, tmp_path)
+
+    # The operator's command: `ballast run --dry-run` forks both chains itself.
+    files = write_local_config(
+        stack, config=tmp_path / "etc" / "ballast.toml", credentials=tmp_path / "credentials",
+        state=tmp_path / "state", run=tmp_path / "run",
+    )  # fmt: skip
+    env = {**os.environ, "CREDENTIALS_DIRECTORY": str(files.credentials)}
+    command = [str(Path(sys.executable).parent / "ballast"), "run", "--dry-run", "--ticks", "1"]
+    process = await asyncio.create_subprocess_exec(
+        *command, "--config", str(files.config), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    printed = out.decode()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert "dry run: forked chain local (31337)" in printed
+    assert f"dry run: forked chain {SECOND_CHAIN} (31338)" in printed
+    assert (await _nonce(first_url, agent), await _nonce(second_url, agent)) == nonces
 
 
 async def _gmx_position(stack: LocalStack) -> float:
