@@ -54,11 +54,14 @@ class DaemonParts:
     ``actions`` maps each EVM venue to the connector that turns intents into
     transactions; ``order_venues`` names the exchanges that take orders;
     ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
-    ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
-    chain's latest block number, for ticking on new blocks. ``observers`` see every
-    tick's report (metrics, alerts; one that raises is logged, never the tick's
-    problem); ``background`` tasks run beside the loop in its TaskGroup until ``stop``
-    (alert delivery) and must not raise.
+    ``gas_price_gwei`` returns each chain's current gas price (chain id -> gwei) for cost
+    estimates; ``head`` the first chain's latest block number, for ticking on new blocks.
+    ``venue_chains`` is each EVM venue's chain id: its actions are priced at that chain's
+    gas price, and the guard admits its transactions only for that chain (``chain_id``
+    when a venue is not listed).
+    ``observers`` see every tick's report (metrics, alerts; one that raises is logged,
+    never the tick's problem); ``background`` tasks run beside the loop in its TaskGroup
+    until ``stop`` (alert delivery) and must not raise.
     """
 
     config: Config
@@ -72,7 +75,8 @@ class DaemonParts:
     tokens: Mapping[str, str] = field(default_factory=dict)
     oracle_venue: str | None = None
     chain_id: int | None = None
-    gas_price_gwei: Callable[[], Awaitable[float]] | None = None
+    venue_chains: Mapping[str, int] = field(default_factory=dict)
+    gas_price_gwei: Callable[[], Awaitable[Mapping[int, float]]] | None = None
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
     journal_status: StatusProvider | None = None
@@ -120,7 +124,7 @@ class Daemon:
         self.last: TickReport | None = None
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=50)
         self.ticks = 0
-        self._gas_gwei = 0.0
+        self._gas_gwei: dict[int, float] = {}  # chain id -> last known gas price
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -250,9 +254,16 @@ class Daemon:
             profiles=self.parts.profiles,
             config=self.parts.config,
             exposure_usd=gross_exposure_usd(snapshots, prices),
-            gas_price_gwei=self._gas_gwei,
+            gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
         )
+
+    def venue_gas_gwei(self) -> dict[str, float]:
+        """Each EVM venue's gas price: its own chain's, last read."""
+        return {
+            venue: self._gas_gwei.get(chain, 0.0)
+            for venue, chain in self.parts.venue_chains.items()
+        }
 
     async def _refresh_gas_price(self) -> None:
         """Re-read the gas price every tenth tick (or until known); an unreachable RPC
@@ -260,7 +271,7 @@ class Daemon:
         if self.parts.gas_price_gwei is None or (self.ticks % 10 != 1 and self._gas_gwei):
             return
         try:
-            self._gas_gwei = await self.parts.gas_price_gwei()
+            self._gas_gwei = dict(await self.parts.gas_price_gwei())
         except BallastError as error:
             log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
@@ -285,7 +296,7 @@ class Daemon:
                 profiles=self.parts.profiles,
                 tokens=self.parts.tokens,
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
-                chain_id=self.parts.chain_id,
+                chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
                 inputs_from=self._inputs_of(intent),
             )
             outcome = await self._submit(intent, context, unwind=unwind)

@@ -51,14 +51,15 @@ def policy_input(
     profiles: Mapping[str, VenueProfile],
     config: Config,
     exposure_usd: Mapping[str, float],
-    gas_price_gwei: float,
+    gas_price_gwei: Mapping[str, float],
     state: PolicyState,
 ) -> PolicyInput:
-    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones."""
+    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones.
+    ``gas_price_gwei`` is each EVM venue's chain's gas price (a venue off-chain pays none)."""
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
     def gas_usd(name: str) -> float:
-        return profiles[name].gas_per_action * gas_price_gwei * GWEI * eth
+        return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
     for name, snapshot in sorted(snapshots.items()):

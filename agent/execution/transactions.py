@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -121,6 +122,10 @@ class TxManager:
         # nonce -> monotonic time the chain first counted it used with no receipt of ours
         self.used_unexplained: dict[int, float] = {}
         self.capped: set[str] = set()  # hashes the caps leave no room to replace
+        # Called with the receipt of each of our transactions once it is final, so whoever
+        # follows work the transaction started (a GMX order tracker) learns of it even when
+        # that work is done before the next read.
+        self.receipt_observers: list[Callable[[Mapping[str, Any]], object]] = []
 
     @property
     def chain_id(self) -> int:
@@ -154,8 +159,11 @@ class TxManager:
         cannot be asked.
         """
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=emergency))
-        rejection = self.guard.check_fees(intent_id, quote, fees, emergency=emergency)
+        caps = self.guard.limits.gas_caps(emergency=emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
+        rejection = self.guard.check_fees(
+            intent_id, quote, fees, emergency=emergency, chain_id=self.chain_id
+        )
         if rejection is not None:
             return rejection
         call: dict[str, Any] = {
@@ -223,9 +231,10 @@ class TxManager:
 
     async def _repriced(self, unsigned: Unsigned) -> Fees:
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=unsigned.emergency))
+        caps = self.guard.limits.gas_caps(emergency=unsigned.emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
         rejection = self.guard.check_fees(
-            unsigned.intent_id, quote, fees, emergency=unsigned.emergency
+            unsigned.intent_id, quote, fees, emergency=unsigned.emergency, chain_id=self.chain_id
         )
         if rejection is not None:
             raise RejectedError(rejection.message)

@@ -5,7 +5,8 @@ failed is retried after a cool-down and must prove its chainId again; a provider
 head lags the best known head by more than ``max_lag_blocks`` is skipped. Everything
 that went wrong is kept per provider and reported by ``status()``.
 
-A read costs one HTTP request on the healthy path: no per-call chainId checks.
+A batched read costs two HTTP requests on the healthy path (the head, then one eth_call
+pinned to it): no per-call chainId checks.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class ChainClient:
     def request_count(self) -> int:
         """HTTP round trips over every provider, for tests and benchmarks."""
         return sum(p.transport.request_count for p in self.providers)
+
+    def method_count(self, method: str) -> int:
+        """Calls of ``method`` over every provider, for tests and benchmarks."""
+        return sum(p.transport.method_counts[method] for p in self.providers)
 
     def status(self) -> list[ProviderStatus]:
         return [provider.status for provider in self.providers]
