@@ -29,6 +29,7 @@ from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
+from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import Health, VenueSnapshot
 from agent.pacing import run_paced
@@ -120,6 +121,7 @@ class Daemon:
         self.last: TickReport | None = None
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=50)
         self.ticks = 0
+        self.in_flight = InFlightView()  # as the last plan netted it
         self._gas_gwei = 0.0
 
     # --- the loop ---------------------------------------------------------------------
@@ -179,6 +181,8 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        await parts.executor.resolve_orders()
+        earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view
         reads = await parts.reader.read_all()
         for hook in parts.maintenance:
             await hook()
@@ -193,6 +197,8 @@ class Daemon:
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
         assessment = assess(book)
         usable = {name: snapshots[name] for name in inputs.usable}
+        blocks = {name: s.block_number for name, s in snapshots.items()}
+        self.in_flight = parts.executor.in_flight(blocks, earlier)
         policy_input = await self._policy_input(now, assessment, usable, snapshots)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
@@ -252,6 +258,7 @@ class Daemon:
             exposure_usd=gross_exposure_usd(snapshots, prices),
             gas_price_gwei=self._gas_gwei,
             state=self.policy_state,
+            in_flight=self.in_flight,
         )
 
     async def _refresh_gas_price(self) -> None:
