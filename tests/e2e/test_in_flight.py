@@ -1,12 +1,17 @@
 """Work in flight is netted before deciding: one hedge per need (RELIABILITY row 22).
 
-The daemon runs on the local world with Uniswap as its only ETH hedge route. Mining
+On chain: the daemon runs on the local world with Uniswap as its only ETH hedge route. Mining
 stops and the base fee jumps above every cap while the agent's delta keeps drifting
 (WETH lands in its wallet); its first hedge sits in the mempool. When fees fall, the
 next tick must hedge only the drift since, not the whole deviation again: once
 everything is mined the chain holds one swap per need and the book is back in its
 band. Checked on the chain (the agent's mined transactions, balances), not in the
 agent's logs.
+
+On each venue simulator: the reply to the agent's order is lost and the venue answers
+"order not found" for longer than a tick while delta drifts again. The order it cannot
+find keeps its size reserved: nothing is placed until a lookup finds it, then only the
+drift since is hedged. Checked in the simulator's own request log and positions.
 """
 
 from __future__ import annotations
@@ -19,14 +24,16 @@ from typing import Any
 import pytest
 
 from agent.daemon import TickReport
+from agent.intents import OutcomeStatus
 from agent.wiring import build_daemon
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
 from sim.market import MarketDriver
 from sim.stack import LocalStack, StackOptions, WorldClock
+from sim.venues.faults import ANY_ORDER
 from sim.world import WorldOptions
 from tests.e2e.conftest import BAND_HALF_WIDTH, CRASH, overrides
-from tests.e2e.world_view import eth_delta
+from tests.e2e.world_view import deribit_holdings, eth_delta, hyperliquid_eth
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -87,12 +94,12 @@ async def agent_transactions(chain: DevChain, agent: str, first_block: int) -> l
     return mined
 
 
-@pytest.fixture
-async def uniswap_only(tmp_path: Path) -> Any:
+def flat_book(tmp_path: Path, hedge_venue: str) -> LocalStack:
+    """The local world with nothing seeded (delta 0) and one ETH hedge venue."""
     underlyings = {
         "ETH": {
             "band": {"mode": "fixed", "half_width_coin": BAND_HALF_WIDTH},
-            "hedge_venues": ["uniswap"],
+            "hedge_venues": [hedge_venue],
         }
     }
     options = StackOptions(
@@ -101,7 +108,12 @@ async def uniswap_only(tmp_path: Path) -> Any:
         overrides=overrides(underlyings=underlyings),
         deribit_balances={"USDC": 100_000.0},  # no coin collateral: the book starts flat
     )
-    async with LocalStack(options) as stack:
+    return LocalStack(options)
+
+
+@pytest.fixture
+async def uniswap_only(tmp_path: Path) -> Any:
+    async with flat_book(tmp_path, "uniswap") as stack:
         yield stack
 
 
@@ -152,3 +164,56 @@ async def test_a_hedge_stuck_in_a_fee_spike_is_not_hedged_again(uniswap_only: Lo
     delta = await eth_delta(stack, chain, manifest)
     assert abs(delta) <= BAND_HALF_WIDTH + DELTA_TOLERANCE, delta  # not hedged twice
     assert in_flight == ()
+
+
+ORDER_OPERATIONS = {"hyperliquid": ("exchange/order",), "deribit": ("private/buy", "private/sell")}
+HIDE_S = 12.0  # longer than the placement's own lookups and the next tick
+
+
+def venue_eth(stack: LocalStack, venue: str) -> float:
+    if venue == "hyperliquid":
+        return hyperliquid_eth(stack, stack.world.manifest.accounts["agent"])  # type: ignore[union-attr]
+    return deribit_holdings(stack).get("ETH_USDC-PERPETUAL", 0.0)
+
+
+@pytest.mark.parametrize("venue", ["hyperliquid", "deribit"])
+async def test_an_order_the_venue_cannot_find_is_not_placed_again(
+    tmp_path: Path, venue: str
+) -> None:
+    async with flat_book(tmp_path, venue) as stack, AsyncExitStack() as resources:
+        assert stack.config is not None
+        chain, manifest = stack.world.chain, stack.world.manifest
+        assert manifest is not None
+        simulator = stack.hyperliquid if venue == "hyperliquid" else stack.deribit
+        assert simulator is not None
+        clock = MovingClock(stack.driver)
+        daemon = await build_daemon(stack.config, resources, clock=clock)
+
+        async def tick() -> TickReport:
+            clock.offset_s += 60
+            report = await daemon.tick()
+            assert report.error is None, report.error
+            return report
+
+        def placed() -> int:
+            return sum(simulator.count(name) for name in ORDER_OPERATIONS[venue])
+
+        await daemon.start_up()
+        await tick()
+        assert placed() == 0
+        simulator.faults.drop_order_replies(1)
+        simulator.faults.hide_order(ANY_ORDER, seconds=HIDE_S)
+        await drift(chain, manifest, DRIFT_WETH)
+        first = await tick()  # need 1: placed, reply lost, not found
+        assert [o.status for o in first.outcomes] == [OutcomeStatus.UNKNOWN]
+        await drift(chain, manifest, DRIFT_WETH)  # need 2, while need 1 is unknown
+        await tick()
+        assert placed() == 1  # the unknown order keeps its size reserved
+        await wait_until(
+            lambda: not simulator.faults.peek_hidden("any"), timeout_s=HIDE_S, what="the fault"
+        )
+        await tick()  # the lookup finds need 1 filled; need 2 is hedged
+        await tick()
+        assert placed() == 2
+        position = venue_eth(stack, venue)
+    assert position == pytest.approx(-2 * DRIFT_WETH, rel=1e-3)
