@@ -109,6 +109,7 @@ class TickReport:
     error: str | None = None
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
+    in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
 
 
 class Daemon:
@@ -213,7 +214,10 @@ class Daemon:
         state = parts.controls.killswitch.state
         if parts.executor.gate.read_only:
             await parts.executor.reconcile()
-            return TickReport(now, plan.reads, plan.inputs, plan.assessment, kill_state=state)
+            return TickReport(
+                now, plan.reads, plan.inputs, plan.assessment, kill_state=state,
+                in_flight=self.in_flight,
+            )  # fmt: skip
         decision = plan.decision
         outcomes = await self._execute(
             now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
@@ -229,6 +233,7 @@ class Daemon:
             decision.alerts,
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
+            in_flight=self.in_flight,
         )
 
     async def _tighten(self, inputs: InputReport) -> None:
@@ -400,4 +405,5 @@ class Daemon:
             greeks=report.assessment.net,
             health=health,
             problems=(*base.problems, *problems),
+            in_flight=report.in_flight.items,
         )

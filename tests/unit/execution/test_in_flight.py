@@ -11,6 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.checks import InputReport
+from agent.control.status import AgentStatus, to_json
+from agent.daemon import TickReport
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
 from agent.execution.journal import Journal
 from agent.execution.records import (
@@ -22,7 +25,8 @@ from agent.execution.records import (
     TxStatus,
 )
 from agent.in_flight import InFlight, InFlightKind, hedgeable_deviation, lending_changes
-from agent.intents import Action, Intent, Outcome, OutcomeStatus
+from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
+from agent.ops.metrics import DaemonMetrics, ScrapeSources
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -175,3 +179,18 @@ def test_pending_lending_actions_change_the_account_as_if_done() -> None:
 def replace_item(action: Action, asset: str, quantity: float) -> InFlight:
     base = InFlight("x", "aave", Action.SUPPLY, "WETH", 0.0, 0.0, InFlightKind.TRANSACTION, 0.0)
     return replace(base, action=action, asset=asset, quantity=quantity)
+
+
+def test_metrics_and_status_show_the_work_in_flight(journal: Journal) -> None:
+    sell = journaled(journal, hedge(Action.SELL, 3.0))
+    journal.record_transaction(tx(sell, 7, TxStatus.BROADCAST))
+    view = in_flight_view(journal, {"uniswap": 100})
+    metrics = DaemonMetrics(ScrapeSources(kill_state=lambda: KillState.ACTIVE), monotonic=float)
+    report = TickReport(T0, {}, InputReport((), frozenset()), None, in_flight=view)
+    metrics.observe(report)
+    text = metrics.exposition().decode()
+    assert 'ballast_in_flight_delta_coin{side="sell",underlying="ETH"} -3.0' in text
+    assert 'ballast_in_flight_notional_usd{venue="uniswap"} 9000.0' in text
+    [shown] = to_json(AgentStatus(in_flight=view.items))["in_flight"]  # type: ignore[index]
+    assert shown["kind"] == "pending transaction"
+    assert shown["reference"] == journal.transactions_of(sell)[0].hash
