@@ -199,7 +199,8 @@ class Daemon:
         assessment = assess(book)
         usable = {name: snapshots[name] for name in inputs.usable}
         blocks = {name: s.block_number for name, s in snapshots.items()}
-        self.in_flight = parts.executor.in_flight(blocks, earlier)
+        flying = parts.executor.in_flight(blocks, earlier)
+        self.in_flight = flying.with_venue_orders(snapshots)
         policy_input = await self._policy_input(now, assessment, usable, snapshots)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agent.intents import Action
+from agent.model import VenueSnapshot
 
 
 class InFlightKind(enum.StrEnum):
@@ -29,6 +30,7 @@ class InFlightKind(enum.StrEnum):
     ORDER = "open order"  # open on its venue: the unfilled rest is in flight
     UNKNOWN_ORDER = "unknown order"  # journaled, the venue cannot find it: full size
     NOT_STARTED = "not started"  # journaled, nothing sent yet (the executor is on it)
+    VENUE_ORDER = "order awaiting keeper"  # the venue holds it (GMX): not executed yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,26 @@ class InFlightView:
             up, down = result.get(item.asset, (0.0, 0.0))
             result[item.asset] = (up + max(change, 0.0), down + min(change, 0.0))
         return result
+
+    def with_venue_orders(self, snapshots: Mapping[str, VenueSnapshot]) -> InFlightView:
+        """This view plus the trades venues hold for us but have not executed (a GMX
+        order waiting for its keeper), as each snapshot reports them."""
+        extra = [
+            InFlight(
+                intent_id="",
+                venue=name,
+                action=Action.BUY if trade.delta_coin > 0 else Action.SELL,
+                asset=trade.underlying,
+                quantity=abs(trade.delta_coin),
+                notional_usd=trade.notional_usd,
+                kind=InFlightKind.VENUE_ORDER,
+                since=snapshot.observed_at.timestamp(),
+                reference=trade.reference,
+            )
+            for name, snapshot in sorted(snapshots.items())
+            for trade in snapshot.pending
+        ]
+        return InFlightView((*self.items, *extra))
 
     def notional_by_venue(self) -> dict[str, float]:
         """USD notional in flight per venue."""

@@ -33,7 +33,7 @@ from sim.stack import LocalStack, StackOptions, WorldClock
 from sim.venues.faults import ANY_ORDER
 from sim.world import WorldOptions
 from tests.e2e.conftest import BAND_HALF_WIDTH, CRASH, overrides
-from tests.e2e.world_view import deribit_holdings, eth_delta, hyperliquid_eth
+from tests.e2e.world_view import deribit_holdings, eth_delta, gmx_eth, hyperliquid_eth
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -217,3 +217,38 @@ async def test_an_order_the_venue_cannot_find_is_not_placed_again(
         assert placed() == 2
         position = venue_eth(stack, venue)
     assert position == pytest.approx(-2 * DRIFT_WETH, rel=1e-3)
+
+
+async def test_a_gmx_order_waiting_for_its_keeper_is_not_hedged_again(tmp_path: Path) -> None:
+    async with flat_book(tmp_path, "gmx") as stack, AsyncExitStack() as resources:
+        assert stack.config is not None
+        chain, manifest = stack.world.chain, stack.world.manifest
+        assert manifest is not None
+        agent, deployer = manifest.accounts["agent"], manifest.accounts["deployer"]
+        usdc = attach(chain, manifest, "token.USDC")
+        await usdc.send("mint", agent, 50_000 * 10**6, sender=deployer)  # GMX collateral
+        clock = MovingClock(stack.driver)
+        daemon = await build_daemon(stack.config, resources, clock=clock)
+        start = int(await rpc(chain, "eth_blockNumber"), 16)
+
+        async def tick() -> TickReport:
+            clock.offset_s += 60
+            report = await daemon.tick()
+            assert report.error is None, report.error
+            return report
+
+        await daemon.start_up()
+        await drift(chain, manifest, DRIFT_WETH)
+        first = await tick()  # the order is created; no keeper has run yet
+        assert [i.venue for i in first.intents] == ["gmx"]
+        assert [o.status for o in first.outcomes] == [OutcomeStatus.FILLED]
+        for _ in range(2):  # still waiting for the keeper: nothing more to do
+            await tick()
+        await stack.driver.publish()  # the keeper executes the order
+        await tick()
+        position = await gmx_eth(chain, manifest, agent)
+        mined = await agent_transactions(chain, agent, start)
+    exchange = manifest.contract("gmx.exchange_router").lower()
+    orders = [tx for tx in mined if tx["to"] and tx["to"].lower() == exchange]
+    assert len(orders) == 1, mined
+    assert position == pytest.approx(-DRIFT_WETH, rel=1e-3)
