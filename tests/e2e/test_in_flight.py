@@ -16,6 +16,7 @@ drift since is hedged. Checked in the simulator's own request log and positions.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from agent.daemon import TickReport
+from agent.daemon import Daemon, TickReport
 from agent.intents import OutcomeStatus
 from agent.wiring import build_daemon
 from sim.chain import DevChain, attach
@@ -54,6 +55,18 @@ class MovingClock(WorldClock):
 
     def now(self) -> datetime:
         return super().now() + timedelta(seconds=self.offset_s)
+
+
+def ticker(daemon: Daemon, clock: MovingClock) -> Callable[[], Awaitable[TickReport]]:
+    """One tick a minute after the last; a failed tick fails the test."""
+
+    async def tick() -> TickReport:
+        clock.offset_s += 60
+        report = await daemon.tick()
+        assert report.error is None, report.error
+        return report
+
+    return tick
 
 
 async def rpc(chain: DevChain, method: str, *params: Any) -> Any:
@@ -129,12 +142,7 @@ async def test_a_hedge_stuck_in_a_fee_spike_is_not_hedged_again(uniswap_only: Lo
         daemon = await build_daemon(stack.config, resources, clock=clock)
         daemon.parts.executor.wait_timeout_s = 3.0  # the tick goes on; the hedge stays in flight
         journal = daemon.parts.executor.journal
-
-        async def tick() -> TickReport:
-            clock.offset_s += 60
-            report = await daemon.tick()
-            assert report.error is None, report.error
-            return report
+        tick = ticker(daemon, clock)
 
         await daemon.start_up()
         await tick()
@@ -188,12 +196,7 @@ async def test_an_order_the_venue_cannot_find_is_not_placed_again(
         assert simulator is not None
         clock = MovingClock(stack.driver)
         daemon = await build_daemon(stack.config, resources, clock=clock)
-
-        async def tick() -> TickReport:
-            clock.offset_s += 60
-            report = await daemon.tick()
-            assert report.error is None, report.error
-            return report
+        tick = ticker(daemon, clock)
 
         def placed() -> int:
             return sum(simulator.count(name) for name in ORDER_OPERATIONS[venue])
@@ -230,12 +233,7 @@ async def test_a_gmx_order_waiting_for_its_keeper_is_not_hedged_again(tmp_path: 
         clock = MovingClock(stack.driver)
         daemon = await build_daemon(stack.config, resources, clock=clock)
         start = int(await rpc(chain, "eth_blockNumber"), 16)
-
-        async def tick() -> TickReport:
-            clock.offset_s += 60
-            report = await daemon.tick()
-            assert report.error is None, report.error
-            return report
+        tick = ticker(daemon, clock)
 
         await daemon.start_up()
         await drift(chain, manifest, DRIFT_WETH)
