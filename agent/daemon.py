@@ -182,6 +182,7 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        await parts.executor.check_chains()
         await parts.executor.resolve_orders()
         earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view
         reads = await parts.reader.read_all()

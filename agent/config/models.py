@@ -105,6 +105,7 @@ class ChainSettings(Frozen):
     tokens: dict[str, TokenSettings]
     multicall3: Address = MULTICALL3
     confirmations: PositiveInt = 1
+    finality_depth: PositiveInt | None = None  # where the node has no `finalized` tag
     max_lag_blocks: PositiveInt = 5
     rpc_timeout_s: PositiveFloat = 10.0
     replace_after_s: PositiveFloat = 30.0

@@ -24,6 +24,7 @@ import structlog
 
 from agent.control.killswitch import KillSwitch
 from agent.errors import BallastError, InvariantViolation, RejectedError, TransientError
+from agent.execution.finality import follow_confirmed, nonce_gap
 from agent.execution.guard import Guard
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
 from agent.execution.journal import Journal
@@ -129,6 +130,25 @@ class Executor:
         the block its latest snapshot was read at, ``earlier`` is ``in_flight_ids()`` from
         before that read."""
         return in_flight_view(self.journal, blocks, earlier)
+
+    async def check_chains(self) -> list[str]:
+        """Every tick: follow confirmed transactions until final (a reorganised one is
+        followed again, ``agent.execution.finality``) and look for nonce gaps, which
+        make the executor read-only until reconciliation agrees. Returns the problems."""
+        problems = []
+        for manager in self.chains.values():
+            try:
+                for reopened in await follow_confirmed(manager):
+                    self._resume(PendingNonce(manager, reopened.intent_id, reopened.nonce))
+                gap = await nonce_gap(manager)
+            except BallastError as error:  # the next tick asks again
+                log.warning("chain_check_failed", chain_id=manager.chain_id, error=str(error))
+                continue
+            if gap is not None:
+                problems.append(gap)
+        if problems:
+            self.gate.set("; ".join(problems))
+        return problems
 
     async def resolve_orders(self) -> list[Outcome]:
         """Look up once each unfinished order nobody in this process is following (an

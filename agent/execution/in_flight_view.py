@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from agent.execution.journal import Journal
-from agent.execution.records import IntentRecord, OrderStatus, TxRecord, TxStatus
+from agent.execution.records import INCLUDED_TX, IntentRecord, OrderStatus, TxRecord
 from agent.in_flight import InFlight, InFlightKind, InFlightView
 from agent.intents import Action, OutcomeStatus
 
-_MINED = (TxStatus.MINED, TxStatus.CONFIRMED)
 _WAITING_ORDER = (OrderStatus.JOURNALED, OrderStatus.UNKNOWN)
 
 
@@ -87,7 +86,7 @@ def _legs_mined(transactions: list[TxRecord], block: int | None) -> int:
     nonces = {
         tx.nonce
         for tx in transactions
-        if tx.status in _MINED
+        if tx.status in INCLUDED_TX
         and (block is None or (tx.block_number is not None and tx.block_number <= block))
     }
     return len(nonces)

@@ -240,6 +240,16 @@ class Journal:
         ).fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
 
+    def transactions_with_status(
+        self, account: str, chain_id: int, status: TxStatus
+    ) -> list[TxRecord]:
+        """Our transactions in ``status`` on ``chain_id``, by nonce."""
+        rows = self._db.execute(
+            SELECT_TX + " WHERE account=? AND chain_id=? AND status=? ORDER BY nonce, version",
+            (account.lower(), chain_id, status.value),
+        )
+        return [tx_from_row(row) for row in rows]
+
     def pending_transactions(self) -> list[TxRecord]:
         rows = self._db.execute(
             SELECT_TX + " WHERE status IN (?,?,?) ORDER BY nonce",
