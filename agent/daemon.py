@@ -54,7 +54,9 @@ class DaemonParts:
 
     ``actions`` maps each EVM venue to the connector that turns intents into
     transactions; ``order_venues`` names the exchanges that take orders;
-    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
+    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs),
+    ``before_read`` before it (comparing RPC providers' heads, so a lagging one is out
+    of this tick's reads and sends);
     ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
     chain's latest block number, for ticking on new blocks. ``observers`` see every
     tick's report (metrics, alerts; one that raises is logged, never the tick's
@@ -76,6 +78,7 @@ class DaemonParts:
     gas_price_gwei: Callable[[], Awaitable[float]] | None = None
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
+    before_read: Sequence[Hook] = ()  # e.g. comparing RPC providers' heads
     journal_status: StatusProvider | None = None
     observers: Sequence[Callable[[TickReport], None]] = ()
     background: Sequence[Background] = ()
@@ -182,6 +185,8 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        for hook in parts.before_read:
+            await hook()
         await parts.executor.check_chains()
         await parts.executor.resolve_orders()
         earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view

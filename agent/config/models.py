@@ -107,6 +107,7 @@ class ChainSettings(Frozen):
     confirmations: PositiveInt = 1
     finality_depth: PositiveInt | None = None  # where the node has no `finalized` tag
     max_lag_blocks: PositiveInt = 5
+    block_time_s: PositiveFloat | None = None  # None: the chain's known one, if any
     rpc_timeout_s: PositiveFloat = 10.0
     replace_after_s: PositiveFloat = 30.0
 

@@ -74,6 +74,7 @@ async def build_daemon(
         gas_price_gwei=gas_price_gwei,
         head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
+        before_read=tuple(c.client.refresh_heads for c in built.chains.values()),
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,

@@ -34,7 +34,7 @@ from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
 from connectors.evm.gmx_v2.orders import resolve_orders
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
-from connectors.evm.rpc import ChainClient
+from connectors.evm.rpc import BLOCK_TIME_S_BY_CHAIN, ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
 from connectors.evm.venue import ChainSession
@@ -90,6 +90,7 @@ async def open_chains(
             timeout_s=settings.rpc_timeout_s,
             max_lag_blocks=settings.max_lag_blocks,
             monotonic=clock.monotonic if clock is not None else time.monotonic,
+            block_time_s=settings.block_time_s or BLOCK_TIME_S_BY_CHAIN.get(settings.chain_id),
         )
         await stack.enter_async_context(client)
         reader = Multicall3Reader(client, address=settings.multicall3)
