@@ -41,6 +41,7 @@ from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
+from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +83,7 @@ class DaemonParts:
     journal_status: StatusProvider | None = None
     observers: Sequence[Callable[[TickReport], None]] = ()
     background: Sequence[Background] = ()
+    watch: ExternalWatch | None = None
 
 
 @dataclass(frozen=True)
@@ -218,12 +220,13 @@ class Daemon:
         parts = self.parts
         plan = await self.plan(now)
         await self._tighten(plan.inputs)
+        external = await self._watch(plan, now)
         state = parts.controls.killswitch.state
         if parts.executor.gate.read_only:
             await parts.executor.reconcile()
             return TickReport(
-                now, plan.reads, plan.inputs, plan.assessment, kill_state=state,
-                in_flight=self.in_flight,
+                now, plan.reads, plan.inputs, plan.assessment, alerts=external,
+                kill_state=state, in_flight=self.in_flight,
             )  # fmt: skip
         decision = plan.decision
         outcomes = await self._execute(
@@ -237,11 +240,18 @@ class Daemon:
             plan.assessment,
             decision.intents,
             outcomes,
-            decision.alerts,
+            (*external, *decision.alerts),
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
             in_flight=self.in_flight,
         )
+
+    async def _watch(self, plan: Plan, now: datetime) -> tuple[Alert, ...]:
+        """External events (``agent.watch``) on the venues read afresh this tick."""
+        if self.parts.watch is None:
+            return ()
+        fresh = {n: r.snapshot for n, r in plan.reads.items() if r.fresh and r.snapshot}
+        return tuple(await self.parts.watch.check(fresh, self.in_flight, now))
 
     async def _tighten(self, inputs: InputReport) -> None:
         strictest = inputs.strictest

@@ -111,6 +111,11 @@ class Journal:
         self.close()
 
     @property
+    def connection(self) -> sqlite3.Connection:
+        """The database, for stores that keep their own tables in the journal."""
+        return self._db
+
+    @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 

@@ -19,10 +19,12 @@ from agent.clock import SystemClock
 from agent.config.models import Config
 from agent.daemon import Daemon, DaemonParts
 from agent.errors import BallastError
+from agent.execution.ledger import PositionLedger
 from agent.ops.logs import configure_logging
 from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
 from agent.reading import VenueReader
+from agent.watch import ExternalWatch
 from agent.wiring.execution import build_execution, serve_admin
 from agent.wiring.operations import build_operations
 from agent.wiring.venues import Venues, build_venues
@@ -59,6 +61,10 @@ async def build_daemon(
             return 0.0
         return int(await chain.client.request("eth_gasPrice"), 16) / 1e9
 
+    ledger = PositionLedger(execution.journal)
+    execution.controls.acknowledge = lambda operator: ledger.acknowledge(
+        operator, clock.now().timestamp()
+    )
     parts = DaemonParts(
         config=config,
         clock=clock,
@@ -78,6 +84,7 @@ async def build_daemon(
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
+        watch=ExternalWatch(ledger, execution.controls, built.evidence),
     )
     daemon = Daemon(parts)
     await serve_admin(

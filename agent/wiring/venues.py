@@ -69,6 +69,8 @@ class Venues:
     profiles: dict[str, VenueProfile] = field(default_factory=dict)
     allowlist: dict[str, set[str]] = field(default_factory=dict)
     hooks: list[Hook] = field(default_factory=list)
+    # venue -> what it says happened to our account between two blocks (agent.watch)
+    evidence: dict[str, Callable[[int, int], Awaitable[list[str]]]] = field(default_factory=dict)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
     paper: bool = False  # dry run: exchange orders are filled on paper, never sent
@@ -139,6 +141,14 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
         name=name,
     )
     _register_actor(name, connector, chain, built)
+
+    async def liquidations(from_block: int, to_block: int) -> list[str]:
+        logs = await chain.client.request(
+            "eth_getLogs", [connector.liquidation_filter(from_block, to_block)]
+        )
+        return connector.liquidations(logs)
+
+    built.evidence[name] = liquidations
 
 
 async def _spot_prices(built: Venues) -> dict[str, float]:
