@@ -41,6 +41,7 @@ class FaultPlan:
         """Behave normally again."""
         self._rate_limited = 0
         self._retry_after_s = 0
+        self.rate_limit_status = 429
         self._slow_requests: int | None = 0
         self._delay_s = 0.0
         self._drops = 0
@@ -48,10 +49,12 @@ class FaultPlan:
 
     # --- what tests ask for -------------------------------------------------------
 
-    def rate_limit(self, *, requests: int, retry_after_s: int = 5) -> None:
-        """Answer the next ``requests`` requests with 429 and ``Retry-After`` seconds."""
+    def rate_limit(self, *, requests: int, retry_after_s: int = 5, status: int = 429) -> None:
+        """Answer the next ``requests`` requests with 429 and ``Retry-After`` seconds
+        (``status=418``: a ban, as exchanges answer clients that ignored their 429s)."""
         self._rate_limited = requests
         self._retry_after_s = retry_after_s
+        self.rate_limit_status = status
 
     def slow_replies(self, *, delay_s: float, requests: int | None = None) -> None:
         """Hold each reply ``delay_s`` after doing the work; ``requests=None`` means all."""
