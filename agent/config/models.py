@@ -17,6 +17,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -82,6 +83,13 @@ class AccountSettings(Frozen):
     remote_signer_api: RemoteSignerApi = "eth_signTransaction"
     remote_signer_token: Secret | None = None
     remote_signer_timeout_s: PositiveFloat = 10.0
+
+    @field_validator("keystore")
+    @classmethod
+    def _keystore_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"no keystore file at {path}")
+        return path
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
