@@ -23,7 +23,7 @@ from agent.book_builder import build_book
 from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
-from agent.control.status import AgentStatus, PositionSummary, StatusProvider
+from agent.control.status import AgentStatus, StatusProvider
 from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
@@ -31,7 +31,7 @@ from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
-from agent.model import Health, VenueSnapshot
+from agent.model import VenueSnapshot
 from agent.pacing import run_paced
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
@@ -41,6 +41,7 @@ from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
+from agent.reporting import log_report, status_of
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -369,58 +370,11 @@ class Daemon:
     # --- reporting --------------------------------------------------------------------
 
     def _log(self, report: TickReport) -> None:
-        for alert in report.alerts:
-            log.warning("alert", code=str(alert.code), message=alert.message)
-        for intent, outcome in zip(report.intents, report.outcomes, strict=False):
-            log.info(
-                "action",
-                venue=intent.venue,
-                action=intent.action.value,
-                asset=intent.asset,
-                quantity=round(intent.quantity, 8),
-                reason=intent.reason,
-                status=outcome.status.value,
-                reference=outcome.reference,
-                detail=outcome.detail,
-            )
-        if report.assessment is not None:
-            log.info(
-                "tick",
-                tick=self.ticks,
-                kill_state=report.kill_state.value,
-                delta={u: round(g.delta, 4) for u, g in report.assessment.net.items()},
-                problems=[f"{p.venue}:{p.code}" for p in report.inputs.problems],
-            )
+        log_report(report, self.ticks)
 
     async def status(self) -> AgentStatus:
         """The ``StatusProvider`` of the admin API: the last tick, never a fresh read."""
         base = AgentStatus()
         if self.parts.journal_status is not None:
             base = await self.parts.journal_status.status()
-        report = self.last
-        if report is None or report.assessment is None:
-            failure = [report.error] if report and report.error else []
-            return replace(base, problems=(*base.problems, *failure))
-        positions = [
-            PositionSummary(
-                p.instrument.venue,
-                p.instrument.symbol,
-                p.quantity,
-                abs(p.quantity) * (p.mark_price or 0.0),
-            )
-            for r in report.reads.values()
-            if r.snapshot is not None
-            for p in r.snapshot.positions
-        ]
-        health: list[Health] = [
-            h for r in report.reads.values() if r.snapshot for h in r.snapshot.health
-        ]
-        problems = [f"{p.venue}: {p.code}: {p.message}" for p in report.inputs.problems]
-        return replace(
-            base,
-            positions=positions,
-            greeks=report.assessment.net,
-            health=health,
-            problems=(*base.problems, *problems),
-            in_flight=report.in_flight.items,
-        )
+        return status_of(base, self.last)

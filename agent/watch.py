@@ -42,11 +42,19 @@ UNEXPLAINED = "unexplained"
 
 class ExternalWatch:
     def __init__(
-        self, ledger: PositionLedger, controls: Controls, evidence: Mapping[str, Evidence]
+        self,
+        ledger: PositionLedger,
+        controls: Controls,
+        evidence: Mapping[str, Evidence],
+        deferred: frozenset[str] = frozenset(),
     ) -> None:
+        """``deferred`` names venues where a completed intent only places an order that
+        the venue executes or cancels later (GMX's keeper): what such an intent did is
+        known from the position, so it explains anything between nothing and all."""
         self.ledger = ledger
         self.controls = controls
         self.evidence = dict(evidence)
+        self.deferred = deferred
 
     async def check(
         self, snapshots: Mapping[str, VenueSnapshot], in_flight: InFlightView, now: datetime
@@ -56,7 +64,11 @@ class ExternalWatch:
         done, straddling = self.ledger.done()
         # A venue still holding our orders (GMX's keeper) shows their effect later.
         holding = {i.venue for i in in_flight.items if i.kind is InFlightKind.VENUE_ORDER}
-        later = {i for i, change in done if i in straddling or change.venue in holding}
+        later = {
+            i
+            for i, change in done
+            if i in straddling or change.venue in holding or change.venue in self.deferred
+        }
         certain = [change for i, change in done if i not in later]
         flying = as_own(in_flight)
         maybe = [change for i, change in done if i in later] + [c for _, c in flying]
@@ -68,8 +80,16 @@ class ExternalWatch:
         self.ledger.record(changes, now.timestamp())
         blocks = {name: s.block_number for name, s in snapshots.items()}
         self.ledger.save(snapshots, holdings(snapshots), blocks, now.timestamp())
-        counted = [i for i, c in done if c.venue in snapshots and c.venue not in holding]
-        waiting = [i for i, c in done if c.venue in holding] + [i for i, _ in flying if i]
+        # Counted once a look shows it done for sure: at once, or (a deferred venue) at
+        # the first look after one that saw it done, with nothing pending there.
+        counted = [
+            i
+            for i, c in done
+            if c.venue in snapshots
+            and c.venue not in holding
+            and (c.venue not in self.deferred or i in straddling)
+        ]
+        waiting = [i for i, _ in done if i not in counted] + [i for i, _ in flying if i]
         self.ledger.mark(counted, waiting)
         await self._hold()
         return [_alert(change) for change in changes]

@@ -84,7 +84,12 @@ async def build_daemon(
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
-        watch=ExternalWatch(ledger, execution.controls, built.evidence),
+        watch=ExternalWatch(
+            ledger,
+            execution.controls,
+            built.evidence,
+            deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+        ),
     )
     daemon = Daemon(parts)
     await serve_admin(
