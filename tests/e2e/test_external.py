@@ -6,6 +6,8 @@
 - Someone trades on Hyperliquid with the agent's key: the next tick reports an
   unexplained change, tightens to REDUCE_ONLY until `ack`, and hedges the new delta
   once (counted in the simulator's request log).
+- The same while the agent is down: the restarted daemon compares with the positions
+  journaled before it stopped and reports what it found.
 """
 
 from __future__ import annotations
@@ -100,3 +102,35 @@ async def test_a_trade_made_behind_the_agents_back_holds_it_reduce_only_until_ac
     assert orders == 2  # the operator's and one hedge
     assert position == pytest.approx(0.0, abs=1e-6)
     assert acked.kill_state is KillState.ACTIVE
+
+
+async def test_a_position_changed_while_the_agent_was_down_is_found_at_restart(
+    tmp_path: Path,
+) -> None:
+    async with flat_book(tmp_path, "hyperliquid") as stack:
+        assert stack.config is not None
+        assert stack.hyperliquid is not None
+        clock = MovingClock(stack.driver)
+        async with AsyncExitStack() as resources:  # the first run: sees the flat book
+            daemon = await build_daemon(stack.config, resources, clock=clock)
+            await ticker(daemon, clock)()
+            assert daemon.parts.executor.orders is not None
+            same_key = daemon.parts.executor.orders.venues["hyperliquid"]
+            # the agent goes down; meanwhile someone trades with its key
+            await same_key.place_order(
+                OrderRequest("0x" + "cd" * 16, "ETH/USDC:USDC", Side.SELL, 1.0, 2900.0)
+            )
+        async with AsyncExitStack() as resources:  # the restart, on the same journal
+            daemon = await build_daemon(stack.config, resources, clock=clock)
+            first = await ticker(daemon, clock)()
+            state = daemon.parts.controls.killswitch.state
+            events = PositionLedger(daemon.parts.executor.journal).unacknowledged()
+    [event] = events
+    assert (event.change.venue, event.change.asset, event.change.kind) == (
+        "hyperliquid",
+        "ETH",
+        "hedge",
+    )
+    assert (event.change.before, event.change.after) == (0.0, pytest.approx(-1.0))
+    assert state is KillState.REDUCE_ONLY
+    assert any(a.code == "external_event" for a in first.alerts)
