@@ -24,8 +24,16 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.in_flight import InFlight, InFlightKind, hedgeable_deviation, lending_changes
+from agent.exposures import gross_exposure_usd
+from agent.in_flight import (
+    InFlight,
+    InFlightKind,
+    InFlightView,
+    hedgeable_deviation,
+    lending_changes,
+)
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
+from agent.model import PendingTrade, VenueSnapshot
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -194,3 +202,11 @@ def test_metrics_and_status_show_the_work_in_flight(journal: Journal) -> None:
     [shown] = to_json(AgentStatus(in_flight=view.items))["in_flight"]  # type: ignore[index]
     assert shown["kind"] == "pending transaction"
     assert shown["reference"] == journal.transactions_of(sell)[0].hash
+
+
+def test_an_order_a_venue_holds_for_us_counts_against_its_caps_and_in_the_view() -> None:
+    waiting = PendingTrade("ETH", -3.0, 9000.0, "0xkey")
+    snapshot = VenueSnapshot("gmx", T0, pending=(waiting,))
+    assert gross_exposure_usd({"gmx": snapshot}, {"ETH": 3000.0}) == {"gmx": 9000.0}
+    [item] = InFlightView().with_venue_orders({"gmx": snapshot}).items
+    assert (item.kind, item.delta_coin, item.reference) == (InFlightKind.VENUE_ORDER, -3.0, "0xkey")
