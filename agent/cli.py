@@ -152,10 +152,11 @@ def _add_operator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "kill": "HALTED: nothing new, open orders cancelled",
         "resume": "ACTIVE again (the only way back)",
         "flatten": "FLATTEN: cancel orders and unwind hedges",
+        "ack": "acknowledge external events (a REDUCE_ONLY they caused becomes ACTIVE)",
     }
     for name, text in helps.items():
         command = commands.add_parser(name, help=text)
-        if name == "resume":  # re-arming is deliberate; stopping must not wait on typing
+        if name in ("resume", "ack"):  # re-arming is deliberate; stopping must not wait
             command.add_argument("--reason", required=True, help="why (kept in the journal)")
         else:
             command.add_argument("--reason", default="operator command", help="why (journaled)")

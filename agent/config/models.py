@@ -17,6 +17,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -83,6 +84,13 @@ class AccountSettings(Frozen):
     remote_signer_token: Secret | None = None
     remote_signer_timeout_s: PositiveFloat = 10.0
 
+    @field_validator("keystore")
+    @classmethod
+    def _keystore_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"no keystore file at {path}")
+        return path
+
     @model_validator(mode="after")
     def _one_source(self) -> Self:
         sources = (self.private_key, self.keystore, self.remote_signer)
@@ -105,7 +113,9 @@ class ChainSettings(Frozen):
     tokens: dict[str, TokenSettings]
     multicall3: Address = MULTICALL3
     confirmations: PositiveInt = 1
+    finality_depth: PositiveInt | None = None  # where the node has no `finalized` tag
     max_lag_blocks: PositiveInt = 5
+    block_time_s: PositiveFloat | None = None  # None: the chain's known one, if any
     rpc_timeout_s: PositiveFloat = 10.0
     replace_after_s: PositiveFloat = 30.0
 

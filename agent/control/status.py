@@ -18,6 +18,7 @@ from typing import Protocol
 
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
+from agent.in_flight import InFlight
 from agent.model import Greeks, Health
 from agent.ports import Clock
 
@@ -75,6 +76,7 @@ class AgentStatus:
     pending_transactions: Sequence[PendingTransaction] = ()
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
+    in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 
 
 class StatusProvider(Protocol):

@@ -50,7 +50,9 @@ class TxSettings:
     ``confirmations`` is the depth at which a transaction is final (1 = mined);
     ``replace_after_s`` how long a transaction may sit unmined before it is replaced
     with higher fees; ``max_rebroadcast_age_s`` how old a journaled transaction that
-    never reached a node may be and still be sent after a restart.
+    never reached a node may be and still be sent after a restart; ``finality_depth``
+    when a confirmed transaction's block is final on a node without the ``finalized``
+    tag (``agent.execution.finality``).
     """
 
     chain_id: int
@@ -60,6 +62,7 @@ class TxSettings:
     gas_limit_margin: float = 1.25
     max_send_attempts: int = 3
     max_rebroadcast_age_s: float = 300.0
+    finality_depth: int | None = None  # blocks; None: the node's tag or the chain's default
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,11 @@ from agent import config as config_module
 from agent.clock import SystemClock
 from agent.config.models import Config
 from agent.daemon import Daemon, DaemonParts
+from agent.execution.ledger import PositionLedger
 from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
 from agent.reading import VenueReader
+from agent.watch import ExternalWatch
 from agent.wiring.execution import build_execution, serve_admin
 from agent.wiring.operations import build_operations
 from agent.wiring.venues import Venues, build_venues
@@ -62,6 +64,10 @@ async def build_daemon(
             prices[each.settings.chain_id] = wei / 1e9
         return prices
 
+    ledger = PositionLedger(execution.journal)
+    execution.controls.acknowledge = lambda operator: ledger.acknowledge(
+        operator, clock.now().timestamp()
+    )
     parts = DaemonParts(
         config=config,
         clock=clock,
@@ -78,9 +84,16 @@ async def build_daemon(
         gas_price_gwei=gas_price_gwei,
         head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
+        before_read=tuple(c.client.refresh_heads for c in built.chains.values()),
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
+        watch=ExternalWatch(
+            ledger,
+            execution.controls,
+            built.evidence,
+            deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+        ),
     )
     daemon = Daemon(parts)
     await serve_admin(

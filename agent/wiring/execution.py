@@ -152,6 +152,7 @@ async def build_execution(
             chain_id=chain.settings.chain_id,
             confirmations=chain.settings.confirmations,
             replace_after_s=chain.settings.replace_after_s,
+            finality_depth=chain.settings.finality_depth,
         )
         rpc, signer = await _chain_access(chain, stack, dry_run=dry_run)
         meter = GasMeter(rpc, account=signer.address, chain_id=chain.settings.chain_id)

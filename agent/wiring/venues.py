@@ -37,7 +37,7 @@ from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
 from connectors.evm.gmx_v2.orders import resolve_orders
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
-from connectors.evm.rpc import ChainClient
+from connectors.evm.rpc import BLOCK_TIME_S_BY_CHAIN, ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
 from connectors.evm.venue import ChainSession
@@ -78,6 +78,8 @@ class Venues:
     venue_chains: dict[str, Chain] = field(default_factory=dict)  # EVM venue -> its chain
     # chain id -> who must see the final receipts of our transactions on that chain
     receipt_observers: dict[int, list[ReceiptObserver]] = field(default_factory=dict)
+    # venue -> what it says happened to our account between two blocks (agent.watch)
+    evidence: dict[str, Callable[[int, int], Awaitable[list[str]]]] = field(default_factory=dict)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
     paper: bool = False  # dry run: exchange orders are filled on paper, never sent
@@ -99,6 +101,7 @@ async def open_chains(
             timeout_s=settings.rpc_timeout_s,
             max_lag_blocks=settings.max_lag_blocks,
             monotonic=clock.monotonic if clock is not None else time.monotonic,
+            block_time_s=settings.block_time_s or BLOCK_TIME_S_BY_CHAIN.get(settings.chain_id),
         )
         await stack.enter_async_context(client)
         reader = Multicall3Reader(client, address=settings.multicall3)
@@ -150,6 +153,14 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
     )
     await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)
+
+    async def liquidations(from_block: int, to_block: int) -> list[str]:
+        logs = await chain.client.request(
+            "eth_getLogs", [connector.liquidation_filter(from_block, to_block)]
+        )
+        return connector.liquidations(logs)
+
+    built.evidence[name] = liquidations
 
 
 async def _spot_prices(built: Venues) -> dict[str, float]:

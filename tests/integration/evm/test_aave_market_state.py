@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agent.decision_inputs import lending_account
+from agent.in_flight import InFlightView
 from agent.intents import Action
 from agent.model import Kind, VenueSnapshot
 from agent.policy.health import health_factor, repairs
@@ -134,7 +135,7 @@ async def test_caps_pause_and_freeze_reach_the_policy(world: World, client: Chai
     assert state["WBTC"].frozen
     assert not state["WBTC"].paused
 
-    account = lending_account(snapshot, gas_usd=1.0)
+    account = lending_account(snapshot, 1.0, InFlightView())
     usdc = account.asset("USDC")
     assert usdc.paused
     assert usdc.debt == pytest.approx(20_000.0, abs=0.01)
@@ -165,6 +166,6 @@ async def test_emode_threshold_is_the_accounts(world: World, client: ChainClient
     assert state.ltv == 0.90
     reported = snapshot.health[0].ratio
     assert reported == pytest.approx(10 * 0.93 / 8, rel=1e-4)
-    assert health_factor(lending_account(snapshot, gas_usd=1.0)) == pytest.approx(
+    assert health_factor(lending_account(snapshot, 1.0, InFlightView())) == pytest.approx(
         reported, rel=1e-6
     )

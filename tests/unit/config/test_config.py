@@ -154,6 +154,7 @@ def test_ballast_config_check_passes_on_the_example_with_dummy_secrets(
     """The example as shipped (keystore from systemd's credentials directory), every secret a
     dummy: the operator's command says it is valid and names every protocol's venue."""
     (secrets / "keystore-password").write_text("dummy\n")
+    (secrets / "agent-keystore.json").write_text("{}\n")  # config check needs it to exist
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(secrets))
     assert cli.main(["config", "check", str(EXAMPLE)]) == 0
     assert capsys.readouterr().out.strip().endswith("ok (1 chain(s), 7 venue(s))")
