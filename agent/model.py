@@ -53,8 +53,9 @@ class Instrument:
     """A tradable thing on one venue.
 
     ``symbol`` is the venue's own identifier (a ccxt market symbol, a Premia pool
-    address, an Aave reserve address); ``contract_size`` converts the venue's quantity
-    unit into coin units.
+    address, an Aave reserve address). Quantities of every instrument are in coin; a
+    venue's own order unit (Deribit's USD for inverse futures) never leaves its
+    connector (``connectors/cex/units.py``).
     """
 
     venue: str
@@ -65,7 +66,6 @@ class Instrument:
     option_type: OptionType | None = None
     strike: float | None = None
     expiry: datetime | None = None
-    contract_size: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind is Kind.OPTION and (

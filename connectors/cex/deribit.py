@@ -5,8 +5,10 @@ Reads per snapshot (concurrently): ``private/get_positions``; per currency accou
 ``public/get_book_summary_by_currency`` (kind future: marks, bid/ask, funding); and
 ``public/ticker`` for every option held (the venue's Greeks and mark IV).
 
-Units: Deribit sizes inverse futures in USD and options in coin; positions here are in
-coin (``size_currency`` for futures). Option prices are in coin and are converted to
+Units: Deribit sizes inverse futures in USD, linear futures and options in coin; the
+port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
+USD amount at the instrument's latest mark, see ``_sizing_price``). Positions here are
+in coin (``size_currency`` for futures). Option prices are in coin and are converted to
 USD with the index. Each currency is a separate (segregated) margin account, so each
 gets its own ``Health`` (``account`` = currency). Orders carry the client id as
 Deribit's ``label`` (at most 64 characters) and are found by label.
@@ -23,7 +25,7 @@ import aiohttp
 import ccxt.async_support as ccxt
 from pydantic import SecretStr
 
-from agent.errors import InvariantViolation
+from agent.errors import InvariantViolation, TransientError
 from agent.model import (
     Balance,
     Greeks,
@@ -38,6 +40,7 @@ from agent.model import (
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.markets import number
+from connectors.cex.units import OrderUnits, deribit_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
 _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
@@ -46,7 +49,8 @@ _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
 class DeribitVenue(CcxtVenue):
     """A Deribit account (API key ``client_id`` / ``client_secret``, no withdrawal rights).
 
-    ``currencies`` are the margin accounts read and searched for orders.
+    ``currencies`` are the margin accounts read and searched for orders;
+    ``mark_max_age_s`` bounds the age of the mark an inverse future's order is sized at.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class DeribitVenue(CcxtVenue):
         endpoint: Endpoint,
         name: str = "deribit",
         currencies: Sequence[str] = ("BTC", "ETH", "USDC"),
+        mark_max_age_s: float = 30.0,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -71,6 +76,8 @@ class DeribitVenue(CcxtVenue):
         self._client_secret = client_secret
         self.currencies = tuple(currencies)
         self._indices: dict[str, float] = {"USDC": 1.0}
+        self._future_marks: dict[str, tuple[float, datetime]] = {}  # id -> (mark, read at)
+        self.mark_max_age_s = mark_max_age_s
 
     def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
         config = self._base_config(session)
@@ -108,6 +115,7 @@ class DeribitVenue(CcxtVenue):
         summaries = {c: replies[1 + 2 * i]["result"] for i, c in enumerate(self.currencies)}
         books = [row for i in range(len(self.currencies)) for row in replies[2 + 2 * i]["result"]]
         self._learn_indices(books)
+        self._remember_marks(books, observed_at)
         tickers = await self._option_tickers(positions_raw)
         positions = tuple(self._position(raw, tickers) for raw in positions_raw)
         return VenueSnapshot(
@@ -231,13 +239,14 @@ class DeribitVenue(CcxtVenue):
 
     def _quote(self, row: Mapping[str, Any]) -> Quote:
         symbol = self._symbol(row["instrument_name"])
+        mark = number(row.get("mark_price"))
         return Quote(
             symbol=symbol,
             bid=number(row.get("bid_price")),
             ask=number(row.get("ask_price")),
-            mark=number(row.get("mark_price")),
+            mark=mark,
             index=number(row.get("estimated_delivery_price")),
-            lot_size=self.lot_size(symbol),
+            lot_size=self.lot_size(symbol, mark),
         )
 
     def _rate(self, row: Mapping[str, Any]) -> Rate:
@@ -248,9 +257,53 @@ class DeribitVenue(CcxtVenue):
 
     # --- orders -------------------------------------------------------------------------
 
+    def units(self, symbol: str) -> OrderUnits:
+        return deribit_units(self.exchange.market(symbol))
+
+    async def _sizing_price(self, symbol: str) -> float:
+        """The inverse future's mark (USD per coin): its USD position is worth
+        size / mark coin, as Deribit's own ``size_currency`` counts it. The mark is the
+        latest this connector read (each snapshot reads every future's), or read now
+        when older than ``mark_max_age_s``; a read at the moment of sending would widen
+        the window between the kill switch's check and the order."""
+        market = self.exchange.market(symbol)
+        known = self._future_marks.get(str(market["id"]))
+        if known is None or (self._now() - known[1]).total_seconds() > self.mark_max_age_s:
+            await self._refresh_marks(str(market["settle"]))
+            known = self._future_marks.get(str(market["id"]))
+        if known is None:
+            raise TransientError(f"{self.name}: no mark for {market['id']} to size the order")
+        return known[0]
+
+    async def open(self) -> None:
+        """Open, then learn the marks inverse futures are sized at."""
+        await super().open()
+        markets = (self.exchange.markets or {}).values()
+        inverse = {str(m["settle"]) for m in markets if m.get("inverse") and not m.get("option")}
+        await together(
+            *(self._refresh_marks(code) for code in sorted(inverse) if code in self.currencies)
+        )
+
+    async def _refresh_marks(self, currency: str) -> None:
+        reply = await self._read(
+            f"book_summary.{currency}",
+            _call(
+                self.exchange.publicGetGetBookSummaryByCurrency,
+                {"currency": currency, "kind": "future"},
+            ),
+        )
+        self._remember_marks(reply["result"], self._now())
+
+    def _remember_marks(self, books: Sequence[Mapping[str, Any]], at: datetime) -> None:
+        for row in books:
+            mark = number(row.get("mark_price"))
+            if mark:
+                self._future_marks[str(row["instrument_name"])] = (mark, at)
+
     def _state(self, raw: Mapping[str, Any], client_order_id: str) -> OrderState:
-        filled = number(raw.get("filled"), 0.0) or 0.0
-        average = number(raw.get("average")) if filled else None
+        filled_amount = number(raw.get("filled"), 0.0) or 0.0
+        average = number(raw.get("average")) if filled_amount else None
+        filled = self.filled_coin(str(raw["symbol"]), filled_amount, client_order_id, average)
         market = self.exchange.market(raw["symbol"])
         fee = number((raw.get("fee") or {}).get("cost"), 0.0) or 0.0
         usd = self._usd_per(str(market["settle"]))
@@ -266,7 +319,7 @@ class DeribitVenue(CcxtVenue):
             fee_usd=fee * usd,
         )
 
-    async def _submit(self, order: OrderRequest) -> OrderState:
+    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
         params: dict[str, Any] = {
             "label": order.client_order_id,
             "timeInForce": order.time_in_force,
@@ -275,7 +328,7 @@ class DeribitVenue(CcxtVenue):
             params["reduceOnly"] = True
         kind = "market" if order.limit_price is None else "limit"
         raw = await self.exchange.create_order(
-            order.symbol, kind, order.side.value, order.quantity, order.limit_price, params
+            order.symbol, kind, order.side.value, amount, order.limit_price, params
         )
         return self._state(raw, order.client_order_id)
 

@@ -37,6 +37,7 @@ from agent.model import Balance, Greeks, Health, Position, Quote, Rate, VenueSna
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.markets import number
+from connectors.cex.units import OrderUnits, hyperliquid_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
 log = structlog.get_logger(__name__)
@@ -194,7 +195,10 @@ class HyperliquidVenue(CcxtVenue):
             average_price=number(raw.get("average")) if filled else None,
         )
 
-    async def _submit(self, order: OrderRequest) -> OrderState:
+    def units(self, symbol: str) -> OrderUnits:
+        return hyperliquid_units(self.exchange.market(symbol))
+
+    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
         if order.limit_price is None:
             raise RejectedError(f"{self.name}: orders need a limit price (worst acceptable)")
         time_in_force = _TIME_IN_FORCE.get(order.time_in_force.upper())
@@ -206,7 +210,7 @@ class HyperliquidVenue(CcxtVenue):
         if order.reduce_only:
             params["reduceOnly"] = True
         raw = await self.exchange.create_order(
-            order.symbol, "limit", order.side.value, order.quantity, order.limit_price, params
+            order.symbol, "limit", order.side.value, amount, order.limit_price, params
         )
         return await self._with_fees(self._state(raw, order.client_order_id, order.symbol))
 

@@ -20,9 +20,10 @@ def number(value: object, default: float | None = None) -> float | None:
 
 
 def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
-    """Our Instrument for a ccxt market. Quantities of every kind are in coin units, so
-    ``contract_size`` is 1 for inverse futures (their venue unit is USD, see
-    ``CcxtVenue.venue_quantity``)."""
+    """Our Instrument for a ccxt market. Ballast's quantities are coin for every kind;
+    each connector converts to the venue's order amount in ``connectors.cex.units`` (the
+    venue's contract size, Deribit's 10 USD inverse or 0.001 BTC linear contracts, is
+    never a divisor of a coin quantity)."""
     if market.get("option"):
         kind = Kind.OPTION
     elif market.get("swap"):
@@ -43,16 +44,4 @@ def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
         option_type=OptionType(option_type) if option_type else None,
         strike=number(market.get("strike")),
         expiry=datetime.fromtimestamp(expiry_ms / 1000, UTC) if expiry_ms else None,
-        contract_size=1.0
-        if inverse and kind is not Kind.OPTION
-        else float(market.get("contractSize") or 1.0),
     )
-
-
-def order_step(market: Mapping[str, Any]) -> float | None:
-    """The order size step in coin (ccxt's tick-size precision), None where the venue
-    counts orders in USD (inverse futures and perpetuals)."""
-    step = number((market.get("precision") or {}).get("amount"))
-    if step is None or (market.get("inverse") and not market.get("option")):
-        return None
-    return step * float(market.get("contractSize") or 1.0)

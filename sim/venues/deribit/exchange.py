@@ -188,7 +188,8 @@ class DeribitExchange:
         units = amount / instrument.min_amount if amount > 0 else 0.5
         if abs(units - round(units)) > 1e-6:
             raise DeribitError(10021, "invalid_amount", "must be a multiple of min_trade_amount")
-        if price is not None and (price <= 0 or not on_tick(price, instrument.tick)):
+        # tick_size_steps: above a step's price, prices are multiples of its tick
+        if price is not None and (price <= 0 or not on_tick(price, instrument.tick_at(price))):
             raise DeribitError(10043, "price_wrong_tick")
 
     def _clip_reduce_only(self, account: Account, order: Order) -> None:

@@ -64,8 +64,9 @@ def touch(instrument: Instrument, mark: float) -> Touch:
     """The synthetic top of book around ``mark``."""
     tick = instrument.tick
     if instrument.kind == "option":
-        bid = round_to_tick(mark * (1.0 - OPTION_HALF_SPREAD), tick, up=False)
-        ask = max(round_to_tick(mark * (1.0 + OPTION_HALF_SPREAD), tick, up=True), tick)
+        raw_bid, raw_ask = mark * (1.0 - OPTION_HALF_SPREAD), mark * (1.0 + OPTION_HALF_SPREAD)
+        bid = round_to_tick(raw_bid, instrument.tick_at(raw_bid), up=False)
+        ask = max(round_to_tick(raw_ask, instrument.tick_at(raw_ask), up=True), tick)
         return Touch(bid if bid >= tick else None, ask, OPTION_DEPTH, OPTION_DEPTH)
     bid = round_to_tick(mark * (1.0 - FUTURE_HALF_SPREAD), tick, up=False)
     ask = round_to_tick(mark * (1.0 + FUTURE_HALF_SPREAD), tick, up=True)

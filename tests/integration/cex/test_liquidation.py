@@ -40,7 +40,7 @@ async def test_a_hedged_book_survives_the_same_rally(
 ) -> None:
     call = option_symbol(deribit, 60_000)
     await deribit.place_order(OrderRequest("short-calls", call, Side.SELL, 1.0, 0.0001))
-    await deribit.place_order(OrderRequest("hedge", "BTC/USD:BTC", Side.BUY, 60_000.0, 61_000.0))
+    await deribit.place_order(OrderRequest("hedge", "BTC/USD:BTC", Side.BUY, 1.0, 61_000.0))
     move(driver, BTC=90_000.0)
     await driver.advance(600)
     assert deribit_sim.liquidations == []

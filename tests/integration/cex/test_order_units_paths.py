@@ -1,0 +1,92 @@
+"""Every order path reaches the venue in the venue's unit: hedges and margin reductions
+(``order_for``) and FLATTEN's reduce-only slices, through the order executor.
+
+Each would have caught its bug: with BTC_USDC-PERPETUAL's real ``contract_size`` 0.001,
+``order_for`` divided 0.1 BTC into 100 BTC; FLATTEN of the inverse perpetual sent coin
+where Deribit takes USD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cex_world import DERIBIT_CLIENT_ID
+
+from agent.clock import SystemClock
+from agent.control.killswitch import KillSwitch
+from agent.execution.journal import Journal
+from agent.execution.orders import OrderExecutor
+from agent.execution.records import IntentEntry
+from agent.intents import Action, Intent, Outcome, OutcomeStatus
+from connectors.cex import DeribitVenue, HyperliquidVenue
+from sim.venues.deribit import DeribitSimulator
+from sim.venues.hyperliquid import HyperliquidSimulator
+
+
+class Orders(OrderExecutor):
+    """The order executor, journaling each intent first as the executor does."""
+
+    async def execute(
+        self, intent: Intent, *, risk_reducing: bool, unwind: bool = False
+    ) -> Outcome:
+        entry = IntentEntry(intent.notional_usd, risk_reducing, unwind, legs=1)
+        self.journal.record_intent(intent, entry, at=self.clock.now().timestamp())
+        return await super().execute(intent, risk_reducing=risk_reducing, unwind=unwind)
+
+
+@pytest.fixture
+async def orders(
+    tmp_path: Path, deribit: DeribitVenue, hyperliquid: HyperliquidVenue
+) -> AsyncIterator[Orders]:
+    clock = SystemClock()
+    journal = Journal.open(tmp_path / "journal.sqlite")
+    yield Orders(
+        {"deribit": deribit, "hyperliquid": hyperliquid}, journal, KillSwitch(journal, clock), clock
+    )
+    journal.close()
+
+
+def _intent(venue: DeribitVenue | HyperliquidVenue, symbol: str, action: Action, coin: float,
+            limit: float, sequence: int) -> Intent:  # fmt: skip
+    instrument = venue.instrument(symbol)  # as the snapshot builds it
+    return Intent(
+        venue=venue.name, action=action, asset=instrument.underlying, quantity=coin,
+        reason="units drill", instrument=instrument, limit_price=limit,
+        reference_price=60_000.0, notional_usd=coin * 60_000.0, sequence=sequence,
+    )  # fmt: skip
+
+
+def _held(simulator: DeribitSimulator, name: str) -> float:
+    holding = simulator.exchange.accounts[DERIBIT_CLIENT_ID].holdings.get(name)
+    return 0.0 if holding is None else holding.size
+
+
+async def test_a_hedge_and_its_unwind_ask_deribit_for_coin_or_usd_as_each_book_counts(
+    orders: Orders, deribit: DeribitVenue, deribit_sim: DeribitSimulator
+) -> None:
+    books = [("BTC/USDC:USDC", "BTC_USDC-PERPETUAL", 0.1), ("BTC/USD:BTC", "BTC-PERPETUAL", 6_000)]
+    for number, (symbol, name, venue_amount) in enumerate(books):
+        hedge = _intent(deribit, symbol, Action.BUY, 0.1, 61_000.0, number)
+        outcome = await orders.execute(hedge, risk_reducing=True)
+        assert outcome.status is OutcomeStatus.FILLED
+        assert outcome.filled_quantity == pytest.approx(0.1)  # coin, as the intent
+        assert _held(deribit_sim, name) == pytest.approx(venue_amount)  # the venue's unit
+        unwind = _intent(deribit, symbol, Action.SELL, 0.1, 59_000.0, 10 + number)
+        closed = await orders.execute(unwind, risk_reducing=True, unwind=True)
+        assert closed.status is OutcomeStatus.FILLED
+        assert _held(deribit_sim, name) == 0.0
+    positions = (await deribit.snapshot()).positions
+    assert [p for p in positions if p.quantity] == []
+
+
+async def test_a_hyperliquid_hedge_asks_for_its_coin(
+    orders: Orders, hyperliquid: HyperliquidVenue, hyperliquid_sim: HyperliquidSimulator
+) -> None:
+    outcome = await orders.execute(
+        _intent(hyperliquid, "BTC/USDC:USDC", Action.SELL, 0.1, 59_000.0, 0), risk_reducing=True
+    )
+    assert outcome.filled_quantity == pytest.approx(0.1)
+    [position] = (await hyperliquid.snapshot()).positions
+    assert position.quantity == pytest.approx(-0.1)
