@@ -19,6 +19,7 @@ from sim.market import MarketState
 from sim.venues.faults import FaultPlan
 from sim.venues.hyperliquid.api import HyperliquidApi
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, Liquidation, User
+from sim.venues.hyperliquid.controls import fire_scheduled_cancel
 from sim.venues.server import ServedVenue, VenueServer
 
 __all__ = ["HyperliquidSimulator", "Liquidation"]
@@ -71,3 +72,5 @@ class HyperliquidSimulator(ServedVenue):
 
     async def on_market(self, state: MarketState) -> None:
         self.house.on_market(state)
+        for user in self.house.users.values():
+            fire_scheduled_cancel(self.house, user)

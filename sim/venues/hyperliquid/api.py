@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from sim.venues.faults import FaultPlan
-from sim.venues.hyperliquid import views
+from sim.venues.hyperliquid import controls, views
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, OrderRejected, User
 from sim.venues.hyperliquid.signing import (
     USER_SIGNED_TYPES,
@@ -30,6 +30,10 @@ from sim.venues.hyperliquid.signing import (
 )
 from sim.venues.server import ORDER_ACCEPTED
 
+_CONTROLS = {
+    "updateLeverage": controls.update_leverage,
+    "scheduleCancel": controls.schedule_cancel,
+}
 _NONCE_PAST_MS = 2 * 86_400_000
 _NONCE_FUTURE_MS = 86_400_000
 
@@ -188,7 +192,12 @@ class HyperliquidApi:
         if kind in ("cancel", "cancelByCloid"):
             statuses = [self._cancel(user, entry) for entry in action["cancels"]]
             return {"type": "cancel", "data": {"statuses": statuses}}
-        if kind == "approveAgent":
+        if kind in _CONTROLS:
+            try:
+                _CONTROLS[kind](self.house, user, action)
+            except controls.ControlRefused as refused:
+                raise ExchangeRefused(str(refused)) from refused
+        elif kind == "approveAgent":
             self.agents[str(action["agentAddress"]).lower()] = user.address
         elif kind == "approveBuilderFee":
             rate = float(str(action["maxFeeRate"]).rstrip("%")) / 100.0

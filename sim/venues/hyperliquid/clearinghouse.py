@@ -100,6 +100,8 @@ class User:
     leverage: dict[str, int] = field(default_factory=dict)
     builder_max_fee: dict[str, float] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
+    cancel_at_ms: int | None = None  # scheduleCancel, see controls.py
+    cancel_triggers: dict[int, int] = field(default_factory=dict)  # UTC day -> times fired
 
 
 @dataclass(frozen=True, slots=True)

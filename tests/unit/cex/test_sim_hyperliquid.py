@@ -96,3 +96,29 @@ def test_rounded_prices_always_pass_the_rule() -> None:
     for price in (60_003.7, 3_000.37, 1.234567, 0.0123456):
         for up in (True, False):
             assert price_ok(round_price(price, 4, up), 4)
+
+
+async def test_the_dead_mans_switch_cancels_resting_orders_when_its_time_comes() -> None:
+    from sim.market import MarketDriver
+    from sim.paths import Keyframe, KeyframePath
+    from sim.venues.hyperliquid import HyperliquidSimulator
+    from sim.venues.hyperliquid.controls import ControlRefused, schedule_cancel
+
+    path = KeyframePath([Keyframe(0, {"ETH": 3_000.0}, {"ETH": 0.7})])
+    driver = MarketDriver(path, start_timestamp=1_000)
+    simulator = HyperliquidSimulator(driver.state)
+    driver.add_listener(simulator)
+    house = simulator.house
+    user = simulator.add_user("0x" + "ab" * 20, usdc=10_000.0)
+    asset = house.by_name["ETH"]
+    house.place(user, asset, is_buy=True, price=2_700.0, size=0.01, tif="Gtc",
+                reduce_only=False, cloid=None)  # fmt: skip
+    with pytest.raises(ControlRefused, match="at least 5 seconds"):
+        schedule_cancel(house, user, {"type": "scheduleCancel", "time": house.now_ms + 4_999})
+    schedule_cancel(house, user, {"type": "scheduleCancel", "time": house.now_ms + 10_000})
+    await driver.advance(5)
+    assert [o.status for o in house.orders.values()] == ["open"]
+    await driver.advance(5)
+    assert [o.status for o in house.orders.values()] == ["scheduledCancel"]
+    assert user.cancel_at_ms is None
+    assert sum(user.cancel_triggers.values()) == 1
