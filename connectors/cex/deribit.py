@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 import ccxt.async_support as ccxt
+import structlog
 from pydantic import SecretStr
 
 from agent.errors import InvariantViolation, TransientError
@@ -43,6 +45,7 @@ from connectors.cex.markets import number
 from connectors.cex.units import OrderUnits, deribit_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
+_log = structlog.get_logger(__name__)
 _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
 
 
@@ -304,11 +307,7 @@ class DeribitVenue(CcxtVenue):
         filled_amount = number(raw.get("filled"), 0.0) or 0.0
         average = number(raw.get("average")) if filled_amount else None
         filled = self.filled_coin(str(raw["symbol"]), filled_amount, client_order_id, average)
-        market = self.exchange.market(raw["symbol"])
         fee = number((raw.get("fee") or {}).get("cost"), 0.0) or 0.0
-        usd = self._usd_per(str(market["settle"]))
-        if not market.get("option") and market.get("inverse") and average:
-            usd = average
         return OrderState(
             client_order_id=client_order_id,
             venue_order_id=None if raw.get("id") is None else str(raw["id"]),
@@ -316,8 +315,33 @@ class DeribitVenue(CcxtVenue):
             status=self.status_of(raw.get("status")),
             filled_quantity=filled,
             average_price=average,
-            fee_usd=fee * usd,
+            fee_usd=fee * self._fee_usd_per(str(raw["symbol"]), average),
         )
+
+    def _fee_usd_per(self, symbol: str, average: float | None) -> float:
+        """USD per unit of the fee currency (the settlement currency)."""
+        market = self.exchange.market(symbol)
+        if not market.get("option") and market.get("inverse") and average:
+            return average
+        return self._usd_per(str(market["settle"]))
+
+    async def _with_fees(self, state: OrderState) -> OrderState:
+        """``state`` with its fees from its trades: Deribit's order object carries none
+        (API reference 2.1.1; fees are each trade's ``fee`` in ``fee_currency``)."""
+        if state.filled_quantity <= 0 or state.fee_usd > 0 or state.venue_order_id is None:
+            return state
+        try:
+            reply = await self.exchange.privateGetGetUserTradesByOrder(
+                {"order_id": state.venue_order_id}
+            )
+        except ccxt.BaseError as error:  # the order stands; only its cost is unknown
+            _log.warning(
+                "order_fees_unknown", venue=self.name, client_order_id=state.client_order_id,
+                error=f"{type(error).__name__}: {error}",
+            )  # fmt: skip
+            return state
+        fee = sum(number(t.get("fee"), 0.0) or 0.0 for t in reply.get("result") or [])
+        return replace(state, fee_usd=fee * self._fee_usd_per(state.symbol, state.average_price))
 
     async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
         params: dict[str, Any] = {
@@ -330,7 +354,7 @@ class DeribitVenue(CcxtVenue):
         raw = await self.exchange.create_order(
             order.symbol, kind, order.side.value, amount, order.limit_price, params
         )
-        return self._state(raw, order.client_order_id)
+        return await self._with_fees(self._state(raw, order.client_order_id))
 
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
         currency = self.exchange.market(symbol)["settle"]
@@ -345,7 +369,9 @@ class DeribitVenue(CcxtVenue):
             raise InvariantViolation(
                 f"{self.name}: {len(orders)} orders share client id {client_order_id}: {ids}"
             )
-        return self._state(self.exchange.parse_order(orders[0]), client_order_id)
+        return await self._with_fees(
+            self._state(self.exchange.parse_order(orders[0]), client_order_id)
+        )
 
     async def _cancel(self, state: OrderState) -> None:
         await self.exchange.cancel_order(state.venue_order_id, state.symbol)

@@ -213,6 +213,11 @@ class DeribitApi:
             "private/get_order_state_by_label": self._orders_by_label,
             "private/get_open_orders_by_currency": self._open_orders,
             "private/get_open_orders_by_instrument": self._open_orders,
+            "private/get_user_trades_by_order": lambda call: [
+                trade.to_json()
+                for trade in call.me.trades
+                if trade.order.order_id == call.text("order_id")
+            ],
         }
 
     def _currency(self, call: Call) -> str:

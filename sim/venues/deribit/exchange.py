@@ -38,6 +38,7 @@ class Account:
     balances: dict[str, float]
     holdings: dict[str, Holding] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    trades: list[Trade] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +230,7 @@ class DeribitExchange:
         account.balances[instrument.settle] -= cost
         order.fill(amount, price, cost, self.now_ms)
         self._sequence += 1
-        return Trade(
+        trade = Trade(
             trade_id=f"{instrument.settle}-T{self._sequence}",
             trade_seq=self._sequence,
             order=order,
@@ -241,6 +242,8 @@ class DeribitExchange:
             index_price=self.pricer.index(instrument.base),
             mark_price=self.pricer.mark(instrument),
         )
+        account.trades.append(trade)
+        return trade
 
     def _book(self, account: Account, instrument: Instrument, signed: float, price: float) -> None:
         """Move ``signed`` into the position at ``price``, realising P&L where it closes."""

@@ -115,7 +115,9 @@ class Order:
             self.state = "filled"
 
     def to_json(self) -> dict[str, object]:
-        """The order object of ``private/get_order_state`` and friends."""
+        """The order object of ``private/get_order_state`` and friends: the fields of
+        Deribit's API reference (2.1.1) order object. It carries no commission: fees are
+        on the trades (``fee``, ``fee_currency``), ``private/get_user_trades_by_order``."""
         return {
             "order_id": self.order_id,
             "order_state": self.state,
@@ -135,7 +137,6 @@ class Order:
             "contracts": self.amount / self.instrument.contract_size,
             "filled_amount": self.filled,
             "average_price": self.average_price,
-            "commission": self.commission,
             "is_liquidation": self.is_liquidation,
             "is_rebalance": False,
             "risk_reducing": False,
@@ -143,7 +144,6 @@ class Order:
             "api": True,
             "web": False,
             "mmp": False,
-            "max_show": self.amount,
             **({"cancel_reason": self.cancel_reason} if self.cancel_reason else {}),
         }
 
@@ -169,7 +169,6 @@ class Trade:
             "timestamp": self.timestamp_ms,
             "tick_direction": 0,
             "state": self.order.state,
-            "self_trade": False,
             "price": self.price,
             "order_type": self.order.order_type,
             "order_id": self.order.order_id,

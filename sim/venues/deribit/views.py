@@ -21,7 +21,6 @@ def currency(code: str) -> dict[str, object]:
         "currency": code,
         "currency_long": _CURRENCY_NAMES.get(code, code),
         "coin_type": _CURRENCY_NAMES.get(code, code).upper().replace(" ", "_"),
-        "fee_precision": 4,
         "min_confirmations": 1,
         "min_withdrawal_fee": 0.0001,
         "withdrawal_fee": 0.0001,
@@ -114,8 +113,9 @@ def book_summary(exchange: DeribitExchange, instrument: Instrument) -> dict[str,
         fields = _option_fields(instrument, pricer)
         del fields["greeks"], fields["bid_iv"], fields["ask_iv"]
         body.update(fields)
-    elif instrument.perpetual:
+    elif instrument.perpetual:  # the book summary has no interest_value (API reference)
         body.update(_funding_fields(instrument, pricer))
+        del body["interest_value"]
     return body
 
 
