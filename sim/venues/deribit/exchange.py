@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sim.market import MarketState
 from sim.venues.blackscholes import intrinsic
+from sim.venues.depth import DepthModel
 from sim.venues.deribit.instruments import Instrument, Pricer, build_instruments
 from sim.venues.deribit.margin import (
     AccountFigures,
@@ -23,7 +24,17 @@ from sim.venues.deribit.margin import (
     future_pnl,
     margins,
 )
-from sim.venues.deribit.orders import DeribitError, Order, Trade, fee, on_tick, touch
+from sim.venues.deribit.orders import (
+    FUTURE_LEVEL_USD,
+    DeribitError,
+    Order,
+    Trade,
+    fee,
+    matches_for,
+    on_tick,
+    take_depth,
+    touch,
+)
 
 _EIGHT_HOURS_S = 8 * 3600.0
 LIQUIDATION_FEE = 0.0075  # of the coin notional, Deribit's max_liquidation_commission
@@ -69,6 +80,7 @@ class DeribitExchange:
         self.instruments = build_instruments(state, coins)
         self.currencies = sorted({item.settle for item in self.instruments.values()})
         self.accounts: dict[str, Account] = {}
+        self.depth = DepthModel(level_usd=FUTURE_LEVEL_USD)
         self.liquidations: list[Liquidation] = []
         self._sequence = 0
 
@@ -173,16 +185,18 @@ class DeribitExchange:
         )
         if reduce_only:
             self._clip_reduce_only(account, order)
-        crossing = self._crossing_price(order)
-        if post_only and crossing is not None:
+        matches = matches_for(order, self.pricer, self.depth)
+        if post_only and matches:
             raise DeribitError(11054, "post_only_reject")
         self._check_margin(account, order)
         account.orders[order.order_id] = order
-        trades = []
-        if crossing is not None:
-            trades.append(self._fill(account, order, crossing, taker=True))
-        elif order.price is None or time_in_force != "good_til_cancelled":
-            order.state, order.cancel_reason = "cancelled", "immediate_or_cancel"
+        trades = [self._fill(account, order, price, True, amount) for price, amount in matches]
+        if order.state == "open" and (order.price is None or time_in_force != "good_til_cancelled"):
+            # What the book did not fill is cancelled: state "cancelled" with filled_amount
+            # possibly > 0 (Deribit reports an IOC's partial fill so; no cancel_reason of
+            # the API reference's enum applies, so none is given).
+            order.state = "cancelled"
+            order.updated_ms = self.now_ms
         return order, trades
 
     def _validate(self, instrument: Instrument, amount: float, price: float | None) -> None:
@@ -199,16 +213,6 @@ class DeribitExchange:
             raise DeribitError(11098, "reduce_only_would_increase_position")
         order.amount = min(order.amount, abs(held))
 
-    def _crossing_price(self, order: Order) -> float | None:
-        best = touch(order.instrument, self.pricer.mark(order.instrument))
-        if order.direction == "buy":
-            hit = order.price is None or order.price >= best.ask
-            return best.ask if hit else None
-        if best.bid is None:
-            return None
-        hit = order.price is None or order.price <= best.bid
-        return best.bid if hit else None
-
     def _check_margin(self, account: Account, order: Order) -> None:
         currency = order.instrument.settle
         before = self.figures(account, currency)
@@ -221,10 +225,20 @@ class DeribitExchange:
         if increases and after.available_funds < 0:
             raise DeribitError(10009, "not_enough_funds")
 
-    def _fill(self, account: Account, order: Order, price: float, taker: bool) -> Trade:
-        amount = order.amount - order.filled
+    def _fill(
+        self,
+        account: Account,
+        order: Order,
+        price: float,
+        taker: bool,
+        amount: float | None = None,
+    ) -> Trade:
+        """Fill ``amount`` of ``order`` (all that is left when None) at ``price``."""
+        amount = order.amount - order.filled if amount is None else amount
         instrument = order.instrument
         cost = fee(instrument, amount, price, taker)
+        if taker:
+            take_depth(self.depth, order, price, amount)
         signed = amount if order.direction == "buy" else -amount
         self._book(account, instrument, signed, price)
         account.balances[instrument.settle] -= cost
@@ -288,6 +302,7 @@ class DeribitExchange:
         """Accrue funding, settle expiries, fill resting orders, then liquidate."""
         elapsed = state.timestamp - self.state.timestamp
         self.state = state
+        self.depth.refill()
         for account in self.accounts.values():
             if elapsed > 0:
                 self._accrue_funding(account, elapsed)
@@ -324,7 +339,7 @@ class DeribitExchange:
             del account.holdings[name]
         for order in account.orders.values():
             if order.state == "open" and order.instrument.expiry_ms <= self.now_ms:
-                order.state, order.cancel_reason = "cancelled", "expired"
+                order.state, order.cancel_reason = "cancelled", "settlement"
 
     def _match_resting(self, account: Account) -> None:
         for order in list(account.orders.values()):

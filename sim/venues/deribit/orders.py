@@ -1,9 +1,11 @@
 """Orders, trades and the synthetic order book of the Deribit simulator.
 
-There are no other participants: the book is a spread around the mark (a few basis
-points for futures, a few percent of premium for options) with deep size, so a limit
-order that crosses it fills in full at the touch and one that does not rests until the
-market moves through its price.
+There are no other participants: the touch is a spread around the mark (a few basis
+points for futures, a few percent of premium for options). Behind a future's touch the
+depth model (``sim/venues/depth.py``) gives levels of finite size, so an order that
+crosses fills level by level up to its limit, and an immediate-or-cancel order meeting
+less depth fills partially; options show ``OPTION_DEPTH`` contracts at the touch. An
+order that does not cross rests until the market moves through its price.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.venues.deribit.instruments import Instrument
+from sim.venues.depth import DepthModel, Level, walk
+from sim.venues.deribit.instruments import Instrument, Pricer
 
 FUTURE_HALF_SPREAD = 0.00025
 OPTION_HALF_SPREAD = 0.02
-FUTURE_DEPTH_USD = 2_000_000.0
+FUTURE_LEVEL_USD = 400_000.0  # per level, 10 levels 5 bp apart at liquidity 1
 OPTION_DEPTH = 200.0
 
 TIME_IN_FORCE = {
@@ -72,8 +75,57 @@ def touch(instrument: Instrument, mark: float) -> Touch:
     ask = round_to_tick(mark * (1.0 + FUTURE_HALF_SPREAD), tick, up=True)
     if ask <= bid:
         ask = round(bid + tick, 10)
-    depth = FUTURE_DEPTH_USD if instrument.inverse else FUTURE_DEPTH_USD / mark
+    depth = FUTURE_LEVEL_USD if instrument.inverse else FUTURE_LEVEL_USD / mark
     return Touch(bid, ask, depth, depth)
+
+
+def future_levels(
+    instrument: Instrument, pricer: Pricer, depth: DepthModel, *, asks: bool
+) -> list[Level]:
+    """What is left on one side of a future's book, best first."""
+    best = touch(instrument, pricer.mark(instrument))
+    start = best.ask if asks else best.bid
+    if start is None:
+        return []
+    return depth.side(
+        instrument.name,
+        instrument.base,
+        pricer.state.implied_vol(instrument.base),
+        start,
+        asks=asks,
+        round_price=lambda price, up: round_to_tick(price, instrument.tick, up),
+    )
+
+
+def level_amount(instrument: Instrument, level: Level) -> float:
+    """A level's size in the amount unit (USD for inverse futures), in whole lots."""
+    raw = level.size_usd if instrument.inverse else level.size_usd / level.price
+    lots = math.floor(raw / instrument.min_amount + 1e-9)
+    return round(lots * instrument.min_amount, 10)
+
+
+def matches_for(order: Order, pricer: Pricer, depth: DepthModel) -> list[tuple[float, float]]:
+    """(price, amount) fills ``order`` would take now, as a taker."""
+    instrument = order.instrument
+    buy = order.direction == "buy"
+    remaining = order.amount - order.filled
+    if instrument.kind == "option":
+        best = touch(instrument, pricer.mark(instrument))
+        price = best.ask if buy else best.bid
+        levels = [] if price is None else [Level(price, OPTION_DEPTH)]
+        return walk(levels, remaining, order.price, buy=buy, amount_of=lambda level: OPTION_DEPTH)
+    levels = future_levels(instrument, pricer, depth, asks=buy)
+    return walk(
+        levels, remaining, order.price, buy=buy, amount_of=lambda lv: level_amount(instrument, lv)
+    )
+
+
+def take_depth(depth: DepthModel, order: Order, price: float, amount: float) -> None:
+    """A taker fill empties its part of a future's book until the next market step."""
+    instrument = order.instrument
+    if instrument.kind == "future":
+        usd = amount if instrument.inverse else amount * price
+        depth.take(instrument.name, asks=order.direction == "buy", usd=usd)
 
 
 @dataclass(slots=True)

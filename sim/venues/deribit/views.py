@@ -10,7 +10,7 @@ from __future__ import annotations
 from sim.venues.deribit.exchange import Account, DeribitExchange
 from sim.venues.deribit.instruments import Instrument, Pricer
 from sim.venues.deribit.margin import Holding, coin_size, future_pnl, margins
-from sim.venues.deribit.orders import touch
+from sim.venues.deribit.orders import future_levels, level_amount, touch
 
 _CURRENCY_NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDC": "USD Coin"}
 
@@ -120,7 +120,22 @@ def book_summary(exchange: DeribitExchange, instrument: Instrument) -> dict[str,
 
 
 def order_book(exchange: DeribitExchange, instrument: Instrument, depth: int) -> dict[str, object]:
-    """``public/get_order_book``: the ticker plus ``depth`` synthetic levels a side."""
+    """``public/get_order_book``: the ticker plus ``depth`` levels a side (a future's
+    from the depth model, in its amount unit; an option's at the touch)."""
+    if instrument.kind == "future":
+        sides = {
+            asks: [
+                [level.price, level_amount(instrument, level)]
+                for level in future_levels(instrument, exchange.pricer, exchange.depth, asks=asks)
+            ][:depth]
+            for asks in (True, False)
+        }
+        return {
+            **ticker(exchange, instrument),
+            "bids": sides[False],
+            "asks": sides[True],
+            "change_id": exchange.now_ms,
+        }
     best = touch(instrument, exchange.pricer.mark(instrument))
     tick = instrument.tick
     asks = [[round(best.ask + level * tick, 10), best.ask_size] for level in range(depth)]

@@ -6,137 +6,41 @@ at max leverage, i.e. notional / (2 x max leverage); an account whose value (USD
 balance + unrealised P&L) falls below its maintenance margin is liquidated (its orders
 cancelled, its positions closed at the oracle price). Funding is hourly, from the
 market driver's regime, accrued continuously on each market step (positive: longs pay).
-The book is a one-basis-point spread around the oracle with deep size.
+The touch is a one-basis-point spread around the oracle; behind it the depth model
+(``sim/venues/depth.py``) gives levels of finite size, so an IOC order meeting less depth
+fills partially: the exchange endpoint answers ``filled`` with the smaller ``totalSz``
+(and ``avgPx`` over the levels taken) and the rest is cancelled (``orderStatus``:
+``canceled``, ``origSz`` minus ``sz`` filled); a GTC order rests what did not fill.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from sim.market import MarketState
+from sim.venues.depth import DepthModel, Level, walk
+from sim.venues.hyperliquid.numbers import fmt, price_ok, round_price
+from sim.venues.hyperliquid.records import (
+    Asset,
+    Fill,
+    HlOrder,
+    Liquidation,
+    PerpPosition,
+    User,
+)
+
+__all__ = ["Asset", "Clearinghouse", "Fill", "HlOrder", "Liquidation", "PerpPosition", "User"]
 
 TAKER_FEE = 0.00045
 MAKER_FEE = 0.00015
 HALF_SPREAD = 0.0001
-DEPTH_USD = 5_000_000.0
+LEVEL_USD = 500_000.0  # per level of the depth model, 10 levels 5 bp apart at liquidity 1
 MAX_LEVERAGE = {"BTC": 40, "ETH": 25}
 SIZE_DECIMALS = {"BTC": 5, "ETH": 4}
-MAX_PRICE_DECIMALS = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    index: int
-    name: str
-    sz_decimals: int
-    max_leverage: int
-
-
-@dataclass(slots=True)
-class PerpPosition:
-    szi: float = 0.0
-    entry_px: float = 0.0
-    funding_all_time: float = 0.0
-    funding_since_open: float = 0.0
-
-
-@dataclass(slots=True)
-class HlOrder:
-    oid: int
-    asset: Asset
-    is_buy: bool
-    limit_px: float
-    orig_sz: float
-    tif: str
-    reduce_only: bool
-    cloid: str | None
-    timestamp: int
-    sz: float = 0.0
-    status: str = "open"
-    status_timestamp: int = 0
-    filled_notional: float = 0.0
-
-    @property
-    def filled(self) -> float:
-        return self.orig_sz - self.sz
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One execution against a user's order, as ``userFills`` reports it."""
-
-    tid: int
-    oid: int
-    coin: str
-    is_buy: bool
-    price: float
-    size: float
-    start_position: float
-    closed_pnl: float
-    fee: float
-    crossed: bool
-    time: int
-
-    @property
-    def direction(self) -> str:
-        """Hyperliquid's ``dir``: "Open Long", "Close Short", "Long > Short" ..."""
-        start, end = (
-            self.start_position,
-            self.start_position + (self.size if self.is_buy else -self.size),
-        )
-        if start * end < 0:
-            return "Long > Short" if start > 0 else "Short > Long"
-        if abs(end) > abs(start):
-            return "Open Long" if end > 0 else "Open Short"
-        return "Close Long" if start > 0 else "Close Short"
-
-
-@dataclass(slots=True)
-class User:
-    address: str
-    balance: float
-    positions: dict[str, PerpPosition] = field(default_factory=dict)
-    leverage: dict[str, int] = field(default_factory=dict)
-    builder_max_fee: dict[str, float] = field(default_factory=dict)
-    fills: list[Fill] = field(default_factory=list)
-    cancel_at_ms: int | None = None  # scheduleCancel, see controls.py
-    cancel_triggers: dict[int, int] = field(default_factory=dict)  # UTC day -> times fired
-
-
-@dataclass(frozen=True, slots=True)
-class Liquidation:
-    user: str
-    coin: str
-    szi: float
-    price: float
-    timestamp: int
 
 
 class OrderRejected(Exception):
     """An order refused with Hyperliquid's message (``... asset=N``)."""
-
-
-def price_ok(price: float, sz_decimals: int) -> bool:
-    """Hyperliquid's tick rule: integer, or <= 5 significant figures and few decimals."""
-    if price <= 0:
-        return False
-    if float(price).is_integer():
-        return True
-    decimals = MAX_PRICE_DECIMALS - sz_decimals
-    if abs(round(price, decimals) - price) > 1e-12 * price:
-        return False
-    magnitude = math.floor(math.log10(price)) + 1
-    return abs(round(price, 5 - magnitude) - price) <= 1e-12 * price
-
-
-def round_price(price: float, sz_decimals: int, up: bool) -> float:
-    """Round to what the tick rule accepts (5 significant figures, bounded decimals)."""
-    magnitude = math.floor(math.log10(price)) + 1
-    decimals = max(min(5 - magnitude, MAX_PRICE_DECIMALS - sz_decimals), 0)
-    scale = 10.0**decimals
-    rounded = (math.ceil if up else math.floor)(price * scale - (1e-9 if up else -1e-9)) / scale
-    return round(rounded, decimals)
 
 
 class Clearinghouse:
@@ -153,6 +57,7 @@ class Clearinghouse:
         self.orders: dict[int, HlOrder] = {}
         self.owners: dict[int, str] = {}
         self.liquidations: list[Liquidation] = []
+        self.depth = DepthModel(level_usd=LEVEL_USD)
         self._next_oid = 1000
         self._next_tid = 0
 
@@ -264,17 +169,45 @@ class Clearinghouse:
         )
         self.orders[order.oid] = order
         self.owners[order.oid] = user.address
-        if not crossing:
-            return {"resting": {"oid": order.oid, **({"cloid": cloid} if cloid else {})}}
-        self._fill(user, order, ask if is_buy else bid, TAKER_FEE + builder_fee, crossed=True)
-        return {
-            "filled": {
-                "totalSz": fmt(size),
-                "avgPx": fmt(order.filled_notional / size),
-                "oid": order.oid,
-                **({"cloid": cloid} if cloid else {}),
-            }
-        }
+        ids = {"oid": order.oid, **({"cloid": cloid} if cloid else {})}
+        for level_price, level_size in self.matches(asset, is_buy, price, size) if crossing else ():
+            self._fill(user, order, level_price, TAKER_FEE + builder_fee, True, level_size)
+        if order.status == "open" and tif == "Ioc":  # an IOC's unfilled rest is cancelled
+            order.status, order.status_timestamp = "canceled", self.now_ms
+        if order.status == "open":
+            return {"resting": ids}
+        if order.filled <= 0:  # the depth was gone: no order, as when nothing crosses
+            del self.orders[order.oid], self.owners[order.oid]
+            raise OrderRejected(
+                f"Order could not immediately match against any resting orders. {where}"
+            )
+        average = fmt(order.filled_notional / order.filled)
+        return {"filled": {"totalSz": fmt(order.filled), "avgPx": average, **ids}}
+
+    def matches(
+        self, asset: Asset, is_buy: bool, limit: float, size: float
+    ) -> list[tuple[float, float]]:
+        """(price, size) a taker order would take now, level by level up to ``limit``."""
+        levels = self.book_side(asset, asks=is_buy)
+        return walk(levels, size, limit, buy=is_buy, amount_of=lambda lv: self.coins(asset, lv))
+
+    def book_side(self, asset: Asset, *, asks: bool) -> list[Level]:
+        """What is left on one side of ``asset``'s book, best first."""
+        bid, ask = self.touch(asset)
+        return self.depth.side(
+            asset.name,
+            asset.name,
+            self.state.implied_vol(asset.name),
+            ask if asks else bid,
+            asks=asks,
+            round_price=lambda price, up: round_price(price, asset.sz_decimals, up),
+        )
+
+    @staticmethod
+    def coins(asset: Asset, level: Level) -> float:
+        """A level's size in coin, on the asset's size step."""
+        step = 10.0**-asset.sz_decimals
+        return round(math.floor(level.size_usd / level.price / step + 1e-9) * step, 10)
 
     def _validate(
         self,
@@ -305,9 +238,18 @@ class Clearinghouse:
             raise OrderRejected(f"Insufficient margin to place order. {where}")
 
     def _fill(
-        self, user: User, order: HlOrder, price: float, fee_rate: float, *, crossed: bool
+        self,
+        user: User,
+        order: HlOrder,
+        price: float,
+        fee_rate: float,
+        crossed: bool,
+        size: float | None = None,
     ) -> None:
-        size = order.sz
+        """Fill ``size`` of ``order`` (all that is left when None) at ``price``."""
+        size = order.sz if size is None else min(size, order.sz)
+        if crossed:
+            self.depth.take(order.asset.name, asks=order.is_buy, usd=size * price)
         signed = size if order.is_buy else -size
         position = user.positions.setdefault(order.asset.name, PerpPosition())
         old = position.szi
@@ -327,8 +269,10 @@ class Clearinghouse:
         fee = size * price * fee_rate
         user.balance -= fee
         order.filled_notional += size * price
-        order.sz = 0.0
-        order.status, order.status_timestamp = "filled", self.now_ms
+        order.sz = round(order.sz - size, 10)
+        if order.sz <= 0:
+            order.sz = 0.0
+            order.status, order.status_timestamp = "filled", self.now_ms
         self._next_tid += 1
         fill = Fill(
             tid=self._next_tid, oid=order.oid, coin=order.asset.name, is_buy=order.is_buy,
@@ -359,6 +303,7 @@ class Clearinghouse:
         """Accrue funding, fill resting orders, then liquidate under-margined users."""
         elapsed = state.timestamp - self.state.timestamp
         self.state = state
+        self.depth.refill()
         for user in self.users.values():
             if elapsed > 0:
                 self._accrue_funding(user, elapsed)
@@ -367,7 +312,7 @@ class Clearinghouse:
                 if (order.is_buy and order.limit_px >= ask) or (
                     not order.is_buy and order.limit_px <= bid
                 ):
-                    self._fill(user, order, order.limit_px, MAKER_FEE, crossed=False)
+                    self._fill(user, order, order.limit_px, MAKER_FEE, False)
             self._liquidate_if_needed(user)
 
     def _accrue_funding(self, user: User, elapsed_s: int) -> None:
@@ -391,9 +336,3 @@ class Clearinghouse:
                 Liquidation(user.address, coin, position.szi, price, self.now_ms)
             )
             del user.positions[coin]
-
-
-def fmt(number: float) -> str:
-    """A decimal string as Hyperliquid writes numbers ("60000.0", "0.0123")."""
-    text = f"{number:.10f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text

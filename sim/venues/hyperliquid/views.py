@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from sim.venues.hyperliquid.clearinghouse import (
-    DEPTH_USD,
     Asset,
     Clearinghouse,
     Fill,
     HlOrder,
     PerpPosition,
     User,
-    fmt,
 )
+from sim.venues.hyperliquid.numbers import fmt
 
 
 def meta(house: Clearinghouse) -> dict[str, object]:
@@ -71,18 +70,16 @@ def all_mids(house: Clearinghouse) -> dict[str, str]:
     return mids
 
 
-def l2_book(house: Clearinghouse, asset: Asset, levels: int = 5) -> dict[str, object]:
-    bid, ask = house.touch(asset)
-    tick = ask - bid
-    size = fmt(round(DEPTH_USD / house.oracle(asset.name), asset.sz_decimals))
+def l2_book(house: Clearinghouse, asset: Asset, levels: int = 20) -> dict[str, object]:
+    """``l2Book``: up to 20 levels a side (bids first), from the depth model."""
 
-    def side(start: float, step: float) -> list[dict[str, object]]:
+    def side(asks: bool) -> list[dict[str, object]]:
         return [
-            {"px": fmt(round(start + level * step, 8)), "sz": size, "n": 1}
-            for level in range(levels)
+            {"px": fmt(level.price), "sz": fmt(house.coins(asset, level)), "n": 1}
+            for level in house.book_side(asset, asks=asks)[:levels]
         ]
 
-    return {"coin": asset.name, "time": house.now_ms, "levels": [side(bid, -tick), side(ask, tick)]}
+    return {"coin": asset.name, "time": house.now_ms, "levels": [side(False), side(True)]}
 
 
 def _liquidation_px(

@@ -8,44 +8,25 @@ where Deribit takes USD.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cex_world import DERIBIT_CLIENT_ID
+from order_desk import Orders, order_desk
 
-from agent.clock import SystemClock
-from agent.control.killswitch import KillSwitch
-from agent.execution.journal import Journal
-from agent.execution.orders import OrderExecutor
-from agent.execution.records import IntentEntry
-from agent.intents import Action, Intent, Outcome, OutcomeStatus
+from agent.intents import Action, Intent, OutcomeStatus
 from connectors.cex import DeribitVenue, HyperliquidVenue
 from sim.venues.deribit import DeribitSimulator
 from sim.venues.hyperliquid import HyperliquidSimulator
 
 
-class Orders(OrderExecutor):
-    """The order executor, journaling each intent first as the executor does."""
-
-    async def execute(
-        self, intent: Intent, *, risk_reducing: bool, unwind: bool = False
-    ) -> Outcome:
-        entry = IntentEntry(intent.notional_usd, risk_reducing, unwind, legs=1)
-        self.journal.record_intent(intent, entry, at=self.clock.now().timestamp())
-        return await super().execute(intent, risk_reducing=risk_reducing, unwind=unwind)
-
-
 @pytest.fixture
-async def orders(
+def orders(
     tmp_path: Path, deribit: DeribitVenue, hyperliquid: HyperliquidVenue
-) -> AsyncIterator[Orders]:
-    clock = SystemClock()
-    journal = Journal.open(tmp_path / "journal.sqlite")
-    yield Orders(
-        {"deribit": deribit, "hyperliquid": hyperliquid}, journal, KillSwitch(journal, clock), clock
-    )
-    journal.close()
+) -> Iterator[Orders]:
+    with order_desk(tmp_path, {"deribit": deribit, "hyperliquid": hyperliquid}) as desk:
+        yield desk
 
 
 def _intent(venue: DeribitVenue | HyperliquidVenue, symbol: str, action: Action, coin: float,

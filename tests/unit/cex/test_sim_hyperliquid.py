@@ -8,7 +8,7 @@ import ccxt.async_support as ccxt
 import pytest
 from eth_account import Account
 
-from sim.venues.hyperliquid.clearinghouse import price_ok, round_price
+from sim.venues.hyperliquid.numbers import price_ok, round_price
 from sim.venues.hyperliquid.signing import (
     SignatureError,
     canonical_action,
