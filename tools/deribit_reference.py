@@ -32,6 +32,8 @@ METHODS = (
     "private/cancel",
     "private/get_open_orders_by_currency",
     "private/get_user_trades_by_order",  # the fees of a filled order
+    "private/get_order_history_by_currency",  # lookups after a label is forgotten
+    "private/get_user_trades_by_currency",
 )
 _DEPTH = 3
 _TRADES_OF = {"private/get_user_trades_by_order": "private/get_user_trades_by_currency"}

@@ -11,7 +11,8 @@ USD amount at the instrument's latest mark, see ``_sizing_price``). Positions he
 in coin (``size_currency`` for futures). Option prices are in coin and are converted to
 USD with the index. Each currency is a separate (segregated) margin account, so each
 gets its own ``Health`` (``account`` = currency). Orders carry the client id as
-Deribit's ``label`` (at most 64 characters) and are found by label.
+Deribit's ``label`` (at most 64 characters) and are found by label, and after the
+venue forgets the label in its order and trade history (``deribit_lookup.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import OrderRequest, OrderState
+from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.markets import number
 from connectors.cex.units import OrderUnits, deribit_units
@@ -357,11 +359,9 @@ class DeribitVenue(CcxtVenue):
         return await self._with_fees(self._state(raw, order.client_order_id))
 
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
-        currency = self.exchange.market(symbol)["settle"]
-        reply = await self.exchange.privateGetGetOrderStateByLabel(
-            {"currency": currency, "label": client_order_id}
-        )
-        orders = [o for o in reply.get("result") or [] if o.get("label") == client_order_id]
+        market = self.exchange.market(symbol)
+        kind = "option" if market.get("option") else "future"
+        orders = await labelled_orders(self.exchange, market["settle"], kind, client_order_id)
         if not orders:
             return None
         if len(orders) > 1:

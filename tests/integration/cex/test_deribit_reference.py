@@ -106,6 +106,16 @@ READS: dict[str, tuple[str, ...]] = {
     "private/get_open_orders_by_currency": ("[].order_id", "[].label", "[].order_state"),
     "private/cancel": ("order_id", "order_state"),
     "private/get_user_trades_by_order": ("[].fee", "[].order_id"),
+    "private/get_order_history_by_currency": ("[].label", "[].order_id", "[].filled_amount"),
+    "private/get_user_trades_by_currency": (
+        "trades[].label",
+        "trades[].order_id",
+        "trades[].amount",
+        "trades[].price",
+        "trades[].timestamp",
+        "trades[].instrument_name",
+        "trades[].direction",
+    ),
 }
 SENDS: dict[str, tuple[str, ...]] = {
     "private/buy": (
@@ -125,6 +135,15 @@ SENDS: dict[str, tuple[str, ...]] = {
     "private/cancel": ("order_id",),
     "public/get_instruments": ("currency",),
     "private/get_user_trades_by_order": ("order_id",),
+    "private/get_order_history_by_currency": (
+        "currency",
+        "kind",
+        "count",
+        "include_unfilled",
+        "include_old",
+        "historical",
+    ),
+    "private/get_user_trades_by_currency": ("currency", "kind", "count", "sorting", "historical"),
 }
 # Where the reference's declared type contradicts Deribit's own replies, the evidence wins;
 # each erratum names it.
@@ -144,6 +163,10 @@ ERRATA: dict[str, dict[str, str]] = {
     "private/buy": {"trades[].reduce_only": "boolean", "trades[].post_only": "boolean"},
     "private/sell": {"trades[].reduce_only": "boolean", "trades[].post_only": "boolean"},
     "private/get_user_trades_by_order": {"[].reduce_only": "boolean", "[].post_only": "boolean"},
+    "private/get_user_trades_by_currency": {
+        "trades[].reduce_only": "boolean",
+        "trades[].post_only": "boolean",
+    },
 }
 for _method, _fields in ERRATA.items():
     TABLE[_method]["result"].update(_fields)
@@ -231,6 +254,15 @@ async def _replies(deribit: DeribitVenue) -> dict[str, Any]:
     replies["private/get_user_trades_by_order"] = await exchange.privateGetGetUserTradesByOrder(
         {"order_id": filled}
     )
+    history = {"currency": "BTC", "kind": "future", "count": 1000, "historical": "false"}
+    replies[
+        "private/get_order_history_by_currency"
+    ] = await exchange.privateGetGetOrderHistoryByCurrency(
+        {**history, "include_unfilled": "true", "include_old": "true"}
+    )
+    replies[
+        "private/get_user_trades_by_currency"
+    ] = await exchange.privateGetGetUserTradesByCurrency({**history, "sorting": "desc"})
     replies["private/cancel"] = await exchange.privateGetCancel({"order_id": order_id})
     replies["private/sell"] = await exchange.privateGetSell(
         {"instrument_name": "BTC-PERPETUAL", "amount": 10, "type": "market", "label": "ref-sell"}
