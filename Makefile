@@ -68,8 +68,10 @@ deploy-tools:
 	    echo "deploy-tools: cannot run apt-get (not root, no sudo); systemd-analyze tests will skip"; \
 	  fi; }
 
+# One worker per core, whole files per worker: a module's fixtures (one anvil world, one
+# scenario library run) stay in one process, and the slow drills run beside the rest.
 test-py: setup deploy-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 demo: setup
 	$(VENV)/bin/ballast demo
