@@ -105,26 +105,53 @@ class HyperliquidVenue(CcxtVenue):
         positions = tuple(
             self._position(entry["position"], contexts) for entry in state["assetPositions"]
         )
-        summary = state["marginSummary"]
-        account_value = number(summary.get("accountValue"), 0.0) or 0.0
+        account_value = number(state["marginSummary"].get("accountValue"), 0.0) or 0.0
         cash = account_value - sum(p.unrealized_pnl_usd or 0.0 for p in positions)
-        health = Health.from_margin(
-            self.name,
-            equity_usd=account_value,
-            maintenance_margin_usd=number(state.get("crossMaintenanceMarginUsed"), 0.0) or 0.0,
-            initial_margin_usd=number(summary.get("totalMarginUsed")),
-            account=self.wallet_address,
-        )
         return VenueSnapshot(
             venue=self.name,
             observed_at=observed_at,
             positions=positions,
             balances=(Balance("USDC", cash, cash),),
-            health=(health,),
+            health=self._health(state),
             marks=self._marks(contexts),
             quotes=tuple(self._quote(coin, c) for coin, c in contexts.items()),
             rates=tuple(self._rate(coin, c) for coin, c in contexts.items()),
         )
+
+    def _health(self, state: Mapping[str, Any]) -> tuple[Health, ...]:
+        """The cross account, and each isolated position on its own.
+
+        ``crossMaintenanceMarginUsed`` covers the cross account only, so it is set
+        against ``crossMarginSummary.accountValue``, not ``marginSummary``'s (which
+        counts isolated margin that the cross account cannot use). An isolated position
+        is liquidated alone when its margin plus P&L (its ``marginUsed``) falls below
+        its maintenance: notional / (2 x max leverage), Hyperliquid's documented rule.
+        """
+        cross = state["crossMarginSummary"]
+        found = [
+            Health.from_margin(
+                self.name,
+                equity_usd=number(cross.get("accountValue"), 0.0) or 0.0,
+                maintenance_margin_usd=number(state.get("crossMaintenanceMarginUsed"), 0.0) or 0.0,
+                initial_margin_usd=number(cross.get("totalMarginUsed")),
+                account=self.wallet_address,
+            )
+        ]
+        for entry in state["assetPositions"]:
+            position = entry["position"]
+            if (position.get("leverage") or {}).get("type") != "isolated":
+                continue
+            notional = number(position.get("positionValue"), 0.0) or 0.0
+            max_leverage = number(position.get("maxLeverage"), 0.0) or 0.0
+            found.append(
+                Health.from_margin(
+                    self.name,
+                    equity_usd=number(position.get("marginUsed"), 0.0) or 0.0,
+                    maintenance_margin_usd=notional / (2 * max_leverage) if max_leverage else 0,
+                    account=self._symbol(str(position["coin"])),
+                )
+            )
+        return tuple(found)
 
     def _symbol(self, coin: str) -> str:
         return str(self.exchange.coin_to_market_id(coin))

@@ -33,6 +33,7 @@ from sim.venues.server import ORDER_ACCEPTED
 _CONTROLS = {
     "updateLeverage": controls.update_leverage,
     "scheduleCancel": controls.schedule_cancel,
+    "updateIsolatedMargin": controls.update_isolated_margin,
 }
 _NONCE_PAST_MS = 2 * 86_400_000
 _NONCE_FUTURE_MS = 86_400_000

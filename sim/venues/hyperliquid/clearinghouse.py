@@ -19,6 +19,7 @@ import math
 
 from sim.market import MarketState
 from sim.venues.depth import DepthModel, Level, walk
+from sim.venues.hyperliquid.isolated import is_isolated, on_fill
 from sim.venues.hyperliquid.numbers import fmt, price_ok, round_price
 from sim.venues.hyperliquid.records import (
     Asset,
@@ -91,24 +92,42 @@ class Clearinghouse:
     def unrealized(self, position: PerpPosition, coin: str) -> float:
         return position.szi * (self.oracle(coin) - position.entry_px)
 
-    def account_value(self, user: User) -> float:
-        return user.balance + sum(self.unrealized(p, c) for c, p in user.positions.items())
+    def account_value(self, user: User, *, cross_only: bool = False) -> float:
+        """Cash, isolated margins and unrealised P&L (``cross_only``: the cross account's)."""
+        value = user.balance
+        for coin, position in user.positions.items():
+            if cross_only and is_isolated(user, coin):
+                continue
+            value += self.unrealized(position, coin) + position.isolated_margin
+        return value
 
-    def margin_used(self, user: User, extra: dict[str, float] | None = None) -> float:
-        """Initial margin of positions (plus ``extra`` signed sizes per coin), USDC."""
+    def margin_used(
+        self, user: User, extra: dict[str, float] | None = None, *, cross_only: bool = False
+    ) -> float:
+        """Initial margin of positions (plus ``extra`` signed sizes per coin), USDC; an
+        isolated position's is its margin."""
         sizes = {coin: p.szi for coin, p in user.positions.items()}
         for coin, delta in (extra or {}).items():
             sizes[coin] = sizes.get(coin, 0.0) + delta
         total = 0.0
         for coin, size in sizes.items():
+            held = user.positions.get(coin)
+            if is_isolated(user, coin) and held is not None and size == held.szi:
+                total += 0.0 if cross_only else held.isolated_margin
+                continue
             asset = self.by_name[coin]
             total += abs(size) * self.oracle(coin) / self.leverage(user, asset)
         return total
 
+    def position_maintenance(self, coin: str, position: PerpPosition) -> float:
+        return abs(position.szi) * self.oracle(coin) / (2.0 * self.by_name[coin].max_leverage)
+
     def maintenance(self, user: User) -> float:
+        """The cross account's maintenance margin (``crossMaintenanceMarginUsed``)."""
         return sum(
-            abs(p.szi) * self.oracle(c) / (2.0 * self.by_name[c].max_leverage)
+            self.position_maintenance(c, p)
             for c, p in user.positions.items()
+            if not is_isolated(user, c)
         )
 
     def open_orders(self, user: User) -> list[HlOrder]:
@@ -264,6 +283,7 @@ class Clearinghouse:
         elif abs(new) > abs(old):
             position.entry_px = (abs(old) * position.entry_px + size * price) / abs(new)
         position.szi = 0.0 if abs(new) < 1e-12 else new
+        on_fill(user, order.asset.name, position, old, price, self.leverage(user, order.asset))
         if position.szi == 0:
             del user.positions[order.asset.name]
         fee = size * price * fee_rate
@@ -319,20 +339,34 @@ class Clearinghouse:
         for coin, position in user.positions.items():
             payment = position.szi * self.oracle(coin) * self.funding_hourly(coin)
             payment *= elapsed_s / 3600.0
-            user.balance -= payment
+            if is_isolated(user, coin):  # an isolated position pays from its own margin
+                position.isolated_margin -= payment
+            else:
+                user.balance -= payment
             position.funding_all_time += payment
             position.funding_since_open += payment
 
     def _liquidate_if_needed(self, user: User) -> None:
+        for coin, position in list(user.positions.items()):
+            if not is_isolated(user, coin):
+                continue
+            equity = position.isolated_margin + self.unrealized(position, coin)
+            if equity < self.position_maintenance(coin, position):
+                self._liquidate(user, [coin])
         maintenance = self.maintenance(user)
-        if maintenance <= 0 or self.account_value(user) >= maintenance:
+        if maintenance <= 0 or self.account_value(user, cross_only=True) >= maintenance:
             return
         for order in self.open_orders(user):
             order.status, order.status_timestamp = "marginCanceled", self.now_ms
-        for coin, position in list(user.positions.items()):
+        self._liquidate(user, [c for c in user.positions if not is_isolated(user, c)])
+
+    def _liquidate(self, user: User, coins: list[str]) -> None:
+        """Close ``coins`` at the oracle; an isolated position loses only its margin."""
+        for coin in coins:
+            position = user.positions.pop(coin)
             price = self.oracle(coin)
-            user.balance += position.szi * (price - position.entry_px)
+            left = position.isolated_margin + position.szi * (price - position.entry_px)
+            user.balance += max(left, 0.0) if is_isolated(user, coin) else left
             self.liquidations.append(
                 Liquidation(user.address, coin, position.szi, price, self.now_ms)
             )
-            del user.positions[coin]

@@ -1,9 +1,10 @@
 """Account controls of the simulated Hyperliquid: leverage and the dead man's switch.
 
 ``updateLeverage`` (hyperliquid-docs, Exchange endpoint, "Update leverage": ``asset``,
-``isCross``, ``leverage``) sets an asset's leverage for the user, at most the asset's
-``maxLeverage`` from ``meta``. Isolated margin is not modelled here, so ``isCross:
-false`` is refused with a message that says so, never accepted and ignored.
+``isCross``, ``leverage``) sets an asset's leverage and margin mode for the user, at most
+the asset's ``maxLeverage`` from ``meta``; the mode of an open position cannot change.
+``updateIsolatedMargin`` (``asset``, ``isBuy``, ``ntli``: USDC x 1e6, negative removes)
+moves margin into or out of an open isolated position (``isolated.py``).
 
 ``scheduleCancel`` (Exchange endpoint, "Schedule cancel (dead man's switch)"): with a
 ``time`` (ms) at least 5 seconds ahead, every open order of the user is cancelled when
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, User
+from sim.venues.hyperliquid.isolated import add_margin, is_isolated
 
 SCHEDULE_LEAD_MS = 5_000
 DAILY_TRIGGERS = 10
@@ -37,13 +39,30 @@ def update_leverage(house: Clearinghouse, user: User, action: Mapping[str, Any])
     except (IndexError, ValueError) as error:
         raise ControlRefused(f"Invalid asset {action.get('asset')}.") from error
     leverage = int(action["leverage"])
-    if not bool(action["isCross"]):
-        raise ControlRefused("Isolated margin is not supported by this venue simulator.")
+    mode = "cross" if bool(action["isCross"]) else "isolated"
     if not 1 <= leverage <= asset.max_leverage:
         raise ControlRefused(
             f"Invalid leverage {leverage}: {asset.name} allows 1 to {asset.max_leverage}."
         )
+    held = asset.name in user.positions
+    if held and user.margin_mode.get(asset.name, "cross") != mode:
+        raise ControlRefused("Cannot switch leverage type with open position.")
     user.leverage[asset.name] = leverage
+    user.margin_mode[asset.name] = mode
+
+
+def update_isolated_margin(house: Clearinghouse, user: User, action: Mapping[str, Any]) -> None:
+    try:
+        asset = house.assets[int(action["asset"])]
+    except (IndexError, ValueError) as error:
+        raise ControlRefused(f"Invalid asset {action.get('asset')}.") from error
+    position = user.positions.get(asset.name)
+    if position is None or not is_isolated(user, asset.name):
+        raise ControlRefused("Cannot update margin for a position that is not isolated.")
+    try:
+        add_margin(user, position, int(action["ntli"]) / 1e6)
+    except ValueError as error:
+        raise ControlRefused(str(error)) from error
 
 
 def schedule_cancel(house: Clearinghouse, user: User, action: Mapping[str, Any]) -> None:

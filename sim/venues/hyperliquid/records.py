@@ -19,6 +19,7 @@ class PerpPosition:
     entry_px: float = 0.0
     funding_all_time: float = 0.0
     funding_since_open: float = 0.0
+    isolated_margin: float = 0.0  # USDC held by an isolated position (its rawUsd)
 
 
 @dataclass(slots=True)
@@ -78,6 +79,7 @@ class User:
     balance: float
     positions: dict[str, PerpPosition] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
+    margin_mode: dict[str, str] = field(default_factory=dict)  # coin -> "cross" | "isolated"
     builder_max_fee: dict[str, float] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
     cancel_at_ms: int | None = None  # scheduleCancel, see controls.py

@@ -10,6 +10,7 @@ from sim.venues.hyperliquid.clearinghouse import (
     PerpPosition,
     User,
 )
+from sim.venues.hyperliquid.isolated import is_isolated
 from sim.venues.hyperliquid.numbers import fmt
 
 
@@ -93,7 +94,11 @@ def _liquidation_px(
     denominator = position.szi - abs(position.szi) * rate
     if denominator == 0:
         return None
-    level = (position.szi * mark - house.account_value(user) + other) / denominator
+    if is_isolated(user, coin):  # its own margin against its own maintenance
+        level = (position.szi * position.entry_px - position.isolated_margin) / denominator
+        return fmt(level) if level > 0 else None
+    cross_value = house.account_value(user, cross_only=True)
+    level = (position.szi * mark - cross_value + other) / denominator
     return fmt(level) if level > 0 else None
 
 
@@ -105,12 +110,16 @@ def _position(
     value = abs(position.szi) * house.oracle(coin)
     unrealized = house.unrealized(position, coin)
     margin = value / leverage
+    kind: dict[str, object] = {"type": "cross", "value": leverage}
+    if is_isolated(user, coin):  # its own margin, P&L included
+        margin = position.isolated_margin + unrealized
+        kind = {"type": "isolated", "value": leverage, "rawUsd": fmt(position.isolated_margin)}
     return {
         "type": "oneWay",
         "position": {
             "coin": coin,
             "szi": fmt(position.szi),
-            "leverage": {"type": "cross", "value": leverage},
+            "leverage": kind,
             "entryPx": fmt(position.entry_px),
             "positionValue": fmt(value),
             "unrealizedPnl": fmt(unrealized),
@@ -127,21 +136,28 @@ def _position(
     }
 
 
-def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
-    value = house.account_value(user)
-    used = house.margin_used(user)
-    notional = sum(abs(p.szi) * house.oracle(c) for c, p in user.positions.items())
-    summary = {
-        "accountValue": fmt(value),
-        "totalNtlPos": fmt(notional),
-        "totalRawUsd": fmt(user.balance),
-        "totalMarginUsed": fmt(used),
-    }
+def _summary(house: Clearinghouse, user: User, *, cross_only: bool) -> dict[str, str]:
+    held = [(c, p) for c, p in user.positions.items() if not (cross_only and is_isolated(user, c))]
     return {
-        "marginSummary": summary,
-        "crossMarginSummary": summary,
+        "accountValue": fmt(house.account_value(user, cross_only=cross_only)),
+        "totalNtlPos": fmt(sum(abs(p.szi) * house.oracle(c) for c, p in held)),
+        "totalRawUsd": fmt(
+            user.balance + sum(p.isolated_margin for _, p in held if not cross_only)
+        ),
+        "totalMarginUsed": fmt(house.margin_used(user, cross_only=cross_only)),
+    }
+
+
+def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
+    """``marginSummary`` over every position; ``crossMarginSummary`` and
+    ``crossMaintenanceMarginUsed`` over the cross account only (isolated.py)."""
+    cross_value = house.account_value(user, cross_only=True)
+    cross_used = house.margin_used(user, cross_only=True)
+    return {
+        "marginSummary": _summary(house, user, cross_only=False),
+        "crossMarginSummary": _summary(house, user, cross_only=True),
         "crossMaintenanceMarginUsed": fmt(house.maintenance(user)),
-        "withdrawable": fmt(max(value - used, 0.0)),
+        "withdrawable": fmt(max(cross_value - cross_used, 0.0)),
         "assetPositions": [
             _position(house, user, coin, position) for coin, position in user.positions.items()
         ],

@@ -122,8 +122,11 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("update_leverage", lambda: exchange.update_leverage(5, "ETH"))
     steps.run("update_leverage_too_high", lambda: exchange.update_leverage(1_000, "ETH"))
     steps.run("update_leverage_isolated", lambda: exchange.update_leverage(3, "ETH", False))
+    steps.run("order_isolated", lambda: exchange.order("ETH", True, 0.05, above, IOC))
     steps.run("update_isolated_margin", lambda: exchange.update_isolated_margin(10.0, "ETH"))
-    steps.run("user_state_leverage", lambda: info.user_state(address))
+    steps.run("update_leverage_switch_open", lambda: exchange.update_leverage(5, "ETH"))
+    steps.run("user_state_isolated", lambda: info.user_state(address))
+    steps.run("market_close_isolated", lambda: exchange.market_close("ETH"))
 
     now = int(steps.results["user_state"]["ok"]["time"])  # the venue's clock
     steps.run("schedule_cancel", lambda: exchange.schedule_cancel(now + 60_000))

@@ -115,12 +115,23 @@ async def test_the_official_sdk_trades_and_reads_the_simulator(network: str) -> 
         "Open Long", "Open Long", "Close Long", "Close Long",
     ]  # fmt: skip
 
-    # leverage: cross served, isolated refused as not modelled (never silently ignored)
+    # leverage and margin mode per asset: cross, then isolated with margin added
     assert ok(results, "update_leverage") == {"status": "ok", "response": {"type": "default"}}
     assert "allows 1 to 25" in refused(results, "update_leverage_too_high")
-    assert "Isolated margin is not supported" in refused(results, "update_leverage_isolated")
-    assert refused(results, "update_isolated_margin").startswith("Unsupported action")
-    assert simulator.house.users[ADDRESS.lower()].leverage == {"ETH": 5}
+    assert ok(results, "update_leverage_isolated")["status"] == "ok"
+    assert statuses(results, "order_isolated")[0]["filled"]["totalSz"] == "0.05"
+    assert ok(results, "update_isolated_margin")["status"] == "ok"
+    assert "open position" in refused(results, "update_leverage_switch_open")
+    state = ok(results, "user_state_isolated")
+    [isolated] = state["assetPositions"]
+    leverage = isolated["position"]["leverage"]
+    assert (leverage["type"], leverage["value"]) == ("isolated", 3)
+    assert float(leverage["rawUsd"]) == pytest.approx(0.05 * 3_000.3 / 3 + 10.0, rel=1e-6)
+    cross, whole = state["crossMarginSummary"], state["marginSummary"]
+    assert float(cross["totalNtlPos"]) == 0.0  # the cross account holds nothing
+    assert float(whole["accountValue"]) > float(cross["accountValue"])
+    assert statuses(results, "market_close_isolated")[0]["filled"]["totalSz"] == "0.05"
+    assert simulator.house.users[ADDRESS.lower()].leverage == {"ETH": 3}
 
     # the dead man's switch: armed, refused too soon, disarmed
     assert ok(results, "schedule_cancel")["status"] == "ok"
