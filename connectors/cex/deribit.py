@@ -9,10 +9,11 @@ Units: Deribit sizes inverse futures in USD, linear futures and options in coin;
 port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
 USD amount at the instrument's latest mark, see ``_sizing_price``). Positions here are
 in coin (``size_currency`` for futures). Option prices are in coin and are converted to
-USD with the index. Each currency is a separate (segregated) margin account, so each
-gets its own ``Health`` (``account`` = currency). Orders carry the client id as
-Deribit's ``label`` (at most 64 characters) and are found by label, and after the
-venue forgets the label in its order and trade history (``deribit_lookup.py``).
+USD with the index. A segregated account's currencies each get a ``Health`` (``account``
+= currency); a cross-collateral account one for the whole (``deribit_accounts.py``).
+Orders carry the client id as Deribit's ``label`` (at most 64 characters) and are found
+by label, and after the venue forgets the label in its order and trade history
+(``deribit_lookup.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from agent.errors import InvariantViolation, TransientError
 from agent.model import (
     Balance,
     Greeks,
-    Health,
     Instrument,
     Kind,
     Position,
@@ -41,6 +41,7 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import OrderRequest, OrderState
+from connectors.cex.deribit_accounts import account_health, check_margin_model
 from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.markets import number
@@ -83,6 +84,7 @@ class DeribitVenue(CcxtVenue):
         self._indices: dict[str, float] = {"USDC": 1.0}
         self._future_marks: dict[str, tuple[float, datetime]] = {}  # id -> (mark, read at)
         self.mark_max_age_s = mark_max_age_s
+        self.margin_model = ""  # read at open (deribit_accounts.py)
 
     def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
         config = self._base_config(session)
@@ -128,7 +130,7 @@ class DeribitVenue(CcxtVenue):
             observed_at=observed_at,
             positions=positions,
             balances=tuple(self._balances(summaries)),
-            health=tuple(self._health(summaries)),
+            health=tuple(account_health(self.name, summaries, self._usd_per)),
             marks=self._marks(books, positions),
             quotes=tuple(self._quote(row) for row in books),
             rates=tuple(self._rate(row) for row in books if "funding_8h" in row),
@@ -212,25 +214,6 @@ class DeribitVenue(CcxtVenue):
             balances.append(Balance(code, cash, cash * self._usd_per(code)))
         return balances
 
-    def _health(self, summaries: Mapping[str, Mapping[str, Any]]) -> list[Health]:
-        found = []
-        for code, summary in summaries.items():
-            equity = number(summary.get("equity"), 0.0) or 0.0
-            maintenance = number(summary.get("maintenance_margin"), 0.0) or 0.0
-            if equity == 0 and maintenance == 0:
-                continue
-            usd = self._usd_per(code)
-            found.append(
-                Health.from_margin(
-                    self.name,
-                    equity_usd=equity * usd,
-                    maintenance_margin_usd=maintenance * usd,
-                    initial_margin_usd=(number(summary.get("initial_margin"), 0.0) or 0.0) * usd,
-                    account=code,
-                )
-            )
-        return found
-
     def _symbol(self, instrument_name: str) -> str:
         return str(self.exchange.safe_market(instrument_name)["symbol"])
 
@@ -281,8 +264,14 @@ class DeribitVenue(CcxtVenue):
         return known[0]
 
     async def open(self) -> None:
-        """Open, then learn the marks inverse futures are sized at."""
+        """Open, refuse a margin model Ballast cannot judge, learn the marks inverse
+        futures are sized at."""
         await super().open()
+        summary = await self._read(
+            "account_summary", _call(self.exchange.privateGetGetAccountSummary,
+                                     {"currency": self.currencies[0]})
+        )  # fmt: skip
+        self.margin_model = check_margin_model(self.name, summary["result"])
         markets = (self.exchange.markets or {}).values()
         inverse = {str(m["settle"]) for m in markets if m.get("inverse") and not m.get("option")}
         await together(

@@ -9,7 +9,7 @@ maintenance requirement first, until equity covers maintenance again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sim.market import MarketState
@@ -20,6 +20,7 @@ from sim.venues.deribit.margin import (
     AccountFigures,
     Holding,
     MarginRules,
+    blend_entry,
     figures,
     future_pnl,
     margins,
@@ -50,6 +51,7 @@ class Account:
     holdings: dict[str, Holding] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     trades: list[Trade] = field(default_factory=list)
+    margin_model: str = "segregated_sm"  # or "cross_sm": cross.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,10 @@ class DeribitExchange:
         self.currencies = sorted({item.settle for item in self.instruments.values()})
         self.accounts: dict[str, Account] = {}
         self.depth = DepthModel(level_usd=FUTURE_LEVEL_USD)
+        # an account's available funds in a currency; cross.py replaces it for cross_sm
+        self.available_funds: Callable[[Account, str], float] = lambda account, code: (
+            self.figures(account, code).available_funds
+        )
         self.liquidations: list[Liquidation] = []
         self._sequence = 0
 
@@ -219,10 +225,11 @@ class DeribitExchange:
         account.orders[order.order_id] = order
         try:
             after = self.figures(account, currency)
+            available = self.available_funds(account, currency)
         finally:
             del account.orders[order.order_id]
         increases = after.initial_margin > before.initial_margin + 1e-12
-        if increases and after.available_funds < 0:
+        if increases and available < 0:
             raise DeribitError(10009, "not_enough_funds")
 
     def _fill(
@@ -275,7 +282,9 @@ class DeribitExchange:
         opening = abs(signed) - closing
         new_size = size + signed
         if opening > 0:
-            holding.average_price = _blend(instrument, size, holding.average_price, new_size, price)
+            holding.average_price = blend_entry(
+                instrument, size, holding.average_price, new_size, price
+            )
         holding.size = 0.0 if abs(new_size) < 1e-12 else new_size
 
     def cancel(self, account: Account, order_id: str) -> Order:
@@ -354,6 +363,8 @@ class DeribitExchange:
                 self._fill(account, order, order.price, taker=False)
 
     def _liquidate_if_needed(self, account: Account, currency: str) -> None:
+        if account.margin_model != "segregated_sm":
+            return  # a cross-collateral account is judged as a whole (cross.py)
         current = self.figures(account, currency)
         if current.maintenance_margin <= 0 or current.equity >= current.maintenance_margin:
             return
@@ -365,12 +376,12 @@ class DeribitExchange:
             reverse=True,
         )
         for instrument, holding in ranked:
-            self._close_at_mark(account, instrument, holding, pricer)
+            self.close_at_mark(account, instrument, holding, pricer)
             current = self.figures(account, currency)
             if current.equity >= current.maintenance_margin:
                 break
 
-    def _close_at_mark(
+    def close_at_mark(
         self, account: Account, instrument: Instrument, holding: Holding, pricer: Pricer
     ) -> None:
         mark = pricer.mark(instrument)
@@ -386,14 +397,3 @@ class DeribitExchange:
                 account.client_id, instrument.settle, instrument.name, size, mark, self.now_ms
             )
         )
-
-
-def _blend(
-    instrument: Instrument, size: float, average: float, new_size: float, price: float
-) -> float:
-    """Average entry after adding to a position (harmonic for inverse futures)."""
-    if size == 0 or size * new_size <= 0 or abs(new_size) < abs(size):
-        return price if size * new_size <= 0 else average
-    if instrument.kind == "future" and instrument.inverse:
-        return abs(new_size) / (abs(size) / average + (abs(new_size) - abs(size)) / price)
-    return (abs(size) * average + (abs(new_size) - abs(size)) * price) / abs(new_size)

@@ -7,6 +7,7 @@ position money is in the account currency.
 
 from __future__ import annotations
 
+from sim.venues.deribit import cross
 from sim.venues.deribit.exchange import Account, DeribitExchange
 from sim.venues.deribit.instruments import Instrument, Pricer
 from sim.venues.deribit.margin import Holding, coin_size, future_pnl, margins
@@ -208,7 +209,8 @@ def _option_position(instrument: Instrument, holding: Holding, pricer: Pricer) -
 
 
 def account_summary(exchange: DeribitExchange, account: Account, code: str) -> dict[str, object]:
-    """``private/get_account_summary`` for one currency (standard segregated margin)."""
+    """``private/get_account_summary`` for one currency (segregated or cross-collateral
+    standard margin: ``cross.summary_fields``)."""
     numbers = exchange.figures(account, code)
     pricer = exchange.pricer
     greeks = {"delta": 0.0, "gamma": 0.0, "vega": 0.0, "theta": 0.0}
@@ -251,7 +253,5 @@ def account_summary(exchange: DeribitExchange, account: Account, code: str) -> d
         "fee_balance": 0.0,
         "spot_reserve": 0.0,
         "additional_reserve": 0.0,
-        "portfolio_margining_enabled": False,
-        "cross_collateral_enabled": False,
-        "margin_model": "segregated_sm",
+        **cross.summary_fields(exchange, account, code),
     }
