@@ -67,7 +67,7 @@ class OrderUnits:
         if coin < 0 or not math.isfinite(coin):
             raise RejectedError(f"{self.symbol}: order quantity must be >= 0 coin, not {coin}")
         raw = coin * self._price(price_usd) if self.needs_price else coin
-        steps = round(raw / self.step)
+        steps = math.floor(raw / self.step + 0.5)  # to the nearest step, halves up
         if steps == 0 and coin > 0:
             minimum = self.coin(self.step, price_usd)
             raise RejectedError(

@@ -22,6 +22,7 @@ from aiohttp import web
 from sim.venues.faults import FaultPlan
 from sim.venues.hyperliquid import controls, views
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, OrderRejected, User
+from sim.venues.hyperliquid.records import Trigger
 from sim.venues.hyperliquid.signing import (
     USER_SIGNED_TYPES,
     SignatureError,
@@ -221,6 +222,10 @@ class HyperliquidApi:
             if approved is None or builder_fee > approved + 1e-12:
                 return {"error": f"Builder fee has not been approved. asset={asset.index}"}
         tif = str(wire["t"].get("limit", {}).get("tif", "Gtc"))
+        trigger = None
+        if "trigger" in wire["t"]:  # a stop or take profit: rests until the mark crosses
+            spec = wire["t"]["trigger"]
+            trigger = Trigger(float(spec["triggerPx"]), bool(spec["isMarket"]), str(spec["tpsl"]))
         try:
             return self.house.place(
                 user,
@@ -232,6 +237,7 @@ class HyperliquidApi:
                 reduce_only=bool(wire.get("r", False)),
                 cloid=str(wire["c"]).lower() if wire.get("c") else None,
                 builder_fee=builder_fee,
+                trigger=trigger,
             )
         except OrderRejected as rejected:
             return {"error": str(rejected)}

@@ -27,8 +27,10 @@ from sim.venues.hyperliquid.records import (
     HlOrder,
     Liquidation,
     PerpPosition,
+    Trigger,
     User,
 )
+from sim.venues.hyperliquid.resting import cancel_stale_reduce_only, fire_triggers
 
 __all__ = ["Asset", "Clearinghouse", "Fill", "HlOrder", "Liquidation", "PerpPosition", "User"]
 
@@ -158,12 +160,14 @@ class Clearinghouse:
         reduce_only: bool,
         cloid: str | None,
         builder_fee: float = 0.0,
+        trigger: Trigger | None = None,
     ) -> dict[str, object]:
-        """Place one order; its status as the exchange endpoint reports it."""
+        """Place one order; its status as the exchange endpoint reports it. A trigger
+        order rests untriggered (resting.py)."""
         where = f"asset={asset.index}"
         self._validate(user, asset, is_buy, price, size, reduce_only, where)
         bid, ask = self.touch(asset)
-        crossing = price >= ask if is_buy else price <= bid
+        crossing = trigger is None and (price >= ask if is_buy else price <= bid)
         if tif == "Alo" and crossing:
             message = f"Post only order would have immediately matched, bbo was {bid}@{ask}."
             raise OrderRejected(f"{message} {where}")
@@ -185,12 +189,13 @@ class Clearinghouse:
             cloid=cloid,
             timestamp=self.now_ms,
             status_timestamp=self.now_ms,
+            trigger=trigger,
         )
         self.orders[order.oid] = order
         self.owners[order.oid] = user.address
         ids = {"oid": order.oid, **({"cloid": cloid} if cloid else {})}
-        for level_price, level_size in self.matches(asset, is_buy, price, size) if crossing else ():
-            self._fill(user, order, level_price, TAKER_FEE + builder_fee, True, level_size)
+        if crossing:
+            self.take(user, order, price, builder_fee)
         if order.status == "open" and tif == "Ioc":  # an IOC's unfilled rest is cancelled
             order.status, order.status_timestamp = "canceled", self.now_ms
         if order.status == "open":
@@ -202,6 +207,12 @@ class Clearinghouse:
             )
         average = fmt(order.filled_notional / order.filled)
         return {"filled": {"totalSz": fmt(order.filled), "avgPx": average, **ids}}
+
+    def take(self, user: User, order: HlOrder, limit: float, builder_fee: float = 0.0) -> None:
+        """Fill ``order`` as a taker against the book, up to ``limit``."""
+        for level_price, level_size in self.matches(order.asset, order.is_buy, limit, order.sz):
+            self._fill(user, order, level_price, TAKER_FEE + builder_fee, True, level_size)
+        cancel_stale_reduce_only(self, user)
 
     def matches(
         self, asset: Asset, is_buy: bool, limit: float, size: float
@@ -328,11 +339,15 @@ class Clearinghouse:
             if elapsed > 0:
                 self._accrue_funding(user, elapsed)
             for order in self.open_orders(user):
+                if order.trigger is not None:
+                    continue  # untriggered: not on the book
                 bid, ask = self.touch(order.asset)
                 if (order.is_buy and order.limit_px >= ask) or (
                     not order.is_buy and order.limit_px <= bid
                 ):
                     self._fill(user, order, order.limit_px, MAKER_FEE, False)
+                    cancel_stale_reduce_only(self, user)
+            fire_triggers(self, user)
             self._liquidate_if_needed(user)
 
     def _accrue_funding(self, user: User, elapsed_s: int) -> None:

@@ -22,6 +22,15 @@ class PerpPosition:
     isolated_margin: float = 0.0  # USDC held by an isolated position (its rawUsd)
 
 
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger order's condition (``{"trigger": {"isMarket", "triggerPx", "tpsl"}}``)."""
+
+    price: float
+    is_market: bool
+    tpsl: str  # "tp" | "sl"
+
+
 @dataclass(slots=True)
 class HlOrder:
     oid: int
@@ -37,6 +46,7 @@ class HlOrder:
     status: str = "open"
     status_timestamp: int = 0
     filled_notional: float = 0.0
+    trigger: Trigger | None = None  # a stop or take-profit order, until it triggers
 
     @property
     def filled(self) -> float:

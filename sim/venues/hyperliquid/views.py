@@ -165,6 +165,23 @@ def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
     }
 
 
+def _trigger_fields(order: HlOrder) -> dict[str, object]:
+    trigger = order.trigger
+    if trigger is None:
+        return {"triggerCondition": "N/A", "isTrigger": False, "triggerPx": "0.0",
+                "orderType": "Limit"}  # fmt: skip
+    above = (trigger.tpsl == "sl") == order.is_buy
+    kind = ("Stop" if trigger.tpsl == "sl" else "Take Profit") + (
+        " Market" if trigger.is_market else " Limit"
+    )
+    return {
+        "triggerCondition": f"Price {'above' if above else 'below'} {fmt(trigger.price)}",
+        "isTrigger": True,
+        "triggerPx": fmt(trigger.price),
+        "orderType": kind,
+    }
+
+
 def frontend_order(order: HlOrder) -> dict[str, object]:
     return {
         "coin": order.asset.name,
@@ -173,13 +190,10 @@ def frontend_order(order: HlOrder) -> dict[str, object]:
         "sz": fmt(order.sz),
         "oid": order.oid,
         "timestamp": order.timestamp,
-        "triggerCondition": "N/A",
-        "isTrigger": False,
-        "triggerPx": "0.0",
+        **_trigger_fields(order),
         "children": [],
         "isPositionTpsl": False,
         "reduceOnly": order.reduce_only,
-        "orderType": "Limit",
         "origSz": fmt(order.orig_sz),
         "tif": order.tif,
         "cloid": order.cloid,

@@ -109,6 +109,12 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("order_alo_crossing", lambda: exchange.order("ETH", True, 0.01, above, ALO))
     steps.run("order_ioc", lambda: exchange.order("ETH", True, 0.02, above, IOC, cloid=cloids[2]))
     steps.run("market_open", lambda: exchange.market_open("ETH", True, 0.05))
+    stop = {"trigger": {"triggerPx": below, "isMarket": True, "tpsl": "sl"}}
+    placed = steps.run(
+        "order_stop", lambda: exchange.order("ETH", False, 0.07, below, stop, reduce_only=True)
+    )
+    stop_oid = statuses(placed)[0]["resting"]["oid"] if placed else 0
+    steps.run("open_orders_stop", lambda: info.frontend_open_orders(address))
     steps.run(
         "order_reduce_only",
         lambda: exchange.order("ETH", False, 0.01, float(round(mid * 0.99)), IOC, reduce_only=True),
@@ -116,6 +122,7 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("user_state_open", lambda: info.user_state(address))
     steps.run("market_close", lambda: exchange.market_close("ETH"))
     steps.run("user_state", lambda: info.user_state(address))
+    steps.run("stop_after_close", lambda: info.query_order_by_oid(address, stop_oid))
     steps.run("user_fills", lambda: info.user_fills(address))
     steps.run("user_fills_by_time", lambda: info.user_fills_by_time(address, 0))
 

@@ -103,11 +103,16 @@ async def test_the_official_sdk_trades_and_reads_the_simulator(network: str) -> 
     [ioc] = statuses(results, "order_ioc")
     assert ioc["filled"]["totalSz"] == "0.02"
     assert statuses(results, "market_open")[0]["filled"]["totalSz"] == "0.05"
+    assert "resting" in statuses(results, "order_stop")[0]  # a trigger rests, untriggered
+    [stop] = [o for o in ok(results, "open_orders_stop") if o["isTrigger"]]
+    assert (stop["orderType"], stop["reduceOnly"]) == ("Stop Market", True)
     assert statuses(results, "order_reduce_only")[0]["filled"]["totalSz"] == "0.01"
     [open_position] = ok(results, "user_state_open")["assetPositions"]
     assert float(open_position["position"]["szi"]) == pytest.approx(0.06)
     assert statuses(results, "market_close")[0]["filled"]["totalSz"] == "0.06"
     assert ok(results, "user_state")["assetPositions"] == []
+    # the position closed: its reduce-only stop is cancelled, never filled into a short
+    assert ok(results, "stop_after_close")["order"]["status"] == "reduceOnlyCanceled"
     fills = ok(results, "user_fills")
     assert len(fills) == 4
     assert ok(results, "user_fills_by_time") == fills
