@@ -83,7 +83,12 @@ class HyperliquidVenue(CcxtVenue):
             privateKey=self._private_key.get_secret_value(),
             options={"fetchMarkets": {"types": ["swap"]}, "refSet": True, "builderFee": False},
         )
-        return ccxt.hyperliquid(config)
+        exchange = ccxt.hyperliquid(config)
+        # Hyperliquid's per-address limit answers HTTP 200 {"status": "err", "response":
+        # "Too many cumulative requests sent ..."} (docs, "Rate limits and user limits"):
+        # a rate limit, to back off from and retry, not a refusal of the order.
+        exchange.exceptions["broad"]["Too many cumulative requests"] = ccxt.RateLimitExceeded
+        return exchange
 
     async def _info(self, kind: str, **fields: Any) -> Any:
         return await self._read(

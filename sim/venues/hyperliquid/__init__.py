@@ -57,6 +57,10 @@ class HyperliquidSimulator(ServedVenue):
         """A perp account holding ``usdc`` of collateral, owned by wallet ``address``."""
         return self.house.add_user(address, usdc)
 
+    def limit_requests(self, buffer: int) -> None:
+        """Set the per-address cap's initial buffer (10,000 on the venue) to ``buffer``."""
+        self._api.request_buffer = buffer
+
     def approve_agent(self, user: str, agent: str) -> None:
         """Let API wallet ``agent`` sign L1 actions for ``user`` (as approveAgent does)."""
         self._api.agents[agent.lower()] = user.lower()

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from sim.venues.faults import FaultPlan
-from sim.venues.hyperliquid import controls, views
+from sim.venues.hyperliquid import controls, usage, views
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, OrderRejected, User
 from sim.venues.hyperliquid.records import Trigger
 from sim.venues.hyperliquid.signing import (
@@ -51,6 +51,7 @@ class HyperliquidApi:
     mainnet: bool = True
     agents: dict[str, str] = field(default_factory=dict)  # agent address -> user address
     nonces: dict[str, set[int]] = field(default_factory=dict)
+    request_buffer: int = usage.REQUEST_BUFFER  # the per-address cap's initial buffer
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -103,6 +104,13 @@ class HyperliquidApi:
             "userFillsByTime": lambda body: views.user_fills(
                 self._user(body), int(body["startTime"]), _optional_int(body.get("endTime"))
             ),
+            "userFees": lambda body: usage.user_fees(house, self._user(body)),
+            "userRateLimit": lambda body: usage.user_rate_limit(
+                self._user(body), self.request_buffer
+            ),
+            "fundingHistory": lambda body: usage.funding_history(
+                house, str(body["coin"]), int(body["startTime"]), _optional_int(body.get("endTime"))
+            ),
         }
 
     def _user(self, body: Mapping[str, Any]) -> User:
@@ -138,6 +146,10 @@ class HyperliquidApi:
             action = body["action"]
             user, signer = self._authenticate(body)
             self._use_nonce(signer, int(body["nonce"]))
+            user.requests_used += 1
+            refusal = usage.over_limit(user, self.request_buffer)
+            if refusal is not None:  # the per-address limit: HTTP 200, status "err"
+                raise ExchangeRefused(refusal)
             response = self._act(user, action)
         except (KeyError, TypeError, ValueError) as error:
             return web.json_response({"status": "err", "response": f"Invalid request: {error}"})
@@ -191,6 +203,9 @@ class HyperliquidApi:
                 self._order(user, order, action.get("builder")) for order in action["orders"]
             ]
             return {"type": "order", "data": {"statuses": statuses}}
+        if kind == "batchModify":  # each: cancel the order, place its replacement
+            statuses = [self._modify(user, entry) for entry in action["modifies"]]
+            return {"type": "order", "data": {"statuses": statuses}}
         if kind in ("cancel", "cancelByCloid"):
             statuses = [self._cancel(user, entry) for entry in action["cancels"]]
             return {"type": "cancel", "data": {"statuses": statuses}}
@@ -241,6 +256,16 @@ class HyperliquidApi:
             )
         except OrderRejected as rejected:
             return {"error": str(rejected)}
+
+    def _modify(self, user: User, entry: Mapping[str, Any]) -> object:
+        """``batchModify``: the order (by oid or cloid) is cancelled and the new one placed
+        in its stead, with a new oid (Exchange endpoint, "Modify multiple orders")."""
+        key = entry["oid"]
+        order = self.house.find(user, key.lower() if isinstance(key, str) else int(key))
+        if order is None or order.status != "open":
+            return {"error": "Cannot modify canceled or filled order"}
+        self.house.cancel(user, order.oid)
+        return self._order(user, entry["order"], None)
 
     def _cancel(self, user: User, entry: Mapping[str, Any]) -> object:
         if "cloid" in entry:

@@ -61,6 +61,7 @@ class Clearinghouse:
         self.owners: dict[int, str] = {}
         self.liquidations: list[Liquidation] = []
         self.depth = DepthModel(level_usd=LEVEL_USD)
+        self.funding_records: list[tuple[str, float, int]] = []  # (coin, hourly rate, ms)
         self._next_oid = 1000
         self._next_tid = 0
 
@@ -333,8 +334,14 @@ class Clearinghouse:
     def on_market(self, state: MarketState) -> None:
         """Accrue funding, fill resting orders, then liquidate under-margined users."""
         elapsed = state.timestamp - self.state.timestamp
+        hours = range(self.state.timestamp // 3600 + 1, state.timestamp // 3600 + 1)
         self.state = state
         self.depth.refill()
+        self.funding_records += [  # funding is settled each hour on the hour
+            (asset.name, self.funding_hourly(asset.name), hour * 3_600_000)
+            for hour in hours
+            for asset in self.assets
+        ]
         for user in self.users.values():
             if elapsed > 0:
                 self._accrue_funding(user, elapsed)

@@ -93,6 +93,7 @@ class User:
     builder_max_fee: dict[str, float] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
     cancel_at_ms: int | None = None  # scheduleCancel, see controls.py
+    requests_used: int = 0  # exchange actions sent (userRateLimit, usage.py)
     cancel_triggers: dict[int, int] = field(default_factory=dict)  # UTC day -> times fired
 
 

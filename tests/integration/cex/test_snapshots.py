@@ -133,7 +133,7 @@ async def test_coin_quantities_convert_to_each_venues_order_unit(
     assert deribit.exchange.market("BTC/USDC:USDC")["contractSize"] == 0.001
     assert linear.amount(0.1) == 0.1
     assert linear.amount(0.1234) == 0.123
-    assert deribit.units(option_symbol(deribit, 60_000)).amount(0.25) == 0.2  # 0.1 steps
+    assert deribit.units(option_symbol(deribit, 60_000)).amount(0.24) == 0.2  # 0.1 steps
     assert hyperliquid.units("BTC/USDC:USDC").amount(0.123456) == 0.12346
 
 

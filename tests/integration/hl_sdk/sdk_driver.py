@@ -103,6 +103,13 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("frontend_open_orders", lambda: info.frontend_open_orders(address))
     steps.run("query_order_by_oid", lambda: info.query_order_by_oid(address, oid))
     steps.run("query_order_by_cloid", lambda: info.query_order_by_cloid(address, cloids[0]))
+    steps.run(
+        "modify_order",
+        lambda: exchange.modify_order(oid, "ETH", True, 0.02, float(round(mid * 0.8)), GTC),
+    )
+    modified = steps.results["modify_order"].get("ok")
+    oid = statuses(modified)[0]["resting"]["oid"] if modified else oid
+    steps.run("query_modified", lambda: info.query_order_by_oid(address, oid))
     steps.run("cancel", lambda: exchange.cancel("ETH", oid))
     steps.run("order_alo", lambda: exchange.order("ETH", True, 0.01, below, ALO, cloid=cloids[1]))
     steps.run("cancel_by_cloid", lambda: exchange.cancel_by_cloid("ETH", cloids[1]))
@@ -125,6 +132,9 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("stop_after_close", lambda: info.query_order_by_oid(address, stop_oid))
     steps.run("user_fills", lambda: info.user_fills(address))
     steps.run("user_fills_by_time", lambda: info.user_fills_by_time(address, 0))
+    steps.run("user_fees", lambda: info.user_fees(address))
+    steps.run("user_rate_limit", lambda: info.user_rate_limit(address))
+    steps.run("funding_history", lambda: info.funding_history("ETH", 0))
 
     steps.run("update_leverage", lambda: exchange.update_leverage(5, "ETH"))
     steps.run("update_leverage_too_high", lambda: exchange.update_leverage(1_000, "ETH"))

@@ -41,6 +41,9 @@ async def _drive(network: str) -> tuple[dict[str, Any], HyperliquidSimulator]:
     )
     simulator = HyperliquidSimulator(driver.state, mainnet=network == "mainnet")
     simulator.add_user(ADDRESS, usdc=100_000.0)
+    driver.add_listener(simulator)
+    driver.set_funding("ETH", 0.1095)  # 0.00125% an hour
+    await driver.advance(3 * 3_600)  # three hourly funding records per coin
     async with simulator:
         process = await asyncio.create_subprocess_exec(
             str(SDK_PYTHON), str(DRIVER), simulator.url, KEY, network,
@@ -92,6 +95,12 @@ async def test_the_official_sdk_trades_and_reads_the_simulator(network: str) -> 
     for step in ("query_order_by_oid", "query_order_by_cloid"):
         found = ok(results, step)
         assert (found["status"], found["order"]["status"]) == ("order", "open"), step
+    # modify: the order is replaced (new oid, new size and price), the old one cancelled
+    [modified] = statuses(results, "modify_order")
+    new_oid = modified["resting"]["oid"]
+    assert new_oid != resting["resting"]["oid"]
+    replaced = ok(results, "query_modified")["order"]["order"]
+    assert (replaced["sz"], replaced["limitPx"]) == ("0.02", "2400.0")
     assert statuses(results, "cancel") == ["success"]
     assert "resting" in statuses(results, "order_alo")[0]
     assert statuses(results, "cancel_by_cloid") == ["success"]
@@ -119,6 +128,20 @@ async def test_the_official_sdk_trades_and_reads_the_simulator(network: str) -> 
     assert [f["dir"] for f in reversed(fills)] == [
         "Open Long", "Open Long", "Close Long", "Close Long",
     ]  # fmt: skip
+
+    # what the account did and what it costs
+    fees = ok(results, "user_fees")
+    assert (fees["userCrossRate"], fees["userAddRate"]) == ("0.00045", "0.00015")
+    [day] = fees["dailyUserVlm"]
+    assert float(day["userCross"]) == pytest.approx(
+        sum(float(f["sz"]) * float(f["px"]) for f in fills)
+    )
+    limits = ok(results, "user_rate_limit")
+    assert limits["nRequestsCap"] == 10_000 + int(float(limits["cumVlm"]))
+    assert limits["nRequestsUsed"] >= 8  # every exchange action so far
+    funding = ok(results, "funding_history")
+    assert [f["time"] % 3_600_000 for f in funding] == [0, 0, 0]
+    assert float(funding[0]["fundingRate"]) == pytest.approx(0.1095 / 8760)
 
     # leverage and margin mode per asset: cross, then isolated with margin added
     assert ok(results, "update_leverage") == {"status": "ok", "response": {"type": "default"}}
