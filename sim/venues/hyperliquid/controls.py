@@ -9,11 +9,14 @@ moves margin into or out of an open isolated position (``isolated.py``).
 ``scheduleCancel`` (Exchange endpoint, "Schedule cancel (dead man's switch)"): with a
 ``time`` (ms) at least 5 seconds ahead, every open order of the user is cancelled when
 that time comes; without one, the schedule is removed. The switch fires at most 10
-times a day, counted from 00:00 UTC. Times are the venue's clock, which here is the
-market driver's (``Clearinghouse.now_ms``); a client reads it from ``clearinghouseState``'s
-``time``. Both answer ``{"type": "default"}`` when accepted (as the SDK's tests and the
-TypeScript SDK's ``SuccessResponse`` show); refusals are ``{"status": "err"}`` texts
-written here (not verified against the venue's wording).
+times a day, counted from 00:00 UTC; an address may set it only after trading
+$1,000,000 (the venue's refusal "Cannot set scheduled cancel time until enough volume
+traded. Required: $1000000. Traded: $373.47205.", quoted in ccxt's hyperliquid.py).
+Times are the venue's clock, which here is the market driver's
+(``Clearinghouse.now_ms``); a client reads it from ``clearinghouseState``'s ``time``.
+Both answer ``{"type": "default"}`` when accepted (as the SDK's tests and the TypeScript
+SDK's ``SuccessResponse`` show); other refusals are ``{"status": "err"}`` texts written
+here (not verified against the venue's wording).
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import Any
 
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, User
 from sim.venues.hyperliquid.isolated import add_margin, is_isolated
+from sim.venues.hyperliquid.usage import cumulative_volume
 
 SCHEDULE_LEAD_MS = 5_000
+SCHEDULE_MIN_VOLUME_USD = 1_000_000.0
 DAILY_TRIGGERS = 10
 _DAY_MS = 86_400_000
 
@@ -66,6 +71,12 @@ def update_isolated_margin(house: Clearinghouse, user: User, action: Mapping[str
 
 
 def schedule_cancel(house: Clearinghouse, user: User, action: Mapping[str, Any]) -> None:
+    traded = cumulative_volume(user)
+    if traded < SCHEDULE_MIN_VOLUME_USD:  # the venue's reply, quoted in ccxt hyperliquid.py
+        raise ControlRefused(
+            "Cannot set scheduled cancel time until enough volume traded. "
+            f"Required: ${SCHEDULE_MIN_VOLUME_USD:.0f}. Traded: ${traded:.5f}."
+        )
     if action.get("time") is None:
         user.cancel_at_ms = None
         return

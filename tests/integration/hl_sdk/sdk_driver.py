@@ -146,6 +146,10 @@ def drive(url: str, key: str, network: str) -> dict[str, Any]:
     steps.run("market_close_isolated", lambda: exchange.market_close("ETH"))
 
     now = int(steps.results["user_state"]["ok"]["time"])  # the venue's clock
+    steps.run("schedule_cancel_before_volume", lambda: exchange.schedule_cancel(now + 60_000))
+    steps.run("leverage_for_volume", lambda: exchange.update_leverage(20, "ETH"))
+    steps.run("volume_open", lambda: exchange.market_open("ETH", True, 170.0))
+    steps.run("volume_close", lambda: exchange.market_close("ETH"))
     steps.run("schedule_cancel", lambda: exchange.schedule_cancel(now + 60_000))
     steps.run("schedule_cancel_too_soon", lambda: exchange.schedule_cancel(now + 1_000))
     steps.run("schedule_cancel_unset", lambda: exchange.schedule_cancel(None))

@@ -159,9 +159,11 @@ async def test_the_official_sdk_trades_and_reads_the_simulator(network: str) -> 
     assert float(cross["totalNtlPos"]) == 0.0  # the cross account holds nothing
     assert float(whole["accountValue"]) > float(cross["accountValue"])
     assert statuses(results, "market_close_isolated")[0]["filled"]["totalSz"] == "0.05"
-    assert simulator.house.users[ADDRESS.lower()].leverage == {"ETH": 3}
+    assert simulator.house.users[ADDRESS.lower()].leverage == {"ETH": 20}  # set back, cross
 
-    # the dead man's switch: armed, refused too soon, disarmed
+    # the dead man's switch: only after $1M traded; then armed, refused too soon, disarmed
+    assert "until enough volume traded" in refused(results, "schedule_cancel_before_volume")
+    assert statuses(results, "volume_close")[0]["filled"]["totalSz"] == "170.0"
     assert ok(results, "schedule_cancel")["status"] == "ok"
     assert "at least 5 seconds" in refused(results, "schedule_cancel_too_soon")
     assert ok(results, "schedule_cancel_unset")["status"] == "ok"
