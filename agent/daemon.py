@@ -387,10 +387,16 @@ class Daemon:
             h for r in report.reads.values() if r.snapshot for h in r.snapshot.health
         ]
         problems = [f"{p.venue}: {p.code}: {p.message}" for p in report.inputs.problems]
+        settings = {
+            r.snapshot.venue: dict(r.snapshot.settings)
+            for r in report.reads.values()
+            if r.snapshot is not None and r.snapshot.settings
+        }
         return replace(
             base,
             positions=positions,
             greeks=report.assessment.net,
             health=health,
             problems=(*base.problems, *problems),
+            account_settings=settings,
         )

@@ -291,6 +291,8 @@ class VenueSnapshot:
     ``flags`` holds input problems the agent must not ignore (``oracle_stale``,
     ``oracle_at_bound``, ``sequencer_down``, ``wrong_chain`` ...) with a human
     explanation; a snapshot with flags is refused for acting, not silently used.
+    ``settings`` are the account's settings as the venue names them (margin model,
+    per-asset margin mode and leverage), reported in status.
     """
 
     venue: str
@@ -305,9 +307,11 @@ class VenueSnapshot:
     reserves: tuple[ReserveState, ...] = ()
     block_number: int | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "flags", _freeze_flags(self.flags))
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
         object.__setattr__(self, "marks", MappingProxyType(dict(self.marks)))
 
     @property

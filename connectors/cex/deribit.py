@@ -131,6 +131,7 @@ class DeribitVenue(CcxtVenue):
             positions=positions,
             balances=tuple(self._balances(summaries)),
             health=tuple(account_health(self.name, summaries, self._usd_per)),
+            settings={"margin_model": str(next(iter(summaries.values())).get("margin_model"))},
             marks=self._marks(books, positions),
             quotes=tuple(self._quote(row) for row in books),
             rates=tuple(self._rate(row) for row in books if "funding_8h" in row),

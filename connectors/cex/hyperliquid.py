@@ -118,6 +118,10 @@ class HyperliquidVenue(CcxtVenue):
             positions=positions,
             balances=(Balance("USDC", cash, cash),),
             health=self._health(state),
+            settings={  # per asset held: its margin mode and leverage, e.g. "isolated 3x"
+                str(e["position"]["coin"]): "{type} {value}x".format(**e["position"]["leverage"])
+                for e in state["assetPositions"]
+            },
             marks=self._marks(contexts),
             quotes=tuple(self._quote(coin, c) for coin, c in contexts.items()),
             rates=tuple(self._rate(coin, c) for coin, c in contexts.items()),

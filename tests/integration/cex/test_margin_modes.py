@@ -34,7 +34,9 @@ async def test_an_isolated_position_is_its_own_account_and_the_cross_account_exc
     update_leverage(house, user, {"asset": btc.index, "isCross": False, "leverage": 10})
     await hyperliquid.place_order(OrderRequest("iso", "BTC/USDC:USDC", Side.BUY, 1.0, 61_000.0))
     await hyperliquid.place_order(OrderRequest("cross", "ETH/USDC:USDC", Side.BUY, 100.0, 3_100.0))
-    healths = {h.account: h for h in (await hyperliquid.snapshot()).health}
+    snapshot = await hyperliquid.snapshot()
+    assert snapshot.settings == {"BTC": "isolated 10x", "ETH": "cross 20x"}  # for status
+    healths = {h.account: h for h in snapshot.health}
     assert set(healths) == {HL_ADDRESS, "BTC/USDC:USDC"}
 
     isolated = healths["BTC/USDC:USDC"]
@@ -69,7 +71,9 @@ async def test_a_deribit_cross_collateral_account_is_one_account_and_survives_on
         assert venue.margin_model == "cross_sm"
         long = OrderRequest("cross-long", "BTC/USDC:USDC", Side.BUY, 2.0, 61_000.0)
         assert (await venue.place_order(long)).filled_quantity == pytest.approx(2.0)
-        [health] = (await venue.snapshot()).health
+        snapshot = await venue.snapshot()
+        assert snapshot.settings == {"margin_model": "cross_sm"}
+        [health] = snapshot.health
         account = deribit_sim.exchange.accounts["crossed"]
         whole = cross.totals(deribit_sim.exchange, account)
         assert health.account == "cross"
