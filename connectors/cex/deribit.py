@@ -38,13 +38,14 @@ from agent.model import (
     Position,
     Quote,
     Rate,
+    Side,
     VenueSnapshot,
 )
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.deribit_accounts import account_health, check_margin_model
 from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
-from connectors.cex.markets import number
+from connectors.cex.markets import number, price_on_tick
 from connectors.cex.units import OrderUnits, deribit_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
@@ -343,8 +344,12 @@ class DeribitVenue(CcxtVenue):
         if order.reduce_only:
             params["reduceOnly"] = True
         kind = "market" if order.limit_price is None else "limit"
+        price = order.limit_price
+        if price is not None:
+            market = self.exchange.market(order.symbol)
+            price = price_on_tick(market, price, buy=order.side is Side.BUY)
         raw = await self.exchange.create_order(
-            order.symbol, kind, order.side.value, amount, order.limit_price, params
+            order.symbol, kind, order.side.value, amount, price, params
         )
         return await self._with_fees(self._state(raw, order.client_order_id))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -45,3 +46,21 @@ def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
         strike=number(market.get("strike")),
         expiry=datetime.fromtimestamp(expiry_ms / 1000, UTC) if expiry_ms else None,
     )
+
+
+def price_on_tick(market: Mapping[str, Any], price: float, *, buy: bool) -> float:
+    """``price`` on the tick in force at it, never past the limit: down for a buy, up for
+    a sell. Deribit's options tick 0.0001 up to 0.005 and 0.0005 above it (its
+    ``tick_size_steps``: "above_price" / "tick_size", public/get_instruments); ccxt rounds to
+    ``tick_size`` alone, which Deribit refuses above a step."""
+    info = market.get("info") or {}
+    tick = number(info.get("tick_size")) or number((market.get("precision") or {}).get("price"))
+    if not tick:
+        return price
+    for step in info.get("tick_size_steps") or []:
+        above, size = number(step.get("above_price")), number(step.get("tick_size"))
+        if above is not None and size and price > above:
+            tick = size
+    steps = price / tick
+    rounded = math.floor(steps + 1e-9) if buy else math.ceil(steps - 1e-9)
+    return round(rounded * tick, 10)

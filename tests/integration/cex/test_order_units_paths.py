@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cex_world import DERIBIT_CLIENT_ID
+from cex_world import DERIBIT_CLIENT_ID, option_symbol
 from order_desk import Orders, order_desk
 
 from agent.intents import Action, Intent, OutcomeStatus
+from agent.model import Side
+from agent.ports import OrderRequest
 from connectors.cex import DeribitVenue, HyperliquidVenue
 from sim.venues.deribit import DeribitSimulator
 from sim.venues.hyperliquid import HyperliquidSimulator
@@ -71,3 +73,16 @@ async def test_a_hyperliquid_hedge_asks_for_its_coin(
     assert outcome.filled_quantity == pytest.approx(0.1)
     [position] = (await hyperliquid.snapshot()).positions
     assert position.quantity == pytest.approx(-0.1)
+
+
+async def test_an_option_limit_goes_on_the_tick_in_force_at_its_price(
+    deribit: DeribitVenue, deribit_sim: DeribitSimulator
+) -> None:
+    """Above 0.005 BTC Deribit's option tick is 0.0005 (tick_size_steps): ccxt rounds to
+    0.0001 only, which the venue refuses; the connector keeps the limit on the step."""
+    call = option_symbol(deribit, 65_000)
+    state = await deribit.place_order(OrderRequest("tick", call, Side.BUY, 0.1, 0.01237))
+    assert state.venue_order_id is not None  # accepted: no price_wrong_tick
+    account = deribit_sim.exchange.accounts[DERIBIT_CLIENT_ID]
+    [order] = [o for o in account.orders.values() if o.label == "tick"]
+    assert order.price == 0.012  # down: never past the buyer's limit
