@@ -279,6 +279,16 @@ class HyperliquidVenue(CcxtVenue):
         )
         return replace(state, fee_usd=fee)
 
+    async def cancel_all_after(self, seconds: float) -> None:
+        """Arm Hyperliquid's dead man's switch (``scheduleCancel``, through ccxt's
+        ``cancel_all_orders_after``): every open order is cancelled ``seconds`` from now
+        unless armed again first. The venue refuses it until the address has traded
+        $1,000,000 (RejectedError with its reason)."""
+        await self._once(
+            "schedule_cancel",
+            lambda: self.exchange.cancel_all_orders_after(int(seconds * 1000)),
+        )
+
     async def _cancel(self, state: OrderState) -> None:
         cloid = cloid_for(state.client_order_id)
         await self.exchange.cancel_order(None, state.symbol, {"clientOrderId": cloid})
