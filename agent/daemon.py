@@ -23,14 +23,15 @@ from agent.book_builder import build_book
 from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
-from agent.control.status import AgentStatus, PositionSummary, StatusProvider
+from agent.control.status import AgentStatus, StatusProvider
 from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.exposures import gross_exposure_usd, guard_context
+from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
-from agent.model import Health, VenueSnapshot
+from agent.model import VenueSnapshot
 from agent.pacing import run_paced
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
@@ -40,6 +41,8 @@ from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
+from agent.reporting import log_report, status_of
+from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
 
@@ -53,12 +56,17 @@ class DaemonParts:
 
     ``actions`` maps each EVM venue to the connector that turns intents into
     transactions; ``order_venues`` names the exchanges that take orders;
-    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
-    ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
-    chain's latest block number, for ticking on new blocks. ``observers`` see every
-    tick's report (metrics, alerts; one that raises is logged, never the tick's
-    problem); ``background`` tasks run beside the loop in its TaskGroup until ``stop``
-    (alert delivery) and must not raise.
+    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs),
+    ``before_read`` before it (comparing RPC providers' heads, so a lagging one is out
+    of this tick's reads and sends);
+    ``gas_price_gwei`` returns each chain's current gas price (chain id -> gwei) for cost
+    estimates; ``head`` the first chain's latest block number, for ticking on new blocks.
+    ``venue_chains`` is each EVM venue's chain id: its actions are priced at that chain's
+    gas price, and the guard admits its transactions only for that chain (``chain_id``
+    when a venue is not listed).
+    ``observers`` see every tick's report (metrics, alerts; one that raises is logged,
+    never the tick's problem); ``background`` tasks run beside the loop in its TaskGroup
+    until ``stop`` (alert delivery) and must not raise.
     """
 
     config: Config
@@ -72,12 +80,15 @@ class DaemonParts:
     tokens: Mapping[str, str] = field(default_factory=dict)
     oracle_venue: str | None = None
     chain_id: int | None = None
-    gas_price_gwei: Callable[[], Awaitable[float]] | None = None
+    venue_chains: Mapping[str, int] = field(default_factory=dict)
+    gas_price_gwei: Callable[[], Awaitable[Mapping[int, float]]] | None = None
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
+    before_read: Sequence[Hook] = ()  # e.g. comparing RPC providers' heads
     journal_status: StatusProvider | None = None
     observers: Sequence[Callable[[TickReport], None]] = ()
     background: Sequence[Background] = ()
+    watch: ExternalWatch | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,7 @@ class TickReport:
     error: str | None = None
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
+    in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
 
 
 class Daemon:
@@ -120,7 +132,8 @@ class Daemon:
         self.last: TickReport | None = None
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=50)
         self.ticks = 0
-        self._gas_gwei = 0.0
+        self.in_flight = InFlightView()  # as the last plan netted it
+        self._gas_gwei: dict[int, float] = {}  # chain id -> last known gas price
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -179,6 +192,11 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        for hook in parts.before_read:
+            await hook()
+        await parts.executor.check_chains()
+        await parts.executor.resolve_orders()
+        earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view
         reads = await parts.reader.read_all()
         for hook in parts.maintenance:
             await hook()
@@ -193,6 +211,9 @@ class Daemon:
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
         assessment = assess(book)
         usable = {name: snapshots[name] for name in inputs.usable}
+        blocks = {name: s.block_number for name, s in snapshots.items()}
+        flying = parts.executor.in_flight(blocks, earlier)
+        self.in_flight = flying.with_venue_orders(snapshots)
         policy_input = await self._policy_input(now, assessment, usable, snapshots)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
@@ -204,10 +225,14 @@ class Daemon:
         parts = self.parts
         plan = await self.plan(now)
         await self._tighten(plan.inputs)
+        external = await self._watch(plan, now)
         state = parts.controls.killswitch.state
         if parts.executor.gate.read_only:
             await parts.executor.reconcile()
-            return TickReport(now, plan.reads, plan.inputs, plan.assessment, kill_state=state)
+            return TickReport(
+                now, plan.reads, plan.inputs, plan.assessment, alerts=external,
+                kill_state=state, in_flight=self.in_flight,
+            )  # fmt: skip
         decision = plan.decision
         outcomes = await self._execute(
             now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
@@ -220,10 +245,18 @@ class Daemon:
             plan.assessment,
             decision.intents,
             outcomes,
-            decision.alerts,
+            (*external, *decision.alerts),
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
+            in_flight=self.in_flight,
         )
+
+    async def _watch(self, plan: Plan, now: datetime) -> tuple[Alert, ...]:
+        """External events (``agent.watch``) on the venues read afresh this tick."""
+        if self.parts.watch is None:
+            return ()
+        fresh = {n: r.snapshot for n, r in plan.reads.items() if r.fresh and r.snapshot}
+        return tuple(await self.parts.watch.check(fresh, self.in_flight, now))
 
     async def _tighten(self, inputs: InputReport) -> None:
         strictest = inputs.strictest
@@ -250,9 +283,17 @@ class Daemon:
             profiles=self.parts.profiles,
             config=self.parts.config,
             exposure_usd=gross_exposure_usd(snapshots, prices),
-            gas_price_gwei=self._gas_gwei,
+            gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
+            in_flight=self.in_flight,
         )
+
+    def venue_gas_gwei(self) -> dict[str, float]:
+        """Each EVM venue's gas price: its own chain's, last read."""
+        return {
+            venue: self._gas_gwei.get(chain, 0.0)
+            for venue, chain in self.parts.venue_chains.items()
+        }
 
     async def _refresh_gas_price(self) -> None:
         """Re-read the gas price every tenth tick (or until known); an unreachable RPC
@@ -260,7 +301,7 @@ class Daemon:
         if self.parts.gas_price_gwei is None or (self.ticks % 10 != 1 and self._gas_gwei):
             return
         try:
-            self._gas_gwei = await self.parts.gas_price_gwei()
+            self._gas_gwei = dict(await self.parts.gas_price_gwei())
         except BallastError as error:
             log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
@@ -285,7 +326,7 @@ class Daemon:
                 profiles=self.parts.profiles,
                 tokens=self.parts.tokens,
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
-                chain_id=self.parts.chain_id,
+                chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
                 inputs_from=self._inputs_of(intent),
             )
             outcome = await self._submit(intent, context, unwind=unwind)
@@ -340,63 +381,11 @@ class Daemon:
     # --- reporting --------------------------------------------------------------------
 
     def _log(self, report: TickReport) -> None:
-        for alert in report.alerts:
-            log.warning("alert", code=str(alert.code), message=alert.message)
-        for intent, outcome in zip(report.intents, report.outcomes, strict=False):
-            log.info(
-                "action",
-                venue=intent.venue,
-                action=intent.action.value,
-                asset=intent.asset,
-                quantity=round(intent.quantity, 8),
-                reason=intent.reason,
-                status=outcome.status.value,
-                reference=outcome.reference,
-                detail=outcome.detail,
-            )
-        if report.assessment is not None:
-            log.info(
-                "tick",
-                tick=self.ticks,
-                kill_state=report.kill_state.value,
-                delta={u: round(g.delta, 4) for u, g in report.assessment.net.items()},
-                problems=[f"{p.venue}:{p.code}" for p in report.inputs.problems],
-            )
+        log_report(report, self.ticks)
 
     async def status(self) -> AgentStatus:
         """The ``StatusProvider`` of the admin API: the last tick, never a fresh read."""
         base = AgentStatus()
         if self.parts.journal_status is not None:
             base = await self.parts.journal_status.status()
-        report = self.last
-        if report is None or report.assessment is None:
-            failure = [report.error] if report and report.error else []
-            return replace(base, problems=(*base.problems, *failure))
-        positions = [
-            PositionSummary(
-                p.instrument.venue,
-                p.instrument.symbol,
-                p.quantity,
-                abs(p.quantity) * (p.mark_price or 0.0),
-            )
-            for r in report.reads.values()
-            if r.snapshot is not None
-            for p in r.snapshot.positions
-        ]
-        health: list[Health] = [
-            h for r in report.reads.values() if r.snapshot for h in r.snapshot.health
-        ]
-        problems = [f"{p.venue}: {p.code}: {p.message}" for p in report.inputs.problems]
-        settings = {
-            r.snapshot.venue: dict(r.snapshot.settings)
-            for r in report.reads.values()
-            if r.snapshot is not None and r.snapshot.settings
-        }
-        return replace(
-            base,
-            positions=positions,
-            greeks=report.assessment.net,
-            health=health,
-            problems=(*base.problems, *problems),
-            account_settings=settings,
-        )
+        return status_of(base, self.last)

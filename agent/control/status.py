@@ -18,6 +18,7 @@ from typing import Protocol
 
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
+from agent.in_flight import InFlight
 from agent.model import Greeks, Health
 from agent.ports import Clock
 
@@ -77,6 +78,7 @@ class AgentStatus:
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
     account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 
 
 class StatusProvider(Protocol):
