@@ -136,6 +136,10 @@ def format_status(document: Mapping[str, Any]) -> str:
     lines += _section("health", [
         f"{h['venue']}: {h['kind']} ratio {h['ratio']}" for h in agent.get("health", [])
     ])  # fmt: skip
+    lines += _section("accounts", [
+        f"{venue}: " + ", ".join(f"{name} {value}" for name, value in settings.items())
+        for venue, settings in agent.get("account_settings", {}).items()
+    ])  # fmt: skip
     lines += _section("positions", [
         f"{p['venue']} {p['symbol']}: {p['quantity']:+g} ({p['notional_usd']:,.0f} USD)"
         for p in agent.get("positions", [])

@@ -66,7 +66,8 @@ class AgentStatus:
     """Everything but the kill switch (the admin server adds that itself).
 
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
-    degrades acting (stale inputs, reconciliation, RPC health).
+    degrades acting (stale inputs, reconciliation, RPC health); ``account_settings``
+    holds each venue's margin model and per-asset leverage as the venue reports them.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -76,6 +77,7 @@ class AgentStatus:
     pending_transactions: Sequence[PendingTransaction] = ()
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
+    account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 
 
