@@ -74,7 +74,7 @@ def policy_input(
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles[name]
         if profile.kind == "aave_v3":
-            lending.append(_lending(snapshot, gas_usd(name), view))
+            lending.append(lending_account(snapshot, gas_usd(name), view))
         margin += _margin_accounts(snapshot, profile, gas_usd(name))
         checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
@@ -127,7 +127,10 @@ def _netted(
 # --- lending --------------------------------------------------------------------------
 
 
-def _lending(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> LendingAccount:
+def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> LendingAccount:
+    """A lending venue's snapshot as the health policy reads it, with the work in flight
+    netted: per reserve the account's supply, debt, wallet, and what the reserve allows
+    (cap room, frozen, paused)."""
     supplied = {
         p.instrument.symbol: p
         for p in snapshot.positions
@@ -156,6 +159,9 @@ def _lending(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> Len
                 wallet=max(wallet.get(reserve.symbol, 0.0) + more_wallet, 0.0),
                 supply_apr=reserve.supply_apr,
                 borrow_apr=reserve.borrow_apr,
+                supply_room=reserve.supply_room,
+                frozen=reserve.frozen,
+                paused=reserve.paused,
             )
         )
     health = next((h.ratio for h in snapshot.health if h.kind is HealthKind.LENDING), math.inf)

@@ -9,6 +9,7 @@ at their boundary; nothing downstream sees a venue's raw payload.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -266,7 +267,13 @@ class OracleReading:
 class ReserveState:
     """A lending reserve as the agent needs it: rates, room, and risk parameters.
 
-    Rates are annualised fractions; ``available_liquidity`` is in token units.
+    Rates are annualised fractions; ``available_liquidity`` (what can be borrowed or
+    withdrawn now), ``supply_room`` and ``borrow_room`` (what the supply and borrow caps
+    still admit; inf without a cap) are in token units. ``ltv``, ``liquidation_threshold``
+    and ``liquidation_bonus`` are the ones that apply to the account: its e-mode
+    category's (``emode_category``, 0 for none) when the reserve belongs to it. A
+    ``frozen`` reserve takes no new supply or borrowing but can be repaid and withdrawn;
+    a ``paused`` (or inactive) one does nothing at all.
     """
 
     symbol: str
@@ -278,6 +285,11 @@ class ReserveState:
     ltv: float
     liquidation_threshold: float
     liquidation_bonus: float
+    supply_room: float = math.inf
+    borrow_room: float = math.inf
+    frozen: bool = False
+    paused: bool = False
+    emode_category: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,14 +84,13 @@ async def ours(world: LocalWorld, accounts: list[str]) -> tuple[list[float], flo
         chainlink = ChainlinkConnector(feeds)
         await chainlink.discover(reader)
         venues: list[EvmVenue] = [session.register(chainlink)]
+        market = AaveV3Connector(
+            chain_id=manifest.chain_id, account=accounts[0], assets=_tokens(manifest),
+            addresses_provider=manifest.contract("aave.addresses_provider"),
+        )  # fmt: skip
+        await market.discover(reader)
         for index, account in enumerate(accounts):
-            connector = AaveV3Connector(
-                chain_id=manifest.chain_id, account=account, pool=manifest.contract("aave.pool"),
-                data_provider=manifest.contract("aave.data_provider"),
-                oracle=manifest.contract("aave.oracle"), assets=_tokens(manifest),
-                name=f"aave:{index}",
-            )  # fmt: skip
-            venues.append(session.register(connector))
+            venues.append(session.register(market.for_account(account, f"aave:{index}")))
         positions = 0
         times = []
         before = client.request_count

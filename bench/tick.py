@@ -31,7 +31,7 @@ from agent.ports import OrderRequest
 from agent.profiles import profile_for
 from agent.wiring import build_daemon
 from bench import Result
-from bench.evm_snapshot import CountingProvider, _tokens, naive_contract
+from bench.evm_snapshot import CountingProvider, naive_contract
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
 from sim.chain import attach
@@ -87,12 +87,8 @@ def _watch(daemon: Daemon, stack: LocalStack, accounts: list[str]) -> None:
     session = chainlink.session  # type: ignore[attr-defined]
     for index, account in enumerate(accounts):
         name = f"aave:{index}"
-        connector = AaveV3Connector(
-            chain_id=manifest.chain_id, account=account, pool=manifest.contract("aave.pool"),
-            data_provider=manifest.contract("aave.data_provider"),
-            oracle=manifest.contract("aave.oracle"), assets=_tokens(manifest), name=name,
-        )  # fmt: skip
-        daemon.parts.reader.venues[name] = session.register(connector)
+        market: AaveV3Connector = session.connectors["aave"]
+        daemon.parts.reader.venues[name] = session.register(market.for_account(account, name))
         profiles = dict(daemon.parts.profiles)
         profiles[name] = profile_for(name, "aave_v3", "local")
         daemon.parts.profiles = profiles

@@ -8,54 +8,19 @@ uses it: it signs its own transactions through the executor.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
-from eth_utils.abi import get_abi_input_types
 from eth_utils.address import to_checksum_address
 
 from agent.errors import RejectedError, TransientError
 from connectors.evm.abi import ContractAbi
 from connectors.evm.jsonrpc import JsonRpcTransport
+from sim.artifacts import Artifact
 from sim.manifest import Manifest
-from sim.toolchain import artifact_path
 
 
 def _hex(data: bytes) -> str:
     return "0x" + data.hex()
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """A forge build output: ABI and creation bytecode."""
-
-    name: str
-    abi: ContractAbi
-    raw_abi: list[dict[str, Any]]
-    bytecode: bytes
-
-    @classmethod
-    def load(cls, contract: str, source: str | None = None) -> Artifact:
-        path = artifact_path(contract, source)
-        document = json.loads(Path(path).read_text())
-        bytecode = document["bytecode"]["object"]
-        return cls(
-            name=contract,
-            abi=ContractAbi(document["abi"], name=contract),
-            raw_abi=document["abi"],
-            bytecode=bytes.fromhex(bytecode.removeprefix("0x")),
-        )
-
-    def creation_data(self, args: Sequence[Any]) -> bytes:
-        constructor = next((e for e in self.raw_abi if e.get("type") == "constructor"), None)
-        if constructor is None:
-            return self.bytecode
-        types = get_abi_input_types(constructor)  # type: ignore[arg-type]
-        return self.bytecode + abi_encode(types, list(args))
 
 
 class TransactionFailed(RejectedError):

@@ -127,13 +127,7 @@ def local_document(
     filled["chains"]["local"].update(_chain(manifest))
     venues = filled["venues"]
     venues["chainlink"].update(_chainlink(manifest))
-    venues["aave"].update(
-        {
-            "pool": manifest.contract("aave.pool"),
-            "data_provider": manifest.contract("aave.data_provider"),
-            "oracle": manifest.contract("aave.oracle"),
-        }
-    )
+    venues["aave"]["addresses_provider"] = manifest.contract("aave.addresses_provider")
     venues["uniswap"].update(_uniswap(manifest))
     venues["gmx"].update(_gmx(manifest))
     venues["premia"].update(_premia(manifest, premia))

@@ -19,9 +19,11 @@ from types import TracebackType
 
 from connectors.evm.jsonrpc import JsonRpcTransport
 from sim.anvil import Anvil, AnvilOptions
-from sim.chain import Artifact, Contract, DevChain, attach, attach_all
+from sim.artifacts import Artifact
+from sim.chain import Contract, DevChain, attach, attach_all
 from sim.deploy.base import FEED_DECIMALS, INITIAL_IMPLIED_VOLS, INITIAL_PRICES, Deployment
 from sim.deploy.profiles import ChainProfile
+from sim.deploy.releases import release_source
 from sim.deploy.world import build_world
 from sim.keepers.arbitrageur import Arbitrageur, ArbPool
 from sim.keepers.gmx import GmxLiquidator, GmxOrderKeeper
@@ -50,9 +52,10 @@ class Keepers:
     def attach(cls, chain: DevChain, manifest: Manifest) -> Keepers:
         contracts = attach_all(chain, manifest)
         pools = []
+        pool_abi = Artifact.load("UniswapV3Pool", release_source("UniswapV3Pool")).abi
         for name, address in manifest.pools.items():
             base, quote, fee = name.split("/")
-            pool = Contract(chain, Artifact.load("UniswapV3Pool").abi, address)
+            pool = Contract(chain, pool_abi, address)
             pools.append(ArbPool(pool, base, quote, int(fee)))
         return cls(
             Arbitrageur(manifest, contracts, pools),

@@ -137,12 +137,25 @@ class ChainlinkVenue(Frozen):
 
 
 class AaveVenue(Frozen):
+    """An Aave v3 market: its PoolAddressesProvider (the Pool, data provider and oracle
+    are read from it at start), or, for a market without one, the three addresses."""
+
     kind: Literal["aave_v3"]
     chain: str
-    pool: Address
-    data_provider: Address
-    oracle: Address
+    addresses_provider: Address | None = None
+    pool: Address | None = None
+    data_provider: Address | None = None
+    oracle: Address | None = None
     assets: Annotated[list[str], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_way_to_the_market(self) -> Self:
+        direct = (self.pool, self.data_provider, self.oracle)
+        if self.addresses_provider is not None and any(a is not None for a in direct):
+            raise ValueError("give addresses_provider or pool/data_provider/oracle, not both")
+        if self.addresses_provider is None and any(a is None for a in direct):
+            raise ValueError("give addresses_provider, or all of pool, data_provider and oracle")
+        return self
 
 
 class UniswapPool(Frozen):

@@ -144,12 +144,14 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
     connector = AaveV3Connector(
         chain_id=chain.settings.chain_id,
         account=chain.settings.account.address,
+        addresses_provider=settings.addresses_provider,
         pool=settings.pool,
         data_provider=settings.data_provider,
         oracle=settings.oracle,
         assets=[chain.token(symbol) for symbol in settings.assets],
         name=name,
     )
+    await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)
 
     async def liquidations(from_block: int, to_block: int) -> list[str]:

@@ -1,12 +1,32 @@
-"""Aave v3: supply and variable debt per asset, health, reserve state; lending intents.
+"""Aave v3: supply and debt per asset, health, reserve state; lending intents.
 
-Reads (sans-I/O, per tick): ``Pool.getUserAccountData`` for the account, and per
-reserve ``PoolDataProvider.getUserReserveData``, ``getReserveData`` and
-``getReserveConfigurationData``, ``AaveOracle.getAssetPrice``, and the account's wallet
-balance and allowance to the pool. Rates are Aave's (APR in ray, not APY).
+Start-up (``discover``): with an addresses provider, the Pool, the data provider and the
+oracle come from ``PoolAddressesProvider.getPool``/``getPoolDataProvider``/
+``getPriceOracle`` (the data provider moves between releases: v3.4 retired the one
+earlier configs pinned); then each asset's aToken (``getReserveTokensAddresses``) and
+e-mode category (``getReserveEModeCategory``).
 
-Intents: supply, withdraw, borrow, repay (variable mode), repay with aTokens, and the
-collateral toggle. A quantity of ``math.inf`` means "all" (``type(uint256).max``).
+Reads (sans-I/O, per tick): ``Pool.getUserAccountData`` and ``getUserEMode`` for the
+account, ``getEModeCategoryData`` for each category the assets belong to, and per
+reserve ``PoolDataProvider.getUserReserveData``, ``getReserveData``,
+``getReserveConfigurationData``, ``getReserveCaps``, ``getPaused``,
+``AaveOracle.getAssetPrice``, the underlying's balance in the aToken, and the account's
+wallet balance and allowance to the pool. Rates are Aave's (APR in ray, not APY).
+
+Debt is variable plus stable (``getUserReserveData`` fields 2 and 1). Not modelled: an
+e-mode category's own price source (GenericLogic prices its assets through it when set;
+Ballast uses each asset's oracle price, which is what a category without one uses). A reserve's
+available liquidity is ``underlying.balanceOf(aToken)``: the cash the interest-rate
+strategy itself counts in v3.0 (aave-v3-core v1.19,
+contracts/protocol/pool/DefaultReserveInterestRateStrategy.sol, calculateInterestRates;
+v3.1 replaced it with a virtual balance, ``Pool.getVirtualUnderlyingBalance``, which this
+connector does not read yet: on a v3.1+ market, tokens sent to the aToken outside the
+protocol would count here). Total aTokens minus total debt is not it: the treasury's
+accrued share is owed but not yet minted.
+
+Intents: supply, withdraw, borrow (variable mode), repay and repay with aTokens
+(variable debt first, then stable debt, each in its own rate mode), and the collateral
+toggle. A quantity of ``math.inf`` means "all" (``type(uint256).max``).
 Approvals cover exactly what the action pulls; a full repay approves the debt read at
 the last tick plus a small margin for interest accrued until execution.
 """
@@ -17,7 +37,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.errors import RejectedError
+from eth_utils.address import to_checksum_address
+
+from agent.errors import ConfigError, RejectedError
 from agent.intents import Action, Intent
 from agent.model import (
     Balance,
@@ -29,7 +51,8 @@ from agent.model import (
     ReserveState,
     VenueSnapshot,
 )
-from agent.ports import BlockRef, Call, CallResult, TxRequest
+from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
+from connectors.evm.aave_v3_reserves import EModeCategory, reserve_state
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20, MAX_UINT256, TokenConfig
 from connectors.evm.venue import block_time, require
@@ -37,9 +60,10 @@ from connectors.evm.venue import block_time, require
 POOL = ContractAbi.load("IPool")
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
 ORACLE = ContractAbi.load("IAaveOracle")
-RAY = 10**27
+ADDRESSES_PROVIDER = ContractAbi.load("IPoolAddressesProvider")
 VARIABLE_RATE_MODE = 2
-CALLS_PER_ASSET = 6
+STABLE_RATE_MODE = 1  # DataTypes.InterestRateMode (aave-v3-core v1.19): NONE 0, STABLE 1
+CALLS_PER_ASSET = 9
 # Interest accrued between the read and a full repay must still be covered by the approval.
 FULL_REPAY_MARGIN = 0.001
 
@@ -50,58 +74,146 @@ class AaveV3Connector:
         *,
         chain_id: int,
         account: str,
-        pool: str,
-        data_provider: str,
-        oracle: str,
         assets: Sequence[TokenConfig],
+        pool: str | None = None,
+        data_provider: str | None = None,
+        oracle: str | None = None,
+        addresses_provider: str | None = None,
         name: str = "aave",
     ) -> None:
+        if addresses_provider is None and None in (pool, data_provider, oracle):
+            raise ConfigError(f"{name}: give addresses_provider, or pool, data_provider and oracle")
         self._name = name
         self.chain_id = chain_id
         self.account = account
-        self.pool = pool
-        self.data_provider = data_provider
-        self.oracle = oracle
+        self.addresses_provider = addresses_provider
+        self.pool = pool or ""
+        self.data_provider = data_provider or ""
+        self.oracle = oracle or ""
         self.assets = list(assets)
         self.allowances: dict[str, int] = {}
-        self.debts: dict[str, int] = {}
+        self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
+        self.stable_debts: dict[str, int] = {}
+        self.a_tokens: dict[str, str] = {}
+        self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
 
     @property
     def name(self) -> str:
         return self._name
 
-    # --- reads ----------------------------------------------------------------------
+    # --- start-up -------------------------------------------------------------------
 
-    def plan(self) -> Sequence[Call]:
-        calls = [Call(self.pool, POOL.encode("getUserAccountData", self.account))]
+    async def discover(self, reader: ChainReader) -> None:
+        """Resolve the market's contracts, then each asset's aToken and e-mode category."""
+        if self.addresses_provider is not None:
+            functions = ("getPool", "getPoolDataProvider", "getPriceOracle")
+            _, results = await reader.read(
+                [Call(self.addresses_provider, ADDRESSES_PROVIDER.encode(f)) for f in functions]
+            )
+            self.pool, self.data_provider, self.oracle = (
+                to_checksum_address(
+                    ADDRESSES_PROVIDER.decode_one(f, require(r, f"{self.name} {f}"))
+                )
+                for f, r in zip(functions, results, strict=True)
+            )
+        calls = []
         for asset in self.assets:
-            address = asset.address
             calls += [
                 Call(
                     self.data_provider,
-                    DATA_PROVIDER.encode("getUserReserveData", address, self.account),
+                    DATA_PROVIDER.encode("getReserveTokensAddresses", asset.address),
                 ),
-                Call(self.data_provider, DATA_PROVIDER.encode("getReserveData", address)),
                 Call(
-                    self.data_provider, DATA_PROVIDER.encode("getReserveConfigurationData", address)
+                    self.data_provider,
+                    DATA_PROVIDER.encode("getReserveEModeCategory", asset.address),
                 ),
+            ]
+        _, results = await reader.read(calls)
+        for index, asset in enumerate(self.assets):
+            tokens = DATA_PROVIDER.decode(
+                "getReserveTokensAddresses", require(results[2 * index], f"{asset.symbol} tokens")
+            )
+            if int(tokens[0], 16) == 0:
+                raise ConfigError(f"{self.name}: {asset.symbol} is not a reserve of this market")
+            self.a_tokens[asset.symbol] = to_checksum_address(tokens[0])
+            category = results[2 * index + 1]
+            # v3.2 replaced a reserve's single category with per-category bitmaps and
+            # dropped getReserveEModeCategory from the data provider (aave-v3-origin,
+            # src/contracts/helpers/AaveProtocolDataProvider.sol): without it the
+            # reserve's own thresholds are used, which are never above the category's,
+            # so the health factor read is the lower, safer one.
+            self.emode_of[asset.symbol] = (
+                DATA_PROVIDER.decode_one("getReserveEModeCategory", category.data)
+                if category.success
+                else 0
+            )
+
+    def for_account(self, account: str, name: str) -> AaveV3Connector:
+        """A connector for another account on this market, sharing its discovery."""
+        other = AaveV3Connector(
+            chain_id=self.chain_id,
+            account=account,
+            assets=self.assets,
+            pool=self.pool,
+            data_provider=self.data_provider,
+            oracle=self.oracle,
+            name=name,
+        )
+        other.a_tokens = dict(self.a_tokens)
+        other.emode_of = dict(self.emode_of)
+        return other
+
+    @property
+    def _categories(self) -> list[int]:
+        return sorted({c for c in self.emode_of.values() if c})
+
+    # --- reads ----------------------------------------------------------------------
+
+    def plan(self) -> Sequence[Call]:
+        if len(self.a_tokens) != len(self.assets):
+            raise ConfigError(f"{self.name}: discover() must run before the first read")
+        calls = [
+            Call(self.pool, POOL.encode("getUserAccountData", self.account)),
+            Call(self.pool, POOL.encode("getUserEMode", self.account)),
+            *(Call(self.pool, POOL.encode("getEModeCategoryData", c)) for c in self._categories),
+        ]
+        for asset in self.assets:
+            address = asset.address
+            provider = self.data_provider
+            calls += [
+                Call(provider, DATA_PROVIDER.encode("getUserReserveData", address, self.account)),
+                Call(provider, DATA_PROVIDER.encode("getReserveData", address)),
+                Call(provider, DATA_PROVIDER.encode("getReserveConfigurationData", address)),
+                Call(provider, DATA_PROVIDER.encode("getReserveCaps", address)),
+                Call(provider, DATA_PROVIDER.encode("getPaused", address)),
                 Call(self.oracle, ORACLE.encode("getAssetPrice", address)),
                 Call(address, ERC20.encode("balanceOf", self.account)),
                 Call(address, ERC20.encode("allowance", self.account, self.pool)),
+                Call(address, ERC20.encode("balanceOf", self.a_tokens[asset.symbol])),
             ]
         return calls
 
     def decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
         account_data = POOL.decode("getUserAccountData", require(results[0], "getUserAccountData"))
+        user_emode = POOL.decode_one("getUserEMode", require(results[1], "getUserEMode"))
+        categories: dict[int, EModeCategory] = {}
+        for offset, number in enumerate(self._categories):
+            (data,) = POOL.decode(
+                "getEModeCategoryData", require(results[2 + offset], f"e-mode {number}")
+            )
+            categories[number] = EModeCategory(number, data[0], data[1], data[2])
+        first = 2 + len(categories)
         positions: list[Position] = []
         reserves: list[ReserveState] = []
         rates: list[Rate] = []
         balances: list[Balance] = []
         marks: dict[str, float] = {}
         for index, asset in enumerate(self.assets):
-            start = 1 + index * CALLS_PER_ASSET
+            start = first + index * CALLS_PER_ASSET
             part = results[start : start + CALLS_PER_ASSET]
-            reserve, user_positions, wallet = self._asset(asset, part)
+            applies = user_emode != 0 and self.emode_of[asset.symbol] == user_emode
+            category = categories.get(user_emode) if applies else None
+            reserve, user_positions, wallet = self._asset(asset, part, category)
             reserves.append(reserve)
             positions += user_positions
             balances.append(wallet)
@@ -123,7 +235,10 @@ class AaveV3Connector:
         )
 
     def _asset(
-        self, asset: TokenConfig, results: Sequence[CallResult]
+        self,
+        asset: TokenConfig,
+        results: Sequence[CallResult],
+        category: EModeCategory | None,
     ) -> tuple[ReserveState, list[Position], Balance]:
         what = asset.symbol
         user = DATA_PROVIDER.decode(
@@ -133,25 +248,18 @@ class AaveV3Connector:
         config = DATA_PROVIDER.decode(
             "getReserveConfigurationData", require(results[2], f"{what} config")
         )
-        price = ORACLE.decode_one("getAssetPrice", require(results[3], f"{what} price")) / 10**8
-        wallet = ERC20.decode_one("balanceOf", require(results[4], f"{what} balance"))
+        caps = DATA_PROVIDER.decode("getReserveCaps", require(results[3], f"{what} caps"))
+        paused = DATA_PROVIDER.decode_one("getPaused", require(results[4], f"{what} paused"))
+        price = ORACLE.decode_one("getAssetPrice", require(results[5], f"{what} price")) / 10**8
+        wallet = ERC20.decode_one("balanceOf", require(results[6], f"{what} balance"))
         self.allowances[what] = ERC20.decode_one(
-            "allowance", require(results[5], f"{what} allowance")
+            "allowance", require(results[7], f"{what} allowance")
         )
-        supplied, debt = user[0], user[2]
+        cash = ERC20.decode_one("balanceOf", require(results[8], f"{what} aToken cash"))
+        supplied, debt = user[0], user[2] + user[1]  # variable + stable
         self.debts[what] = debt
-        total_supply, total_debt = data[2], data[3] + data[4]
-        reserve = ReserveState(
-            symbol=what,
-            price_usd=price,
-            supply_apr=data[5] / RAY,
-            borrow_apr=data[6] / RAY,
-            utilization=total_debt / total_supply if total_supply else 0.0,
-            available_liquidity=asset.from_units(max(total_supply - total_debt, 0)),
-            ltv=config[1] / 10_000,
-            liquidation_threshold=config[2] / 10_000,
-            liquidation_bonus=config[3] / 10_000,
-        )
+        self.stable_debts[what] = user[1]
+        reserve = reserve_state(asset, data, config, caps, bool(paused), price, cash, category)
         positions = []
         if supplied:
             amount = asset.from_units(supplied)
@@ -241,6 +349,8 @@ class AaveV3Connector:
         raise RejectedError(f"aave: no reserve for {name}")
 
     def _pool_call(self, function: str, *args: object) -> TxRequest:
+        if not self.pool:
+            raise ConfigError(f"{self.name}: discover() must find the Pool before any action")
         return TxRequest(
             self.chain_id, self.pool, POOL.encode(function, *args), POOL.signature(function)
         )
@@ -263,17 +373,38 @@ class AaveV3Connector:
             self._pool_call("borrow", asset.address, amount, VARIABLE_RATE_MODE, 0, self.account)
         ]
 
+    def _by_mode(self, symbol: str, amount: int) -> list[tuple[int, int]]:
+        """(rate mode, amount) to repay ``amount`` of ``symbol``: variable debt first, the
+        rest from stable debt, each as last read; all of both for ``MAX_UINT256``."""
+        variable = self.debts.get(symbol, 0) - self.stable_debts.get(symbol, 0)
+        stable = self.stable_debts.get(symbol, 0)
+        if not stable:
+            return [(VARIABLE_RATE_MODE, amount)]
+        if amount == MAX_UINT256:
+            modes = [(VARIABLE_RATE_MODE, amount)] if variable else []
+            return [*modes, (STABLE_RATE_MODE, amount)]
+        from_variable = min(amount, variable)
+        parts = [(VARIABLE_RATE_MODE, from_variable)] if from_variable else []
+        rest = amount - from_variable
+        return [*parts, (STABLE_RATE_MODE, rest)] if rest else parts
+
     def _repay(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
         pulled = amount
         if amount == MAX_UINT256:
             pulled = math.ceil(self.debts.get(asset.symbol, 0) * (1 + FULL_REPAY_MARGIN)) + 1
-        repay = self._pool_call("repay", asset.address, amount, VARIABLE_RATE_MODE, self.account)
-        return [*self._approval(asset, pulled), repay]
+        repays = [
+            self._pool_call("repay", asset.address, part, mode, self.account)
+            for mode, part in self._by_mode(asset.symbol, amount)
+        ]
+        return [*self._approval(asset, pulled), *repays]
 
     def _repay_with_collateral(
         self, asset: TokenConfig, amount: int, intent: Intent
     ) -> list[TxRequest]:
-        return [self._pool_call("repayWithATokens", asset.address, amount, VARIABLE_RATE_MODE)]
+        return [
+            self._pool_call("repayWithATokens", asset.address, part, mode)
+            for mode, part in self._by_mode(asset.symbol, amount)
+        ]
 
     def _collateral(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
         enable = intent.action is Action.ENABLE_COLLATERAL

@@ -1,15 +1,26 @@
-"""Aave v3 market of the local world, deployed in the order Pool.sol documents.
+"""Aave v3 market of the local world: the real v3.0.2 bytecode from ``@aave/core-v3``.
 
-Reserves mirror Aave v3 Ethereum's risk parameters (LTV, liquidation threshold and
-bonus in basis points) and interest-rate strategies (ray). The lender seeds supply on
-every reserve and borrows some USDC, so rates and indexes move from the start.
+Deployed and configured in the order of ``@aave/deploy-v3``'s scripts, through the
+protocol's own admin functions: the addresses provider and its ACL admin, the ACL
+manager with a pool admin, the logic libraries, the Pool and PoolConfigurator
+implementations behind the provider's proxies, the oracle (the world's Chainlink feeds as
+its sources) and data provider, token implementations, then
+``PoolConfigurator.initReserves`` and each reserve's collateral, borrowing and reserve
+factor. Reserves take Aave v3 Ethereum's risk parameters (LTV, liquidation threshold
+and bonus in basis points) and variable-rate strategies (ray); stable borrowing stays
+off, as on Aave v3 Ethereum. The lender seeds supply on every reserve and borrows some
+USDC, so rates and indexes move from the start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from agent.errors import ConfigError
+from sim.artifacts import Artifact
 from sim.deploy.base import Deployment
+from sim.deploy.releases import AAVE_LIBRARIES, release_source
 
 RAY = 10**27
 MARKET_ID = "Ballast Local Market"
@@ -41,86 +52,144 @@ def _ray(rate: float) -> int:
     return round(rate * RAY)
 
 
+_ZERO = "0x0000000000000000000000000000000000000000"
+# The oracle's base currency: USD with 8 decimals, as on Aave v3 Ethereum (address 0
+# and unit 1e8: aave-v3-core, contracts/misc/AaveOracle.sol, BASE_CURRENCY_UNIT).
+BASE_CURRENCY_UNIT = 10**8
+
+
 async def deploy_aave(world: Deployment) -> None:
     deployer = world.deployer
-    provider = await world.deploy(
+    provider = await world.deploy_release(
         "aave.addresses_provider", "PoolAddressesProvider", MARKET_ID, deployer
     )
-    pool = await world.deploy("aave.pool", "Pool", provider.address)
-    await provider.send("setPoolImpl", pool.address, sender=deployer)
+    await provider.send("setACLAdmin", deployer, sender=deployer)
+    acl = await world.deploy_release("aave.acl_manager", "ACLManager", provider.address)
+    await provider.send("setACLManager", acl.address, sender=deployer)
+    await acl.send("addPoolAdmin", deployer, sender=deployer)
+    await acl.send("addEmergencyAdmin", deployer, sender=deployer)
+    await _deploy_libraries(world)
+    await _deploy_pool(world, provider.address)
     symbols = [r.symbol for r in RESERVES]
     assets = [world.token(s).address for s in symbols]
     sources = [world.feeds[_underlying(s)].address for s in symbols]
-    oracle = await world.deploy(
-        "aave.oracle", "AaveOracle", provider.address, assets, sources, _ZERO, _ZERO, 10**8
-    )
+    oracle = await world.deploy_release(
+        "aave.oracle", "AaveOracle", provider.address, assets, sources, _ZERO, _ZERO,
+        BASE_CURRENCY_UNIT,
+    )  # fmt: skip
     await provider.send("setPriceOracle", oracle.address, sender=deployer)
-    data_provider = await world.deploy(
+    data_provider = await world.deploy_release(
         "aave.data_provider", "AaveProtocolDataProvider", provider.address
     )
     await provider.send("setPoolDataProvider", data_provider.address, sender=deployer)
-    for reserve in RESERVES:
-        await _init_reserve(world, reserve)
+    await _init_reserves(world)
     await _seed(world)
 
 
-_ZERO = "0x0000000000000000000000000000000000000000"
+async def _deploy_libraries(world: Deployment) -> None:
+    """Each logic library once, a library that links others after them."""
+    pending = list(AAVE_LIBRARIES)
+    while pending:
+        ready = [
+            name
+            for name in pending
+            if all(
+                lib in world.libraries
+                for lib in Artifact.load(name, release_source(name)).libraries
+            )
+        ]
+        if not ready:
+            raise ConfigError(f"aave libraries {pending} link libraries that are not listed")
+        for name in ready:
+            library = await world.deploy_release(f"aave.library.{name}", name)
+            world.libraries[name] = library.address
+            pending.remove(name)
+
+
+async def _deploy_pool(world: Deployment, provider: str) -> None:
+    """Pool and PoolConfigurator implementations, each behind the provider's proxy."""
+    deployer = world.deployer
+    addresses = world.contracts["aave.addresses_provider"]
+    pool_implementation = await world.deploy_release("aave.pool_implementation", "Pool", provider)
+    await pool_implementation.send("initialize", provider, sender=deployer)
+    await addresses.send("setPoolImpl", pool_implementation.address, sender=deployer)
+    world.adopt("aave.pool", "Pool", await addresses.read_one("getPool"))
+    configurator = await world.deploy_release(
+        "aave.configurator_implementation", "PoolConfigurator"
+    )
+    await configurator.send("initialize", provider, sender=deployer)
+    await addresses.send("setPoolConfiguratorImpl", configurator.address, sender=deployer)
+    world.adopt(
+        "aave.configurator", "PoolConfigurator", await addresses.read_one("getPoolConfigurator")
+    )
 
 
 def _underlying(symbol: str) -> str:
     return {"WETH": "ETH", "WBTC": "BTC", "USDC": "USDC"}[symbol]
 
 
-async def _init_reserve(world: Deployment, reserve: ReserveParameters) -> None:
+async def _init_reserves(world: Deployment) -> None:
     deployer = world.deployer
-    pool = world.contracts["aave.pool"]
-    provider = world.contracts["aave.addresses_provider"]
-    asset = world.token(reserve.symbol).address
+    pool = world.contracts["aave.pool"].address
+    implementations = {
+        name: (await world.deploy_release(f"aave.implementation.{name}", name, pool)).address
+        for name in ("AToken", "StableDebtToken", "VariableDebtToken")
+    }
+    inputs = [await _reserve_input(world, reserve, implementations) for reserve in RESERVES]
+    configurator = world.contracts["aave.configurator"]
+    await configurator.send("initReserves", inputs, sender=deployer)
+    data_provider = world.contracts["aave.data_provider"]
+    for reserve in RESERVES:
+        asset = world.token(reserve.symbol).address
+        await configurator.send(
+            "configureReserveAsCollateral",
+            asset,
+            reserve.ltv_bps,
+            reserve.liquidation_threshold_bps,
+            reserve.liquidation_bonus_bps,
+            sender=deployer,
+        )
+        await configurator.send("setReserveBorrowing", asset, True, sender=deployer)
+        await configurator.send(
+            "setReserveFactor", asset, reserve.reserve_factor_bps, sender=deployer
+        )
+        a_token, _, variable_debt = await data_provider.read("getReserveTokensAddresses", asset)
+        world.adopt(f"aave.aToken.{reserve.symbol}", "AToken", a_token)
+        world.adopt(f"aave.variableDebt.{reserve.symbol}", "VariableDebtToken", variable_debt)
+
+
+async def _reserve_input(
+    world: Deployment, reserve: ReserveParameters, implementations: Mapping[str, str]
+) -> tuple[object, ...]:
+    """One ``ConfiguratorInputTypes.InitReserveInput`` (aave-v3-core,
+    contracts/protocol/libraries/types/ConfiguratorInputTypes.sol)."""
     symbol = reserve.symbol
-    a_token = await world.deploy(
-        f"aave.aToken.{symbol}",
-        "AToken",
-        pool.address,
-        asset,
-        deployer,
-        f"Aave Local {symbol}",
-        f"aLoc{symbol}",
-    )
-    debt = await world.deploy(
-        f"aave.variableDebt.{symbol}",
-        "VariableDebtToken",
-        pool.address,
-        asset,
-        f"Aave Local Variable Debt {symbol}",
-        f"variableDebtLoc{symbol}",
-    )
-    strategy = await world.deploy(
+    strategy = await world.deploy_release(
         f"aave.rateStrategy.{symbol}",
         "DefaultReserveInterestRateStrategy",
-        provider.address,
+        world.contracts["aave.addresses_provider"].address,
         _ray(reserve.optimal_usage),
         _ray(reserve.base_rate),
         _ray(reserve.slope1),
         _ray(reserve.slope2),
-    )
-    await pool.send(
-        "initReserve",
-        asset,
-        a_token.address,
-        _ZERO,
-        debt.address,
+        0, 0, 0, 0, 0,  # stable rate: slopes, offsets, optimal ratio (stable borrowing off)
+    )  # fmt: skip
+    return (
+        implementations["AToken"],
+        implementations["StableDebtToken"],
+        implementations["VariableDebtToken"],
+        world.token_info[symbol].decimals,
         strategy.address,
-        sender=deployer,
-    )
-    await pool.send(
-        "configureReserve",
-        asset,
-        reserve.ltv_bps,
-        reserve.liquidation_threshold_bps,
-        reserve.liquidation_bonus_bps,
-        reserve.reserve_factor_bps,
-        True,
-        sender=deployer,
+        world.token(symbol).address,
+        world.deployer,  # treasury
+        _ZERO,  # no incentives controller
+        f"Aave Local {symbol}",
+        f"aLoc{symbol}",
+        f"Aave Local Variable Debt {symbol}",
+        f"variableDebtLoc{symbol}",
+        f"Aave Local Stable Debt {symbol}",
+        f"stableDebtLoc{symbol}",
+        b"",
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.chain import Artifact, Contract, DevChain
+from sim.artifacts import Artifact
+from sim.chain import Contract, DevChain
+from sim.deploy.releases import release_source
 from sim.manifest import FeedInfo, Manifest, TokenInfo
 
 # Roles of anvil's development accounts (index into eth_accounts).
@@ -44,6 +46,7 @@ class Deployment:
     contracts: dict[str, Contract] = field(default_factory=dict)
     pools: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
+    libraries: dict[str, str] = field(default_factory=dict)  # linked library -> address
 
     @property
     def deployer(self) -> str:
@@ -52,16 +55,31 @@ class Deployment:
     async def deploy(
         self, role: str, contract: str, *args: object, source: str | None = None
     ) -> Contract:
-        deployed = await self.chain.deploy(
-            Artifact.load(contract, source), *args, sender=self.deployer
-        )
+        """Deploy ``contract`` from forge's build (``source``: its .sol file) or, with an
+        ``@``-source, from an npm release, linking the libraries deployed so far."""
+        artifact = Artifact.load(contract, source)
+        if artifact.libraries:
+            artifact = artifact.link(self.libraries)
+        deployed = await self.chain.deploy(artifact, *args, sender=self.deployer)
         self.contracts[role] = deployed
         self.artifacts[role] = f"{source or contract + '.sol'}:{contract}"
         return deployed
 
+    async def deploy_release(self, role: str, contract: str, *args: object) -> Contract:
+        """Deploy ``contract`` from its protocol's compiled npm release."""
+        return await self.deploy(role, contract, *args, source=release_source(contract))
+
     def chain_contract(self, contract: str, address: str, source: str | None = None) -> Contract:
-        """A contract created by another contract (a pool from its factory)."""
+        """A contract created by another contract (a market token from its factory)."""
         return Contract(self.chain, Artifact.load(contract, source).abi, address)
+
+    def adopt(self, role: str, contract: str, address: str, source: str | None = None) -> Contract:
+        """Record a contract that another contract created (a proxy, a pool)."""
+        source = source or release_source(contract)
+        adopted = Contract(self.chain, Artifact.load(contract, source).abi, address)
+        self.contracts[role] = adopted
+        self.artifacts[role] = f"{source}:{contract}"
+        return adopted
 
     async def fund(self, account: str, symbol: str, raw_amount: int) -> None:
         """Give ``account`` ``raw_amount`` of ``symbol``: WETH by wrapping its own ether,

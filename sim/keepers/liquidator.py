@@ -74,7 +74,7 @@ class AaveLiquidator:
             price = await self.oracle.read_one("getAssetPrice", token.address)
             scale = 10 ** self.manifest.tokens[symbol].decimals
             collateral_value = data[0] * price // scale if data[8] else 0
-            debt_value = data[2] * price // scale
+            debt_value = (data[1] + data[2]) * price // scale  # stable + variable
             if collateral_value > best_collateral[1]:
                 best_collateral = (symbol, collateral_value)
             if debt_value > best_debt[1]:

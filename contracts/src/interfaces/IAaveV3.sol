@@ -29,6 +29,16 @@ library AaveDataTypes {
         uint128 unbacked;
         uint128 isolationModeTotalDebt;
     }
+
+    /// v3.0/v3.1 DataTypes.EModeCategory (aave-v3-core, DataTypes.sol); v3.2 keeps it
+    /// as the return of getEModeCategoryData (EModeCategoryLegacy).
+    struct EModeCategory {
+        uint16 ltv;
+        uint16 liquidationThreshold;
+        uint16 liquidationBonus;
+        address priceSource;
+        string label;
+    }
 }
 
 interface IPool {
@@ -89,6 +99,8 @@ interface IPool {
         );
     function getReserveData(address asset) external view returns (AaveDataTypes.ReserveDataLegacy memory);
     function getReservesList() external view returns (address[] memory);
+    function getUserEMode(address user) external view returns (uint256);
+    function getEModeCategoryData(uint8 id) external view returns (AaveDataTypes.EModeCategory memory);
     function ADDRESSES_PROVIDER() external view returns (address);
 }
 
@@ -153,6 +165,9 @@ interface IPoolDataProvider {
             uint40 stableRateLastUpdated,
             bool usageAsCollateralEnabled
         );
+    function getReserveCaps(address asset) external view returns (uint256 borrowCap, uint256 supplyCap);
+    function getPaused(address asset) external view returns (bool isPaused);
+    function getReserveEModeCategory(address asset) external view returns (uint256);
     function getReserveTokensAddresses(address asset)
         external
         view

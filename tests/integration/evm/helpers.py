@@ -67,6 +67,8 @@ async def send_all(
 
 
 def aave_connector(manifest: Manifest, account: str, name: str = "aave") -> AaveV3Connector:
+    """The Aave connector on the world's market by its three addresses: it builds intents
+    at once; ``read_aave`` gives one that reads."""
     return AaveV3Connector(
         name=name,
         chain_id=manifest.chain_id,
@@ -74,8 +76,27 @@ def aave_connector(manifest: Manifest, account: str, name: str = "aave") -> Aave
         pool=manifest.contract("aave.pool"),
         data_provider=manifest.contract("aave.data_provider"),
         oracle=manifest.contract("aave.oracle"),
-        assets=[token_config(manifest, symbol) for symbol in ("WETH", "USDC", "WBTC")],
+        assets=_aave_assets(manifest),
     )
+
+
+def _aave_assets(manifest: Manifest) -> list[TokenConfig]:
+    return [token_config(manifest, symbol) for symbol in ("WETH", "USDC", "WBTC")]
+
+
+async def read_aave(
+    manifest: Manifest, account: str, client: ChainClient, name: str = "aave"
+) -> AaveV3Connector:
+    """The Aave connector found through the market's addresses provider, discovered."""
+    connector = AaveV3Connector(
+        name=name,
+        chain_id=manifest.chain_id,
+        account=account,
+        addresses_provider=manifest.contract("aave.addresses_provider"),
+        assets=_aave_assets(manifest),
+    )
+    await connector.discover(Multicall3Reader(client))
+    return connector
 
 
 def intent(venue_name: str, action: Action, asset: str, quantity: float, **extra: Any) -> Intent:

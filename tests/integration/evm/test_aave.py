@@ -15,8 +15,8 @@ from connectors.evm.rpc import ChainClient
 from sim.world import ChainOracles
 from tests.integration.conftest import World
 from tests.integration.evm.helpers import (
-    aave_connector,
     intent,
+    read_aave,
     send_all,
     uniswap_connector,
     venue,
@@ -62,7 +62,7 @@ async def test_positions_and_health_equal_the_contracts_views(
 ) -> None:
     agent = world.account("agent")
     await world.contract("token.WETH").send("deposit", sender=agent, value=20 * 10**18)
-    aave = aave_connector(world.manifest, agent)
+    aave = await read_aave(world.manifest, agent, client)
     uniswap = uniswap_connector(world.manifest, agent)
     lending = venue(client, aave)
     spot = venue(client, uniswap)
@@ -102,7 +102,7 @@ async def test_full_repay_and_withdraw_leave_nothing(world: World, client: Chain
     await world.contract("token.USDC").send(
         "mint", agent, 1_000 * 10**6, sender=world.account("deployer")
     )
-    aave = aave_connector(world.manifest, agent)
+    aave = await read_aave(world.manifest, agent, client)
     lending = venue(client, aave)
     await lending.snapshot()
     await send_all(world, agent, aave.build(intent("aave", Action.SUPPLY, "WETH", 5.0)))
@@ -125,7 +125,7 @@ async def test_full_repay_and_withdraw_leave_nothing(world: World, client: Chain
 
 async def test_reserve_state_matches_the_data_provider(world: World, client: ChainClient) -> None:
     snapshot = await venue(
-        client, aave_connector(world.manifest, world.account("agent"))
+        client, await read_aave(world.manifest, world.account("agent"), client)
     ).snapshot()
     usdc = next(r for r in snapshot.reserves if r.symbol == "USDC")
     data = await world.contract("aave.data_provider").read(
@@ -142,7 +142,7 @@ async def test_borrow_beyond_ltv_reverts_and_invalid_intents_are_refused(
     world: World, client: ChainClient
 ) -> None:
     agent = world.account("agent")
-    aave = aave_connector(world.manifest, agent)
+    aave = await read_aave(world.manifest, agent, client)
     await venue(client, aave).snapshot()
     with pytest.raises(RejectedError):
         aave.build(intent("aave", Action.BORROW, "USDC", math.inf))

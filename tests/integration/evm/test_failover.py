@@ -10,7 +10,7 @@ from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
 from sim.anvil import Anvil, AnvilOptions, free_port
 from tests.integration.conftest import World
-from tests.integration.evm.helpers import aave_connector
+from tests.integration.evm.helpers import read_aave
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ async def test_dead_then_wrong_chain_provider_is_skipped_and_reported(world: Wor
     dead = f"http://127.0.0.1:{dead_port}/?apikey=SECRET-TOKEN"
     async with ChainClient([dead, world.anvil.url], chain_id=31337, cooldown_s=0.0) as client:
         lending = ChainSession(BatchedReader(Multicall3Reader(client))).register(
-            aave_connector(world.manifest, world.account("lender"))
+            await read_aave(world.manifest, world.account("lender"), client)
         )
         first = await lending.snapshot()
         assert first.health[0].collateral_usd > 0
@@ -49,7 +49,7 @@ async def test_lagging_provider_is_skipped(world: World) -> None:
             assert client.status()[0].problem == "lagging 50 blocks behind the best head"
             before = len(lagging.forwarded)
             venue = ChainSession(BatchedReader(Multicall3Reader(client))).register(
-                aave_connector(world.manifest, world.account("lender"))
+                await read_aave(world.manifest, world.account("lender"), client)
             )
             await venue.snapshot()
             assert [f.method for f in lagging.forwarded[before:]] == [], "no read went to it"

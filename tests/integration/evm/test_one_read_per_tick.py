@@ -16,7 +16,13 @@ from connectors.evm.rpc import ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.venue import ChainSession, EvmVenue
 from tests.integration.conftest import World
-from tests.integration.evm.helpers import aave_connector, intent, send_all, uniswap_connector
+from tests.integration.evm.helpers import (
+    aave_connector,
+    intent,
+    read_aave,
+    send_all,
+    uniswap_connector,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +53,8 @@ async def test_all_connectors_cost_one_eth_call(world: World) -> None:
         session = ChainSession(BatchedReader(Multicall3Reader(client)))
         venues: list[EvmVenue] = [session.register(await _feeds(world, client))]
         for role in BORROWERS:
-            connector = aave_connector(world.manifest, world.account(role), name=f"aave:{role}")
+            account = world.account(role)
+            connector = await read_aave(world.manifest, account, client, name=f"aave:{role}")
             venues.append(session.register(connector))
         venues.append(session.register(uniswap_connector(world.manifest, world.account("agent"))))
         before, calls_before = client.request_count, client.method_count("eth_call")
@@ -63,11 +70,13 @@ async def test_a_failing_sub_call_fails_only_its_connector(world: World) -> None
     async with ChainClient([world.anvil.url], chain_id=31337) as client:
         session = ChainSession(BatchedReader(Multicall3Reader(client)))
         healthy = session.register(await _feeds(world, client))
-        broken_connector = aave_connector(world.manifest, world.account("agent"))
-        # A reserve the oracle does not know: getAssetPrice reverts inside the batch.
-        broken_connector.assets.append(
-            TokenConfig("NOPE", world.manifest.contract("uniswap.router"), 18, "NOPE")
-        )
+        broken_connector = await read_aave(world.manifest, world.account("agent"), client)
+        # A reserve the market does not know (as if delisted after start): its sub-calls
+        # revert inside the batch.
+        nope = TokenConfig("NOPE", world.manifest.contract("uniswap.router"), 18, "NOPE")
+        broken_connector.assets.append(nope)
+        broken_connector.a_tokens["NOPE"] = nope.address
+        broken_connector.emode_of["NOPE"] = 0
         broken = session.register(broken_connector)
         healthy_snapshot, broken_outcome = await asyncio.gather(
             healthy.snapshot(), broken.snapshot(), return_exceptions=True

@@ -9,7 +9,8 @@ import pytest
 
 from connectors.evm.jsonrpc import JsonRpcTransport
 from sim.anvil import Anvil, AnvilOptions
-from sim.chain import Artifact, DevChain
+from sim.artifacts import Artifact
+from sim.chain import DevChain
 
 pytestmark = pytest.mark.integration
 

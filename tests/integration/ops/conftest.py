@@ -10,7 +10,8 @@ import pytest
 
 from connectors.evm.jsonrpc import JsonRpcTransport
 from sim.anvil import Anvil, AnvilOptions
-from sim.chain import Artifact, Contract, DevChain
+from sim.artifacts import Artifact
+from sim.chain import Contract, DevChain
 
 
 @dataclass

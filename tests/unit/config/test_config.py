@@ -116,10 +116,11 @@ def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_bad_address_and_a_dangling_venue_are_both_reported(secrets: Path) -> None:
-    path = _example_with(
-        secrets, 'pool = "0x794a61358D6845594F94dc1DB02A252b5b4814aD"', 'pool = "0x794a"'
-    )
-    with pytest.raises(ConfigError, match=r"venues\.aave\.pool: String should match pattern"):
+    provider = 'addresses_provider = "0xa97684ead0e402dC232d5A977953DF7ECBaB3CDb"'
+    path = _example_with(secrets, provider, 'addresses_provider = "0x794a"')
+    with pytest.raises(
+        ConfigError, match=r"venues\.aave\.addresses_provider: String should match pattern"
+    ):
         config.load(path)
     path = _example_with(
         secrets,
@@ -127,6 +128,17 @@ def test_a_bad_address_and_a_dangling_venue_are_both_reported(secrets: Path) -> 
         'hedge_venues = ["dydx"]',
     )
     with pytest.raises(ConfigError, match="hedges on unknown venue 'dydx'"):
+        config.load(path)
+
+
+def test_aave_needs_its_addresses_provider_or_all_three_addresses(secrets: Path) -> None:
+    provider = 'addresses_provider = "0xa97684ead0e402dC232d5A977953DF7ECBaB3CDb"'
+    pool = 'pool = "0x794a61358D6845594F94dc1DB02A252b5b4814aD"'
+    path = _example_with(secrets, provider, pool)
+    with pytest.raises(ConfigError, match=r"venues\.aave: .*all of pool, data_provider and oracle"):
+        config.load(path)
+    path = _example_with(secrets, provider, f"{provider}\n{pool}")
+    with pytest.raises(ConfigError, match=r"venues\.aave: .*not both"):
         config.load(path)
 
 

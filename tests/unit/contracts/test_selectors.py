@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from eth_utils.abi import abi_to_signature
 from eth_utils.crypto import keccak
 
+from connectors.evm.abi import ABI_DIR
+from sim.artifacts import Artifact
+from sim.deploy.releases import release_source
 from sim.toolchain import artifact_path
 
 ERC20 = [
@@ -51,41 +55,6 @@ MIRRORED: dict[str, list[str]] = {
         "getCurrentBlockCoinbase()", "getCurrentBlockGasLimit()", "getCurrentBlockTimestamp()",
         "getEthBalance(address)", "getLastBlockHash()",
     ],
-    # aave v3: IPool, IAaveOracle, IPoolDataProvider, IPoolAddressesProvider
-    "Pool": [
-        "supply(address,uint256,address,uint16)", "withdraw(address,uint256,address)",
-        "borrow(address,uint256,uint256,uint16,address)", "repay(address,uint256,uint256,address)",
-        "repayWithATokens(address,uint256,uint256)", "setUserUseReserveAsCollateral(address,bool)",
-        "liquidationCall(address,address,address,uint256,bool)", "getUserAccountData(address)",
-        "getReserveData(address)", "getReservesList()", "ADDRESSES_PROVIDER()",
-    ],
-    "AaveOracle": [
-        "getAssetPrice(address)", "getAssetsPrices(address[])", "getSourceOfAsset(address)",
-        "BASE_CURRENCY()", "BASE_CURRENCY_UNIT()",
-    ],
-    "AaveProtocolDataProvider": [
-        "getUserReserveData(address,address)", "getReserveConfigurationData(address)",
-        "getReserveData(address)", "getReserveTokensAddresses(address)", "getAllReservesTokens()",
-    ],
-    "PoolAddressesProvider": ["getPool()", "getPriceOracle()", "getPoolDataProvider()", "getMarketId()"],
-    "AToken": [*ERC20, "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()", "POOL()"],
-    "VariableDebtToken": ["balanceOf(address)", "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()"],
-    # uniswap v3-core and swap-router-contracts
-    "UniswapV3Factory": [
-        "getPool(address,address,uint24)", "createPool(address,address,uint24)",
-        "feeAmountTickSpacing(uint24)", "owner()",
-    ],
-    "UniswapV3Pool": [
-        "slot0()", "liquidity()", "token0()", "token1()", "fee()", "tickSpacing()", "factory()",
-        "initialize(uint160)", "swap(address,bool,int256,uint160,bytes)",
-        "mint(address,int24,int24,uint128,bytes)",
-    ],
-    "SwapRouter02": [
-        "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))",
-        "multicall(uint256,bytes[])", "multicall(bytes32,bytes[])", "multicall(bytes[])",
-        "factory()", "WETH9()", "refundETH()", "unwrapWETH9(uint256,address)",
-    ],
-    "QuoterV2": ["quoteExactInputSingle((address,address,uint256,uint24,uint160))"],
     # gmx-synthetics v2.2
     "ExchangeRouter": [
         "multicall(bytes[])", "sendWnt(address,uint256)", "sendTokens(address,address,uint256)",
@@ -118,6 +87,48 @@ MIRRORED: dict[str, list[str]] = {
     ],
     "ChainlinkAdapter": ["getPrice(address,address)", "getPriceAt(address,address,uint256)"],
     "VolatilityOracle": ["getVolatility(address,uint256,uint256,uint256)", "getRiskFreeRate()"],
+}  # fmt: skip
+
+# The functions Ballast calls on Aave v3 and Uniswap v3, whose real compiled releases
+# (npm, sim/deploy/releases.py) the world deploys: each must be in the release's ABI.
+RELEASED: dict[str, list[str]] = {
+    # aave v3: IPool, IAaveOracle, IPoolDataProvider, IPoolAddressesProvider
+    "Pool": [
+        "supply(address,uint256,address,uint16)", "withdraw(address,uint256,address)",
+        "borrow(address,uint256,uint256,uint16,address)", "repay(address,uint256,uint256,address)",
+        "repayWithATokens(address,uint256,uint256)", "setUserUseReserveAsCollateral(address,bool)",
+        "liquidationCall(address,address,address,uint256,bool)", "getUserAccountData(address)",
+        "getReserveData(address)", "getReservesList()", "ADDRESSES_PROVIDER()",
+        "getUserEMode(address)", "getEModeCategoryData(uint8)",
+    ],
+    "AaveOracle": [
+        "getAssetPrice(address)", "getAssetsPrices(address[])", "getSourceOfAsset(address)",
+        "BASE_CURRENCY()", "BASE_CURRENCY_UNIT()",
+    ],
+    "AaveProtocolDataProvider": [
+        "getUserReserveData(address,address)", "getReserveConfigurationData(address)",
+        "getReserveData(address)", "getReserveTokensAddresses(address)", "getAllReservesTokens()",
+        "getReserveCaps(address)", "getPaused(address)", "getReserveEModeCategory(address)",
+    ],
+    "PoolAddressesProvider": ["getPool()", "getPriceOracle()", "getPoolDataProvider()", "getMarketId()"],
+    "AToken": [*ERC20, "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()", "POOL()"],
+    "VariableDebtToken": ["balanceOf(address)", "scaledBalanceOf(address)", "UNDERLYING_ASSET_ADDRESS()"],
+    # uniswap v3-core and swap-router-contracts
+    "UniswapV3Factory": [
+        "getPool(address,address,uint24)", "createPool(address,address,uint24)",
+        "feeAmountTickSpacing(uint24)", "owner()",
+    ],
+    "UniswapV3Pool": [
+        "slot0()", "liquidity()", "token0()", "token1()", "fee()", "tickSpacing()", "factory()",
+        "initialize(uint160)", "swap(address,bool,int256,uint160,bytes)",
+        "mint(address,int24,int24,uint128,bytes)",
+    ],
+    "SwapRouter02": [
+        "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))",
+        "multicall(uint256,bytes[])", "multicall(bytes32,bytes[])", "multicall(bytes[])",
+        "factory()", "WETH9()", "refundETH()", "unwrapWETH9(uint256,address)",
+    ],
+    "QuoterV2": ["quoteExactInputSingle((address,address,uint256,uint24,uint160))"],
 }  # fmt: skip
 
 # Selectors of deployed mainnet contracts, as published (an independent check on the lists).
@@ -154,4 +165,41 @@ def test_contract_has_the_real_selectors(contract: str) -> None:
 @pytest.mark.parametrize(("signature", "selector"), sorted(KNOWN.items()))
 def test_signature_lists_agree_with_published_selectors(signature: str, selector: str) -> None:
     assert keccak(text=signature)[:4].hex() == selector
-    assert any(signature in signatures for signatures in MIRRORED.values())
+    lists = [*MIRRORED.values(), *RELEASED.values()]
+    assert any(signature in signatures for signatures in lists)
+
+
+@pytest.mark.parametrize("contract", sorted(RELEASED))
+def test_released_contract_has_the_functions_ballast_calls(contract: str) -> None:
+    abi = Artifact.load(contract, release_source(contract)).raw_abi
+    functions = {abi_to_signature(e) for e in abi if e.get("type") == "function"}  # type: ignore[arg-type]
+    missing = [s for s in RELEASED[contract] if s not in functions]
+    assert not missing, f"{contract} (npm release) lacks {missing}"
+
+
+# The transcribed interfaces the Aave and Uniswap connectors load, and the npm releases
+# whose ABIs must hold every one of their functions and events.
+INTERFACE_RELEASES = {
+    "IPool": ["Pool"],
+    "IPoolDataProvider": ["AaveProtocolDataProvider"],
+    "IAaveOracle": ["AaveOracle"],
+    "IPoolAddressesProvider": ["PoolAddressesProvider"],
+    "IUniswapV3Factory": ["UniswapV3Factory"],
+    "IUniswapV3Pool": ["UniswapV3Pool"],
+    "ISwapRouter02": ["SwapRouter02"],
+    "IQuoterV2": ["QuoterV2"],
+}
+
+
+@pytest.mark.parametrize("interface", sorted(INTERFACE_RELEASES))
+def test_connector_interfaces_are_the_releases(interface: str) -> None:
+    ours = json.loads((ABI_DIR / f"{interface}.json").read_text())
+    real = [
+        entry
+        for contract in INTERFACE_RELEASES[interface]
+        for entry in Artifact.load(contract, release_source(contract)).raw_abi
+    ]
+    for kind in ("function", "event"):
+        mine = {abi_to_signature(e) for e in ours if e.get("type") == kind}
+        theirs = {abi_to_signature(e) for e in real if e.get("type") == kind}
+        assert not mine - theirs, f"{interface} {kind}s not in the release: {mine - theirs}"
