@@ -34,6 +34,7 @@ from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
+from connectors.evm.gmx_v2.events import liquidation_evidence, liquidation_log_filter
 from connectors.evm.gmx_v2.orders import resolve_orders
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
@@ -240,6 +241,14 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
         await resolve_orders(chain.client, connector.tracker)
 
     built.hooks.append(resolve)
+    account, emitter = chain.settings.account.address, settings.event_emitter
+
+    async def liquidations(from_block: int, to_block: int) -> list[str]:
+        ask = liquidation_log_filter(emitter, account, from_block, to_block)
+        logs = await chain.client.request("eth_getLogs", [ask])
+        return liquidation_evidence(logs, emitter, account)
+
+    built.evidence[name] = liquidations
 
 
 async def _premia(name: str, settings: PremiaVenue, built: Venues, stack: AsyncExitStack) -> None:
