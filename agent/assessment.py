@@ -64,6 +64,7 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
+        implied = book.market[underlying].vol
         risks.append(
             UnderlyingRisk(
                 underlying=underlying,
@@ -73,6 +74,7 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
                 vega_usd=net[underlying].vega,
                 liquidation_distance_down=-distance.down.shock if distance.down else None,
                 liquidation_distance_up=distance.up.shock if distance.up else None,
+                vol=implied if implied is not None and implied > 0 else None,
             )
         )
     worst = None

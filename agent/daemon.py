@@ -36,10 +36,12 @@ from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
+from agent.policy.steering import Steering
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
+from agent.realized import RealizedVols
 
 log = structlog.get_logger(__name__)
 
@@ -108,6 +110,7 @@ class TickReport:
     error: str | None = None
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
+    steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
 
 
 class Daemon:
@@ -121,6 +124,7 @@ class Daemon:
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=50)
         self.ticks = 0
         self._gas_gwei = 0.0
+        self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -223,6 +227,7 @@ class Daemon:
             decision.alerts,
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
+            steering=decision.steering,
         )
 
     async def _tighten(self, inputs: InputReport) -> None:
@@ -243,7 +248,8 @@ class Daemon:
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
         await self._refresh_gas_price()
-        return policy_input(
+        self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
+        found = policy_input(
             now=now,
             assessment=assessment,
             snapshots=usable,
@@ -253,6 +259,10 @@ class Daemon:
             gas_price_gwei=self._gas_gwei,
             state=self.policy_state,
         )
+        vols = tuple(
+            replace(r, vol=self.realized.combined(r.underlying, r.vol)) for r in found.underlyings
+        )
+        return replace(found, underlyings=vols)
 
     async def _refresh_gas_price(self) -> None:
         """Re-read the gas price every tenth tick (or until known); an unreachable RPC

@@ -124,6 +124,7 @@ def _lending(snapshot: VenueSnapshot, gas_usd: float) -> LendingAccount:
                 wallet=max(wallet.get(reserve.symbol, 0.0), 0.0),
                 supply_apr=reserve.supply_apr,
                 borrow_apr=reserve.borrow_apr,
+                underlying=_underlying_of(reserve.symbol),
             )
         )
     health = next((h.ratio for h in snapshot.health if h.kind is HealthKind.LENDING), math.inf)
