@@ -403,4 +403,5 @@ class Daemon:
             greeks=report.assessment.net,
             health=health,
             problems=(*base.problems, *problems),
+            steering=report.steering,
         )

@@ -20,6 +20,7 @@ from typing import Any
 from agent.assessment import Assessment
 from agent.daemon import TickReport
 from agent.intents import Intent, Outcome, OutcomeStatus
+from agent.policy.steering import Steering
 from agent.risk.attribution import COMPONENTS, attribute_pnl
 from agent.risk.book import Book
 from agent.risk.validation import RiskInputError
@@ -83,6 +84,7 @@ class Sample:
     theta: dict[str, float] = field(default_factory=dict)
     health: dict[str, float] = field(default_factory=dict)
     liquidation_distance: dict[str, Any] = field(default_factory=dict)
+    steering: dict[str, Steering] = field(default_factory=dict)  # per account
     kill_state: str = "active"
     equity_usd: float = 0.0  # the account's worth after the tick (world's view)
     fees_usd: float = 0.0
@@ -226,6 +228,7 @@ class Recorder:
         sample.kill_state = report.kill_state.value
         sample.error = report.error
         sample.health = venue_health(report)
+        sample.steering = {steering.account: steering for steering in report.steering}
         if facts.probe is not None:
             sample.health["aave"] = min(sample.health.get("aave", math.inf), facts.probe)
         sample.gas_usd = math.fsum(facts.gas.values())

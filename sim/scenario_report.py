@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.control.killswitch import KillTransition
+from agent.policy.steering import Steering
 from sim.keepers import LiquidationRecord
 from sim.local_config import DERIBIT_CLIENT_ID
 from sim.scenario_model import Scenario
@@ -153,6 +154,47 @@ def _health_min(samples: Sequence[Sample]) -> dict[str, float | None]:
     return {venue: fine(value) for venue, value in sorted(lowest.items())}
 
 
+def chance(value: float | None) -> float | None:
+    """A probability to four significant digits (tiny ones stay visible)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.4g}")
+
+
+def _steering_row(steering: Steering) -> dict[str, Any]:
+    return {
+        "health": fine(steering.health),
+        "liquidation_probability": chance(steering.probability),
+        "trigger": fine(steering.trigger),
+        "target": fine(steering.target),
+        "vol": fine(steering.vol),
+    }
+
+
+def _steering(samples: Sequence[Sample]) -> dict[str, Any]:
+    """Per account: the highest probability of liquidation seen (and when), and the
+    highest trigger and target the vol-aware health steered to."""
+    found: dict[str, dict[str, Any]] = {}
+    for sample in samples:
+        for account, steering in sample.steering.items():
+            row = found.setdefault(
+                account, {"max_probability": -1.0, "max_trigger": 0.0, "max_target": 0.0}
+            )
+            if steering.probability > row["max_probability"]:
+                row.update(max_probability=steering.probability, at_s=sample.time_s)
+            row["max_trigger"] = max(row["max_trigger"], steering.trigger)
+            row["max_target"] = max(row["max_target"], steering.target)
+    return {
+        account: {
+            "max_liquidation_probability": chance(row["max_probability"]),
+            "max_liquidation_probability_at_s": row["at_s"],
+            "max_trigger": fine(row["max_trigger"]),
+            "max_target": fine(row["max_target"]),
+        }
+        for account, row in sorted(found.items())
+    }
+
+
 def _nearest_liquidation(samples: Sequence[Sample]) -> dict[str, Any]:
     """Per underlying, the smallest move down to a liquidation seen, when and where."""
     nearest: dict[str, Any] = {}
@@ -223,6 +265,7 @@ def _sample_row(sample: Sample) -> dict[str, Any]:
         "vega": each(sample.vega, usd),
         "theta": each(sample.theta, usd),
         "health": each(sample.health),
+        "steering": {k: _steering_row(v) for k, v in sorted(sample.steering.items())},
         "kill_state": sample.kill_state,
         "equity_usd": usd(sample.equity_usd),
         "fees_usd": usd(sample.fees_usd),
@@ -282,6 +325,7 @@ def build_report(
         "liquidations": liquidations,
         "delta": {u: _delta_figures(recorder.samples, u) for u in underlyings},
         "health_min": _health_min(recorder.samples),
+        "health_steering": _steering(recorder.samples),
         "liquidation_distance_min": _nearest_liquidation(recorder.samples),
         "actions": [_action_row(a) for a in recorder.actions],
         "costs": _costs(recorder),

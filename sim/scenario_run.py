@@ -171,7 +171,11 @@ class _Run:
             recorder=self.recorder,
             liquidations=agent_liquidations(self.stack),
             transitions=kill_transitions(history, start),
-            thresholds=self.config.health.model_dump(),
+            thresholds={
+                key: value
+                for key, value in self.config.health.model_dump().items()
+                if isinstance(value, float)
+            },
         )
 
 

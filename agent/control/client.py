@@ -133,6 +133,12 @@ def format_status(document: Mapping[str, Any]) -> str:
     lines += _section("health", [
         f"{h['venue']}: {h['kind']} ratio {h['ratio']}" for h in agent.get("health", [])
     ])  # fmt: skip
+    lines += _section("liquidation risk", [
+        f"{a['account']}: {a['kind']} health {_ratio(a['health'])}, probability "
+        f"{_chance(a['probability'])} within the horizon at vol {_ratio(a['vol'])}; "
+        f"acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
+        for a in agent.get("steering", [])
+    ])  # fmt: skip
     lines += _section("positions", [
         f"{p['venue']} {p['symbol']}: {p['quantity']:+g} ({p['notional_usd']:,.0f} USD)"
         for p in agent.get("positions", [])
@@ -148,6 +154,14 @@ def format_status(document: Mapping[str, Any]) -> str:
         for a in agent.get("last_actions", [])
     ])  # fmt: skip
     return "\n".join(lines)
+
+
+def _ratio(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float | int) else str(value)
+
+
+def _chance(value: object) -> str:
+    return f"{value:.3%}" if isinstance(value, float | int) else str(value)
 
 
 def _section(title: str, lines: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Protocol
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.model import Greeks, Health
+from agent.policy.steering import Steering
 from agent.ports import Clock
 
 
@@ -65,7 +66,9 @@ class AgentStatus:
     """Everything but the kill switch (the admin server adds that itself).
 
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
-    degrades acting (stale inputs, reconciliation, RPC health).
+    degrades acting (stale inputs, reconciliation, RPC health). ``steering`` is each
+    account's probability of liquidation within the horizon and the health it acts at
+    and restores to.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -75,6 +78,7 @@ class AgentStatus:
     pending_transactions: Sequence[PendingTransaction] = ()
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
+    steering: Sequence[Steering] = ()
 
 
 class StatusProvider(Protocol):
