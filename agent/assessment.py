@@ -15,7 +15,7 @@ from agent.risk.book import Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import book_greeks, position_greeks
-from agent.risk.stress import StressGrid, stress_test
+from agent.risk.stress import StressGrid, StressResult, stress_test
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
     liquidation: dict[str, LiquidationDistance]
     book_value_usd: float
     worst_stress_loss_usd: float | None
+    stress: StressResult | None = None
 
     @functools.cached_property
     def accounts(self) -> tuple[AccountHealth, ...]:
@@ -78,8 +79,10 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
             )
         )
     worst = None
+    result = None
     if run_stress and book.positions:
-        worst = max(-stress_test(book, stress).worst[0], 0.0)
+        result = stress_test(book, stress)
+        worst = max(-result.worst[0], 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash
     return Assessment(
@@ -90,4 +93,5 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
         liquidation=distances,
         book_value_usd=value,
         worst_stress_loss_usd=worst,
+        stress=result,
     )

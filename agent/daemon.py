@@ -28,6 +28,7 @@ from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
+from agent.execution.stress_gate import StressBaseline, StressLimits, applied
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import Health, VenueSnapshot
@@ -125,6 +126,7 @@ class Daemon:
         self.ticks = 0
         self._gas_gwei = 0.0
         self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
+        self._stress_limits = StressLimits.of(parts.config.limits)
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class Daemon:
         unwind: bool = False,
     ) -> tuple[Outcome, ...]:
         outcomes = []
+        baseline = self._stress_baseline(assessment, intents)
         for intent in intents:
             context = guard_context(
                 now=now,
@@ -297,11 +300,23 @@ class Daemon:
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
                 chain_id=self.parts.chain_id,
                 inputs_from=self._inputs_of(intent),
+                stress=baseline,
             )
             outcome = await self._submit(intent, context, unwind=unwind)
             outcomes.append(outcome)
             self.outcomes.append(outcome)
+            if baseline is not None and outcome.status is not OutcomeStatus.REJECTED:
+                baseline = applied(baseline, intent)
         return tuple(outcomes)
+
+    def _stress_baseline(
+        self, assessment: Assessment, intents: Sequence[Intent]
+    ) -> StressBaseline | None:
+        """The stress gate's view of the book this tick (None: no limit, or nothing to
+        judge); each intent that goes out is applied to it for the next one."""
+        if not intents or not assessment.book.positions or not self._stress_limits.active:
+            return None
+        return StressBaseline.measure(assessment.book, assessment.stress)
 
     def _inputs_of(self, intent: Intent) -> frozenset[str] | None:
         """A risk-reducing intent rests on its own venue and the oracle; anything that

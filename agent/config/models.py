@@ -358,6 +358,15 @@ class ExposureCapSettings(Frozen):
 
 
 class LimitSettings(Frozen):
+    """What the guard enforces on every intent.
+
+    The stress gate (each off when unset): ``max_stress_loss_usd`` bounds the worst loss
+    over the stress grid, ``min_liquidation_move`` the nearest move of an underlying
+    (a fraction of spot) that liquidates any account, and
+    ``max_loss_on_venue_failure_usd`` per venue what its failure would cost; an intent
+    that would push past one, and further than the book already is, is refused.
+    """
+
     max_notional_per_action_usd: PositiveFloat
     max_notional_per_hour_usd: PositiveFloat
     max_slippage: Fraction = 0.01
@@ -366,6 +375,9 @@ class LimitSettings(Frozen):
     max_intent_age_s: PositiveFloat = 30.0
     venue_caps: dict[str, ExposureCapSettings]
     protocol_caps: dict[str, ExposureCapSettings] = Field(default_factory=dict)
+    max_stress_loss_usd: PositiveFloat | None = None
+    min_liquidation_move: Fraction | None = None
+    max_loss_on_venue_failure_usd: dict[str, PositiveFloat] = Field(default_factory=dict)
 
 
 class KillSwitchSettings(Frozen):
@@ -433,4 +445,9 @@ class Config(Frozen):
         for name in self.limits.venue_caps:
             if name not in self.venues:
                 raise ValueError(f"limits.venue_caps names unknown venue {name!r}")
+        for name in self.limits.max_loss_on_venue_failure_usd:
+            if name not in self.venues:
+                raise ValueError(
+                    f"limits.max_loss_on_venue_failure_usd names unknown venue {name!r}"
+                )
         return self
