@@ -21,6 +21,7 @@ cell, account or venue and the amounts.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -100,10 +101,16 @@ class StressBaseline:
         cash = {name: a.cash_usd for name, a in book.margin_accounts.items()}
         return cls(book, result.grid, result.position_pnl_usd, values, nearest_move(book), cash)
 
-    @property
+    @functools.cached_property
     def total_pnl(self) -> FloatArray:
         total: FloatArray = self.position_pnl.sum(axis=0)
         return total
+
+    @functools.cached_property
+    def members(self) -> dict[str, tuple[int, ...]]:
+        """Account name -> the indices of its positions."""
+        arrays = self.book.arrays
+        return {a.name: a.positions for a in arrays.lending_accounts + arrays.margin_accounts}
 
     def worst(self, total: FloatArray | None = None) -> tuple[float, float, float]:
         """(loss USD, positive; spot shock; vol shock) of the worst cell."""
@@ -143,9 +150,8 @@ def _changed_accounts(baseline: StressBaseline, change: RowChange) -> set[str]:
 def _account_book(baseline: StressBaseline, change: RowChange, account: str) -> Book:
     book = baseline.book
     members = [
-        change.replaced.get(i, p) if i in change.replaced else p
-        for i, p in enumerate(book.positions)
-        if account_of(p) == account
+        change.replaced[i] if i in change.replaced else book.positions[i]
+        for i in baseline.members.get(account, ())
     ]
     members += [row for row in change.added if account_of(row) == account]
     kept = [row for row in members if row is not None]
