@@ -225,6 +225,8 @@ def plan_margin(
     if account.ratio >= health.margin_trigger and not vol_acting:
         return Plan()
     target = health.margin_target if steering is None else steering.target
+    if gap_usd(account.equity_usd, account.maintenance_margin_usd, target) <= 0:
+        return Plan()
     chosen = _choose(account, target, view)
     reason = f"margin ratio {account.ratio:.4f} under {health.margin_trigger}"
     if account.ratio >= health.margin_trigger and steering is not None:

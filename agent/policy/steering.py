@@ -233,6 +233,8 @@ def steer(
         aimed = model.log_distance(settings.target_liquidation_probability, vol, down=down)
         trigger = max(trigger, min(exposure.health_for(math.expm1(sign * ceiling)), cap))
         target = max(target, min(exposure.health_for(math.expm1(sign * aimed)), cap))
-        acting = acting or probability > settings.max_liquidation_probability
+        # Over the ceiling acts only while there is somewhere higher to go: at the cap
+        # the target can be below the health already held.
+        acting = acting or (probability > settings.max_liquidation_probability and health < target)
     kind = "lending" if lending else "margin"
     return Steering(name, kind, health, vol, move, probability, trigger, target, acting)

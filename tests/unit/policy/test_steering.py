@@ -156,3 +156,20 @@ def test_jump_diffusion_variant_is_seeded_and_at_least_the_diffusion() -> None:
     # Jumps down (mean -5 %) only add paths that touch; Monte Carlo error ~0.1 %.
     assert first.probability >= diffusion.probability - 3e-3
     assert first.target >= HEALTH.lending_target
+
+
+def test_over_the_ceiling_at_the_capped_target_there_is_nothing_to_do() -> None:
+    # A 2x GMX short (ratio 50) in a 2,000 % storm: 6 % likely to be liquidated within the
+    # hour, but the target is capped at 20, which it already exceeds.
+    perp = Instrument("gmx", "ETH/USD", "ETH", Kind.PERP)
+    account = MarginAccount(
+        "gmx", 15_000.0, 300.0, (MarginPosition(perp, -10.0, 3000.0, 0.01),), account="ETH/USD"
+    )
+    exposure = margin_exposure(account, {"ETH": 20.0})
+    steering = steer(account.name, exposure, 20.0, HEALTH, ProbabilityModel(HEALTH))
+    assert steering.probability > HEALTH.max_liquidation_probability
+    assert steering.target == HEALTH.max_margin_target
+    assert not steering.acting
+    view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
+    forced = replace(steering, acting=True)
+    assert plan_margin(account, HEALTH, PARAMETERS, view, NOW, forced).intents == ()
