@@ -16,6 +16,7 @@ from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import book_greeks, position_greeks
 from agent.risk.stress import StressGrid, StressResult, stress_test
+from agent.risk.venue_failure import VenueFailure, venue_failures
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
         """Every account's health with its liquidation prices (computed on first use:
         it revalues the book many times, and the tick itself does not need it)."""
         return account_health(self.book) if self.book.positions else ()
+
+    @functools.cached_property
+    def venue_failures(self) -> tuple[VenueFailure, ...]:
+        """Each venue's failure row, the largest loss first (computed on first use)."""
+        return venue_failures(self.book)
 
 
 def _greeks(named: dict[str, float]) -> Greeks:

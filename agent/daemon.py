@@ -23,7 +23,8 @@ from agent.book_builder import build_book
 from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
-from agent.control.status import AgentStatus, PositionSummary, StatusProvider
+from agent.control.status import AgentStatus, StatusProvider
+from agent.control.tick_status import tick_status
 from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
@@ -31,7 +32,7 @@ from agent.execution.proposal import GuardContext
 from agent.execution.stress_gate import StressBaseline, StressLimits, applied
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
-from agent.model import Health, VenueSnapshot
+from agent.model import VenueSnapshot
 from agent.pacing import run_paced
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
@@ -397,26 +398,4 @@ class Daemon:
         if report is None or report.assessment is None:
             failure = [report.error] if report and report.error else []
             return replace(base, problems=(*base.problems, *failure))
-        positions = [
-            PositionSummary(
-                p.instrument.venue,
-                p.instrument.symbol,
-                p.quantity,
-                abs(p.quantity) * (p.mark_price or 0.0),
-            )
-            for r in report.reads.values()
-            if r.snapshot is not None
-            for p in r.snapshot.positions
-        ]
-        health: list[Health] = [
-            h for r in report.reads.values() if r.snapshot for h in r.snapshot.health
-        ]
-        problems = [f"{p.venue}: {p.code}: {p.message}" for p in report.inputs.problems]
-        return replace(
-            base,
-            positions=positions,
-            greeks=report.assessment.net,
-            health=health,
-            problems=(*base.problems, *problems),
-            steering=report.steering,
-        )
+        return tick_status(base, report)

@@ -24,6 +24,7 @@ from agent.policy.steering import Steering
 from agent.risk.attribution import COMPONENTS, attribute_pnl
 from agent.risk.book import Book
 from agent.risk.validation import RiskInputError
+from agent.risk.venue_failure import VenueFailure
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
 from sim.market import MarketState
@@ -85,6 +86,7 @@ class Sample:
     health: dict[str, float] = field(default_factory=dict)
     liquidation_distance: dict[str, Any] = field(default_factory=dict)
     steering: dict[str, Steering] = field(default_factory=dict)  # per account
+    venue_failure: dict[str, VenueFailure] = field(default_factory=dict)  # per venue
     kill_state: str = "active"
     equity_usd: float = 0.0  # the account's worth after the tick (world's view)
     fees_usd: float = 0.0
@@ -265,6 +267,7 @@ class Recorder:
             held = after.deltas.get(underlying) if after is not None else None
             sample.delta_after[underlying] = greeks.delta if held is None else held
         sample.liquidation_distance = _distance(assessment)
+        sample.venue_failure = {row.venue: row for row in assessment.venue_failures}
         self._attribute(assessment.book)
         self._held = after.book if after is not None else assessment.book
 

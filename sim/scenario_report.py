@@ -19,6 +19,7 @@ from typing import Any
 
 from agent.control.killswitch import KillTransition
 from agent.policy.steering import Steering
+from agent.risk.venue_failure import VenueFailure
 from sim.keepers import LiquidationRecord
 from sim.local_config import DERIBIT_CLIENT_ID
 from sim.scenario_model import Scenario
@@ -195,6 +196,24 @@ def _steering(samples: Sequence[Sample]) -> dict[str, Any]:
     }
 
 
+def _venue_failure(samples: Sequence[Sample]) -> dict[str, Any]:
+    """Per venue: the most the book would have lost had it failed, when, and the net
+    delta its failure would have left."""
+    worst: dict[str, tuple[int, VenueFailure]] = {}
+    for sample in samples:
+        for venue, row in sample.venue_failure.items():
+            if venue not in worst or row.loss_usd > worst[venue][1].loss_usd:
+                worst[venue] = (sample.time_s, row)
+    return {
+        venue: {
+            "max_loss_usd": usd(row.loss_usd),
+            "time_s": time_s,
+            "net_delta_after": {u: fine(d) for u, d in sorted(row.delta_after.items())},
+        }
+        for venue, (time_s, row) in sorted(worst.items())
+    }
+
+
 def _nearest_liquidation(samples: Sequence[Sample]) -> dict[str, Any]:
     """Per underlying, the smallest move down to a liquidation seen, when and where."""
     nearest: dict[str, Any] = {}
@@ -326,6 +345,7 @@ def build_report(
         "delta": {u: _delta_figures(recorder.samples, u) for u in underlyings},
         "health_min": _health_min(recorder.samples),
         "health_steering": _steering(recorder.samples),
+        "venue_failure": _venue_failure(recorder.samples),
         "liquidation_distance_min": _nearest_liquidation(recorder.samples),
         "actions": [_action_row(a) for a in recorder.actions],
         "costs": _costs(recorder),

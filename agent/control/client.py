@@ -139,6 +139,11 @@ def format_status(document: Mapping[str, Any]) -> str:
         f"acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
         for a in agent.get("steering", [])
     ])  # fmt: skip
+    lines += _section("venue failure", [
+        f"{v['venue']}: loses {v['loss_usd']:,.0f} USD; net delta left "
+        + ", ".join(f"{u} {d:+.4f}" for u, d in sorted(v["delta_after"].items()))
+        for v in agent.get("venue_failure", [])
+    ])  # fmt: skip
     lines += _section("positions", [
         f"{p['venue']} {p['symbol']}: {p['quantity']:+g} ({p['notional_usd']:,.0f} USD)"
         for p in agent.get("positions", [])

@@ -21,6 +21,7 @@ from agent.execution.reconcile import ReadOnlyGate
 from agent.model import Greeks, Health
 from agent.policy.steering import Steering
 from agent.ports import Clock
+from agent.risk.venue_failure import VenueFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class AgentStatus:
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
     degrades acting (stale inputs, reconciliation, RPC health). ``steering`` is each
     account's probability of liquidation within the horizon and the health it acts at
-    and restores to.
+    and restores to; ``venue_failure`` what the book loses if each venue fails.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -79,6 +80,7 @@ class AgentStatus:
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
     steering: Sequence[Steering] = ()
+    venue_failure: Sequence[VenueFailure] = ()
 
 
 class StatusProvider(Protocol):

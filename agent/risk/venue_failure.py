@@ -27,7 +27,7 @@ _VALUE, _DELTA = 0, 1  # BookGreeks columns
 @dataclass(frozen=True, slots=True)
 class VenueFailure:
     """One venue's failure. ``equity_usd`` is what the book has there net (may be
-    negative), ``loss_usd`` = max(equity, 0); ``delta_after`` is the net delta per
+    negative), ``loss_usd`` = max(equity, 0); ``delta_after`` is the net delta per non-pegged
     underlying (coin) of what is left; ``accounts`` are the accounts lost with it."""
 
     venue: str
@@ -62,7 +62,11 @@ def venue_failures(book: Book) -> tuple[VenueFailure, ...]:
     arrays = book.arrays
     table = greeks.positions
     equity = venue_equity_usd(book, table[:, _VALUE])
-    net = {name: float(greeks.net[i, _DELTA]) for i, name in enumerate(arrays.underlyings)}
+    net = {
+        name: float(greeks.net[i, _DELTA])
+        for i, name in enumerate(arrays.underlyings)
+        if not arrays.pegged[i]
+    }
     accounts = arrays.lending_accounts + arrays.margin_accounts
     rows = []
     for venue, held in equity.items():
@@ -70,7 +74,8 @@ def venue_failures(book: Book) -> tuple[VenueFailure, ...]:
         left = dict(net)
         for index in np.flatnonzero(mine):
             name = arrays.underlyings[int(arrays.codes[index, UNDERLYING])]
-            left[name] -= float(table[index, _DELTA])
+            if name in left:
+                left[name] -= float(table[index, _DELTA])
         lost = tuple(sorted(a.name for a in accounts if a.venue == venue))
         loss = max(held, 0.0) if math.isfinite(held) else math.inf
         rows.append(VenueFailure(venue, held, loss, left, lost))

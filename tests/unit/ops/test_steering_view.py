@@ -12,8 +12,10 @@ from agent.daemon import TickReport
 from agent.intents import KillState
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.policy.steering import Steering
+from agent.risk.venue_failure import VenueFailure
 
 AAVE = Steering("aave", "lending", 1.42, 9.5, -0.2958, 0.0031, 1.39, 1.6, True)
+FAILURE = VenueFailure("aave", 80_000.0, 80_000.0, {"ETH": -14.0}, ("aave",))
 GMX = Steering("gmx:ETH/USD", "margin", 50.0, None, None, 0.0, 1.5, 2.0, False)
 
 
@@ -36,9 +38,10 @@ def test_metrics_carry_probability_trigger_target_and_vol_per_account() -> None:
 def test_status_json_and_text_show_each_accounts_liquidation_risk() -> None:
     document = {
         "kill_switch": {"state": "active"},
-        "agent": to_json(AgentStatus(steering=(AAVE, GMX))),
+        "agent": to_json(AgentStatus(steering=(AAVE, GMX), venue_failure=(FAILURE,))),
     }
     text = format_status(document)
     assert "aave: lending health 1.42, probability 0.310% within the horizon at vol 9.5; " in text
     assert "acts at 1.39, restores 1.6" in text
     assert "gmx:ETH/USD: margin health 50, probability 0.000%" in text
+    assert "venue failure:\n  aave: loses 80,000 USD; net delta left ETH -14.0000" in text
