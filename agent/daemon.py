@@ -29,11 +29,12 @@ from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
-from agent.execution.stress_gate import StressBaseline, StressLimits, applied
+from agent.execution.stress_gate import StressLimits, applied, tick_baseline
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import VenueSnapshot
 from agent.pacing import run_paced
+from agent.pnl_live import LiveAttribution, PnlTotals
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
@@ -113,6 +114,7 @@ class TickReport:
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
     steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
+    pnl: PnlTotals | None = None  # attributed P&L since start and per day
 
 
 class Daemon:
@@ -127,6 +129,7 @@ class Daemon:
         self.ticks = 0
         self._gas_gwei = 0.0
         self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
+        self.pnl = LiveAttribution()
         self._stress_limits = StressLimits.of(parts.config.limits)
 
     # --- the loop ---------------------------------------------------------------------
@@ -162,6 +165,12 @@ class Daemon:
             log.exception("tick_crashed", tick=self.ticks)
             report = await self._failed_tick(now, error)
         report = replace(report, duration_s=self.parts.clock.monotonic() - started)
+        if report.assessment is not None:
+            snapshots = {n: r.snapshot for n, r in report.reads.items() if r.snapshot is not None}
+            pnl = self.pnl.observe(
+                now, report.assessment.book, snapshots, report.intents, report.outcomes
+            )
+            report = replace(report, pnl=pnl)
         self.last = report
         self._log(report)
         self._notify(report)
@@ -289,7 +298,7 @@ class Daemon:
         unwind: bool = False,
     ) -> tuple[Outcome, ...]:
         outcomes = []
-        baseline = self._stress_baseline(assessment, intents)
+        baseline = tick_baseline(assessment.book, assessment.stress, intents, self._stress_limits)
         for intent in intents:
             context = guard_context(
                 now=now,
@@ -309,15 +318,6 @@ class Daemon:
             if baseline is not None and outcome.status is not OutcomeStatus.REJECTED:
                 baseline = applied(baseline, intent)
         return tuple(outcomes)
-
-    def _stress_baseline(
-        self, assessment: Assessment, intents: Sequence[Intent]
-    ) -> StressBaseline | None:
-        """The stress gate's view of the book this tick (None: no limit, or nothing to
-        judge); each intent that goes out is applied to it for the next one."""
-        if not intents or not assessment.book.positions or not self._stress_limits.active:
-            return None
-        return StressBaseline.measure(assessment.book, assessment.stress)
 
     def _inputs_of(self, intent: Intent) -> frozenset[str] | None:
         """A risk-reducing intent rests on its own venue and the oracle; anything that

@@ -21,7 +21,7 @@ from agent.assessment import Assessment
 from agent.daemon import TickReport
 from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.policy.steering import Steering
-from agent.risk.attribution import COMPONENTS, attribute_pnl
+from agent.risk.attribution import COMPONENTS, attribute_pnl, held_through
 from agent.risk.book import Book
 from agent.risk.validation import RiskInputError
 from agent.risk.venue_failure import VenueFailure
@@ -170,18 +170,6 @@ def _distance(assessment: Assessment) -> dict[str, Any]:
     return distances
 
 
-def _held(before: Book, after: Book) -> Book | None:
-    """``before`` restricted to the positions still open in ``after``; None when the two
-    cannot be compared (a market underlying went missing)."""
-    open_ids = {position.id for position in after.positions}
-    if set(before.market) - set(after.market):
-        return None
-    kept = [position for position in before.positions if position.id in open_ids]
-    return Book.from_records(
-        before.valuation_time, before.market, kept, before.margin_accounts.values()
-    )
-
-
 @dataclass(frozen=True)
 class HeldBook:
     """The agent's book after a tick's actions and its net delta per underlying (coin)."""
@@ -275,7 +263,7 @@ class Recorder:
         """Add the P&L of the book held through the last step, by Greek."""
         if self._held is None:
             return
-        held = _held(self._held, book)
+        held = held_through(self._held, book)
         if held is None or not held.positions:
             return
         try:

@@ -144,6 +144,10 @@ def format_status(document: Mapping[str, Any]) -> str:
         + ", ".join(f"{u} {d:+.4f}" for u, d in sorted(v["delta_after"].items()))
         for v in agent.get("venue_failure", [])
     ])  # fmt: skip
+    pnl = agent.get("pnl") or {}
+    lines += _section("pnl since start (USD)", [
+        ", ".join(f"{name} {value:+,.2f}" for name, value in pnl.get("since_start", {}).items())
+    ] if pnl else [])  # fmt: skip
     lines += _section("positions", [
         f"{p['venue']} {p['symbol']}: {p['quantity']:+g} ({p['notional_usd']:,.0f} USD)"
         for p in agent.get("positions", [])

@@ -19,6 +19,7 @@ from typing import Protocol
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.model import Greeks, Health
+from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
 from agent.ports import Clock
 from agent.risk.venue_failure import VenueFailure
@@ -69,7 +70,8 @@ class AgentStatus:
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
     degrades acting (stale inputs, reconciliation, RPC health). ``steering`` is each
     account's probability of liquidation within the horizon and the health it acts at
-    and restores to; ``venue_failure`` what the book loses if each venue fails.
+    and restores to; ``venue_failure`` what the book loses if each venue fails;
+    ``pnl`` the P&L attributed since start and per day.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -81,6 +83,7 @@ class AgentStatus:
     problems: Sequence[str] = ()
     steering: Sequence[Steering] = ()
     venue_failure: Sequence[VenueFailure] = ()
+    pnl: PnlTotals | None = None
 
 
 class StatusProvider(Protocol):

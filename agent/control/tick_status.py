@@ -39,4 +39,5 @@ def tick_status(base: AgentStatus, report: TickReport) -> AgentStatus:
         problems=(*base.problems, *problems),
         steering=report.steering,
         venue_failure=report.assessment.venue_failures,
+        pnl=report.pnl,
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -280,6 +280,16 @@ def check_stress(baseline: StressBaseline, intent: Intent, limits: StressLimits)
     if limits.max_loss_on_venue_failure_usd:
         found += _venue_rule(baseline, trial, limits.max_loss_on_venue_failure_usd)
     return found
+
+
+def tick_baseline(
+    book: Book, stress: StressResult | None, intents: Sequence[Intent], limits: StressLimits
+) -> StressBaseline | None:
+    """The gate's view of the book this tick (None: no limit, or nothing to judge); each
+    intent that goes out is ``applied`` to it for the next one."""
+    if not intents or not book.positions or not limits.active:
+        return None
+    return StressBaseline.measure(book, stress)
 
 
 def applied(baseline: StressBaseline, intent: Intent) -> StressBaseline:

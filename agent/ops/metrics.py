@@ -183,6 +183,11 @@ class DaemonMetrics:
             field: Gauge(name, text, ["account", "kind"], registry=r)
             for field, name, text in _STEERING
         }
+        self.pnl = Gauge(
+            "ballast_pnl_usd",
+            "Attributed P&L in USD (loss negative) by component, since start and today",
+            ["component", "period"], registry=r,
+        )  # fmt: skip
         self.book_value = Gauge("ballast_book_value_usd", "Value of the book in USD", registry=r)
         self.stress_loss = Gauge(
             "ballast_stress_worst_loss_usd", "Worst stress-grid loss in USD", registry=r
@@ -203,6 +208,7 @@ class DaemonMetrics:
         self._venues(report)
         self._risk(report)
         self._steering(report)
+        self._pnl(report)
         for outcome in report.outcomes:
             self.intents.labels(outcome.venue, outcome.status.value).inc()
 
@@ -240,6 +246,14 @@ class DaemonMetrics:
         self.book_value.set(assessment.book_value_usd)
         worst = assessment.worst_stress_loss_usd
         self.stress_loss.set(worst if worst is not None else math.nan)
+
+    def _pnl(self, report: TickReport) -> None:
+        if report.pnl is None:
+            return
+        today = report.pnl.by_day.get(report.at.date().isoformat(), {})
+        for period, figures in (("since_start", report.pnl.since_start), ("today", today)):
+            for component, value in figures.items():
+                self.pnl.labels(component, period).set(value)
 
     def _steering(self, report: TickReport) -> None:
         for gauge in self.steering.values():
