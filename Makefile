@@ -41,26 +41,33 @@ test: setup test-forge test-py
 test-forge: setup
 	cd contracts && $(FORGE) test
 
-# systemd-analyze verifies deploy/systemd/ballast.service in the tests. It comes from
-# Debian's systemd package (no running systemd is needed); installed only when missing,
-# and only where apt-get can run (as root, or with passwordless sudo). Elsewhere the
-# unit-verification tests skip and say why. hadolint comes from PyPI with `setup`.
+# systemd-analyze verifies deploy/systemd/ballast.service in the tests, and
+# systemd-nspawn boots a throwaway systemd machine to run the unit in
+# (tests/deploy/test_systemd_service.py). They come from Debian's systemd and
+# systemd-container packages; each is installed only when missing, and only where
+# apt-get can run (as root, or with passwordless sudo). Elsewhere those tests skip and
+# say why. hadolint comes from PyPI with `setup`.
+DEPLOY_PACKAGES = $(if $(shell command -v systemd-analyze),,systemd) \
+	$(if $(shell command -v systemd-nspawn),,systemd-container)
+
 deploy-tools:
-	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	@packages="$(strip $(DEPLOY_PACKAGES))"; [ -z "$$packages" ] || { \
 	  if ! command -v apt-get >/dev/null 2>&1; then \
-	    echo "deploy-tools: no apt-get; systemd-analyze tests will skip"; \
+	    echo "deploy-tools: no apt-get; tests needing $$packages will skip"; \
 	  elif [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends systemd >/dev/null; \
+	      apt-get install -y -qq --no-install-recommends $$packages >/dev/null; \
 	  elif sudo -n true 2>/dev/null; then \
 	    sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends systemd >/dev/null; \
+	      apt-get install -y -qq --no-install-recommends $$packages >/dev/null; \
 	  else \
-	    echo "deploy-tools: cannot run apt-get (not root, no sudo); systemd-analyze tests will skip"; \
+	    echo "deploy-tools: cannot run apt-get (not root, no sudo); tests needing $$packages will skip"; \
 	  fi; }
 
+# One worker per core, whole files per worker: a module's fixtures (one anvil world, one
+# scenario library run) stay in one process, and the slow drills run beside the rest.
 test-py: setup deploy-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 demo: setup
 	$(VENV)/bin/ballast demo

@@ -24,13 +24,17 @@ def _chain_up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import agent.wiring as wiring
-
     if args.dry_run:
+        import agent.wiring as wiring
+
         return wiring.run_dry(config_path=args.config, fork_url=args.fork_url, ticks=args.ticks)
     if args.fork_url:
         raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
-    return wiring.run(config_path=args.config, log_format=args.log_format, log_level=args.log_level)
+    from agent import service  # reads the config before importing the heavy wiring
+
+    return service.run(
+        config_path=args.config, log_format=args.log_format, log_level=args.log_level
+    )
 
 
 def _config_check(args: argparse.Namespace) -> int:

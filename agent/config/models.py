@@ -348,7 +348,10 @@ class AdminSettings(Frozen):
 
 class AgentSettings(Frozen):
     """``tick_on_new_blocks`` also starts a tick when the chain head moves (polled every
-    ``block_poll_s``), but never sooner than ``min_tick_interval_s`` after the last."""
+    ``block_poll_s``), but never sooner than ``min_tick_interval_s`` after the last.
+    ``intent_wait_s``: how long a tick waits for an intent's outcome before following it
+    in the background; with ``venue_timeout_s`` it bounds a healthy tick, so systemd's
+    ``WatchdogSec`` must exceed their sum (checked at start-up)."""
 
     name: str = "ballast"
     tick_interval_s: PositiveFloat = 10.0
@@ -357,6 +360,7 @@ class AgentSettings(Frozen):
     block_poll_s: PositiveFloat = 1.0
     journal: Path = Path("ballast-journal.sqlite")
     venue_timeout_s: PositiveFloat = 5.0
+    intent_wait_s: PositiveFloat = 120.0
 
 
 class Config(Frozen):

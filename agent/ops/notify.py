@@ -97,8 +97,8 @@ class TickNotifier:
         if longest_wait_s >= timeout:
             raise ConfigError(
                 f"a tick may wait {longest_wait_s:g}s for an intent's outcome, longer than "
-                f"WatchdogSec ({timeout:g}s): raise WatchdogSec",
-                field="agent",
+                f"WatchdogSec ({timeout:g}s): raise WatchdogSec or lower agent.intent_wait_s",
+                field="agent.intent_wait_s",
             )
 
     def __call__(self, report: TickReport) -> None:

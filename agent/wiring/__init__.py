@@ -2,7 +2,7 @@
 
 The only part of ``agent`` that may import ``connectors`` and ``sim``. Every process
 entry point (``ballast run``, ``demo``, ``simulate``, ``chain up``, ``config check``)
-starts here.
+starts here; ``ballast run`` through ``agent.service``, once its config is valid.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from agent import config as config_module
 from agent.clock import SystemClock
 from agent.config.models import Config
 from agent.daemon import Daemon, DaemonParts
-from agent.errors import BallastError
-from agent.ops.logs import configure_logging
 from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
 from agent.reading import VenueReader
@@ -87,10 +85,10 @@ async def build_daemon(
     return daemon
 
 
-async def _serve(config: Config) -> None:
-    """The daemon until SIGTERM or SIGINT; the current tick finishes, then everything
-    closes in order (journal last). Under systemd: READY after the first tick, WATCHDOG
-    after each, STOPPING on the signal."""
+async def serve(config: Config) -> None:
+    """``ballast run``'s daemon (``agent.service`` runs it) until SIGTERM or SIGINT; the
+    current tick finishes, then everything closes in order (journal last). Under
+    systemd: READY after the first tick, WATCHDOG after each, STOPPING on the signal."""
     notifier = SystemdNotifier.from_environment()
     ticks = TickNotifier(notifier) if notifier else None
     stop = asyncio.Event()
@@ -117,24 +115,6 @@ async def _serve(config: Config) -> None:
         if notifier is not None:
             notifier.close()
     log.info("daemon_stopped")
-
-
-def run(*, config_path: str, log_format: str = "json", log_level: str = "info") -> int:
-    """``ballast run``: the daemon, until SIGTERM or SIGINT; 0 after a graceful stop.
-
-    Everything it prints is a log line (JSON by default), redacted: a bad config or a
-    failed start-up is logged and exits 2, an unexpected crash is logged and exits 1.
-    """
-    configure_logging(json_lines=log_format == "json", level=log_level)
-    try:
-        asyncio.run(_serve(config_module.load(Path(config_path))))
-    except BallastError as error:
-        log.critical("daemon_failed", error=f"{type(error).__name__}: {error}")
-        return 2
-    except Exception:
-        log.critical("daemon_crashed", exc_info=True)
-        return 1
-    return 0
 
 
 def run_dry(*, config_path: str, fork_url: str | None, ticks: int | None) -> int:

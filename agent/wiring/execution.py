@@ -168,7 +168,7 @@ async def build_execution(
     gate = ReadOnlyGate()
     executor = Executor(
         guard=guard, journal=journal, killswitch=killswitch, clock=clock,
-        chains=managers, orders=orders, gate=gate,
+        chains=managers, orders=orders, gate=gate, wait_timeout_s=config.agent.intent_wait_s,
     )  # fmt: skip
     await stack.enter_async_context(executor)
     controls = Controls(killswitch, actions=executor)

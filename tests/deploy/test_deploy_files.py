@@ -26,7 +26,9 @@ COMPOSE = ROOT / "deploy" / "container" / "compose.yaml"
 PROMETHEUS = ROOT / "deploy" / "container" / "prometheus.yml"
 EXAMPLE_CONFIG = ROOT / "config" / "arbitrum.example.toml"
 INSTALLED_BALLAST = "/opt/ballast/venv/bin/ballast"
-MAX_EXPOSURE = 2.0  # systemd-analyze security: 0 is sealed, 10 is wide open
+# systemd-analyze security: 0 is sealed, 10 is wide open. The unit reaches 1.1, offline
+# here and installed in a booted machine (tests/deploy/test_systemd_service.py).
+MAX_EXPOSURE = 1.1
 
 
 def _systemd_analyze() -> str:

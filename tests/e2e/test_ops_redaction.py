@@ -43,6 +43,7 @@ from connectors.evm.remote_signer import RemoteSigner
 from sim.anvil import free_port
 from sim.local_config import AGENT_DEV_KEY, DERIBIT_CLIENT_ID
 from sim.stack import LocalStack, WorldClock
+from tests.support.canaries import leaks
 from tests.support.config_files import CREDENTIAL, write_local_config
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 from tests.support.webhook_receiver import WebhookReceiver
@@ -58,13 +59,7 @@ CANARIES = [CANARY_KEY, AGENT_DEV_KEY, CANARY_SECRET, RPC_TOKEN, ADMIN_TOKEN, HO
 
 
 def _leaks(text: str) -> list[str]:
-    lowered = text.lower()
-    found = []
-    for canary in CANARIES:
-        forms = {canary.lower(), canary.lower().removeprefix("0x")}
-        if any(form in lowered for form in forms):
-            found.append(canary[:12] + "...")
-    return found
+    return leaks(text, CANARIES)
 
 
 class Outputs:

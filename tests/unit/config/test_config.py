@@ -130,3 +130,14 @@ def test_trigger_above_target_is_refused(secrets: Path) -> None:
     path = _example_with(secrets, "lending_target = 1.6", "lending_target = 1.2")
     with pytest.raises(ConfigError, match="lending_target must be above lending_trigger"):
         config.load(path)
+
+
+def test_a_ticks_wait_for_an_intent_is_configurable_and_positive(secrets: Path) -> None:
+    assert config.load(_without_keystore(secrets)).agent.intent_wait_s == 120.0  # the default
+    shorter = _example_with(
+        secrets, "venue_timeout_s = 5", "venue_timeout_s = 5\nintent_wait_s = 10"
+    )
+    assert config.load(shorter).agent.intent_wait_s == 10.0
+    never = _example_with(secrets, "venue_timeout_s = 5", "venue_timeout_s = 5\nintent_wait_s = 0")
+    with pytest.raises(ConfigError, match=r"agent\.intent_wait_s: Input should be greater than 0"):
+        config.load(never)

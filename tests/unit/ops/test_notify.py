@@ -78,7 +78,8 @@ def test_the_watchdog_must_allow_two_pings_per_timeout_and_the_longest_wait() ->
     TickNotifier.check(150.0, 125.0, environ)
     with pytest.raises(ConfigError, match="more than half of WatchdogSec"):
         TickNotifier.check(200.0, 125.0, environ)
-    with pytest.raises(ConfigError, match="longer than WatchdogSec"):
+    with pytest.raises(ConfigError, match="longer than WatchdogSec") as refused:
         TickNotifier.check(10.0, 300.0, environ)
+    assert refused.value.field == "agent.intent_wait_s", "names the setting that shortens it"
     assert watchdog_interval_s({"WATCHDOG_USEC": "1", "WATCHDOG_PID": "1"}) is None
     TickNotifier.check(10_000.0, 10_000.0, {})  # not under a watchdog: nothing to check
