@@ -37,7 +37,10 @@ class Guard:
         """Judge ``proposal``; approved only if it respects every limit."""
         facts, rejections = evaluate(proposal, context, self.limits)
         if context.stress is not None:  # the stress gate (agent/execution/stress_gate.py)
-            rejections = (*rejections, *check_stress(context.stress, proposal.intent, self.stress))
+            stressed = check_stress(
+                context.stress, proposal.intent, self.stress, risk_reducing=facts.risk_reducing
+            )
+            rejections = (*rejections, *stressed)
         verdict = Verdict(
             intent_id=proposal.intent.intent_id,
             rejections=rejections,

@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from agent.intents import Action, Intent
-from agent.model import Kind
+from agent.model import Kind, Settlement
 from agent.risk import positions as risk
 from agent.risk.book import Book
+from agent.risk.terms import Settlement as RiskSettlement
 
 Row = risk.Position
 WALLET = "wallet"  # where the gate books the account's own tokens
@@ -109,32 +110,48 @@ def _trade(book: Book, intent: Intent) -> RowChange:
             return RowChange({})
         coin = risk.SpotPosition(ident, intent.venue, underlying, change)
         return RowChange({}, (coin, *_cash_leg(book, intent, change)))
+    inverse = instrument.settlement is Settlement.INVERSE
+    if inverse:  # the risk engine counts inverse contracts in USD face value
+        change *= intent.reference_price or 0.0
     prefix = f"{instrument.venue}:{instrument.symbol}:"
     for index, position in enumerate(book.positions):
         if position.id.startswith(prefix) and isinstance(
             position, risk.PerpetualPosition | risk.FuturePosition
         ):
-            return RowChange({index: replace(position, quantity=position.quantity + change)})
+            return RowChange({index: _resized(position, change, intent.urgent)})
     if instrument.underlying not in book.market:
         return RowChange({})
-    account = next(
-        (p.account for p in book.positions if p.venue == intent.venue and p.account is not None),
-        None,
+    sibling = next(
+        (p for p in book.positions if p.venue == intent.venue and p.account is not None), None
     )
     ident = f"gate:{intent.intent_id}:{prefix}perp"
-    return RowChange(
-        {},
-        (
-            risk.PerpetualPosition(
-                ident,
-                intent.venue,
-                instrument.underlying,
-                change,
-                entry_price=intent.reference_price,
-                account=account,
-            ),
-        ),
+    rate = getattr(sibling, "maintenance_margin_rate", None)
+    new = risk.PerpetualPosition(
+        ident,
+        intent.venue,
+        instrument.underlying,
+        change,
+        entry_price=intent.reference_price,
+        settlement=RiskSettlement.INVERSE if inverse else RiskSettlement.LINEAR,
+        account=None if sibling is None else sibling.account,
+        maintenance_margin_rate=None if sibling is None else (rate or 0.0),
     )
+    return RowChange({}, (new,))
+
+
+def _resized(position: Row, change: float, urgent: bool) -> Row:
+    """The position after a trade of ``change``. An isolated position's collateral
+    follows its size as the GMX connector moves it: an increase brings collateral at
+    the position's leverage, a decrease takes its share out, except a repair's (urgent),
+    which leaves it in (connectors/evm/gmx_v2/actions.py)."""
+    assert isinstance(position, risk.PerpetualPosition | risk.FuturePosition)
+    quantity = position.quantity + change
+    collateral = position.collateral_usd
+    if collateral is not None and position.quantity != 0:
+        growing = abs(quantity) > abs(position.quantity)
+        if growing or not urgent:
+            collateral *= abs(quantity) / abs(position.quantity)
+    return replace(position, quantity=quantity, collateral_usd=collateral)
 
 
 def _lending_row(book: Book, intent: Intent, kind: type) -> tuple[int, Row] | None:

@@ -41,6 +41,7 @@ class ReasonCode(enum.StrEnum):
     STRESS_LOSS = "stress_loss"
     LIQUIDATION_MOVE = "liquidation_move"
     VENUE_FAILURE_LOSS = "venue_failure_loss"
+    STRESS_UNMODELLED = "stress_unmodelled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import structlog
 
 from agent.config.models import LimitSettings
 from agent.execution.intent_rows import Row, RowChange, row_change
@@ -37,9 +38,10 @@ from agent.risk.book import Book, account_of
 from agent.risk.liquidation import account_liquidation_levels
 from agent.risk.scenarios import revalue
 from agent.risk.stress import StressGrid, StressResult, stress_test
-from agent.risk.validation import FloatArray
+from agent.risk.validation import FloatArray, RiskInputError
 from agent.risk.venue_failure import venue_equity_usd
 
+log = structlog.get_logger(__name__)
 _TOLERANCE = 1e-9  # relative: changes smaller than this are rounding, not risk
 
 
@@ -265,11 +267,26 @@ def _venue_rule(
             )
 
 
-def check_stress(baseline: StressBaseline, intent: Intent, limits: StressLimits) -> list[Rejection]:
-    """Every stress rule ``intent`` breaks (empty: it passes)."""
+def check_stress(
+    baseline: StressBaseline, intent: Intent, limits: StressLimits, *, risk_reducing: bool = False
+) -> list[Rejection]:
+    """Every stress rule ``intent`` breaks (empty: it passes).
+
+    When the gate cannot model the intent (the risk engine refuses the changed rows), an
+    intent that adds risk is refused for it; a risk-reducing one passes, logged: the
+    gate must never be what stops a repair.
+    """
     if not limits.active:
         return []
-    trial = try_intent(baseline, intent)
+    try:
+        trial = try_intent(baseline, intent)
+    except RiskInputError as error:
+        log.warning("stress_gate_unmodelled", intent=intent.intent_id, error=str(error))
+        if risk_reducing:
+            return []
+        return [
+            Rejection(ReasonCode.STRESS_UNMODELLED, f"the stress gate cannot model it: {error}")
+        ]
     if trial is None:
         return []
     found: list[Rejection] = []
@@ -293,8 +310,12 @@ def tick_baseline(
 
 
 def applied(baseline: StressBaseline, intent: Intent) -> StressBaseline:
-    """The baseline once ``intent`` went out (the next intent of the tick sees it)."""
-    trial = try_intent(baseline, intent)
+    """The baseline once ``intent`` went out (the next intent of the tick sees it); the
+    same baseline when the gate cannot model the intent."""
+    try:
+        trial = try_intent(baseline, intent)
+    except RiskInputError:
+        return baseline
     if trial is None:
         return baseline
     book = baseline.book

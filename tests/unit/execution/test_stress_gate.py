@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from agent.execution.guard import Guard
+from agent.execution.intent_rows import row_change
 from agent.execution.proposal import Proposal, ReasonCode
 from agent.execution.stress_gate import (
     StressBaseline,
@@ -18,7 +19,7 @@ from agent.execution.stress_gate import (
     nearest_move,
 )
 from agent.intents import Action, Intent
-from agent.model import Instrument, Kind
+from agent.model import Instrument, Kind, Settlement
 from agent.risk import positions as risk
 from agent.risk.book import Book
 from agent.risk.stress import stress_test
@@ -152,3 +153,52 @@ def test_the_guard_runs_the_gate_on_its_context() -> None:
     verdict = guard.check(proposal, context(stress=BASELINE))
     assert [r.code for r in verdict.rejections] == [ReasonCode.STRESS_LOSS]
     assert guard.check(proposal, context()).rejections == ()  # no baseline: no gate
+
+
+GMX_PERP = Instrument("gmx", "ETH/USD", "ETH", Kind.PERP)
+GMX_SHORT = risk.PerpetualPosition(
+    "gmx:ETH/USD:k1:perp", "gmx", "ETH", -10.0, entry_price=3000.0, collateral_usd=6000.0,
+    maintenance_margin_rate=0.01,
+)  # fmt: skip
+
+
+def test_an_isolated_position_brings_and_keeps_collateral_as_the_connector_does() -> None:
+    baseline = StressBaseline.measure(Book.from_records(NOW, MARKET, [GMX_SHORT]))
+    before = baseline.moves["gmx:ETH/USD:k1:perp (isolated)"]
+    gate = StressLimits(min_liquidation_move=before * 0.999)
+    # A hedge that grows the short brings collateral at the same leverage: same move.
+    grow = intent(Action.SELL, "gmx", "ETH", 5.0, instrument=GMX_PERP)
+    assert check_stress(baseline, grow, gate) == []
+    grown = applied(baseline, grow)
+    assert grown.moves["gmx:ETH/USD:k1:perp (isolated)"] == pytest.approx(before, rel=1e-9)
+    # A repair's cut keeps all the collateral in: the liquidation moves further out.
+    cut = intent(Action.BUY, "gmx", "ETH", 5.0, instrument=GMX_PERP, urgent=True)
+    assert applied(baseline, cut).moves["gmx:ETH/USD:k1:perp (isolated)"] > before * 1.5
+
+
+def test_a_new_inverse_perp_joins_its_account_in_usd_face_value() -> None:
+    inverse = Instrument("deribit", "ETH-PERPETUAL-INV", "ETH", Kind.PERP, Settlement.INVERSE)
+    buy = intent(Action.BUY, "deribit", "ETH", 2.0, instrument=inverse)
+    (row,) = row_change(BASELINE.book, buy).added
+    assert isinstance(row, risk.PerpetualPosition)
+    assert (row.quantity, row.account, row.maintenance_margin_rate) == (
+        6000.0, "deribit:USDC", 0.02,
+    )  # fmt: skip
+    assert check_stress(BASELINE, buy, StressLimits(min_liquidation_move=0.05)) == []
+
+
+def test_what_the_gate_cannot_model_stops_new_risk_but_never_a_repair() -> None:
+    # The lending account is named: a perp bought "on aave" would join it, which the
+    # risk engine refuses (no margin account of that name).
+    supply = replace(AAVE[0], account="aave-main")
+    debt = replace(AAVE[1], account="aave-main")
+    baseline = StressBaseline.measure(Book.from_records(NOW, MARKET, [supply, debt]))
+    odd = intent(
+        Action.BUY, "aave", "ETH", 1.0, instrument=Instrument("aave", "X", "ETH", Kind.PERP)
+    )
+    gate = StressLimits(max_stress_loss_usd=1e9)
+    (rejection,) = check_stress(baseline, odd, gate)
+    assert rejection.code is ReasonCode.STRESS_UNMODELLED
+    assert "unknown margin account 'aave-main'" in rejection.message
+    assert check_stress(baseline, odd, gate, risk_reducing=True) == []
+    assert applied(baseline, odd) is baseline
