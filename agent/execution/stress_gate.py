@@ -39,7 +39,7 @@ from agent.risk.liquidation import account_liquidation_levels
 from agent.risk.scenarios import revalue
 from agent.risk.stress import StressGrid, StressResult, stress_test
 from agent.risk.validation import FloatArray, RiskInputError
-from agent.risk.venue_failure import venue_equity_usd
+from agent.risk.venue_failure import isolated_collateral_usd, venue_equity_usd
 
 log = structlog.get_logger(__name__)
 _TOLERANCE = 1e-9  # relative: changes smaller than this are rounding, not risk
@@ -200,10 +200,11 @@ def try_intent(baseline: StressBaseline, intent: Intent) -> Trial | None:
 def _venue_equity_after(baseline: StressBaseline, trial: Trial) -> dict[str, float]:
     equity = venue_equity_usd(baseline.book, baseline.values, trial.cash_usd)
     for index in trial.change.replaced:
-        venue = baseline.book.positions[index].venue
-        equity[venue] -= float(baseline.values[index])
+        old = baseline.book.positions[index]
+        equity[old.venue] -= float(baseline.values[index]) + isolated_collateral_usd(old)
     for row, value in zip(trial.rows, trial.values, strict=True):
-        equity[row.venue] = equity.get(row.venue, 0.0) + float(value)
+        held = float(value) + isolated_collateral_usd(row)
+        equity[row.venue] = equity.get(row.venue, 0.0) + held
     return equity
 
 

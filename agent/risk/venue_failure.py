@@ -19,6 +19,7 @@ import numpy as np
 
 from agent.risk.book import UNDERLYING, Book
 from agent.risk.portfolio import book_greeks
+from agent.risk.positions import Position
 from agent.risk.validation import FloatArray
 
 _VALUE, _DELTA = 0, 1  # BookGreeks columns
@@ -37,17 +38,28 @@ class VenueFailure:
     accounts: tuple[str, ...]
 
 
+def isolated_collateral_usd(position: Position) -> float:
+    """The collateral an isolated perp or future holds at its venue, less pending fees
+    (its value in the book is only its P&L)."""
+    collateral = getattr(position, "collateral_usd", None)
+    if collateral is None:
+        return 0.0
+    return float(collateral) - float(getattr(position, "fees_usd", 0.0) or 0.0)
+
+
 def venue_equity_usd(
     book: Book, values: FloatArray, cash_usd: Mapping[str, float] | None = None
 ) -> dict[str, float]:
-    """Per venue: the positions' values there plus its margin accounts' cash (USD).
+    """Per venue: the positions' values there (isolated collateral included) plus its
+    margin accounts' cash (USD).
 
     ``values`` are the positions' values (book order); ``cash_usd`` overrides accounts'
     cash (by account name) when given.
     """
     equity: dict[str, float] = {}
     for position, value in zip(book.positions, values, strict=True):
-        equity[position.venue] = equity.get(position.venue, 0.0) + float(value)
+        held = float(value) + isolated_collateral_usd(position)
+        equity[position.venue] = equity.get(position.venue, 0.0) + held
     for name, account in book.margin_accounts.items():
         cash = account.cash_usd if cash_usd is None else cash_usd.get(name, account.cash_usd)
         equity[account.venue] = equity.get(account.venue, 0.0) + cash

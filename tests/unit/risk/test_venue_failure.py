@@ -45,6 +45,17 @@ def book() -> Book:
             maintenance_margin_rate=0.02,
         ),
         risk.SpotPosition("wallet:ETH", "wallet", "ETH", 2.0),
+        # GMX: 1 ETH short from 3,000 (flat) isolated on 1,500 collateral, 20 of fees due.
+        risk.PerpetualPosition(
+            "gmx:ETH::perp",
+            "gmx",
+            "ETH",
+            -1.0,
+            entry_price=3000.0,
+            collateral_usd=1500.0,
+            fees_usd=20.0,
+            maintenance_margin_rate=0.01,
+        ),
     ]
     accounts = [
         risk.MarginAccount("hl", "hyperliquid", 5_000.0),
@@ -56,13 +67,14 @@ def book() -> Book:
 def test_each_venue_loses_its_equity_and_leaves_the_rest_of_the_delta() -> None:
     rows = {row.venue: row for row in venue_failures(book())}
     assert [row.venue for row in venue_failures(book())] == [
-        "aave", "wallet", "hyperliquid", "deribit",
+        "aave", "wallet", "hyperliquid", "gmx", "deribit",
     ]  # fmt: skip
-    expected = {  # venue: (equity, loss, ETH delta left of 10 - 8 + 20 + 2 = 24)
-        "aave": (18_000.0, 18_000.0, 14.0),
-        "wallet": (6_000.0, 6_000.0, 22.0),
-        "hyperliquid": (4_200.0, 4_200.0, 32.0),
-        "deribit": (-1_000.0, 0.0, 4.0),
+    expected = {  # venue: (equity, loss, ETH delta left of 10 - 8 + 20 + 2 - 1 = 23)
+        "aave": (18_000.0, 18_000.0, 13.0),
+        "wallet": (6_000.0, 6_000.0, 21.0),
+        "hyperliquid": (4_200.0, 4_200.0, 31.0),
+        "gmx": (1_480.0, 1_480.0, 24.0),
+        "deribit": (-1_000.0, 0.0, 3.0),
     }
     for venue, (equity, loss, delta) in expected.items():
         row = rows[venue]
