@@ -20,14 +20,16 @@ Handler = Callable[[argparse.Namespace], int]
 def _chain_up(args: argparse.Namespace) -> int:
     import agent.wiring as wiring
 
-    return wiring.chain_up(port=args.port, manifest=args.manifest, seconds=args.seconds)
+    return wiring.chain_up(
+        port=args.port, manifest=args.manifest, seconds=args.seconds, profile=args.profile
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         import agent.wiring as wiring
 
-        return wiring.run_dry(config_path=args.config, fork_url=args.fork_url, ticks=args.ticks)
+        return wiring.run_dry(config_path=args.config, fork_urls=args.fork_url, ticks=args.ticks)
     if args.fork_url:
         raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
     from agent import service  # reads the config before importing the heavy wiring
@@ -51,7 +53,13 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="read the real venues, execute only on a local anvil fork and a paper book",
     )
-    run.add_argument("--fork-url", help="RPC to fork for --dry-run (default: the chain's own)")
+    run.add_argument(
+        "--fork-url",
+        action="append",
+        default=[],
+        help="with --dry-run: what to fork, NAME=URL per chain (a bare URL with one chain); "
+        "default: each chain's own first RPC URL",
+    )
     run.add_argument("--ticks", type=int, default=None, help="with --dry-run: stop after N ticks")
     run.add_argument(
         "--log-format", choices=("json", "console"), default="json", help="log lines (stderr)"
@@ -154,10 +162,11 @@ def _add_operator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "kill": "HALTED: nothing new, open orders cancelled",
         "resume": "ACTIVE again (the only way back)",
         "flatten": "FLATTEN: cancel orders and unwind hedges",
+        "ack": "acknowledge external events (a REDUCE_ONLY they caused becomes ACTIVE)",
     }
     for name, text in helps.items():
         command = commands.add_parser(name, help=text)
-        if name == "resume":  # re-arming is deliberate; stopping must not wait on typing
+        if name in ("resume", "ack"):  # re-arming is deliberate; stopping must not wait
             command.add_argument("--reason", required=True, help="why (kept in the journal)")
         else:
             command.add_argument("--reason", default="operator command", help="why (journaled)")
@@ -206,6 +215,12 @@ def _add_chain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up.add_argument("--port", type=int, default=None, help="RPC port (default: a free one)")
     up.add_argument("--manifest", default=None, help="where to write the deployment manifest")
     up.add_argument("--seconds", type=float, default=None, help="stop after this long")
+    up.add_argument(
+        "--profile",
+        choices=("ethereum", "arbitrum"),
+        default="ethereum",
+        help="chain profile (arbitrum: block.number in contracts is an L1-like number)",
+    )
     up.set_defaults(handler=_chain_up)
 
 

@@ -24,13 +24,13 @@ from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
 from agent.control.status import AgentStatus, StatusProvider
-from agent.control.tick_status import tick_status
 from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.execution.stress_gate import StressLimits, applied, tick_baseline
 from agent.exposures import gross_exposure_usd, guard_context
+from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import VenueSnapshot
 from agent.pacing import run_paced
@@ -45,6 +45,8 @@ from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
 from agent.realized import RealizedVols
+from agent.reporting import log_report, status_of
+from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
 
@@ -58,12 +60,17 @@ class DaemonParts:
 
     ``actions`` maps each EVM venue to the connector that turns intents into
     transactions; ``order_venues`` names the exchanges that take orders;
-    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs);
-    ``gas_price_gwei`` returns the current gas price for cost estimates; ``head`` the
-    chain's latest block number, for ticking on new blocks. ``observers`` see every
-    tick's report (metrics, alerts; one that raises is logged, never the tick's
-    problem); ``background`` tasks run beside the loop in its TaskGroup until ``stop``
-    (alert delivery) and must not raise.
+    ``maintenance`` runs after each read (e.g. resolving GMX orders from logs),
+    ``before_read`` before it (comparing RPC providers' heads, so a lagging one is out
+    of this tick's reads and sends);
+    ``gas_price_gwei`` returns each chain's current gas price (chain id -> gwei) for cost
+    estimates; ``head`` the first chain's latest block number, for ticking on new blocks.
+    ``venue_chains`` is each EVM venue's chain id: its actions are priced at that chain's
+    gas price, and the guard admits its transactions only for that chain (``chain_id``
+    when a venue is not listed).
+    ``observers`` see every tick's report (metrics, alerts; one that raises is logged,
+    never the tick's problem); ``background`` tasks run beside the loop in its TaskGroup
+    until ``stop`` (alert delivery) and must not raise.
     """
 
     config: Config
@@ -77,12 +84,15 @@ class DaemonParts:
     tokens: Mapping[str, str] = field(default_factory=dict)
     oracle_venue: str | None = None
     chain_id: int | None = None
-    gas_price_gwei: Callable[[], Awaitable[float]] | None = None
+    venue_chains: Mapping[str, int] = field(default_factory=dict)
+    gas_price_gwei: Callable[[], Awaitable[Mapping[int, float]]] | None = None
     head: Callable[[], Awaitable[int]] | None = None
     maintenance: Sequence[Hook] = ()
+    before_read: Sequence[Hook] = ()  # e.g. comparing RPC providers' heads
     journal_status: StatusProvider | None = None
     observers: Sequence[Callable[[TickReport], None]] = ()
     background: Sequence[Background] = ()
+    watch: ExternalWatch | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ class TickReport:
     error: str | None = None
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
+    in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
     steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
     pnl: PnlTotals | None = None  # attributed P&L since start and per day
 
@@ -127,7 +138,8 @@ class Daemon:
         self.last: TickReport | None = None
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=50)
         self.ticks = 0
-        self._gas_gwei = 0.0
+        self.in_flight = InFlightView()  # as the last plan netted it
+        self._gas_gwei: dict[int, float] = {}  # chain id -> last known gas price
         self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
         self.pnl = LiveAttribution()
         self._stress_limits = StressLimits.of(parts.config.limits)
@@ -195,6 +207,11 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        for hook in parts.before_read:
+            await hook()
+        await parts.executor.check_chains()
+        await parts.executor.resolve_orders()
+        earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view
         reads = await parts.reader.read_all()
         for hook in parts.maintenance:
             await hook()
@@ -209,6 +226,9 @@ class Daemon:
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
         assessment = assess(book)
         usable = {name: snapshots[name] for name in inputs.usable}
+        blocks = {name: s.block_number for name, s in snapshots.items()}
+        flying = parts.executor.in_flight(blocks, earlier)
+        self.in_flight = flying.with_venue_orders(snapshots)
         policy_input = await self._policy_input(now, assessment, usable, snapshots)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
@@ -220,10 +240,14 @@ class Daemon:
         parts = self.parts
         plan = await self.plan(now)
         await self._tighten(plan.inputs)
+        external = await self._watch(plan, now)
         state = parts.controls.killswitch.state
         if parts.executor.gate.read_only:
             await parts.executor.reconcile()
-            return TickReport(now, plan.reads, plan.inputs, plan.assessment, kill_state=state)
+            return TickReport(
+                now, plan.reads, plan.inputs, plan.assessment, alerts=external,
+                kill_state=state, in_flight=self.in_flight,
+            )  # fmt: skip
         decision = plan.decision
         outcomes = await self._execute(
             now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
@@ -236,11 +260,19 @@ class Daemon:
             plan.assessment,
             decision.intents,
             outcomes,
-            decision.alerts,
+            (*external, *decision.alerts),
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
+            in_flight=self.in_flight,
             steering=decision.steering,
         )
+
+    async def _watch(self, plan: Plan, now: datetime) -> tuple[Alert, ...]:
+        """External events (``agent.watch``) on the venues read afresh this tick."""
+        if self.parts.watch is None:
+            return ()
+        fresh = {n: r.snapshot for n, r in plan.reads.items() if r.fresh and r.snapshot}
+        return tuple(await self.parts.watch.check(fresh, self.in_flight, now))
 
     async def _tighten(self, inputs: InputReport) -> None:
         strictest = inputs.strictest
@@ -268,13 +300,21 @@ class Daemon:
             profiles=self.parts.profiles,
             config=self.parts.config,
             exposure_usd=gross_exposure_usd(snapshots, prices),
-            gas_price_gwei=self._gas_gwei,
+            gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
+            in_flight=self.in_flight,
         )
         vols = tuple(
             replace(r, vol=self.realized.combined(r.underlying, r.vol)) for r in found.underlyings
         )
         return replace(found, underlyings=vols)
+
+    def venue_gas_gwei(self) -> dict[str, float]:
+        """Each EVM venue's gas price: its own chain's, last read."""
+        return {
+            venue: self._gas_gwei.get(chain, 0.0)
+            for venue, chain in self.parts.venue_chains.items()
+        }
 
     async def _refresh_gas_price(self) -> None:
         """Re-read the gas price every tenth tick (or until known); an unreachable RPC
@@ -282,7 +322,7 @@ class Daemon:
         if self.parts.gas_price_gwei is None or (self.ticks % 10 != 1 and self._gas_gwei):
             return
         try:
-            self._gas_gwei = await self.parts.gas_price_gwei()
+            self._gas_gwei = dict(await self.parts.gas_price_gwei())
         except BallastError as error:
             log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
@@ -308,7 +348,7 @@ class Daemon:
                 profiles=self.parts.profiles,
                 tokens=self.parts.tokens,
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
-                chain_id=self.parts.chain_id,
+                chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
                 inputs_from=self._inputs_of(intent),
                 stress=baseline,
             )
@@ -366,36 +406,11 @@ class Daemon:
     # --- reporting --------------------------------------------------------------------
 
     def _log(self, report: TickReport) -> None:
-        for alert in report.alerts:
-            log.warning("alert", code=str(alert.code), message=alert.message)
-        for intent, outcome in zip(report.intents, report.outcomes, strict=False):
-            log.info(
-                "action",
-                venue=intent.venue,
-                action=intent.action.value,
-                asset=intent.asset,
-                quantity=round(intent.quantity, 8),
-                reason=intent.reason,
-                status=outcome.status.value,
-                reference=outcome.reference,
-                detail=outcome.detail,
-            )
-        if report.assessment is not None:
-            log.info(
-                "tick",
-                tick=self.ticks,
-                kill_state=report.kill_state.value,
-                delta={u: round(g.delta, 4) for u, g in report.assessment.net.items()},
-                problems=[f"{p.venue}:{p.code}" for p in report.inputs.problems],
-            )
+        log_report(report, self.ticks)
 
     async def status(self) -> AgentStatus:
         """The ``StatusProvider`` of the admin API: the last tick, never a fresh read."""
         base = AgentStatus()
         if self.parts.journal_status is not None:
             base = await self.parts.journal_status.status()
-        report = self.last
-        if report is None or report.assessment is None:
-            failure = [report.error] if report and report.error else []
-            return replace(base, problems=(*base.problems, *failure))
-        return tick_status(base, report)
+        return status_of(base, self.last)

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from agent.assessment import Assessment
 from agent.config.models import Config
+from agent.in_flight import InFlightView, hedgeable_deviation, lending_changes
 from agent.model import (
     HealthKind,
     Instrument,
@@ -37,6 +38,7 @@ from agent.policy.inputs import (
     MarginPosition,
     PolicyInput,
     PolicyState,
+    UnderlyingRisk,
 )
 from agent.profiles import VenueProfile
 
@@ -51,20 +53,28 @@ def policy_input(
     profiles: Mapping[str, VenueProfile],
     config: Config,
     exposure_usd: Mapping[str, float],
-    gas_price_gwei: float,
+    gas_price_gwei: Mapping[str, float],
     state: PolicyState,
+    in_flight: InFlightView | None = None,
 ) -> PolicyInput:
-    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones."""
+    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones.
+
+    ``gas_price_gwei`` is each EVM venue's chain's gas price (a venue off-chain pays none).
+    Work ``in_flight`` is netted first: each underlying's delta is what every outcome of
+    that work leaves to hedge (``agent.in_flight.hedgeable_deviation``), and each lending
+    account is read as if its pending actions had happened.
+    """
+    view = in_flight or InFlightView()
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
     def gas_usd(name: str) -> float:
-        return profiles[name].gas_per_action * gas_price_gwei * GWEI * eth
+        return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles[name]
         if profile.kind == "aave_v3":
-            lending.append(_lending(snapshot, gas_usd(name)))
+            lending.append(_lending(snapshot, gas_usd(name), view))
         margin += _margin_accounts(snapshot, profile, gas_usd(name))
         checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
@@ -74,7 +84,7 @@ def policy_input(
                 routes += _routes(snapshots[name], profiles[name], underlying, gas_usd(name), room)
     return PolicyInput(
         now=now,
-        underlyings=tuple(u for u in assessment.underlyings if u.underlying in config.underlyings),
+        underlyings=_netted(assessment, config, view),
         lending=tuple(lending),
         margin=tuple(margin),
         routes=tuple(routes),
@@ -96,10 +106,28 @@ def _room(name: str, config: Config, exposure_usd: Mapping[str, float], book_usd
     return max(binding - exposure_usd.get(name, 0.0), 0.0)
 
 
+def _netted(
+    assessment: Assessment, config: Config, view: InFlightView
+) -> tuple[UnderlyingRisk, ...]:
+    """The configured underlyings, each delta netted against the hedges in flight."""
+    flying = view.delta_by_underlying()
+    netted = []
+    for risk in assessment.underlyings:
+        settings = config.underlyings.get(risk.underlying)
+        if settings is None:
+            continue
+        if risk.underlying in flying:
+            target = settings.delta_target_coin
+            deviation = hedgeable_deviation(risk.delta_coin - target, flying[risk.underlying])
+            risk = replace(risk, delta_coin=target + deviation)
+        netted.append(risk)
+    return tuple(netted)
+
+
 # --- lending --------------------------------------------------------------------------
 
 
-def _lending(snapshot: VenueSnapshot, gas_usd: float) -> LendingAccount:
+def _lending(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> LendingAccount:
     supplied = {
         p.instrument.symbol: p
         for p in snapshot.positions
@@ -109,25 +137,31 @@ def _lending(snapshot: VenueSnapshot, gas_usd: float) -> LendingAccount:
         p.instrument.symbol: p for p in snapshot.positions if p.instrument.kind is Kind.LENDING_DEBT
     }
     wallet = {b.asset: b.amount for b in snapshot.balances}
+    pending = view.lending_on(snapshot.venue)
+    changes = lending_changes(pending)
     assets = []
     for reserve in snapshot.reserves:
         supply = supplied.get(reserve.symbol)
         enabled = (supply.collateral_usd or 0.0) > 0 if supply else reserve.ltv > 0
+        more_supplied, more_debt, more_wallet = changes.get(reserve.symbol, (0.0, 0.0, 0.0))
+        debt = abs(debts[reserve.symbol].quantity) if reserve.symbol in debts else 0.0
         assets.append(
             LendingAsset(
                 symbol=reserve.symbol,
                 price_usd=reserve.price_usd,
                 liquidation_threshold=reserve.liquidation_threshold,
-                supplied=supply.quantity if supply else 0.0,
+                supplied=max((supply.quantity if supply else 0.0) + more_supplied, 0.0),
                 collateral_enabled=enabled,
-                debt=abs(debts[reserve.symbol].quantity) if reserve.symbol in debts else 0.0,
-                wallet=max(wallet.get(reserve.symbol, 0.0), 0.0),
+                debt=max(debt + more_debt, 0.0),
+                wallet=max(wallet.get(reserve.symbol, 0.0) + more_wallet, 0.0),
                 supply_apr=reserve.supply_apr,
                 borrow_apr=reserve.borrow_apr,
                 underlying=_underlying_of(reserve.symbol),
             )
         )
     health = next((h.ratio for h in snapshot.health if h.kind is HealthKind.LENDING), math.inf)
+    if pending:  # the venue's figure predates the pending actions: recompute from assets
+        health = math.inf
     return LendingAccount(snapshot.venue, tuple(assets), health, gas_usd)
 
 

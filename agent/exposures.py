@@ -24,10 +24,12 @@ _LENDING = (Kind.LENDING_SUPPLY, Kind.LENDING_DEBT)
 def gross_exposure_usd(
     snapshots: Mapping[str, VenueSnapshot], prices: Mapping[str, float]
 ) -> dict[str, float]:
-    """Per venue: the sum of |quantity| x price over its positions (USD)."""
+    """Per venue: the sum of |quantity| x price over its positions, plus the notional of
+    trades it holds for us and has not executed yet (a GMX order waiting for its keeper:
+    in flight, so it counts against the venue's caps before it lands), USD."""
     exposure: dict[str, float] = {}
     for name, snapshot in snapshots.items():
-        total = 0.0
+        total = sum(trade.notional_usd for trade in snapshot.pending)
         for position in snapshot.positions:
             price = prices.get(position.instrument.underlying, position.mark_price or 0.0)
             total += abs(position.quantity) * price

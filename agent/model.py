@@ -280,6 +280,18 @@ class ReserveState:
     liquidation_bonus: float
 
 
+@dataclass(frozen=True, slots=True)
+class PendingTrade:
+    """A trade the venue holds but has not executed yet (a GMX order waiting for its
+    keeper): ``delta_coin`` is the signed change to ``underlying``'s delta once it
+    executes, ``notional_usd`` its size, ``reference`` the venue's key for it."""
+
+    underlying: str
+    delta_coin: float
+    notional_usd: float
+    reference: str
+
+
 def _freeze_flags(flags: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(flags))
 
@@ -305,6 +317,7 @@ class VenueSnapshot:
     reserves: tuple[ReserveState, ...] = ()
     block_number: int | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
+    pending: tuple[PendingTrade, ...] = ()  # executed later by the venue (agent.in_flight)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "flags", _freeze_flags(self.flags))

@@ -14,14 +14,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import IO, ClassVar
 
 from agent.errors import TransientError
+from agent.ops.redaction import redact
 from sim.toolchain import foundry_binary
 
 DEFAULT_CHAIN_ID = 31337
@@ -97,6 +99,7 @@ class Anvil:
         self.log_path = log_path
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._output: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -124,13 +127,16 @@ class Anvil:
                 return self
             except TransientError:
                 self.stop()
-                if self.options.port is not None or attempt == 2:
-                    raise
+                if self.options.port is not None or self.options.fork_url or attempt == 2:
+                    raise  # a fork that failed fails again on any port
         raise AssertionError("unreachable")
 
     def _spawn(self) -> None:
         binary = foundry_binary("anvil")
-        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # Without a log file, output goes to a temporary one: if anvil dies starting up
+        # (an unreachable --fork-url), what it said is the error's reason.
+        output = open(self.log_path, "ab") if self.log_path else tempfile.TemporaryFile()  # noqa: SIM115
+        self._output = output
         try:
             self._process = subprocess.Popen(
                 [str(binary), *self.options.arguments(self.port)],
@@ -142,19 +148,34 @@ class Anvil:
             )
         finally:
             if self.log_path:
-                output.close()  # type: ignore[union-attr]
+                output.close()
         Anvil._live[self._process.pid] = self
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if not self.running:
-                raise TransientError(f"anvil exited during start-up on port {self.port}")
+                raise TransientError(self._exit_reason())
             with contextlib.suppress(OSError, ValueError):
                 self.rpc("eth_chainId")
                 return
             time.sleep(0.02)
         raise TransientError(f"anvil did not answer on port {self.port} within {timeout_s}s")
+
+    def _exit_reason(self) -> str:
+        """Why anvil exited: the fork URL (redacted) and the last thing anvil said."""
+        said = ""
+        if self.log_path is not None:
+            with contextlib.suppress(OSError):
+                said = self.log_path.read_text(errors="replace")
+        elif self._output is not None:
+            self._output.seek(0)
+            said = self._output.read().decode(errors="replace")
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        last = redact(" ".join(lines[-3:]))[-400:] if lines else "no output"
+        fork = self.options.fork_url
+        where = f"forking {redact(fork)}" if fork else f"on port {self.port}"
+        return f"anvil exited during start-up {where}: {last}"
 
     def rpc(self, method: str, params: list[object] | None = None) -> object:
         """A blocking JSON-RPC call, for set-up and tests; the agent uses its own client."""
@@ -171,6 +192,9 @@ class Anvil:
     def stop(self, *, timeout_s: float = 5.0) -> None:
         """Terminate by PID (SIGTERM, then SIGKILL) and reap; safe to call twice."""
         process, self._process = self._process, None
+        output, self._output = self._output, None
+        if output is not None and not output.closed:
+            output.close()
         if process is None:
             return
         Anvil._live.pop(process.pid, None)

@@ -152,3 +152,15 @@ def local_document(
         }
     )
     return filled
+
+
+SECOND_CHAIN = "arbitrum"
+
+
+def move_gmx_to_second_chain(filled: dict[str, Any], second: Manifest) -> dict[str, Any]:
+    """A two-chain book: chain ``arbitrum`` (the second world, same settings as ``local``)
+    holds GMX with that world's addresses; every other venue stays on ``local``."""
+    local = filled["chains"]["local"]
+    filled["chains"][SECOND_CHAIN] = {**copy.deepcopy(local), **_chain(second)}
+    filled["venues"]["gmx"].update({**_gmx(second), "chain": SECOND_CHAIN})
+    return filled

@@ -44,6 +44,7 @@ class Faults:
     hooks: dict[str, Hook] = field(default_factory=dict)
     chain_id: int | None = None
     head_lag_blocks: int = 0
+    frozen_head: int | None = None  # eth_blockNumber answers this, whatever the node has
     down: bool = False  # every request answered HTTP 503, nothing forwarded
 
 
@@ -102,6 +103,10 @@ class RpcFaultProxy:
     def outage(self, down: bool = True) -> None:
         """While ``down``, answer every request with HTTP 503 without forwarding it."""
         self.faults.down = down
+
+    def freeze_head(self, number: int | None) -> None:
+        """Answer ``eth_blockNumber`` with ``number`` (None: the node's head again)."""
+        self.faults.frozen_head = number
 
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of ``method`` waiting until the returned event is set."""
@@ -170,6 +175,8 @@ class RpcFaultProxy:
             await hook(payload.get("params", []))
         if method == "eth_chainId" and self.faults.chain_id is not None:
             return {"jsonrpc": "2.0", "id": ident, "result": hex(self.faults.chain_id)}
+        if method == "eth_blockNumber" and self.faults.frozen_head is not None:
+            return {"jsonrpc": "2.0", "id": ident, "result": hex(self.faults.frozen_head)}
         reply = await self._forward(payload)
         if method == "eth_blockNumber" and self.faults.head_lag_blocks and "result" in reply:
             head = int(reply["result"], 16) - self.faults.head_lag_blocks

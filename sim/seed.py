@@ -61,12 +61,26 @@ async def _send(chain: DevChain, account: str, requests: Sequence[TxRequest]) ->
 
 
 async def seed_book(
-    chain: DevChain, manifest: Manifest, config: Config, plan: BookPlan | None = None
+    chain: DevChain,
+    manifest: Manifest,
+    config: Config,
+    plan: BookPlan | None = None,
+    *,
+    gmx_world: tuple[DevChain, Manifest] | None = None,
 ) -> None:
-    """Open ``plan``'s positions for the agent's account; GMX orders await the keeper."""
+    """Open ``plan``'s positions for the agent's account; GMX orders await the keeper.
+
+    ``gmx_world``: the chain GMX is on when it is not ``chain`` (a two-chain book); the
+    agent gets its collateral there."""
     plan = plan or BookPlan()
     agent = manifest.accounts["agent"]
     deployer = manifest.accounts["deployer"]
+    gmx_chain = chain
+    if gmx_world is not None:
+        gmx_chain, gmx_manifest = gmx_world
+        await attach(gmx_chain, gmx_manifest, "token.USDC").send(
+            "mint", agent, int(plan.wallet_usdc * 1e6), sender=gmx_manifest.accounts["deployer"]
+        )
     weth_needed = plan.wallet_weth + plan.aave_supply_weth + plan.premia_short_calls + 5.0
     await attach(chain, manifest, "token.WETH").send(
         "deposit", sender=agent, value=int(weth_needed * 1e18)
@@ -80,7 +94,7 @@ async def seed_book(
         await _lending(chain, agent, built, plan)
         await _premia(chain, agent, built, plan)
         await _exchanges(built, plan)
-        await _gmx(chain, agent, built, plan)
+        await _gmx(gmx_chain, agent, built, plan)
 
 
 async def _lending(chain: DevChain, agent: str, built: Venues, plan: BookPlan) -> None:

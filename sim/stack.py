@@ -15,13 +15,17 @@ from typing import Any
 
 from agent import config as config_module
 from agent.config.models import Config
+from sim.anvil import AnvilOptions
+from sim.deploy.profiles import ChainProfile
 from sim.local_config import (
     DERIBIT_CLIENT_ID,
     DERIBIT_CLIENT_SECRET,
     SimulatorUrls,
     local_document,
+    move_gmx_to_second_chain,
 )
 from sim.market import MarketDriver
+from sim.second_chain import SECOND_CHAIN_ID, ChainMirror
 from sim.venues.deribit import DeribitSimulator
 from sim.venues.hyperliquid import HyperliquidSimulator
 from sim.world import LocalWorld, WorldOptions
@@ -55,6 +59,8 @@ class StackOptions:
         default_factory=lambda: {"ETH": 100.0, "BTC": 0.0, "USDC": 100_000.0}
     )
     hyperliquid_usdc: float = 500_000.0
+    # A second chain (its own anvil and protocols, the "arbitrum" profile) holding GMX.
+    second_chain: bool = False
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +82,7 @@ class LocalStack:
         self.deribit: DeribitSimulator | None = None
         self.hyperliquid: HyperliquidSimulator | None = None
         self.config: Config | None = None
+        self.second: LocalWorld | None = None
 
     @property
     def driver(self) -> MarketDriver:
@@ -91,6 +98,8 @@ class LocalStack:
             driver.listeners[:0] = [self.deribit, self.hyperliquid]  # venues see each step first
             await self._stack.enter_async_context(self.deribit)
             await self._stack.enter_async_context(self.hyperliquid)
+            if self.options.second_chain:
+                await self._start_second_chain()
             self.config = self._config()
             self._open_accounts()
         except BaseException:
@@ -106,6 +115,15 @@ class LocalStack:
     ) -> None:
         await self._stack.aclose()
 
+    async def _start_second_chain(self) -> None:
+        options = WorldOptions(
+            anvil=AnvilOptions(chain_id=SECOND_CHAIN_ID),
+            profile=ChainProfile.ARBITRUM,
+            block_interval_s=self.options.world.block_interval_s,
+        )
+        self.second = await self._stack.enter_async_context(LocalWorld(options))
+        self.driver.add_listener(ChainMirror(self.second))
+
     def _config(self) -> Config:
         assert self.world.manifest is not None
         assert self.deribit is not None
@@ -114,6 +132,9 @@ class LocalStack:
         document = config_module.read_toml(self.options.config_path)
         urls = SimulatorUrls(deribit=self.deribit.url, hyperliquid=self.hyperliquid.url)
         filled = local_document(document, self.world.manifest, urls)
+        if self.second is not None:
+            assert self.second.manifest is not None
+            move_gmx_to_second_chain(filled, self.second.manifest)
         filled["agent"]["journal"] = str(run_dir / "journal.sqlite")
         filled["admin"]["socket"] = str(run_dir / "admin.sock")
         _merge(filled, self.options.overrides)

@@ -21,6 +21,7 @@ from connectors.evm.jsonrpc import JsonRpcTransport
 from sim.anvil import Anvil, AnvilOptions
 from sim.chain import Artifact, Contract, DevChain, attach, attach_all
 from sim.deploy.base import FEED_DECIMALS, INITIAL_IMPLIED_VOLS, INITIAL_PRICES, Deployment
+from sim.deploy.profiles import ChainProfile
 from sim.deploy.world import build_world
 from sim.keepers.arbitrageur import Arbitrageur, ArbPool
 from sim.keepers.gmx import GmxLiquidator, GmxOrderKeeper
@@ -63,14 +64,16 @@ class Keepers:
             settlement=OptionsSettlementKeeper(chain, manifest),
         )
 
+    def in_order(self) -> list[MarketListener]:
+        """Every keeper, in the order they act after a market step."""
+        return [
+            self.vol_oracle, self.feed_heartbeat, self.arbitrageur, self.gmx_orders,
+            self.liquidator, self.gmx_liquidator, self.settlement,
+        ]  # fmt: skip
+
     def listen(self, driver: MarketDriver) -> None:
-        driver.add_listener(self.vol_oracle)
-        driver.add_listener(self.feed_heartbeat)
-        driver.add_listener(self.arbitrageur)
-        driver.add_listener(self.gmx_orders)
-        driver.add_listener(self.liquidator)
-        driver.add_listener(self.gmx_liquidator)
-        driver.add_listener(self.settlement)
+        for keeper in self.in_order():
+            driver.add_listener(keeper)
 
 
 class ChainOracles:
@@ -120,6 +123,7 @@ class WorldOptions:
     # every block at the driver's time, so with a fixed ``anvil.timestamp`` the chain
     # does not depend on the wall clock (deterministic scenarios); None: anvil's default.
     block_interval_s: int | None = None
+    profile: ChainProfile = ChainProfile.ETHEREUM
 
 
 class LocalWorld:
@@ -152,7 +156,9 @@ class LocalWorld:
                 await self.transport.request(
                     "anvil_setBlockTimestampInterval", [self.options.block_interval_s]
                 )
-            self.deployment = await build_world(DevChain(self.transport), self.anvil.url)
+            self.deployment = await build_world(
+                DevChain(self.transport), self.anvil.url, self.options.profile
+            )
             self.manifest = await self.deployment.manifest()
             self.manifest.write(self.manifest_path)
             self.driver = MarketDriver(
@@ -238,9 +244,11 @@ async def _serve(options: WorldOptions, seconds: float | None, heartbeat_s: floa
     print("local world stopped", flush=True)
 
 
-def run_chain_up(*, port: int | None, manifest: Path | None, seconds: float | None) -> int:
+def run_chain_up(
+    *, port: int | None, manifest: Path | None, seconds: float | None, profile: str = "ethereum"
+) -> int:
     """``ballast chain up``: start, deploy, seed, print, wait; leave nothing running."""
-    options = WorldOptions(port=port, manifest_path=manifest)
+    options = WorldOptions(port=port, manifest_path=manifest, profile=ChainProfile(profile))
     asyncio.run(_serve(options, seconds, heartbeat_s=600.0))
     sys.stdout.flush()
     return 0

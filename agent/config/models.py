@@ -6,25 +6,28 @@ underlying, ``_gwei`` gwei per gas, ``_bps`` basis points); ratios are fractions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    BaseModel,
     Field,
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
+from agent.config.addresses import Address
 from agent.config.health import Fraction, Frozen
 from agent.config.health import HealthSettings as HealthSettings  # re-exported
 from agent.config.health import JumpSettings as JumpSettings  # re-exported
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
 from agent.intents import KillState
 
-Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
 
@@ -79,6 +82,13 @@ class AccountSettings(Frozen):
     remote_signer_token: Secret | None = None
     remote_signer_timeout_s: PositiveFloat = 10.0
 
+    @field_validator("keystore")
+    @classmethod
+    def _keystore_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"no keystore file at {path}")
+        return path
+
     @model_validator(mode="after")
     def _one_source(self) -> Self:
         sources = (self.private_key, self.keystore, self.remote_signer)
@@ -101,7 +111,9 @@ class ChainSettings(Frozen):
     tokens: dict[str, TokenSettings]
     multicall3: Address = MULTICALL3
     confirmations: PositiveInt = 1
+    finality_depth: PositiveInt | None = None  # where the node has no `finalized` tag
     max_lag_blocks: PositiveInt = 5
+    block_time_s: PositiveFloat | None = None  # None: the chain's known one, if any
     rpc_timeout_s: PositiveFloat = 10.0
     replace_after_s: PositiveFloat = 30.0
 
@@ -174,12 +186,18 @@ class GmxVenue(Frozen):
 
 
 class PremiaVenue(Frozen):
+    """Premia v3: its router, oracle adapter and volatility oracle, and the option pools the
+    account trades. With ``pool_factory`` set, every pool must be one of the factory's
+    (PoolFactory.isPool), checked at start. Pools expire with their maturity: with none
+    configured the venue is not read."""
+
     kind: Literal["premia_v3"]
     chain: str
     router: Address
     oracle_adapter: Address
     volatility_oracle: Address
-    pools: Annotated[list[Address], Field(min_length=1)]
+    pool_factory: Address | None = None
+    pools: list[Address] = Field(default_factory=list)
     slippage_bps: PositiveFloat = 2_000.0
 
 
@@ -377,21 +395,49 @@ class Config(Frozen):
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
 
     @model_validator(mode="after")
+    def _one_chain_per_id(self) -> Self:
+        ids = [chain.chain_id for chain in self.chains.values()]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"two chains share a chain_id: {sorted(ids)}")
+        return self
+
+    @model_validator(mode="after")
     def _references_exist(self) -> Self:
         for name, settings in self.venues.items():
             chain = getattr(settings, "chain", None)
             if chain is not None and chain not in self.chains:
                 raise ValueError(f"venue {name!r} is on chain {chain!r}, which is not configured")
+            if chain is not None:
+                unknown = sorted(_token_symbols(settings) - set(self.chains[chain].tokens))
+                if unknown:
+                    raise ValueError(
+                        f"venue {name!r} names tokens {unknown} that chains.{chain}.tokens lacks"
+                    )
         for underlying, rules in self.underlyings.items():
             for name in rules.hedge_venues:
                 if name not in self.venues:
                     raise ValueError(f"underlying {underlying!r} hedges on unknown venue {name!r}")
-        for name in self.limits.venue_caps:
-            if name not in self.venues:
-                raise ValueError(f"limits.venue_caps names unknown venue {name!r}")
-        for name in self.limits.max_loss_on_venue_failure_usd:
-            if name not in self.venues:
-                raise ValueError(
-                    f"limits.max_loss_on_venue_failure_usd names unknown venue {name!r}"
-                )
+        limited: dict[str, Iterable[str]] = {
+            "limits.venue_caps": self.limits.venue_caps,
+            "limits.max_loss_on_venue_failure_usd": self.limits.max_loss_on_venue_failure_usd,
+        }
+        for where, names in limited.items():
+            unknown = [name for name in names if name not in self.venues]
+            if unknown:
+                raise ValueError(f"{where} names unknown venue {unknown[0]!r}")
         return self
+
+
+def _token_symbols(venue: BaseModel) -> set[str]:
+    """The chain tokens a venue names by symbol."""
+    if isinstance(venue, AaveVenue):
+        return set(venue.assets)
+    if isinstance(venue, UniswapVenue):
+        return {symbol for pool in venue.pools for symbol in (pool.base, pool.quote)}
+    if isinstance(venue, GmxVenue):
+        return {
+            symbol
+            for market in venue.markets.values()
+            for symbol in (market.index_token, market.long_token, market.short_token)
+        }
+    return set()

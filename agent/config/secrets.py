@@ -50,15 +50,20 @@ def _resolve(reference: str, base_dir: Path | None) -> str:
         value = os.environ.get(name)
         if value is None:
             raise ValueError(f"environment variable {name} is not set")
+        if not value.strip():
+            raise ValueError(f"environment variable {name} is empty")
         return value
     if reference.startswith("file:"):
         path = Path(expand_path(reference[5:]))
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         try:
-            return path.read_text().strip()
+            text = path.read_text().strip()
         except OSError as error:
             raise ValueError(f"cannot read secret file {path}: {error.strerror}") from None
+        if not text:
+            raise ValueError(f"secret file {path} is empty")
+        return text
     raise ValueError("secrets must be given as env:NAME or file:PATH, not inline")
 
 

@@ -1,7 +1,7 @@
 """The admin API: a Unix socket (mode 0600) and, optionally, TCP with a bearer token.
 
 Routes (JSON): ``GET /v1/status``; ``POST /v1/pause``, ``/v1/kill``, ``/v1/resume``,
-``/v1/flatten`` with ``{"operator": ..., "reason": ..., "cancel_transactions": bool}``;
+``/v1/flatten``, ``/v1/ack`` with ``{"operator": ..., "reason": ..., "cancel_transactions": bool}``;
 ``GET /v1/health`` (200 while ticks keep finishing, 503 otherwise: container health
 checks); ``GET /metrics`` (Prometheus text format). On the Unix socket the file's
 permissions are the authentication; anything else must present
@@ -33,7 +33,7 @@ from agent.ops.redaction import redact, redact_data
 
 log = structlog.get_logger(__name__)
 
-_COMMANDS = ("pause", "kill", "resume", "flatten")
+_COMMANDS = ("pause", "kill", "resume", "flatten", "ack")
 _METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -196,7 +196,10 @@ class AdminServer:
         controls = self.controls
         if name == "kill":
             return await controls.kill(operator, reason, cancel_transactions=cancel)
-        command = {"pause": controls.pause, "resume": controls.resume, "flatten": controls.flatten}
+        command = {
+            "pause": controls.pause, "resume": controls.resume, "flatten": controls.flatten,
+            "ack": controls.ack,
+        }  # fmt: skip
         return await command[name](operator, reason)
 
 

@@ -1,4 +1,7 @@
-"""The operator's side of the admin API: ``ballast status | pause | kill | resume | flatten``."""
+"""The operator's side of the admin API.
+
+``ballast status | pause | kill | resume | flatten | ack``.
+"""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ class Controls:
         self.killswitch = killswitch
         self.actions = actions
         self.action_timeout_s = action_timeout_s
+        self.acknowledge: Callable[[str], int] | None = None  # set by the wiring
 
     async def pause(self, operator: str, reason: str) -> CommandResult:
         """REDUCE_ONLY: only risk-reducing work from now on."""
@@ -73,6 +74,16 @@ class Controls:
     async def resume(self, operator: str, reason: str) -> CommandResult:
         """ACTIVE again: the only way back, and only by an operator."""
         return CommandResult(self._set(KillState.ACTIVE, operator, reason))
+
+    async def ack(self, operator: str, reason: str) -> CommandResult:
+        """Acknowledge the external events reported so far (``agent.watch``) and, from the
+        REDUCE_ONLY they caused, go back to ACTIVE; a stricter state stays."""
+        if self.acknowledge is not None:
+            count = self.acknowledge(operator)
+            reason = f"{reason} ({count} external event(s) acknowledged)"
+        if self.killswitch.state is KillState.REDUCE_ONLY:
+            return await self.resume(operator, reason)
+        return CommandResult(self._set(self.killswitch.state, operator, reason))
 
     async def trip(self, state: KillState, reason: str, *, source: str = "automatic") -> bool:
         """An automatic trigger: tighten only; HALTED also cancels open orders."""

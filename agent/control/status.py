@@ -18,6 +18,7 @@ from typing import Protocol
 
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
+from agent.in_flight import InFlight
 from agent.model import Greeks, Health
 from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
@@ -84,6 +85,7 @@ class AgentStatus:
     steering: Sequence[Steering] = ()
     venue_failure: Sequence[VenueFailure] = ()
     pnl: PnlTotals | None = None
+    in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 
 
 class StatusProvider(Protocol):

@@ -15,7 +15,7 @@ the journal, and the next ``start_up`` resumes them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -23,15 +23,18 @@ from typing import Any
 import structlog
 
 from agent.control.killswitch import KillSwitch
-from agent.errors import InvariantViolation, RejectedError, TransientError
+from agent.errors import BallastError, InvariantViolation, RejectedError, TransientError
+from agent.execution.finality import follow_confirmed, nonce_gap
 from agent.execution.guard import Guard
+from agent.execution.in_flight_view import in_flight_ids, in_flight_view
 from agent.execution.journal import Journal
-from agent.execution.orders import OrderExecutor
+from agent.execution.orders import OrderExecutor, outcome_of
 from agent.execution.proposal import GuardContext, Proposal, Rejection, Verdict
 from agent.execution.reconcile import PendingNonce, ReadOnlyGate, ReconcileReport, reconcile
 from agent.execution.records import IntentEntry, TxRecord
 from agent.execution.tracking import cancel_pending, track
 from agent.execution.transactions import TxManager
+from agent.in_flight import InFlightView
 from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.ports import Clock, TxRequest
 
@@ -115,6 +118,59 @@ class Executor:
 
     def pending_transactions(self) -> list[TxRecord]:
         return self.journal.pending_transactions()
+
+    def in_flight_ids(self) -> frozenset[str]:
+        """The intents in flight now; take them before reading the venues."""
+        return in_flight_ids(self.journal)
+
+    def in_flight(
+        self, blocks: Mapping[str, int | None], earlier: frozenset[str] = frozenset()
+    ) -> InFlightView:
+        """Work in flight (``agent.execution.in_flight_view``); ``blocks`` maps each venue to
+        the block its latest snapshot was read at, ``earlier`` is ``in_flight_ids()`` from
+        before that read."""
+        return in_flight_view(self.journal, blocks, earlier)
+
+    async def check_chains(self) -> list[str]:
+        """Every tick: follow confirmed transactions until final (a reorganised one is
+        followed again, ``agent.execution.finality``) and look for nonce gaps, which
+        make the executor read-only until reconciliation agrees. Returns the problems."""
+        problems = []
+        for manager in self.chains.values():
+            try:
+                for reopened in await follow_confirmed(manager):
+                    self._resume(PendingNonce(manager, reopened.intent_id, reopened.nonce))
+                gap = await nonce_gap(manager)
+            except BallastError as error:  # the next tick asks again
+                log.warning("chain_check_failed", chain_id=manager.chain_id, error=str(error))
+                continue
+            if gap is not None:
+                problems.append(gap)
+        if problems:
+            self.gate.set("; ".join(problems))
+        return problems
+
+    async def resolve_orders(self) -> list[Outcome]:
+        """Look up once each unfinished order nobody in this process is following (an
+        UNKNOWN one keeps its exposure reserved until this finds it, or its grace ends);
+        record the outcomes that became known."""
+        if self.orders is None:
+            return []
+        outcomes = []
+        for record in self.journal.unfinished_orders():
+            if record.intent_id in self._running:
+                continue
+            try:
+                settled = await self.orders.settle(
+                    self.orders.venue(record.venue), record, attempts=1
+                )
+            except BallastError as error:
+                log.warning("order_resolve_failed", order=record.client_order_id, error=str(error))
+                continue
+            outcome = outcome_of(settled)
+            if outcome.status is not OutcomeStatus.UNKNOWN:
+                outcomes.append(self._record(outcome))
+        return outcomes
 
     # --- intents ---------------------------------------------------------------------
 

@@ -53,13 +53,20 @@ class Guard:
         return verdict
 
     def check_fees(
-        self, intent_id: str, quote: FeeQuote, fees: Fees, *, emergency: bool
+        self,
+        intent_id: str,
+        quote: FeeQuote,
+        fees: Fees,
+        *,
+        emergency: bool,
+        chain_id: int | None = None,
     ) -> Rejection | None:
         """Refuse fees above the cap, or a base fee so high the cap cannot get mined.
 
-        ``emergency`` (risk-reducing work only) selects the higher emergency caps.
+        ``emergency`` (risk-reducing work only) selects the higher emergency caps;
+        ``chain_id`` the chain's own caps.
         """
-        caps = self.limits.gas_caps(emergency=emergency)
+        caps = self.limits.gas_caps(emergency=emergency, chain_id=chain_id)
         problem = None
         if quote.base_fee_wei > caps.max_fee_per_gas_wei:
             problem = (

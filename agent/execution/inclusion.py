@@ -7,8 +7,8 @@ against the canonical block at its height, and depth counts from there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.execution.records import TxRecord
@@ -28,6 +28,7 @@ class Inclusion:
     block_hash: str
     succeeded: bool  # receipt status 1; False means it reverted (gas spent)
     confirmations: int  # 1 when the block is the head
+    receipt: Mapping[str, Any] = field(default_factory=dict)  # as the node returned it
 
 
 async def _canonical_hash(rpc: Rpc, number: int) -> str | None:
@@ -54,6 +55,7 @@ async def find_inclusion(rpc: Rpc, records: Sequence[TxRecord]) -> Inclusion | N
             block_hash=block_hash,
             succeeded=_int(receipt.get("status", "0x1")) == 1,
             confirmations=max(head - number + 1, 1),
+            receipt=receipt,
         )
     return None
 

@@ -111,6 +111,11 @@ class Journal:
         self.close()
 
     @property
+    def connection(self) -> sqlite3.Connection:
+        """The database, for stores that keep their own tables in the journal."""
+        return self._db
+
+    @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -239,6 +244,16 @@ class Journal:
             (account.lower(), chain_id, TxStatus.DISCARDED.value),
         ).fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
+
+    def transactions_with_status(
+        self, account: str, chain_id: int, status: TxStatus
+    ) -> list[TxRecord]:
+        """Our transactions in ``status`` on ``chain_id``, by nonce."""
+        rows = self._db.execute(
+            SELECT_TX + " WHERE account=? AND chain_id=? AND status=? ORDER BY nonce, version",
+            (account.lower(), chain_id, status.value),
+        )
+        return [tx_from_row(row) for row in rows]
 
     def pending_transactions(self) -> list[TxRecord]:
         rows = self._db.execute(

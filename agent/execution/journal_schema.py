@@ -102,7 +102,38 @@ CREATE TABLE kill_transitions (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Positions as last seen, the intents already counted against them, and the external
+# events found (agent.external, agent.execution.ledger).
+_V2 = """
+CREATE TABLE positions_seen (
+    venue TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    quantity REAL NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (venue, asset, kind)
+);
+CREATE TABLE ledger_intents (
+    intent_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
+CREATE TABLE external_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    venue TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    before REAL NOT NULL,
+    after REAL NOT NULL,
+    explained REAL NOT NULL,
+    cause TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    acknowledged_at REAL,
+    acknowledged_by TEXT
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

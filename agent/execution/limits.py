@@ -90,7 +90,8 @@ class GuardLimits(_Frozen):
     ``protocol_caps``. ``allowlist`` maps a contract address to the function
     signatures that may be called on it (``PLAIN_TRANSFER`` for empty calldata).
     ``emergency_gas`` applies only to risk-reducing intents and must not be lower
-    than ``gas``.
+    than ``gas``. ``chain_gas`` holds (gas, emergency_gas) per chain id where a chain's
+    caps differ from the default pair (Ethereum's gwei are not Arbitrum's).
     """
 
     max_notional_per_action_usd: PositiveFloat
@@ -102,6 +103,7 @@ class GuardLimits(_Frozen):
     max_reference_deviation: float = Field(gt=0, lt=1)
     gas: GasCaps
     emergency_gas: GasCaps
+    chain_gas: Mapping[int, tuple[GasCaps, GasCaps]] = Field(default_factory=dict)
     allowlist: Allowlist = Field(default_factory=dict)
     max_input_age_s: PositiveFloat
     max_intent_age_s: PositiveFloat
@@ -109,17 +111,20 @@ class GuardLimits(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if (
-            self.emergency_gas.max_fee_per_gas_wei < self.gas.max_fee_per_gas_wei
-            or self.emergency_gas.max_priority_fee_per_gas_wei
-            < self.gas.max_priority_fee_per_gas_wei
-        ):
-            raise ValueError("emergency_gas must not be lower than gas")
+        for normal, emergency in [(self.gas, self.emergency_gas), *self.chain_gas.values()]:
+            if (
+                emergency.max_fee_per_gas_wei < normal.max_fee_per_gas_wei
+                or emergency.max_priority_fee_per_gas_wei < normal.max_priority_fee_per_gas_wei
+            ):
+                raise ValueError("emergency_gas must not be lower than gas")
         for venue, protocol in self.protocol_of_venue.items():
             if protocol not in self.protocol_caps:
                 raise ValueError(f"venue {venue!r}: protocol {protocol!r} has no cap")
         return self
 
-    def gas_caps(self, *, emergency: bool) -> GasCaps:
-        """The emergency caps for risk-reducing work, the normal caps otherwise."""
-        return self.emergency_gas if emergency else self.gas
+    def gas_caps(self, *, emergency: bool, chain_id: int | None = None) -> GasCaps:
+        """The emergency caps for risk-reducing work, the normal caps otherwise: the
+        chain's own when ``chain_gas`` has them."""
+        pair = self.chain_gas.get(chain_id) if chain_id is not None else None
+        normal, urgent = pair or (self.gas, self.emergency_gas)
+        return urgent if emergency else normal

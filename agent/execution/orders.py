@@ -167,15 +167,20 @@ class OrderExecutor:
         return self._mark(record, OrderStatus.NOT_PLACED, "venue unreachable; not found either")
 
     async def settle(
-        self, venue: OrderVenue, record: OrderRecord, found: OrderState | None = None
+        self,
+        venue: OrderVenue,
+        record: OrderRecord,
+        found: OrderState | None = None,
+        *,
+        attempts: int | None = None,
     ) -> OrderRecord:
         """Find out what became of a journaled order; never places anything.
 
         Not found: UNKNOWN (exposure stays reserved) until ``visibility_grace_s`` after
-        it was journaled, then NOT_PLACED.
+        it was journaled, then NOT_PLACED. ``attempts`` lookups (the settings' by default).
         """
         if found is None:
-            found, _ = await self._lookup(venue, record)
+            found, _ = await self._lookup(venue, record, attempts)
         if found is not None:
             return await self._follow(venue, self._update(record, found))
         age = self._now() - record.created_at
@@ -185,14 +190,14 @@ class OrderExecutor:
         return self._mark(record, OrderStatus.UNKNOWN, "not found yet; exposure kept reserved")
 
     async def _lookup(
-        self, venue: OrderVenue, record: OrderRecord
+        self, venue: OrderVenue, record: OrderRecord, attempts: int | None = None
     ) -> tuple[OrderState | None, bool]:
         """Look the order up by client id, a few times; (state, whether "absent" is sure).
 
         "Absent" is only sure when every attempt got an answer from the venue.
         """
         conclusive = True
-        for attempt in range(self.settings.lookup_attempts):
+        for attempt in range(attempts or self.settings.lookup_attempts):
             if attempt:
                 await self.clock.sleep(self.settings.lookup_interval_s)
             try:

@@ -191,7 +191,8 @@ def _settled(journal: Journal, intent_id: str, legs: int) -> Outcome:
     placed = journal.orders_of(intent_id)
     if placed:
         return outcome_of(placed[-1])
-    confirmed = [t for t in journal.transactions_of(intent_id) if t.status is TxStatus.CONFIRMED]
+    done = (TxStatus.CONFIRMED, TxStatus.FINALIZED)
+    confirmed = [t for t in journal.transactions_of(intent_id) if t.status in done]
     if not confirmed:
         return Outcome(intent_id, OutcomeStatus.REJECTED, "", detail="nothing reached a chain")
     last = confirmed[-1]

@@ -26,13 +26,15 @@ class TxStatus(enum.StrEnum):
     SIGNED = "signed"  # journaled; may or may not have left the process
     BROADCAST = "broadcast"  # handed to a node (accepted, or its reply was lost)
     MINED = "mined"  # a receipt was seen, confirmation depth not reached yet
-    CONFIRMED = "confirmed"  # at confirmation depth: final
+    CONFIRMED = "confirmed"  # at confirmation depth: the intent is done; followed until final
+    FINALIZED = "finalized"  # its block is final (agent.execution.finality)
     REPLACED = "replaced"  # another version at the same nonce was mined: final
     DISCARDED = "discarded"  # never broadcast, or refused by the node: nonce not used
     DROPPED = "dropped"  # the nonce was used by a transaction that is not ours: final
 
 
-FINAL_TX = frozenset({TxStatus.CONFIRMED, TxStatus.REPLACED, TxStatus.DISCARDED, TxStatus.DROPPED})
+FINAL_TX = frozenset({TxStatus.FINALIZED, TxStatus.REPLACED, TxStatus.DISCARDED, TxStatus.DROPPED})
+INCLUDED_TX = frozenset({TxStatus.MINED, TxStatus.CONFIRMED, TxStatus.FINALIZED})
 
 
 class TxKind(enum.StrEnum):

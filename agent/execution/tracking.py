@@ -67,6 +67,7 @@ def _included(
             manager.mark(record, TxStatus.MINED, block=block)
         return None
     manager.mark(record, TxStatus.CONFIRMED, block=block)
+    _tell_observers(manager, record, inclusion)
     for other in live:
         if other.hash != record.hash:
             manager.mark(other, TxStatus.REPLACED, f"{record.hash} was mined at this nonce")
@@ -82,6 +83,15 @@ def _included(
         "",
         detail=f"nonce {record.nonce} was used by our transaction for {record.intent_id}",
     )
+
+
+def _tell_observers(manager: TxManager, record: TxRecord, inclusion: Inclusion) -> None:
+    """Hand the final receipt to the manager's observers; one failing does not stop the rest."""
+    for observe in manager.receipt_observers:
+        try:
+            observe(inclusion.receipt)
+        except Exception:  # a bug in an observer must not lose the outcome; it is reported
+            log.exception("receipt_observer_failed", tx_hash=record.hash)
 
 
 def outcome_of(record: TxRecord, succeeded: bool, block_number: int) -> Outcome:
@@ -149,7 +159,7 @@ async def replace_with(
     Stays within the caps (the emergency caps for risk-reducing work); when they leave
     no room, nothing is sent. Returns what happened, in words.
     """
-    caps = manager.guard.limits.gas_caps(emergency=unsigned.emergency)
+    caps = manager.guard.limits.gas_caps(emergency=unsigned.emergency, chain_id=manager.chain_id)
     quote = await quote_fees(manager.rpc)
     manager.last_sent[latest.nonce] = manager.clock.monotonic()  # next try after an interval
     previous = Fees(latest.max_fee_per_gas, latest.max_priority_fee_per_gas)

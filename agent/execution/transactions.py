@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -49,7 +50,9 @@ class TxSettings:
     ``confirmations`` is the depth at which a transaction is final (1 = mined);
     ``replace_after_s`` how long a transaction may sit unmined before it is replaced
     with higher fees; ``max_rebroadcast_age_s`` how old a journaled transaction that
-    never reached a node may be and still be sent after a restart.
+    never reached a node may be and still be sent after a restart; ``finality_depth``
+    when a confirmed transaction's block is final on a node without the ``finalized``
+    tag (``agent.execution.finality``).
     """
 
     chain_id: int
@@ -59,6 +62,7 @@ class TxSettings:
     gas_limit_margin: float = 1.25
     max_send_attempts: int = 3
     max_rebroadcast_age_s: float = 300.0
+    finality_depth: int | None = None  # blocks; None: the node's tag or the chain's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,10 @@ class TxManager:
         # nonce -> monotonic time the chain first counted it used with no receipt of ours
         self.used_unexplained: dict[int, float] = {}
         self.capped: set[str] = set()  # hashes the caps leave no room to replace
+        # Called with the receipt of each of our transactions once it is final, so whoever
+        # follows work the transaction started (a GMX order tracker) learns of it even when
+        # that work is done before the next read.
+        self.receipt_observers: list[Callable[[Mapping[str, Any]], object]] = []
 
     @property
     def chain_id(self) -> int:
@@ -154,8 +162,11 @@ class TxManager:
         cannot be asked.
         """
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=emergency))
-        rejection = self.guard.check_fees(intent_id, quote, fees, emergency=emergency)
+        caps = self.guard.limits.gas_caps(emergency=emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
+        rejection = self.guard.check_fees(
+            intent_id, quote, fees, emergency=emergency, chain_id=self.chain_id
+        )
         if rejection is not None:
             return rejection
         call: dict[str, Any] = {
@@ -223,9 +234,10 @@ class TxManager:
 
     async def _repriced(self, unsigned: Unsigned) -> Fees:
         quote = await quote_fees(self.rpc)
-        fees = initial_fees(quote, self.guard.limits.gas_caps(emergency=unsigned.emergency))
+        caps = self.guard.limits.gas_caps(emergency=unsigned.emergency, chain_id=self.chain_id)
+        fees = initial_fees(quote, caps)
         rejection = self.guard.check_fees(
-            unsigned.intent_id, quote, fees, emergency=unsigned.emergency
+            unsigned.intent_id, quote, fees, emergency=unsigned.emergency, chain_id=self.chain_id
         )
         if rejection is not None:
             raise RejectedError(rejection.message)

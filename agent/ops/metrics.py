@@ -195,6 +195,15 @@ class DaemonMetrics:
         self.intents = Counter(
             "ballast_intents", "Intents by venue and outcome", ["venue", "status"], registry=r
         )
+        self.in_flight_delta = Gauge(
+            "ballast_in_flight_delta_coin",
+            "Signed delta of the work in flight (coin), by underlying and side",
+            ["underlying", "side"], registry=r,
+        )  # fmt: skip
+        self.in_flight_notional = Gauge(
+            "ballast_in_flight_notional_usd", "Notional of the work in flight (USD), by venue",
+            ["venue"], registry=r,
+        )  # fmt: skip
         r.register(_ScrapeCollector(sources))
 
     def observe(self, report: TickReport) -> None:
@@ -209,6 +218,7 @@ class DaemonMetrics:
         self._risk(report)
         self._steering(report)
         self._pnl(report)
+        self._in_flight(report)
         for outcome in report.outcomes:
             self.intents.labels(outcome.venue, outcome.status.value).inc()
 
@@ -264,6 +274,15 @@ class DaemonMetrics:
                 gauge.labels(steering.account, steering.kind).set(
                     math.nan if value is None else value
                 )
+
+    def _in_flight(self, report: TickReport) -> None:
+        self.in_flight_delta.clear()
+        self.in_flight_notional.clear()
+        for underlying, (buys, sells) in report.in_flight.delta_by_underlying().items():
+            self.in_flight_delta.labels(underlying, "buy").set(buys)
+            self.in_flight_delta.labels(underlying, "sell").set(sells)
+        for venue, usd in report.in_flight.notional_by_venue().items():
+            self.in_flight_notional.labels(venue).set(usd)
 
     def exposition(self) -> bytes:
         """The Prometheus text format: this daemon's registry, then the process's."""

@@ -163,7 +163,16 @@ def _url_shape(match: re.Match[str]) -> str:
     return f"{match['scheme']}{userinfo}{match['host']}{tail}"
 
 
+# A plain word after "password: " is the message's own ("password: Value error",
+# "keystore_password: No such file"), not a value: every configured secret is already
+# masked by value (``SECRETS``), this rule only catches unregistered ones, which are
+# never a short all-letter word.
+_WORD = re.compile(r"^(?:[A-Z]?[a-z]{1,11}|[A-Z]{1,3})$")
+
+
 def _named_shape(match: re.Match[str]) -> str:
+    if not match["quote"] and _WORD.match(match["value"]):
+        return match[0]
     return f"{match['name']}{match['sep']}{match['quote']}{MASK}"
 
 

@@ -43,6 +43,7 @@ class AlertCode(enum.StrEnum):
     NO_HEDGE_ROUTE = "no_hedge_route"
     HEDGE_DEFERRED = "hedge_deferred"
     MISSING_RISK = "missing_risk"
+    EXTERNAL_EVENT = "external_event"  # a position changed by something the agent did not do
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from agent import config as config_module
 from agent.clock import SystemClock
 from agent.config.models import Config
 from agent.daemon import Daemon, DaemonParts
+from agent.execution.ledger import PositionLedger
 from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
 from agent.reading import VenueReader
+from agent.watch import ExternalWatch
 from agent.wiring.execution import build_execution, serve_admin
 from agent.wiring.operations import build_operations
 from agent.wiring.venues import Venues, build_venues
@@ -52,11 +55,19 @@ async def build_daemon(
     operations = build_operations(config, built, execution, clock)
     chain = next(iter(built.chains.values()), None)
 
-    async def gas_price_gwei() -> float:
-        if chain is None:
-            return 0.0
-        return int(await chain.client.request("eth_gasPrice"), 16) / 1e9
+    async def gas_price_gwei() -> dict[int, float]:
+        """Each chain's gas price: an action is priced at its own chain's (Ethereum's
+        gwei are not Arbitrum's)."""
+        prices = {}
+        for each in built.chains.values():
+            wei = int(await each.client.request("eth_gasPrice"), 16)
+            prices[each.settings.chain_id] = wei / 1e9
+        return prices
 
+    ledger = PositionLedger(execution.journal)
+    execution.controls.acknowledge = lambda operator: ledger.acknowledge(
+        operator, clock.now().timestamp()
+    )
     parts = DaemonParts(
         config=config,
         clock=clock,
@@ -69,12 +80,20 @@ async def build_daemon(
         tokens=_tokens(config),
         oracle_venue=built.oracle,
         chain_id=chain.settings.chain_id if chain else None,
+        venue_chains={name: chain.settings.chain_id for name, chain in built.venue_chains.items()},
         gas_price_gwei=gas_price_gwei,
         head=(lambda: _head(chain.client)) if chain else None,
         maintenance=tuple(built.hooks),
+        before_read=tuple(c.client.refresh_heads for c in built.chains.values()),
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
+        watch=ExternalWatch(
+            ledger,
+            execution.controls,
+            built.evidence,
+            deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+        ),
     )
     daemon = Daemon(parts)
     await serve_admin(
@@ -117,11 +136,11 @@ async def serve(config: Config) -> None:
     log.info("daemon_stopped")
 
 
-def run_dry(*, config_path: str, fork_url: str | None, ticks: int | None) -> int:
+def run_dry(*, config_path: str, fork_urls: Sequence[str], ticks: int | None) -> int:
     """``ballast run --dry-run``: see ``agent.wiring.dry_run``."""
     from agent.wiring.dry_run import run_dry as dry
 
-    result: int = dry(config_module.load(Path(config_path)), fork_url=fork_url, ticks=ticks)
+    result: int = dry(config_module.load(Path(config_path)), fork_urls=fork_urls, ticks=ticks)
     return result
 
 
@@ -132,11 +151,15 @@ def config_check(path: str) -> int:
     return 0
 
 
-def chain_up(*, port: int | None, manifest: str | None, seconds: float | None) -> int:
+def chain_up(
+    *, port: int | None, manifest: str | None, seconds: float | None, profile: str = "ethereum"
+) -> int:
     """``ballast chain up``: the local world until Ctrl-C or ``seconds``."""
     from sim.world import run_chain_up
 
-    return run_chain_up(port=port, manifest=Path(manifest) if manifest else None, seconds=seconds)
+    return run_chain_up(
+        port=port, manifest=Path(manifest) if manifest else None, seconds=seconds, profile=profile
+    )
 
 
 def demo(*, minutes: float, headless: bool) -> int:

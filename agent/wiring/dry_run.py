@@ -1,12 +1,13 @@
-"""``ballast run --dry-run``: read the real venues, act only on a local fork.
+"""``ballast run --dry-run``: read the real venues, act only on local forks.
 
-A local anvil forks the configured chain (or ``--fork-url``); the daemon reads from the
-fork (so it sees the effect of what it did), sends every transaction there as the
-impersonated account (no real signature is ever made), and fills exchange orders on
-paper against the real order books. Before anything is sent, the execution target is
-proven to be that local fork, else the run is refused. The journal and admin socket
-live in a temporary folder; at the end it prints what it would have done and the
-book's net delta and health before and after.
+One local anvil forks each configured chain (from its first RPC URL, or ``--fork-url``);
+the daemon reads from the forks (so it sees the effect of what it did), sends every
+transaction to its chain's fork as the impersonated account (no real signature is ever
+made), and fills exchange orders on paper against the real order books. Before
+anything is sent, each chain's execution target is proven to be a local fork of that
+chain, else the run is refused. The journal and admin socket live in a temporary
+folder; at the end it prints what it would have done and the book's net delta and
+health before and after.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import tempfile
-from contextlib import AsyncExitStack
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -25,15 +27,19 @@ from agent.errors import ConfigError
 from sim.anvil import Anvil, AnvilOptions
 
 
-def fork_config(config: Config, fork_rpc_url: str, workdir: Path) -> Config:
-    """``config`` with its one chain served by the fork, journal and socket in ``workdir``."""
-    if len(config.chains) != 1:
-        raise ConfigError("dry-run supports exactly one chain", field="chains")
-    ((name, chain),) = config.chains.items()
-    forked = chain.model_copy(update={"rpc_urls": [SecretStr(fork_rpc_url)]})
+def fork_config(config: Config, fork_urls: Mapping[str, str], workdir: Path) -> Config:
+    """``config`` with each chain served by its fork (``fork_urls`` by chain name), the
+    journal and socket in ``workdir``."""
+    missing = sorted(set(config.chains) - set(fork_urls))
+    if missing:
+        raise ConfigError(f"no fork for chain(s) {missing}", field="chains")
+    chains = {
+        name: chain.model_copy(update={"rpc_urls": [SecretStr(fork_urls[name])]})
+        for name, chain in config.chains.items()
+    }
     return config.model_copy(
         update={
-            "chains": {name: forked},
+            "chains": chains,
             "agent": config.agent.model_copy(
                 update={"journal": workdir / "dry-run-journal.sqlite"}
             ),
@@ -86,17 +92,35 @@ async def _dry(config: Config, ticks: int | None) -> None:
     print(summary(reports[0] if reports else None, reports[-1] if reports else None))
 
 
-def run_dry(config: Config, *, fork_url: str | None, ticks: int | None) -> int:
-    if len(config.chains) != 1:
-        raise ConfigError("dry-run supports exactly one chain", field="chains")
-    chain = next(iter(config.chains.values()))
-    source = fork_url or chain.rpc_urls[0].get_secret_value()
+def fork_sources(config: Config, fork_urls: Sequence[str]) -> dict[str, str]:
+    """What each chain's fork forks: ``NAME=URL`` from ``--fork-url`` (a bare URL only when
+    one chain is configured), else the chain's first RPC URL."""
+    sources = {name: chain.rpc_urls[0].get_secret_value() for name, chain in config.chains.items()}
+    for given in fork_urls:
+        name, _, url = given.partition("=") if "=" in given.split("://")[0] else ("", "", given)
+        if not name:
+            if len(config.chains) != 1:
+                raise ConfigError(
+                    "with several chains, give --fork-url as NAME=URL", field="--fork-url"
+                )
+            name = next(iter(config.chains))
+        if name not in config.chains:
+            raise ConfigError(f"no chain named {name!r} to fork", field="--fork-url")
+        sources[name] = url
+    return sources
+
+
+def run_dry(config: Config, *, fork_urls: Sequence[str], ticks: int | None) -> int:
+    sources = fork_sources(config, fork_urls)
     with (
         tempfile.TemporaryDirectory(prefix="ballast-dry-run-") as workdir,
-        Anvil(AnvilOptions(fork_url=source)) as fork,
+        ExitStack() as processes,
     ):
-        print(
-            f"dry run: forked chain {chain.chain_id} locally at {fork.url}; nothing is sent to it"
-        )
-        asyncio.run(_dry(fork_config(config, fork.url, Path(workdir)), ticks))
+        forks = {}
+        for name, source in sources.items():
+            fork = processes.enter_context(Anvil(AnvilOptions(fork_url=source)))
+            forks[name] = fork.url
+            chain_id = config.chains[name].chain_id
+            print(f"dry run: forked chain {name} ({chain_id}) at {fork.url}; nothing is sent to it")
+        asyncio.run(_dry(fork_config(config, forks, Path(workdir)), ticks))
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import structlog
 
-from agent.config.models import ChainSettings, Config
+from agent.config.models import ChainSettings, Config, GasSettings
 from agent.control.admin import AdminServer, TcpListen
 from agent.control.commands import Controls
 from agent.control.killswitch import KillSwitch
@@ -48,23 +48,25 @@ class Execution:
     gas_meters: list[GasMeter] = field(default_factory=list)
 
 
+def _gas_caps(gas: GasSettings) -> tuple[GasCaps, GasCaps]:
+    """A chain's (normal, emergency) fee caps in wei."""
+    normal = GasCaps(
+        max_fee_per_gas_wei=int(gas.max_fee_gwei * GWEI),
+        max_priority_fee_per_gas_wei=int(gas.max_priority_fee_gwei * GWEI),
+    )
+    emergency = GasCaps(
+        max_fee_per_gas_wei=int(gas.emergency_max_fee_gwei * GWEI),
+        max_priority_fee_per_gas_wei=int(gas.emergency_max_priority_fee_gwei * GWEI),
+    )
+    return normal, emergency
+
+
 def guard_limits(config: Config, built: Venues) -> GuardLimits:
     """The guard's limits: the config's, plus the allowlist the connectors declare."""
     limits = config.limits
-    chains = list(config.chains.values())
-    if len({(c.gas.max_fee_gwei, c.gas.emergency_max_fee_gwei) for c in chains}) > 1:
-        raise ConfigError("chains with different gas caps are not supported yet", field="chains")
-    gas = chains[0].gas if chains else None
-    normal = GasCaps(
-        max_fee_per_gas_wei=int((gas.max_fee_gwei if gas else 1) * GWEI),
-        max_priority_fee_per_gas_wei=int((gas.max_priority_fee_gwei if gas else 0) * GWEI),
-    )
-    emergency = GasCaps(
-        max_fee_per_gas_wei=int((gas.emergency_max_fee_gwei if gas else 1) * GWEI),
-        max_priority_fee_per_gas_wei=int(
-            (gas.emergency_max_priority_fee_gwei if gas else 0) * GWEI
-        ),
-    )
+    chain_gas = {chain.chain_id: _gas_caps(chain.gas) for chain in config.chains.values()}
+    one_wei = GasCaps(max_fee_per_gas_wei=1, max_priority_fee_per_gas_wei=0)
+    normal, emergency = next(iter(chain_gas.values()), (one_wei, one_wei))
     protocol_caps = {p: ExposureCap(**c.model_dump()) for p, c in limits.protocol_caps.items()}
     return GuardLimits(
         max_notional_per_action_usd=limits.max_notional_per_action_usd,
@@ -78,6 +80,7 @@ def guard_limits(config: Config, built: Venues) -> GuardLimits:
         max_reference_deviation=limits.max_reference_deviation,
         gas=normal,
         emergency_gas=emergency,
+        chain_gas=chain_gas,
         allowlist={address: frozenset(functions) for address, functions in built.allowlist.items()},
         max_input_age_s=limits.max_input_age_s,
         max_intent_age_s=limits.max_intent_age_s,
@@ -150,6 +153,7 @@ async def build_execution(
             chain_id=chain.settings.chain_id,
             confirmations=chain.settings.confirmations,
             replace_after_s=chain.settings.replace_after_s,
+            finality_depth=chain.settings.finality_depth,
         )
         rpc, signer = await _chain_access(chain, stack, dry_run=dry_run)
         meter = GasMeter(rpc, account=signer.address, chain_id=chain.settings.chain_id)
@@ -158,6 +162,7 @@ async def build_execution(
             rpc=meter, signer=signer, journal=journal,
             killswitch=killswitch, guard=guard, clock=clock, settings=settings,
         )  # fmt: skip
+        manager.receipt_observers.extend(built.receipt_observers.get(chain.settings.chain_id, []))
         stack.callback(manager.close)
         managers.append(manager)
     orders = (

@@ -4,10 +4,13 @@ chain, and the exchanges. Part of the composition root (may import connectors)."
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+import structlog
 
 from agent.config.models import (
     AaveVenue,
@@ -34,12 +37,15 @@ from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
 from connectors.evm.gmx_v2.orders import resolve_orders
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
-from connectors.evm.rpc import ChainClient
+from connectors.evm.rpc import BLOCK_TIME_S_BY_CHAIN, ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.uniswap_v3 import PoolConfig, UniswapV3Connector
 from connectors.evm.venue import ChainSession
 
+log = structlog.get_logger(__name__)
+
 Hook = Callable[[], Awaitable[None]]
+ReceiptObserver = Callable[[Mapping[str, Any]], object]
 
 
 @dataclass
@@ -69,6 +75,11 @@ class Venues:
     profiles: dict[str, VenueProfile] = field(default_factory=dict)
     allowlist: dict[str, set[str]] = field(default_factory=dict)
     hooks: list[Hook] = field(default_factory=list)
+    venue_chains: dict[str, Chain] = field(default_factory=dict)  # EVM venue -> its chain
+    # chain id -> who must see the final receipts of our transactions on that chain
+    receipt_observers: dict[int, list[ReceiptObserver]] = field(default_factory=dict)
+    # venue -> what it says happened to our account between two blocks (agent.watch)
+    evidence: dict[str, Callable[[int, int], Awaitable[list[str]]]] = field(default_factory=dict)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
     paper: bool = False  # dry run: exchange orders are filled on paper, never sent
@@ -90,6 +101,7 @@ async def open_chains(
             timeout_s=settings.rpc_timeout_s,
             max_lag_blocks=settings.max_lag_blocks,
             monotonic=clock.monotonic if clock is not None else time.monotonic,
+            block_time_s=settings.block_time_s or BLOCK_TIME_S_BY_CHAIN.get(settings.chain_id),
         )
         await stack.enter_async_context(client)
         reader = Multicall3Reader(client, address=settings.multicall3)
@@ -123,6 +135,7 @@ async def _chainlink(
     )
     await connector.discover(chain.reader)
     built.venues[name] = chain.session.register(connector)
+    built.venue_chains[name] = chain
     built.oracle = built.oracle or name
 
 
@@ -138,6 +151,14 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
         name=name,
     )
     _register_actor(name, connector, chain, built)
+
+    async def liquidations(from_block: int, to_block: int) -> list[str]:
+        logs = await chain.client.request(
+            "eth_getLogs", [connector.liquidation_filter(from_block, to_block)]
+        )
+        return connector.liquidations(logs)
+
+    built.evidence[name] = liquidations
 
 
 async def _spot_prices(built: Venues) -> dict[str, float]:
@@ -208,6 +229,10 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
     )
     await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)
+    # An order created and executed between two reads is never in the store when read:
+    # the tracker learns of it from our transaction's receipt (its OrderCreated log).
+    observers = built.receipt_observers.setdefault(chain.settings.chain_id, [])
+    observers.append(connector.tracker.track_receipt)
 
     async def resolve() -> None:
         await resolve_orders(chain.client, connector.tracker)
@@ -217,8 +242,13 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
 
 async def _premia(name: str, settings: PremiaVenue, built: Venues, stack: AsyncExitStack) -> None:
     chain = built.chains[settings.chain]
+    if not settings.pools:
+        log.warning("premia_venue_without_pools", venue=name)
+        return
     tokens = [chain.token(symbol) for symbol in chain.settings.tokens]
-    pools = await read_pools(chain.reader, list(settings.pools), tokens)
+    pools = await read_pools(
+        chain.reader, list(settings.pools), tokens, factory=settings.pool_factory
+    )
     connector = PremiaV3Connector(
         chain_id=chain.settings.chain_id,
         account=chain.settings.account.address,
@@ -238,6 +268,7 @@ def _register_actor(
     chain: Chain, built: Venues,
 ) -> None:  # fmt: skip
     built.venues[name] = chain.session.register(connector)
+    built.venue_chains[name] = chain
     built.actions[name] = connector
     built.allow(connector.allowed_calls())
 

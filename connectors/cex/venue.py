@@ -37,6 +37,7 @@ from agent.retry import ORDER, ORDER_LOOKUP, READ, RetryPolicy, call_with_retry
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
 from connectors.cex.markets import instrument_from_market, order_step
+from connectors.cex.pause import Pause
 from connectors.cex.transport import noting_replies, open_session
 
 T = TypeVar("T")
@@ -82,6 +83,7 @@ class CcxtVenue(abc.ABC):
         self._exchange: Any = None
         self._submitted: OrderedDict[str, None] = OrderedDict()
         self._unresolved: set[str] = set()
+        self._pause = Pause(name, now)  # what the venue asked us to stay away for
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, mode={self.endpoint.mode!r})"
@@ -145,7 +147,13 @@ class CcxtVenue(abc.ABC):
     # --- calling ccxt -----------------------------------------------------------------
 
     async def _once(self, operation: str, function: Callable[[], Awaitable[T]]) -> T:
-        """One call with ccxt errors translated (and Retry-After kept)."""
+        """One call with ccxt errors translated (and Retry-After kept).
+
+        A pause the venue asked for (Retry-After on a 429, or a ban: HTTP 418) is
+        remembered across calls and ticks: until it ends nothing is sent, and each call
+        fails at once with the time left.
+        """
+        self._pause.check(operation)
         with noting_replies() as notes:
             try:
                 return await function()
@@ -157,6 +165,8 @@ class CcxtVenue(abc.ABC):
                     secrets=self._secrets,
                     retry_after_s=notes.retry_after_s,
                 )
+                if isinstance(problem, TransientError):
+                    self._pause.remember(notes.status, notes.retry_after_s)
                 if problem is error:
                     raise
                 raise problem from error
@@ -245,6 +255,7 @@ class CcxtVenue(abc.ABC):
     async def _place_once(self, order: OrderRequest) -> OrderState:
         """One submission. Raises RejectedError or TransientError only when the order
         was definitely not placed; otherwise finds it, or raises OutcomeUnknown."""
+        self._pause.check("place_order")
         _log.info(
             "order_submitting",
             venue=self._name,
@@ -268,6 +279,8 @@ class CcxtVenue(abc.ABC):
             secrets=self._secrets,
             retry_after_s=notes.retry_after_s,
         )
+        if isinstance(problem, TransientError):
+            self._pause.remember(notes.status, notes.retry_after_s)
         if problem is failure:
             raise failure
         raise problem from failure

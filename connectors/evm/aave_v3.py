@@ -14,7 +14,8 @@ the last tick plus a small margin for interest accrued until execution.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from agent.errors import RejectedError
 from agent.intents import Action, Intent
@@ -206,6 +207,32 @@ class AaveV3Connector:
         if everything and intent.action in (Action.SUPPLY, Action.BORROW):
             raise RejectedError(f"aave: {intent.action.value} needs a finite quantity")
         return builder(asset, amount, intent)
+
+    def liquidation_filter(self, from_block: int, to_block: int) -> dict[str, object]:
+        """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account
+        (Aave v3 IPool: collateralAsset, debtAsset and user indexed, in that order)."""
+        user = "0x" + self.account.lower().removeprefix("0x").rjust(64, "0")
+        topic = "0x" + POOL.event_topic("LiquidationCall").hex()
+        return {
+            "address": self.pool, "fromBlock": hex(from_block), "toBlock": hex(to_block),
+            "topics": [topic, None, None, user],
+        }  # fmt: skip
+
+    def liquidations(self, logs: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Each LiquidationCall log as evidence: transaction, block, amounts, liquidator."""
+        found = []
+        for log in logs:
+            decoded = POOL.decode_log(log)
+            if decoded is None or decoded[0] != "LiquidationCall":
+                continue
+            values = decoded[1]
+            found.append(
+                f"LiquidationCall tx {log['transactionHash']} block {int(log['blockNumber'], 16)}:"
+                f" debt covered {values['debtToCover']}, collateral taken"
+                f" {values['liquidatedCollateralAmount']} (smallest units), liquidator"
+                f" {values['liquidator']}"
+            )
+        return found
 
     def _asset_for(self, name: str) -> TokenConfig:
         for asset in self.assets:

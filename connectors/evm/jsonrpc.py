@@ -17,6 +17,7 @@ URLs are never put into messages whole: they may carry API tokens.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -77,8 +78,9 @@ def _error_from_reply(method: str, error: dict[str, Any]) -> Exception:
 class JsonRpcTransport:
     """Requests to one endpoint over a shared aiohttp session.
 
-    ``request_count`` counts HTTP round trips, so tests and benchmarks can prove
-    that a tick costs what it should.
+    ``request_count`` counts HTTP round trips and ``method_counts`` the calls by method
+    (a batch counts each of its calls), so tests and benchmarks can prove that a tick
+    costs what it should.
     """
 
     def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
@@ -88,6 +90,7 @@ class JsonRpcTransport:
         self._session: aiohttp.ClientSession | None = None
         self._ids = itertools.count(1)
         self.request_count = 0
+        self.method_counts: Counter[str] = Counter()
 
     async def __aenter__(self) -> JsonRpcTransport:
         return self
@@ -113,6 +116,7 @@ class JsonRpcTransport:
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One JSON-RPC call; returns ``result`` or raises a mapped error."""
         payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        self.method_counts[method] += 1
         reply = await self._post(payload, method)
         if not isinstance(reply, dict):
             raise TransientError(f"{method}: malformed reply from {self.label}")
@@ -129,6 +133,7 @@ class JsonRpcTransport:
         ]
         for _ in calls[1:]:
             next(self._ids)
+        self.method_counts.update(method for method, _ in calls)
         label = ",".join(sorted({method for method, _ in calls}))
         replies = await self._post(payload, label)
         if not isinstance(replies, list) or len(replies) != len(calls):

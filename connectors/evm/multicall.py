@@ -1,10 +1,16 @@
 """One Multicall3 ``aggregate3`` per chain per tick, shared by every EVM connector.
 
 Connectors are sans-I/O: each lists the calls it needs; ``BatchedReader`` concatenates
-them, adds the block number, timestamp and parent hash as sub-calls of the same batch
-(so the whole read is one eth_call, pinned to one block), and hands each connector
-back its own results. Every sub-call may fail on its own: a failing call fails only
-the connector that needed it.
+them into one eth_call pinned to one block and hands each connector back its own
+results. Every sub-call may fail on its own: a failing call fails only the connector
+that needed it.
+
+The block a read belongs to is the node's (``eth_getBlockByNumber``), never a number a
+contract reports: on Arbitrum ``block.number`` inside a contract - and so
+``Multicall3.getBlockNumber()`` - is an approximate L1 block number (about 2.4e7 while L2
+blocks are about 4e8), and ``blockhash`` is not the L2 parent's hash either
+(https://docs.arbitrum.io/time, "Ethereum block numbers within Arbitrum"). Pinning to it
+would read years-old state or fail, and order tracking would scan logs from it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import structlog
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.evm import aggregate3
-from connectors.evm.abi import ContractAbi
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
 
@@ -37,10 +42,14 @@ def _out_of_gas(error: RpcError) -> bool:
 class Multicall3Reader:
     """The ChainReader port over Multicall3 on one chain.
 
-    ``max_calls`` bounds one eth_call's size; a larger read is split into several
-    batches, all pinned to the block of the first. Providers cap an eth_call's gas, and
-    a batch's memory cost grows with the square of the data it returns: when the node
-    runs a batch out of gas, the bound is halved for good and the read done again.
+    Each read first asks the node for its head block (number, timestamp, parent hash),
+    then runs every batch pinned to that block by its hash (EIP-1898), so a batch can
+    never answer from another block at the same height after a reorganisation: the node
+    refuses a block it no longer has, and the read fails for that tick. ``max_calls`` bounds one
+    eth_call's size; a larger read is split into several batches, all at that block.
+    Providers cap an eth_call's gas, and a batch's memory cost grows with the square of
+    the data it returns: when the node runs a batch out of gas, the bound is halved for
+    good and the read done again.
     """
 
     def __init__(
@@ -53,20 +62,12 @@ class Multicall3Reader:
         self.client = client
         self.address = address
         self.max_calls = max_calls
-        self.abi = ContractAbi.load("IMulticall3")
 
     @property
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    def _block_calls(self) -> list[Call]:
-        return [
-            Call(self.address, self.abi.encode("getBlockNumber"), allow_failure=False),
-            Call(self.address, self.abi.encode("getCurrentBlockTimestamp"), allow_failure=False),
-            Call(self.address, self.abi.encode("getLastBlockHash"), allow_failure=False),
-        ]
-
-    async def _aggregate(self, calls: Sequence[Call], block: str) -> list[CallResult]:
+    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> list[CallResult]:
         data = aggregate3.encode(calls)
         raw = await self.client.request(
             "eth_call", [{"to": self.address, "data": "0x" + data.hex()}, block]
@@ -87,19 +88,26 @@ class Multicall3Reader:
                 self.max_calls //= 2
                 log.warning("multicall_batch_halved", max_calls=self.max_calls, error=str(error))
 
+    async def head(self) -> tuple[BlockRef, str]:
+        """The node's latest block and its hash: what every batch of a read is pinned to."""
+        block = await self.client.request("eth_getBlockByNumber", ["latest", False])
+        if not isinstance(block, dict):
+            raise TransientError(f"eth_getBlockByNumber(latest) answered {block!r}")
+        try:
+            ref = BlockRef(
+                number=int(block["number"], 16),
+                timestamp=int(block["timestamp"], 16),
+                parent_hash=str(block["parentHash"]).lower(),
+            )
+            return ref, str(block["hash"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise TransientError(f"malformed latest block from the node: {error}") from error
+
     async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
-        head = self._block_calls()
-        first_size = max(self.max_calls - len(head), 0)
-        results = await self._aggregate([*head, *calls[:first_size]], "latest")
-        block = BlockRef(
-            number=self.abi.decode_one("getBlockNumber", results[0].data),
-            timestamp=self.abi.decode_one("getCurrentBlockTimestamp", results[1].data),
-            parent_hash="0x"
-            + bytes(self.abi.decode_one("getLastBlockHash", results[2].data)).hex(),
-        )
-        collected = list(results[len(head) :])
-        pinned = hex(block.number)
-        for start in range(first_size, len(calls), self.max_calls):
+        block, block_hash = await self.head()
+        pinned = {"blockHash": block_hash}
+        collected: list[CallResult] = []
+        for start in range(0, len(calls), self.max_calls):
             collected += await self._aggregate(calls[start : start + self.max_calls], pinned)
         return block, collected
 

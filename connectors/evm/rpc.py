@@ -2,10 +2,15 @@
 
 A provider is used only after it has proven the expected chainId; a provider that
 failed is retried after a cool-down and must prove its chainId again; a provider whose
-head lags the best known head by more than ``max_lag_blocks`` is skipped. Everything
-that went wrong is kept per provider and reported by ``status()``.
+head lags the best known head by more than ``max_lag_blocks`` is skipped for every
+request (reads, nonces, receipts, sends) until it catches up; so is one whose head has
+not moved for ``max_lag_blocks`` of the chain's block time while wall time went on (the
+only way to see a single provider fall behind). ``refresh_heads`` compares the heads:
+the daemon calls it every tick. Everything that went wrong is kept per provider and
+reported by ``status()``.
 
-A read costs one HTTP request on the healthy path: no per-call chainId checks.
+A batched read costs two HTTP requests on the healthy path (the head, then one eth_call
+pinned to it): no per-call chainId checks.
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ from connectors.evm.jsonrpc import JsonRpcTransport
 
 log = structlog.get_logger(__name__)
 
+# Seconds between blocks, for chains whose head must keep moving. Ethereum: one block
+# per 12 s slot (consensus-specs phase0 SECONDS_PER_SLOT). Arbitrum One: the Nitro
+# sequencer's default block time of 250 ms (docs.arbitrum.io, "Sequencer timing
+# adjustments"). Others (dev chains mining on demand) have none unless configured.
+BLOCK_TIME_S_BY_CHAIN = {1: 12.0, 11155111: 12.0, 42161: 0.25}
+
 
 @dataclass
 class ProviderStatus:
@@ -35,10 +46,12 @@ class ProviderStatus:
     down_until: float = 0.0
     lag_blocks: int = 0
     failures: int = 0
+    head_moved_at: float | None = None  # monotonic seconds when ``head`` last increased
+    stalled: str | None = None  # why its head is taken as stuck
 
     @property
     def lagging(self) -> bool:
-        return self.lag_blocks > 0
+        return self.lag_blocks > 0 or self.stalled is not None
 
     @property
     def usable(self) -> bool:
@@ -48,7 +61,9 @@ class ProviderStatus:
     def problem(self) -> str | None:
         if self.down_reason:
             return self.down_reason
-        if self.lagging:
+        if self.stalled:
+            return self.stalled
+        if self.lag_blocks:
             return f"lagging {self.lag_blocks} blocks behind the best head"
         return None
 
@@ -71,14 +86,18 @@ class ChainClient:
         max_lag_blocks: int = 5,
         cooldown_s: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
+        block_time_s: float | None = None,
     ) -> None:
         """``monotonic`` (seconds) times the cool-downs: the daemon's clock, so a simulation
-        in chain time recovers after ``cooldown_s`` of chain time, not of wall time."""
+        in chain time recovers after ``cooldown_s`` of chain time, not of wall time.
+        ``block_time_s``: the chain's block interval; None (a dev chain that mines on
+        demand) never takes a head that stands still as stuck."""
         if not urls:
             raise ConfigError("a chain needs at least one RPC URL")
         self.chain_id = chain_id
         self.max_lag_blocks = max_lag_blocks
         self.cooldown_s = cooldown_s
+        self.block_time_s = block_time_s
         self._monotonic = monotonic
         self.providers = [Provider(url, timeout_s) for url in urls]
 
@@ -103,6 +122,10 @@ class ChainClient:
         """HTTP round trips over every provider, for tests and benchmarks."""
         return sum(p.transport.request_count for p in self.providers)
 
+    def method_count(self, method: str) -> int:
+        """Calls of ``method`` over every provider, for tests and benchmarks."""
+        return sum(p.transport.method_counts[method] for p in self.providers)
+
     def status(self) -> list[ProviderStatus]:
         return [provider.status for provider in self.providers]
 
@@ -119,16 +142,40 @@ class ChainClient:
         Costs one batched request per provider; call it on a slow cadence, not per read.
         """
         for provider in self.providers:
+            before = provider.status.head
             await self._check(provider)
+            self._note_progress(provider.status, before)
         heads = [p.status.head for p in self.providers if p.status.verified and p.status.head]
         best = max(heads, default=None)
         for provider in self.providers:
             status = provider.status
             lag = 0 if best is None or status.head is None else best - status.head
             lagging = lag > self.max_lag_blocks
-            if lagging and not status.lagging:
+            if lagging and not status.lag_blocks:
                 log.warning("rpc_provider_lagging", provider=status.label, blocks=lag)
+            elif status.lag_blocks and not lagging:
+                log.info("rpc_provider_caught_up", provider=status.label)
             status.lag_blocks = lag if lagging else 0
+
+    def _note_progress(self, status: ProviderStatus, before: int | None) -> None:
+        """Track when the head last moved; stuck for ``max_lag_blocks`` block times is a
+        lag no other provider may be there to show."""
+        now = self._monotonic()
+        if status.head is None or before is None or status.head > before:
+            status.head_moved_at = now
+            if status.stalled:
+                log.info("rpc_provider_moving", provider=status.label, head=status.head)
+            status.stalled = None
+            return
+        if self.block_time_s is None or status.head_moved_at is None:
+            return
+        still_s = now - status.head_moved_at
+        if still_s > self.max_lag_blocks * self.block_time_s and status.stalled is None:
+            status.stalled = (
+                f"head stuck at {status.head} for {still_s:.1f}s ({self.max_lag_blocks} "
+                f"blocks of {self.block_time_s}s)"
+            )
+            log.warning("rpc_provider_stalled", provider=status.label, reason=status.stalled)
 
     async def _check(self, provider: Provider) -> None:
         """Verify a provider that is new or whose cool-down has passed."""
@@ -186,5 +233,8 @@ class ChainClient:
             except TransientError as error:
                 self._mark_down(provider, f"unreachable: {error}")
                 errors.append(f"{provider.status.label}: {error}")
-        detail = "; ".join(errors) or "none usable"
+        unusable = [
+            f"{p.status.label}: {p.status.problem}" for p in self.providers if p.status.problem
+        ]
+        detail = "; ".join(errors or unusable) or "none usable"
         raise TransientError(f"{method}: every RPC provider failed ({detail})")

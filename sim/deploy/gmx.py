@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
 
+from connectors.evm.gmx_v2.events import decode_event_records
 from connectors.evm.gmx_v2.keys import USD_SCALE, base_key, usd_to_price
 from sim.chain import Contract
 from sim.deploy.base import (
@@ -238,9 +240,11 @@ async def _create_market(world: Deployment, parameters: GmxMarketParameters) -> 
     receipt = await factory.send(
         "createMarket", index, index, short, MARKET_TYPE, sender=world.deployer
     )
-    emitter = world.contracts["gmx.event_emitter"]
-    created = next(args for name, args in emitter.events(receipt) if name == "MarketCreated")
-    market = world.chain_contract("MarketToken", created["marketToken"], source="Bank.sol")
+    emitter = world.contracts["gmx.event_emitter"].address
+    [created] = decode_event_records(receipt["logs"], emitter, ["MarketCreated"])
+    market = world.chain_contract(
+        "MarketToken", to_checksum_address(created.items["marketToken"]), source="Bank.sol"
+    )
     role = f"gmx.market.{parameters.underlying}"
     world.contracts[role] = market
     world.artifacts[role] = "Bank.sol:MarketToken"
@@ -313,9 +317,9 @@ async def open_market_position(
         router.abi.encode("createOrder", params),
     ]
     receipt = await router.send("multicall", calls, sender=account, value=SEED_EXECUTION_FEE_WEI)
-    emitter = world.contracts["gmx.event_emitter"]
-    created = next(args for name, args in emitter.events(receipt) if name == "OrderCreated")
-    key: bytes = created["key"]
+    emitter = world.contracts["gmx.event_emitter"].address
+    [created] = decode_event_records(receipt["logs"], emitter, ["OrderCreated"])
+    key: bytes = created.items["key"]
     return key
 
 

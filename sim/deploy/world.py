@@ -8,14 +8,19 @@ from sim.deploy.base import Deployment, new_deployment
 from sim.deploy.gmx import deploy_gmx
 from sim.deploy.oracles import deploy_feeds, deploy_tokens
 from sim.deploy.premia import deploy_premia
+from sim.deploy.profiles import ChainProfile, apply_profile
 from sim.deploy.uniswap import deploy_uniswap, install_multicall3
 
 
-async def build_world(chain: DevChain, rpc_url: str) -> Deployment:
-    """Deploy and seed every protocol of the local world on ``chain``."""
+async def build_world(
+    chain: DevChain, rpc_url: str, profile: ChainProfile = ChainProfile.ETHEREUM
+) -> Deployment:
+    """Deploy and seed every protocol of the local world on ``chain``, as on ``profile``."""
     world = await new_deployment(chain, rpc_url)
     await deploy_tokens(world)
     await install_multicall3(world)
+    if profile is not ChainProfile.ETHEREUM:
+        world.artifacts["multicall3"] = await apply_profile(chain, profile)
     await deploy_feeds(world)
     await deploy_uniswap(world)
     await deploy_aave(world)

@@ -84,7 +84,10 @@ class GmxOrderKeeper:
             for event in decode_order_events(receipt.get("logs", []), self.emitter.address):
                 if event.kind is OrderEventKind.CREATED:
                     continue
-                outcome = "executed" if event.kind is OrderEventKind.EXECUTED else "cancelled"
+                outcome = {
+                    OrderEventKind.EXECUTED: "executed",
+                    OrderEventKind.FROZEN: "frozen",
+                }.get(event.kind, "cancelled")
                 done.append(
                     OrderExecutionRecord(event.key, event.account, outcome, timestamp, event.reason)
                 )

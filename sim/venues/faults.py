@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+ANY_ORDER = "*"  # ``hide_order``'s client id for every order
+
 
 @dataclass(slots=True)
 class HiddenOrder:
@@ -39,6 +41,7 @@ class FaultPlan:
         """Behave normally again."""
         self._rate_limited = 0
         self._retry_after_s = 0
+        self.rate_limit_status = 429
         self._slow_requests: int | None = 0
         self._delay_s = 0.0
         self._drops = 0
@@ -46,10 +49,12 @@ class FaultPlan:
 
     # --- what tests ask for -------------------------------------------------------
 
-    def rate_limit(self, *, requests: int, retry_after_s: int = 5) -> None:
-        """Answer the next ``requests`` requests with 429 and ``Retry-After`` seconds."""
+    def rate_limit(self, *, requests: int, retry_after_s: int = 5, status: int = 429) -> None:
+        """Answer the next ``requests`` requests with 429 and ``Retry-After`` seconds
+        (``status=418``: a ban, as exchanges answer clients that ignored their 429s)."""
         self._rate_limited = requests
         self._retry_after_s = retry_after_s
+        self.rate_limit_status = status
 
     def slow_replies(self, *, delay_s: float, requests: int | None = None) -> None:
         """Hold each reply ``delay_s`` after doing the work; ``requests=None`` means all."""
@@ -68,7 +73,7 @@ class FaultPlan:
         seconds: float | None = None,
         as_http_404: bool = False,
     ) -> None:
-        """Answer "order not found" for a live order.
+        """Answer "order not found" for a live order (``ANY_ORDER``: every order).
 
         For ``lookups`` lookups, for ``seconds`` of wall time, or (both None) until
         ``release_order``.
@@ -104,9 +109,16 @@ class FaultPlan:
         self._drops -= 1
         return True
 
+    def _rule(self, client_id: str | None) -> tuple[str, HiddenOrder] | None:
+        for key in (client_id, ANY_ORDER):
+            if key and key in self._hidden:
+                return key, self._hidden[key]
+        return None
+
     def peek_hidden(self, client_id: str | None) -> bool:
         """Whether ``client_id`` is hidden now, without consuming a lookup (for listings)."""
-        rule = self._hidden.get(client_id) if client_id else None
+        found = self._rule(client_id) if client_id else None
+        rule = found[1] if found else None
         if rule is None:
             return False
         expired = rule.until_s is not None and self._monotonic() >= rule.until_s
@@ -114,15 +126,16 @@ class FaultPlan:
 
     def hidden(self, client_id: str | None) -> HiddenOrder | None:
         """The hiding rule for one lookup of ``client_id`` (consumes a lookup), if any."""
-        rule = self._hidden.get(client_id) if client_id else None
-        if rule is None or client_id is None:
+        found = self._rule(client_id) if client_id else None
+        if found is None:
             return None
+        key, rule = found
         if rule.until_s is not None and self._monotonic() >= rule.until_s:
-            self.release_order(client_id)
+            self.release_order(key)
             return None
         if rule.lookups is not None:
             if rule.lookups <= 0:
-                self.release_order(client_id)
+                self.release_order(key)
                 return None
             rule.lookups -= 1
         return rule

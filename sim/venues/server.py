@@ -102,6 +102,7 @@ class VenueServer:
         retry_after = self.faults.take_rate_limit()
         if retry_after is not None:
             response: web.StreamResponse = self._rate_limited(retry_after)
+            response.set_status(self.faults.rate_limit_status)
         else:
             response = await handler(request)
         self._record(request, operation, response.status)

@@ -46,7 +46,7 @@ async def test_dry_run_acts_on_the_fork_only(seeded_stack: LocalStack, tmp_path:
     hl_before = stack.hyperliquid.count("exchange/order")
 
     with Anvil(AnvilOptions(fork_url=stack.world.anvil.url)) as fork:
-        config = fork_config(stack.config, fork.url, tmp_path)
+        config = fork_config(stack.config, {"local": fork.url}, tmp_path)
         async with AsyncExitStack() as resources:
             daemon = await build_daemon(
                 config, resources, clock=WorldClock(stack.driver), dry_run=True

@@ -14,8 +14,10 @@ from sim.local_config import (
     AGENT_DEV_KEY,
     DERIBIT_CLIENT_ID,
     DERIBIT_CLIENT_SECRET,
+    SECOND_CHAIN,
     SimulatorUrls,
     local_document,
+    move_gmx_to_second_chain,
 )
 from sim.stack import LOCAL_CONFIG, LocalStack
 from tests.support.toml_writer import dumps
@@ -72,6 +74,10 @@ def write_local_config(
         (credentials / name).chmod(0o600)
     urls = SimulatorUrls(deribit=stack.deribit.url, hyperliquid=stack.hyperliquid.url)
     document = local_document(config_module.read_toml(LOCAL_CONFIG), stack.world.manifest, urls)
+    if stack.second is not None:  # the two-chain world: GMX on the second chain
+        assert stack.second.manifest is not None
+        move_gmx_to_second_chain(document, stack.second.manifest)
+        document["chains"][SECOND_CHAIN]["account"]["private_key"] = CREDENTIAL + "agent-key"
     document["chains"]["local"]["account"]["private_key"] = CREDENTIAL + "agent-key"
     deribit = document["venues"]["deribit"]
     deribit["client_id"] = CREDENTIAL + "deribit-client-id"

@@ -39,6 +39,7 @@ from connectors.evm.gmx_v2.reads import (
     market_positions,
     market_rates,
     pending_order,
+    pending_trades,
     token_usd,
     unknown_positions,
 )
@@ -270,6 +271,7 @@ class GmxV2Connector:
             rates=tuple(rates),
             block_number=block.number,
             flags=flags,
+            pending=tuple(pending_trades(self.state.pending, self.markets, prices)),
         )
 
     @staticmethod

@@ -1,18 +1,27 @@
-"""GMX v2 order events and errors, decoded from raw logs and revert data (sans-I/O).
+"""GMX v2 order and position events and errors, decoded from raw logs and revert data (sans-I/O).
 
-The real EventEmitter logs ``EventLog2(msgSender, eventName, eventNameHash, topic1=key,
-topic2=account, eventData)``; the local world logs typed events of the same names
-(``OrderCreated(key, account, order)`` ...), a documented deviation of its contracts.
-Both decode to one ``OrderEvent``, so the connector reads either chain unchanged.
-Cancellation reasons are the contract's revert data: a custom error of Errors.sol,
-decoded to ``Name(arg=value, ...)``.
+GMX's EventEmitter logs every event as ``EventLog1(msgSender, eventName, eventNameHash,
+topic1, eventData)`` or ``EventLog2(..., topic1, topic2, eventData)`` where ``eventNameHash``
+(topics[1]) is the keccak of the name and ``eventData`` a bag of named items
+(gmx-synthetics v2.2 contracts/event/EventEmitter.sol and EventUtils.sol). The connector
+decodes only the events it follows, with the release's names, topics and item keys:
+
+- ``OrderCreated``, ``OrderExecuted``, ``OrderCancelled``, ``OrderFrozen``: EventLog2,
+  topic1 = order key, topic2 = account (contracts/order/OrderEventUtils.sol);
+- ``PositionIncrease``, ``PositionDecrease``: EventLog1, topic1 = account
+  (contracts/position/PositionEventUtils.sol). A liquidation is a PositionDecrease of an
+  order of type Liquidation (7): LiquidationUtils.createLiquidationOrder creates the order
+  (OrderCreated) and it is executed like any decrease.
+
+Cancellation and freeze reasons are the contract's revert data: a custom error of
+Errors.sol, decoded to ``Name(arg=value, ...)``.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -20,21 +29,55 @@ from eth_utils.crypto import keccak
 
 from connectors.evm.abi import ContractAbi
 
-REAL_EVENTS = ContractAbi.load("IGmxV2EventEmitter")
-LOCAL_EVENTS = ContractAbi.load("IGmxV2LocalEvents")
+EMITTER = ContractAbi.load("IGmxV2EventEmitter")
 ERRORS = ContractAbi.load("IGmxV2Errors")
+
+# Order.OrderType in gmx-synthetics v2.2 contracts/order/Order.sol: Liquidation is 7.
+LIQUIDATION_ORDER_TYPE = 7
+# EventUtils.EventLogData's groups, in struct order.
+_GROUPS = ("address", "uint", "int", "bool", "bytes32", "bytes", "string")
 
 
 class OrderEventKind(enum.StrEnum):
     CREATED = "OrderCreated"
     EXECUTED = "OrderExecuted"
     CANCELLED = "OrderCancelled"
+    FROZEN = "OrderFrozen"
+
+
+class PositionEventKind(enum.StrEnum):
+    INCREASE = "PositionIncrease"
+    DECREASE = "PositionDecrease"
+
+
+def event_name_hash(name: str) -> str:
+    """topic1 of an EventLog1/EventLog2 record: the keccak of the indexed event name."""
+    return "0x" + keccak(text=name).hex()
+
+
+EVENT_LOG1_TOPIC = "0x" + EMITTER.event_topic("EventLog1").hex()
+EVENT_LOG2_TOPIC = "0x" + EMITTER.event_topic("EventLog2").hex()
+ORDER_NAMES = {event_name_hash(kind.value): kind for kind in OrderEventKind}
+POSITION_NAMES = {event_name_hash(kind.value): kind for kind in PositionEventKind}
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One EventLog1/EventLog2 record: its name, topics and items by key (an array item's
+    value is a list). ``block_number`` and ``transaction_hash`` are the log's."""
+
+    name: str
+    topic1: str
+    topic2: str | None
+    items: Mapping[str, Any] = field(default_factory=dict)
+    block_number: int | None = None
+    transaction_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
     """One order lifecycle event. ``key`` is the 0x-hex order key; ``reason`` is the
-    decoded cancellation reason (empty otherwise)."""
+    decoded cancellation or freeze reason (empty otherwise)."""
 
     kind: OrderEventKind
     key: str
@@ -44,14 +87,28 @@ class OrderEvent:
     reason: str = ""
 
 
-def event_name_hash(name: str) -> str:
-    """topic1 of a real EventLog1/EventLog2: the keccak of the indexed event name."""
-    return "0x" + keccak(text=name).hex()
+@dataclass(frozen=True, slots=True)
+class PositionEvent:
+    """One position change. Amounts as logged: USD with 30 decimals, tokens in their smallest
+    unit, prices in USD * 1e30 per smallest unit; ``size_in_usd`` is after the change."""
 
+    kind: PositionEventKind
+    account: str
+    market: str
+    collateral_token: str
+    is_long: bool
+    order_key: str
+    position_key: str
+    order_type: int
+    size_delta_usd: int
+    size_in_usd: int
+    execution_price: int
+    block_number: int | None = None
+    transaction_hash: str | None = None
 
-EVENT_LOG2_TOPIC = "0x" + REAL_EVENTS.event_topic("EventLog2").hex()
-LOCAL_TOPICS = {"0x" + LOCAL_EVENTS.event_topic(kind.value).hex(): kind for kind in OrderEventKind}
-REAL_NAME_HASHES = {event_name_hash(kind.value): kind for kind in OrderEventKind}
+    @property
+    def liquidation(self) -> bool:
+        return self.order_type == LIQUIDATION_ORDER_TYPE
 
 
 def describe_error(data: bytes) -> str:
@@ -86,92 +143,109 @@ def _hex(value: Any) -> str:
     return str(value).lower()
 
 
-def decode_order_events(logs: Iterable[Mapping[str, Any]], event_emitter: str) -> list[OrderEvent]:
-    """Every order event of ``event_emitter`` in ``logs`` (a receipt's or eth_getLogs')."""
-    events = []
+def _items(event_data: Sequence[Any]) -> dict[str, Any]:
+    """EventLogData's seven (items, arrayItems) groups, flattened by key."""
+    items: dict[str, Any] = {}
+    for group in event_data[: len(_GROUPS)]:
+        single, arrays = group
+        items.update({key: value for key, value in single})
+        items.update({key: list(value) for key, value in arrays})
+    return items
+
+
+def decode_event_records(
+    logs: Iterable[Mapping[str, Any]], event_emitter: str, names: Iterable[str] | None = None
+) -> list[EventRecord]:
+    """Every EventLog1/EventLog2 record of ``event_emitter`` in ``logs`` (those named in
+    ``names`` only, when given), in log order."""
+    wanted = None if names is None else {event_name_hash(name) for name in names}
+    records = []
     for log in logs:
         if str(log.get("address", "")).lower() != event_emitter.lower():
             continue
-        event = _decode_one(log)
-        if event is not None:
-            events.append(event)
+        topics: Sequence[Any] = log.get("topics", [])
+        if len(topics) < 3 or _hex(topics[0]) not in (EVENT_LOG1_TOPIC, EVENT_LOG2_TOPIC):
+            continue
+        if wanted is not None and _hex(topics[1]) not in wanted:
+            continue
+        decoded = EMITTER.decode_log(log)
+        if decoded is None:
+            continue
+        _, args = decoded
+        block, transaction = log.get("blockNumber"), log.get("transactionHash")
+        records.append(
+            EventRecord(
+                name=str(args["eventName"]),
+                topic1=_hex(args["topic1"]),
+                topic2=_hex(args["topic2"]) if "topic2" in args else None,
+                items=_items(args["eventData"]),
+                block_number=int(block, 16) if isinstance(block, str) else block,
+                transaction_hash=_hex(transaction) if transaction is not None else None,
+            )
+        )
+    return records
+
+
+def decode_order_events(logs: Iterable[Mapping[str, Any]], event_emitter: str) -> list[OrderEvent]:
+    """Every order event of ``event_emitter`` in ``logs`` (a receipt's or eth_getLogs')."""
+    events = []
+    for record in decode_event_records(logs, event_emitter, (k.value for k in OrderEventKind)):
+        kind = OrderEventKind(record.name)
+        reason = ""
+        if kind in (OrderEventKind.CANCELLED, OrderEventKind.FROZEN):
+            reason = record.items.get("reason") or describe_error(
+                record.items.get("reasonBytes", b"")
+            )
+        events.append(
+            OrderEvent(
+                kind,
+                record.topic1,
+                to_checksum_address(record.items["account"]),
+                block_number=record.block_number,
+                transaction_hash=record.transaction_hash,
+                reason=reason,
+            )
+        )
     return events
 
 
-def _decode_one(log: Mapping[str, Any]) -> OrderEvent | None:
-    topics: Sequence[Any] = log.get("topics", [])
-    if not topics:
-        return None
-    topic0 = _hex(topics[0])
-    block = log.get("blockNumber")
-    transaction = log.get("transactionHash")
-    where = _Where(
-        int(block, 16) if isinstance(block, str) else block,
-        _hex(transaction) if transaction is not None else None,
-    )
-    if topic0 in LOCAL_TOPICS:
-        decoded = LOCAL_EVENTS.decode_log(log)
-        if decoded is None:
-            return None
-        name, args = decoded
-        reason = ""
-        if name == OrderEventKind.CANCELLED:
-            reason = args["reason"] or describe_error(args["reasonBytes"])
-        return OrderEvent(
-            OrderEventKind(name),
-            _hex(args["key"]),
-            to_checksum_address(args["account"]),
-            block_number=where.block_number,
-            transaction_hash=where.transaction_hash,
-            reason=reason,
+def decode_position_events(
+    logs: Iterable[Mapping[str, Any]], event_emitter: str
+) -> list[PositionEvent]:
+    """Every PositionIncrease and PositionDecrease (liquidations included) in ``logs``."""
+    events = []
+    for record in decode_event_records(logs, event_emitter, (k.value for k in PositionEventKind)):
+        items = record.items
+        events.append(
+            PositionEvent(
+                kind=PositionEventKind(record.name),
+                account=to_checksum_address(items["account"]),
+                market=to_checksum_address(items["market"]),
+                collateral_token=to_checksum_address(items["collateralToken"]),
+                is_long=bool(items["isLong"]),
+                order_key=_hex(items["orderKey"]),
+                position_key=_hex(items["positionKey"]),
+                order_type=int(items["orderType"]),
+                size_delta_usd=int(items["sizeDeltaUsd"]),
+                size_in_usd=int(items["sizeInUsd"]),
+                execution_price=int(items["executionPrice"]),
+                block_number=record.block_number,
+                transaction_hash=record.transaction_hash,
+            )
         )
-    if topic0 == EVENT_LOG2_TOPIC and len(topics) >= 4 and _hex(topics[1]) in REAL_NAME_HASHES:
-        return _decode_real(log, REAL_NAME_HASHES[_hex(topics[1])], where)
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Where:
-    block_number: int | None
-    transaction_hash: str | None
-
-
-def _decode_real(log: Mapping[str, Any], kind: OrderEventKind, where: _Where) -> OrderEvent | None:
-    decoded = REAL_EVENTS.decode_log(log)
-    if decoded is None:
-        return None
-    _, args = decoded
-    reason = ""
-    if kind is OrderEventKind.CANCELLED:
-        data = args["eventData"]
-        strings = {key: value for key, value in data[6][0]}  # stringItems.items
-        raw = {key: value for key, value in data[5][0]}  # bytesItems.items
-        reason = strings.get("reason") or describe_error(raw.get("reasonBytes", b""))
-    account = "0x" + bytes(args["topic2"])[-20:].hex()
-    return OrderEvent(
-        kind,
-        _hex(args["topic1"]),
-        to_checksum_address(account),
-        block_number=where.block_number,
-        transaction_hash=where.transaction_hash,
-        reason=reason,
-    )
+    return events
 
 
 def order_log_filters(
     event_emitter: str, keys: Sequence[str], from_block: int, to_block: int | str = "latest"
 ) -> list[dict[str, Any]]:
-    """eth_getLogs filters for the outcomes (executed, cancelled) of orders ``keys``:
-    one for the real EventLog2 records, one for the local world's typed events."""
-    block_range = {
-        "address": event_emitter,
-        "fromBlock": hex(from_block),
-        "toBlock": to_block if isinstance(to_block, str) else hex(to_block),
-    }
+    """The eth_getLogs filter for the outcomes (executed, cancelled) of orders ``keys``."""
     outcomes = (OrderEventKind.EXECUTED, OrderEventKind.CANCELLED)
-    local = [t for t, kind in LOCAL_TOPICS.items() if kind in outcomes]
-    real = [event_name_hash(kind.value) for kind in outcomes]
     return [
-        {**block_range, "topics": [EVENT_LOG2_TOPIC, real, list(keys)]},
-        {**block_range, "topics": [local, list(keys)]},
+        {
+            "address": event_emitter,
+            "fromBlock": hex(from_block),
+            "toBlock": to_block if isinstance(to_block, str) else hex(to_block),
+            "topics": [EVENT_LOG2_TOPIC, [event_name_hash(k.value) for k in outcomes], list(keys)],
+        }
     ]

@@ -2,7 +2,8 @@
 
 A GMX order takes two steps: the user's transaction creates it (``OrderCreated``), and a
 keeper later executes it at the oracle price or cancels it (``OrderExecuted`` /
-``OrderCancelled`` with a reason, e.g. acceptablePrice not met). Both outcomes remove the
+``OrderCancelled`` with a reason, e.g. acceptablePrice not met); a limit-type order that
+fails is frozen instead (``OrderFrozen``) and stays in the store. Both outcomes remove the
 order from the store, so disappearance alone says nothing about the fill: an order that
 vanished is RESOLVING until its outcome log is read, and is never reported as filled
 without an ``OrderExecuted`` event.
@@ -32,6 +33,7 @@ from connectors.evm.gmx_v2.events import (
 class OrderStatus(enum.StrEnum):
     CREATED = "created"  # in the store, waiting for a keeper
     PENDING_TOO_LONG = "pending_too_long"  # still in the store after ``max_pending_s``
+    FROZEN = "frozen"  # OrderFrozen seen: still in the store, not executable until updated
     RESOLVING = "resolving"  # gone from the store; its outcome log not read yet
     EXECUTED = "executed"  # OrderExecuted seen
     CANCELLED = "cancelled"  # OrderCancelled seen (``reason`` says why)
@@ -119,11 +121,17 @@ class OrderTracker:
             if known is None or known.status.final:
                 known = TrackedOrder(key, OrderStatus.CREATED, block_number)
             status = OrderStatus.CREATED
-            if block_time - order.updated_at > self.max_pending_s:
+            if known.status is OrderStatus.FROZEN:
+                status = OrderStatus.FROZEN  # a frozen order waits for its owner, not a keeper
+            elif block_time - order.updated_at > self.max_pending_s:
                 status = OrderStatus.PENDING_TOO_LONG
             self._set(replace(known, status=status, order=order, created_at=order.updated_at))
         for key, known in list(self.orders.items()):
-            waiting = known.status in (OrderStatus.CREATED, OrderStatus.PENDING_TOO_LONG)
+            waiting = known.status in (
+                OrderStatus.CREATED,
+                OrderStatus.PENDING_TOO_LONG,
+                OrderStatus.FROZEN,
+            )
             if waiting and key not in in_store and known.first_seen_block <= block_number:
                 self._set(replace(known, status=OrderStatus.RESOLVING))
         return self._updates[mark:]
@@ -139,6 +147,8 @@ class OrderTracker:
                 status = OrderStatus.EXECUTED
             elif event.kind is OrderEventKind.CANCELLED:
                 status = OrderStatus.CANCELLED
+            elif event.kind is OrderEventKind.FROZEN:
+                status = OrderStatus.FROZEN
             else:
                 continue
             self._set(

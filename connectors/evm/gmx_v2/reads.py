@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agent.model import Rate
+from agent.model import PendingTrade, Rate
 from agent.ports import BlockRef, CallResult
 from connectors.evm.abi import ContractAbi
 from connectors.evm.gmx_v2.config import GmxMarketConfig, PriceFeed
@@ -131,6 +131,31 @@ def pending_order(info: tuple[Any, ...]) -> PendingOrder:
         acceptable_price=int(numbers[5]),
         updated_at=int(numbers[9]),
     )
+
+
+# gmx-synthetics v2.2 ``Order.OrderType`` (contracts/order/Order.sol, mirrored in
+# contracts/src/gmx/Types.sol): 2 MarketIncrease, 3 LimitIncrease, 8 StopIncrease add size;
+# 4 MarketDecrease, 5 LimitDecrease, 6 StopLossDecrease remove it; swaps move no position.
+_SIZE_SIGN = {2: 1.0, 3: 1.0, 8: 1.0, 4: -1.0, 5: -1.0, 6: -1.0}
+
+
+def pending_trades(
+    pending: Sequence[PendingOrder], markets: Sequence[GmxMarketConfig], prices: dict[str, int]
+) -> list[PendingTrade]:
+    """The account's orders waiting for a keeper, as the delta each will add (coin at the
+    index token's current price)."""
+    by_address = {m.address.lower(): m for m in markets}
+    trades = []
+    for order in pending:
+        market = by_address.get(order.market.lower())
+        sign = _SIZE_SIGN.get(order.order_type)
+        price = token_usd(prices, market.index_token) if market else 0.0
+        if market is None or sign is None or not price:
+            continue
+        side = 1.0 if order.is_long else -1.0
+        coin = sign * side * order.size_delta_usd / price
+        trades.append(PendingTrade(market.underlying, coin, order.size_delta_usd, order.key))
+    return trades
 
 
 def unknown_positions(listed: Sequence[Any], figures: Sequence[PositionFigures]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from connectors.evm.tokens import TokenConfig
 from connectors.evm.venue import require
 
 POOL = ContractAbi.load("IPremiaV3Pool")
+FACTORY = ContractAbi.load("IPremiaV3PoolFactory")
 WAD = 10**18  # UD60x18: sizes, strikes, prices and vols are 18-decimal fixed point
 
 
@@ -47,13 +48,22 @@ async def read_pools(
     tokens: Sequence[TokenConfig],
     *,
     quote_size: float = 1.0,
+    factory: str | None = None,
 ) -> list[OptionPoolConfig]:
     """Pool configs from their own getPoolSettings (one batch); ``tokens`` must include
-    every base and quote (their ``underlying`` names the pool's underlying)."""
+    every base and quote (their ``underlying`` names the pool's underlying). With
+    ``factory``, each address must be one of its pools (PoolFactory.isPool, same batch):
+    a look-alike contract answering getPoolSettings is refused."""
     by_address = {t.address.lower(): t for t in tokens}
-    _, results = await reader.read([Call(a, POOL.encode("getPoolSettings")) for a in addresses])
+    calls = [Call(a, POOL.encode("getPoolSettings")) for a in addresses]
+    if factory is not None:
+        calls += [Call(factory, FACTORY.encode("isPool", a)) for a in addresses]
+    _, results = await reader.read(calls)
+    for address, result in zip(addresses, results[len(addresses) :], strict=False):
+        if not FACTORY.decode_one("isPool", require(result, f"PoolFactory.isPool({address})")):
+            raise ConfigError(f"premia pool {address} is not a pool of factory {factory}")
     pools = []
-    for address, result in zip(addresses, results, strict=True):
+    for address, result in zip(addresses, results[: len(addresses)], strict=True):
         base, quote, _, strike, maturity, is_call = POOL.decode(
             "getPoolSettings", require(result, f"{address} getPoolSettings")
         )

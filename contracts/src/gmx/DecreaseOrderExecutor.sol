@@ -90,7 +90,15 @@ contract DecreaseOrderExecutor is BaseOrderExecutor {
         EventEmitter.PositionChange memory change = _updatePosition(orderKey, order, position, cache, fees);
         _payOutputs(order, position, cache);
 
-        _emitFees(cache.positionKey, orderKey, fees);
+        _emitFees(
+            orderKey,
+            cache.positionKey,
+            cache.market.marketToken,
+            position.addresses.collateralToken,
+            cache.sizeDeltaUsd,
+            false,
+            fees
+        );
         eventEmitter.emitPositionDecrease(position, change);
     }
 

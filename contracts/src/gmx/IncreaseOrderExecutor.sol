@@ -68,8 +68,18 @@ abstract contract BaseOrderExecutor is RoleModule {
         if (!ok) revert Errors.OrderNotFulfillableAtAcceptablePrice(price, acceptablePrice);
     }
 
-    function _emitFees(bytes32 positionKey, bytes32 orderKey, PositionPricingUtils.PositionFees memory fees) internal {
-        eventEmitter.emitPositionFeesCollected(positionKey, orderKey, fees);
+    function _emitFees(
+        bytes32 orderKey,
+        bytes32 positionKey,
+        address market,
+        address collateralToken,
+        uint256 tradeSizeUsd,
+        bool isIncrease,
+        PositionPricingUtils.PositionFees memory fees
+    ) internal {
+        eventEmitter.emitPositionFeesCollected(
+            orderKey, positionKey, market, collateralToken, tradeSizeUsd, isIncrease, fees
+        );
     }
 
     /// Funding received by the position becomes claimable by the account (ExchangeRouter.claimFundingFees).
@@ -140,7 +150,7 @@ contract IncreaseOrderExecutor is BaseOrderExecutor {
         PositionMath.validatePosition(dataStore, position, market, prices, true, true);
         dataStore.setPosition(positionKey, position);
 
-        _emitFees(positionKey, orderKey, fees);
+        _emitFees(orderKey, positionKey, market.marketToken, collateralToken, order.numbers.sizeDeltaUsd, true, fees);
         eventEmitter.emitPositionIncrease(position, change);
     }
 

@@ -15,10 +15,7 @@ pragma solidity ^0.8.24;
 /// IBaseOrderUtils.CreateOrderParams, PositionPricingUtils.PositionFees, ReaderPositionUtils.PositionInfo,
 /// ReaderUtils.MarketInfo/OrderInfo, PositionUtils.IsPositionLiquidatableInfo) are the release's.
 /// Contract-typed arguments (DataStore, IReferralStorage) are `address` in the ABI.
-///
-/// IGmxV2LocalEvents is NOT a real interface: the local world's EventEmitter logs typed events named
-/// after the real eventNames instead of EventLog2 records (contracts/src/gmx/EventEmitter.sol says so).
-/// The connector decodes both, so it reads the real deployment and the local world alike.
+/// The local world's EventEmitter implements IGmxV2EventEmitter and logs only these records.
 
 interface IGmxV2Types {
     struct MarketProps {
@@ -463,13 +460,6 @@ interface IGmxV2EventEmitter {
         bytes32 indexed topic2,
         EventLogData eventData
     );
-}
-
-/// Not real: the local world's typed order events (see the header).
-interface IGmxV2LocalEvents is IGmxV2Types {
-    event OrderCreated(bytes32 indexed key, address indexed account, OrderProps order);
-    event OrderExecuted(bytes32 indexed key, address indexed account, uint256 secondaryOrderType);
-    event OrderCancelled(bytes32 indexed key, address indexed account, string reason, bytes reasonBytes);
 }
 
 interface IGmxV2Errors {

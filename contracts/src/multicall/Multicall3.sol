@@ -42,7 +42,7 @@ contract Multicall3 {
 
     /// Every call must succeed. Returns the block number and each call's return data.
     function aggregate(Call[] calldata calls) public payable returns (uint256 blockNumber, bytes[] memory returnData) {
-        blockNumber = block.number;
+        blockNumber = _blockNumber();
         returnData = new bytes[](calls.length);
         for (uint256 i = 0; i < calls.length; i++) {
             bool success;
@@ -70,8 +70,8 @@ contract Multicall3 {
         payable
         returns (uint256 blockNumber, bytes32 blockHash, Result[] memory returnData)
     {
-        blockNumber = block.number;
-        blockHash = blockhash(block.number);
+        blockNumber = _blockNumber();
+        blockHash = blockhash(_blockNumber());
         returnData = tryAggregate(requireSuccess, calls);
     }
 
@@ -113,7 +113,7 @@ contract Multicall3 {
     }
 
     function getBlockNumber() public view returns (uint256 blockNumber) {
-        blockNumber = block.number;
+        blockNumber = _blockNumber();
     }
 
     function getCurrentBlockCoinbase() public view returns (address coinbase) {
@@ -139,7 +139,7 @@ contract Multicall3 {
 
     /// Hash of the parent block; zero at block 0, as the real one's wrapped blockhash(2**256 - 1) is.
     function getLastBlockHash() public view returns (bytes32 blockHash) {
-        if (block.number > 0) blockHash = blockhash(block.number - 1);
+        if (_blockNumber() > 0) blockHash = blockhash(_blockNumber() - 1);
     }
 
     function getBasefee() public view returns (uint256 basefee) {
@@ -148,5 +148,11 @@ contract Multicall3 {
 
     function getChainId() public view returns (uint256 chainid) {
         chainid = block.chainid;
+    }
+
+    /// What `block.number` means inside a contract on this chain: the block itself here; an
+    /// approximate L1 block number on Arbitrum (ArbitrumMulticall3.sol).
+    function _blockNumber() internal view virtual returns (uint256) {
+        return block.number;
     }
 }

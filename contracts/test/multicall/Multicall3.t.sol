@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "../utils/Test.sol";
 import {Multicall3} from "../../src/multicall/Multicall3.sol";
+import {ArbitrumMulticall3} from "../../src/multicall/ArbitrumMulticall3.sol";
 
 /// A call target with state, a failing function and a payable one.
 contract Counter {
@@ -109,7 +110,7 @@ contract Multicall3Test is Test {
         assertEq(MULTICALL.getLastBlockHash(), blockhash(12_344), "getLastBlockHash");
     }
 
-    /// The chain reader pins a batch to its block by putting getBlockNumber in the same aggregate3.
+    /// Sub-calls of one aggregate3 see the block the batch runs in.
     function test_blockNumberInsideTheBatch() public {
         vm.roll(777);
         vm.warp(1_800_000_000);
@@ -157,5 +158,20 @@ contract Multicall3Test is Test {
         assertEq(address(counter).balance, 3 ether, "target received the sum");
         vm.expectRevert(bytes("Multicall3: value mismatch"));
         MULTICALL.aggregate3Value{value: 4 ether}(calls);
+    }
+
+    /// The "arbitrum" profile: block.number as ArbOS reports it, an L1-like number that has nothing
+    /// to do with the L2 block (Ethereum's block at this time: 15537394 at the Merge, one per 12 s).
+    function test_arbitrumProfileReportsAnL1LikeBlockNumber() public {
+        vm.etch(address(MULTICALL), address(new ArbitrumMulticall3()).code);
+        vm.roll(250);
+        vm.warp(1_663_224_179 + 12 * 9_000_000 + 11);
+        assertEq(MULTICALL.getBlockNumber(), 15_537_394 + 9_000_000, "getBlockNumber");
+        (uint256 blockNumber,) = MULTICALL.aggregate(new Multicall3.Call[](0));
+        assertEq(blockNumber, 24_537_394, "aggregate's block number");
+        vm.roll(251);
+        vm.warp(block.timestamp + 1); // the next L1 slot starts: one L1 block later
+        assertEq(MULTICALL.getBlockNumber(), 24_537_395, "next slot");
+        assertEq(MULTICALL.getCurrentBlockTimestamp(), block.timestamp, "timestamps are the L2 block's");
     }
 }

@@ -52,3 +52,32 @@ async def test_the_real_wait_is_measured_against_the_header(
     attempts = [r for r in simulator.requests if r.operation == rig.lookup_operation]
     assert [r.status for r in attempts] == [429, 200]
     assert attempts[1].at_s - attempts[0].at_s >= 1.0
+
+
+async def test_a_long_pause_is_remembered_across_calls_and_nothing_is_sent(
+    rig: Rig, sleeps: Sleeps
+) -> None:
+    rig.simulator.faults.rate_limit(requests=1, retry_after_s=3600)
+    with pytest.raises(TransientError):
+        await rig.venue.find_order("never-placed", rig.symbol)
+    for _ in range(2):  # the next ticks: refused here, not at the venue
+        with pytest.raises(TransientError, match="rate limited") as raised:
+            await rig.venue.find_order("never-placed", rig.symbol)
+        assert raised.value.retry_after_s is not None
+        assert 3590 < raised.value.retry_after_s <= 3600
+    with pytest.raises(TransientError, match="not sent"):
+        await rig.venue.place_order(rig.request("rl-late"))
+    assert rig.statuses(rig.lookup_operation) == [429]
+    assert rig.simulator.count(rig.order_operation) == 0
+    assert sleeps.waits == []
+
+
+async def test_a_ban_is_a_long_back_off(rig: Rig, sleeps: Sleeps) -> None:
+    rig.simulator.faults.rate_limit(requests=1, retry_after_s=1, status=418)
+    with pytest.raises(TransientError):
+        await rig.venue.find_order("never-placed", rig.symbol)
+    with pytest.raises(TransientError, match="banned by the venue") as raised:
+        await rig.venue.find_order("never-placed", rig.symbol)
+    assert raised.value.retry_after_s is not None
+    assert raised.value.retry_after_s > 290  # five minutes, not the header's one second
+    assert rig.statuses(rig.lookup_operation) == [418]

@@ -35,9 +35,10 @@ async def _connector(world: World, client: ChainClient) -> ChainlinkConnector:
 async def test_fresh_feeds_give_prices_and_no_flags(world: World, client: ChainClient) -> None:
     connector = await _connector(world, client)
     venue = ChainSession(BatchedReader(Multicall3Reader(client))).register(connector)
-    before = client.request_count
+    before, calls_before = client.request_count, client.method_count("eth_call")
     snapshot = await venue.snapshot()
-    assert client.request_count - before == 1, "one snapshot must cost one eth_call"
+    assert client.method_count("eth_call") - calls_before == 1, "one snapshot, one eth_call"
+    assert client.request_count - before == 2, "the head block, then the eth_call"
     assert snapshot.marks == {"ETH": 3000.0, "BTC": 60000.0, "USDC": 1.0}
     assert snapshot.flags == {}
     assert connector.facts["ETH"].min_answer == 10 * 10**8

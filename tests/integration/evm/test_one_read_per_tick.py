@@ -50,9 +50,10 @@ async def test_all_connectors_cost_one_eth_call(world: World) -> None:
             connector = aave_connector(world.manifest, world.account(role), name=f"aave:{role}")
             venues.append(session.register(connector))
         venues.append(session.register(uniswap_connector(world.manifest, world.account("agent"))))
-        before = client.request_count
+        before, calls_before = client.request_count, client.method_count("eth_call")
         snapshots = await asyncio.gather(*(venue.snapshot() for venue in venues))
-        assert client.request_count - before == 1
+        assert client.method_count("eth_call") - calls_before == 1
+        assert client.request_count - before == 2, "the head block, then one eth_call"
         assert len({s.block_number for s in snapshots}) == 1, "every snapshot is of one block"
         positions = sum(len(s.positions) for s in snapshots)
         assert positions >= 2 * len(BORROWERS)

@@ -198,9 +198,10 @@ async def test_all_connectors_of_a_chain_cost_one_eth_call(
 ) -> None:
     session = ChainSession(BatchedReader(Multicall3Reader(client)))
     venues = [session.register(s.connector) for s in (await _all(world, client)).values()]
-    before = client.request_count
+    before, calls_before = client.request_count, client.method_count("eth_call")
     snapshots = await asyncio.gather(*(v.snapshot() for v in venues))
-    assert client.request_count == before + 1
+    assert client.method_count("eth_call") == calls_before + 1
+    assert client.request_count == before + 2, "the head block, then one eth_call pinned to it"
     assert sorted(s.venue for s in snapshots) == sorted(SETUPS)
 
 

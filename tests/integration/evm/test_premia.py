@@ -7,17 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.errors import RejectedError
+from agent.errors import ConfigError, RejectedError
 from agent.intents import Action
 from agent.model import Kind, OptionType, Settlement
 from connectors.evm.multicall import Multicall3Reader
-from connectors.evm.premia_v3 import PremiaV3Connector
+from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import EvmVenue
 from sim.chain import Contract, TransactionFailed
 from tests.integration.conftest import World
 from tests.integration.evm.derivs import fund, intent, market, option, send
-from tests.integration.evm.helpers import premia_connector, venue
+from tests.integration.evm.helpers import (
+    premia_connector,
+    premia_pool_addresses,
+    token_config,
+    venue,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -231,3 +236,19 @@ async def test_settlement_at_maturity_pays_per_the_contracts(
         for p in (await premia.snapshot()).positions
         if p.instrument.symbol in (call_config.address, put_config.address)
     ] == []
+
+
+async def test_pools_must_be_the_factorys_when_a_factory_is_configured(
+    world: World, client: ChainClient
+) -> None:
+    """A contract that answers getPoolSettings like a pool is not trusted on its own word:
+    PoolFactory.isPool decides (the pool implementation itself answers, but is no pool)."""
+    reader = Multicall3Reader(client)
+    tokens = [token_config(world.manifest, s) for s in ("WETH", "USDC")]
+    factory = world.manifest.contract("premia.factory")
+    [real, *_] = premia_pool_addresses(world.manifest)
+    [pool] = await read_pools(reader, [real], tokens, factory=factory)
+    assert pool.address == real
+    impostor = world.manifest.contract("premia.pool_implementation")
+    with pytest.raises(ConfigError, match=f"premia pool {impostor} is not a pool of factory"):
+        await read_pools(reader, [real, impostor], tokens, factory=factory)

@@ -23,6 +23,8 @@ from typing import Any
 from conftest import Chain
 from exec_support import AGENT, our_transactions, rpc_call, stack
 
+from agent.clock import SystemClock
+from agent.control.killswitch import KillSwitch
 from agent.execution.journal import Journal
 from agent.execution.records import TxStatus
 from agent.intents import KillState, OutcomeStatus
@@ -164,3 +166,36 @@ async def test_a_transaction_never_sent_before_a_kill_and_a_crash_is_discarded(
     assert intent is not None
     assert intent.status is OutcomeStatus.REJECTED
     assert await our_transactions(chain.url) == []
+
+
+async def test_five_sigkills_in_a_row_mid_hedge_never_send_an_intent_twice(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """A restart loop: each run is killed the instant it sends (the send never reaches
+    the node), five times; the sixth run finishes. Kill switch state survives it all."""
+    journal, created = tmp_path / "journal.sqlite", datetime.now(UTC).isoformat()
+    with Journal.open(journal) as j:  # an operator paused it, then resumed: on record
+        switch = KillSwitch(j, SystemClock())
+        switch.set_by_operator(KillState.REDUCE_ONLY, operator="alice", reason="drill")
+        switch.set_by_operator(KillState.ACTIVE, operator="alice", reason="drill over")
+    async with RpcFaultProxy(chain.url) as proxy:
+        for _ in range(5):
+            arrived = asyncio.Event()
+            proxy.on_call("eth_sendRawTransaction", 1, block_forever(arrived))
+            async with worker(proxy.url, journal, chain.weth, created) as run:
+                await asyncio.wait_for(arrived.wait(), timeout=60)
+                await sigkill(run)
+            with Journal.open(journal) as j:
+                assert j.load_kill_state() is KillState.ACTIVE
+                assert len(j.kill_history(10)) == 2  # nothing added by a crash
+        async with worker(proxy.url, journal, chain.weth, created) as last:
+            finals = [line for line in await finish(last) if line["event"] == "final"]
+        signed = {tx.hash for n in range(COUNT) for tx in journaled_versions(journal, n)}
+    mined = await our_transactions(chain.url)
+    assert_one_per_intent(mined, finals)
+    assert {tx["hash"] for tx in mined} <= signed
+
+
+def journaled_versions(path: Path, nonce: int) -> list[Any]:
+    with Journal.open(path) as j:
+        return list(j.transactions_at(AGENT, 31337, nonce))

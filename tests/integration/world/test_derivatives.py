@@ -64,9 +64,9 @@ async def test_gmx_short_and_premia_short_call_through_a_day(world: World) -> No
         for _ in range(4):
             await driver.advance(DAY_S // 4)
 
-        requests = client.request_count
+        calls = client.method_count("eth_call")
         perp, options = await read()
-        assert client.request_count == requests + 1, "both venues in one eth_call"
+        assert client.method_count("eth_call") == calls + 1, "both venues in one eth_call"
         await resolve_orders(client, gmx.tracker)
         assert gmx.tracker.orders[order.key].status is OrderStatus.EXECUTED
 

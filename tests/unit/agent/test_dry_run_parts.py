@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from agent.errors import ConfigError
 from agent.model import Side
+from agent.wiring.dry_run import fork_sources
 from connectors.cex.paper import walk_book
 from connectors.evm.fork import ForkRpc
 
@@ -50,3 +53,30 @@ async def test_a_local_node_that_is_not_a_fork_or_on_another_chain_is_refused() 
     other = Answers({"anvil_nodeInfo": {"forkConfig": {"forkUrl": "x"}}, "eth_chainId": "0xa"})
     with pytest.raises(ConfigError, match="chain 10, the config on 1"):
         await ForkRpc(other, account=account, url="http://127.0.0.1:8545").verify(1)
+
+
+def _chains(*names: str) -> Any:
+    """A config's ``chains`` only: what ``fork_sources`` reads."""
+    return SimpleNamespace(
+        chains={
+            n: SimpleNamespace(rpc_urls=[SecretStr(f"https://{n}.example/rpc?key=s")])
+            for n in names
+        }
+    )
+
+
+def test_each_chain_forks_its_own_rpc_unless_told_otherwise() -> None:
+    config = _chains("ethereum", "arbitrum")
+    assert fork_sources(config, []) == {
+        "ethereum": "https://ethereum.example/rpc?key=s",
+        "arbitrum": "https://arbitrum.example/rpc?key=s",
+    }
+    chosen = fork_sources(config, ["arbitrum=http://127.0.0.1:8545/?a=b"])
+    assert chosen["arbitrum"] == "http://127.0.0.1:8545/?a=b"
+    with pytest.raises(ConfigError, match="NAME=URL"):
+        fork_sources(config, ["http://127.0.0.1:8545"])
+    with pytest.raises(ConfigError, match="no chain named 'base'"):
+        fork_sources(config, ["base=http://127.0.0.1:8545"])
+    assert fork_sources(_chains("arbitrum"), ["http://127.0.0.1:1"]) == {
+        "arbitrum": "http://127.0.0.1:1"
+    }

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from eth_utils.address import to_checksum_address
 
-from agent import config
+from agent import cli, config
 from agent.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -120,9 +122,11 @@ def test_a_bad_address_and_a_dangling_venue_are_both_reported(secrets: Path) -> 
     with pytest.raises(ConfigError, match=r"venues\.aave\.pool: String should match pattern"):
         config.load(path)
     path = _example_with(
-        secrets, 'hedge_venues = ["hyperliquid", "uniswap", "deribit"]', 'hedge_venues = ["gmx"]'
+        secrets,
+        'hedge_venues = ["hyperliquid", "gmx", "uniswap", "deribit"]',
+        'hedge_venues = ["dydx"]',
     )
-    with pytest.raises(ConfigError, match="hedges on unknown venue 'gmx'"):
+    with pytest.raises(ConfigError, match="hedges on unknown venue 'dydx'"):
         config.load(path)
 
 
@@ -130,6 +134,47 @@ def test_trigger_above_target_is_refused(secrets: Path) -> None:
     path = _example_with(secrets, "lending_target = 1.6", "lending_target = 1.2")
     with pytest.raises(ConfigError, match="lending_target must be above lending_trigger"):
         config.load(path)
+
+
+def test_ballast_config_check_passes_on_the_example_with_dummy_secrets(
+    secrets: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example as shipped (keystore from systemd's credentials directory), every secret a
+    dummy: the operator's command says it is valid and names every protocol's venue."""
+    (secrets / "keystore-password").write_text("dummy\n")
+    (secrets / "agent-keystore.json").write_text("{}\n")  # config check needs it to exist
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(secrets))
+    assert cli.main(["config", "check", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out.strip().endswith("ok (1 chain(s), 7 venue(s))")
+    loaded = config.load(EXAMPLE)
+    kinds = {venue.kind for venue in loaded.venues.values()}
+    assert {"aave_v3", "uniswap_v3", "chainlink", "gmx_v2", "premia_v3"} <= kinds
+
+
+def test_every_address_in_the_example_is_checksummed() -> None:
+    addresses = set(re.findall(r"0x[0-9a-fA-F]{40}", EXAMPLE.read_text()))
+    assert len(addresses) > 20
+    assert all(to_checksum_address(a) == a for a in addresses)
+
+
+def test_a_mistyped_checksummed_address_is_refused(secrets: Path) -> None:
+    good = "0x1C3fa76e6E1088bCE750f23a5BFcffa1efEF6A41"  # GMX's ExchangeRouter
+    path = _example_with(secrets, good, good.replace("1C3f", "1c3f"))
+    with pytest.raises(ConfigError, match="EIP-55 checksum"):
+        config.load(path)
+
+
+def test_a_venue_naming_a_token_its_chain_lacks_is_refused(secrets: Path) -> None:
+    path = _example_with(secrets, 'index_token = "WETH"', 'index_token = "BTC"')
+    with pytest.raises(ConfigError, match=r"venue 'gmx' names tokens \['BTC'\]"):
+        config.load(path)
+
+
+def test_two_chains_with_one_chain_id_are_refused(secrets: Path) -> None:
+    document = config.read_toml(_without_keystore(secrets))
+    document["chains"]["other"] = document["chains"]["arbitrum"]
+    with pytest.raises(ConfigError, match="two chains share a chain_id"):
+        config.validate(document, source="two.toml", base_dir=secrets)
 
 
 def test_a_ticks_wait_for_an_intent_is_configurable_and_positive(secrets: Path) -> None:

@@ -1,8 +1,8 @@
 """The interfaces the GMX and Premia connectors load are the world's contracts' interfaces.
 
 Every function, event and error of the transcribed IGmxV2*/IPremiaV3* ABIs must exist with
-the same selector (or topic) in the reference contract it talks to; the local world's typed
-GMX events (a documented deviation) must be exactly what its EventEmitter logs.
+the same selector (or topic) in the reference contract it talks to; GMX's EventLog1/EventLog2
+records are what the world's EventEmitter logs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ IMPLEMENTED_BY = {
     "IGmxV2ExchangeRouter": ["ExchangeRouter"],
     "IGmxV2Reader": ["Reader"],
     "IGmxV2DataStore": ["DataStore"],
-    "IGmxV2LocalEvents": ["EventEmitter"],
+    "IGmxV2EventEmitter": ["EventEmitter"],
     "IPremiaV3Pool": ["PremiaPool"],
     "IPremiaV3PoolFactory": ["PoolFactory"],
     "IPremiaV3OracleAdapter": ["ChainlinkAdapter"],

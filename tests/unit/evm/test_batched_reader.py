@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 
 from agent.ports import BlockRef, Call, CallResult
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
@@ -49,3 +53,38 @@ async def test_the_same_calldata_with_another_failure_rule_is_a_separate_call() 
     assert echo.asked == [[strict, lenient]]
     assert results["a"][0].success is False
     assert results["b"][0].success is True
+
+
+class NodeAtOneBlock:
+    """A node whose head is block 0x10 (hash 0xaa..); answers every aggregate3 with empty
+    successes, and remembers each request."""
+
+    chain_id = 42161
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, list[Any]]] = []
+        self.head = {"number": "0x10", "timestamp": "0x6553f100", "hash": "0x" + "aa" * 32,
+                     "parentHash": "0x" + "BB" * 32}  # fmt: skip
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        self.requests.append((method, list(params)))
+        if method == "eth_getBlockByNumber":
+            return self.head
+        count = len(aggregate3_decode_calls(params[0]["data"]))
+        return "0x" + abi_encode(["(bool,bytes)[]"], [[(True, b"")] * count]).hex()
+
+
+def aggregate3_decode_calls(data: str) -> list[Any]:
+    [calls] = abi_decode(["(address,bool,bytes)[]"], bytes.fromhex(data[10:]))
+    return list(calls)
+
+
+async def test_every_batch_is_pinned_to_the_nodes_head_by_hash() -> None:
+    node = NodeAtOneBlock()
+    reader = Multicall3Reader(node, max_calls=2)  # type: ignore[arg-type]
+    block, results = await reader.read([_call("0x" + "01" * 20, b"x")] * 5)
+    assert block == BlockRef(16, 0x6553F100, "0x" + "bb" * 32)
+    assert len(results) == 5
+    [(head, _), *calls] = node.requests
+    assert head == "eth_getBlockByNumber"
+    assert [params[1] for _, params in calls] == [{"blockHash": "0x" + "aa" * 32}] * 3

@@ -1,8 +1,9 @@
-"""GMX order tracking without a chain: the state machine, and both event formats.
+"""GMX order tracking without a chain: the state machine, and the real events' decoding.
 
-The real EventEmitter's EventLog2 records are built here by hand from gmx-synthetics v2.2
-(EventEmitter.sol, EventUtils.sol, OrderEventUtils.sol), so the decoder is checked against
-the real layout, not only against the local world's typed events.
+The EventEmitter's EventLog1/EventLog2 records are built here by hand from gmx-synthetics
+v2.2 (EventEmitter.sol, EventUtils.sol, OrderEventUtils.sol, PositionEventUtils.sol), so the
+decoder is checked against the release's layout, not only against the local world's emitter
+(tests/integration/evm/test_gmx_events.py checks that one against the same release).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from eth_utils.crypto import keccak
 
 from connectors.evm.gmx_v2 import OrderStatus, OrderTracker, PendingOrder
 from connectors.evm.gmx_v2.events import (
-    LOCAL_EVENTS,
     OrderEventKind,
+    PositionEventKind,
     decode_order_events,
+    decode_position_events,
     describe_error,
 )
 
@@ -29,6 +31,7 @@ KEY_HEX = "0x" + KEY.hex()
 # EventUtils.EventLogData: seven item groups, each (KeyValue[] items, ArrayKeyValue[] arrayItems).
 _KINDS = ("address", "uint256", "int256", "bool", "bytes32", "bytes", "string")
 EVENT_LOG_DATA = "(" + ",".join(f"((string,{k})[],(string,{k}[])[])" for k in _KINDS) + ")"
+EVENT_LOG1 = keccak(text=f"EventLog1(address,string,string,bytes32,{EVENT_LOG_DATA})")
 EVENT_LOG2 = keccak(text=f"EventLog2(address,string,string,bytes32,bytes32,{EVENT_LOG_DATA})")
 NOT_FULFILLABLE = keccak(text="OrderNotFulfillableAtAcceptablePrice(uint256,uint256)")[:4]
 
@@ -37,33 +40,31 @@ def _topic(value: bytes) -> str:
     return "0x" + value.rjust(32, b"\x00").hex()
 
 
+def event_log(
+    name: str, topics: list[bytes], groups: list[tuple[list[Any], list[Any]]]
+) -> dict[str, Any]:
+    """An EventLog1 (one topic) or EventLog2 (two) record as the real EventEmitter logs it."""
+    signature = EVENT_LOG1 if len(topics) == 1 else EVENT_LOG2
+    data = abi_encode(["address", "string", EVENT_LOG_DATA], [EMITTER, name, tuple(groups)])
+    return {
+        "address": EMITTER,
+        "topics": [_topic(signature), _topic(keccak(text=name)), *map(_topic, topics)],
+        "data": "0x" + data.hex(),
+        "blockNumber": "0x10",
+    }
+
+
 def real_log(
     name: str, key: bytes, account: str, *, reason: str = "", reason_bytes: bytes = b""
 ) -> dict[str, Any]:
-    """An EventLog2 record as the real EventEmitter logs it (OrderEventUtils)."""
+    """An order event as OrderEventUtils logs it: EventLog2(key, account)."""
     groups: list[tuple[list[Any], list[Any]]] = [([], []) for _ in _KINDS]
     groups[0] = ([("account", account)], [])
     groups[4] = ([("key", key)], [])
-    if name == "OrderCancelled":
+    if name in ("OrderCancelled", "OrderFrozen"):
         groups[5] = ([("reasonBytes", reason_bytes)], [])
         groups[6] = ([("reason", reason)], [])
-    data = abi_encode(["address", "string", EVENT_LOG_DATA], [EMITTER, name, tuple(groups)])
-    topics = [
-        _topic(EVENT_LOG2),
-        _topic(keccak(text=name)),
-        _topic(key),
-        _topic(bytes.fromhex(account[2:])),
-    ]
-    return {"address": EMITTER, "topics": topics, "data": "0x" + data.hex(), "blockNumber": "0x10"}
-
-
-def local_log(name: str, key: bytes, account: str, data: bytes) -> dict[str, Any]:
-    topics = [
-        _topic(LOCAL_EVENTS.event_topic(name)),
-        _topic(key),
-        _topic(bytes.fromhex(account[2:])),
-    ]
-    return {"address": EMITTER, "topics": topics, "data": "0x" + data.hex(), "blockNumber": 17}
+    return event_log(name, [key, bytes.fromhex(account[2:])], groups)
 
 
 def _pending(updated_at: int) -> PendingOrder:
@@ -93,14 +94,60 @@ def test_real_eventlog2_records_decode_with_the_cancellation_reason() -> None:
     )
 
 
-def test_local_typed_events_decode_alike() -> None:
-    data = abi_encode(["string", "bytes"], ["USER_INITIATED_CANCEL", b""])
-    [event] = decode_order_events([local_log("OrderCancelled", KEY, ACCOUNT, data)], EMITTER)
-    assert (event.kind, event.key, event.reason) == (
-        OrderEventKind.CANCELLED,
-        KEY_HEX,
-        "USER_INITIATED_CANCEL",
+def test_a_frozen_order_stays_open_with_its_reason_until_it_is_cancelled() -> None:
+    tracker = OrderTracker(account=ACCOUNT, event_emitter=EMITTER)
+    tracker.track_receipt({"blockNumber": "0x10", "logs": [real_log("OrderCreated", KEY, ACCOUNT)]})
+    reason_bytes = NOT_FULFILLABLE + abi_encode(["uint256", "uint256"], [1, 2])
+    [frozen] = tracker.apply_logs(
+        [real_log("OrderFrozen", KEY, ACCOUNT, reason_bytes=reason_bytes)]
     )
+    assert frozen.order.status is OrderStatus.FROZEN
+    assert frozen.order.reason == "OrderNotFulfillableAtAcceptablePrice(price=1, acceptablePrice=2)"
+    assert tracker.observe_pending(17, 1_000, [_pending(1_000)]) == [], "still frozen in the store"
+    assert tracker.open_orders() == [tracker.orders[KEY_HEX]]
+    tracker.apply_logs([real_log("OrderCancelled", KEY, ACCOUNT, reason="USER_INITIATED_CANCEL")])
+    assert tracker.orders[KEY_HEX].status is OrderStatus.CANCELLED
+
+
+def _position_decrease(order_type: int) -> dict[str, Any]:
+    """PositionDecrease as PositionEventUtils.emitPositionDecrease logs it: EventLog1(account)."""
+    uint_keys = (
+        "sizeInUsd", "sizeInTokens", "collateralAmount", "borrowingFactor",
+        "fundingFeeAmountPerSize", "longTokenClaimableFundingAmountPerSize",
+        "shortTokenClaimableFundingAmountPerSize", "executionPrice", "indexTokenPrice.max",
+        "indexTokenPrice.min", "collateralTokenPrice.max", "collateralTokenPrice.min",
+        "sizeDeltaUsd", "sizeDeltaInTokens", "collateralDeltaAmount", "values.priceImpactDiffUsd",
+        "orderType", "decreasedAtTime",
+    )  # fmt: skip
+    uints = dict.fromkeys(uint_keys, 0)
+    uints |= {"sizeDeltaUsd": 30_000 * 10**30, "executionPrice": 3_200 * 10**12}
+    uints["orderType"] = order_type
+    int_keys = ("priceImpactUsd", "basePnlUsd", "uncappedBasePnlUsd",
+                "proportionalPendingImpactUsd", "totalImpactUsd")  # fmt: skip
+    groups: list[tuple[list[Any], list[Any]]] = [
+        ([("account", ACCOUNT), ("market", OTHER), ("collateralToken", EMITTER)], []),
+        (list(uints.items()), []),
+        ([(key, -1) for key in int_keys], []),
+        ([("isLong", False)], []),
+        ([("orderKey", KEY), ("positionKey", b"\x22" * 32)], []),
+        ([], []),
+        ([], []),
+    ]
+    return event_log("PositionDecrease", [bytes.fromhex(ACCOUNT[2:])], groups)
+
+
+def test_a_decrease_by_a_liquidation_order_is_a_liquidation() -> None:
+    fees = event_log("PositionFeesCollected", [b"\x01"], [([], []) for _ in _KINDS])
+    logs = [_position_decrease(7), fees, _position_decrease(4)]
+    liquidation, close = decode_position_events(logs, EMITTER)
+    assert (liquidation.kind, liquidation.account, liquidation.is_long) == (
+        PositionEventKind.DECREASE, ACCOUNT, False,
+    )  # fmt: skip
+    assert (liquidation.order_key, liquidation.size_delta_usd) == (KEY_HEX, 30_000 * 10**30)
+    assert liquidation.execution_price == 3_200 * 10**12
+    assert liquidation.liquidation
+    assert not close.liquidation, "a MarketDecrease (4) is the owner's"
+    assert decode_order_events(logs, EMITTER) == [], "only the events Ballast follows"
 
 
 def test_unknown_errors_and_plain_reverts_are_described() -> None:
@@ -119,7 +166,7 @@ def test_an_order_that_vanishes_is_resolving_until_its_outcome_is_read() -> None
     assert tracker.observe_pending(16, 1_000, [_pending(1_000)]) == []
     [gone] = tracker.observe_pending(17, 1_010, [])
     assert gone.order.status is OrderStatus.RESOLVING, "disappearance is not a fill"
-    [log_filter, _] = tracker.log_filters()
+    [log_filter] = tracker.log_filters()
     assert log_filter["fromBlock"] == hex(16)
     assert log_filter["topics"][2] == [KEY_HEX]
     [done] = tracker.apply_logs([real_log("OrderExecuted", KEY, ACCOUNT)])

@@ -10,7 +10,7 @@ from guard_builders import NOW, POOL, context, evm, limits, supply, supply_tx, t
 
 from agent.execution.fees import FeeQuote, Fees
 from agent.execution.guard import Guard
-from agent.execution.limits import ExposureCap, selector
+from agent.execution.limits import ExposureCap, GasCaps, selector
 from agent.execution.proposal import GuardContext, Proposal, ReasonCode
 from agent.intents import Action, KillState
 
@@ -181,6 +181,27 @@ def test_gas_caps_emergency_only_for_risk_reducing() -> None:
     assert guard.check_fees("i", spike, fees, emergency=True) is None
     too_much_tip = Fees(max_fee_per_gas=300 * 10**9, max_priority_fee_per_gas=21 * 10**9)
     assert guard.check_fees("i", spike, too_much_tip, emergency=True) is not None
+
+
+def test_each_chain_has_its_own_gas_caps() -> None:
+    """Ethereum at 40 gwei would be refused on Arbitrum, whose caps are a gwei or two; a
+    chain without caps of its own takes the default pair."""
+    arbitrum = (
+        GasCaps(max_fee_per_gas_wei=10**9, max_priority_fee_per_gas_wei=10**7),
+        GasCaps(max_fee_per_gas_wei=5 * 10**9, max_priority_fee_per_gas_wei=10**8),
+    )
+    guard = Guard(limits(chain_gas={42161: arbitrum}))
+    quote = FeeQuote(base_fee_wei=10**7, priority_fee_wei=10**6)
+    ethereum_fees = Fees(max_fee_per_gas=40 * 10**9, max_priority_fee_per_gas=10**9)
+    assert guard.check_fees("i", quote, ethereum_fees, emergency=False, chain_id=1) is None
+    refused = guard.check_fees("i", quote, ethereum_fees, emergency=False, chain_id=42161)
+    assert refused is not None
+    assert refused.code is ReasonCode.GAS_CAP
+    cheap = Fees(max_fee_per_gas=2 * 10**9, max_priority_fee_per_gas=10**7)
+    assert guard.check_fees("i", quote, cheap, emergency=False, chain_id=42161) is not None
+    assert guard.check_fees("i", quote, cheap, emergency=True, chain_id=42161) is None
+    with pytest.raises(ValueError, match="emergency_gas must not be lower"):
+        limits(chain_gas={42161: (arbitrum[1], arbitrum[0])})
 
 
 def test_rejections_are_counted_by_reason() -> None:

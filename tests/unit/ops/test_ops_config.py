@@ -48,7 +48,9 @@ ADDRESS = "0x" + "ab" * 20
             {"private_key": "env:K", "remote_signer": "http://127.0.0.1:9000"},
             "exactly one of",
         ),
-        ({"keystore": "/k.json"}, "a keystore needs keystore_password"),
+        ({"keystore": __file__}, "a keystore needs keystore_password"),
+        ({"keystore": "/no/such/k.json", "keystore_password": "env:K"}, "no keystore file at"),
+        ({"private_key": "env:EMPTY"}, "environment variable EMPTY is empty"),
         ({"private_key": "env:K", "keystore_password": "env:K"}, "without a keystore"),
         ({"private_key": "env:K", "remote_signer_token": "env:K"}, "without a remote_signer"),
         ({"remote_signer": "ftp://signer"}, "must start with http"),
@@ -59,6 +61,7 @@ def test_an_account_has_exactly_one_valid_key_source(
     monkeypatch: pytest.MonkeyPatch, account: dict[str, Any], message: str
 ) -> None:
     monkeypatch.setenv("K", KEY)
+    monkeypatch.setenv("EMPTY", "")
     with pytest.raises(ConfigError, match=message) as raised:
         _validate(_document({"address": ADDRESS, **account}))
     assert "chains.c.account" in str(raised.value)
@@ -82,6 +85,7 @@ def test_systemd_credentials_resolve_through_credentials_directory(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "keystore-password").write_text("correct horse battery\n")
+    (tmp_path / "agent-keystore.json").write_text("{}")
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
     account = {
         "address": ADDRESS,
@@ -104,6 +108,8 @@ def test_a_credential_outside_systemd_is_a_clear_error(monkeypatch: pytest.Monke
 def test_a_relative_keystore_is_next_to_the_config(tmp_path: Path) -> None:
     account = {"address": ADDRESS, "keystore": "keys/agent.json", "keystore_password": "file:pw"}
     (tmp_path / "pw").write_text("pw")
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "agent.json").write_text("{}")
     settings = _validate(_document(account), base_dir=tmp_path).chains["c"].account
     assert settings.keystore == tmp_path / "keys" / "agent.json"
 

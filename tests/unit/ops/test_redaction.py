@@ -154,3 +154,23 @@ def _minimal_document() -> dict[str, object]:
             "max_notional_per_action_usd": 1, "max_notional_per_hour_usd": 1, "venue_caps": {},
         },
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("chains.c.account.private_key: Value error, variable K is not set", "Value error"),
+        ("keystore_password: No such file or directory", "No such file"),
+        ("client_secret: empty", "client_secret: empty"),
+    ],
+)
+def test_the_messages_own_words_after_a_secret_name_are_kept(text: str, kept: str) -> None:
+    assert kept in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["password=hunter2", "api_key: 0xdeadbeefcafe", "token: 'abc'", "secret=Tr0ub4dor&3"],
+)
+def test_values_after_a_secret_name_are_still_masked(text: str) -> None:
+    assert MASK in redact(text)

@@ -1,0 +1,135 @@
+"""Each tick, what happened to the book that the agent did not do (``agent.external``).
+
+Positions are compared with the last look (kept in the journal by the ``PositionLedger``,
+so a restart compares with what was there before it). Each change our work does not
+explain is classified where the venue can say what it was (``Evidence`` hooks: Aave's
+``LiquidationCall`` logs for our account), journaled, alerted with its evidence, and the
+book is rebuilt from the venues as every tick does. A change nobody explains tightens
+the kill switch to REDUCE_ONLY, and keeps it there, until an operator acknowledges it
+(``ballast ack``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+
+import structlog
+
+from agent.control.commands import Controls
+from agent.errors import BallastError
+from agent.execution.ledger import PositionLedger
+from agent.external import (
+    ExternalChange,
+    as_own,
+    external_changes,
+    holdings,
+    maybe_changes,
+    own_changes,
+)
+from agent.in_flight import InFlightKind, InFlightView
+from agent.intents import KillState
+from agent.model import VenueSnapshot
+from agent.policy.alerts import Alert, AlertCode, Severity
+
+log = structlog.get_logger(__name__)
+
+# (from block, to block) -> what the venue says happened to our account there
+Evidence = Callable[[int, int], Awaitable[list[str]]]
+UNEXPLAINED = "unexplained"
+
+
+class ExternalWatch:
+    def __init__(
+        self,
+        ledger: PositionLedger,
+        controls: Controls,
+        evidence: Mapping[str, Evidence],
+        deferred: frozenset[str] = frozenset(),
+    ) -> None:
+        """``deferred`` names venues where a completed intent only places an order that
+        the venue executes or cancels later (GMX's keeper): what such an intent did is
+        known from the position, so it explains anything between nothing and all."""
+        self.ledger = ledger
+        self.controls = controls
+        self.evidence = dict(evidence)
+        self.deferred = deferred
+
+    async def check(
+        self, snapshots: Mapping[str, VenueSnapshot], in_flight: InFlightView, now: datetime
+    ) -> list[Alert]:
+        """Compare ``snapshots`` (the venues read afresh this tick) with the last look."""
+        before, seen = self.ledger.positions()
+        done, straddling = self.ledger.done()
+        # A venue still holding our orders (GMX's keeper) shows their effect later.
+        holding = {i.venue for i in in_flight.items if i.kind is InFlightKind.VENUE_ORDER}
+        later = {
+            i
+            for i, change in done
+            if i in straddling or change.venue in holding or change.venue in self.deferred
+        }
+        certain = [change for i, change in done if i not in later]
+        flying = as_own(in_flight)
+        maybe = [change for i, change in done if i in later] + [c for _, c in flying]
+        compared = {name for name in snapshots if name in seen}
+        changes = external_changes(
+            before, holdings(snapshots), own_changes(certain), maybe_changes(maybe), compared
+        )
+        changes = [await self._classify(c, seen, snapshots) for c in changes]
+        self.ledger.record(changes, now.timestamp())
+        blocks = {name: s.block_number for name, s in snapshots.items()}
+        self.ledger.save(snapshots, holdings(snapshots), blocks, now.timestamp())
+        # Counted once a look shows it done for sure: at once, or (a deferred venue) at
+        # the first look after one that saw it done, with nothing pending there.
+        counted = [
+            i
+            for i, c in done
+            if c.venue in snapshots
+            and c.venue not in holding
+            and (c.venue not in self.deferred or i in straddling)
+        ]
+        waiting = [i for i, _ in done if i not in counted] + [i for i, _ in flying if i]
+        self.ledger.mark(counted, waiting)
+        await self._hold()
+        return [_alert(change) for change in changes]
+
+    async def _classify(
+        self,
+        change: ExternalChange,
+        seen: Mapping[str, int | None],
+        snapshots: Mapping[str, VenueSnapshot],
+    ) -> ExternalChange:
+        hook = self.evidence.get(change.venue)
+        start, end = seen.get(change.venue), snapshots[change.venue].block_number
+        if hook is None or start is None or end is None:
+            return change
+        try:
+            found = await hook(start + 1, end)
+        except BallastError as error:
+            log.warning("external_evidence_unavailable", venue=change.venue, error=str(error))
+            return change
+        if not found:
+            return change
+        return replace(change, cause="liquidation", evidence=tuple(found))
+
+    async def _hold(self) -> None:
+        """REDUCE_ONLY while an unexplained change waits for an operator."""
+        waiting = [r for r in self.ledger.unacknowledged() if r.change.cause == UNEXPLAINED]
+        if waiting:
+            reasons = "; ".join(r.change.describe() for r in waiting)
+            await self.controls.trip(
+                KillState.REDUCE_ONLY, f"external change, `ballast ack` when understood: {reasons}"
+            )
+
+
+def _alert(change: ExternalChange) -> Alert:
+    severity = Severity.CRITICAL if change.cause != "liquidation" else Severity.WARNING
+    log.error("external_event", change=change.describe())
+    return Alert(
+        AlertCode.EXTERNAL_EVENT,
+        severity,
+        change.subject,
+        change.describe(),
+        {"before": change.before, "after": change.after, "explained": change.explained},
+    )
