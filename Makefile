@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
+# The official Hyperliquid SDK, as a test-only judge of the simulator: its own venv,
+# since its pins exclude web3 8's (see constraints-hl-sdk.txt).
+HL_SDK_VENV := .venv-hl-sdk
 ARCH := $(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
 FOUNDRY_BIN = $(CURDIR)/node_modules/@foundry-rs/$(1)-linux-$(ARCH)/bin/$(1)
 FORGE := $(call FOUNDRY_BIN,forge)
@@ -26,6 +29,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
+$(HL_SDK_VENV)/.installed: constraints-hl-sdk.txt
+	test -x $(HL_SDK_VENV)/bin/python || $(PYTHON) -m venv $(HL_SDK_VENV)
+	$(HL_SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -c constraints-hl-sdk.txt hyperliquid-python-sdk
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -34,7 +43,7 @@ contracts/out/.built: node_modules/.installed $(CONTRACT_SOURCES) contracts/foun
 	cd contracts && $(FORGE) build --quiet
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed contracts/out/.built
+setup: $(VENV)/.installed $(HL_SDK_VENV)/.installed node_modules/.installed contracts/out/.built
 
 test: setup test-forge test-py
 
@@ -85,4 +94,4 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf contracts/out contracts/cache $(VENV) node_modules
+	rm -rf contracts/out contracts/cache $(VENV) $(HL_SDK_VENV) node_modules

@@ -183,10 +183,16 @@ def _margin_accounts(
     margin = [
         h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
     ]
+    # an isolated position's health is named after its symbol (Hyperliquid isolated margin)
+    isolated = {h.account for h in margin} & {p.instrument.symbol for p in snapshot.positions}
     for health in margin:
         assert health.equity_usd is not None
-        whole_venue = len(margin) == 1  # one cross account for the whole venue (Hyperliquid)
-        members = [p for p in snapshot.positions if whole_venue or _in_account(p, health.account)]
+        whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
+        members = [
+            p
+            for p in snapshot.positions
+            if _in_account(p, health.account, isolated, whole_venue=whole_venue)
+        ]
         notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
         maintenance = health.maintenance_margin_usd or 0.0
         rate = maintenance / notional if notional > 0 else profile.maintenance_rate
@@ -210,8 +216,13 @@ def _margin_accounts(
     return accounts
 
 
-def _in_account(position: Position, account: str | None) -> bool:
-    if account is None:
+def _in_account(
+    position: Position, account: str | None, isolated: set[str | None], *, whole_venue: bool
+) -> bool:
+    symbol = position.instrument.symbol
+    if account in isolated or symbol in isolated:
+        return account == symbol
+    if account is None or whole_venue:
         return True
     inverse = position.instrument.settlement is Settlement.INVERSE
     return (position.instrument.underlying if inverse else "USDC") == account

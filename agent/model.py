@@ -53,8 +53,9 @@ class Instrument:
     """A tradable thing on one venue.
 
     ``symbol`` is the venue's own identifier (a ccxt market symbol, a Premia pool
-    address, an Aave reserve address); ``contract_size`` converts the venue's quantity
-    unit into coin units.
+    address, an Aave reserve address). Quantities of every instrument are in coin; a
+    venue's own order unit (Deribit's USD for inverse futures) never leaves its
+    connector (``connectors/cex/units.py``).
     """
 
     venue: str
@@ -65,7 +66,6 @@ class Instrument:
     option_type: OptionType | None = None
     strike: float | None = None
     expiry: datetime | None = None
-    contract_size: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind is Kind.OPTION and (
@@ -303,6 +303,8 @@ class VenueSnapshot:
     ``flags`` holds input problems the agent must not ignore (``oracle_stale``,
     ``oracle_at_bound``, ``sequencer_down``, ``wrong_chain`` ...) with a human
     explanation; a snapshot with flags is refused for acting, not silently used.
+    ``settings`` are the account's settings as the venue names them (margin model,
+    per-asset margin mode and leverage), reported in status.
     """
 
     venue: str
@@ -317,10 +319,12 @@ class VenueSnapshot:
     reserves: tuple[ReserveState, ...] = ()
     block_number: int | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict)
     pending: tuple[PendingTrade, ...] = ()  # executed later by the venue (agent.in_flight)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "flags", _freeze_flags(self.flags))
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
         object.__setattr__(self, "marks", MappingProxyType(dict(self.marks)))
 
     @property

@@ -141,7 +141,8 @@ class Signer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """A limit (or IOC) order. ``quantity`` is in the venue's contract units."""
+    """A limit (or IOC) order. ``quantity`` is in coin of the underlying, for every
+    venue and instrument kind; the venue's connector converts it to its order amount."""
 
     client_order_id: str
     symbol: str
@@ -154,6 +155,8 @@ class OrderRequest:
 
 @dataclass(frozen=True, slots=True)
 class OrderState:
+    """What a venue shows of one order; ``filled_quantity`` in coin, like the request."""
+
     client_order_id: str
     venue_order_id: str | None
     symbol: str

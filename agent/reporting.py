@@ -62,6 +62,11 @@ def status_of(base: AgentStatus, report: TickReport | None) -> AgentStatus:
         h for r in report.reads.values() if r.snapshot for h in r.snapshot.health
     ]
     problems = [f"{p.venue}: {p.code}: {p.message}" for p in report.inputs.problems]
+    settings = {
+        r.snapshot.venue: dict(r.snapshot.settings)
+        for r in report.reads.values()
+        if r.snapshot is not None and r.snapshot.settings
+    }
     return replace(
         base,
         positions=positions,
@@ -72,4 +77,5 @@ def status_of(base: AgentStatus, report: TickReport | None) -> AgentStatus:
         steering=report.steering,
         venue_failure=report.assessment.venue_failures,
         pnl=report.pnl,
+        account_settings=settings,
     )

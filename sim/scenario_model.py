@@ -306,6 +306,9 @@ class Scenario(Frozen):
     start: AwareDatetime = DEFAULT_START
     book: BookSpec = Field(default_factory=BookSpec)
     market: Market
+    # Order-book depth of the venue simulators, a multiple of their normal depth
+    # (sim/venues/depth.py); under 1 a crash meets thin books and orders fill partially.
+    liquidity: PositiveFloat = 1.0
     funding: list[FundingChange] = Field(default_factory=list)
     borrow: list[BorrowChange] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)

@@ -212,6 +212,7 @@ def _stack_options(
         overrides=overrides,
         deribit_balances={"ETH": book.deribit_eth, "BTC": 0.0, "USDC": book.deribit_usdc},
         hyperliquid_usdc=book.hyperliquid_usdc,
+        liquidity=scenario.liquidity,
     )
 
 

@@ -59,6 +59,7 @@ class StackOptions:
         default_factory=lambda: {"ETH": 100.0, "BTC": 0.0, "USDC": 100_000.0}
     )
     hyperliquid_usdc: float = 500_000.0
+    liquidity: float = 1.0  # the simulators' order-book depth, a multiple of normal
     # A second chain (its own anvil and protocols, the "arbitrum" profile) holding GMX.
     second_chain: bool = False
 
@@ -95,6 +96,8 @@ class LocalStack:
             driver = self.driver
             self.deribit = DeribitSimulator(driver.state)
             self.hyperliquid = HyperliquidSimulator(driver.state)
+            self.deribit.exchange.depth.liquidity = self.options.liquidity
+            self.hyperliquid.house.depth.liquidity = self.options.liquidity
             driver.listeners[:0] = [self.deribit, self.hyperliquid]  # venues see each step first
             await self._stack.enter_async_context(self.deribit)
             await self._stack.enter_async_context(self.hyperliquid)

@@ -213,10 +213,14 @@ class DeribitVenue(Frozen):
 
 
 class HyperliquidVenue(Frozen):
+    """``dead_mans_switch_s``: every tick arms Hyperliquid's scheduled cancel this far
+    ahead, so a daemon that dies leaves no order resting; null turns it off."""
+
     kind: Literal["hyperliquid"]
     wallet_address: Address
     private_key: Secret
     endpoint: Endpoint = "live"
+    dead_mans_switch_s: PositiveFloat | None = 120.0
 
 
 Venue = Annotated[

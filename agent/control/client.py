@@ -151,6 +151,10 @@ def format_status(document: Mapping[str, Any]) -> str:
     lines += _section("pnl since start (USD)", [
         ", ".join(f"{name} {value:+,.2f}" for name, value in pnl.get("since_start", {}).items())
     ] if pnl else [])  # fmt: skip
+    lines += _section("accounts", [
+        f"{venue}: " + ", ".join(f"{name} {value}" for name, value in settings.items())
+        for venue, settings in agent.get("account_settings", {}).items()
+    ])  # fmt: skip
     lines += _section("positions", [
         f"{p['venue']} {p['symbol']}: {p['quantity']:+g} ({p['notional_usd']:,.0f} USD)"
         for p in agent.get("positions", [])

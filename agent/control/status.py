@@ -69,10 +69,11 @@ class AgentStatus:
     """Everything but the kill switch (the admin server adds that itself).
 
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
-    degrades acting (stale inputs, reconciliation, RPC health). ``steering`` is each
-    account's probability of liquidation within the horizon and the health it acts at
-    and restores to; ``venue_failure`` what the book loses if each venue fails;
-    ``pnl`` the P&L attributed since start and per day.
+    degrades acting (stale inputs, reconciliation, RPC health); ``account_settings``
+    holds each venue's margin model and per-asset leverage as the venue reports them.
+    ``steering`` is each account's probability of liquidation within the horizon and
+    the health it acts at and restores to; ``venue_failure`` what the book loses if each
+    venue fails; ``pnl`` the P&L attributed since start and per day.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -85,6 +86,7 @@ class AgentStatus:
     steering: Sequence[Steering] = ()
     venue_failure: Sequence[VenueFailure] = ()
     pnl: PnlTotals | None = None
+    account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 
 

@@ -49,14 +49,19 @@ def client_order_id(intent_id: str, leg: int = 0) -> str:
 
 
 def order_for(intent: Intent, *, unwind: bool = False) -> OrderRequest:
-    """The IOC limit order that carries out a BUY or SELL intent (venue contract units)."""
+    """The IOC limit order that carries out a BUY or SELL intent.
+
+    The quantity stays in coin: the venue's connector alone turns it into the venue's
+    order amount (``connectors/cex/units.py``), so hedges, margin reductions and
+    FLATTEN slices cannot disagree on units.
+    """
     if intent.action not in (Action.BUY, Action.SELL) or intent.instrument is None:
         raise RejectedError(f"{intent.action.value} on {intent.venue} is not an exchange order")
     return OrderRequest(
         client_order_id=client_order_id(intent.intent_id),
         symbol=intent.instrument.symbol,
         side=Side.BUY if intent.action is Action.BUY else Side.SELL,
-        quantity=intent.quantity / intent.instrument.contract_size,
+        quantity=intent.quantity,
         limit_price=intent.limit_price,
         reduce_only=unwind,
     )

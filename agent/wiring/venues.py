@@ -23,7 +23,7 @@ from agent.config.models import (
     PremiaVenue,
     UniswapVenue,
 )
-from agent.errors import ConfigError
+from agent.errors import BallastError, ConfigError
 from agent.ports import Clock, EvmActions, OrderVenue, Venue
 from agent.profiles import VenueProfile, profile_for
 from connectors.cex import DeribitVenue as DeribitConnector
@@ -306,6 +306,32 @@ async def _hyperliquid(
     )
     await stack.enter_async_context(venue)
     _register_exchange(name, venue, built)
+    if settings.dead_mans_switch_s is not None and not built.paper:  # never on a dry run
+        built.hooks.append(DeadMansSwitch(venue, settings.dead_mans_switch_s))
+
+
+class DeadMansSwitch:
+    """A tick hook arming a venue's scheduled cancel; never fails the tick.
+
+    A refusal (Hyperliquid's: not before $1,000,000 traded) or an outage is logged when
+    it first happens or changes, and the next tick tries again.
+    """
+
+    def __init__(self, venue: HyperliquidConnector, seconds: float) -> None:
+        self.venue, self.seconds = venue, seconds
+        self.failure: str | None = None
+
+    async def __call__(self) -> None:
+        try:
+            await self.venue.cancel_all_after(self.seconds)
+        except BallastError as error:
+            if str(error) != self.failure:
+                log.warning("dead_mans_switch_not_armed", venue=self.venue.name, error=str(error))
+            self.failure = str(error)
+            return
+        if self.failure is not None:
+            log.info("dead_mans_switch_armed", venue=self.venue.name, seconds=self.seconds)
+        self.failure = None
 
 
 def _register_exchange(name: str, venue: CcxtVenue, built: Venues) -> None:

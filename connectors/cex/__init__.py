@@ -19,8 +19,9 @@ loads the venue's markets)::
     async with deribit, hyperliquid:
         snapshot = await deribit.snapshot()
 
-Quantities: positions are in coin; ``OrderRequest.quantity`` is in the venue's unit
-(USD for Deribit's inverse futures), see ``CcxtVenue.venue_quantity``.
+Quantities: positions, ``OrderRequest.quantity`` and ``OrderState.filled_quantity`` are
+in coin on every venue; each connector turns them into its venue's order amount (USD for
+Deribit's inverse futures) in ``connectors/cex/units.py``.
 """
 
 from connectors.cex.deribit import DeribitVenue

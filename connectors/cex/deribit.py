@@ -5,48 +5,59 @@ Reads per snapshot (concurrently): ``private/get_positions``; per currency accou
 ``public/get_book_summary_by_currency`` (kind future: marks, bid/ask, funding); and
 ``public/ticker`` for every option held (the venue's Greeks and mark IV).
 
-Units: Deribit sizes inverse futures in USD and options in coin; positions here are in
-coin (``size_currency`` for futures). Option prices are in coin and are converted to
-USD with the index. Each currency is a separate (segregated) margin account, so each
-gets its own ``Health`` (``account`` = currency). Orders carry the client id as
-Deribit's ``label`` (at most 64 characters) and are found by label.
+Units: Deribit sizes inverse futures in USD, linear futures and options in coin; the
+port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
+USD amount at the instrument's latest mark, see ``_sizing_price``). Positions here are
+in coin (``size_currency`` for futures). Option prices are in coin and are converted to
+USD with the index. A segregated account's currencies each get a ``Health`` (``account``
+= currency); a cross-collateral account one for the whole (``deribit_accounts.py``).
+Orders carry the client id as Deribit's ``label`` (at most 64 characters) and are found
+by label, and after the venue forgets the label in its order and trade history
+(``deribit_lookup.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 import ccxt.async_support as ccxt
+import structlog
 from pydantic import SecretStr
 
-from agent.errors import InvariantViolation
+from agent.errors import InvariantViolation, TransientError
 from agent.model import (
     Balance,
     Greeks,
-    Health,
     Instrument,
     Kind,
     Position,
     Quote,
     Rate,
+    Side,
     VenueSnapshot,
 )
 from agent.ports import OrderRequest, OrderState
+from connectors.cex.deribit_accounts import account_health, check_margin_model
+from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
-from connectors.cex.markets import number
+from connectors.cex.markets import number, price_on_tick
+from connectors.cex.units import OrderUnits, deribit_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
+_log = structlog.get_logger(__name__)
 _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
 
 
 class DeribitVenue(CcxtVenue):
     """A Deribit account (API key ``client_id`` / ``client_secret``, no withdrawal rights).
 
-    ``currencies`` are the margin accounts read and searched for orders.
+    ``currencies`` are the margin accounts read and searched for orders;
+    ``mark_max_age_s`` bounds the age of the mark an inverse future's order is sized at.
     """
 
     def __init__(
@@ -57,6 +68,7 @@ class DeribitVenue(CcxtVenue):
         endpoint: Endpoint,
         name: str = "deribit",
         currencies: Sequence[str] = ("BTC", "ETH", "USDC"),
+        mark_max_age_s: float = 30.0,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -71,6 +83,9 @@ class DeribitVenue(CcxtVenue):
         self._client_secret = client_secret
         self.currencies = tuple(currencies)
         self._indices: dict[str, float] = {"USDC": 1.0}
+        self._future_marks: dict[str, tuple[float, datetime]] = {}  # id -> (mark, read at)
+        self.mark_max_age_s = mark_max_age_s
+        self.margin_model = ""  # read at open (deribit_accounts.py)
 
     def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
         config = self._base_config(session)
@@ -108,6 +123,7 @@ class DeribitVenue(CcxtVenue):
         summaries = {c: replies[1 + 2 * i]["result"] for i, c in enumerate(self.currencies)}
         books = [row for i in range(len(self.currencies)) for row in replies[2 + 2 * i]["result"]]
         self._learn_indices(books)
+        self._remember_marks(books, observed_at)
         tickers = await self._option_tickers(positions_raw)
         positions = tuple(self._position(raw, tickers) for raw in positions_raw)
         return VenueSnapshot(
@@ -115,7 +131,8 @@ class DeribitVenue(CcxtVenue):
             observed_at=observed_at,
             positions=positions,
             balances=tuple(self._balances(summaries)),
-            health=tuple(self._health(summaries)),
+            health=tuple(account_health(self.name, summaries, self._usd_per)),
+            settings={"margin_model": str(next(iter(summaries.values())).get("margin_model"))},
             marks=self._marks(books, positions),
             quotes=tuple(self._quote(row) for row in books),
             rates=tuple(self._rate(row) for row in books if "funding_8h" in row),
@@ -199,25 +216,6 @@ class DeribitVenue(CcxtVenue):
             balances.append(Balance(code, cash, cash * self._usd_per(code)))
         return balances
 
-    def _health(self, summaries: Mapping[str, Mapping[str, Any]]) -> list[Health]:
-        found = []
-        for code, summary in summaries.items():
-            equity = number(summary.get("equity"), 0.0) or 0.0
-            maintenance = number(summary.get("maintenance_margin"), 0.0) or 0.0
-            if equity == 0 and maintenance == 0:
-                continue
-            usd = self._usd_per(code)
-            found.append(
-                Health.from_margin(
-                    self.name,
-                    equity_usd=equity * usd,
-                    maintenance_margin_usd=maintenance * usd,
-                    initial_margin_usd=(number(summary.get("initial_margin"), 0.0) or 0.0) * usd,
-                    account=code,
-                )
-            )
-        return found
-
     def _symbol(self, instrument_name: str) -> str:
         return str(self.exchange.safe_market(instrument_name)["symbol"])
 
@@ -231,13 +229,14 @@ class DeribitVenue(CcxtVenue):
 
     def _quote(self, row: Mapping[str, Any]) -> Quote:
         symbol = self._symbol(row["instrument_name"])
+        mark = number(row.get("mark_price"))
         return Quote(
             symbol=symbol,
             bid=number(row.get("bid_price")),
             ask=number(row.get("ask_price")),
-            mark=number(row.get("mark_price")),
+            mark=mark,
             index=number(row.get("estimated_delivery_price")),
-            lot_size=self.lot_size(symbol),
+            lot_size=self.lot_size(symbol, mark),
         )
 
     def _rate(self, row: Mapping[str, Any]) -> Rate:
@@ -248,14 +247,60 @@ class DeribitVenue(CcxtVenue):
 
     # --- orders -------------------------------------------------------------------------
 
+    def units(self, symbol: str) -> OrderUnits:
+        return deribit_units(self.exchange.market(symbol))
+
+    async def _sizing_price(self, symbol: str) -> float:
+        """The inverse future's mark (USD per coin): its USD position is worth
+        size / mark coin, as Deribit's own ``size_currency`` counts it. The mark is the
+        latest this connector read (each snapshot reads every future's), or read now
+        when older than ``mark_max_age_s``; a read at the moment of sending would widen
+        the window between the kill switch's check and the order."""
+        market = self.exchange.market(symbol)
+        known = self._future_marks.get(str(market["id"]))
+        if known is None or (self._now() - known[1]).total_seconds() > self.mark_max_age_s:
+            await self._refresh_marks(str(market["settle"]))
+            known = self._future_marks.get(str(market["id"]))
+        if known is None:
+            raise TransientError(f"{self.name}: no mark for {market['id']} to size the order")
+        return known[0]
+
+    async def open(self) -> None:
+        """Open, refuse a margin model Ballast cannot judge, learn the marks inverse
+        futures are sized at."""
+        await super().open()
+        summary = await self._read(
+            "account_summary", _call(self.exchange.privateGetGetAccountSummary,
+                                     {"currency": self.currencies[0]})
+        )  # fmt: skip
+        self.margin_model = check_margin_model(self.name, summary["result"])
+        markets = (self.exchange.markets or {}).values()
+        inverse = {str(m["settle"]) for m in markets if m.get("inverse") and not m.get("option")}
+        await together(
+            *(self._refresh_marks(code) for code in sorted(inverse) if code in self.currencies)
+        )
+
+    async def _refresh_marks(self, currency: str) -> None:
+        reply = await self._read(
+            f"book_summary.{currency}",
+            _call(
+                self.exchange.publicGetGetBookSummaryByCurrency,
+                {"currency": currency, "kind": "future"},
+            ),
+        )
+        self._remember_marks(reply["result"], self._now())
+
+    def _remember_marks(self, books: Sequence[Mapping[str, Any]], at: datetime) -> None:
+        for row in books:
+            mark = number(row.get("mark_price"))
+            if mark:
+                self._future_marks[str(row["instrument_name"])] = (mark, at)
+
     def _state(self, raw: Mapping[str, Any], client_order_id: str) -> OrderState:
-        filled = number(raw.get("filled"), 0.0) or 0.0
-        average = number(raw.get("average")) if filled else None
-        market = self.exchange.market(raw["symbol"])
+        filled_amount = number(raw.get("filled"), 0.0) or 0.0
+        average = number(raw.get("average")) if filled_amount else None
+        filled = self.filled_coin(str(raw["symbol"]), filled_amount, client_order_id, average)
         fee = number((raw.get("fee") or {}).get("cost"), 0.0) or 0.0
-        usd = self._usd_per(str(market["settle"]))
-        if not market.get("option") and market.get("inverse") and average:
-            usd = average
         return OrderState(
             client_order_id=client_order_id,
             venue_order_id=None if raw.get("id") is None else str(raw["id"]),
@@ -263,10 +308,35 @@ class DeribitVenue(CcxtVenue):
             status=self.status_of(raw.get("status")),
             filled_quantity=filled,
             average_price=average,
-            fee_usd=fee * usd,
+            fee_usd=fee * self._fee_usd_per(str(raw["symbol"]), average),
         )
 
-    async def _submit(self, order: OrderRequest) -> OrderState:
+    def _fee_usd_per(self, symbol: str, average: float | None) -> float:
+        """USD per unit of the fee currency (the settlement currency)."""
+        market = self.exchange.market(symbol)
+        if not market.get("option") and market.get("inverse") and average:
+            return average
+        return self._usd_per(str(market["settle"]))
+
+    async def _with_fees(self, state: OrderState) -> OrderState:
+        """``state`` with its fees from its trades: Deribit's order object carries none
+        (API reference 2.1.1; fees are each trade's ``fee`` in ``fee_currency``)."""
+        if state.filled_quantity <= 0 or state.fee_usd > 0 or state.venue_order_id is None:
+            return state
+        try:
+            reply = await self.exchange.privateGetGetUserTradesByOrder(
+                {"order_id": state.venue_order_id}
+            )
+        except ccxt.BaseError as error:  # the order stands; only its cost is unknown
+            _log.warning(
+                "order_fees_unknown", venue=self.name, client_order_id=state.client_order_id,
+                error=f"{type(error).__name__}: {error}",
+            )  # fmt: skip
+            return state
+        fee = sum(number(t.get("fee"), 0.0) or 0.0 for t in reply.get("result") or [])
+        return replace(state, fee_usd=fee * self._fee_usd_per(state.symbol, state.average_price))
+
+    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
         params: dict[str, Any] = {
             "label": order.client_order_id,
             "timeInForce": order.time_in_force,
@@ -274,17 +344,19 @@ class DeribitVenue(CcxtVenue):
         if order.reduce_only:
             params["reduceOnly"] = True
         kind = "market" if order.limit_price is None else "limit"
+        price = order.limit_price
+        if price is not None:
+            market = self.exchange.market(order.symbol)
+            price = price_on_tick(market, price, buy=order.side is Side.BUY)
         raw = await self.exchange.create_order(
-            order.symbol, kind, order.side.value, order.quantity, order.limit_price, params
+            order.symbol, kind, order.side.value, amount, price, params
         )
-        return self._state(raw, order.client_order_id)
+        return await self._with_fees(self._state(raw, order.client_order_id))
 
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
-        currency = self.exchange.market(symbol)["settle"]
-        reply = await self.exchange.privateGetGetOrderStateByLabel(
-            {"currency": currency, "label": client_order_id}
-        )
-        orders = [o for o in reply.get("result") or [] if o.get("label") == client_order_id]
+        market = self.exchange.market(symbol)
+        kind = "option" if market.get("option") else "future"
+        orders = await labelled_orders(self.exchange, market["settle"], kind, client_order_id)
         if not orders:
             return None
         if len(orders) > 1:
@@ -292,7 +364,9 @@ class DeribitVenue(CcxtVenue):
             raise InvariantViolation(
                 f"{self.name}: {len(orders)} orders share client id {client_order_id}: {ids}"
             )
-        return self._state(self.exchange.parse_order(orders[0]), client_order_id)
+        return await self._with_fees(
+            self._state(self.exchange.parse_order(orders[0]), client_order_id)
+        )
 
     async def _cancel(self, state: OrderState) -> None:
         await self.exchange.cancel_order(state.venue_order_id, state.symbol)

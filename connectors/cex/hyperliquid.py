@@ -37,6 +37,7 @@ from agent.model import Balance, Greeks, Health, Position, Quote, Rate, VenueSna
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.markets import number
+from connectors.cex.units import OrderUnits, hyperliquid_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
 
 log = structlog.get_logger(__name__)
@@ -82,7 +83,12 @@ class HyperliquidVenue(CcxtVenue):
             privateKey=self._private_key.get_secret_value(),
             options={"fetchMarkets": {"types": ["swap"]}, "refSet": True, "builderFee": False},
         )
-        return ccxt.hyperliquid(config)
+        exchange = ccxt.hyperliquid(config)
+        # Hyperliquid's per-address limit answers HTTP 200 {"status": "err", "response":
+        # "Too many cumulative requests sent ..."} (docs, "Rate limits and user limits"):
+        # a rate limit, to back off from and retry, not a refusal of the order.
+        exchange.exceptions["broad"]["Too many cumulative requests"] = ccxt.RateLimitExceeded
+        return exchange
 
     async def _info(self, kind: str, **fields: Any) -> Any:
         return await self._read(
@@ -104,26 +110,57 @@ class HyperliquidVenue(CcxtVenue):
         positions = tuple(
             self._position(entry["position"], contexts) for entry in state["assetPositions"]
         )
-        summary = state["marginSummary"]
-        account_value = number(summary.get("accountValue"), 0.0) or 0.0
+        account_value = number(state["marginSummary"].get("accountValue"), 0.0) or 0.0
         cash = account_value - sum(p.unrealized_pnl_usd or 0.0 for p in positions)
-        health = Health.from_margin(
-            self.name,
-            equity_usd=account_value,
-            maintenance_margin_usd=number(state.get("crossMaintenanceMarginUsed"), 0.0) or 0.0,
-            initial_margin_usd=number(summary.get("totalMarginUsed")),
-            account=self.wallet_address,
-        )
         return VenueSnapshot(
             venue=self.name,
             observed_at=observed_at,
             positions=positions,
             balances=(Balance("USDC", cash, cash),),
-            health=(health,),
+            health=self._health(state),
+            settings={  # per asset held: its margin mode and leverage, e.g. "isolated 3x"
+                str(e["position"]["coin"]): "{type} {value}x".format(**e["position"]["leverage"])
+                for e in state["assetPositions"]
+            },
             marks=self._marks(contexts),
             quotes=tuple(self._quote(coin, c) for coin, c in contexts.items()),
             rates=tuple(self._rate(coin, c) for coin, c in contexts.items()),
         )
+
+    def _health(self, state: Mapping[str, Any]) -> tuple[Health, ...]:
+        """The cross account, and each isolated position on its own.
+
+        ``crossMaintenanceMarginUsed`` covers the cross account only, so it is set
+        against ``crossMarginSummary.accountValue``, not ``marginSummary``'s (which
+        counts isolated margin that the cross account cannot use). An isolated position
+        is liquidated alone when its margin plus P&L (its ``marginUsed``) falls below
+        its maintenance: notional / (2 x max leverage), Hyperliquid's documented rule.
+        """
+        cross = state["crossMarginSummary"]
+        found = [
+            Health.from_margin(
+                self.name,
+                equity_usd=number(cross.get("accountValue"), 0.0) or 0.0,
+                maintenance_margin_usd=number(state.get("crossMaintenanceMarginUsed"), 0.0) or 0.0,
+                initial_margin_usd=number(cross.get("totalMarginUsed")),
+                account=self.wallet_address,
+            )
+        ]
+        for entry in state["assetPositions"]:
+            position = entry["position"]
+            if (position.get("leverage") or {}).get("type") != "isolated":
+                continue
+            notional = number(position.get("positionValue"), 0.0) or 0.0
+            max_leverage = number(position.get("maxLeverage"), 0.0) or 0.0
+            found.append(
+                Health.from_margin(
+                    self.name,
+                    equity_usd=number(position.get("marginUsed"), 0.0) or 0.0,
+                    maintenance_margin_usd=notional / (2 * max_leverage) if max_leverage else 0,
+                    account=self._symbol(str(position["coin"])),
+                )
+            )
+        return tuple(found)
 
     def _symbol(self, coin: str) -> str:
         return str(self.exchange.coin_to_market_id(coin))
@@ -194,7 +231,10 @@ class HyperliquidVenue(CcxtVenue):
             average_price=number(raw.get("average")) if filled else None,
         )
 
-    async def _submit(self, order: OrderRequest) -> OrderState:
+    def units(self, symbol: str) -> OrderUnits:
+        return hyperliquid_units(self.exchange.market(symbol))
+
+    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
         if order.limit_price is None:
             raise RejectedError(f"{self.name}: orders need a limit price (worst acceptable)")
         time_in_force = _TIME_IN_FORCE.get(order.time_in_force.upper())
@@ -206,7 +246,7 @@ class HyperliquidVenue(CcxtVenue):
         if order.reduce_only:
             params["reduceOnly"] = True
         raw = await self.exchange.create_order(
-            order.symbol, "limit", order.side.value, order.quantity, order.limit_price, params
+            order.symbol, "limit", order.side.value, amount, order.limit_price, params
         )
         return await self._with_fees(self._state(raw, order.client_order_id, order.symbol))
 
@@ -238,6 +278,16 @@ class HyperliquidVenue(CcxtVenue):
             if str(fill.get("order")) == state.venue_order_id
         )
         return replace(state, fee_usd=fee)
+
+    async def cancel_all_after(self, seconds: float) -> None:
+        """Arm Hyperliquid's dead man's switch (``scheduleCancel``, through ccxt's
+        ``cancel_all_orders_after``): every open order is cancelled ``seconds`` from now
+        unless armed again first. The venue refuses it until the address has traded
+        $1,000,000 (RejectedError with its reason)."""
+        await self._once(
+            "schedule_cancel",
+            lambda: self.exchange.cancel_all_orders_after(int(seconds * 1000)),
+        )
 
     async def _cancel(self, state: OrderState) -> None:
         cloid = cloid_for(state.client_order_id)

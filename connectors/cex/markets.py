@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +21,10 @@ def number(value: object, default: float | None = None) -> float | None:
 
 
 def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
-    """Our Instrument for a ccxt market. Quantities of every kind are in coin units, so
-    ``contract_size`` is 1 for inverse futures (their venue unit is USD, see
-    ``CcxtVenue.venue_quantity``)."""
+    """Our Instrument for a ccxt market. Ballast's quantities are coin for every kind;
+    each connector converts to the venue's order amount in ``connectors.cex.units`` (the
+    venue's contract size, Deribit's 10 USD inverse or 0.001 BTC linear contracts, is
+    never a divisor of a coin quantity)."""
     if market.get("option"):
         kind = Kind.OPTION
     elif market.get("swap"):
@@ -43,16 +45,22 @@ def instrument_from_market(venue: str, market: Mapping[str, Any]) -> Instrument:
         option_type=OptionType(option_type) if option_type else None,
         strike=number(market.get("strike")),
         expiry=datetime.fromtimestamp(expiry_ms / 1000, UTC) if expiry_ms else None,
-        contract_size=1.0
-        if inverse and kind is not Kind.OPTION
-        else float(market.get("contractSize") or 1.0),
     )
 
 
-def order_step(market: Mapping[str, Any]) -> float | None:
-    """The order size step in coin (ccxt's tick-size precision), None where the venue
-    counts orders in USD (inverse futures and perpetuals)."""
-    step = number((market.get("precision") or {}).get("amount"))
-    if step is None or (market.get("inverse") and not market.get("option")):
-        return None
-    return step * float(market.get("contractSize") or 1.0)
+def price_on_tick(market: Mapping[str, Any], price: float, *, buy: bool) -> float:
+    """``price`` on the tick in force at it, never past the limit: down for a buy, up for
+    a sell. Deribit's options tick 0.0001 up to 0.005 and 0.0005 above it (its
+    ``tick_size_steps``: "above_price" / "tick_size", public/get_instruments); ccxt rounds to
+    ``tick_size`` alone, which Deribit refuses above a step."""
+    info = market.get("info") or {}
+    tick = number(info.get("tick_size")) or number((market.get("precision") or {}).get("price"))
+    if not tick:
+        return price
+    for step in info.get("tick_size_steps") or []:
+        above, size = number(step.get("above_price")), number(step.get("tick_size"))
+        if above is not None and size and price > above:
+            tick = size
+    steps = price / tick
+    rounded = math.floor(steps + 1e-9) if buy else math.ceil(steps - 1e-9)
+    return round(rounded * tick, 10)

@@ -75,7 +75,10 @@ class PaperVenue:
             return self._orders[order.client_order_id]
         book = await self.venue.exchange.fetch_order_book(order.symbol)
         levels = book["asks"] if order.side is Side.BUY else book["bids"]
-        filled, average = walk_book(levels, order.quantity, order.limit_price, order.side)
+        amount, price = await self.venue.order_amount(order)  # the book is in venue units
+        filled_amount, average = walk_book(levels, amount, order.limit_price, order.side)
+        units = self.venue.units(order.symbol)
+        filled = units.coin(filled_amount, price or average) if filled_amount else 0.0
         if filled <= 0:
             raise RejectedError(
                 f"paper: nothing on {order.symbol}'s book within {order.limit_price}"

@@ -36,9 +36,10 @@ from agent.ports import OrderRequest, OrderState
 from agent.retry import ORDER, ORDER_LOOKUP, READ, RetryPolicy, call_with_retry
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
-from connectors.cex.markets import instrument_from_market, order_step
+from connectors.cex.markets import instrument_from_market
 from connectors.cex.pause import Pause
 from connectors.cex.transport import noting_replies, open_session
+from connectors.cex.units import OrderUnits
 
 T = TypeVar("T")
 _log = structlog.get_logger("ballast.cex")
@@ -81,7 +82,8 @@ class CcxtVenue(abc.ABC):
         self._sleep = sleep
         self._session: aiohttp.ClientSession | None = None
         self._exchange: Any = None
-        self._submitted: OrderedDict[str, None] = OrderedDict()
+        # client id -> the USD/coin price its amount was sized at (None: sized in coin)
+        self._submitted: OrderedDict[str, float | None] = OrderedDict()
         self._unresolved: set[str] = set()
         self._pause = Pause(name, now)  # what the venue asked us to stay away for
 
@@ -188,18 +190,19 @@ class CcxtVenue(abc.ABC):
         """Our Instrument for a ccxt symbol of this venue."""
         return instrument_from_market(self._name, self.exchange.market(symbol))
 
-    def lot_size(self, symbol: str) -> float | None:
-        """The order size step of ``symbol`` in coin (see ``markets.order_step``)."""
-        market = (self.exchange.markets or {}).get(symbol)
-        return None if market is None else order_step(market)
+    @abc.abstractmethod
+    def units(self, symbol: str) -> OrderUnits:
+        """How ``symbol``'s order amount relates to coin (``connectors.cex.units``)."""
 
-    def venue_quantity(self, symbol: str, coin_quantity: float, price_usd: float) -> float:
-        """``coin_quantity`` in the unit ``OrderRequest.quantity`` takes on this venue
-        (USD for inverse futures, coin otherwise), rounded to the venue's step."""
-        market = self.exchange.market(symbol)
-        inverse_future = bool(market.get("inverse")) and not market.get("option")
-        amount = coin_quantity * price_usd if inverse_future else coin_quantity
-        return float(self.exchange.amount_to_precision(symbol, amount))
+    def lot_size(self, symbol: str, price_usd: float | None = None) -> float | None:
+        """The order size step of ``symbol`` in coin; for USD-sized instruments at
+        ``price_usd`` (None without a price)."""
+        if symbol not in (self.exchange.markets or {}):
+            return None
+        units = self.units(symbol)
+        if units.needs_price and price_usd is None:
+            return None
+        return units.lot_coin(price_usd)
 
     async def snapshot(self) -> VenueSnapshot:
         """Positions, balances, health, marks, quotes and rates, read now."""
@@ -211,8 +214,30 @@ class CcxtVenue(abc.ABC):
     # --- OrderVenue -------------------------------------------------------------------
 
     @abc.abstractmethod
-    async def _submit(self, order: OrderRequest) -> OrderState:
-        """Send ``order`` once (no retry) and read the venue's reply."""
+    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
+        """Send ``order`` once (no retry) for ``amount`` in the venue's unit, and read
+        the venue's reply."""
+
+    async def _sizing_price(self, symbol: str) -> float:
+        """The USD price a coin quantity of ``symbol`` is converted at, for venues that
+        size some instruments in USD (they override this)."""
+        raise RejectedError(f"{self._name}: {symbol} is sized in USD and no price is known")
+
+    async def order_amount(self, order: OrderRequest) -> tuple[float, float | None]:
+        """``order.quantity`` (coin) as the venue's order amount, and the price used."""
+        units = self.units(order.symbol)
+        price = await self._sizing_price(order.symbol) if units.needs_price else None
+        return units.amount(order.quantity, price), price
+
+    def filled_coin(
+        self, symbol: str, filled_amount: float, client_order_id: str, average: float | None
+    ) -> float:
+        """A fill in the venue's unit as coin: at the price the order was sized at (the
+        position's own coin change), or after a restart at the fill's average price."""
+        units = self.units(symbol)
+        if not units.needs_price or filled_amount == 0:
+            return filled_amount
+        return units.coin(filled_amount, self._submitted.get(client_order_id) or average)
 
     @abc.abstractmethod
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
@@ -240,7 +265,7 @@ class CcxtVenue(abc.ABC):
         self._validate_client_id(client_id)
         if client_id in self._submitted:
             return await self._recall(order)
-        self._remember(client_id)  # before any await: a concurrent duplicate only looks up
+        self._remember(client_id, None)  # before any await: a duplicate only looks up
         try:
             return await call_with_retry(
                 ORDER,
@@ -256,18 +281,21 @@ class CcxtVenue(abc.ABC):
         """One submission. Raises RejectedError or TransientError only when the order
         was definitely not placed; otherwise finds it, or raises OutcomeUnknown."""
         self._pause.check("place_order")
+        amount, price = await self._once("order_amount", lambda: self.order_amount(order))
+        self._remember(order.client_order_id, price)
         _log.info(
             "order_submitting",
             venue=self._name,
             client_order_id=order.client_order_id,
             symbol=order.symbol,
             side=order.side.value,
-            quantity=order.quantity,
+            quantity_coin=order.quantity,
+            venue_amount=amount,
             limit_price=order.limit_price,
         )
         with noting_replies() as notes:
             try:
-                return await self._submit(order)
+                return await self._submit(order, amount)
             except Exception as error:
                 failure = error
         if submission_fate(failure) is Fate.UNKNOWN:
@@ -327,8 +355,8 @@ class CcxtVenue(abc.ABC):
             )
         return found
 
-    def _remember(self, client_id: str) -> None:
-        self._submitted[client_id] = None
+    def _remember(self, client_id: str, sizing_price: float | None) -> None:
+        self._submitted[client_id] = sizing_price
         self._submitted.move_to_end(client_id)
         while len(self._submitted) > _REMEMBERED_CLIENT_IDS:
             self._submitted.popitem(last=False)

@@ -14,7 +14,10 @@ for tests; ``simulator.liquidations`` lists every forced close.
 
 from __future__ import annotations
 
+from functools import partial
+
 from sim.market import MarketState
+from sim.venues.deribit import cross
 from sim.venues.deribit.api import DeribitApi
 from sim.venues.deribit.exchange import Account, DeribitExchange, Liquidation
 from sim.venues.deribit.margin import MarginRules
@@ -37,6 +40,7 @@ class DeribitSimulator(ServedVenue):
         smile: float = 0.0,
     ) -> None:
         self.exchange = DeribitExchange(initial, coins, rules, smile)
+        self.exchange.available_funds = partial(cross.available_funds, self.exchange)
         self.faults = FaultPlan()
         api = DeribitApi(self.exchange, self.faults)
         self._server = VenueServer(
@@ -51,10 +55,18 @@ class DeribitSimulator(ServedVenue):
         return self.exchange.liquidations
 
     def add_account(
-        self, client_id: str, client_secret: str, balances: dict[str, float]
+        self,
+        client_id: str,
+        client_secret: str,
+        balances: dict[str, float],
+        margin_model: str = "segregated_sm",
     ) -> Account:
-        """Open an API account with cash ``balances`` per currency (coin, or USDC)."""
-        return self.exchange.add_account(client_id, client_secret, balances)
+        """Open an API account with cash ``balances`` per currency (coin, or USDC), in
+        ``margin_model`` (Deribit's names: "segregated_sm", "cross_sm"; "segregated_pm"
+        and "cross_pm" are reported but their margin is not modelled)."""
+        account = self.exchange.add_account(client_id, client_secret, balances)
+        account.margin_model = margin_model
+        return account
 
     def orders_labelled(self, client_id: str, label: str) -> list[Order]:
         """Every order the account placed with ``label`` (to count duplicates)."""
@@ -63,3 +75,5 @@ class DeribitSimulator(ServedVenue):
 
     async def on_market(self, state: MarketState) -> None:
         self.exchange.on_market(state)
+        for account in self.exchange.accounts.values():
+            cross.liquidate_if_needed(self.exchange, account)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from sim.venues.deribit import views
+from sim.venues.deribit import history, views
 from sim.venues.deribit.exchange import Account, DeribitExchange
 from sim.venues.deribit.instruments import Instrument
 from sim.venues.deribit.liquidation import estimated_liquidation_price
@@ -213,6 +213,19 @@ class DeribitApi:
             "private/get_order_state_by_label": self._orders_by_label,
             "private/get_open_orders_by_currency": self._open_orders,
             "private/get_open_orders_by_instrument": self._open_orders,
+            "private/get_order_history_by_currency": lambda call: [
+                order
+                for order in history.order_history(
+                    exchange, call.me, self._currency(call), call.params
+                )
+                if not self.faults.peek_hidden(str(order["label"]))  # hidden everywhere
+            ],
+            "private/get_user_trades_by_currency": self._user_trades,
+            "private/get_user_trades_by_order": lambda call: [
+                trade.to_json()
+                for trade in call.me.trades
+                if trade.order.order_id == call.text("order_id")
+            ],
         }
 
     def _currency(self, call: Call) -> str:
@@ -303,7 +316,7 @@ class DeribitApi:
         return order.to_json()
 
     def _orders_by_label(self, call: Call) -> object:
-        orders = self.exchange.labelled(call.me, self._currency(call), call.text("label"))
+        orders = history.by_label(self.exchange, call.me, self._currency(call), call.text("label"))
         return [order.to_json() for order in orders if not self._hidden(order)]
 
     def _open_orders(self, call: Call) -> object:
@@ -317,6 +330,11 @@ class DeribitApi:
             and name in (None, order.instrument.name)
             and not self.faults.peek_hidden(order.label)
         ]
+
+    def _user_trades(self, call: Call) -> object:
+        reply = history.user_trades(self.exchange, call.me, self._currency(call), call.params)
+        trades = [t for t in reply["trades"] if not self.faults.peek_hidden(str(t["label"]))]
+        return {**reply, "trades": trades}
 
     def _hidden(self, order: Order) -> bool:
         rule = self.faults.hidden(order.label)

@@ -9,21 +9,33 @@ maintenance requirement first, until equity covers maintenance again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sim.market import MarketState
 from sim.venues.blackscholes import intrinsic
+from sim.venues.depth import DepthModel
 from sim.venues.deribit.instruments import Instrument, Pricer, build_instruments
 from sim.venues.deribit.margin import (
     AccountFigures,
     Holding,
     MarginRules,
+    blend_entry,
     figures,
     future_pnl,
     margins,
 )
-from sim.venues.deribit.orders import DeribitError, Order, Trade, fee, on_tick, touch
+from sim.venues.deribit.orders import (
+    FUTURE_LEVEL_USD,
+    DeribitError,
+    Order,
+    Trade,
+    fee,
+    matches_for,
+    on_tick,
+    take_depth,
+    touch,
+)
 
 _EIGHT_HOURS_S = 8 * 3600.0
 LIQUIDATION_FEE = 0.0075  # of the coin notional, Deribit's max_liquidation_commission
@@ -38,6 +50,8 @@ class Account:
     balances: dict[str, float]
     holdings: dict[str, Holding] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    trades: list[Trade] = field(default_factory=list)
+    margin_model: str = "segregated_sm"  # or "cross_sm": cross.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,11 @@ class DeribitExchange:
         self.instruments = build_instruments(state, coins)
         self.currencies = sorted({item.settle for item in self.instruments.values()})
         self.accounts: dict[str, Account] = {}
+        self.depth = DepthModel(level_usd=FUTURE_LEVEL_USD)
+        # an account's available funds in a currency; cross.py replaces it for cross_sm
+        self.available_funds: Callable[[Account, str], float] = lambda account, code: (
+            self.figures(account, code).available_funds
+        )
         self.liquidations: list[Liquidation] = []
         self._sequence = 0
 
@@ -172,23 +191,26 @@ class DeribitExchange:
         )
         if reduce_only:
             self._clip_reduce_only(account, order)
-        crossing = self._crossing_price(order)
-        if post_only and crossing is not None:
+        matches = matches_for(order, self.pricer, self.depth)
+        if post_only and matches:
             raise DeribitError(11054, "post_only_reject")
         self._check_margin(account, order)
         account.orders[order.order_id] = order
-        trades = []
-        if crossing is not None:
-            trades.append(self._fill(account, order, crossing, taker=True))
-        elif order.price is None or time_in_force != "good_til_cancelled":
-            order.state, order.cancel_reason = "cancelled", "immediate_or_cancel"
+        trades = [self._fill(account, order, price, True, amount) for price, amount in matches]
+        if order.state == "open" and (order.price is None or time_in_force != "good_til_cancelled"):
+            # What the book did not fill is cancelled: state "cancelled" with filled_amount
+            # possibly > 0 (Deribit reports an IOC's partial fill so; no cancel_reason of
+            # the API reference's enum applies, so none is given).
+            order.state = "cancelled"
+            order.updated_ms = self.now_ms
         return order, trades
 
     def _validate(self, instrument: Instrument, amount: float, price: float | None) -> None:
         units = amount / instrument.min_amount if amount > 0 else 0.5
         if abs(units - round(units)) > 1e-6:
             raise DeribitError(10021, "invalid_amount", "must be a multiple of min_trade_amount")
-        if price is not None and (price <= 0 or not on_tick(price, instrument.tick)):
+        # tick_size_steps: above a step's price, prices are multiples of its tick
+        if price is not None and (price <= 0 or not on_tick(price, instrument.tick_at(price))):
             raise DeribitError(10043, "price_wrong_tick")
 
     def _clip_reduce_only(self, account: Account, order: Order) -> None:
@@ -197,38 +219,39 @@ class DeribitExchange:
             raise DeribitError(11098, "reduce_only_would_increase_position")
         order.amount = min(order.amount, abs(held))
 
-    def _crossing_price(self, order: Order) -> float | None:
-        best = touch(order.instrument, self.pricer.mark(order.instrument))
-        if order.direction == "buy":
-            hit = order.price is None or order.price >= best.ask
-            return best.ask if hit else None
-        if best.bid is None:
-            return None
-        hit = order.price is None or order.price <= best.bid
-        return best.bid if hit else None
-
     def _check_margin(self, account: Account, order: Order) -> None:
         currency = order.instrument.settle
         before = self.figures(account, currency)
         account.orders[order.order_id] = order
         try:
             after = self.figures(account, currency)
+            available = self.available_funds(account, currency)
         finally:
             del account.orders[order.order_id]
         increases = after.initial_margin > before.initial_margin + 1e-12
-        if increases and after.available_funds < 0:
+        if increases and available < 0:
             raise DeribitError(10009, "not_enough_funds")
 
-    def _fill(self, account: Account, order: Order, price: float, taker: bool) -> Trade:
-        amount = order.amount - order.filled
+    def _fill(
+        self,
+        account: Account,
+        order: Order,
+        price: float,
+        taker: bool,
+        amount: float | None = None,
+    ) -> Trade:
+        """Fill ``amount`` of ``order`` (all that is left when None) at ``price``."""
+        amount = order.amount - order.filled if amount is None else amount
         instrument = order.instrument
         cost = fee(instrument, amount, price, taker)
+        if taker:
+            take_depth(self.depth, order, price, amount)
         signed = amount if order.direction == "buy" else -amount
         self._book(account, instrument, signed, price)
         account.balances[instrument.settle] -= cost
         order.fill(amount, price, cost, self.now_ms)
         self._sequence += 1
-        return Trade(
+        trade = Trade(
             trade_id=f"{instrument.settle}-T{self._sequence}",
             trade_seq=self._sequence,
             order=order,
@@ -240,6 +263,8 @@ class DeribitExchange:
             index_price=self.pricer.index(instrument.base),
             mark_price=self.pricer.mark(instrument),
         )
+        account.trades.append(trade)
+        return trade
 
     def _book(self, account: Account, instrument: Instrument, signed: float, price: float) -> None:
         """Move ``signed`` into the position at ``price``, realising P&L where it closes."""
@@ -257,7 +282,9 @@ class DeribitExchange:
         opening = abs(signed) - closing
         new_size = size + signed
         if opening > 0:
-            holding.average_price = _blend(instrument, size, holding.average_price, new_size, price)
+            holding.average_price = blend_entry(
+                instrument, size, holding.average_price, new_size, price
+            )
         holding.size = 0.0 if abs(new_size) < 1e-12 else new_size
 
     def cancel(self, account: Account, order_id: str) -> Order:
@@ -284,6 +311,7 @@ class DeribitExchange:
         """Accrue funding, settle expiries, fill resting orders, then liquidate."""
         elapsed = state.timestamp - self.state.timestamp
         self.state = state
+        self.depth.refill()
         for account in self.accounts.values():
             if elapsed > 0:
                 self._accrue_funding(account, elapsed)
@@ -320,7 +348,7 @@ class DeribitExchange:
             del account.holdings[name]
         for order in account.orders.values():
             if order.state == "open" and order.instrument.expiry_ms <= self.now_ms:
-                order.state, order.cancel_reason = "cancelled", "expired"
+                order.state, order.cancel_reason = "cancelled", "settlement"
 
     def _match_resting(self, account: Account) -> None:
         for order in list(account.orders.values()):
@@ -335,6 +363,8 @@ class DeribitExchange:
                 self._fill(account, order, order.price, taker=False)
 
     def _liquidate_if_needed(self, account: Account, currency: str) -> None:
+        if account.margin_model != "segregated_sm":
+            return  # a cross-collateral account is judged as a whole (cross.py)
         current = self.figures(account, currency)
         if current.maintenance_margin <= 0 or current.equity >= current.maintenance_margin:
             return
@@ -346,12 +376,12 @@ class DeribitExchange:
             reverse=True,
         )
         for instrument, holding in ranked:
-            self._close_at_mark(account, instrument, holding, pricer)
+            self.close_at_mark(account, instrument, holding, pricer)
             current = self.figures(account, currency)
             if current.equity >= current.maintenance_margin:
                 break
 
-    def _close_at_mark(
+    def close_at_mark(
         self, account: Account, instrument: Instrument, holding: Holding, pricer: Pricer
     ) -> None:
         mark = pricer.mark(instrument)
@@ -367,14 +397,3 @@ class DeribitExchange:
                 account.client_id, instrument.settle, instrument.name, size, mark, self.now_ms
             )
         )
-
-
-def _blend(
-    instrument: Instrument, size: float, average: float, new_size: float, price: float
-) -> float:
-    """Average entry after adding to a position (harmonic for inverse futures)."""
-    if size == 0 or size * new_size <= 0 or abs(new_size) < abs(size):
-        return price if size * new_size <= 0 else average
-    if instrument.kind == "future" and instrument.inverse:
-        return abs(new_size) / (abs(size) / average + (abs(new_size) - abs(size)) / price)
-    return (abs(size) * average + (abs(new_size) - abs(size)) * price) / abs(new_size)

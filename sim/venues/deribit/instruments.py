@@ -26,22 +26,70 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 
 
 @dataclass(frozen=True, slots=True)
+class TickStep:
+    """Above ``above_price`` the tick is ``tick_size`` (Deribit's ``tick_size_steps``)."""
+
+    above_price: float
+    tick_size: float
+
+
+@dataclass(frozen=True, slots=True)
+class BookSpec:
+    """One book's order spec: ``contract_size`` and ``min_amount`` in the amount unit
+    (USD for inverse futures, coin otherwise), ``tick`` in the price unit."""
+
+    contract_size: float
+    min_amount: float
+    tick: float
+    tick_steps: tuple[TickStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CoinSpec:
-    """Contract specs of one coin's books (Deribit's published values, rounded)."""
+    """Contract specs of one coin's books, as Deribit publishes them."""
 
-    future_contract_usd: float
-    future_tick: float
-    option_min_amount: float
-    option_tick: float
-    linear_min_amount: float
-    linear_tick: float
+    inverse_future: BookSpec
+    linear_perpetual: BookSpec
+    option: BookSpec
 
+
+# Deribit option ticks widen above 0.005 coin. Source: public/get_instrument for
+# BTC-26JUN26-100000-C, 2025-07-09 (usIn 1752066535270080): contract_size 1,
+# min_trade_amount 0.1, tick_size 0.0001, tick_size_steps [{above_price 0.005,
+# tick_size 0.0005}], price_index "btc_usd", instrument_type "reversed".
+_OPTION_STEPS = (TickStep(0.005, 0.0005),)
 
 SPECS: dict[str, CoinSpec] = {
-    "BTC": CoinSpec(10.0, 0.5, 0.1, 0.0001, 0.001, 1.0),
-    "ETH": CoinSpec(1.0, 0.05, 1.0, 0.0001, 0.01, 0.1),
+    "BTC": CoinSpec(
+        # BTC-PERPETUAL and BTC dated futures: contract_size 10 (USD), min_trade_amount
+        # 10, tick_size 0.5. Source: the get_instruments response quoted in ccxt
+        # deribit.py fetch_markets (BTC-PERPETUAL, BTC-27MAY22, "future_type": "reversed").
+        inverse_future=BookSpec(10.0, 10.0, 0.5),
+        # BTC_USDC-PERPETUAL: contract_size 0.001, min_trade_amount 0.001 (BTC), tick_size
+        # 1, tick_size_steps [], price_index "btc_usdc", settlement/quote/counter USDC,
+        # instrument_type "linear". Source: public/get_instrument, 2025-07-09
+        # (usIn 1752066289979842).
+        linear_perpetual=BookSpec(0.001, 0.001, 1.0),
+        option=BookSpec(1.0, 0.1, 0.0001, _OPTION_STEPS),  # source above
+    ),
+    "ETH": CoinSpec(
+        # ETH-PERPETUAL and ETH futures: 1 USD contracts, min 1, tick 0.05 (Deribit's
+        # contract specifications; the same constants in the affresco/jApiClients
+        # Deribit client, EtherFuturesContract).
+        inverse_future=BookSpec(1.0, 1.0, 0.05),
+        # ETH_USDC-PERPETUAL: min_trade_amount 0.01 ETH, tick 0.1; NOT verified against a
+        # published get_instruments capture (none was found here): the contract size
+        # is taken equal to the minimum, as BTC_USDC-PERPETUAL's is.
+        linear_perpetual=BookSpec(0.01, 0.01, 0.1),
+        # ETH options: min_trade_amount 1 ETH, tick 0.0001 with BTC's tick steps
+        # (Deribit's option specifications; the steps as in the BTC capture above).
+        option=BookSpec(1.0, 1.0, 0.0001, _OPTION_STEPS),
+    ),
 }
-DEFAULT_SPEC = CoinSpec(1.0, 0.001, 1.0, 0.0001, 1.0, 0.0001)
+# Other coins (scenario-only): inverse 1 USD contracts and coin-sized books.
+DEFAULT_SPEC = CoinSpec(
+    BookSpec(1.0, 1.0, 0.001), BookSpec(1.0, 1.0, 0.0001), BookSpec(1.0, 1.0, 0.0001)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +105,7 @@ class Instrument:
     tick: float
     min_amount: float
     created_ms: int
+    tick_steps: tuple[TickStep, ...] = ()
     expiry_ms: int = PERPETUAL_EXPIRY_MS
     strike: float | None = None
     option_type: str | None = None  # "call" | "put"
@@ -69,43 +118,60 @@ class Instrument:
     def perpetual(self) -> bool:
         return self.expiry_ms == PERPETUAL_EXPIRY_MS
 
+    def tick_at(self, price: float) -> float:
+        """The tick a price must be a multiple of (``tick_size_steps`` above a level)."""
+        tick = self.tick
+        for step in self.tick_steps:
+            if price > step.above_price:
+                tick = step.tick_size
+        return tick
+
     def years_left(self, now_s: int) -> float:
         return max(self.expiry_ms / 1000.0 - now_s, 0.0) / SECONDS_PER_YEAR
 
     def to_json(self) -> dict[str, object]:
-        """The instrument as ``public/get_instruments`` returns it."""
+        """The instrument as ``public/get_instruments`` returns it (field set and values
+        of the 2025-07-09 captures cited beside ``SPECS``)."""
         period = "perpetual" if self.perpetual else "week"
         kind_type = "reversed" if self.inverse else "linear"
+        index = f"{self.base.lower()}_usd" if self.inverse else f"{self.base.lower()}_usdc"
+        option = self.kind == "option"
         return {
             "instrument_name": self.name,
             "instrument_id": zlib.crc32(self.name.encode()) % 10**6,
             "kind": self.kind,
             "base_currency": self.base,
             "counter_currency": self.counter,
-            "quote_currency": self.settle if self.kind == "option" else self.counter,
+            "quote_currency": self.settle if option else self.counter,
             "settlement_currency": self.settle,
-            "price_index": f"{self.base.lower()}_usd",
+            "price_index": index,
             "settlement_period": period,
             "contract_size": self.contract_size,
             "min_trade_amount": self.min_amount,
             "tick_size": self.tick,
-            "tick_size_steps": [],
-            "taker_commission": 0.0003 if self.kind == "option" else 0.0005,
-            "maker_commission": 0.0003 if self.kind == "option" else 0.0,
-            "block_trade_commission": 0.0003,
+            "tick_size_steps": [
+                {"above_price": step.above_price, "tick_size": step.tick_size}
+                for step in self.tick_steps
+            ],
+            "taker_commission": 0.0003 if option else 0.0005,
+            "maker_commission": 0.0003 if option else 0.0,
+            "block_trade_commission": 0.0003 if option else 0.0001,
+            "block_trade_tick_size": self.tick,
             "expiration_timestamp": self.expiry_ms,
             "creation_timestamp": self.created_ms,
             "is_active": True,
             "state": "open",
             "rfq": False,
-            "strike": self.strike,
-            "option_type": self.option_type,
+            "instrument_type": kind_type,
             **(
-                {"future_type": kind_type, "instrument_type": kind_type, "max_leverage": 50}
-                if self.kind == "future"
-                else {}
+                {"strike": self.strike, "option_type": self.option_type}
+                if option
+                else {
+                    "future_type": kind_type,
+                    "max_leverage": 50,
+                    "max_liquidation_commission": 0.0075,
+                }
             ),
-            **({"max_liquidation_commission": 0.0075} if self.kind == "future" else {}),
         }
 
 
@@ -164,45 +230,47 @@ def strikes(spot: float, span: float = 0.3, per_side: int = 6) -> list[float]:
 
 def _coin_instruments(coin: str, dates: list[int], spot: float, created: int) -> list[Instrument]:
     spec = SPECS.get(coin, DEFAULT_SPEC)
-    inverse = partial(Instrument, base=coin, settle=coin, counter="USD", created_ms=created)
+    inverse = partial(
+        Instrument,
+        base=coin,
+        settle=coin,
+        counter="USD",
+        created_ms=created,
+        contract_size=spec.inverse_future.contract_size,
+        tick=spec.inverse_future.tick,
+        min_amount=spec.inverse_future.min_amount,
+    )
     listed = [
-        inverse(
-            name=f"{coin}-PERPETUAL",
-            kind="future",
-            contract_size=spec.future_contract_usd,
-            tick=spec.future_tick,
-            min_amount=spec.future_contract_usd,
-        ),
+        inverse(name=f"{coin}-PERPETUAL", kind="future"),
         Instrument(
             name=f"{coin}_USDC-PERPETUAL",
             kind="future",
             base=coin,
             settle="USDC",
             counter="USDC",
-            contract_size=1.0,
-            tick=spec.linear_tick,
-            min_amount=spec.linear_min_amount,
+            contract_size=spec.linear_perpetual.contract_size,
+            tick=spec.linear_perpetual.tick,
+            min_amount=spec.linear_perpetual.min_amount,
             created_ms=created,
         ),
     ]
     listed += [
-        inverse(
-            name=f"{coin}-{expiry_code(expiry)}",
-            kind="future",
-            contract_size=spec.future_contract_usd,
-            tick=spec.future_tick,
-            min_amount=spec.future_contract_usd,
-            expiry_ms=expiry,
-        )
+        inverse(name=f"{coin}-{expiry_code(expiry)}", kind="future", expiry_ms=expiry)
         for expiry in dates[-2:]
     ]
+    option = spec.option
     listed += [
-        inverse(
+        Instrument(
             name=f"{coin}-{expiry_code(expiry)}-{strike:g}-{kind[0].upper()}",
             kind="option",
-            contract_size=1.0,
-            tick=spec.option_tick,
-            min_amount=spec.option_min_amount,
+            base=coin,
+            settle=coin,
+            counter="USD",
+            created_ms=created,
+            contract_size=option.contract_size,
+            tick=option.tick,
+            min_amount=option.min_amount,
+            tick_steps=option.tick_steps,
             expiry_ms=expiry,
             strike=strike,
             option_type=kind,

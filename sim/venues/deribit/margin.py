@@ -155,3 +155,14 @@ def figures(
         options_value=options_value,
         futures_pl=futures_pl,
     )
+
+
+def blend_entry(
+    instrument: Instrument, size: float, average: float, new_size: float, price: float
+) -> float:
+    """Average entry after adding to a position (harmonic for inverse futures)."""
+    if size == 0 or size * new_size <= 0 or abs(new_size) < abs(size):
+        return price if size * new_size <= 0 else average
+    if instrument.kind == "future" and instrument.inverse:
+        return abs(new_size) / (abs(size) / average + (abs(new_size) - abs(size)) / price)
+    return (abs(size) * average + (abs(new_size) - abs(size)) * price) / abs(new_size)

@@ -1,9 +1,11 @@
 """Orders, trades and the synthetic order book of the Deribit simulator.
 
-There are no other participants: the book is a spread around the mark (a few basis
-points for futures, a few percent of premium for options) with deep size, so a limit
-order that crosses it fills in full at the touch and one that does not rests until the
-market moves through its price.
+There are no other participants: the touch is a spread around the mark (a few basis
+points for futures, a few percent of premium for options). Behind a future's touch the
+depth model (``sim/venues/depth.py``) gives levels of finite size, so an order that
+crosses fills level by level up to its limit, and an immediate-or-cancel order meeting
+less depth fills partially; options show ``OPTION_DEPTH`` contracts at the touch. An
+order that does not cross rests until the market moves through its price.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.venues.deribit.instruments import Instrument
+from sim.venues.depth import DepthModel, Level, walk
+from sim.venues.deribit.instruments import Instrument, Pricer
 
 FUTURE_HALF_SPREAD = 0.00025
 OPTION_HALF_SPREAD = 0.02
-FUTURE_DEPTH_USD = 2_000_000.0
+FUTURE_LEVEL_USD = 400_000.0  # per level, 10 levels 5 bp apart at liquidity 1
 OPTION_DEPTH = 200.0
 
 TIME_IN_FORCE = {
@@ -64,15 +67,65 @@ def touch(instrument: Instrument, mark: float) -> Touch:
     """The synthetic top of book around ``mark``."""
     tick = instrument.tick
     if instrument.kind == "option":
-        bid = round_to_tick(mark * (1.0 - OPTION_HALF_SPREAD), tick, up=False)
-        ask = max(round_to_tick(mark * (1.0 + OPTION_HALF_SPREAD), tick, up=True), tick)
+        raw_bid, raw_ask = mark * (1.0 - OPTION_HALF_SPREAD), mark * (1.0 + OPTION_HALF_SPREAD)
+        bid = round_to_tick(raw_bid, instrument.tick_at(raw_bid), up=False)
+        ask = max(round_to_tick(raw_ask, instrument.tick_at(raw_ask), up=True), tick)
         return Touch(bid if bid >= tick else None, ask, OPTION_DEPTH, OPTION_DEPTH)
     bid = round_to_tick(mark * (1.0 - FUTURE_HALF_SPREAD), tick, up=False)
     ask = round_to_tick(mark * (1.0 + FUTURE_HALF_SPREAD), tick, up=True)
     if ask <= bid:
         ask = round(bid + tick, 10)
-    depth = FUTURE_DEPTH_USD if instrument.inverse else FUTURE_DEPTH_USD / mark
+    depth = FUTURE_LEVEL_USD if instrument.inverse else FUTURE_LEVEL_USD / mark
     return Touch(bid, ask, depth, depth)
+
+
+def future_levels(
+    instrument: Instrument, pricer: Pricer, depth: DepthModel, *, asks: bool
+) -> list[Level]:
+    """What is left on one side of a future's book, best first."""
+    best = touch(instrument, pricer.mark(instrument))
+    start = best.ask if asks else best.bid
+    if start is None:
+        return []
+    return depth.side(
+        instrument.name,
+        instrument.base,
+        pricer.state.implied_vol(instrument.base),
+        start,
+        asks=asks,
+        round_price=lambda price, up: round_to_tick(price, instrument.tick, up),
+    )
+
+
+def level_amount(instrument: Instrument, level: Level) -> float:
+    """A level's size in the amount unit (USD for inverse futures), in whole lots."""
+    raw = level.size_usd if instrument.inverse else level.size_usd / level.price
+    lots = math.floor(raw / instrument.min_amount + 1e-9)
+    return round(lots * instrument.min_amount, 10)
+
+
+def matches_for(order: Order, pricer: Pricer, depth: DepthModel) -> list[tuple[float, float]]:
+    """(price, amount) fills ``order`` would take now, as a taker."""
+    instrument = order.instrument
+    buy = order.direction == "buy"
+    remaining = order.amount - order.filled
+    if instrument.kind == "option":
+        best = touch(instrument, pricer.mark(instrument))
+        price = best.ask if buy else best.bid
+        levels = [] if price is None else [Level(price, OPTION_DEPTH)]
+        return walk(levels, remaining, order.price, buy=buy, amount_of=lambda level: OPTION_DEPTH)
+    levels = future_levels(instrument, pricer, depth, asks=buy)
+    return walk(
+        levels, remaining, order.price, buy=buy, amount_of=lambda lv: level_amount(instrument, lv)
+    )
+
+
+def take_depth(depth: DepthModel, order: Order, price: float, amount: float) -> None:
+    """A taker fill empties its part of a future's book until the next market step."""
+    instrument = order.instrument
+    if instrument.kind == "future":
+        usd = amount if instrument.inverse else amount * price
+        depth.take(instrument.name, asks=order.direction == "buy", usd=usd)
 
 
 @dataclass(slots=True)
@@ -114,7 +167,9 @@ class Order:
             self.state = "filled"
 
     def to_json(self) -> dict[str, object]:
-        """The order object of ``private/get_order_state`` and friends."""
+        """The order object of ``private/get_order_state`` and friends: the fields of
+        Deribit's API reference (2.1.1) order object. It carries no commission: fees are
+        on the trades (``fee``, ``fee_currency``), ``private/get_user_trades_by_order``."""
         return {
             "order_id": self.order_id,
             "order_state": self.state,
@@ -134,7 +189,6 @@ class Order:
             "contracts": self.amount / self.instrument.contract_size,
             "filled_amount": self.filled,
             "average_price": self.average_price,
-            "commission": self.commission,
             "is_liquidation": self.is_liquidation,
             "is_rebalance": False,
             "risk_reducing": False,
@@ -142,7 +196,6 @@ class Order:
             "api": True,
             "web": False,
             "mmp": False,
-            "max_show": self.amount,
             **({"cancel_reason": self.cancel_reason} if self.cancel_reason else {}),
         }
 
@@ -168,7 +221,6 @@ class Trade:
             "timestamp": self.timestamp_ms,
             "tick_direction": 0,
             "state": self.order.state,
-            "self_trade": False,
             "price": self.price,
             "order_type": self.order.order_type,
             "order_id": self.order.order_id,

@@ -7,10 +7,11 @@ position money is in the account currency.
 
 from __future__ import annotations
 
+from sim.venues.deribit import cross
 from sim.venues.deribit.exchange import Account, DeribitExchange
 from sim.venues.deribit.instruments import Instrument, Pricer
 from sim.venues.deribit.margin import Holding, coin_size, future_pnl, margins
-from sim.venues.deribit.orders import touch
+from sim.venues.deribit.orders import future_levels, level_amount, touch
 
 _CURRENCY_NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDC": "USD Coin"}
 
@@ -21,7 +22,6 @@ def currency(code: str) -> dict[str, object]:
         "currency": code,
         "currency_long": _CURRENCY_NAMES.get(code, code),
         "coin_type": _CURRENCY_NAMES.get(code, code).upper().replace(" ", "_"),
-        "fee_precision": 4,
         "min_confirmations": 1,
         "min_withdrawal_fee": 0.0001,
         "withdrawal_fee": 0.0001,
@@ -114,13 +114,29 @@ def book_summary(exchange: DeribitExchange, instrument: Instrument) -> dict[str,
         fields = _option_fields(instrument, pricer)
         del fields["greeks"], fields["bid_iv"], fields["ask_iv"]
         body.update(fields)
-    elif instrument.perpetual:
+    elif instrument.perpetual:  # the book summary has no interest_value (API reference)
         body.update(_funding_fields(instrument, pricer))
+        del body["interest_value"]
     return body
 
 
 def order_book(exchange: DeribitExchange, instrument: Instrument, depth: int) -> dict[str, object]:
-    """``public/get_order_book``: the ticker plus ``depth`` synthetic levels a side."""
+    """``public/get_order_book``: the ticker plus ``depth`` levels a side (a future's
+    from the depth model, in its amount unit; an option's at the touch)."""
+    if instrument.kind == "future":
+        sides = {
+            asks: [
+                [level.price, level_amount(instrument, level)]
+                for level in future_levels(instrument, exchange.pricer, exchange.depth, asks=asks)
+            ][:depth]
+            for asks in (True, False)
+        }
+        return {
+            **ticker(exchange, instrument),
+            "bids": sides[False],
+            "asks": sides[True],
+            "change_id": exchange.now_ms,
+        }
     best = touch(instrument, exchange.pricer.mark(instrument))
     tick = instrument.tick
     asks = [[round(best.ask + level * tick, 10), best.ask_size] for level in range(depth)]
@@ -193,7 +209,8 @@ def _option_position(instrument: Instrument, holding: Holding, pricer: Pricer) -
 
 
 def account_summary(exchange: DeribitExchange, account: Account, code: str) -> dict[str, object]:
-    """``private/get_account_summary`` for one currency (standard segregated margin)."""
+    """``private/get_account_summary`` for one currency (segregated or cross-collateral
+    standard margin: ``cross.summary_fields``)."""
     numbers = exchange.figures(account, code)
     pricer = exchange.pricer
     greeks = {"delta": 0.0, "gamma": 0.0, "vega": 0.0, "theta": 0.0}
@@ -236,7 +253,5 @@ def account_summary(exchange: DeribitExchange, account: Account, code: str) -> d
         "fee_balance": 0.0,
         "spot_reserve": 0.0,
         "additional_reserve": 0.0,
-        "portfolio_margining_enabled": False,
-        "cross_collateral_enabled": False,
-        "margin_model": "segregated_sm",
+        **cross.summary_fields(exchange, account, code),
     }

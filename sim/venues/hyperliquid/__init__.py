@@ -19,6 +19,7 @@ from sim.market import MarketState
 from sim.venues.faults import FaultPlan
 from sim.venues.hyperliquid.api import HyperliquidApi
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, Liquidation, User
+from sim.venues.hyperliquid.controls import fire_scheduled_cancel
 from sim.venues.server import ServedVenue, VenueServer
 
 __all__ = ["HyperliquidSimulator", "Liquidation"]
@@ -56,6 +57,10 @@ class HyperliquidSimulator(ServedVenue):
         """A perp account holding ``usdc`` of collateral, owned by wallet ``address``."""
         return self.house.add_user(address, usdc)
 
+    def limit_requests(self, buffer: int) -> None:
+        """Set the per-address cap's initial buffer (10,000 on the venue) to ``buffer``."""
+        self._api.request_buffer = buffer
+
     def approve_agent(self, user: str, agent: str) -> None:
         """Let API wallet ``agent`` sign L1 actions for ``user`` (as approveAgent does)."""
         self._api.agents[agent.lower()] = user.lower()
@@ -71,3 +76,5 @@ class HyperliquidSimulator(ServedVenue):
 
     async def on_market(self, state: MarketState) -> None:
         self.house.on_market(state)
+        for user in self.house.users.values():
+            fire_scheduled_cancel(self.house, user)

@@ -20,8 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from sim.venues.faults import FaultPlan
-from sim.venues.hyperliquid import views
+from sim.venues.hyperliquid import controls, usage, views
 from sim.venues.hyperliquid.clearinghouse import Clearinghouse, HlOrder, OrderRejected, User
+from sim.venues.hyperliquid.records import Trigger
 from sim.venues.hyperliquid.signing import (
     USER_SIGNED_TYPES,
     SignatureError,
@@ -30,6 +31,11 @@ from sim.venues.hyperliquid.signing import (
 )
 from sim.venues.server import ORDER_ACCEPTED
 
+_CONTROLS = {
+    "updateLeverage": controls.update_leverage,
+    "scheduleCancel": controls.schedule_cancel,
+    "updateIsolatedMargin": controls.update_isolated_margin,
+}
 _NONCE_PAST_MS = 2 * 86_400_000
 _NONCE_FUTURE_MS = 86_400_000
 
@@ -45,6 +51,7 @@ class HyperliquidApi:
     mainnet: bool = True
     agents: dict[str, str] = field(default_factory=dict)  # agent address -> user address
     nonces: dict[str, set[int]] = field(default_factory=dict)
+    request_buffer: int = usage.REQUEST_BUFFER  # the per-address cap's initial buffer
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -97,6 +104,13 @@ class HyperliquidApi:
             "userFillsByTime": lambda body: views.user_fills(
                 self._user(body), int(body["startTime"]), _optional_int(body.get("endTime"))
             ),
+            "userFees": lambda body: usage.user_fees(house, self._user(body)),
+            "userRateLimit": lambda body: usage.user_rate_limit(
+                self._user(body), self.request_buffer
+            ),
+            "fundingHistory": lambda body: usage.funding_history(
+                house, str(body["coin"]), int(body["startTime"]), _optional_int(body.get("endTime"))
+            ),
         }
 
     def _user(self, body: Mapping[str, Any]) -> User:
@@ -132,6 +146,10 @@ class HyperliquidApi:
             action = body["action"]
             user, signer = self._authenticate(body)
             self._use_nonce(signer, int(body["nonce"]))
+            user.requests_used += 1
+            refusal = usage.over_limit(user, self.request_buffer)
+            if refusal is not None:  # the per-address limit: HTTP 200, status "err"
+                raise ExchangeRefused(refusal)
             response = self._act(user, action)
         except (KeyError, TypeError, ValueError) as error:
             return web.json_response({"status": "err", "response": f"Invalid request: {error}"})
@@ -185,10 +203,18 @@ class HyperliquidApi:
                 self._order(user, order, action.get("builder")) for order in action["orders"]
             ]
             return {"type": "order", "data": {"statuses": statuses}}
+        if kind == "batchModify":  # each: cancel the order, place its replacement
+            statuses = [self._modify(user, entry) for entry in action["modifies"]]
+            return {"type": "order", "data": {"statuses": statuses}}
         if kind in ("cancel", "cancelByCloid"):
             statuses = [self._cancel(user, entry) for entry in action["cancels"]]
             return {"type": "cancel", "data": {"statuses": statuses}}
-        if kind == "approveAgent":
+        if kind in _CONTROLS:
+            try:
+                _CONTROLS[kind](self.house, user, action)
+            except controls.ControlRefused as refused:
+                raise ExchangeRefused(str(refused)) from refused
+        elif kind == "approveAgent":
             self.agents[str(action["agentAddress"]).lower()] = user.address
         elif kind == "approveBuilderFee":
             rate = float(str(action["maxFeeRate"]).rstrip("%")) / 100.0
@@ -211,6 +237,10 @@ class HyperliquidApi:
             if approved is None or builder_fee > approved + 1e-12:
                 return {"error": f"Builder fee has not been approved. asset={asset.index}"}
         tif = str(wire["t"].get("limit", {}).get("tif", "Gtc"))
+        trigger = None
+        if "trigger" in wire["t"]:  # a stop or take profit: rests until the mark crosses
+            spec = wire["t"]["trigger"]
+            trigger = Trigger(float(spec["triggerPx"]), bool(spec["isMarket"]), str(spec["tpsl"]))
         try:
             return self.house.place(
                 user,
@@ -222,9 +252,20 @@ class HyperliquidApi:
                 reduce_only=bool(wire.get("r", False)),
                 cloid=str(wire["c"]).lower() if wire.get("c") else None,
                 builder_fee=builder_fee,
+                trigger=trigger,
             )
         except OrderRejected as rejected:
             return {"error": str(rejected)}
+
+    def _modify(self, user: User, entry: Mapping[str, Any]) -> object:
+        """``batchModify``: the order (by oid or cloid) is cancelled and the new one placed
+        in its stead, with a new oid (Exchange endpoint, "Modify multiple orders")."""
+        key = entry["oid"]
+        order = self.house.find(user, key.lower() if isinstance(key, str) else int(key))
+        if order is None or order.status != "open":
+            return {"error": "Cannot modify canceled or filled order"}
+        self.house.cancel(user, order.oid)
+        return self._order(user, entry["order"], None)
 
     def _cancel(self, user: User, entry: Mapping[str, Any]) -> object:
         if "cloid" in entry:

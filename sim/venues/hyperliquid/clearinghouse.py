@@ -6,135 +6,44 @@ at max leverage, i.e. notional / (2 x max leverage); an account whose value (USD
 balance + unrealised P&L) falls below its maintenance margin is liquidated (its orders
 cancelled, its positions closed at the oracle price). Funding is hourly, from the
 market driver's regime, accrued continuously on each market step (positive: longs pay).
-The book is a one-basis-point spread around the oracle with deep size.
+The touch is a one-basis-point spread around the oracle; behind it the depth model
+(``sim/venues/depth.py``) gives levels of finite size, so an IOC order meeting less depth
+fills partially: the exchange endpoint answers ``filled`` with the smaller ``totalSz``
+(and ``avgPx`` over the levels taken) and the rest is cancelled (``orderStatus``:
+``canceled``, ``origSz`` minus ``sz`` filled); a GTC order rests what did not fill.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from sim.market import MarketState
+from sim.venues.depth import DepthModel, Level, walk
+from sim.venues.hyperliquid.isolated import is_isolated, on_fill
+from sim.venues.hyperliquid.numbers import fmt, price_ok, round_price
+from sim.venues.hyperliquid.records import (
+    Asset,
+    Fill,
+    HlOrder,
+    Liquidation,
+    PerpPosition,
+    Trigger,
+    User,
+)
+from sim.venues.hyperliquid.resting import cancel_stale_reduce_only, fire_triggers
+
+__all__ = ["Asset", "Clearinghouse", "Fill", "HlOrder", "Liquidation", "PerpPosition", "User"]
 
 TAKER_FEE = 0.00045
 MAKER_FEE = 0.00015
 HALF_SPREAD = 0.0001
-DEPTH_USD = 5_000_000.0
+LEVEL_USD = 500_000.0  # per level of the depth model, 10 levels 5 bp apart at liquidity 1
 MAX_LEVERAGE = {"BTC": 40, "ETH": 25}
 SIZE_DECIMALS = {"BTC": 5, "ETH": 4}
-MAX_PRICE_DECIMALS = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    index: int
-    name: str
-    sz_decimals: int
-    max_leverage: int
-
-
-@dataclass(slots=True)
-class PerpPosition:
-    szi: float = 0.0
-    entry_px: float = 0.0
-    funding_all_time: float = 0.0
-    funding_since_open: float = 0.0
-
-
-@dataclass(slots=True)
-class HlOrder:
-    oid: int
-    asset: Asset
-    is_buy: bool
-    limit_px: float
-    orig_sz: float
-    tif: str
-    reduce_only: bool
-    cloid: str | None
-    timestamp: int
-    sz: float = 0.0
-    status: str = "open"
-    status_timestamp: int = 0
-    filled_notional: float = 0.0
-
-    @property
-    def filled(self) -> float:
-        return self.orig_sz - self.sz
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One execution against a user's order, as ``userFills`` reports it."""
-
-    tid: int
-    oid: int
-    coin: str
-    is_buy: bool
-    price: float
-    size: float
-    start_position: float
-    closed_pnl: float
-    fee: float
-    crossed: bool
-    time: int
-
-    @property
-    def direction(self) -> str:
-        """Hyperliquid's ``dir``: "Open Long", "Close Short", "Long > Short" ..."""
-        start, end = (
-            self.start_position,
-            self.start_position + (self.size if self.is_buy else -self.size),
-        )
-        if start * end < 0:
-            return "Long > Short" if start > 0 else "Short > Long"
-        if abs(end) > abs(start):
-            return "Open Long" if end > 0 else "Open Short"
-        return "Close Long" if start > 0 else "Close Short"
-
-
-@dataclass(slots=True)
-class User:
-    address: str
-    balance: float
-    positions: dict[str, PerpPosition] = field(default_factory=dict)
-    leverage: dict[str, int] = field(default_factory=dict)
-    builder_max_fee: dict[str, float] = field(default_factory=dict)
-    fills: list[Fill] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Liquidation:
-    user: str
-    coin: str
-    szi: float
-    price: float
-    timestamp: int
 
 
 class OrderRejected(Exception):
     """An order refused with Hyperliquid's message (``... asset=N``)."""
-
-
-def price_ok(price: float, sz_decimals: int) -> bool:
-    """Hyperliquid's tick rule: integer, or <= 5 significant figures and few decimals."""
-    if price <= 0:
-        return False
-    if float(price).is_integer():
-        return True
-    decimals = MAX_PRICE_DECIMALS - sz_decimals
-    if abs(round(price, decimals) - price) > 1e-12 * price:
-        return False
-    magnitude = math.floor(math.log10(price)) + 1
-    return abs(round(price, 5 - magnitude) - price) <= 1e-12 * price
-
-
-def round_price(price: float, sz_decimals: int, up: bool) -> float:
-    """Round to what the tick rule accepts (5 significant figures, bounded decimals)."""
-    magnitude = math.floor(math.log10(price)) + 1
-    decimals = max(min(5 - magnitude, MAX_PRICE_DECIMALS - sz_decimals), 0)
-    scale = 10.0**decimals
-    rounded = (math.ceil if up else math.floor)(price * scale - (1e-9 if up else -1e-9)) / scale
-    return round(rounded, decimals)
 
 
 class Clearinghouse:
@@ -151,6 +60,8 @@ class Clearinghouse:
         self.orders: dict[int, HlOrder] = {}
         self.owners: dict[int, str] = {}
         self.liquidations: list[Liquidation] = []
+        self.depth = DepthModel(level_usd=LEVEL_USD)
+        self.funding_records: list[tuple[str, float, int]] = []  # (coin, hourly rate, ms)
         self._next_oid = 1000
         self._next_tid = 0
 
@@ -184,24 +95,42 @@ class Clearinghouse:
     def unrealized(self, position: PerpPosition, coin: str) -> float:
         return position.szi * (self.oracle(coin) - position.entry_px)
 
-    def account_value(self, user: User) -> float:
-        return user.balance + sum(self.unrealized(p, c) for c, p in user.positions.items())
+    def account_value(self, user: User, *, cross_only: bool = False) -> float:
+        """Cash, isolated margins and unrealised P&L (``cross_only``: the cross account's)."""
+        value = user.balance
+        for coin, position in user.positions.items():
+            if cross_only and is_isolated(user, coin):
+                continue
+            value += self.unrealized(position, coin) + position.isolated_margin
+        return value
 
-    def margin_used(self, user: User, extra: dict[str, float] | None = None) -> float:
-        """Initial margin of positions (plus ``extra`` signed sizes per coin), USDC."""
+    def margin_used(
+        self, user: User, extra: dict[str, float] | None = None, *, cross_only: bool = False
+    ) -> float:
+        """Initial margin of positions (plus ``extra`` signed sizes per coin), USDC; an
+        isolated position's is its margin."""
         sizes = {coin: p.szi for coin, p in user.positions.items()}
         for coin, delta in (extra or {}).items():
             sizes[coin] = sizes.get(coin, 0.0) + delta
         total = 0.0
         for coin, size in sizes.items():
+            held = user.positions.get(coin)
+            if is_isolated(user, coin) and held is not None and size == held.szi:
+                total += 0.0 if cross_only else held.isolated_margin
+                continue
             asset = self.by_name[coin]
             total += abs(size) * self.oracle(coin) / self.leverage(user, asset)
         return total
 
+    def position_maintenance(self, coin: str, position: PerpPosition) -> float:
+        return abs(position.szi) * self.oracle(coin) / (2.0 * self.by_name[coin].max_leverage)
+
     def maintenance(self, user: User) -> float:
+        """The cross account's maintenance margin (``crossMaintenanceMarginUsed``)."""
         return sum(
-            abs(p.szi) * self.oracle(c) / (2.0 * self.by_name[c].max_leverage)
+            self.position_maintenance(c, p)
             for c, p in user.positions.items()
+            if not is_isolated(user, c)
         )
 
     def open_orders(self, user: User) -> list[HlOrder]:
@@ -232,12 +161,14 @@ class Clearinghouse:
         reduce_only: bool,
         cloid: str | None,
         builder_fee: float = 0.0,
+        trigger: Trigger | None = None,
     ) -> dict[str, object]:
-        """Place one order; its status as the exchange endpoint reports it."""
+        """Place one order; its status as the exchange endpoint reports it. A trigger
+        order rests untriggered (resting.py)."""
         where = f"asset={asset.index}"
         self._validate(user, asset, is_buy, price, size, reduce_only, where)
         bid, ask = self.touch(asset)
-        crossing = price >= ask if is_buy else price <= bid
+        crossing = trigger is None and (price >= ask if is_buy else price <= bid)
         if tif == "Alo" and crossing:
             message = f"Post only order would have immediately matched, bbo was {bid}@{ask}."
             raise OrderRejected(f"{message} {where}")
@@ -259,20 +190,55 @@ class Clearinghouse:
             cloid=cloid,
             timestamp=self.now_ms,
             status_timestamp=self.now_ms,
+            trigger=trigger,
         )
         self.orders[order.oid] = order
         self.owners[order.oid] = user.address
-        if not crossing:
-            return {"resting": {"oid": order.oid, **({"cloid": cloid} if cloid else {})}}
-        self._fill(user, order, ask if is_buy else bid, TAKER_FEE + builder_fee, crossed=True)
-        return {
-            "filled": {
-                "totalSz": fmt(size),
-                "avgPx": fmt(order.filled_notional / size),
-                "oid": order.oid,
-                **({"cloid": cloid} if cloid else {}),
-            }
-        }
+        ids = {"oid": order.oid, **({"cloid": cloid} if cloid else {})}
+        if crossing:
+            self.take(user, order, price, builder_fee)
+        if order.status == "open" and tif == "Ioc":  # an IOC's unfilled rest is cancelled
+            order.status, order.status_timestamp = "canceled", self.now_ms
+        if order.status == "open":
+            return {"resting": ids}
+        if order.filled <= 0:  # the depth was gone: no order, as when nothing crosses
+            del self.orders[order.oid], self.owners[order.oid]
+            raise OrderRejected(
+                f"Order could not immediately match against any resting orders. {where}"
+            )
+        average = fmt(order.filled_notional / order.filled)
+        return {"filled": {"totalSz": fmt(order.filled), "avgPx": average, **ids}}
+
+    def take(self, user: User, order: HlOrder, limit: float, builder_fee: float = 0.0) -> None:
+        """Fill ``order`` as a taker against the book, up to ``limit``."""
+        for level_price, level_size in self.matches(order.asset, order.is_buy, limit, order.sz):
+            self._fill(user, order, level_price, TAKER_FEE + builder_fee, True, level_size)
+        cancel_stale_reduce_only(self, user)
+
+    def matches(
+        self, asset: Asset, is_buy: bool, limit: float, size: float
+    ) -> list[tuple[float, float]]:
+        """(price, size) a taker order would take now, level by level up to ``limit``."""
+        levels = self.book_side(asset, asks=is_buy)
+        return walk(levels, size, limit, buy=is_buy, amount_of=lambda lv: self.coins(asset, lv))
+
+    def book_side(self, asset: Asset, *, asks: bool) -> list[Level]:
+        """What is left on one side of ``asset``'s book, best first."""
+        bid, ask = self.touch(asset)
+        return self.depth.side(
+            asset.name,
+            asset.name,
+            self.state.implied_vol(asset.name),
+            ask if asks else bid,
+            asks=asks,
+            round_price=lambda price, up: round_price(price, asset.sz_decimals, up),
+        )
+
+    @staticmethod
+    def coins(asset: Asset, level: Level) -> float:
+        """A level's size in coin, on the asset's size step."""
+        step = 10.0**-asset.sz_decimals
+        return round(math.floor(level.size_usd / level.price / step + 1e-9) * step, 10)
 
     def _validate(
         self,
@@ -303,9 +269,18 @@ class Clearinghouse:
             raise OrderRejected(f"Insufficient margin to place order. {where}")
 
     def _fill(
-        self, user: User, order: HlOrder, price: float, fee_rate: float, *, crossed: bool
+        self,
+        user: User,
+        order: HlOrder,
+        price: float,
+        fee_rate: float,
+        crossed: bool,
+        size: float | None = None,
     ) -> None:
-        size = order.sz
+        """Fill ``size`` of ``order`` (all that is left when None) at ``price``."""
+        size = order.sz if size is None else min(size, order.sz)
+        if crossed:
+            self.depth.take(order.asset.name, asks=order.is_buy, usd=size * price)
         signed = size if order.is_buy else -size
         position = user.positions.setdefault(order.asset.name, PerpPosition())
         old = position.szi
@@ -320,13 +295,16 @@ class Clearinghouse:
         elif abs(new) > abs(old):
             position.entry_px = (abs(old) * position.entry_px + size * price) / abs(new)
         position.szi = 0.0 if abs(new) < 1e-12 else new
+        on_fill(user, order.asset.name, position, old, price, self.leverage(user, order.asset))
         if position.szi == 0:
             del user.positions[order.asset.name]
         fee = size * price * fee_rate
         user.balance -= fee
         order.filled_notional += size * price
-        order.sz = 0.0
-        order.status, order.status_timestamp = "filled", self.now_ms
+        order.sz = round(order.sz - size, 10)
+        if order.sz <= 0:
+            order.sz = 0.0
+            order.status, order.status_timestamp = "filled", self.now_ms
         self._next_tid += 1
         fill = Fill(
             tid=self._next_tid, oid=order.oid, coin=order.asset.name, is_buy=order.is_buy,
@@ -356,42 +334,61 @@ class Clearinghouse:
     def on_market(self, state: MarketState) -> None:
         """Accrue funding, fill resting orders, then liquidate under-margined users."""
         elapsed = state.timestamp - self.state.timestamp
+        hours = range(self.state.timestamp // 3600 + 1, state.timestamp // 3600 + 1)
         self.state = state
+        self.depth.refill()
+        self.funding_records += [  # funding is settled each hour on the hour
+            (asset.name, self.funding_hourly(asset.name), hour * 3_600_000)
+            for hour in hours
+            for asset in self.assets
+        ]
         for user in self.users.values():
             if elapsed > 0:
                 self._accrue_funding(user, elapsed)
             for order in self.open_orders(user):
+                if order.trigger is not None:
+                    continue  # untriggered: not on the book
                 bid, ask = self.touch(order.asset)
                 if (order.is_buy and order.limit_px >= ask) or (
                     not order.is_buy and order.limit_px <= bid
                 ):
-                    self._fill(user, order, order.limit_px, MAKER_FEE, crossed=False)
+                    self._fill(user, order, order.limit_px, MAKER_FEE, False)
+                    cancel_stale_reduce_only(self, user)
+            fire_triggers(self, user)
             self._liquidate_if_needed(user)
 
     def _accrue_funding(self, user: User, elapsed_s: int) -> None:
         for coin, position in user.positions.items():
             payment = position.szi * self.oracle(coin) * self.funding_hourly(coin)
             payment *= elapsed_s / 3600.0
-            user.balance -= payment
+            if is_isolated(user, coin):  # an isolated position pays from its own margin
+                position.isolated_margin -= payment
+            else:
+                user.balance -= payment
             position.funding_all_time += payment
             position.funding_since_open += payment
 
     def _liquidate_if_needed(self, user: User) -> None:
+        for coin, position in list(user.positions.items()):
+            if not is_isolated(user, coin):
+                continue
+            equity = position.isolated_margin + self.unrealized(position, coin)
+            if equity < self.position_maintenance(coin, position):
+                self._liquidate(user, [coin])
         maintenance = self.maintenance(user)
-        if maintenance <= 0 or self.account_value(user) >= maintenance:
+        if maintenance <= 0 or self.account_value(user, cross_only=True) >= maintenance:
             return
         for order in self.open_orders(user):
             order.status, order.status_timestamp = "marginCanceled", self.now_ms
-        for coin, position in list(user.positions.items()):
+        self._liquidate(user, [c for c in user.positions if not is_isolated(user, c)])
+
+    def _liquidate(self, user: User, coins: list[str]) -> None:
+        """Close ``coins`` at the oracle; an isolated position loses only its margin."""
+        for coin in coins:
+            position = user.positions.pop(coin)
             price = self.oracle(coin)
-            user.balance += position.szi * (price - position.entry_px)
+            left = position.isolated_margin + position.szi * (price - position.entry_px)
+            user.balance += max(left, 0.0) if is_isolated(user, coin) else left
             self.liquidations.append(
                 Liquidation(user.address, coin, position.szi, price, self.now_ms)
             )
-            del user.positions[coin]
-
-
-def fmt(number: float) -> str:
-    """A decimal string as Hyperliquid writes numbers ("60000.0", "0.0123")."""
-    text = f"{number:.10f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text

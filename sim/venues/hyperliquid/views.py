@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from sim.venues.hyperliquid.clearinghouse import (
-    DEPTH_USD,
     Asset,
     Clearinghouse,
     Fill,
     HlOrder,
     PerpPosition,
     User,
-    fmt,
 )
+from sim.venues.hyperliquid.isolated import is_isolated
+from sim.venues.hyperliquid.numbers import fmt
 
 
 def meta(house: Clearinghouse) -> dict[str, object]:
@@ -71,18 +71,16 @@ def all_mids(house: Clearinghouse) -> dict[str, str]:
     return mids
 
 
-def l2_book(house: Clearinghouse, asset: Asset, levels: int = 5) -> dict[str, object]:
-    bid, ask = house.touch(asset)
-    tick = ask - bid
-    size = fmt(round(DEPTH_USD / house.oracle(asset.name), asset.sz_decimals))
+def l2_book(house: Clearinghouse, asset: Asset, levels: int = 20) -> dict[str, object]:
+    """``l2Book``: up to 20 levels a side (bids first), from the depth model."""
 
-    def side(start: float, step: float) -> list[dict[str, object]]:
+    def side(asks: bool) -> list[dict[str, object]]:
         return [
-            {"px": fmt(round(start + level * step, 8)), "sz": size, "n": 1}
-            for level in range(levels)
+            {"px": fmt(level.price), "sz": fmt(house.coins(asset, level)), "n": 1}
+            for level in house.book_side(asset, asks=asks)[:levels]
         ]
 
-    return {"coin": asset.name, "time": house.now_ms, "levels": [side(bid, -tick), side(ask, tick)]}
+    return {"coin": asset.name, "time": house.now_ms, "levels": [side(False), side(True)]}
 
 
 def _liquidation_px(
@@ -96,7 +94,11 @@ def _liquidation_px(
     denominator = position.szi - abs(position.szi) * rate
     if denominator == 0:
         return None
-    level = (position.szi * mark - house.account_value(user) + other) / denominator
+    if is_isolated(user, coin):  # its own margin against its own maintenance
+        level = (position.szi * position.entry_px - position.isolated_margin) / denominator
+        return fmt(level) if level > 0 else None
+    cross_value = house.account_value(user, cross_only=True)
+    level = (position.szi * mark - cross_value + other) / denominator
     return fmt(level) if level > 0 else None
 
 
@@ -108,12 +110,16 @@ def _position(
     value = abs(position.szi) * house.oracle(coin)
     unrealized = house.unrealized(position, coin)
     margin = value / leverage
+    kind: dict[str, object] = {"type": "cross", "value": leverage}
+    if is_isolated(user, coin):  # its own margin, P&L included
+        margin = position.isolated_margin + unrealized
+        kind = {"type": "isolated", "value": leverage, "rawUsd": fmt(position.isolated_margin)}
     return {
         "type": "oneWay",
         "position": {
             "coin": coin,
             "szi": fmt(position.szi),
-            "leverage": {"type": "cross", "value": leverage},
+            "leverage": kind,
             "entryPx": fmt(position.entry_px),
             "positionValue": fmt(value),
             "unrealizedPnl": fmt(unrealized),
@@ -130,25 +136,49 @@ def _position(
     }
 
 
-def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
-    value = house.account_value(user)
-    used = house.margin_used(user)
-    notional = sum(abs(p.szi) * house.oracle(c) for c, p in user.positions.items())
-    summary = {
-        "accountValue": fmt(value),
-        "totalNtlPos": fmt(notional),
-        "totalRawUsd": fmt(user.balance),
-        "totalMarginUsed": fmt(used),
-    }
+def _summary(house: Clearinghouse, user: User, *, cross_only: bool) -> dict[str, str]:
+    held = [(c, p) for c, p in user.positions.items() if not (cross_only and is_isolated(user, c))]
     return {
-        "marginSummary": summary,
-        "crossMarginSummary": summary,
+        "accountValue": fmt(house.account_value(user, cross_only=cross_only)),
+        "totalNtlPos": fmt(sum(abs(p.szi) * house.oracle(c) for c, p in held)),
+        "totalRawUsd": fmt(
+            user.balance + sum(p.isolated_margin for _, p in held if not cross_only)
+        ),
+        "totalMarginUsed": fmt(house.margin_used(user, cross_only=cross_only)),
+    }
+
+
+def clearinghouse_state(house: Clearinghouse, user: User) -> dict[str, object]:
+    """``marginSummary`` over every position; ``crossMarginSummary`` and
+    ``crossMaintenanceMarginUsed`` over the cross account only (isolated.py)."""
+    cross_value = house.account_value(user, cross_only=True)
+    cross_used = house.margin_used(user, cross_only=True)
+    return {
+        "marginSummary": _summary(house, user, cross_only=False),
+        "crossMarginSummary": _summary(house, user, cross_only=True),
         "crossMaintenanceMarginUsed": fmt(house.maintenance(user)),
-        "withdrawable": fmt(max(value - used, 0.0)),
+        "withdrawable": fmt(max(cross_value - cross_used, 0.0)),
         "assetPositions": [
             _position(house, user, coin, position) for coin, position in user.positions.items()
         ],
         "time": house.now_ms,
+    }
+
+
+def _trigger_fields(order: HlOrder) -> dict[str, object]:
+    trigger = order.trigger
+    if trigger is None:
+        return {"triggerCondition": "N/A", "isTrigger": False, "triggerPx": "0.0",
+                "orderType": "Limit"}  # fmt: skip
+    above = (trigger.tpsl == "sl") == order.is_buy
+    kind = ("Stop" if trigger.tpsl == "sl" else "Take Profit") + (
+        " Market" if trigger.is_market else " Limit"
+    )
+    return {
+        "triggerCondition": f"Price {'above' if above else 'below'} {fmt(trigger.price)}",
+        "isTrigger": True,
+        "triggerPx": fmt(trigger.price),
+        "orderType": kind,
     }
 
 
@@ -160,13 +190,10 @@ def frontend_order(order: HlOrder) -> dict[str, object]:
         "sz": fmt(order.sz),
         "oid": order.oid,
         "timestamp": order.timestamp,
-        "triggerCondition": "N/A",
-        "isTrigger": False,
-        "triggerPx": "0.0",
+        **_trigger_fields(order),
         "children": [],
         "isPositionTpsl": False,
         "reduceOnly": order.reduce_only,
-        "orderType": "Limit",
         "origSz": fmt(order.orig_sz),
         "tif": order.tif,
         "cloid": order.cloid,

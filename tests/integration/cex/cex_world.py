@@ -68,7 +68,7 @@ class Rig:
     simulator: DeribitSimulator | HyperliquidSimulator
     venue: CcxtVenue
     symbol: str
-    quantity: float  # venue units (USD for Deribit's inverse perpetual)
+    quantity: float  # coin, what the port speaks on every venue
     coin_quantity: float
     crossing_price: float
     resting_price: float
@@ -115,7 +115,7 @@ def make_rig(
             simulator,
             venue,
             "BTC/USD:BTC",
-            6_000.0,
+            0.1,  # coin: the connector sends Deribit 6,000 USD at the 60,000 mark
             0.1,
             61_000.0,
             50_000.0,

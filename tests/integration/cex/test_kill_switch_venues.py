@@ -44,8 +44,8 @@ STAGGER_S = 0.03
 REPLY_DELAY_S = 0.05
 PLACE = {"deribit": "private/buy", "hyperliquid": "exchange/order"}
 INSTRUMENTS = {
-    # Deribit's inverse perpetual counts USD; 6,000 USD is 0.1 BTC at 60,000.
-    "deribit": Instrument("deribit", "BTC/USD:BTC", "BTC", Kind.PERP, contract_size=0.1 / 6_000),
+    # Deribit's inverse perpetual counts USD: its connector sends 0.1 BTC as 6,000 USD.
+    "deribit": Instrument("deribit", "BTC/USD:BTC", "BTC", Kind.PERP),
     "hyperliquid": Instrument("hyperliquid", "BTC/USDC:USDC", "BTC", Kind.PERP),
 }
 

@@ -40,7 +40,7 @@ async def test_a_hedged_book_survives_the_same_rally(
 ) -> None:
     call = option_symbol(deribit, 60_000)
     await deribit.place_order(OrderRequest("short-calls", call, Side.SELL, 1.0, 0.0001))
-    await deribit.place_order(OrderRequest("hedge", "BTC/USD:BTC", Side.BUY, 60_000.0, 61_000.0))
+    await deribit.place_order(OrderRequest("hedge", "BTC/USD:BTC", Side.BUY, 1.0, 61_000.0))
     move(driver, BTC=90_000.0)
     await driver.advance(600)
     assert deribit_sim.liquidations == []
@@ -51,7 +51,7 @@ async def test_a_hedged_book_survives_the_same_rally(
 async def test_an_over_levered_perp_is_liquidated_on_hyperliquid(
     hyperliquid: HyperliquidVenue, hyperliquid_sim: HyperliquidSimulator, driver: MarketDriver
 ) -> None:
-    await hyperliquid.place_order(
+    placed = await hyperliquid.place_order(
         OrderRequest("big-long", "ETH/USDC:USDC", Side.BUY, 600.0, 3_100.0)
     )
     [health] = (await hyperliquid.snapshot()).health
@@ -64,7 +64,8 @@ async def test_an_over_levered_perp_is_liquidated_on_hyperliquid(
     assert event.szi == 600.0
     snapshot = await hyperliquid.snapshot()
     assert snapshot.positions == ()
-    entry = 3_000.3  # the ask one basis point over the oracle
+    entry = placed.average_price or 0.0  # 600 ETH walk the book from the 3,000.3 ask
+    assert 3_000.3 < entry < 3_100.0
     fee = 600 * entry * 0.00045
     remaining = 100_000 - 600 * (entry - 2_850.0) - fee
     assert snapshot.health[0].equity_usd == pytest.approx(remaining, abs=1.0)

@@ -22,7 +22,7 @@ async def test_deribit_snapshot_of_options_perps_and_linear_perps(
     call = option_symbol(deribit, 60_000)
     orders = [
         OrderRequest("short-call", call, Side.SELL, 1.0, 0.0001),
-        OrderRequest("long-perp", "BTC/USD:BTC", Side.BUY, 30_000.0, 61_000.0),
+        OrderRequest("long-perp", "BTC/USD:BTC", Side.BUY, 0.5, 61_000.0),  # 30,000 USD
         OrderRequest("long-usdc-perp", "BTC/USDC:USDC", Side.BUY, 0.5, 61_000.0),
     ]
     for order in orders:
@@ -52,7 +52,10 @@ async def test_deribit_snapshot_of_options_perps_and_linear_perps(
 
     perp = by_symbol["BTC/USD:BTC"]
     assert perp.instrument.kind is Kind.PERP
-    assert perp.quantity == pytest.approx(30_000 / 60_000, rel=1e-3)  # coin, not USD
+    assert perp.quantity == pytest.approx(0.5, rel=1e-9)  # coin, not USD
+    assert deribit_sim.exchange.accounts[DERIBIT_CLIENT_ID].holdings["BTC-PERPETUAL"].size == (
+        30_000.0  # what Deribit holds: USD
+    )
     linear = by_symbol["BTC/USDC:USDC"]
     assert linear.instrument.settlement is Settlement.LINEAR
     assert linear.quantity == 0.5
@@ -107,7 +110,7 @@ async def test_hyperliquid_snapshot_of_a_perp_position(
 async def test_funding_paid_shows_as_accrued_cost_on_both_venues(
     deribit: DeribitVenue, hyperliquid: HyperliquidVenue, driver: MarketDriver
 ) -> None:
-    await deribit.place_order(OrderRequest("d-long", "BTC/USD:BTC", Side.BUY, 60_000.0, 61_000.0))
+    await deribit.place_order(OrderRequest("d-long", "BTC/USD:BTC", Side.BUY, 1.0, 61_000.0))
     await hyperliquid.place_order(OrderRequest("h-long", "BTC/USDC:USDC", Side.BUY, 1.0, 61_000.0))
     driver.set_funding("BTC", 0.365)
     await driver.advance(8 * 3600)
@@ -121,9 +124,17 @@ async def test_funding_paid_shows_as_accrued_cost_on_both_venues(
 async def test_coin_quantities_convert_to_each_venues_order_unit(
     deribit: DeribitVenue, hyperliquid: HyperliquidVenue
 ) -> None:
-    assert deribit.venue_quantity("BTC/USD:BTC", 0.1, 60_000.0) == 6_000.0  # USD, 10 a contract
-    assert deribit.venue_quantity("BTC/USDC:USDC", 0.1234, 60_000.0) == 0.123
-    assert hyperliquid.venue_quantity("BTC/USDC:USDC", 0.123456, 60_000.0) == 0.12346
+    inverse = deribit.units("BTC/USD:BTC")
+    assert inverse.amount(0.1, 60_000.0) == 6_000.0  # USD, 10 a contract
+    assert inverse.coin(6_000.0, 60_000.0) == pytest.approx(0.1)
+    # BTC_USDC-PERPETUAL publishes contract_size 0.001: the amount is still coin, so a
+    # 0.1 BTC order asks for 0.1 (dividing by the contract size asked for 100 BTC)
+    linear = deribit.units("BTC/USDC:USDC")
+    assert deribit.exchange.market("BTC/USDC:USDC")["contractSize"] == 0.001
+    assert linear.amount(0.1) == 0.1
+    assert linear.amount(0.1234) == 0.123
+    assert deribit.units(option_symbol(deribit, 60_000)).amount(0.24) == 0.2  # 0.1 steps
+    assert hyperliquid.units("BTC/USDC:USDC").amount(0.123456) == 0.12346
 
 
 async def test_quotes_carry_the_order_size_step_in_coin(
@@ -132,9 +143,8 @@ async def test_quotes_carry_the_order_size_step_in_coin(
     hl = {q.symbol: q.lot_size for q in (await hyperliquid.snapshot()).quotes}
     assert hl["ETH/USDC:USDC"] == pytest.approx(1e-4)  # szDecimals 4
     assert hl["BTC/USDC:USDC"] == pytest.approx(1e-5)
-    deribit_lots = {q.symbol: q.lot_size for q in (await deribit.snapshot()).quotes}
-    assert deribit_lots["BTC/USD:BTC"] is None  # the inverse perpetual counts USD
-    linear = deribit.exchange.market("ETH/USDC:USDC")
-    assert deribit_lots["ETH/USDC:USDC"] == pytest.approx(
-        linear["precision"]["amount"] * (linear["contractSize"] or 1.0)
-    )
+    quotes = {q.symbol: q for q in (await deribit.snapshot()).quotes}
+    perp = quotes["BTC/USD:BTC"]  # 10 USD contracts, in coin at the mark
+    assert perp.lot_size == pytest.approx(10.0 / (perp.mark or 0.0))
+    assert quotes["BTC/USDC:USDC"].lot_size == pytest.approx(0.001)  # min_trade_amount
+    assert quotes["ETH/USDC:USDC"].lot_size == pytest.approx(0.01)
