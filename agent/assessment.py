@@ -15,7 +15,8 @@ from agent.risk.book import Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import book_greeks, position_greeks
-from agent.risk.stress import StressGrid, stress_test
+from agent.risk.stress import StressGrid, StressResult, stress_test
+from agent.risk.venue_failure import VenueFailure, venue_failures
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,18 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
     liquidation: dict[str, LiquidationDistance]
     book_value_usd: float
     worst_stress_loss_usd: float | None
+    stress: StressResult | None = None
 
     @functools.cached_property
     def accounts(self) -> tuple[AccountHealth, ...]:
         """Every account's health with its liquidation prices (computed on first use:
         it revalues the book many times, and the tick itself does not need it)."""
         return account_health(self.book) if self.book.positions else ()
+
+    @functools.cached_property
+    def venue_failures(self) -> tuple[VenueFailure, ...]:
+        """Each venue's failure row, the largest loss first (computed on first use)."""
+        return venue_failures(self.book)
 
 
 def _greeks(named: dict[str, float]) -> Greeks:
@@ -64,6 +71,7 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
+        implied = book.market[underlying].vol
         risks.append(
             UnderlyingRisk(
                 underlying=underlying,
@@ -73,11 +81,14 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
                 vega_usd=net[underlying].vega,
                 liquidation_distance_down=-distance.down.shock if distance.down else None,
                 liquidation_distance_up=distance.up.shock if distance.up else None,
+                vol=implied if implied is not None and implied > 0 else None,
             )
         )
     worst = None
+    result = None
     if run_stress and book.positions:
-        worst = max(-stress_test(book, stress).worst[0], 0.0)
+        result = stress_test(book, stress)
+        worst = max(-result.worst[0], 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash
     return Assessment(
@@ -88,4 +99,5 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
         liquidation=distances,
         book_value_usd=value,
         worst_stress_loss_usd=worst,
+        stress=result,
     )

@@ -90,6 +90,16 @@ def _simulate(args: argparse.Namespace) -> int:
         hedge=not args.no_hedge,
         seed=args.seed,
         short=args.short,
+        policy=args.policy,
+        interval_s=args.interval_s,
+    )
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import agent.wiring as wiring
+
+    return wiring.compare(
+        scenario_path=args.scenario, out=args.out, seed=args.seed, short=args.short
     )
 
 
@@ -243,7 +253,24 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     simulate.add_argument(
         "--short", action="store_true", help="the file's quick version ([short], or ~8 steps)"
     )
+    simulate.add_argument(
+        "--policy",
+        choices=("agent", "periodic", "static"),
+        default="agent",
+        help="the agent, a periodic hedger (with --interval-s) or a fixed band, no vol",
+    )
+    simulate.add_argument(
+        "--interval-s", type=int, default=None, help="the periodic hedger's interval (s)"
+    )
     simulate.set_defaults(handler=_simulate)
+    compare = commands.add_parser(
+        "compare", help="the agent beside periodic and static hedging on one scenario; a plot"
+    )
+    compare.add_argument("--scenario", required=True, help="scenario file (TOML)")
+    compare.add_argument("--out", required=True, help="folder for each run and compare.png")
+    compare.add_argument("--seed", type=int, default=None, help="seed of a GBM path")
+    compare.add_argument("--short", action="store_true", help="the file's quick version")
+    compare.set_defaults(handler=_compare)
 
 
 def _add_risk(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -28,19 +28,23 @@ from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
+from agent.execution.stress_gate import StressLimits, applied, tick_baseline
 from agent.exposures import gross_exposure_usd, guard_context
 from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import VenueSnapshot
 from agent.pacing import run_paced
+from agent.pnl_live import LiveAttribution, PnlTotals
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
+from agent.policy.steering import Steering
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.reading import VenueRead, VenueReader
+from agent.realized import RealizedVols
 from agent.reporting import log_report, status_of
 from agent.watch import ExternalWatch
 
@@ -120,6 +124,8 @@ class TickReport:
     duration_s: float = 0.0  # wall time the tick took
     band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
     in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
+    steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
+    pnl: PnlTotals | None = None  # attributed P&L since start and per day
 
 
 class Daemon:
@@ -134,6 +140,9 @@ class Daemon:
         self.ticks = 0
         self.in_flight = InFlightView()  # as the last plan netted it
         self._gas_gwei: dict[int, float] = {}  # chain id -> last known gas price
+        self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
+        self.pnl = LiveAttribution()
+        self._stress_limits = StressLimits.of(parts.config.limits)
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -168,6 +177,12 @@ class Daemon:
             log.exception("tick_crashed", tick=self.ticks)
             report = await self._failed_tick(now, error)
         report = replace(report, duration_s=self.parts.clock.monotonic() - started)
+        if report.assessment is not None:
+            snapshots = {n: r.snapshot for n, r in report.reads.items() if r.snapshot is not None}
+            pnl = self.pnl.observe(
+                now, report.assessment.book, snapshots, report.intents, report.outcomes
+            )
+            report = replace(report, pnl=pnl)
         self.last = report
         self._log(report)
         self._notify(report)
@@ -249,6 +264,7 @@ class Daemon:
             parts.controls.killswitch.state,
             band_half_widths=decision.band_half_widths,
             in_flight=self.in_flight,
+            steering=decision.steering,
         )
 
     async def _watch(self, plan: Plan, now: datetime) -> tuple[Alert, ...]:
@@ -276,7 +292,8 @@ class Daemon:
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
         await self._refresh_gas_price()
-        return policy_input(
+        self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
+        found = policy_input(
             now=now,
             assessment=assessment,
             snapshots=usable,
@@ -287,6 +304,10 @@ class Daemon:
             state=self.policy_state,
             in_flight=self.in_flight,
         )
+        vols = tuple(
+            replace(r, vol=self.realized.combined(r.underlying, r.vol)) for r in found.underlyings
+        )
+        return replace(found, underlyings=vols)
 
     def venue_gas_gwei(self) -> dict[str, float]:
         """Each EVM venue's gas price: its own chain's, last read."""
@@ -317,6 +338,7 @@ class Daemon:
         unwind: bool = False,
     ) -> tuple[Outcome, ...]:
         outcomes = []
+        baseline = tick_baseline(assessment.book, assessment.stress, intents, self._stress_limits)
         for intent in intents:
             context = guard_context(
                 now=now,
@@ -328,10 +350,13 @@ class Daemon:
                 notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
                 chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
                 inputs_from=self._inputs_of(intent),
+                stress=baseline,
             )
             outcome = await self._submit(intent, context, unwind=unwind)
             outcomes.append(outcome)
             self.outcomes.append(outcome)
+            if baseline is not None and outcome.status is not OutcomeStatus.REJECTED:
+                baseline = applied(baseline, intent)
         return tuple(outcomes)
 
     def _inputs_of(self, intent: Intent) -> frozenset[str] | None:

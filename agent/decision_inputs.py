@@ -162,6 +162,7 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
                 supply_room=reserve.supply_room,
                 frozen=reserve.frozen,
                 paused=reserve.paused,
+                underlying=_underlying_of(reserve.symbol),
             )
         )
     health = next((h.ratio for h in snapshot.health if h.kind is HealthKind.LENDING), math.inf)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from agent.assessment import Assessment
 from agent.execution.proposal import GuardContext
+from agent.execution.stress_gate import StressBaseline
 from agent.intents import KillState
 from agent.model import Kind, VenueSnapshot
 from agent.profiles import VenueProfile
@@ -56,6 +57,7 @@ def guard_context(
     notional_last_hour_usd: float,
     chain_id: int | None,
     inputs_from: frozenset[str] | None = None,
+    stress: StressBaseline | None = None,
 ) -> GuardContext:
     """The guard's view of the book; ``inputs_from`` names the snapshots the intent rests
     on (its freshness is theirs), every snapshot when None."""
@@ -88,4 +90,5 @@ def guard_context(
         net_delta={u: g.delta for u, g in assessment.net.items()},
         notional_last_hour_usd=notional_last_hour_usd,
         chain_id=chain_id,
+        stress=stress,
     )

@@ -74,5 +74,8 @@ def status_of(base: AgentStatus, report: TickReport | None) -> AgentStatus:
         health=health,
         problems=(*base.problems, *problems),
         in_flight=report.in_flight.items,
+        steering=report.steering,
+        venue_failure=report.assessment.venue_failures,
+        pnl=report.pnl,
         account_settings=settings,
     )

@@ -14,6 +14,7 @@ MODULES = (
     "bench.risk_book",
     "bench.risk_implied_vol",
     "bench.risk_stress",
+    "bench.risk_gate",
     "bench.evm_snapshot",
     "bench.tick",
 )

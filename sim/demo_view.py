@@ -19,6 +19,7 @@ from rich.text import Text
 
 from agent.daemon import TickReport
 from agent.intents import OutcomeStatus
+from agent.policy.steering import Steering
 
 ACTIONS_SHOWN = 8
 
@@ -204,16 +205,35 @@ def _greeks_table(view: DemoView) -> Table:
     return table
 
 
+def steering_of(report: TickReport) -> dict[str, Steering]:
+    """Per venue, the vol-aware health of its account most likely to be liquidated."""
+    found: dict[str, Steering] = {}
+    for steering in report.steering:
+        venue = steering.account.split(":", 1)[0]
+        if venue not in found or steering.probability > found[venue].probability:
+            found[venue] = steering
+    return found
+
+
 def _health_table(view: DemoView) -> Table:
     table = Table(title="Health per venue (liquidation below 1)", expand=True)
-    for column in ("venue", "now", "lowest", "acts below"):
+    for column in ("venue", "now", "lowest", "acts below", "restores to", "P(liq.) in horizon"):
         table.add_column(column, justify="right")
     now = health_of(view.last) if view.last else {}
+    steering = steering_of(view.last) if view.last else {}
     for venue, ratio in sorted(now.items()):
         trigger = view.lending_trigger if venue == "aave" else view.margin_trigger
+        steered = steering.get(venue)
+        if steered is not None:
+            trigger = steered.trigger
         style = "bold red" if ratio < trigger else "green"
         table.add_row(
-            venue, Text(f"{ratio:.2f}", style=style), f"{view.health_min[venue]:.2f}", f"{trigger}"
+            venue,
+            Text(f"{ratio:.2f}", style=style),
+            f"{view.health_min[venue]:.2f}",
+            f"{trigger:.3g}",
+            "-" if steered is None else f"{steered.target:.3g}",
+            "-" if steered is None else f"{steered.probability:.3%}",
         )
     return table
 

@@ -20,9 +20,11 @@ from typing import Any
 from agent.assessment import Assessment
 from agent.daemon import TickReport
 from agent.intents import Intent, Outcome, OutcomeStatus
-from agent.risk.attribution import COMPONENTS, attribute_pnl
+from agent.policy.steering import Steering
+from agent.risk.attribution import COMPONENTS, attribute_pnl, held_through
 from agent.risk.book import Book
 from agent.risk.validation import RiskInputError
+from agent.risk.venue_failure import VenueFailure
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
 from sim.market import MarketState
@@ -83,6 +85,8 @@ class Sample:
     theta: dict[str, float] = field(default_factory=dict)
     health: dict[str, float] = field(default_factory=dict)
     liquidation_distance: dict[str, Any] = field(default_factory=dict)
+    steering: dict[str, Steering] = field(default_factory=dict)  # per account
+    venue_failure: dict[str, VenueFailure] = field(default_factory=dict)  # per venue
     kill_state: str = "active"
     equity_usd: float = 0.0  # the account's worth after the tick (world's view)
     fees_usd: float = 0.0
@@ -166,18 +170,6 @@ def _distance(assessment: Assessment) -> dict[str, Any]:
     return distances
 
 
-def _held(before: Book, after: Book) -> Book | None:
-    """``before`` restricted to the positions still open in ``after``; None when the two
-    cannot be compared (a market underlying went missing)."""
-    open_ids = {position.id for position in after.positions}
-    if set(before.market) - set(after.market):
-        return None
-    kept = [position for position in before.positions if position.id in open_ids]
-    return Book.from_records(
-        before.valuation_time, before.market, kept, before.margin_accounts.values()
-    )
-
-
 @dataclass(frozen=True)
 class HeldBook:
     """The agent's book after a tick's actions and its net delta per underlying (coin)."""
@@ -226,6 +218,7 @@ class Recorder:
         sample.kill_state = report.kill_state.value
         sample.error = report.error
         sample.health = venue_health(report)
+        sample.steering = {steering.account: steering for steering in report.steering}
         if facts.probe is not None:
             sample.health["aave"] = min(sample.health.get("aave", math.inf), facts.probe)
         sample.gas_usd = math.fsum(facts.gas.values())
@@ -262,6 +255,7 @@ class Recorder:
             held = after.deltas.get(underlying) if after is not None else None
             sample.delta_after[underlying] = greeks.delta if held is None else held
         sample.liquidation_distance = _distance(assessment)
+        sample.venue_failure = {row.venue: row for row in assessment.venue_failures}
         self._attribute(assessment.book)
         self._held = after.book if after is not None else assessment.book
 
@@ -269,7 +263,7 @@ class Recorder:
         """Add the P&L of the book held through the last step, by Greek."""
         if self._held is None:
             return
-        held = _held(self._held, book)
+        held = held_through(self._held, book)
         if held is None or not held.positions:
             return
         try:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.control.killswitch import KillTransition
+from agent.policy.steering import Steering
+from agent.risk.venue_failure import VenueFailure
 from sim.keepers import LiquidationRecord
 from sim.local_config import DERIBIT_CLIENT_ID
 from sim.scenario_model import Scenario
@@ -153,6 +155,65 @@ def _health_min(samples: Sequence[Sample]) -> dict[str, float | None]:
     return {venue: fine(value) for venue, value in sorted(lowest.items())}
 
 
+def chance(value: float | None) -> float | None:
+    """A probability to four significant digits (tiny ones stay visible)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.4g}")
+
+
+def _steering_row(steering: Steering) -> dict[str, Any]:
+    return {
+        "health": fine(steering.health),
+        "liquidation_probability": chance(steering.probability),
+        "trigger": fine(steering.trigger),
+        "target": fine(steering.target),
+        "vol": fine(steering.vol),
+    }
+
+
+def _steering(samples: Sequence[Sample]) -> dict[str, Any]:
+    """Per account: the highest probability of liquidation seen (and when), and the
+    highest trigger and target the vol-aware health steered to."""
+    found: dict[str, dict[str, Any]] = {}
+    for sample in samples:
+        for account, steering in sample.steering.items():
+            row = found.setdefault(
+                account, {"max_probability": -1.0, "max_trigger": 0.0, "max_target": 0.0}
+            )
+            if steering.probability > row["max_probability"]:
+                row.update(max_probability=steering.probability, at_s=sample.time_s)
+            row["max_trigger"] = max(row["max_trigger"], steering.trigger)
+            row["max_target"] = max(row["max_target"], steering.target)
+    return {
+        account: {
+            "max_liquidation_probability": chance(row["max_probability"]),
+            "max_liquidation_probability_at_s": row["at_s"],
+            "max_trigger": fine(row["max_trigger"]),
+            "max_target": fine(row["max_target"]),
+        }
+        for account, row in sorted(found.items())
+    }
+
+
+def _venue_failure(samples: Sequence[Sample]) -> dict[str, Any]:
+    """Per venue: the most the book would have lost had it failed, when, and the net
+    delta its failure would have left."""
+    worst: dict[str, tuple[int, VenueFailure]] = {}
+    for sample in samples:
+        for venue, row in sample.venue_failure.items():
+            if venue not in worst or row.loss_usd > worst[venue][1].loss_usd:
+                worst[venue] = (sample.time_s, row)
+    return {
+        venue: {
+            "max_loss_usd": usd(row.loss_usd),
+            "time_s": time_s,
+            "net_delta_after": {u: fine(d) for u, d in sorted(row.delta_after.items())},
+        }
+        for venue, (time_s, row) in sorted(worst.items())
+    }
+
+
 def _nearest_liquidation(samples: Sequence[Sample]) -> dict[str, Any]:
     """Per underlying, the smallest move down to a liquidation seen, when and where."""
     nearest: dict[str, Any] = {}
@@ -223,6 +284,7 @@ def _sample_row(sample: Sample) -> dict[str, Any]:
         "vega": each(sample.vega, usd),
         "theta": each(sample.theta, usd),
         "health": each(sample.health),
+        "steering": {k: _steering_row(v) for k, v in sorted(sample.steering.items())},
         "kill_state": sample.kill_state,
         "equity_usd": usd(sample.equity_usd),
         "fees_usd": usd(sample.fees_usd),
@@ -251,6 +313,7 @@ def build_report(
     *,
     seed: int,
     hedge: bool,
+    policy: Mapping[str, Any] | None = None,
     recorder: Recorder,
     liquidations: list[dict[str, Any]],
     transitions: list[dict[str, Any]],
@@ -265,6 +328,7 @@ def build_report(
             "description": scenario.description,
             "seed": seed,
             "hedge": hedge,
+            "policy": dict(policy or {"name": "agent", "interval_s": None}),
             "start": _iso(scenario.start.timestamp()),
             "duration_s": scenario.duration_s,
             "step_s": scenario.step_s,
@@ -282,6 +346,8 @@ def build_report(
         "liquidations": liquidations,
         "delta": {u: _delta_figures(recorder.samples, u) for u in underlyings},
         "health_min": _health_min(recorder.samples),
+        "health_steering": _steering(recorder.samples),
+        "venue_failure": _venue_failure(recorder.samples),
         "liquidation_distance_min": _nearest_liquidation(recorder.samples),
         "actions": [_action_row(a) for a in recorder.actions],
         "costs": _costs(recorder),

@@ -18,12 +18,13 @@ import copy
 import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
+from agent import config as config_module
 from agent.book_builder import build_book
 from agent.config.models import Config
 from agent.daemon import Daemon
@@ -32,6 +33,7 @@ from agent.risk.portfolio import book_greeks
 from agent.risk.validation import RiskInputError
 from agent.wiring import build_daemon
 from sim.anvil import AnvilOptions
+from sim.baselines import Policy
 from sim.rpc_proxy import RpcFaultProxy
 from sim.scenario_equity import EquityMeter
 from sim.scenario_events import (
@@ -47,7 +49,7 @@ from sim.scenario_model import Scenario
 from sim.scenario_record import AaveProbe, GasMeter, HeldBook, Recorder, TickFacts, acted
 from sim.scenario_report import agent_liquidations, build_report, kill_transitions, write_report
 from sim.seed import seed_book
-from sim.stack import LocalStack, StackOptions
+from sim.stack import LOCAL_CONFIG, LocalStack, StackOptions
 from sim.world import WorldOptions
 
 NO_HEDGE_OPERATOR = "scenario"
@@ -68,6 +70,7 @@ class RunOptions:
     seed: int | None = None
     plots: bool = True
     base_dir: Path = Path()
+    policy: Policy = field(default_factory=Policy)
 
 
 def tick_times(scenario: Scenario) -> list[int]:
@@ -168,10 +171,15 @@ class _Run:
             self.scenario,
             seed=seed,
             hedge=self.options.hedge,
+            policy=self.options.policy.describe(),
             recorder=self.recorder,
             liquidations=agent_liquidations(self.stack),
             transitions=kill_transitions(history, start),
-            thresholds=self.config.health.model_dump(),
+            thresholds={
+                key: value
+                for key, value in self.config.health.model_dump().items()
+                if isinstance(value, float)
+            },
         )
 
 
@@ -196,6 +204,8 @@ def _stack_options(
     )
     book = scenario.book
     overrides = _merged({"agent": {"venue_timeout_s": SIMULATED_VENUE_TIMEOUT_S}}, scenario.agent)
+    underlyings = config_module.read_toml(LOCAL_CONFIG).get("underlyings", {})
+    overrides = _merged(overrides, options.policy.overrides(underlyings))
     return StackOptions(
         world=world,
         run_dir=run_dir,

@@ -6,12 +6,12 @@ underlying, ``_gwei`` gwei per gas, ``_bps`` basis points); ratios are fractions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -22,15 +22,13 @@ from pydantic import (
 )
 
 from agent.config.addresses import Address
+from agent.config.health import Fraction, Frozen
+from agent.config.health import HealthSettings as HealthSettings  # re-exported
+from agent.config.health import JumpSettings as JumpSettings  # re-exported
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
 from agent.intents import KillState
 
-Fraction = Annotated[float, Field(gt=0, lt=1)]
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # --- chains -----------------------------------------------------------------------
@@ -277,23 +275,6 @@ class UnderlyingSettings(Frozen):
     expected_holding_s: PositiveInt = 86_400
 
 
-class HealthSettings(Frozen):
-    """Act below ``trigger``, restore ``target`` (DeFi Saver-style); margin likewise."""
-
-    lending_trigger: float = Field(default=1.3, gt=1)
-    lending_target: float = Field(default=1.6, gt=1)
-    margin_trigger: float = Field(default=1.5, gt=1)
-    margin_target: float = Field(default=2.0, gt=1)
-
-    @model_validator(mode="after")
-    def _target_above_trigger(self) -> Self:
-        if self.lending_target <= self.lending_trigger:
-            raise ValueError("lending_target must be above lending_trigger")
-        if self.margin_target <= self.margin_trigger:
-            raise ValueError("margin_target must be above margin_trigger")
-        return self
-
-
 Severity = Literal["info", "warning", "critical"]
 
 
@@ -352,6 +333,15 @@ class ExposureCapSettings(Frozen):
 
 
 class LimitSettings(Frozen):
+    """What the guard enforces on every intent.
+
+    The stress gate (each off when unset): ``max_stress_loss_usd`` bounds the worst loss
+    over the stress grid, ``min_liquidation_move`` the nearest move of an underlying
+    (a fraction of spot) that liquidates any account, and
+    ``max_loss_on_venue_failure_usd`` per venue what its failure would cost; an intent
+    that would push past one, and further than the book already is, is refused.
+    """
+
     max_notional_per_action_usd: PositiveFloat
     max_notional_per_hour_usd: PositiveFloat
     max_slippage: Fraction = 0.01
@@ -360,6 +350,9 @@ class LimitSettings(Frozen):
     max_intent_age_s: PositiveFloat = 30.0
     venue_caps: dict[str, ExposureCapSettings]
     protocol_caps: dict[str, ExposureCapSettings] = Field(default_factory=dict)
+    max_stress_loss_usd: PositiveFloat | None = None
+    min_liquidation_move: Fraction | None = None
+    max_loss_on_venue_failure_usd: dict[str, PositiveFloat] = Field(default_factory=dict)
 
 
 class KillSwitchSettings(Frozen):
@@ -441,9 +434,14 @@ class Config(Frozen):
             for name in rules.hedge_venues:
                 if name not in self.venues:
                     raise ValueError(f"underlying {underlying!r} hedges on unknown venue {name!r}")
-        for name in self.limits.venue_caps:
-            if name not in self.venues:
-                raise ValueError(f"limits.venue_caps names unknown venue {name!r}")
+        limited: dict[str, Iterable[str]] = {
+            "limits.venue_caps": self.limits.venue_caps,
+            "limits.max_loss_on_venue_failure_usd": self.limits.max_loss_on_venue_failure_usd,
+        }
+        for where, names in limited.items():
+            unknown = [name for name in names if name not in self.venues]
+            if unknown:
+                raise ValueError(f"{where} names unknown venue {unknown[0]!r}")
         return self
 
 

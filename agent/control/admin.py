@@ -86,6 +86,7 @@ class AdminServer:
         app = web.Application(middlewares=[self._authenticate])
         app.router.add_get("/v1/status", self._get_status)
         app.router.add_get("/v1/health", self._get_health)
+        app.router.add_get("/v1/pnl", self._get_pnl)
         app.router.add_get("/metrics", self._get_metrics)
         for name in _COMMANDS:
             app.router.add_post(f"/v1/{name}", self._post_command)
@@ -146,6 +147,11 @@ class AdminServer:
             "agent": to_json(agent),
         }
         return _json(document)
+
+    async def _get_pnl(self, request: web.Request) -> web.Response:
+        """The attributed P&L since start and per day (null before the first tick)."""
+        agent = await self.status.status()
+        return _json({"pnl": to_json(agent.pnl)})
 
     async def _get_health(self, request: web.Request) -> web.Response:
         if self.liveness is None:

@@ -136,6 +136,21 @@ def format_status(document: Mapping[str, Any]) -> str:
     lines += _section("health", [
         f"{h['venue']}: {h['kind']} ratio {h['ratio']}" for h in agent.get("health", [])
     ])  # fmt: skip
+    lines += _section("liquidation risk", [
+        f"{a['account']}: {a['kind']} health {_ratio(a['health'])}, probability "
+        f"{_chance(a['probability'])} within the horizon at vol {_ratio(a['vol'])}; "
+        f"acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
+        for a in agent.get("steering", [])
+    ])  # fmt: skip
+    lines += _section("venue failure", [
+        f"{v['venue']}: loses {v['loss_usd']:,.0f} USD; net delta left "
+        + ", ".join(f"{u} {d:+.4f}" for u, d in sorted(v["delta_after"].items()))
+        for v in agent.get("venue_failure", [])
+    ])  # fmt: skip
+    pnl = agent.get("pnl") or {}
+    lines += _section("pnl since start (USD)", [
+        ", ".join(f"{name} {value:+,.2f}" for name, value in pnl.get("since_start", {}).items())
+    ] if pnl else [])  # fmt: skip
     lines += _section("accounts", [
         f"{venue}: " + ", ".join(f"{name} {value}" for name, value in settings.items())
         for venue, settings in agent.get("account_settings", {}).items()
@@ -155,6 +170,14 @@ def format_status(document: Mapping[str, Any]) -> str:
         for a in agent.get("last_actions", [])
     ])  # fmt: skip
     return "\n".join(lines)
+
+
+def _ratio(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float | int) else str(value)
+
+
+def _chance(value: object) -> str:
+    return f"{value:.3%}" if isinstance(value, float | int) else str(value)
 
 
 def _section(title: str, lines: list[str]) -> list[str]:

@@ -20,7 +20,10 @@ from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.in_flight import InFlight
 from agent.model import Greeks, Health
+from agent.pnl_live import PnlTotals
+from agent.policy.steering import Steering
 from agent.ports import Clock
+from agent.risk.venue_failure import VenueFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,9 @@ class AgentStatus:
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
     degrades acting (stale inputs, reconciliation, RPC health); ``account_settings``
     holds each venue's margin model and per-asset leverage as the venue reports them.
+    ``steering`` is each account's probability of liquidation within the horizon and
+    the health it acts at and restores to; ``venue_failure`` what the book loses if each
+    venue fails; ``pnl`` the P&L attributed since start and per day.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -77,6 +83,9 @@ class AgentStatus:
     pending_transactions: Sequence[PendingTransaction] = ()
     read_only_reason: str | None = None
     problems: Sequence[str] = ()
+    steering: Sequence[Steering] = ()
+    venue_failure: Sequence[VenueFailure] = ()
+    pnl: PnlTotals | None = None
     account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
 

@@ -16,6 +16,7 @@ from agent.execution.fees import FeeQuote, Fees
 from agent.execution.limits import GuardLimits
 from agent.execution.proposal import GuardContext, Proposal, ReasonCode, Rejection, Verdict
 from agent.execution.rules import evaluate
+from agent.execution.stress_gate import StressLimits, check_stress
 
 log = structlog.get_logger(__name__)
 
@@ -27,13 +28,19 @@ REJECTIONS = MetricCounter(
 class Guard:
     """Checks proposals against ``limits``; holds no other state than its counters."""
 
-    def __init__(self, limits: GuardLimits) -> None:
+    def __init__(self, limits: GuardLimits, stress: StressLimits | None = None) -> None:
         self.limits = limits
+        self.stress = stress or StressLimits()
         self.rejection_counts: Counter[ReasonCode] = Counter()
 
     def check(self, proposal: Proposal, context: GuardContext) -> Verdict:
         """Judge ``proposal``; approved only if it respects every limit."""
         facts, rejections = evaluate(proposal, context, self.limits)
+        if context.stress is not None:  # the stress gate (agent/execution/stress_gate.py)
+            stressed = check_stress(
+                context.stress, proposal.intent, self.stress, risk_reducing=facts.risk_reducing
+            )
+            rejections = (*rejections, *stressed)
         verdict = Verdict(
             intent_id=proposal.intent.intent_id,
             rejections=rejections,

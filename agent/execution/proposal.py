@@ -6,9 +6,13 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from agent.intents import Intent, KillState
 from agent.ports import TxRequest
+
+if TYPE_CHECKING:  # the gate's module imports this one
+    from agent.execution.stress_gate import StressBaseline
 
 
 class ReasonCode(enum.StrEnum):
@@ -34,6 +38,10 @@ class ReasonCode(enum.StrEnum):
     SELECTOR_MISMATCH = "selector_mismatch"
     GAS_CAP = "gas_cap"
     SIMULATION_REVERTED = "simulation_reverted"
+    STRESS_LOSS = "stress_loss"
+    LIQUIDATION_MOVE = "liquidation_move"
+    VENUE_FAILURE_LOSS = "venue_failure_loss"
+    STRESS_UNMODELLED = "stress_unmodelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,8 @@ class GuardContext:
     per underlying (absent means unknown). ``notional_last_hour_usd`` is what was
     already committed in the rolling hour (the journal knows). ``inputs_observed_at``
     is the time of the oldest input the decision used. ``chain_id`` is the chain the
-    executor's RPC proved, None when no EVM chain is wired.
+    executor's RPC proved, None when no EVM chain is wired. ``stress`` is the book's
+    stress grid this tick for the stress gate (None: the gate has nothing to judge).
     """
 
     now: datetime
@@ -80,6 +89,7 @@ class GuardContext:
     net_delta: Mapping[str, float] = field(default_factory=dict)
     notional_last_hour_usd: float = 0.0
     chain_id: int | None = None
+    stress: StressBaseline | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,16 @@ _GREEKS = (
     ("theta", "ballast_net_theta_usd", "Net theta by underlying, USD per calendar day"),
     ("rho", "ballast_net_rho_usd", "Net rho by underlying, USD per rate point"),
 )
+_STEERING = (
+    ("probability", "ballast_liquidation_probability",
+     "Probability that the account is liquidated within the health horizon"),
+    ("trigger", "ballast_health_trigger_ratio",
+     "Health at which the agent repairs the account (vol-aware, static floor)"),
+    ("target", "ballast_health_target_ratio",
+     "Health the agent restores the account to (vol-aware, static floor)"),
+    ("vol", "ballast_health_vol_ratio",
+     "Annual vol behind the account's probability (larger of implied and realized)"),
+)  # fmt: skip
 
 
 @dataclass
@@ -169,6 +179,15 @@ class DaemonMetrics:
             "Fractional move of spot to the first liquidation anywhere",
             ["underlying", "direction"], registry=r,
         )  # fmt: skip
+        self.steering = {
+            field: Gauge(name, text, ["account", "kind"], registry=r)
+            for field, name, text in _STEERING
+        }
+        self.pnl = Gauge(
+            "ballast_pnl_usd",
+            "Attributed P&L in USD (loss negative) by component, since start and today",
+            ["component", "period"], registry=r,
+        )  # fmt: skip
         self.book_value = Gauge("ballast_book_value_usd", "Value of the book in USD", registry=r)
         self.stress_loss = Gauge(
             "ballast_stress_worst_loss_usd", "Worst stress-grid loss in USD", registry=r
@@ -197,6 +216,8 @@ class DaemonMetrics:
             self.tick_failures.inc()
         self._venues(report)
         self._risk(report)
+        self._steering(report)
+        self._pnl(report)
         self._in_flight(report)
         for outcome in report.outcomes:
             self.intents.labels(outcome.venue, outcome.status.value).inc()
@@ -235,6 +256,24 @@ class DaemonMetrics:
         self.book_value.set(assessment.book_value_usd)
         worst = assessment.worst_stress_loss_usd
         self.stress_loss.set(worst if worst is not None else math.nan)
+
+    def _pnl(self, report: TickReport) -> None:
+        if report.pnl is None:
+            return
+        today = report.pnl.by_day.get(report.at.date().isoformat(), {})
+        for period, figures in (("since_start", report.pnl.since_start), ("today", today)):
+            for component, value in figures.items():
+                self.pnl.labels(component, period).set(value)
+
+    def _steering(self, report: TickReport) -> None:
+        for gauge in self.steering.values():
+            gauge.clear()
+        for steering in report.steering:
+            for field, gauge in self.steering.items():
+                value = getattr(steering, field)
+                gauge.labels(steering.account, steering.kind).set(
+                    math.nan if value is None else value
+                )
 
     def _in_flight(self, report: TickReport) -> None:
         self.in_flight_delta.clear()

@@ -12,7 +12,7 @@ saves its own account from liquidation, and that comes first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from agent.intents import Intent
@@ -31,6 +31,14 @@ from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.plan import Plan, signed_trade
 from agent.policy.settings import PolicySettings
+from agent.policy.steering import (
+    ProbabilityModel,
+    Steering,
+    account_vol,
+    lending_exposure,
+    margin_exposure,
+    steer,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +48,52 @@ class Decision:
     ``hedged`` names the underlyings with hedge intents: once they are carried out the
     daemon records ``input.now`` as their last rebalance in ``PolicyState``.
     ``band_half_widths`` is each configured underlying's delta band this tick (coin,
-    either side of its target), for reports and the live view.
+    either side of its target), for reports and the live view. ``steering`` is each
+    account's probability of liquidation and the health it acts at and restores to.
     """
 
     intents: tuple[Intent, ...] = ()
     alerts: tuple[Alert, ...] = ()
     hedged: tuple[str, ...] = ()
     band_half_widths: Mapping[str, float] = field(default_factory=dict)
+    steering: tuple[Steering, ...] = ()
 
 
-def _health_plans(policy_input: PolicyInput, settings: PolicySettings) -> list[Plan]:
+def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Steering, ...]:
+    """Every lending account's, then every margin account's, vol-aware health."""
+    vols = {r.underlying: r.vol for r in policy_input.underlyings if r.vol is not None}
+    model = ProbabilityModel(settings.health)
+    found = []
+    for lending in policy_input.lending:
+        held = {a.underlying for a in lending.assets if a.underlying and (a.supplied or a.debt)}
+        exposure = lending_exposure(lending, vols)
+        vol = account_vol(held, vols)
+        found.append(steer(lending.venue, exposure, vol, settings.health, model))
+    for margin in policy_input.margin:
+        held = {p.instrument.underlying for p in margin.positions}
+        held |= {margin.account} if margin.account in vols else set()
+        vol = account_vol(held, vols)
+        exposure = margin_exposure(margin, vols)
+        found.append(steer(margin.name, exposure, vol, settings.health, model))
+    return tuple(found)
+
+
+def _health_plans(
+    policy_input: PolicyInput, settings: PolicySettings, steering: Sequence[Steering]
+) -> list[Plan]:
     """Every account's repairs, the account nearest liquidation first."""
     parameters, now = settings.parameters, policy_input.now
     risks = {risk.underlying: risk for risk in policy_input.underlyings}
     targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
     view = DeltaView(risks, targets, _venue_positions(policy_input))
+    lending_count = len(policy_input.lending)
     ranked: list[tuple[float, str, Plan]] = []
-    for lending in policy_input.lending:
-        plan = plan_lending(lending, settings.health, parameters, now)
+    for lending, steered in zip(policy_input.lending, steering[:lending_count], strict=True):
+        plan = plan_lending(lending, settings.health, parameters, now, steered)
         ratio = min(health_factor(lending), lending.health_factor)
         ranked.append((ratio, lending.venue, plan))
-    for margin in policy_input.margin:
-        plan = plan_margin(margin, settings.health, parameters, view, now)
+    for margin, steered in zip(policy_input.margin, steering[lending_count:], strict=True):
+        plan = plan_margin(margin, settings.health, parameters, view, now, steered)
         ranked.append((margin.ratio, margin.name, plan))
     return [plan for _, _, plan in sorted(ranked, key=lambda item: item[:2])]
 
@@ -158,7 +190,8 @@ def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> li
 
 def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
-    health = _health_plans(policy_input, settings)
+    steering = steerings(policy_input, settings)
+    health = _health_plans(policy_input, settings, steering)
     health_intents = [intent for plan in health for intent in plan.intents]
     hedges, widths = _hedges(policy_input, settings, health_intents)
     intents = health_intents + [intent for _, plan in hedges for intent in plan.intents]
@@ -176,4 +209,5 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
         band_half_widths=widths,
+        steering=steering,
     )

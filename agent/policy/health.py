@@ -49,6 +49,7 @@ from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
+from agent.policy.steering import Steering
 
 _ACTION_ORDER = (Action.REPAY, Action.REPAY_WITH_COLLATERAL, Action.SUPPLY)
 _OPPOSED = {
@@ -276,21 +277,35 @@ def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert
 
 
 def plan_lending(
-    account: LendingAccount, health: HealthSettings, parameters: PolicyParameters, now: datetime
+    account: LendingAccount,
+    health: HealthSettings,
+    parameters: PolicyParameters,
+    now: datetime,
+    steering: Steering | None = None,
 ) -> Plan:
     """Repairs for one lending account when its health factor (reported or ours) is under
-    ``health.lending_trigger``, bringing ours exactly to ``health.lending_target``."""
+    ``health.lending_trigger``, or its ``steering`` says its probability of liquidation
+    is over the ceiling, bringing ours exactly to the target (``steering.target``, else
+    ``health.lending_target``)."""
     ours = health_factor(account)
     alerts = _model_alert(account, ours, parameters.health_model_tolerance, health.lending_trigger)
-    if min(ours, account.health_factor) >= health.lending_trigger:
+    lowest = min(ours, account.health_factor)
+    vol_acting = steering is not None and steering.acting and lowest >= health.lending_trigger
+    if lowest >= health.lending_trigger and not vol_acting:
         return Plan(alerts=tuple(alerts))
-    target = health.lending_target
+    target = health.lending_target if steering is None else steering.target
     steps = plan_repairs(account, target, parameters.health_horizon_s / SECONDS_PER_YEAR)
     after = account
     for step in steps:
         after = apply(after, step)
     if not _closed(after, target):
         alerts.append(_unrestored(account, health_factor(after), target))
-    reason = f"health factor {min(ours, account.health_factor):.4f} under {health.lending_trigger}"
-    intents = tuple(_intent(account, s, f"{reason}: restore {target}", now) for s in steps)
+    reason = f"health factor {lowest:.4f} under {health.lending_trigger}"
+    if vol_acting and steering is not None:
+        reason = (
+            f"liquidation probability {steering.probability:.3%} within "
+            f"{health.liquidation_horizon_s:g}s over {health.max_liquidation_probability:.3%}"
+            f" (health factor {lowest:.4f}, vol {steering.vol or 0.0:.0%})"
+        )
+    intents = tuple(_intent(account, s, f"{reason}: restore {target:.4g}", now) for s in steps)
     return Plan(intents, tuple(alerts))

@@ -29,7 +29,8 @@ class UnderlyingRisk:
     hedges' reference price. ``delta_coin`` is the net delta in coin; ``gamma`` is coin
     of delta per USD of spot move; ``vega_usd`` is USD per vol point (sigma + 0.01).
     ``liquidation_distance_down``/``_up`` are the fractional moves of spot (0.25 = 25 %)
-    to the first liquidation anywhere, None when there is none in range.
+    to the first liquidation anywhere, None when there is none in range. ``vol`` is the
+    annual vol the vol-aware health policy uses for this underlying.
     """
 
     underlying: str
@@ -39,6 +40,7 @@ class UnderlyingRisk:
     vega_usd: float = 0.0
     liquidation_distance_down: float | None = None
     liquidation_distance_up: float | None = None
+    vol: float | None = None  # annual: the larger of implied and realized (None: unknown)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.spot_usd) and self.spot_usd > 0):
@@ -58,6 +60,7 @@ class LendingAsset:
     yet, whether the protocol enables it on first supply (LTV > 0, no isolation).
     ``wallet`` is what the policy may spend from the account's wallet (the daemon keeps
     back anything reserved). ``supply_room`` is what the supply cap still admits.
+    ``underlying`` is what its price follows (``ETH`` for WETH; None: a stablecoin).
     """
 
     symbol: str
@@ -72,6 +75,7 @@ class LendingAsset:
     supply_room: float = math.inf
     frozen: bool = False  # Aave: no new supply or borrow; repay still allowed
     paused: bool = False  # Aave: nothing at all
+    underlying: str | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.price_usd) and self.price_usd > 0):

@@ -31,6 +31,7 @@ from agent.policy.inputs import MarginAccount, MarginPosition, UnderlyingRisk
 from agent.policy.plan import Plan, reduces_risk, side_of, trade_action
 from agent.policy.routing import bounded_limit
 from agent.policy.settings import PolicyParameters
+from agent.policy.steering import Steering
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +216,26 @@ def plan_margin(
     parameters: PolicyParameters,
     view: DeltaView,
     now: datetime,
+    steering: Steering | None = None,
 ) -> Plan:
-    """Top up or reduce one margin account under ``health.margin_trigger`` to exactly
-    ``health.margin_target`` (equity / maintenance)."""
-    if account.ratio >= health.margin_trigger:
+    """Top up or reduce one margin account under ``health.margin_trigger``, or whose
+    ``steering`` says its probability of liquidation is over the ceiling, to exactly its
+    target (``steering.target``, else ``health.margin_target``; equity / maintenance)."""
+    vol_acting = steering is not None and steering.acting
+    if account.ratio >= health.margin_trigger and not vol_acting:
         return Plan()
-    target = health.margin_target
+    target = health.margin_target if steering is None else steering.target
+    if gap_usd(account.equity_usd, account.maintenance_margin_usd, target) <= 0:
+        return Plan()
     chosen = _choose(account, target, view)
-    reason = f"margin ratio {account.ratio:.4f} under {health.margin_trigger}: restore {target}"
+    reason = f"margin ratio {account.ratio:.4f} under {health.margin_trigger}"
+    if account.ratio >= health.margin_trigger and steering is not None:
+        reason = (
+            f"liquidation probability {steering.probability:.3%} within "
+            f"{health.liquidation_horizon_s:g}s over {health.max_liquidation_probability:.3%}"
+            f" (margin ratio {account.ratio:.4f}, vol {steering.vol or 0.0:.0%})"
+        )
+    reason = f"{reason}: restore {target:.4g}"
     intents = []
     equity, maintenance = account.equity_usd, account.maintenance_margin_usd
     for path, units in chosen:

@@ -110,3 +110,15 @@ def _effective_vol(terms: FloatArray, market: FloatArray, underlying: IntArray) 
     override = terms[:, VOL]
     result: FloatArray = np.where(np.isnan(override), market[underlying, MARKET_VOL], override)
     return result
+
+
+def held_through(before: Book, after: Book) -> Book | None:
+    """``before`` restricted to the positions still open in ``after``; None when the two
+    cannot be compared (a market underlying went missing)."""
+    open_ids = {position.id for position in after.positions}
+    if set(before.market) - set(after.market):
+        return None
+    kept = [position for position in before.positions if position.id in open_ids]
+    return Book.from_records(
+        before.valuation_time, before.market, kept, before.margin_accounts.values()
+    )

@@ -190,6 +190,12 @@ def _check_position(
             raise RiskInputError(f"{position.account!r} is also a lending account", field="account")
 
 
+def account_of(position: Position) -> str | None:
+    """The name of the account ``position`` belongs to (lending or margin), None if it
+    belongs to none."""
+    return _lending_account(position) if _is_lending(position) else _margin_account(position)
+
+
 def _is_lending(position: Position) -> bool:
     return isinstance(position, LendingSupplyPosition | LendingDebtPosition)
 

@@ -117,6 +117,14 @@ class JumpDiffusion:
         require_finite(self.drift, "drift")
 
 
+def _log_drift(model: JumpDiffusion) -> float:
+    """Drift of ln S with the jumps compensated, so the expected return is ``drift``."""
+    compensation = model.jump_intensity * (
+        math.exp(model.jump_mean + 0.5 * model.jump_vol**2) - 1.0
+    )
+    return model.drift - compensation - 0.5 * model.vol**2
+
+
 @dataclass(frozen=True, slots=True)
 class MonteCarloEstimate:
     """A probability and its standard error."""
@@ -196,10 +204,7 @@ def jump_diffusion_probability(
         raise RiskInputError("paths and steps must be at least 1", field="paths")
     if (lower is not None and lower >= spot) or (upper is not None and upper <= spot):
         return MonteCarloEstimate(1.0, 0.0)
-    compensation = model.jump_intensity * (
-        math.exp(model.jump_mean + 0.5 * model.jump_vol**2) - 1.0
-    )
-    log_drift = model.drift - compensation - 0.5 * model.vol**2
+    log_drift = _log_drift(model)
     touched = _simulate(
         -math.inf if not lower else math.log(lower / spot),
         math.inf if upper is None else math.log(upper / spot),
@@ -215,3 +220,121 @@ def jump_diffusion_probability(
     )
     probability = touched / paths
     return MonteCarloEstimate(probability, math.sqrt(probability * (1.0 - probability) / paths))
+
+
+@kernel
+def _extremes(
+    log_drift: float,
+    vol: float,
+    intensity: float,
+    jump_mean: float,
+    jump_vol: float,
+    years: float,
+    paths: int,
+    steps: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each path's lowest and highest log price over the horizon.
+
+    Between steps the diffusion's extreme is drawn from the Brownian bridge's exact law
+    (minimum: (a + b - sqrt((b - a)**2 - 2 sigma**2 dt ln U)) / 2), so monitoring is
+    continuous; a jump lands at the end of its step and counts from there.
+    """
+    np.random.seed(seed)
+    dt = years / steps
+    deviation = vol * math.sqrt(dt)
+    variance = vol * vol * dt
+    lowest = np.empty(paths)
+    highest = np.empty(paths)
+    for path in range(paths):
+        position = 0.0
+        low = 0.0
+        high = 0.0
+        for _ in range(steps):
+            following = position + log_drift * dt + deviation * np.random.standard_normal()
+            gap = (following - position) ** 2
+            low = min(
+                low,
+                0.5
+                * (
+                    position
+                    + following
+                    - math.sqrt(gap - 2.0 * variance * math.log(np.random.random()))
+                ),
+            )
+            high = max(
+                high,
+                0.5
+                * (
+                    position
+                    + following
+                    + math.sqrt(gap - 2.0 * variance * math.log(np.random.random()))
+                ),
+            )
+            for _ in range(np.random.poisson(intensity * dt)):
+                following += jump_mean + jump_vol * np.random.standard_normal()
+            low = min(low, following)
+            high = max(high, following)
+            position = following
+        lowest[path] = low
+        highest[path] = high
+    return lowest, highest
+
+
+@dataclass(frozen=True, slots=True)
+class PathExtremes:
+    """Simulated lowest and highest log returns (ln S/S0) of each path over a horizon,
+    sorted: probabilities of touching any level, and levels for any probability, from
+    one simulation."""
+
+    lowest: np.ndarray
+    highest: np.ndarray
+
+    def probability(self, *, lower: float | None = None, upper: float | None = None) -> float:
+        """P(touch ``lower`` or ``upper``), levels as multiples of spot (1 = spot); one
+        side at a time (both: the larger, a lower bound)."""
+        result = 0.0
+        count = self.lowest.shape[0]
+        if lower is not None:
+            if lower >= 1.0:
+                return 1.0
+            level = -math.inf if lower <= 0 else math.log(lower)
+            result = max(result, np.searchsorted(self.lowest, level, side="right") / count)
+        if upper is not None:
+            if upper <= 1.0:
+                return 1.0
+            touched = count - np.searchsorted(self.highest, math.log(upper), side="left")
+            result = max(result, touched / count)
+        return float(result)
+
+    def log_distance(self, probability: float, *, down: bool) -> float:
+        """The smallest log-distance L whose touching probability is at most
+        ``probability`` (down: to e^-L, up: to e^L)."""
+        count = self.lowest.shape[0]
+        allowed = math.floor(probability * count)  # paths that may touch
+        if allowed >= count:
+            return 0.0
+        edge = float(-self.lowest[allowed] if down else self.highest[count - 1 - allowed])
+        return max(edge, 0.0) * (1.0 + 1e-12) + 1e-15  # just past the (allowed+1)-th path
+
+
+def jump_diffusion_extremes(
+    years: float, model: JumpDiffusion, *, paths: int = 100_000, steps: int = 100, seed: int = 0
+) -> PathExtremes:
+    """Simulate ``model`` over ``years`` once (seeded): every path's extremes, sorted."""
+    require_positive(years, "years")
+    if paths < 1 or steps < 1:
+        raise RiskInputError("paths and steps must be at least 1", field="paths")
+    log_drift = _log_drift(model)
+    lowest, highest = _extremes(
+        log_drift,
+        model.vol,
+        model.jump_intensity,
+        model.jump_mean,
+        model.jump_vol,
+        years,
+        paths,
+        steps,
+        seed,
+    )
+    return PathExtremes(np.sort(lowest), np.sort(highest))

@@ -89,3 +89,22 @@ def parkinson_vol(high: ArrayLike, low: ArrayLike, periods_per_year: float) -> f
         raise RiskInputError("is above the high of its period", field=f"low[{bad[0]}]")
     ranges = np.log(highs / lows)
     return math.sqrt(float(np.mean(ranges * ranges)) / (4.0 * math.log(2.0)) * periods_per_year)
+
+
+def ewma_variance_step(
+    variance: float | None, log_return: float, elapsed_years: float, half_life_years: float
+) -> float:
+    """EWMA in time for irregularly spaced prices: the annualised variance after one
+    more log return over ``elapsed_years``.
+
+    The return's own annualised variance r**2 / dt gets the weight 1 - 2**(-dt / half
+    life), so a tick after a long gap counts for more; zero-mean (a crash's trend counts
+    as variance, which is what a liquidation cares about). The first return seeds it.
+    """
+    require_positive(elapsed_years, "elapsed_years")
+    require_positive(half_life_years, "half_life_years")
+    observed = log_return * log_return / elapsed_years
+    if variance is None:
+        return observed
+    weight = 1.0 - math.pow(2.0, -elapsed_years / half_life_years)
+    return (1.0 - weight) * variance + weight * observed

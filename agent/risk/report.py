@@ -25,6 +25,7 @@ from agent.risk.portfolio import (
 )
 from agent.risk.stress import StressGrid, StressResult, stress_test
 from agent.risk.terms import Settlement
+from agent.risk.venue_failure import venue_failures
 
 Document = dict[str, Any]
 
@@ -152,6 +153,20 @@ def _stress(result: StressResult) -> Document:
     }
 
 
+def venue_failure_rows(book: Book) -> list[Document]:
+    """Each venue's failure: what the book loses, and its net delta without the venue."""
+    return [
+        {
+            "venue": row.venue,
+            "loss_usd": row.loss_usd,
+            "equity_usd": row.equity_usd,
+            "accounts_lost": list(row.accounts),
+            "net_delta_after": dict(row.delta_after),
+        }
+        for row in venue_failures(book)
+    ]
+
+
 def risk_report(
     book: Book, *, grid: StressGrid | None = None, horizon_days: float = 1.0
 ) -> Document:
@@ -165,4 +180,5 @@ def risk_report(
         "liquidation_distance": distance,
         "liquidation_probability": probability,
         "stress": _stress(stress_test(book, grid)),
+        "venue_failure": venue_failure_rows(book),
     }

@@ -120,6 +120,19 @@ def _stress(report: Document) -> str:
     return "\n".join(lines)
 
 
+def _venue_failure(report: Document) -> str:
+    rows = [
+        [
+            row["venue"],
+            row["loss_usd"],
+            ", ".join(row["accounts_lost"]) or "-",
+            ", ".join(f"{u} {d:+,.4f}" for u, d in sorted(row["net_delta_after"].items())),
+        ]
+        for row in report["venue_failure"]
+    ]
+    return _table(["venue", "loss if it fails", "accounts lost", "net delta left"], rows)
+
+
 def render_text(report: Document) -> str:
     """The report as plain-text tables (USD unless stated; deltas in coins)."""
     sections = [
@@ -128,6 +141,7 @@ def render_text(report: Document) -> str:
         ("Health (>= 1 safe, < 1 liquidatable)", _health(report)),
         ("Liquidation distance (one underlying moving alone)", _distance(report)),
         ("Stress: P&L in USD (all non-pegged underlyings move together)", _stress(report)),
+        ("Venue failure: its equity and positions gone", _venue_failure(report)),
     ]
     header = f"Risk at {report['valuation_time']}"
     return "\n\n".join([header, *(f"{title}\n{body}" for title, body in sections)]) + "\n"

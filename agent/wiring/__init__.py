@@ -170,11 +170,26 @@ def demo(*, minutes: float, headless: bool) -> int:
 
 
 def simulate(
-    *, scenario_path: str, out: str, hedge: bool, seed: int | None, short: bool = False
+    *,
+    scenario_path: str,
+    out: str,
+    hedge: bool,
+    seed: int | None,
+    short: bool = False,
+    policy: str = "agent",
+    interval_s: int | None = None,
 ) -> int:
     """``ballast simulate``: see ``agent.wiring.scenarios``."""
     from agent.wiring import scenarios
 
     return scenarios.simulate(
-        scenario_path=scenario_path, out=out, hedge=hedge, seed=seed, short=short
-    )
+        scenario_path=scenario_path, out=out, hedge=hedge, seed=seed, short=short,
+        policy=policy, interval_s=interval_s,
+    )  # fmt: skip
+
+
+def compare(*, scenario_path: str, out: str, seed: int | None, short: bool = False) -> int:
+    """``ballast compare``: see ``agent.wiring.scenarios``."""
+    from agent.wiring import scenarios
+
+    return scenarios.compare(scenario_path=scenario_path, out=out, seed=seed, short=short)

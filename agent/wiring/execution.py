@@ -21,6 +21,7 @@ from agent.execution.journal import Journal
 from agent.execution.limits import ExposureCap, GasCaps, GuardLimits
 from agent.execution.orders import OrderExecutor, OrderSettings
 from agent.execution.reconcile import ReadOnlyGate
+from agent.execution.stress_gate import StressLimits
 from agent.execution.transactions import TxManager, TxSettings
 from agent.ops.gas import GasMeter
 from agent.ports import Clock, Rpc, Signer
@@ -145,7 +146,7 @@ async def build_execution(
     stack.callback(log.info, "journal_closed", path=str(path))  # runs after the close below
     journal = stack.enter_context(Journal.open(path))
     killswitch = KillSwitch(journal, clock)
-    guard = Guard(guard_limits(config, built))
+    guard = Guard(guard_limits(config, built), StressLimits.of(config.limits))
     managers, meters = [], []
     for chain in built.chains.values():
         settings = TxSettings(

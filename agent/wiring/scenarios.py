@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 
@@ -29,25 +29,64 @@ def logs_to(file: TextIO, level: int) -> None:
 
 
 def simulate(
-    *, scenario_path: str, out: str, hedge: bool, seed: int | None, short: bool = False
+    *,
+    scenario_path: str,
+    out: str,
+    hedge: bool,
+    seed: int | None,
+    short: bool = False,
+    policy: str = "agent",
+    interval_s: int | None = None,
 ) -> int:
-    """``ballast simulate``: run a scenario file (its quick version if ``short``); write
-    report.json and plots to ``out``. The agent's own logs go to ``out``/agent.log."""
-    from sim.scenario_model import load_scenario
+    """``ballast simulate``: run a scenario file (its quick version if ``short``) with
+    ``policy`` (the agent or a baseline); write report.json and plots to ``out``. The
+    agent's own logs go to ``out``/agent.log."""
+    from sim.baselines import Policy
     from sim.scenario_report import summary_text
+
+    chosen = Policy(policy, interval_s)
+    report = _run_one(scenario_path, Path(out), hedge, seed, short, chosen)
+    print(summary_text(report, Path(out)))
+    return 0
+
+
+def _run_one(
+    scenario_path: str,
+    out_dir: Path,
+    hedge: bool,
+    seed: int | None,
+    short: bool,
+    policy: Any,
+) -> dict[str, Any]:
+    from sim.scenario_model import load_scenario
     from sim.scenario_run import RunOptions, run_scenario
 
     path = Path(scenario_path)
     scenario = load_scenario(path)
     if short:
         scenario = scenario.shortened()
-    out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    options = RunOptions(hedge=hedge, seed=seed, base_dir=path.parent)
+    options = RunOptions(hedge=hedge, seed=seed, base_dir=path.parent, policy=policy)
     with (out_dir / "agent.log").open("w", encoding="utf-8") as log_file:
         logs_to(log_file, logging.INFO)
-        report = asyncio.run(run_scenario(scenario, out_dir, options))
-    print(summary_text(report, out_dir))
+        return asyncio.run(run_scenario(scenario, out_dir, options))
+
+
+def compare(*, scenario_path: str, out: str, seed: int | None, short: bool = False) -> int:
+    """``ballast compare``: the agent, the periodic hedger at 5, 15 and 60 minutes and the
+    static policy on one scenario, each in ``out``/<policy>/, then compare.png."""
+    from sim.baselines import COMPARED, Policy, write_compare
+
+    out_dir = Path(out)
+    runs = []
+    for name, interval in COMPARED:
+        policy = Policy(name, interval)
+        report = _run_one(scenario_path, out_dir / policy.folder, True, seed, short, policy)
+        runs.append((policy, report))
+        print(f"{policy.label}: cost {report['costs']['total_usd']} USD, "
+              f"liquidations {report['summary']['liquidations']}")  # fmt: skip
+    path = write_compare(runs, runs[0][1]["scenario"]["name"], out_dir)
+    print(f"wrote {path} and {out_dir / 'compare.json'}")
     return 0
 
 

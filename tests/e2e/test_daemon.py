@@ -38,7 +38,9 @@ async def test_delta_stays_in_band_and_aave_health_is_restored(seeded_stack: Loc
             assert report.error is None, report.error
             await stack.driver.publish()  # keepers run at the same prices: GMX orders execute
             deltas.append(await eth_delta(stack, chain, manifest))
-            if health_before < TRIGGER:
+            # The loan is repaired under its trigger, or earlier when the crash's vol
+            # puts its liquidation probability over the ceiling.
+            if health_before < TRIGGER or any(i.venue == "aave" for i in report.intents):
                 restored.append((health_before, await aave_health(chain, manifest)))
             hedge_venues |= {
                 i.venue for i in report.intents if i.action in (Action.BUY, Action.SELL)
@@ -46,7 +48,7 @@ async def test_delta_stays_in_band_and_aave_health_is_restored(seeded_stack: Loc
             await stack.driver.advance(STEP_S)
 
     assert max(abs(d) for d in deltas) <= BAND_HALF_WIDTH + DELTA_TOLERANCE, deltas
-    assert restored, "the crash was meant to push the health factor under its trigger"
+    assert restored, "the crash was meant to make the agent repair the loan"
     assert all(after >= 1.5 for _, after in restored), restored
     assert "hyperliquid" in hedge_venues
     assert hedge_venues & {"gmx", "uniswap"}, (

@@ -159,7 +159,10 @@ def test_faults_leave_their_marks(library: dict[tuple[str, str], Finished]) -> N
     calm = library[("crash-45", "hedge")].report["costs"]["gas_usd"]
     assert spiked > 10 * calm  # risk-reducing work paid the spike under the emergency cap
     flip = library[("funding-flip", "hedge")].report["actions"]
-    assert any(a["venue"] == "gmx" and a["reason"].startswith("margin ratio") for a in flip)
+    # the GMX short is repaired: under its margin trigger, or earlier when the rally's
+    # realized vol puts its liquidation probability over the ceiling
+    repairs = ("margin ratio", "liquidation probability")
+    assert any(a["venue"] == "gmx" and a["reason"].startswith(repairs) for a in flip), flip
     backed_off = (library[("flash-crash", "hedge")].out / "agent.log").read_text()
     assert "RateLimitExceeded" in backed_off  # Hyperliquid's 429s ...
     assert '"event": "retrying"' in backed_off  # ... were met with back-off

@@ -194,6 +194,13 @@ def _decrease(
         tokens = int(Fraction(quantity) * 10**market.index_token.decimals)
         size_delta = position.raw_size_usd * tokens // position.raw_size_in_tokens
         withdraw = position.raw_collateral * tokens // position.raw_size_in_tokens
+        if intent.urgent:
+            # A health repair or an unwind slice keeps the collateral in: GMX settles
+            # the decreased size's realized loss out of the remaining collateral
+            # (gmx-synthetics v2.2, DecreasePositionCollateralUtils.processCollateral),
+            # so withdrawing a proportional share as well would leave a losing position
+            # less healthy than before; the margin policy's model assumes it stays.
+            withdraw = 0
     fee = execution_fee(connector, is_increase=False)
     params = _order_params(
         connector,

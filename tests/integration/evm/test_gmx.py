@@ -278,3 +278,33 @@ async def test_long_with_eth_collateral_liquidation_price_is_the_readers(
     assert position.liquidation_price is not None
     # 5x with collateral in ETH: both the size and the collateral lose as ETH falls
     assert 2000.0 < position.liquidation_price < 2600.0
+
+
+async def test_a_repair_that_cuts_a_losing_short_keeps_its_collateral_in(
+    world: World, client: ChainClient
+) -> None:
+    # 10 ETH short at 3,000 with 2x leverage (15k collateral); ETH rises to 3,600, a loss of
+    # 6,000. The loss of the cut size is paid from the collateral, so a hedge's
+    # proportional withdrawal on top leaves the rest less healthy; an urgent (repair) cut
+    # withdraws nothing and the ratio equity / maintenance rises.
+    connector, gmx = await _short(world, client, 10.0)
+    driver, _ = await market(world, [(0, {}), (60, {"ETH": 3600.0})])
+    await driver.advance(60)
+    [before] = (await gmx.snapshot()).positions
+
+    def ratio(position: object) -> float:
+        equity = position.collateral_usd + position.unrealized_pnl_usd  # type: ignore[attr-defined]
+        return equity / abs(position.quantity)  # maintenance is a rate on the notional
+
+    cut = intent("gmx", Action.BUY, "ETH", 4.0, 3600.0, urgent=True)
+    [request] = connector.build(cut)
+    await send(world, world.account("agent"), connector, cut)
+    await driver.advance(30)
+    [after] = (await gmx.snapshot()).positions
+    assert after.quantity == pytest.approx(-6.0)
+    # 4 ETH of the 6,000 loss (2,400) and the closing fee came out of the collateral.
+    assert before.collateral_usd - 2_400.0 - 20.0 < after.collateral_usd
+    assert after.collateral_usd < before.collateral_usd - 2_400.0
+    assert ratio(after) > ratio(before)
+    hedge = connector.build(intent("gmx", Action.BUY, "ETH", 4.0, 3600.0))
+    assert hedge[0].data != request.data  # a plain hedge still withdraws its share

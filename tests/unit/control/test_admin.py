@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from agent import cli
@@ -23,6 +24,7 @@ from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.intents import KillState
 from agent.model import Greeks
+from agent.pnl_live import PnlTotals
 
 TOKEN = "s3cret-token-for-tests-only"
 
@@ -64,6 +66,7 @@ class BookStatus:
             greeks={"ETH": Greeks(delta=0.3, delta_usd=900.0, gamma=-0.01, vega=-120.0)},
             last_actions=base.last_actions,
             read_only_reason=base.read_only_reason,
+            pnl=PnlTotals(None, {"delta": -12.5, "fees": -1.0, "total": -13.5}),
         )
 
 
@@ -96,6 +99,15 @@ def run_cli(*argv: str) -> int:
 
 async def test_the_socket_is_private(admin: Admin) -> None:
     assert stat.S_IMODE(os.stat(admin.socket).st_mode) == 0o600
+
+
+async def test_pnl_over_tcp(admin: Admin) -> None:
+    assert admin.server.tcp_port is not None
+    url = f"http://127.0.0.1:{admin.server.tcp_port}/v1/pnl"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as reply:
+        document = await reply.json()
+    assert document["pnl"]["since_start"] == {"delta": -12.5, "fees": -1.0, "total": -13.5}
 
 
 async def test_status_over_the_socket(admin: Admin) -> None:

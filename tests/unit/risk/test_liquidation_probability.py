@@ -9,6 +9,7 @@ import pytest
 from agent.risk.liquidation_probability import (
     JumpDiffusion,
     first_passage_probability,
+    jump_diffusion_extremes,
     jump_diffusion_probability,
 )
 from agent.risk.validation import RiskInputError
@@ -72,3 +73,27 @@ def test_invalid_inputs():
         first_passage_probability(3000.0, 0.1, 0.0, lower=2000.0)
     with pytest.raises(RiskInputError):
         JumpDiffusion(vol=0.5, jump_intensity=-1.0, jump_mean=0.0, jump_vol=0.1)
+
+
+def test_path_extremes_agree_with_the_closed_form_and_the_crossing_estimator():
+    # Without jumps the bridge-sampled extremes give the continuous-monitoring
+    # probability (closed form); with jumps they agree with the crossing estimator.
+    years, paths = 1 / 365, 40_000
+    calm = jump_diffusion_extremes(years, JumpDiffusion(0.9, 0.0, 0.0, 0.0), paths=paths, steps=8)
+    for lower in (0.97, 0.95):
+        exact = first_passage_probability(1.0, years, 0.9, lower=lower)
+        error = 4 * math.sqrt(exact * (1 - exact) / paths)
+        assert calm.probability(lower=lower) == pytest.approx(exact, abs=error)
+    exact_up = first_passage_probability(1.0, years, 0.9, upper=1.04)
+    error = 4 * math.sqrt(exact_up * (1 - exact_up) / paths)
+    assert calm.probability(upper=1.04) == pytest.approx(exact_up, abs=error)
+    model = JumpDiffusion(0.9, 400.0, -0.04, 0.02)
+    jumpy = jump_diffusion_extremes(years, model, paths=paths, steps=8)
+    crossing = jump_diffusion_probability(1.0, years, model, lower=0.93, paths=paths, steps=8)
+    assert jumpy.probability(lower=0.93) == pytest.approx(
+        crossing.probability, abs=5 * crossing.standard_error + 2e-3
+    )
+    # The level for a probability is where that share of paths has touched.
+    distance = jumpy.log_distance(0.01, down=True)
+    assert jumpy.probability(lower=math.exp(-distance)) <= 0.01
+    assert jumpy.probability(lower=math.exp(-distance * 0.999)) > 0.01 - 1 / paths

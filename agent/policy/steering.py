@@ -1,0 +1,240 @@
+"""Vol-aware health: each account's probability of liquidation within a horizon, and
+the health it acts at and restores to.
+
+Every account's health is modelled as a function of one relative move s of all the
+non-pegged underlyings it holds, moving together (crypto sells off together; the
+stress grid makes the same assumption)::
+
+    H(s) = (A + a s) / (R + r s)
+
+Lending (Aave): A = N the threshold-weighted collateral, a its part in volatile assets;
+R = D the debt, r its volatile part (both linear in the price). Margin: A = E the
+equity, a = sum q_k P_k over perps and futures (plus the equity itself when the
+account is margined in the coin); R = M the maintenance margin, r = M (maintenance is
+a rate on notional). Options inside a margin account are left out of a (their delta
+is not in the policy's input); the risk engine's full revaluation covers them in the
+stress grid.
+
+Liquidation is H(s*) = 1: s* = (R - A) / (a - r), a fall when s* < 0, a rise when
+s* > 0. Its probability within the horizon is the first passage of the price to
+(1 + s*) times spot (``agent.risk.liquidation_probability``): closed form under GBM, or
+Merton's jump diffusion by seeded Monte Carlo (each path's extremes drawn once per
+vol, so any level's probability and any probability's level come from one run). The
+vol is the larger of the underlyings' implied and realized vols (the largest over the
+account's underlyings).
+
+The health an account must have for a probability p: the log-distance L with
+P(touch e^-L) = p (or e^L upwards) is found by bisection (the probability falls
+monotonically with L; it depends only on vol, horizon and direction, so it is solved
+once per tick per vol, not per account), and turned into the health now whose
+liquidation lies at that move:
+
+- lending keeps the shares a/A and r/R (exact when collateral and debt are each all
+  volatile or all stable, the common ETH-collateral, USDC-debt loan: a repay or a
+  supply changes only the amount): H = (1 + (r/R) s) / (1 + (a/A) s);
+- margin keeps a and r/R: adding collateral leaves them, and cutting a position
+  scales a and R alike, so H = E/M = (1 + s) - (a / M) s is exact for both repairs
+  (fees aside).
+
+The account acts when its probability passes ``max_liquidation_probability`` or its
+health its static trigger, and restores to the larger of the static target and the
+health for ``target_liquidation_probability`` (capped at ``max_*_target``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from agent.config.models import HealthSettings
+from agent.policy.inputs import LendingAccount, MarginAccount
+from agent.policy.settings import SECONDS_PER_YEAR
+from agent.risk.liquidation_probability import (
+    JumpDiffusion,
+    PathExtremes,
+    first_passage_probability,
+    jump_diffusion_extremes,
+)
+
+_BISECTIONS = 48
+_MOST_LOG_DISTANCE = 12.0  # e^-12: a fall of 99.9994%; beyond it nothing is reachable
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """H(s) = (assets + moving_assets s) / (requirement + moving_requirement s), USD."""
+
+    assets: float
+    moving_assets: float
+    requirement: float
+    moving_requirement: float
+    lending: bool
+
+    @property
+    def health(self) -> float:
+        if self.requirement <= 0:
+            return math.inf
+        return self.assets / self.requirement
+
+    def liquidation_move(self) -> float | None:
+        """s* with H(s*) = 1 inside (-1, inf); 0.0 when liquidatable now; None: never."""
+        if self.requirement <= 0:
+            return None
+        if self.assets < self.requirement:
+            return 0.0
+        slope = self.moving_assets - self.moving_requirement
+        if slope == 0:
+            return None
+        move = (self.requirement - self.assets) / slope
+        return move if move > -1.0 else None
+
+    def health_for(self, move: float) -> float:
+        """The health now at which this account's liquidation lies at ``move``."""
+        if self.lending:
+            asset_share = self.moving_assets / self.assets if self.assets > 0 else 0.0
+            debt_share = self.moving_requirement / self.requirement
+            return (1.0 + debt_share * move) / (1.0 + asset_share * move)
+        return (1.0 + move) - self.moving_assets / self.requirement * move
+
+
+def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
+    """The lending account's exposure; ``volatile`` maps the moving underlyings to vol."""
+    assets = moving_assets = debt = moving_debt = 0.0
+    for asset in account.assets:
+        moving = asset.underlying in volatile
+        if asset.collateral_enabled:
+            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+            assets += weighted
+            moving_assets += weighted if moving else 0.0
+        owed = asset.debt * asset.price_usd
+        debt += owed
+        moving_debt += owed if moving else 0.0
+    return Exposure(assets, moving_assets, debt, moving_debt, lending=True)
+
+
+def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
+    """The margin account's exposure (perps and futures; see the module docstring)."""
+    moving = sum(
+        p.quantity * p.mark_price_usd
+        for p in account.positions
+        if p.instrument.underlying in volatile and p.instrument.kind.value in ("perp", "future")
+    )
+    if account.account in volatile:  # margined in the coin (Deribit's ETH account)
+        moving += account.equity_usd
+    maintenance = account.maintenance_margin_usd
+    return Exposure(account.equity_usd, moving, maintenance, maintenance, lending=False)
+
+
+def account_vol(underlyings: set[str], vols: Mapping[str, float]) -> float | None:
+    """The largest vol among ``underlyings`` (None when none of them moves)."""
+    known = [vols[u] for u in underlyings if u in vols]
+    return max(known) if known else None
+
+
+@dataclass(frozen=True, slots=True)
+class Steering:
+    """One account's vol-aware health: now, its probability of liquidation within the
+    horizon, the level it acts at (``trigger``) and the one it restores to (``target``).
+
+    ``health`` is the health factor (lending) or equity / maintenance (margin);
+    ``liquidation_move`` the relative move of its underlyings that liquidates it
+    (None: no move does); ``vol`` the annual vol used (None: nothing volatile held).
+    ``acting``: the probability or the static trigger says act this tick.
+    """
+
+    account: str
+    kind: str  # "lending" or "margin"
+    health: float
+    vol: float | None
+    liquidation_move: float | None
+    probability: float
+    trigger: float
+    target: float
+    acting: bool
+
+
+class ProbabilityModel:
+    """P(first passage within the horizon) and the distance for a probability, cached
+    per (vol, direction, probability) for one tick. The jump-diffusion variant
+    simulates each vol's paths once (seeded) and reads both from their extremes."""
+
+    def __init__(self, settings: HealthSettings) -> None:
+        self.settings = settings
+        self.years = settings.liquidation_horizon_s / SECONDS_PER_YEAR
+        self._distances: dict[tuple[float, bool, float], float] = {}
+        self._paths: dict[float, PathExtremes] = {}
+
+    def _extremes(self, vol: float) -> PathExtremes:
+        if vol not in self._paths:
+            jumps = self.settings.jumps
+            model = JumpDiffusion(
+                vol, jumps.intensity_per_year, jumps.mean_log_jump, jumps.std_log_jump
+            )
+            self._paths[vol] = jump_diffusion_extremes(
+                self.years, model, paths=jumps.paths, steps=jumps.steps
+            )
+        return self._paths[vol]
+
+    def probability(self, log_distance: float, vol: float, *, down: bool) -> float:
+        """P(touch spot * e^-L (down) or e^L (up) within the horizon)."""
+        if log_distance <= 0:
+            return 1.0
+        barrier = math.exp(-log_distance if down else log_distance)
+        lower, upper = (barrier, None) if down else (None, barrier)
+        if self.settings.probability_model == "jump_diffusion":
+            return self._extremes(vol).probability(lower=lower, upper=upper)
+        return first_passage_probability(1.0, self.years, vol, lower=lower, upper=upper)
+
+    def log_distance(self, probability: float, vol: float, *, down: bool) -> float:
+        """The log-distance L at which the passage probability is ``probability``."""
+        key = (vol, down, probability)
+        if key in self._distances:
+            return self._distances[key]
+        if self.settings.probability_model == "jump_diffusion":
+            found = self._extremes(vol).log_distance(probability, down=down)
+        else:
+            low, found = 0.0, _MOST_LOG_DISTANCE
+            for _ in range(_BISECTIONS):
+                middle = 0.5 * (low + found)
+                if self.probability(middle, vol, down=down) > probability:
+                    low = middle
+                else:
+                    found = middle
+        self._distances[key] = found
+        return found
+
+
+def steer(
+    name: str,
+    exposure: Exposure,
+    vol: float | None,
+    settings: HealthSettings,
+    model: ProbabilityModel,
+) -> Steering:
+    """The account's probability, trigger and target (static ones when not vol-aware)."""
+    lending = exposure.lending
+    trigger = settings.lending_trigger if lending else settings.margin_trigger
+    target = settings.lending_target if lending else settings.margin_target
+    cap = settings.max_lending_target if lending else settings.max_margin_target
+    health = exposure.health
+    move = exposure.liquidation_move()
+    probability = 0.0
+    if move is not None and vol is not None and vol > 0:
+        distance = -math.log1p(move) if move < 0 else math.log1p(move)
+        probability = model.probability(distance, vol, down=move < 0)
+    elif move == 0.0:
+        probability = 1.0
+    acting = health < trigger
+    if settings.vol_aware and move is not None and vol is not None and vol > 0:
+        down = move <= 0
+        sign = -1.0 if down else 1.0
+        ceiling = model.log_distance(settings.max_liquidation_probability, vol, down=down)
+        aimed = model.log_distance(settings.target_liquidation_probability, vol, down=down)
+        trigger = max(trigger, min(exposure.health_for(math.expm1(sign * ceiling)), cap))
+        target = max(target, min(exposure.health_for(math.expm1(sign * aimed)), cap))
+        # Over the ceiling acts only while there is somewhere higher to go: at the cap
+        # the target can be below the health already held.
+        acting = acting or (probability > settings.max_liquidation_probability and health < target)
+    kind = "lending" if lending else "margin"
+    return Steering(name, kind, health, vol, move, probability, trigger, target, acting)

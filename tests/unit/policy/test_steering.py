@@ -1,0 +1,175 @@
+"""Vol-aware health: liquidation probability within the horizon, and the trigger and
+target health it steers to, checked against a first-passage formula written here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from agent.config.models import HealthSettings
+from agent.intents import Action
+from agent.model import Instrument, Kind
+from agent.policy.decide import decide, steerings
+from agent.policy.health import Step, apply, health_factor, plan_lending, repairs
+from agent.policy.inputs import LendingAccount, MarginAccount, MarginPosition, PolicyInput
+from agent.policy.margin import DeltaView, plan_margin
+from agent.policy.steering import (
+    ProbabilityModel,
+    lending_exposure,
+    margin_exposure,
+    steer,
+)
+from tests.unit.policy.builders import NOW, PARAMETERS, eth_risk, settings, usdc, weth
+
+HOUR = 1.0 / (365 * 24)
+HEALTH = HealthSettings()  # 1 h, ceiling 0.1 %, target 0.01 %, floors 1.3 / 1.6
+
+
+def down_passage(log_distance: float, vol: float, years: float) -> float:
+    """P(min ln(S_t/S_0) <= -L before T), zero-drift GBM: log drift nu = -vol**2 / 2
+    (Shreve, Stochastic Calculus for Finance II, 7.2.1, reflected for a lower barrier)."""
+    nu, s = -0.5 * vol * vol, vol * math.sqrt(years)
+
+    def phi(x: float) -> float:
+        return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+    return phi((-log_distance - nu * years) / s) + math.exp(
+        -2.0 * nu * log_distance / vol**2
+    ) * phi((-log_distance + nu * years) / s)
+
+
+def loan(health: float, **fields: float) -> LendingAccount:
+    """10 WETH (LT 0.825, 16,500 USD weighted) against USDC debt for ``health``."""
+    collateral = weth(supplied=10.0, underlying="ETH", **fields)
+    debt = usdc(debt=16_500.0 / health, wallet=50_000.0)
+    return LendingAccount("aave", (collateral, debt), health)
+
+
+def test_lending_probability_is_the_first_passage_to_the_liquidation_price() -> None:
+    account = loan(1.5)
+    exposure = lending_exposure(account, {"ETH": 0.9})
+    assert exposure.liquidation_move() == pytest.approx(1 / 1.5 - 1, rel=1e-12)
+    steering = steer("aave", exposure, 0.9, HEALTH, ProbabilityModel(HEALTH))
+    expected = down_passage(math.log(1.5), 0.9, HOUR)
+    assert steering.probability == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def test_calm_market_keeps_the_static_trigger_and_target() -> None:
+    # At 65 % vol an hour moves ETH ~0.7 %: the 1.3 / 1.6 floors are far safer.
+    steering = steer(
+        "aave", lending_exposure(loan(1.4), {"ETH": 0.65}), 0.65, HEALTH, ProbabilityModel(HEALTH)
+    )
+    assert (steering.trigger, steering.target, steering.acting) == (1.3, 1.6, False)
+    assert steering.probability < 1e-100
+
+
+def test_storm_acts_above_the_static_trigger_and_restores_to_the_target_probability() -> None:
+    vol = 20.0  # 2,000 %: a flash crash's realized vol
+    account = loan(1.5)
+    model = ProbabilityModel(HEALTH)
+    steering = steer("aave", lending_exposure(account, {"ETH": vol}), vol, HEALTH, model)
+    assert steering.probability > HEALTH.max_liquidation_probability
+    assert steering.acting
+    assert steering.trigger > 1.5
+    assert steering.target > steering.trigger
+    # At the trigger the probability is the ceiling, at the target the lower target.
+    for level, probability in (
+        (steering.trigger, HEALTH.max_liquidation_probability),
+        (steering.target, HEALTH.target_liquidation_probability),
+    ):
+        assert down_passage(math.log(level), vol, HOUR) == pytest.approx(probability, rel=1e-6)
+    plan = plan_lending(account, HEALTH, PARAMETERS, NOW, steering)
+    assert [i.action for i in plan.intents] == [Action.REPAY]
+    assert "liquidation probability" in plan.intents[0].reason
+    repaired = account
+    for intent in plan.intents:
+        match = [r for r in repairs(repaired, steering.target, 0.0) if r.action is Action.REPAY]
+        repaired = apply(repaired, Step(match[0], intent.quantity))
+    assert health_factor(repaired) == pytest.approx(steering.target, rel=1e-9)
+    after = steer("aave", lending_exposure(repaired, {"ETH": vol}), vol, HEALTH, model)
+    assert after.probability == pytest.approx(HEALTH.target_liquidation_probability, rel=1e-6)
+    assert not after.acting
+
+
+def test_target_is_capped_and_static_policy_ignores_vol() -> None:
+    vol = 400.0
+    model = ProbabilityModel(HEALTH)
+    steering = steer("aave", lending_exposure(loan(1.5), {"ETH": vol}), vol, HEALTH, model)
+    assert steering.target == HEALTH.max_lending_target
+    static = replace_settings(vol_aware=False)
+    plain = steer("aave", lending_exposure(loan(1.5), {"ETH": vol}), vol, static, model)
+    assert (plain.trigger, plain.target, plain.acting) == (1.3, 1.6, False)
+    assert plain.probability == steering.probability  # still measured and shown
+
+
+def replace_settings(**fields: object) -> HealthSettings:
+    return HealthSettings(**{**HEALTH.model_dump(), **fields})
+
+
+def test_short_perp_margin_target_puts_the_liquidation_at_the_target_probability() -> None:
+    # A 10 ETH short at 2,000 with 1 % maintenance: M = 200, equity 1,000 (ratio 5).
+    perp = Instrument("gmx", "ETH/USD", "ETH", Kind.PERP)
+    position = MarginPosition(perp, -10.0, 2000.0, 0.01)
+    account = MarginAccount(
+        "gmx", 1_000.0, 200.0, (position,), collateral_available=1e6, account="ETH/USD"
+    )
+    vol = 1.5
+    model = ProbabilityModel(HEALTH)
+    exposure = margin_exposure(account, {"ETH": vol})
+    # Liquidated when 1,000 - 20,000 s = 200 (1 + s): s = 800 / 20,200.
+    assert exposure.liquidation_move() == pytest.approx(800 / 20_200, rel=1e-12)
+    steering = steer(account.name, exposure, vol, HEALTH, model)
+    assert steering.acting
+    assert steering.target > 5.0
+    view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
+    plan = plan_margin(account, HEALTH, PARAMETERS, view, NOW, steering)
+    (top_up,) = plan.intents
+    assert top_up.action is Action.SUPPLY
+    topped = replace(account, equity_usd=account.equity_usd + top_up.quantity)
+    after = steer(account.name, margin_exposure(topped, {"ETH": vol}), vol, HEALTH, model)
+    assert after.health == pytest.approx(steering.target, rel=1e-9)
+    assert after.probability == pytest.approx(HEALTH.target_liquidation_probability, rel=1e-3)
+
+
+def test_decide_reports_every_accounts_steering_and_acts_on_the_vol() -> None:
+    stormy = eth_risk(0.0, vol=20.0)
+    policy_input = PolicyInput(now=NOW, underlyings=(stormy,), lending=(loan(1.5),))
+    decision = decide(policy_input, settings())
+    (steering,) = decision.steering
+    assert steering == steerings(policy_input, settings())[0]
+    assert steering.account == "aave"
+    assert steering.kind == "lending"
+    assert [i.action for i in decision.intents] == [Action.REPAY]
+    calm = replace(policy_input, underlyings=(eth_risk(0.0, vol=0.65),))
+    assert decide(calm, settings()).intents == ()
+
+
+def test_jump_diffusion_variant_is_seeded_and_at_least_the_diffusion() -> None:
+    jumps = replace_settings(probability_model="jump_diffusion")
+    exposure = lending_exposure(loan(1.1), {"ETH": 3.0})
+    first = steer("aave", exposure, 3.0, jumps, ProbabilityModel(jumps))
+    again = steer("aave", exposure, 3.0, jumps, ProbabilityModel(jumps))
+    assert first == again
+    diffusion = steer("aave", exposure, 3.0, HEALTH, ProbabilityModel(HEALTH))
+    # Jumps down (mean -5 %) only add paths that touch; Monte Carlo error ~0.1 %.
+    assert first.probability >= diffusion.probability - 3e-3
+    assert first.target >= HEALTH.lending_target
+
+
+def test_over_the_ceiling_at_the_capped_target_there_is_nothing_to_do() -> None:
+    # A 2x GMX short (ratio 50) in a 2,000 % storm: 6 % likely to be liquidated within the
+    # hour, but the target is capped at 20, which it already exceeds.
+    perp = Instrument("gmx", "ETH/USD", "ETH", Kind.PERP)
+    account = MarginAccount(
+        "gmx", 15_000.0, 300.0, (MarginPosition(perp, -10.0, 3000.0, 0.01),), account="ETH/USD"
+    )
+    exposure = margin_exposure(account, {"ETH": 20.0})
+    steering = steer(account.name, exposure, 20.0, HEALTH, ProbabilityModel(HEALTH))
+    assert steering.probability > HEALTH.max_liquidation_probability
+    assert steering.target == HEALTH.max_margin_target
+    assert not steering.acting
+    view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
+    forced = replace(steering, acting=True)
+    assert plan_margin(account, HEALTH, PARAMETERS, view, NOW, forced).intents == ()
