@@ -2,8 +2,10 @@
 
 Positions are compared with the last look (kept in the journal by the ``PositionLedger``,
 so a restart compares with what was there before it). Each change our work does not
-explain is classified where the venue can say what it was (``Evidence`` hooks: Aave's
-``LiquidationCall`` logs for our account), journaled, alerted with its evidence, and the
+explain is classified where the venue can say what it was (``Evidence`` hooks, asked
+about the span since the last look: Aave's ``LiquidationCall`` logs and GMX's
+PositionDecrease records of Liquidation orders for our account, Hyperliquid's fills and
+Deribit's trades marked as liquidations), journaled, alerted with its evidence, and the
 book is rebuilt from the venues as every tick does. A change nobody explains tightens
 the kill switch to REDUCE_ONLY, and keeps it there, until an operator acknowledges it
 (``ballast ack``).
@@ -12,7 +14,7 @@ the kill switch to REDUCE_ONLY, and keeps it there, until an operator acknowledg
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import structlog
@@ -35,9 +37,22 @@ from agent.policy.alerts import Alert, AlertCode, Severity
 
 log = structlog.get_logger(__name__)
 
-# (from block, to block) -> what the venue says happened to our account there
-Evidence = Callable[[int, int], Awaitable[list[str]]]
 UNEXPLAINED = "unexplained"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Since the last look at a venue: its blocks (chains; None for exchanges, or before
+    any look) and the agent's clock times, unix ms (exchanges stamp fills and trades)."""
+
+    first_block: int | None
+    last_block: int | None
+    since_ms: int
+    until_ms: int
+
+
+# What the venue says happened to our account in a span: evidence of liquidations.
+Evidence = Callable[[Span], Awaitable[list[str]]]
 
 
 class ExternalWatch:
@@ -76,7 +91,8 @@ class ExternalWatch:
         changes = external_changes(
             before, holdings(snapshots), own_changes(certain), maybe_changes(maybe), compared
         )
-        changes = [await self._classify(c, seen, snapshots) for c in changes]
+        looked = self.ledger.looked_at()
+        changes = [await self._classify(c, seen, looked, snapshots, now) for c in changes]
         self.ledger.record(changes, now.timestamp())
         blocks = {name: s.block_number for name, s in snapshots.items()}
         self.ledger.save(snapshots, holdings(snapshots), blocks, now.timestamp())
@@ -98,14 +114,23 @@ class ExternalWatch:
         self,
         change: ExternalChange,
         seen: Mapping[str, int | None],
+        looked: Mapping[str, float],
         snapshots: Mapping[str, VenueSnapshot],
+        now: datetime,
     ) -> ExternalChange:
         hook = self.evidence.get(change.venue)
-        start, end = seen.get(change.venue), snapshots[change.venue].block_number
-        if hook is None or start is None or end is None:
+        since = looked.get(change.venue)
+        if hook is None or since is None:
             return change
+        start, end = seen.get(change.venue), snapshots[change.venue].block_number
+        span = Span(
+            None if start is None else start + 1,
+            end,
+            int(since * 1000),
+            int(now.timestamp() * 1000),
+        )
         try:
-            found = await hook(start + 1, end)
+            found = await hook(span)
         except BallastError as error:
             log.warning("external_evidence_unavailable", venue=change.venue, error=str(error))
             return change

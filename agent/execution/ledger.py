@@ -43,6 +43,13 @@ class PositionLedger:
                 held[(str(venue), str(asset), str(kind))] = float(quantity)
         return held, seen
 
+    def looked_at(self) -> dict[str, float]:
+        """When each venue was last looked at (unix seconds, the agent's clock)."""
+        rows = self._db.execute(
+            "SELECT venue, seen_at FROM positions_seen WHERE kind=?", (_LOOKED,)
+        )
+        return {str(venue): float(at) for venue, at in rows}
+
     def save(
         self,
         venues: Iterable[str],

@@ -26,6 +26,7 @@ from agent.config.models import (
 from agent.errors import BallastError, ConfigError
 from agent.ports import Clock, EvmActions, OrderVenue, Venue
 from agent.profiles import VenueProfile, profile_for
+from agent.watch import Evidence, Span
 from connectors.cex import DeribitVenue as DeribitConnector
 from connectors.cex import Endpoint
 from connectors.cex import HyperliquidVenue as HyperliquidConnector
@@ -34,6 +35,7 @@ from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
+from connectors.evm.gmx_v2.events import liquidation_evidence, liquidation_log_filter
 from connectors.evm.gmx_v2.orders import resolve_orders
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.premia_v3 import PremiaV3Connector, read_pools
@@ -79,7 +81,7 @@ class Venues:
     # chain id -> who must see the final receipts of our transactions on that chain
     receipt_observers: dict[int, list[ReceiptObserver]] = field(default_factory=dict)
     # venue -> what it says happened to our account between two blocks (agent.watch)
-    evidence: dict[str, Callable[[int, int], Awaitable[list[str]]]] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
     oracle: str | None = None
     clock: Clock | None = None  # exchanges stamp their snapshots with it
     paper: bool = False  # dry run: exchange orders are filled on paper, never sent
@@ -154,11 +156,11 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
     await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)
 
-    async def liquidations(from_block: int, to_block: int) -> list[str]:
-        logs = await chain.client.request(
-            "eth_getLogs", [connector.liquidation_filter(from_block, to_block)]
-        )
-        return connector.liquidations(logs)
+    async def liquidations(span: Span) -> list[str]:
+        if span.first_block is None or span.last_block is None:
+            return []
+        ask = connector.liquidation_filter(span.first_block, span.last_block)
+        return connector.liquidations(await chain.client.request("eth_getLogs", [ask]))
 
     built.evidence[name] = liquidations
 
@@ -240,6 +242,16 @@ async def _gmx(name: str, settings: GmxVenue, built: Venues, stack: AsyncExitSta
         await resolve_orders(chain.client, connector.tracker)
 
     built.hooks.append(resolve)
+    account, emitter = chain.settings.account.address, settings.event_emitter
+
+    async def liquidations(span: Span) -> list[str]:
+        if span.first_block is None or span.last_block is None:
+            return []
+        ask = liquidation_log_filter(emitter, account, span.first_block, span.last_block)
+        logs = await chain.client.request("eth_getLogs", [ask])
+        return liquidation_evidence(logs, emitter, account)
+
+    built.evidence[name] = liquidations
 
 
 async def _premia(name: str, settings: PremiaVenue, built: Venues, stack: AsyncExitStack) -> None:
@@ -336,10 +348,17 @@ class DeadMansSwitch:
         self.failure = None
 
 
-def _register_exchange(name: str, venue: CcxtVenue, built: Venues) -> None:
+def _register_exchange(
+    name: str, venue: DeribitConnector | HyperliquidConnector, built: Venues
+) -> None:
     exchange: PaperVenue | CcxtVenue = PaperVenue(venue) if built.paper else venue
     built.venues[name] = exchange
     built.orders[name] = exchange
+
+    async def liquidations(span: Span) -> list[str]:
+        return await venue.liquidations(span.since_ms, span.until_ms)
+
+    built.evidence[name] = liquidations
 
 
 def _stamp(built: Venues) -> Callable[[], datetime]:

@@ -45,6 +45,7 @@ from agent.ports import OrderRequest, OrderState
 from connectors.cex.deribit_accounts import account_health, check_margin_model
 from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
+from connectors.cex.liquidations import deribit_liquidations
 from connectors.cex.markets import number, price_on_tick
 from connectors.cex.units import OrderUnits, deribit_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
@@ -317,6 +318,26 @@ class DeribitVenue(CcxtVenue):
         if not market.get("option") and market.get("inverse") and average:
             return average
         return self._usd_per(str(market["settle"]))
+
+    async def liquidations(self, since_ms: int, until_ms: int) -> list[str]:
+        """Evidence of our trades from ``since_ms`` to ``until_ms`` that liquidated us, per
+        currency (``private/get_user_trades_by_currency`` with start and end timestamps,
+        at most 1000 a call: Deribit API 2.1.1 reference)."""
+        window = {"start_timestamp": since_ms, "end_timestamp": until_ms, "count": 1000}
+        replies = await together(
+            *(
+                self._read(
+                    f"user_trades.{code}",
+                    _call(
+                        self.exchange.privateGetGetUserTradesByCurrency,
+                        {"currency": code, **window},
+                    ),
+                )
+                for code in self.currencies
+            )
+        )
+        trades = [t for reply in replies for t in (reply.get("result") or {}).get("trades") or []]
+        return deribit_liquidations(trades, since_ms, until_ms)
 
     async def _with_fees(self, state: OrderState) -> OrderState:
         """``state`` with its fees from its trades: Deribit's order object carries none

@@ -36,6 +36,7 @@ from agent.errors import RejectedError
 from agent.model import Balance, Greeks, Health, Position, Quote, Rate, VenueSnapshot
 from agent.ports import OrderRequest, OrderState
 from connectors.cex.endpoint import Endpoint
+from connectors.cex.liquidations import hyperliquid_liquidations
 from connectors.cex.markets import number
 from connectors.cex.units import OrderUnits, hyperliquid_units
 from connectors.cex.venue import CcxtVenue, together, utc_now
@@ -278,6 +279,14 @@ class HyperliquidVenue(CcxtVenue):
             if str(fill.get("order")) == state.venue_order_id
         )
         return replace(state, fee_usd=fee)
+
+    async def liquidations(self, since_ms: int, until_ms: int) -> list[str]:
+        """Evidence of our fills from ``since_ms`` to ``until_ms`` that liquidated us
+        (``userFillsByTime``: at most 2000 fills, Hyperliquid info endpoint docs)."""
+        fills = await self._info(
+            "userFillsByTime", user=self.wallet_address, startTime=since_ms, endTime=until_ms
+        )
+        return hyperliquid_liquidations(fills or [], self.wallet_address)
 
     async def cancel_all_after(self, seconds: float) -> None:
         """Arm Hyperliquid's dead man's switch (``scheduleCancel``, through ccxt's

@@ -1,8 +1,11 @@
 """What the agent did not cause is noticed (RELIABILITY rows 14 and 21).
 
-- The world's liquidator liquidates the agent's Aave loan while the agent is halted:
-  the next tick journals it as a liquidation with the LiquidationCall's transaction
-  hash (compared with the chain's own log).
+- The world's liquidators liquidate the agent's Aave loan and its 20x GMX long, and the
+  Hyperliquid and Deribit simulators its levered ETH perps, while the agent is halted:
+  the next tick journals all four as liquidations, with the transaction hashes of the
+  LiquidationCall and of the PositionDecrease of order type Liquidation (compared with
+  the chain's own logs), Hyperliquid's fill tid and Deribit's trade_id (compared with
+  the simulators' records).
 - Someone trades on Hyperliquid with the agent's key: the next tick reports an
   unexplained change, tightens to REDUCE_ONLY until `ack`, and hedges the new delta
   once (counted in the simulator's request log).
@@ -18,17 +21,42 @@ from pathlib import Path
 import pytest
 
 from agent.execution.ledger import PositionLedger
-from agent.intents import KillState
+from agent.intents import Action, KillState
 from agent.model import Side
 from agent.ports import OrderRequest
 from agent.wiring import build_daemon
+from connectors.evm.gmx_v2.events import decode_position_events, liquidation_log_filter
+from connectors.evm.multicall import Multicall3Reader
+from connectors.evm.rpc import ChainClient
 from sim.chain import attach
+from sim.stack import LocalStack
 from tests.e2e.test_in_flight import ORDER_OPERATIONS, MovingClock, flat_book, rpc, ticker
-from tests.e2e.world_view import hyperliquid_eth
+from tests.e2e.world_view import gmx_eth, hyperliquid_eth
+from tests.integration.evm.derivs import SEND_GAS, intent
+from tests.integration.evm.helpers import gmx_connector, venue
 
 pytestmark = pytest.mark.e2e
 
 WETH_SUPPLIED, USDC_BORROWED = 10.0, 22_000.0  # health 1.125 at 3000; under 1 near 2650
+GMX_LONG_ETH = 2.0  # at 20x: liquidatable some 4 % below 3000
+HL_LONG_ETH = 1_500.0  # $4.5M on $500k: liquidated some 10 % below 3000
+DERIBIT_LONG_ETH = 300.0  # $900k on $100k: liquidated some 8 % below 3000
+
+
+async def open_gmx_long(stack: LocalStack, agent: str) -> None:
+    """A 20x ETH long for the agent, executed by the world's order keeper."""
+    chain, manifest = stack.world.chain, stack.world.manifest
+    assert manifest is not None
+    usdc = attach(chain, manifest, "token.USDC")
+    await usdc.send("mint", agent, 10_000 * 10**6, sender=manifest.accounts["deployer"])
+    connector = gmx_connector(manifest, agent, leverage=20.0)
+    async with ChainClient([stack.world.anvil.url], chain_id=manifest.chain_id) as client:
+        await connector.discover(Multicall3Reader(client))
+        await venue(client, connector).snapshot()
+        for request in connector.build(intent("gmx", Action.BUY, "ETH", GMX_LONG_ETH, 3000.0)):
+            await chain.send(agent, request.to, request.data, value=request.value, gas=SEND_GAS)
+    await stack.world.keepers.gmx_orders.execute_pending(await chain.timestamp())
+    assert await gmx_eth(chain, manifest, agent) == pytest.approx(GMX_LONG_ETH, rel=1e-3)
 
 
 async def test_a_liquidation_of_the_halted_agent_is_reported_with_its_transaction(
@@ -46,14 +74,25 @@ async def test_a_liquidation_of_the_halted_agent_is_reported_with_its_transactio
         await pool.send("supply", weth.address, amount, agent, 0, sender=agent)
         usdc = manifest.token("USDC").address
         await pool.send("borrow", usdc, int(USDC_BORROWED * 1e6), 2, 0, agent, sender=agent)
+        await open_gmx_long(stack, agent)
         clock = MovingClock(stack.driver)
         daemon = await build_daemon(stack.config, resources, clock=clock)
+        assert daemon.parts.executor.orders is not None
+        same_key = daemon.parts.executor.orders.venues  # levered longs, the agent's keys
+        for venue_name, size in (("hyperliquid", HL_LONG_ETH), ("deribit", DERIBIT_LONG_ETH)):
+            await same_key[venue_name].place_order(
+                OrderRequest(f"long-{venue_name}", "ETH/USDC:USDC", Side.BUY, size, 3300.0)
+            )
         await daemon.parts.controls.kill("test", "the agent must not prevent it")
         tick = ticker(daemon, clock)
         await tick()  # the book as it was
         start = int(await rpc(chain, "eth_blockNumber"), 16)
-        await stack.driver.advance(900)  # ETH ~2550: the liquidator acts
+        await stack.driver.advance(900)  # ETH ~2550: the liquidators act
         assert stack.world.keepers.liquidator.records, "the crash was meant to liquidate"
+        assert stack.hyperliquid is not None
+        assert stack.deribit is not None
+        assert stack.hyperliquid.liquidations, "the crash was meant to liquidate on Hyperliquid"
+        assert stack.deribit.liquidations, "the crash was meant to liquidate on Deribit"
         report = await tick()
         events = PositionLedger(daemon.parts.executor.journal).unacknowledged()
         topic = "0x" + pool.abi.event_topic("LiquidationCall").hex()
@@ -62,11 +101,34 @@ async def test_a_liquidation_of_the_halted_agent_is_reported_with_its_transactio
             "eth_getLogs",
             {"address": pool.address, "fromBlock": hex(start), "topics": [topic]},
         )
+        emitter = manifest.contract("gmx.event_emitter")
+        end = int(await rpc(chain, "eth_blockNumber"), 16)
+        gmx_logs = await rpc(
+            chain, "eth_getLogs", liquidation_log_filter(emitter, agent, start, end)
+        )
+        gmx_left = await gmx_eth(chain, manifest, agent)
+        [hl_fill] = [
+            f for f in stack.hyperliquid.house.users[agent.lower()].fills if f.liquidation_mark
+        ]
+        [deribit_trade] = [
+            t for a in stack.deribit.exchange.accounts.values() for t in a.trades if t.liquidation
+        ]
     [liquidation] = logs
+    [gmx_liquidation] = [e for e in decode_position_events(gmx_logs, emitter) if e.liquidation]
+    assert stack.world.keepers.gmx_liquidator.records, "the crash was meant to liquidate on GMX"
+    assert gmx_left == 0.0
     assert {e.change.cause for e in events} == {"liquidation"}
-    assert {(e.change.venue, e.change.kind) for e in events} >= {("aave", "debt")}
+    assert {(e.change.venue, e.change.kind) for e in events} >= {
+        ("aave", "debt"), ("gmx", "hedge"), ("hyperliquid", "hedge"), ("deribit", "hedge")
+    }  # fmt: skip
+    proof = {
+        "aave": f"tx {liquidation['transactionHash']}",
+        "gmx": f"tx {gmx_liquidation.transaction_hash}",
+        "hyperliquid": f"tid {hl_fill.tid}",
+        "deribit": f"trade {deribit_trade.trade_id}:",
+    }
     for event in events:
-        assert any(liquidation["transactionHash"] in line for line in event.change.evidence)
+        assert any(proof[event.change.venue] in line for line in event.change.evidence), event
     assert any(a.code == "external_event" for a in report.alerts)
     assert report.kill_state is KillState.HALTED  # a liquidation it can explain: no trip
 

@@ -249,3 +249,35 @@ def order_log_filters(
             "topics": [EVENT_LOG2_TOPIC, [event_name_hash(k.value) for k in outcomes], list(keys)],
         }
     ]
+
+
+def liquidation_log_filter(
+    event_emitter: str, account: str, from_block: int, to_block: int
+) -> dict[str, Any]:
+    """The eth_getLogs filter for ``account``'s PositionDecrease records between two blocks:
+    EventLog1 with topic1 = account (PositionEventUtils.emitPositionDecrease, v2.2)."""
+    account_topic = "0x" + account.lower().removeprefix("0x").rjust(64, "0")
+    return {
+        "address": event_emitter,
+        "fromBlock": hex(from_block),
+        "toBlock": hex(to_block),
+        "topics": [EVENT_LOG1_TOPIC, event_name_hash(PositionEventKind.DECREASE), account_topic],
+    }
+
+
+def liquidation_evidence(
+    logs: Iterable[Mapping[str, Any]], event_emitter: str, account: str
+) -> list[str]:
+    """Each of ``account``'s positions decreased by a Liquidation order (type 7) in ``logs``,
+    as evidence: transaction, block, market, side, size taken (USD)."""
+    found = []
+    for event in decode_position_events(logs, event_emitter):
+        if not event.liquidation or event.account.lower() != account.lower():
+            continue
+        side = "long" if event.is_long else "short"
+        found.append(
+            f"PositionDecrease (Liquidation order) tx {event.transaction_hash} block"
+            f" {event.block_number}: {side} on market {event.market} reduced by"
+            f" {event.size_delta_usd / 10**30:.2f} USD, {event.size_in_usd / 10**30:.2f} USD left"
+        )
+    return found

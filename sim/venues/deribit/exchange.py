@@ -392,6 +392,24 @@ class DeribitExchange:
         )
         penalty = LIQUIDATION_FEE * (coins if instrument.settle != "USDC" else coins * mark)
         account.balances[instrument.settle] -= penalty
+        # The close is the liquidation engine's order (``is_liquidation``) and its trade,
+        # our side the taker under liquidation ("T"), as get_user_trades_by_currency shows.
+        order = Order(
+            order_id=self._next(instrument.settle), label="", instrument=instrument,
+            direction="sell" if size > 0 else "buy", amount=abs(size), price=None,
+            order_type="market", time_in_force="immediate_or_cancel", created_ms=self.now_ms,
+            reduce_only=True, is_liquidation=True,
+        )  # fmt: skip
+        order.fill(abs(size), mark, penalty, self.now_ms)
+        account.orders[order.order_id] = order
+        self._sequence += 1
+        trade = Trade(
+            trade_id=f"{instrument.settle}-T{self._sequence}", trade_seq=self._sequence,
+            order=order, amount=abs(size), price=mark, fee=penalty, liquidity="T",
+            timestamp_ms=self.now_ms, index_price=pricer.index(instrument.base),
+            mark_price=mark, liquidation="T",
+        )  # fmt: skip
+        account.trades.append(trade)
         self.liquidations.append(
             Liquidation(
                 account.client_id, instrument.settle, instrument.name, size, mark, self.now_ms

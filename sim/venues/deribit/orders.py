@@ -212,6 +212,9 @@ class Trade:
     timestamp_ms: int
     index_price: float
     mark_price: float
+    # "M" / "T" / "MT": which side was under liquidation (Deribit API 2.1.1 user trade
+    # object, ``liquidation``: only on trades caused by a liquidation).
+    liquidation: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """A trade as ``private/buy`` reports it."""
@@ -238,6 +241,7 @@ class Trade:
             "reduce_only": self.order.reduce_only,
             "post_only": self.order.post_only,
             "api": True,
+            **({"liquidation": self.liquidation} if self.liquidation else {}),
         }
 
 

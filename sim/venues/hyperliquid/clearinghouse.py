@@ -392,3 +392,13 @@ class Clearinghouse:
             self.liquidations.append(
                 Liquidation(user.address, coin, position.szi, price, self.now_ms)
             )
+            # The close is a fill of the user's, marked as a liquidation in userFills.
+            self._next_oid += 1
+            self._next_tid += 1
+            fill = Fill(
+                tid=self._next_tid, oid=self._next_oid, coin=coin, is_buy=position.szi < 0,
+                price=price, size=abs(position.szi), start_position=position.szi,
+                closed_pnl=position.szi * (price - position.entry_px), fee=0.0, crossed=True,
+                time=self.now_ms, liquidation_mark=price,
+            )  # fmt: skip
+            user.fills.append(fill)

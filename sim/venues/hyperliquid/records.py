@@ -68,6 +68,9 @@ class Fill:
     fee: float
     crossed: bool
     time: int
+    # Set on the fill of a liquidation: the price the position was judged at. userFills
+    # then carries ``liquidation`` (see views._fill).
+    liquidation_mark: float | None = None
 
     @property
     def direction(self) -> str:

@@ -223,11 +223,11 @@ def user_fills(
         for f in user.fills
         if (start_ms is None or f.time >= start_ms) and (end_ms is None or f.time <= end_ms)
     ]
-    return [_fill(f) for f in reversed(chosen[-MAX_FILLS:])]
+    return [_fill(f, user.address) for f in reversed(chosen[-MAX_FILLS:])]
 
 
-def _fill(fill: Fill) -> dict[str, object]:
-    return {
+def _fill(fill: Fill, address: str) -> dict[str, object]:
+    reply: dict[str, object] = {
         "coin": fill.coin,
         "px": fmt(fill.price),
         "sz": fmt(fill.size),
@@ -243,3 +243,13 @@ def _fill(fill: Fill) -> dict[str, object]:
         "tid": fill.tid,
         "feeToken": "USDC",
     }
+    if fill.liquidation_mark is not None:
+        # Hyperliquid API docs, Websocket > Subscriptions: WsFill.liquidation is
+        # FillLiquidation {liquidatedUser?, markPx, method: "market" | "backstop"}; markPx
+        # a decimal string as in real replies. The simulator closes on the market.
+        reply["liquidation"] = {
+            "liquidatedUser": address,
+            "markPx": fmt(fill.liquidation_mark),
+            "method": "market",
+        }
+    return reply
