@@ -149,7 +149,8 @@ def external_changes(
     ``done`` since, plus any part of the work that ``maybe`` shows, cannot explain."""
     venues = set(venues)
     found = []
-    for key in sorted(set(before) | set(after)):
+    # Our own work's keys too: a position it opened that is gone shows in neither side.
+    for key in sorted(set(before) | set(after) | set(done)):
         if key[0] not in venues:
             continue
         old, new = before.get(key, 0.0), after.get(key, 0.0)
