@@ -71,7 +71,8 @@ class ExternalChange:
         where = f"{self.venue} {self.asset} {self.kind}"
         text = (
             f"{where} went from {self.before:.8g} to {self.after:.8g} ({moved:+.8g}); our own"
-            f" work explains {self.explained:+.8g}: {self.cause}"
+            f" work explains {self.explained:+.8g} (expected {self.before + self.explained:.8g}):"
+            f" {self.cause}"
         )
         return text + (f" ({', '.join(self.evidence)})" if self.evidence else "")
 
