@@ -81,7 +81,7 @@ class ExternalWatch:
         self.evidence = dict(evidence)
         self.deferred = deferred
         self.gate = gate
-        self._started = False
+        self._unlooked: set[str] | None = None  # journaled venues not yet read afresh
         self._held: list[ExternalChange] = []  # found at start-up, not yet resolved
 
     async def check(
@@ -120,7 +120,7 @@ class ExternalWatch:
         ]
         waiting = [i for i, _ in done if i not in counted] + [i for i, _ in flying if i]
         self.ledger.mark(counted, waiting)
-        self._hold_read_only(changes, holdings(snapshots))
+        self._hold_read_only(changes, holdings(snapshots), seen, compared)
         await self._hold()
         return [_alert(change) for change in changes]
 
@@ -152,28 +152,36 @@ class ExternalWatch:
             return change
         return replace(change, cause="liquidation", evidence=tuple(found))
 
-    def _hold_read_only(self, changes: list[ExternalChange], held: Mapping[Key, float]) -> None:
+    def _hold_read_only(
+        self,
+        changes: list[ExternalChange],
+        held: Mapping[Key, float],
+        seen: Mapping[str, int | None],
+        compared: set[str],
+    ) -> None:
         """Read-only from a start-up that found unexplained changes until the positions
-        agree with the journal again or the operator acknowledges them."""
-        if not self._started:
-            self._started = True
-            self._held = [c for c in changes if c.cause == UNEXPLAINED]
+        agree with the journal again or the operator acknowledges them. Start-up lasts,
+        per venue, until its first fresh read in this process."""
+        if self._unlooked is None:
+            self._unlooked = set(seen)
+        found = [c for c in changes if c.cause == UNEXPLAINED and c.venue in self._unlooked]
+        self._held.extend(found)
+        self._unlooked -= compared
         if not self._held or self.gate is None:
             return
         acknowledged = not any(r.change.cause == UNEXPLAINED for r in self.ledger.unacknowledged())
         back = {(c.venue, c.asset, c.kind): c.before + c.explained for c in self._held}
-        agree = not external_changes(back, {k: held.get(k, 0.0) for k in back}, {}, {}, {
-            venue for venue, _, _ in back
-        })  # fmt: skip
+        venues = {venue for venue, _, _ in back}
+        now_held = {k: held.get(k, 0.0) for k in back}  # judged only on fresh reads
+        agree = venues <= compared and not external_changes(back, now_held, {}, {}, venues)
         if acknowledged or agree:
             self._held = []
             self.gate.release(HOLDER)
             return
-        found = "; ".join(c.describe() for c in self._held)
+        what = "; ".join(c.describe() for c in self._held)
         self.gate.hold(
             HOLDER,
-            f"positions differ from the journal at start-up, `ballast ack` when understood:"
-            f" {found}",
+            f"positions differ from the journal at start-up, `ballast ack` when understood: {what}",
         )
 
     async def _hold(self) -> None:

@@ -207,7 +207,8 @@ async def test_a_position_changed_while_the_agent_was_down_is_found_at_restart(
     assert (event.change.before, event.change.after) == (0.0, pytest.approx(-1.0))
     assert state is KillState.REDUCE_ONLY
     assert any(a.code == "external_event" for a in first.alerts)
-    assert held is not None and "positions differ from the journal at start-up" in held
+    assert held is not None
+    assert "positions differ from the journal at start-up" in held
     assert not first.intents  # read-only: nothing acted on
     assert released is False  # agreed again: read-write, still REDUCE_ONLY until ack
     assert agreed.kill_state is KillState.REDUCE_ONLY
