@@ -151,6 +151,14 @@ def test_each_intent_of_a_tick_is_judged_on_the_book_the_earlier_ones_left() -> 
     ]
 
 
+def test_the_same_intent_applied_twice_keeps_the_tick_alive() -> None:
+    """Identical intents share an id, so their gate rows would collide: the second leaves
+    the baseline as it was instead of raising out of the tick."""
+    repay = intent(Action.REPAY, "aave", "USDC", 10_000.0)
+    after = applied(BASELINE, repay)
+    assert applied(after, repay) is after
+
+
 def test_the_guard_runs_the_gate_on_its_context() -> None:
     guard = Guard(limits(), StressLimits(max_stress_loss_usd=92_000.0))
     proposal = Proposal(trade(quantity=2.0))  # a deribit perp bought: +2 ETH
