@@ -323,7 +323,10 @@ def applied(baseline: StressBaseline, intent: Intent) -> StressBaseline:
     keep = [i for i in range(len(book.positions)) if i not in trial.change.replaced]
     positions = [book.positions[i] for i in keep] + list(trial.rows)
     accounts = [replace(a, cash_usd=trial.cash_usd[n]) for n, a in book.margin_accounts.items()]
-    merged = Book.from_records(book.valuation_time, book.market, positions, accounts)
+    try:
+        merged = Book.from_records(book.valuation_time, book.market, positions, accounts)
+    except RiskInputError:  # e.g. the same intent applied twice: its gate rows collide
+        return baseline
     moves = {k: v for k, v in baseline.moves.items() if k not in trial.moves}
     moves.update({k: v for k, v in trial.moves.items() if v is not None})
     return StressBaseline(

@@ -35,7 +35,7 @@ from agent.risk.elementary import exp, log, norm_cdf
 from agent.risk.jit import kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import linear_position_row, maintenance_margin
+from agent.risk.valuation import linear_position_row, maintenance_terms
 
 _OPTION, _SUPPLY = 0, 4
 _MINIMUM_TOTAL_VOL = 1e-150
@@ -158,10 +158,13 @@ def account_states_kernel(
             else:
                 debt[lending] -= values[index]
         elif margin >= 0:
-            multipliers = spot_multipliers[codes[index, UNDERLYING]]
+            underlying = codes[index, UNDERLYING]
+            multipliers = spot_multipliers[underlying]
+            spot = market[underlying, SPOT]
+            fees = terms[index, FEES]
+            fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
             for scenario in range(scenarios):
-                equity[margin, scenario] += values[index, scenario] - terms[index, FEES]
-                maintenance[margin, scenario] += maintenance_margin(
-                    terms, codes, index, market, now, multipliers[scenario]
-                )
+                equity[margin, scenario] += values[index, scenario] - fees
+                moved = spot * multipliers[scenario]
+                maintenance[margin, scenario] += fixed + per_spot * moved * basis
     return collateral, debt, equity, maintenance

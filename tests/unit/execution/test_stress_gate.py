@@ -3,10 +3,13 @@ rebuilt by hand with the intent applied (the gate itself revalues only changed r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.execution.guard import Guard
 from agent.execution.intent_rows import row_change
@@ -17,6 +20,7 @@ from agent.execution.stress_gate import (
     applied,
     check_stress,
     nearest_move,
+    try_intent,
 )
 from agent.intents import Action, Intent
 from agent.model import Instrument, Kind, Settlement
@@ -147,6 +151,14 @@ def test_each_intent_of_a_tick_is_judged_on_the_book_the_earlier_ones_left() -> 
     ]
 
 
+def test_the_same_intent_applied_twice_keeps_the_tick_alive() -> None:
+    """Identical intents share an id, so their gate rows would collide: the second leaves
+    the baseline as it was instead of raising out of the tick."""
+    repay = intent(Action.REPAY, "aave", "USDC", 10_000.0)
+    after = applied(BASELINE, repay)
+    assert applied(after, repay) is after
+
+
 def test_the_guard_runs_the_gate_on_its_context() -> None:
     guard = Guard(limits(), StressLimits(max_stress_loss_usd=92_000.0))
     proposal = Proposal(trade(quantity=2.0))  # a deribit perp bought: +2 ETH
@@ -202,3 +214,72 @@ def test_what_the_gate_cannot_model_stops_new_risk_but_never_a_repair() -> None:
     assert "unknown margin account 'aave-main'" in rejection.message
     assert check_stress(baseline, odd, gate, risk_reducing=True) == []
     assert applied(baseline, odd) is baseline
+
+
+# The fast path against full revaluation, on random intents of every kind the gate maps.
+DERIBIT_PERP = Instrument("deribit", "ETH-PERPETUAL", "ETH", Kind.PERP)
+_ETH = st.floats(0.1, 50.0)
+_USDC = st.floats(100.0, 90_000.0)
+INTENTS = st.one_of(
+    st.builds(hedge, st.sampled_from([Action.BUY, Action.SELL]), _ETH),
+    st.builds(
+        lambda action, quantity, instrument: intent(
+            action, instrument.venue, "ETH", quantity, instrument=instrument
+        ),
+        st.sampled_from([Action.BUY, Action.SELL]),
+        _ETH,
+        st.sampled_from([DERIBIT_PERP, GMX_PERP]),
+    ),
+    st.builds(lambda q: intent(Action.BUY, "uniswap", "ETH", q), _ETH),  # spot
+    st.builds(
+        lambda action, q: intent(action, "aave", "USDC", q),
+        st.sampled_from([Action.REPAY, Action.BORROW, Action.REPAY_WITH_COLLATERAL]),
+        _USDC,
+    ),
+    st.builds(
+        lambda action, q: intent(action, "aave", "WETH", q),
+        st.sampled_from([Action.SUPPLY, Action.WITHDRAW]),
+        _ETH,
+    ),
+    st.builds(lambda q: intent(Action.SUPPLY, "deribit", "USDC", q), _USDC),  # top-up
+)
+
+
+def _rebuilt(book_before: Book, applied_intent: Intent) -> Book:
+    """The book with the intent applied, every row and account rebuilt."""
+    change = row_change(book_before, applied_intent)
+    kept = [change.replaced.get(i, p) for i, p in enumerate(book_before.positions)]
+    rows = [p for p in kept if p is not None] + list(change.added)
+    cash = change.cash_usd or {}
+    accounts = [
+        replace(a, cash_usd=a.cash_usd + cash.get(name, 0.0))
+        for name, a in book_before.margin_accounts.items()
+    ]
+    return Book.from_records(NOW, MARKET, rows, accounts)
+
+
+def _same_moves(fast: Mapping[str, float], full: Mapping[str, float]) -> None:
+    assert fast.keys() == full.keys()
+    for account, move in full.items():
+        assert fast[account] == pytest.approx(move, rel=1e-9, abs=1e-12), account
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(INTENTS, min_size=1, max_size=3, unique_by=lambda each: each.intent_id))
+def test_the_fast_path_agrees_with_full_revaluation_on_random_intents(
+    intents: list[Intent],
+) -> None:
+    fast, full_book = BASELINE, BASELINE.book
+    for each in intents:
+        trial = try_intent(fast, each)
+        full_book = _rebuilt(full_book, each)
+        full = StressBaseline.measure(full_book)
+        if trial is not None:
+            assert trial.total == pytest.approx(full.total_pnl, rel=1e-9, abs=1e-6)
+            reached = {account: m for account, m in trial.moves.items() if m is not None}
+            _same_moves(reached, {a: full.moves[a] for a in trial.moves if a in full.moves})
+        fast = applied(fast, each)  # the next intent is judged on what this one left
+        assert fast.total_pnl == pytest.approx(full.total_pnl, rel=1e-9, abs=1e-6)
+        assert fast.worst() == pytest.approx(full.worst(), rel=1e-9, abs=1e-6)
+        _same_moves(fast.moves, full.moves)
+        assert fast.venue_equity() == pytest.approx(full.venue_equity(), rel=1e-9, abs=1e-6)
