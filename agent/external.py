@@ -71,7 +71,8 @@ class ExternalChange:
         where = f"{self.venue} {self.asset} {self.kind}"
         text = (
             f"{where} went from {self.before:.8g} to {self.after:.8g} ({moved:+.8g}); our own"
-            f" work explains {self.explained:+.8g}: {self.cause}"
+            f" work explains {self.explained:+.8g} (expected {self.before + self.explained:.8g}):"
+            f" {self.cause}"
         )
         return text + (f" ({', '.join(self.evidence)})" if self.evidence else "")
 
@@ -149,7 +150,8 @@ def external_changes(
     ``done`` since, plus any part of the work that ``maybe`` shows, cannot explain."""
     venues = set(venues)
     found = []
-    for key in sorted(set(before) | set(after)):
+    # Our own work's keys too: a position it opened that is gone shows in neither side.
+    for key in sorted(set(before) | set(after) | set(done)):
         if key[0] not in venues:
             continue
         old, new = before.get(key, 0.0), after.get(key, 0.0)

@@ -9,6 +9,12 @@ Deribit's trades marked as liquidations), journaled, alerted with its evidence, 
 book is rebuilt from the venues as every tick does. A change nobody explains tightens
 the kill switch to REDUCE_ONLY, and keeps it there, until an operator acknowledges it
 (``ballast ack``).
+
+At start-up (the first look of a process) such a change is worse: the journal's last
+known positions disagree with the venues and nothing the agent did explains it (a crash,
+then someone else's hand). The executor's read-only gate is held then, so nothing at
+all is acted on, until the positions agree with the journal again or an operator
+acknowledges what was found.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import structlog
 from agent.control.commands import Controls
 from agent.errors import BallastError
 from agent.execution.ledger import PositionLedger
+from agent.execution.reconcile import ReadOnlyGate
 from agent.external import (
     ExternalChange,
+    Key,
     as_own,
     external_changes,
     holdings,
@@ -38,6 +46,7 @@ from agent.policy.alerts import Alert, AlertCode, Severity
 log = structlog.get_logger(__name__)
 
 UNEXPLAINED = "unexplained"
+HOLDER = "external watch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,7 @@ class ExternalWatch:
         controls: Controls,
         evidence: Mapping[str, Evidence],
         deferred: frozenset[str] = frozenset(),
+        gate: ReadOnlyGate | None = None,
     ) -> None:
         """``deferred`` names venues where a completed intent only places an order that
         the venue executes or cancels later (GMX's keeper): what such an intent did is
@@ -70,6 +80,9 @@ class ExternalWatch:
         self.controls = controls
         self.evidence = dict(evidence)
         self.deferred = deferred
+        self.gate = gate
+        self._unlooked: set[str] | None = None  # journaled venues not yet read afresh
+        self._held: list[ExternalChange] = []  # found at start-up, not yet resolved
 
     async def check(
         self, snapshots: Mapping[str, VenueSnapshot], in_flight: InFlightView, now: datetime
@@ -107,6 +120,7 @@ class ExternalWatch:
         ]
         waiting = [i for i, _ in done if i not in counted] + [i for i, _ in flying if i]
         self.ledger.mark(counted, waiting)
+        self._hold_read_only(changes, holdings(snapshots), seen, compared)
         await self._hold()
         return [_alert(change) for change in changes]
 
@@ -137,6 +151,38 @@ class ExternalWatch:
         if not found:
             return change
         return replace(change, cause="liquidation", evidence=tuple(found))
+
+    def _hold_read_only(
+        self,
+        changes: list[ExternalChange],
+        held: Mapping[Key, float],
+        seen: Mapping[str, int | None],
+        compared: set[str],
+    ) -> None:
+        """Read-only from a start-up that found unexplained changes until the positions
+        agree with the journal again or the operator acknowledges them. Start-up lasts,
+        per venue, until its first fresh read in this process."""
+        if self._unlooked is None:
+            self._unlooked = set(seen)
+        found = [c for c in changes if c.cause == UNEXPLAINED and c.venue in self._unlooked]
+        self._held.extend(found)
+        self._unlooked -= compared
+        if not self._held or self.gate is None:
+            return
+        acknowledged = not any(r.change.cause == UNEXPLAINED for r in self.ledger.unacknowledged())
+        back = {(c.venue, c.asset, c.kind): c.before + c.explained for c in self._held}
+        venues = {venue for venue, _, _ in back}
+        now_held = {k: held.get(k, 0.0) for k in back}  # judged only on fresh reads
+        agree = venues <= compared and not external_changes(back, now_held, {}, {}, venues)
+        if acknowledged or agree:
+            self._held = []
+            self.gate.release(HOLDER)
+            return
+        what = "; ".join(c.describe() for c in self._held)
+        self.gate.hold(
+            HOLDER,
+            f"positions differ from the journal at start-up, `ballast ack` when understood: {what}",
+        )
 
     async def _hold(self) -> None:
         """REDUCE_ONLY while an unexplained change waits for an operator."""

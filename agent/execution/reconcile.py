@@ -36,24 +36,44 @@ log = structlog.get_logger(__name__)
 
 
 class ReadOnlyGate:
-    """Set while journal, chains and venues disagree: no new work may start."""
+    """Set while journal, chains and venues disagree: no new work may start.
+
+    Two sources: reconciliation (``set``/``clear``, cleared by the run that finds no
+    problem) and named holds (``hold``/``release``) that only their holder releases,
+    e.g. the external watch's hold on positions changed while the agent was down."""
 
     def __init__(self, reason: str | None = "start-up reconciliation has not run yet") -> None:
-        self.reason = reason
+        self._reconcile = reason
+        self._holds: dict[str, str] = {}
+
+    @property
+    def reason(self) -> str | None:
+        reasons = [r for r in (self._reconcile, *self._holds.values()) if r is not None]
+        return "; ".join(reasons) if reasons else None
 
     @property
     def read_only(self) -> bool:
         return self.reason is not None
 
     def set(self, reason: str) -> None:
-        if self.reason != reason:
+        if self._reconcile != reason:
             log.warning("read_only", reason=reason)
-        self.reason = reason
+        self._reconcile = reason
 
     def clear(self) -> None:
-        if self.reason is not None:
-            log.info("read_write", previous_reason=self.reason)
-        self.reason = None
+        if self._reconcile is not None:
+            log.info("read_write", previous_reason=self._reconcile)
+        self._reconcile = None
+
+    def hold(self, holder: str, reason: str) -> None:
+        if self._holds.get(holder) != reason:
+            log.warning("read_only", holder=holder, reason=reason)
+        self._holds[holder] = reason
+
+    def release(self, holder: str) -> None:
+        previous = self._holds.pop(holder, None)
+        if previous is not None:
+            log.info("read_write", holder=holder, previous_reason=previous)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,7 @@ async def build_daemon(
             execution.controls,
             built.evidence,
             deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+            gate=execution.gate,
         ),
     )
     daemon = Daemon(parts)

@@ -10,7 +10,8 @@
   unexplained change, tightens to REDUCE_ONLY until `ack`, and hedges the new delta
   once (counted in the simulator's request log).
 - The same while the agent is down: the restarted daemon compares with the positions
-  journaled before it stopped and reports what it found.
+  journaled before it stopped, reports what it found and stays read-only until the
+  position is put back (or ``ack``; kill -9 mid-hedge: tests/e2e/test_external_restart.py).
 """
 
 from __future__ import annotations
@@ -184,9 +185,19 @@ async def test_a_position_changed_while_the_agent_was_down_is_found_at_restart(
             )
         async with AsyncExitStack() as resources:  # the restart, on the same journal
             daemon = await build_daemon(stack.config, resources, clock=clock)
-            first = await ticker(daemon, clock)()
+            tick = ticker(daemon, clock)
+            first = await tick()
             state = daemon.parts.controls.killswitch.state
             events = PositionLedger(daemon.parts.executor.journal).unacknowledged()
+            gate = daemon.parts.executor.gate
+            held = gate.reason
+            assert daemon.parts.executor.orders is not None
+            same_key = daemon.parts.executor.orders.venues["hyperliquid"]
+            await same_key.place_order(
+                OrderRequest("0x" + "ce" * 16, "ETH/USDC:USDC", Side.BUY, 1.0, 3100.0)
+            )  # put back: the positions agree with the journal again
+            agreed = await tick()
+            released = gate.read_only
     [event] = events
     assert (event.change.venue, event.change.asset, event.change.kind) == (
         "hyperliquid",
@@ -196,3 +207,8 @@ async def test_a_position_changed_while_the_agent_was_down_is_found_at_restart(
     assert (event.change.before, event.change.after) == (0.0, pytest.approx(-1.0))
     assert state is KillState.REDUCE_ONLY
     assert any(a.code == "external_event" for a in first.alerts)
+    assert held is not None
+    assert "positions differ from the journal at start-up" in held
+    assert not first.intents  # read-only: nothing acted on
+    assert released is False  # agreed again: read-write, still REDUCE_ONLY until ack
+    assert agreed.kill_state is KillState.REDUCE_ONLY

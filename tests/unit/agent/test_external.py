@@ -75,3 +75,17 @@ def test_repay_and_repay_with_collateral_explain_debt_and_supply() -> None:
 def test_a_venue_not_read_this_time_is_not_compared() -> None:
     found = external_changes({PERP: -5.0}, {}, {}, {}, {"aave"})
     assert found == []
+
+
+def test_a_position_our_work_opened_that_is_gone_is_found() -> None:
+    """Flat before, our fill sold 3, flat after (someone bought it back): the position
+    shows on neither side, only in our own work."""
+    sell = OwnChange("hyperliquid", Action.SELL, "ETH", 3.0)
+    [found] = changes({}, {}, [sell])
+    assert (found.subject, found.before, found.after, found.explained) == (
+        "hyperliquid:ETH:hedge",
+        0.0,
+        0.0,
+        -3.0,
+    )
+    assert "expected -3" in found.describe()

@@ -60,3 +60,17 @@ async def test_stranded_intents_get_the_outcome_their_records_imply(journal: Jou
     }
     assert report.consistent
     assert not gate.read_only
+
+
+def test_a_hold_on_the_gate_outlives_a_clean_reconciliation() -> None:
+    """Reconciliation clears only its own reason; a holder's stays until released."""
+    gate = ReadOnlyGate()
+    gate.hold("external watch", "positions differ")
+    gate.clear()  # a reconciliation that found nothing wrong
+    assert gate.read_only
+    assert gate.reason == "positions differ"
+    gate.set("chain 1: gap")
+    gate.release("external watch")
+    assert gate.reason == "chain 1: gap"
+    gate.clear()
+    assert not gate.read_only
