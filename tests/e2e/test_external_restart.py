@@ -25,12 +25,12 @@ import pytest
 from agent.model import Side
 from agent.ports import OrderRequest
 from agent.wiring.venues import build_venues
-from sim.anvil import _die_with_parent
 from sim.venues.faults import ANY_ORDER
 from tests.e2e.conftest import BAND_HALF_WIDTH
 from tests.e2e.test_in_flight import DRIFT_WETH, drift, flat_book
 from tests.e2e.world_view import hyperliquid_eth
 from tests.support.config_files import ConfigFiles, write_local_config
+from tests.support.processes import child_process
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -44,16 +44,11 @@ async def daemon(files: ConfigFiles, log: Path) -> AsyncIterator[asyncio.subproc
     """``ballast run``; its output goes to ``log`` (read it when a wait times out)."""
     env = {**os.environ, "CREDENTIALS_DIRECTORY": str(files.credentials)}
     with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
+        async with child_process(
             BALLAST, "run", "--config", str(files.config), env=env,
-            stdout=out, stderr=asyncio.subprocess.STDOUT, preexec_fn=_die_with_parent,
-        )  # fmt: skip
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
+            stdout=out, stderr=asyncio.subprocess.STDOUT,
+        ) as process:  # fmt: skip
+            yield process
 
 
 def journal_rows(path: Path, sql: str) -> list[tuple[object, ...]]:

@@ -28,7 +28,7 @@ from agent.control.killswitch import KillSwitch
 from agent.execution.journal import Journal
 from agent.execution.records import TxStatus
 from agent.intents import KillState, OutcomeStatus
-from sim.anvil import _die_with_parent
+from tests.support.processes import child_process
 from tests.support.rpc_fault_proxy import RpcFaultProxy
 
 WORKER = Path(__file__).with_name("exec_worker.py")
@@ -40,18 +40,12 @@ COUNT = 4
 async def worker(
     url: str, journal: Path, weth: str, created: str, *extra: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await asyncio.create_subprocess_exec(
+    async with child_process(
         sys.executable, str(WORKER), url, str(journal), weth, str(COUNT), created, *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        cwd=WORKER.parent, preexec_fn=_die_with_parent,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    try:
+        cwd=WORKER.parent, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as process:  # fmt: skip
         yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
 
 
 async def sigkill(process: asyncio.subprocess.Process) -> None:
