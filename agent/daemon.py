@@ -370,7 +370,10 @@ class Daemon:
         executor = self.parts.executor
         try:
             if intent.venue in self.parts.actions:
-                requests = self.parts.actions[intent.venue].build(intent)
+                # Live from the journal, not the tick's netted view: work this tick
+                # submitted before ``intent`` counts too. No block: a mined leg is done.
+                unmined = executor.in_flight({}).items
+                requests = self.parts.actions[intent.venue].build(intent, unmined)
                 return await executor.submit_transactions(intent, requests, context, unwind=unwind)
             if intent.venue in self.parts.order_venues:
                 return await executor.submit_order(intent, context, unwind=unwind)

@@ -72,14 +72,20 @@ class ExternalWatch:
         evidence: Mapping[str, Evidence],
         deferred: frozenset[str] = frozenset(),
         gate: ReadOnlyGate | None = None,
+        wallets: frozenset[str] = frozenset(),
     ) -> None:
         """``deferred`` names venues where a completed intent only places an order that
         the venue executes or cancels later (GMX's keeper): what such an intent did is
-        known from the position, so it explains anything between nothing and all."""
+        known from the position, so it explains anything between nothing and all.
+        ``wallets`` names venues whose trades are swaps of the wallet's tokens (Uniswap):
+        wallet balances are not tracked (``agent.external``), so their trades are left
+        out of what our work explains; counted as a hedge, a swap would be a hedge that
+        moved by our work while the venue shows none, an "unexplained" change."""
         self.ledger = ledger
         self.controls = controls
         self.evidence = dict(evidence)
         self.deferred = deferred
+        self.wallets = wallets
         self.gate = gate
         self._unlooked: set[str] | None = None  # journaled venues not yet read afresh
         self._held: list[ExternalChange] = []  # found at start-up, not yet resolved
@@ -90,16 +96,17 @@ class ExternalWatch:
         """Compare ``snapshots`` (the venues read afresh this tick) with the last look."""
         before, seen = self.ledger.positions()
         done, straddling = self.ledger.done()
+        tracked = [(i, change) for i, change in done if change.venue not in self.wallets]
         # A venue still holding our orders (GMX's keeper) shows their effect later.
         holding = {i.venue for i in in_flight.items if i.kind is InFlightKind.VENUE_ORDER}
         later = {
             i
-            for i, change in done
+            for i, change in tracked
             if i in straddling or change.venue in holding or change.venue in self.deferred
         }
-        certain = [change for i, change in done if i not in later]
-        flying = as_own(in_flight)
-        maybe = [change for i, change in done if i in later] + [c for _, c in flying]
+        certain = [change for i, change in tracked if i not in later]
+        flying = [(i, c) for i, c in as_own(in_flight) if c.venue not in self.wallets]
+        maybe = [change for i, change in tracked if i in later] + [c for _, c in flying]
         compared = {name for name in snapshots if name in seen}
         changes = external_changes(
             before, holdings(snapshots), own_changes(certain), maybe_changes(maybe), compared
