@@ -22,6 +22,7 @@ import structlog
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.evm import aggregate3
+from connectors.evm.bulk_decode import decode_results
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
 
@@ -116,7 +117,9 @@ class BatchedReader:
     """Merges every connector's calls for one tick into one read, and splits the results.
 
     A call several connectors need (the reserves' configuration and the oracle's prices
-    are the same for every account on a pool) is made once and its result shared.
+    are the same for every account on a pool) is made once and its result shared. The
+    results are decoded in bulk, grouped by return layout (``bulk_decode``), before the
+    connectors read them.
     """
 
     def __init__(self, reader: Multicall3Reader) -> None:
@@ -130,7 +133,9 @@ class BatchedReader:
             name: [unique.setdefault(call, len(unique)) for call in calls]
             for name, calls in plans.items()
         }
-        block, results = await self.reader.read(list(unique))
+        calls = list(unique)
+        block, results = await self.reader.read(calls)
+        results = decode_results(calls, results)
         return block, {
             name: [results[index] for index in indices] for name, indices in positions.items()
         }

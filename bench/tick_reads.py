@@ -1,0 +1,149 @@
+"""The tick's read phase in the tick benchmark: its time, and the requests it costs per
+venue and per chain, against issue 18's targets.
+
+``ReadMeter`` wraps the daemon's ``VenueReader.read_all`` (and each EVM connector's
+``decode``) for the ticks it watches: it times the whole read phase and the decoding of
+the chain's results, and counts the requests each simulator served and each chain
+client sent while reading, by operation. Nothing else runs during the read in the
+benchmark, so those requests are the read's own.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from agent.daemon import Daemon
+from bench import Result
+from connectors.evm.rpc import ChainClient
+from sim.stack import LocalStack
+
+# Issue 18: "at most three requests per exchange account (Deribit: positions, the
+# per-currency book summaries that carry every instrument's mark and IV, the account
+# summary; Hyperliquid: clearinghouse state and asset contexts)", and one request per
+# chain per batch bound.
+HYPERLIQUID_TARGET = 2
+
+
+def _spread_ms(seconds: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(seconds)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
+
+
+class ReadMeter:
+    """Times and counts the read phase of every ``Daemon.plan`` from now on."""
+
+    def __init__(self, daemon: Daemon, stack: LocalStack, chains: Mapping[str, ChainClient]):
+        assert stack.deribit is not None
+        assert stack.hyperliquid is not None
+        self._servers = {"deribit": stack.deribit, "hyperliquid": stack.hyperliquid}
+        self._chains = dict(chains)
+        self._reads: list[float] = []
+        self._decodes: list[float] = []
+        self._decoding = 0.0
+        self._venue_ops: Counter[tuple[str, str]] = Counter()
+        self._chain_ops: Counter[tuple[str, str]] = Counter()
+        self._chain_requests: Counter[str] = Counter()
+        deribit = daemon.parts.reader.venues["deribit"]
+        self.deribit_currencies = len(deribit.currencies)  # type: ignore[attr-defined]
+        reader = daemon.parts.reader
+        read_all = reader.read_all
+
+        async def timed() -> Any:
+            return await self._measure(read_all)
+
+        reader.read_all = timed  # type: ignore[method-assign]
+        chainlink = reader.venues["chainlink"]
+        for connector in chainlink.session.connectors.values():  # type: ignore[attr-defined]
+            connector.decode = self._timed_decode(connector.decode)
+        self._sessions = chainlink.session  # type: ignore[attr-defined]
+
+    def _timed_decode(self, decode: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return decode(*args)
+            finally:
+                self._decoding += time.perf_counter() - start
+
+        return timed
+
+    async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
+        venues = {name: len(server.requests) for name, server in self._servers.items()}
+        methods = {
+            name: (Counter(self._methods(client)), client.request_count)
+            for name, client in self._chains.items()
+        }
+        self._decoding = 0.0
+        start = time.perf_counter()
+        reads = await read_all()
+        self._reads.append(time.perf_counter() - start)
+        self._decodes.append(self._decoding)
+        for name, server in self._servers.items():
+            for request in server.requests[venues[name] :]:
+                self._venue_ops[name, request.operation] += 1
+        for name, client in self._chains.items():
+            before, requests = methods[name]
+            for method, count in (Counter(self._methods(client)) - before).items():
+                self._chain_ops[name, method] += count
+            self._chain_requests[name] += client.request_count - requests
+        return reads
+
+    @staticmethod
+    def _methods(client: ChainClient) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for provider in client.providers:
+            total.update(provider.transport.method_counts)
+        return total
+
+    def results(self, name: str, ticks: int, sub_calls: int, max_calls: int) -> list[Result]:
+        """Print the read phase's spread and each venue's requests; one Result a venue."""
+        median, p99, most = _spread_ms(self._reads)
+        print(f"   read phase    median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
+        median, p99, most = _spread_ms(self._decodes)
+        print(f"   chain decode  median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
+        deribit_target = 2 + self.deribit_currencies
+        targets = {
+            "deribit": (
+                deribit_target,
+                f"<= {deribit_target}: positions, account summaries, one book summary per "
+                f"currency ({self.deribit_currencies})",
+            ),
+            "hyperliquid": (HYPERLIQUID_TARGET, "<= 2: clearinghouseState, metaAndAssetCtxs"),
+        }
+        found = []
+        for venue, (target, text) in targets.items():
+            found.append(self._line(name, venue, self._venue_ops, ticks, target, text))
+        batches = -(-sub_calls // max_calls)
+        for chain in self._chains:
+            text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
+            found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
+        return found
+
+    def _line(
+        self,
+        name: str,
+        venue: str,
+        operations: Counter[tuple[str, str]],
+        ticks: int,
+        target: int,
+        text: str,
+    ) -> Result:
+        key = venue.removeprefix("chain ")
+        mine = {op: count / ticks for (where, op), count in operations.items() if where == key}
+        per_tick = sum(mine.values())
+        detail = ", ".join(f"{op} {count:g}" for op, count in sorted(mine.items()))
+        print(f"   {venue:<13} {per_tick:6.1f} requests/tick: {detail}")
+        return Result(
+            f"{name}: {venue} reads",
+            per_tick,
+            float(target),
+            "target",
+            "req/tick",
+            text,
+            per_tick <= target + 1e-9,
+        )
