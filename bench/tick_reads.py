@@ -1,24 +1,29 @@
 """The tick's read phase in the tick benchmark: its time, and the requests it costs per
 venue and per chain, against issue 18's targets.
 
-``ReadMeter`` wraps the daemon's ``VenueReader.read_all`` (and each EVM connector's
-``decode``) for the ticks it watches: it times the whole read phase and the decoding of
-the chain's results, and counts the requests each simulator served and each chain
-client sent while reading, by operation. Nothing else runs during the read in the
-benchmark, so those requests are the read's own.
+``ReadMeter`` wraps the daemon's ``VenueReader.read_all`` for the ticks it watches: it
+times the whole read phase and counts the requests each simulator served and each chain
+client sent while reading, by operation (nothing else runs during the read in the
+benchmark, so those requests are the read's own). It keeps the chain's last batch, and
+times turning its results into the EVM connectors' snapshots decoded in bulk against one
+result at a time (the same snapshots), interleaved in the same run.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from agent.daemon import Daemon
+from agent.ports import Call, CallResult
 from bench import Result
+from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
+from connectors.evm.venue import ChainSession
 from sim.stack import LocalStack
 
 # Issue 18: "at most three requests per exchange account (Deribit: positions, the
@@ -43,11 +48,8 @@ class ReadMeter:
         self._servers = {"deribit": stack.deribit, "hyperliquid": stack.hyperliquid}
         self._chains = dict(chains)
         self._reads: list[float] = []
-        self._decodes: list[float] = []
-        self._decoding = 0.0
         self._venue_ops: Counter[tuple[str, str]] = Counter()
         self._chain_ops: Counter[tuple[str, str]] = Counter()
-        self._chain_requests: Counter[str] = Counter()
         deribit = daemon.parts.reader.venues["deribit"]
         self.deribit_currencies = len(deribit.currencies)  # type: ignore[attr-defined]
         reader = daemon.parts.reader
@@ -57,41 +59,62 @@ class ReadMeter:
             return await self._measure(read_all)
 
         reader.read_all = timed  # type: ignore[method-assign]
-        chainlink = reader.venues["chainlink"]
-        for connector in chainlink.session.connectors.values():  # type: ignore[attr-defined]
-            connector.decode = self._timed_decode(connector.decode)
-        self._sessions = chainlink.session  # type: ignore[attr-defined]
+        self._session: ChainSession = reader.venues["chainlink"].session  # type: ignore[attr-defined]
+        multicall = self._session.reader.reader
+        batch = multicall.read
+        self._last: tuple[Any, list[Call], Sequence[CallResult]] | None = None
 
-    def _timed_decode(self, decode: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return decode(*args)
-            finally:
-                self._decoding += time.perf_counter() - start
+        async def kept(calls: Sequence[Call]) -> Any:
+            block, results = await batch(calls)
+            self._last = (block, list(calls), results)
+            return block, results
 
-        return timed
+        multicall.read = kept
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
         venues = {name: len(server.requests) for name, server in self._servers.items()}
-        methods = {
-            name: (Counter(self._methods(client)), client.request_count)
-            for name, client in self._chains.items()
-        }
-        self._decoding = 0.0
+        methods = {name: self._methods(client) for name, client in self._chains.items()}
         start = time.perf_counter()
         reads = await read_all()
         self._reads.append(time.perf_counter() - start)
-        self._decodes.append(self._decoding)
         for name, server in self._servers.items():
             for request in server.requests[venues[name] :]:
                 self._venue_ops[name, request.operation] += 1
         for name, client in self._chains.items():
-            before, requests = methods[name]
-            for method, count in (Counter(self._methods(client)) - before).items():
+            for method, count in (self._methods(client) - methods[name]).items():
                 self._chain_ops[name, method] += count
-            self._chain_requests[name] += client.request_count - requests
         return reads
+
+    def decode_times(self, repeats: int = 15) -> tuple[float, float]:
+        """Seconds to turn the last tick's batch results into every EVM connector's
+        snapshot, best of ``repeats`` interleaved: (in bulk, one result at a time). Both
+        give equal snapshots."""
+        assert self._last is not None
+        block, calls, raw = self._last
+        connectors = self._session.connectors
+        plans = {name: list(c.plan()) for name, c in connectors.items()}
+        where = {call: index for index, call in enumerate(calls)}
+
+        def snapshots(results: Sequence[CallResult]) -> dict[str, Any]:
+            return {
+                name: connectors[name].decode(block, [results[where[c]] for c in plan])
+                for name, plan in plans.items()
+            }
+
+        def bulk() -> dict[str, Any]:
+            return snapshots(decode_results(calls, raw))
+
+        def one_by_one() -> dict[str, Any]:
+            return snapshots(raw)
+
+        assert bulk() == one_by_one()
+        best = {bulk: math.inf, one_by_one: math.inf}
+        for _ in range(repeats):
+            for function in best:
+                start = time.perf_counter()
+                function()
+                best[function] = min(best[function], time.perf_counter() - start)
+        return best[bulk], best[one_by_one]
 
     @staticmethod
     def _methods(client: ChainClient) -> Counter[str]:
@@ -104,8 +127,6 @@ class ReadMeter:
         """Print the read phase's spread and each venue's requests; one Result a venue."""
         median, p99, most = _spread_ms(self._reads)
         print(f"   read phase    median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
-        median, p99, most = _spread_ms(self._decodes)
-        print(f"   chain decode  median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
         deribit_target = 2 + self.deribit_currencies
         targets = {
             "deribit": (
@@ -122,6 +143,18 @@ class ReadMeter:
         for chain in self._chains:
             text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
             found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
+        bulk, one_by_one = self.decode_times()
+        found.append(
+            Result(
+                f"{name}: chain results -> EVM snapshots",
+                bulk * 1e3,
+                one_by_one * 1e3,
+                "one result at a time",
+                "ms",
+                "faster, same snapshots",
+                bulk < one_by_one,
+            )
+        )
         return found
 
     def _line(

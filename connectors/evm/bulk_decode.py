@@ -7,7 +7,7 @@ every result of one layout is a row of the same width: the results of a layout a
 joined into one array and each column decoded at once (``uint``/``int`` through 64-bit
 limbs, ``address`` as one hex string, ``bool``, ``bytesN``). Words wider than 64 bits
 (ray-scaled rates, wei amounts above 2**64, negative numbers beyond int64) take
-``int.from_bytes`` one at a time, only for those words.
+``int.from_bytes``, only those words.
 
 How a result finds its layout and its decoder finds the values: ``ContractAbi.encode``
 returns ``CallData``, calldata that knows its function's static return ``Layout``;
@@ -84,20 +84,34 @@ def decode_results(calls: Sequence[Call], results: Sequence[CallResult]) -> list
 
 def decode_rows(layout: Layout, payloads: Sequence[bytes]) -> list[tuple[Any, ...]]:
     """The values of ``payloads``, each exactly ``layout.size`` bytes, as tuples."""
-    count = len(payloads)
-    words = np.frombuffer(b"".join(payloads), dtype=np.uint8).reshape(count, -1, _WORD)
-    columns = [_column(kind, words[:, at, :]) for at, kind in enumerate(layout.leaves)]
+    joined = b"".join(payloads)
+    words = np.frombuffer(joined, dtype=np.uint8).reshape(len(payloads), -1, _WORD)
+    columns = [
+        _column(kind, words[:, at, :], _Words(joined, layout.size, at * _WORD))
+        for at, kind in enumerate(layout.leaves)
+    ]
     rows = list(zip(*columns, strict=True))
     if layout.flat:
         return rows
     return [nest(layout.shape, iter(row)) for row in rows]
 
 
-def _column(kind: str, words: np.ndarray) -> list[Any]:
-    if kind == "uint":
-        return _integers(words, signed=False)
-    if kind == "int":
-        return _integers(words, signed=True)
+class _Words:
+    """One column's words in the joined payloads, as slices for ``int.from_bytes``."""
+
+    __slots__ = ("joined", "row_size", "start")
+
+    def __init__(self, joined: bytes, row_size: int, start: int) -> None:
+        self.joined, self.row_size, self.start = joined, row_size, start
+
+    def integer(self, row: int, *, signed: bool) -> int:
+        at = row * self.row_size + self.start
+        return int.from_bytes(self.joined[at : at + _WORD], "big", signed=signed)
+
+
+def _column(kind: str, words: np.ndarray, column: _Words) -> list[Any]:
+    if kind in ("uint", "int"):
+        return _integers(words, column, signed=kind == "int")
     if kind == "address":
         text = np.ascontiguousarray(words[:, 12:]).tobytes().hex()
         return ["0x" + text[at : at + 40] for at in range(0, len(text), 40)]  # lowercase
@@ -108,9 +122,9 @@ def _column(kind: str, words: np.ndarray) -> list[Any]:
     return [block[at : at + size] for at in range(0, len(block), size)]
 
 
-def _integers(words: np.ndarray, *, signed: bool) -> list[int]:
-    """Whole-word integers: the low 64-bit limb where the high limbs only extend it,
-    ``int.from_bytes`` for the rest."""
+def _integers(words: np.ndarray, column: _Words, *, signed: bool) -> list[int]:
+    """Whole-word integers: the low 64-bit limb, all at once, where the high limbs only
+    extend it; ``int.from_bytes`` for the words wider than that."""
     limbs = np.ascontiguousarray(words).view(">u8")  # (count, 4), most significant first
     low = limbs[:, 3]
     high_zero = ~limbs[:, :3].any(axis=1)
@@ -118,10 +132,12 @@ def _integers(words: np.ndarray, *, signed: bool) -> list[int]:
         high_ones = (limbs[:, :3] == np.uint64(0xFFFFFFFFFFFFFFFF)).all(axis=1)
         negative = low >= np.uint64(_LIMB_MAX_SIGNED)
         fits = (high_zero & ~negative) | (high_ones & negative)
-        values: list[int] = low.view(">i8").tolist()
     else:
         fits = high_zero
-        values = low.tolist()
-    for index in np.flatnonzero(~fits).tolist():
-        values[index] = int.from_bytes(words[index].tobytes(), "big", signed=signed)
+    wide = np.flatnonzero(~fits).tolist()
+    if len(wide) == len(low):  # every word wide (ray-scaled rates): no limb pass
+        return [column.integer(row, signed=signed) for row in range(len(low))]
+    values: list[int] = (low.view(">i8") if signed else low).tolist()
+    for row in wide:
+        values[row] = column.integer(row, signed=signed)
     return values
