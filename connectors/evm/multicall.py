@@ -15,7 +15,8 @@ would read years-old state or fail, and order tracking would scan logs from it.
 Why the head stays a request of its own (issue 18 asked whether it could ride in the
 batch): on Ethereum, Multicall3's getBlockNumber/getCurrentBlockTimestamp/getBlockHash
 inside an eth_call at "latest" would name the block, but a block's own hash is not
-visible inside it (``blockhash(block.number)`` is zero), so a read of several batches
+visible inside it (``blockhash`` "only works for the 256 most recent, excluding current,
+blocks": Solidity docs, "Block and Transaction Properties"), so a read of several batches
 could pin the later ones only by number, which a reorganisation at the same height
 defeats; on Arbitrum the L2 number would have to come from ArbSys(0x64).arbBlockNumber(),
 a precompile the local world's anvil cannot answer (its networks are ethereum, optimism
