@@ -76,6 +76,31 @@ def test_bulk_decode_equals_eth_abi(data: st.DataObject, outputs: list[dict[str,
     assert [static(payload) for payload in payloads] == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), outputs=st.lists(_OUTPUT, min_size=1, max_size=4))
+def test_a_batch_with_failed_sub_calls_decodes_as_one_by_one(
+    data: st.DataObject, outputs: list[dict[str, Any]]
+) -> None:
+    """Through ``ContractAbi`` as the connectors call it: each successful result equals
+    eth_abi's values; a failed one (its revert data of any length) is left untouched."""
+    abi = ContractAbi([{"type": "function", "name": "f", "inputs": [], "outputs": outputs}])
+    types = [_abi_type(output) for output in outputs]
+    rows = data.draw(st.lists(st.tuples(*(_row(o) for o in outputs)), min_size=1, max_size=6))
+    failed = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    revert = data.draw(st.binary(max_size=100))
+    results = [
+        CallResult(False, revert) if fails else CallResult(True, abi_encode(types, list(row)))
+        for row, fails in zip(rows, failed, strict=True)
+    ]
+    calls = [Call("0x" + "11" * 20, abi.encode("f"))] * len(rows)
+    decoded = decode_results(calls, results)
+    for before, after, row, fails in zip(results, decoded, rows, failed, strict=True):
+        if fails:
+            assert after is before
+            continue
+        assert abi.decode("f", after.data) == tuple(abi_decode(types, before.data)) == row
+
+
 def test_the_edges_of_each_word() -> None:
     outputs = [{"type": "uint256"}, {"type": "int256"}, {"type": "address"}, {"type": "bool"}]
     layout = layout_of(outputs)
