@@ -70,6 +70,23 @@ class ReadMeter:
             return block, results
 
         multicall.read = kept
+        self._venue_times: dict[str, list[float]] = {}
+        for name in ("deribit", "hyperliquid", "chainlink"):
+            self._time_venue(name, reader.venues[name])
+
+    def _time_venue(self, name: str, venue: Any) -> None:
+        """Time ``venue``'s snapshots (chainlink's is the whole chain's batched read)."""
+        snapshot = venue.snapshot
+        times = self._venue_times[name] = []
+
+        async def timed() -> Any:
+            start = time.perf_counter()
+            try:
+                return await snapshot()
+            finally:
+                times.append(time.perf_counter() - start)
+
+        venue.snapshot = timed
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
         venues = {name: len(server.requests) for name, server in self._servers.items()}
@@ -127,6 +144,10 @@ class ReadMeter:
         """Print the read phase's spread and each venue's requests; one Result a venue."""
         median, p99, most = _spread_ms(self._reads)
         print(f"   read phase    median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
+        for venue, times in self._venue_times.items():
+            median, p99, most = _spread_ms(times)
+            label = "chain (EVM)" if venue == "chainlink" else venue
+            print(f"    {label:<12} median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
         deribit_target = 2 + self.deribit_currencies
         targets = {
             "deribit": (
