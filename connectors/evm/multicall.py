@@ -32,6 +32,7 @@ import structlog
 
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
+from connectors.concurrency import together
 from connectors.evm import aggregate3
 from connectors.evm.bulk_decode import decode_results
 from connectors.evm.jsonrpc import RpcError
@@ -57,11 +58,11 @@ class Multicall3Reader:
     Each read first asks the node for its head block (number, timestamp, parent hash),
     then runs every batch pinned to that block by its hash (EIP-1898), so a batch can
     never answer from another block at the same height after a reorganisation: the node
-    refuses a block it no longer has, and the read fails for that tick. ``max_calls`` bounds one
-    eth_call's size; a larger read is split into several batches, all at that block.
-    Providers cap an eth_call's gas, and a batch's memory cost grows with the square of
-    the data it returns: when the node runs a batch out of gas, the bound is halved for
-    good and the read done again.
+    refuses a block it no longer has, and the read fails for that tick. ``max_calls``
+    bounds one eth_call's size; a larger read is split into several batches, all at that
+    block, sent together. Providers cap an eth_call's gas, and a batch's memory cost
+    grows with the square of the data it returns: when the node runs a batch out of gas,
+    the bound is halved for good and the read done again.
     """
 
     def __init__(
@@ -116,12 +117,18 @@ class Multicall3Reader:
             raise TransientError(f"malformed latest block from the node: {error}") from error
 
     async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+        """The head, then every batch at once: all are pinned to the same block, so their
+        order does not matter; the node runs them side by side. The first failure is
+        raised as itself (the others cancelled), as a one-batch read would raise it."""
         block, block_hash = await self.head()
         pinned = {"blockHash": block_hash}
-        collected: list[CallResult] = []
-        for start in range(0, len(calls), self.max_calls):
-            collected += await self._aggregate(calls[start : start + self.max_calls], pinned)
-        return block, collected
+        batches = await together(
+            *(
+                self._aggregate(calls[at : at + self.max_calls], pinned)
+                for at in range(0, len(calls), self.max_calls)
+            )
+        )
+        return block, [result for batch in batches for result in batch]
 
 
 class BatchedReader:
