@@ -155,7 +155,7 @@ async def _measure() -> list[Result]:
             times, requests, positions = await _ours(daemon, stack, multicall.client)
             # The bound the reader settled on (halved if the node ran a batch out of gas).
             fewest = math.ceil(sub_calls / multicall.max_calls)
-            reads = meter.results("tick", TICKS, sub_calls, multicall.max_calls)
+            reads = await meter.results("tick", TICKS, sub_calls, multicall.max_calls)
             naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
     median_ms = statistics.median(times) * 1e3
     p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3

@@ -140,7 +140,35 @@ class ReadMeter:
             total.update(provider.transport.method_counts)
         return total
 
-    def results(self, name: str, ticks: int, sub_calls: int, max_calls: int) -> list[Result]:
+    async def chain_read_times(self, repeats: int = 10) -> tuple[float, float]:
+        """Seconds to read the last tick's calls, median of ``repeats`` interleaved:
+        (batches sent together, as the reader does, one after another, as it did)."""
+        assert self._last is not None
+        calls = self._last[1]
+        reader = self._session.reader.reader
+
+        async def together() -> object:
+            return await reader.read(calls)
+
+        async def in_turn() -> object:
+            block, block_hash = await reader.head()
+            pinned = {"blockHash": block_hash}
+            size = reader.max_calls
+            return block, [
+                result
+                for at in range(0, len(calls), size)
+                for result in await reader._aggregate(calls[at : at + size], pinned)
+            ]
+
+        times: dict[Any, list[float]] = {together: [], in_turn: []}
+        for _ in range(repeats):
+            for read, spent in times.items():
+                start = time.perf_counter()
+                await read()
+                spent.append(time.perf_counter() - start)
+        return statistics.median(times[together]), statistics.median(times[in_turn])
+
+    async def results(self, name: str, ticks: int, sub_calls: int, max_calls: int) -> list[Result]:
         """Print the read phase's spread and each venue's requests; one Result a venue."""
         median, p99, most = _spread_ms(self._reads)
         print(f"   read phase    median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
@@ -164,6 +192,18 @@ class ReadMeter:
         for chain in self._chains:
             text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
             found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
+        together, in_turn = await self.chain_read_times()
+        found.append(
+            Result(
+                f"{name}: chain read, {batches} batches together (median)",
+                together * 1e3,
+                in_turn * 1e3,
+                "one after another",
+                "ms",
+                "faster",
+                together < in_turn,
+            )
+        )
         bulk, one_by_one = self.decode_times()
         found.append(
             Result(
