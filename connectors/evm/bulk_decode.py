@@ -97,16 +97,13 @@ def decode_rows(layout: Layout, payloads: Sequence[bytes]) -> list[tuple[Any, ..
 
 
 class _Words:
-    """One column's words in the joined payloads, as slices for ``int.from_bytes``."""
+    """One column's words in the joined payloads: where each starts."""
 
-    __slots__ = ("joined", "row_size", "start")
+    __slots__ = ("joined", "starts")
 
     def __init__(self, joined: bytes, row_size: int, start: int) -> None:
-        self.joined, self.row_size, self.start = joined, row_size, start
-
-    def integer(self, row: int, *, signed: bool) -> int:
-        at = row * self.row_size + self.start
-        return int.from_bytes(self.joined[at : at + _WORD], "big", signed=signed)
+        self.joined = joined
+        self.starts = range(start, len(joined), row_size)
 
 
 def _column(kind: str, words: np.ndarray, column: _Words) -> list[Any]:
@@ -135,9 +132,11 @@ def _integers(words: np.ndarray, column: _Words, *, signed: bool) -> list[int]:
     else:
         fits = high_zero
     wide = np.flatnonzero(~fits).tolist()
+    joined, starts, from_bytes = column.joined, column.starts, int.from_bytes
     if len(wide) == len(low):  # every word wide (ray-scaled rates): no limb pass
-        return [column.integer(row, signed=signed) for row in range(len(low))]
+        return [from_bytes(joined[at : at + _WORD], "big", signed=signed) for at in starts]
     values: list[int] = (low.view(">i8") if signed else low).tolist()
     for row in wide:
-        values[row] = column.integer(row, signed=signed)
+        at = starts[row]
+        values[row] = from_bytes(joined[at : at + _WORD], "big", signed=signed)
     return values
