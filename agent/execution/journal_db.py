@@ -1,0 +1,331 @@
+"""The journal's two databases behind one small interface: where SQLite and PostgreSQL
+differ (placeholders, how a write transaction starts, row locks, the clock, the schema
+version's home), and nowhere else.
+
+The journal's SQL is written once, with ``?`` placeholders and the upsert syntax both
+understand (``INSERT ... ON CONFLICT``); ``Database`` runs it on either.
+
+Why psycopg 3 and not asyncpg for PostgreSQL: the journal is synchronous and runs on
+the event loop, so that "journal, then send" stays trivially ordered (nothing else can
+run between a write returning and the send). psycopg 3's synchronous API keeps exactly
+that; asyncpg would make every journal call an await point and every caller async. The
+price of blocking the loop is bounded: every connection has ``connect_timeout`` and a
+server-side ``statement_timeout`` (lock waits included), and TCP keepalives with
+``tcp_user_timeout`` so a dead peer is noticed; a call that cannot finish raises
+``TransientError`` instead of hanging the loop. A broken connection is dropped and the
+next call opens a new one.
+
+Each book lives in its own PostgreSQL schema (``ballast_<book>``), selected with
+``search_path`` at connect, so one server serves several daemons and no query can see
+another book's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from agent.errors import ConfigError, InvariantViolation, TransientError
+from agent.ops.redaction import redact
+
+BOOK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+DEFAULT_BOOK = "main"
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def check_book(book: str) -> str:
+    if not BOOK_NAME.match(book):
+        raise ConfigError(
+            f"book name {book!r} must be 1-40 of a-z, 0-9 and _, starting with a letter",
+            field="agent.book",
+        )
+    return book
+
+
+class Database(ABC):
+    """One connection to the journal's database, in autocommit: each statement outside
+    ``transaction()`` is its own transaction."""
+
+    dialect: str
+    #: SQL for the database's clock as Unix seconds (float), for leases and heartbeats.
+    now: str
+    #: Appended to a SELECT that must hold the row until the transaction ends.
+    for_update: str
+    for_share: str
+
+    def __init__(self, book: str) -> None:
+        self.book = check_book(book)
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor: ...
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[Database]:
+        """A write transaction: committed on exit, rolled back on any exception."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def prepare_schema(self) -> None:  # noqa: B027 - only PostgreSQL has something to do
+        """Whatever must exist before the schema version can be read (PostgreSQL: the
+        book's schema)."""
+
+    @property
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
+    @abstractmethod
+    def apply_migration(self, version: int, script: str) -> None:
+        """Bring the schema from ``version`` to ``version + 1`` with ``script``, in one
+        transaction; a no-op if another process already did."""
+
+
+class SqliteDatabase(Database):
+    """One file in WAL mode, ``synchronous=FULL``: a write that returned is on disk."""
+
+    dialect = "sqlite"
+    now = "((julianday('now') - 2440587.5) * 86400.0)"
+    for_update = ""  # BEGIN IMMEDIATE already holds the one write lock
+    for_share = ""
+
+    def __init__(self, path: Path, book: str) -> None:
+        super().__init__(book)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self._db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self._db.executemany(sql, rows)
+
+    def apply_migration(self, version: int, script: str) -> None:
+        # executescript commits anything pending first, so the transaction is in the script.
+        try:
+            self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+
+class Row(tuple[Any, ...]):
+    """A PostgreSQL row that reads like ``sqlite3.Row``: by index, by name, ``dict(row)``."""
+
+    _names: tuple[str, ...]
+
+    def __new__(cls, values: Sequence[Any], names: tuple[str, ...]) -> Row:
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def keys(self) -> tuple[str, ...]:
+        return self._names
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return super().__getitem__(self._names.index(key))
+        return super().__getitem__(key)
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = tuple(column.name for column in cursor.description or ())
+    return functools.partial(Row, names=names)
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholders(sql: str) -> str:
+    """``?`` to psycopg's ``%s`` (the journal's SQL has no literal ``?`` or ``%``)."""
+    return sql.replace("?", "%s")
+
+
+def _value(value: object) -> object:
+    # Flags are INTEGER 0/1 on both backends (PostgreSQL casts no boolean to an integer).
+    return int(value) if isinstance(value, bool) else value
+
+
+def _values(params: Sequence[object]) -> tuple[object, ...]:
+    return tuple(_value(value) for value in params)
+
+
+class PostgresDatabase(Database):
+    """A psycopg 3 connection, reopened on the next call after it broke."""
+
+    dialect = "postgresql"
+    # clock_timestamp(), not now(): now() is the transaction's start, and a transaction
+    # that waited for the lease row's lock would judge expiry at a time already past.
+    now = "extract(epoch from clock_timestamp())::float8"
+    for_update = " FOR UPDATE"
+    for_share = " FOR SHARE"
+
+    def __init__(self, url: str, book: str, *, password: str | None, timeout_s: float) -> None:
+        super().__init__(book)
+        check_url(url)
+        self.url = url
+        self.schema = f"ballast_{self.book}"
+        self._password = password
+        self._timeout_s = timeout_s
+        self._conn: Any = None
+        self._in_transaction = False
+        self._connection()
+
+    def _connection(self) -> Any:
+        import psycopg
+
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        self._conn = None
+        timeout_ms = int(self._timeout_s * 1000)
+        options = (
+            f"-c search_path={self.schema} -c statement_timeout={timeout_ms}"
+            f" -c idle_in_transaction_session_timeout={timeout_ms * 2}"
+        )
+        try:
+            self._conn = psycopg.connect(
+                self.url, password=self._password, autocommit=True, row_factory=_row_factory,
+                connect_timeout=max(1, round(self._timeout_s)), options=options,
+                application_name=f"ballast:{self.book}", keepalives=1, keepalives_idle=5,
+                keepalives_interval=2, keepalives_count=2, tcp_user_timeout=timeout_ms,
+            )  # fmt: skip
+        except psycopg.Error as error:
+            raise self._transient(error) from None
+        return self._conn
+
+    def _transient(self, error: Exception) -> TransientError:
+        if self._conn is not None and (self._conn.closed or self._conn.broken):
+            self._conn.close()
+            self._conn = None
+        where = redact(self.url)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return TransientError(f"journal database {where} (book {self.book}): {redact(first)}")
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        import psycopg
+
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            raise self._transient(error) from None
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        with self._errors():
+            connection = self._connection()
+            if not params:
+                return connection.execute(sql)  # type: ignore[no-any-return]
+            return connection.execute(_placeholders(sql), _values(params))  # type: ignore[no-any-return]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        with self._errors():
+            cursor = self._connection().cursor()
+            cursor.executemany(_placeholders(sql), [_values(row) for row in rows])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        with self._errors():
+            connection = self._connection()
+            with connection.transaction():
+                yield self
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def schema_version(self) -> int:
+        row = self.execute(
+            "SELECT version FROM schema_version WHERE EXISTS (SELECT 1 FROM"
+            " information_schema.tables WHERE table_schema = ? AND table_name = 'schema_version')",
+            (self.schema,),
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def apply_migration(self, version: int, script: str) -> None:
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
+            if self.schema_version != version:
+                return  # another daemon on this book migrated it meanwhile
+            self.execute(script)
+            self.execute("UPDATE schema_version SET version = ?", (version + 1,))
+
+    def prepare_schema(self) -> None:
+        """The book's schema and its version table, created once (safe to race: the
+        advisory lock serialises daemons starting together)."""
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
+            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            self.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+                " INSERT INTO schema_version SELECT 0"
+                " WHERE NOT EXISTS (SELECT 1 FROM schema_version)"
+            )
+
+
+def check_url(url: str) -> str:
+    """A ``postgresql://`` URL with no password in it (the password comes by reference)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"journal URL {redact(url)} must start with postgresql://", field="agent.journal"
+        )
+    if parts.password is not None or "password=" in parts.query:
+        raise ConfigError(
+            f"journal URL {redact(url)} holds a password: give it by reference in"
+            " agent.journal_password (env:NAME or file:PATH) instead",
+            field="agent.journal",
+        )
+    return url
+
+
+def is_database_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def newer_schema(version: int, supported: int) -> InvariantViolation:
+    return InvariantViolation(
+        f"journal schema version {version} is newer than this build ({supported})"
+    )

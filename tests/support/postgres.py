@@ -1,0 +1,186 @@
+"""A throwaway PostgreSQL cluster for the tests: Debian's ``postgresql`` package, a
+temporary directory, 127.0.0.1 on a free port, gone at teardown.
+
+``initdb`` and ``pg_ctl`` refuse to run as root, so as root they run as the package's
+``postgres`` user (``subprocess``'s ``user=``); as anyone else, as that user. The
+cluster is per test session (per xdist worker) and every test gets a fresh database
+(``postgres_database``), so tests never see each other's rows.
+
+Speed settings (``fsync=off``, ``synchronous_commit=off``, ``full_page_writes=off``)
+are for tests only: none of the tests using this fixture checks durability across a
+host crash; the restart tests stop the server cleanly (``pg_ctl restart -m fast``),
+which writes everything out whatever fsync says.
+
+The superuser has a password (scram-sha-256 over TCP), so the journal's password
+comes by reference (``env:``) in the tests exactly as it does in a deployment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_PG_ROOT = Path("/usr/lib/postgresql")
+SUPERUSER = "postgres"
+
+
+def postgres_bin() -> Path | None:
+    """The newest installed server's bin directory, or None if there is none."""
+    versions = sorted(
+        (p for p in _PG_ROOT.glob("*/bin") if (p / "initdb").exists()),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    return versions[-1] if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresCluster:
+    """One running server; ``url(database)`` and ``password`` connect to it."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.version = bin_dir.parent.name
+        self.root = Path(tempfile.mkdtemp(prefix="ballast-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = _free_port()
+        self.password = secrets.token_hex(16)
+        self._as_root = os.geteuid() == 0
+        self._databases = itertools.count(1)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        user = SUPERUSER if self._as_root else None
+        return subprocess.run(  # the package's own binaries, fixed arguments
+            [str(self.bin_dir / args[0]), *args[1:]],
+            user=user,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+    def start(self) -> None:
+        if self._as_root:
+            shutil.chown(self.root, SUPERUSER, SUPERUSER)
+        password_file = self.root / "pw"
+        password_file.write_text(self.password)
+        if self._as_root:
+            shutil.chown(password_file, SUPERUSER, SUPERUSER)
+        self._run(
+            "initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(password_file),
+            "--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--locale=C.UTF-8",
+            "--no-sync",
+        )  # fmt: skip
+        password_file.unlink()
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.root}'",
+            "max_connections": "60",
+            "shared_buffers": "16MB",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "log_min_messages": "warning",
+        }
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")
+
+    def restart(self) -> None:
+        """Stop the server (every connection dropped) and start it again, same port."""
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-m", "fast", "restart"
+        )
+
+    def stop(self) -> None:
+        """Stop the server and remove every file; no process is left behind."""
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
+        except subprocess.SubprocessError:
+            self._kill_postmaster()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _kill_postmaster(self) -> None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+            os.kill(pid, signal.SIGKILL)
+
+    def url(self, database: str = "postgres") -> str:
+        """A URL without the password (it travels separately, like in a deployment)."""
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def admin(self, sql: str) -> None:
+        """Run ``sql`` as the superuser in the ``postgres`` database (autocommit)."""
+        import psycopg
+
+        with psycopg.connect(self.url(), password=self.password, autocommit=True) as db:
+            db.execute(sql)
+
+    def new_database(self) -> str:
+        name = f"test_{next(self._databases)}"
+        self.admin(f"CREATE DATABASE {name}")
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresDatabase:
+    """A fresh database on the session's cluster."""
+
+    cluster: PostgresCluster
+    name: str
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url(self.name)
+
+    @property
+    def password(self) -> str:
+        return self.cluster.password
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """The session's PostgreSQL server; skips (saying why) where none is installed."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (make test-py installs Debian's postgresql)")
+    cluster = PostgresCluster(bin_dir)
+    try:
+        cluster.start()
+    except subprocess.CalledProcessError as error:
+        cluster.stop()
+        pytest.fail(f"cannot start PostgreSQL {cluster.version}: {error.stderr or error.stdout}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> Iterator[PostgresDatabase]:
+    """A new, empty database for one test, dropped (with its connections) afterwards."""
+    name = postgres_cluster.new_database()
+    yield PostgresDatabase(postgres_cluster, name)
+    with contextlib.suppress(Exception):  # a test that stopped the server leaves it to teardown
+        postgres_cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
