@@ -168,8 +168,11 @@ class AdminServer:
     def _kill_switch_json(self) -> dict[str, object]:
         switch = self.killswitch
         history = [to_json(t) for t in switch.history(5)]
+        ceiling = switch.ceiling() if switch.ceiling is not None else None
         return {
-            "state": switch.state.value,
+            "state": switch.recorded_state.value,
+            "effective": switch.state.value,
+            "held_by": ceiling[1] if ceiling else None,
             "last": to_json(switch.last_transition),
             "history": history,
         }

@@ -88,6 +88,7 @@ async def build_daemon(
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
+        leadership=execution.leadership,
         watch=ExternalWatch(
             ledger,
             execution.controls,
@@ -101,7 +102,8 @@ async def build_daemon(
         config, execution.controls, daemon, stack,
         metrics=operations.metrics.exposition, liveness=operations.liveness,
     )  # fmt: skip
-    await daemon.start_up()
+    if execution.leadership is None:  # else on taking the lease (agent.leadership)
+        await daemon.start_up()
     return daemon
 
 
