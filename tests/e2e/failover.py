@@ -163,9 +163,17 @@ class LeaseRow:
     now: datetime
 
 
+def connect(database: PostgresDatabase, book: str) -> psycopg.Connection[Any]:
+    """A connection of the test's own to the book's schema (``ballast_<book>``)."""
+    return psycopg.connect(
+        database.url, password=database.password, connect_timeout=5,
+        options=f"-c search_path=ballast_{book}",
+    )  # fmt: skip
+
+
 def lease(database: PostgresDatabase, book: str = "main") -> LeaseRow | None:
     """The book's lease as the database has it (read from outside both daemons)."""
-    with psycopg.connect(database.url, password=database.password, connect_timeout=5) as db:
+    with connect(database, book) as db:
         try:
             row = db.execute(
                 "SELECT holder, epoch, expires_at, now() FROM lease WHERE book = %s", (book,)
@@ -180,9 +188,15 @@ def lease(database: PostgresDatabase, book: str = "main") -> LeaseRow | None:
     return LeaseRow(holder, int(epoch), expires_at, now)
 
 
-def rows(database: PostgresDatabase, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with psycopg.connect(database.url, password=database.password, connect_timeout=5) as db:
-        return list(db.execute(sql, params).fetchall())  # type: ignore[arg-type]
+def rows(
+    database: PostgresDatabase, sql: str, *params: object, book: str = "main"
+) -> list[tuple[Any, ...]]:
+    """``sql`` on the book's schema, from outside the daemons (empty before it exists)."""
+    with connect(database, book) as db:
+        try:
+            return list(db.execute(sql, params).fetchall())  # type: ignore[call-overload]
+        except psycopg.errors.UndefinedTable:
+            return []
 
 
 async def wait_leader(
