@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,9 @@ from agent.execution.journal import Journal
 from agent.execution.journal_schema import SCHEMA_VERSION
 from agent.execution.records import IntentEntry, TxKind, TxRecord, TxStatus
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
+from tests.support.journals import OpenJournal, journal, open_journal
+
+__all__ = ["journal", "open_journal"]  # fixtures: most tests here run on both backends
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -43,23 +47,27 @@ def tx(
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    opened = Journal.open(tmp_path / "journal.sqlite")
-    yield opened
-    opened.close()
+def sqlite_journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal.open(tmp_path / "journal.sqlite") as opened:
+        yield opened
 
 
-def test_durability_settings_and_schema_version(journal: Journal) -> None:
-    db = sqlite3.connect(journal.path)
+def test_schema_version(journal: Journal) -> None:
+    assert journal.schema_version == SCHEMA_VERSION
+
+
+def test_sqlite_durability_settings(sqlite_journal: Journal) -> None:
+    assert sqlite_journal.path is not None
+    db = sqlite3.connect(sqlite_journal.path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
-    assert journal.schema_version == SCHEMA_VERSION
-    assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert sqlite_journal.connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_a_second_process_cannot_open_it(journal: Journal) -> None:
+def test_a_second_process_cannot_open_it(sqlite_journal: Journal) -> None:
+    assert sqlite_journal.path is not None
     with pytest.raises(InvariantViolation, match="another running process"):
-        Journal.open(journal.path)
+        Journal.open(sqlite_journal.path)
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -72,15 +80,14 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     Journal.open(path.with_name("other.sqlite")).close()  # the lock was released
 
 
-def test_everything_survives_a_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite"
-    with Journal.open(path) as first:
+def test_everything_survives_a_reopen(open_journal: OpenJournal) -> None:
+    with open_journal() as first:
         first.record_intent(intent(), entry(), at=10.0)
         first.record_transaction(tx(intent().intent_id, 0))
         first.record_kill_transition(
             KillTransition(T0, KillState.ACTIVE, KillState.HALTED, "alice", "test", False)
         )
-    with Journal.open(path) as second:
+    with open_journal() as second:
         assert second.intent(intent().intent_id) is not None
         [record] = second.transactions_at(ACCOUNT, 31337, 0)
         expected = replace(tx(intent().intent_id, 0), account=ACCOUNT.lower())

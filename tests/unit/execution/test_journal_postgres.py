@@ -1,0 +1,180 @@
+"""What only the PostgreSQL journal has: a server that restarts or is unreachable, a
+password that must not be in the URL, schema versions in a table, daemons starting
+together, and a rival standby in another process."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+import time
+
+import psycopg
+import pytest
+
+from agent.errors import ConfigError, InvariantViolation, TransientError
+from agent.execution.journal import Journal
+from agent.execution.journal_schema import SCHEMA_VERSION
+from agent.execution.records import IntentEntry
+from agent.intents import Action, Intent
+from tests.support.postgres import PostgresCluster, PostgresDatabase
+from tests.support.processes import child_process
+
+
+def intent(sequence: int) -> Intent:
+    return Intent(venue="aave", action=Action.SUPPLY, asset="WETH", quantity=1.0, reason="t",
+                  sequence=sequence)  # fmt: skip
+
+
+def open_pg(database: PostgresDatabase, **options: object) -> Journal:
+    return Journal.open(database.url, password=database.password, **options)  # type: ignore[arg-type]
+
+
+def test_a_restart_of_the_server_is_a_transient_error_then_it_reconnects(
+    postgres_cluster: PostgresCluster, postgres_database: PostgresDatabase
+) -> None:
+    with open_pg(postgres_database, timeout_s=2.0) as journal:
+        journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+        postgres_cluster.restart()
+        started = time.monotonic()
+        with pytest.raises(TransientError, match=r"journal database postgresql://\*\*\*@") as e:
+            journal.record_intent(intent(1), IntentEntry(1.0, True, False, 1), at=2.0)
+        assert time.monotonic() - started < 2.0
+        assert postgres_database.password not in str(e.value)
+        # The next call opens a new connection: the first write is there, the refused one not.
+        assert journal.intent(intent(0).intent_id) is not None
+        assert journal.intent(intent(1).intent_id) is None
+        assert journal.record_intent(intent(1), IntentEntry(1.0, True, False, 1), at=3.0)
+
+
+def test_an_unreachable_server_fails_fast_and_says_where(
+    postgres_database: PostgresDatabase,
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(TransientError, match=f"127.0.0.1:{port}"):
+        Journal.open(f"postgresql://ballast@127.0.0.1:{port}/x", password="pw", timeout_s=1.0)
+    with socket.socket() as silent:  # accepts TCP, never answers: connect_timeout bounds it
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"postgresql://ballast@127.0.0.1:{silent.getsockname()[1]}/x"
+        started = time.monotonic()
+        with pytest.raises(TransientError):
+            Journal.open(url, password="pw", timeout_s=1.0)
+        assert time.monotonic() - started < 5.0
+
+
+def test_a_statement_stuck_behind_a_lock_is_bounded(postgres_database: PostgresDatabase) -> None:
+    with open_pg(postgres_database, timeout_s=0.5) as journal:
+        with psycopg.connect(postgres_database.url, password=postgres_database.password) as rival:
+            rival.execute("LOCK TABLE ballast_main.intents IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            with pytest.raises(TransientError, match="statement timeout"):
+                journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+            assert time.monotonic() - started < 3.0
+            rival.rollback()
+        assert journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+
+
+def test_a_password_in_the_url_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigError, match="by reference") as e:
+        Journal.open("postgresql://ballast:hunter2@127.0.0.1:5432/ballast")
+    assert "hunter2" not in str(e.value)
+    with pytest.raises(ConfigError, match="by reference") as e:
+        Journal.open("postgresql://ballast@127.0.0.1/ballast?password=hunter2")
+    assert "hunter2" not in str(e.value)
+    with pytest.raises(ConfigError, match="book name"):
+        Journal.open("postgresql://ballast@127.0.0.1/ballast", book="Robert'); DROP")
+
+
+def test_schema_versions_live_in_the_books_schema(postgres_database: PostgresDatabase) -> None:
+    with open_pg(postgres_database) as journal:
+        assert journal.schema_version == SCHEMA_VERSION
+        journal.connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    with pytest.raises(InvariantViolation, match="newer than this build"):
+        open_pg(postgres_database)
+    with open_pg(postgres_database, book="other") as other:  # another book is its own
+        assert other.schema_version == SCHEMA_VERSION
+
+
+def test_daemons_starting_together_migrate_once(postgres_database: PostgresDatabase) -> None:
+    opened: list[Journal] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def start() -> None:
+        barrier.wait(timeout=30)
+        try:
+            opened.append(open_pg(postgres_database, book="fresh"))
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == []
+        assert [j.schema_version for j in opened] == [SCHEMA_VERSION] * 3
+    finally:
+        for journal in opened:
+            journal.close()
+
+
+_RIVAL = """
+import sys
+from agent.execution.journal import Journal
+journal = Journal.open(sys.argv[1], password=sys.stdin.readline().strip())
+print("ready", flush=True)
+held = None
+for line in sys.stdin:
+    if line.strip() == "go":
+        held = journal.try_acquire_lease("rival", 30.0)
+        print("won" if held else "lost", flush=True)
+    else:
+        if held is not None:
+            journal.release_lease("rival", held.epoch)
+        held = None
+        print("released", flush=True)
+"""
+
+
+async def test_a_standby_in_another_process_never_wins_the_same_round(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """This process and a rival process race for the expired lease, round after round:
+    exactly one of the two holds it each round, and the epoch moves once per round."""
+    rounds = 15
+
+    async def say(line: bytes) -> bytes:
+        assert rival.stdin is not None
+        assert rival.stdout is not None
+        rival.stdin.write(line)
+        await rival.stdin.drain()
+        return (await asyncio.wait_for(rival.stdout.readline(), 60)).strip()
+
+    async with child_process(
+        sys.executable, "-c", _RIVAL, postgres_database.url,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    ) as rival:  # fmt: skip
+        assert await say(f"{postgres_database.password}\n".encode()) == b"ready"
+        with open_pg(postgres_database) as journal:
+            ours = 0
+            for _ in range(rounds):
+                assert rival.stdin is not None
+                rival.stdin.write(b"go\n")
+                await rival.stdin.drain()
+                state = journal.try_acquire_lease("here", 30.0)
+                assert rival.stdout is not None
+                theirs = (await asyncio.wait_for(rival.stdout.readline(), 30)).strip()
+                assert (state is not None, theirs) in ((True, b"lost"), (False, b"won"))
+                if state is not None:
+                    ours += 1
+                    journal.release_lease("here", state.epoch)
+                assert await say(b"release\n") == b"released"
+            assert journal.lease().epoch == rounds
+        rival.stdin.close()  # type: ignore[union-attr]
+    assert 0 <= ours <= rounds
