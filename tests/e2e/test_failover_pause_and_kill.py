@@ -109,7 +109,7 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
             retaken = await wait_leader(database, alpha, timeout_s=30)
             killed_takeover_s = time.monotonic() - killed
             await mine_everything(stack, database)
-            leader_view = format_status((await wait_role(alpha, "leader")))
+            leader_view = format_status(await wait_role(alpha, "leader"))
 
         mined = await agent_transactions(chain, agent, start)
         journaled = dict(rows(database, "SELECT hash, intent_id FROM transactions"))
