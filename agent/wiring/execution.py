@@ -201,11 +201,6 @@ async def build_execution(
     )  # fmt: skip
 
 
-def shared_journal(config: Config) -> bool:
-    """Whether the journal is a database other processes share (leader and standby)."""
-    return str(config.agent.journal).startswith(("postgresql:", "postgres:"))
-
-
 def _leadership(
     config: Config,
     journal: Journal,
@@ -216,7 +211,7 @@ def _leadership(
 ) -> Leadership | None:
     """On a shared journal: the role machine, holding the kill switch under its ceiling
     and stopping the executor's work when it steps down; the lease given up on exit."""
-    if not shared_journal(config):
+    if journal.path is not None:  # a SQLite file: one process, no lease to take turns at
         return None
     leadership = Leadership(journal, config.leadership, clock)
     killswitch.ceiling = leadership.ceiling

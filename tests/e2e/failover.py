@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from agent.control.client import AdminClient, AdminTarget
+from agent.control.client import AdminClient, AdminTarget, AdminUnavailable
 from sim.rpc_proxy import Forwarded, RpcFaultProxy
 from sim.stack import LocalStack
 from tests.support.config_files import ConfigFiles, write_local_config
@@ -69,6 +69,13 @@ class Host:
         """Every ``eth_sendRawTransaction`` this process sent to the chain."""
         return [f for f in self.rpc.forwarded if f.method == "eth_sendRawTransaction"]
 
+    async def status_or_none(self) -> dict[str, Any] | None:
+        """The status, or None if the daemon does not answer within 2 s (busy)."""
+        try:
+            return await asyncio.wait_for(self.status(), 2.0)
+        except (TimeoutError, AdminUnavailable):
+            return None
+
     async def status(self) -> dict[str, Any]:
         target = AdminTarget(
             url=f"http://127.0.0.1:{self.files.admin_port}", token=self.files.admin_token
@@ -94,7 +101,7 @@ def drill_overrides(
             "journal": database.url,
             "journal_password": "file:${CREDENTIALS_DIRECTORY}/journal-password",
             "book": book,
-            "journal_timeout_s": JOURNAL_TIMEOUT_S,
+            "venue_timeout_s": JOURNAL_TIMEOUT_S,  # also bounds every journal call
             "tick_interval_s": TICK_S,
             "min_tick_interval_s": 0.5,
             "intent_wait_s": 5.0,

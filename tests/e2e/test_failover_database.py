@@ -65,9 +65,8 @@ async def deadline_estimate(host: Host, until: asyncio.Event, found: list[float]
     """While ``until`` is unset: ``host``'s acting deadline as a Unix time, an upper
     bound (the status's seconds left, counted from when its answer arrived)."""
     while not until.is_set():
-        try:
-            document = await asyncio.wait_for(host.status(), 2.0)
-        except Exception:  # blocked in a journal call that is timing out: ask again
+        document = await host.status_or_none()
+        if document is None:  # blocked in a journal call that is timing out: ask again
             continue
         received = time.time()
         left = (document["agent"].get("leadership") or {}).get("acting_left_s")
@@ -98,9 +97,8 @@ async def wait_expiry_then_leader(
 async def unreachable_seen(host: Host) -> dict[str, str]:
     """Until ``host`` reports its journal out of reach; its kill switch then."""
     while True:
-        try:
-            document = await asyncio.wait_for(host.status(), 2.0)
-        except Exception:
+        document = await host.status_or_none()
+        if document is None:
             continue
         leadership = document["agent"].get("leadership") or {}
         if not leadership.get("journal_reachable", True):
