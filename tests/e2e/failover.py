@@ -27,6 +27,7 @@ import psycopg
 from agent.control.client import AdminClient, AdminTarget, AdminUnavailable
 from sim.rpc_proxy import Forwarded, RpcFaultProxy
 from sim.stack import LocalStack
+from tests.e2e.conftest import BAND_HALF_WIDTH
 from tests.support.config_files import ConfigFiles, write_local_config
 from tests.support.postgres import PostgresDatabase
 from tests.support.processes import child_process
@@ -107,6 +108,12 @@ def drill_overrides(
             "intent_wait_s": 5.0,
         },
         "leadership": {"host": name, **DRILL_LEADERSHIP},
+        "underlyings": {  # as tests.e2e.test_in_flight.flat_book's world: Uniswap hedges
+            "ETH": {
+                "band": {"mode": "fixed", "half_width_coin": BAND_HALF_WIDTH},
+                "hedge_venues": ["uniswap"],
+            }
+        },
         "chains": {"local": {"rpc_urls": [rpc_url]}},
         **extra,
     }
