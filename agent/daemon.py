@@ -396,7 +396,10 @@ class Daemon:
         """The ``StatusProvider`` of the admin API: the last tick, never a fresh read."""
         base = AgentStatus()
         if self.parts.journal_status is not None:
-            base = await self.parts.journal_status.status()
+            try:
+                base = await self.parts.journal_status.status()
+            except BallastError as error:  # a shared journal out of reach: say so
+                base = AgentStatus(problems=(f"journal: {error}",))
         leadership = self.parts.leadership
         if leadership is not None:
             base = replace(base, leadership=leadership.status())

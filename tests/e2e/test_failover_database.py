@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ async def deadline_estimate(host: Host, until: asyncio.Event, found: list[float]
     while not until.is_set():
         document = await host.status_or_none()
         if document is None:  # blocked in a journal call that is timing out: ask again
+            await asyncio.sleep(0.1)
             continue
         received = time.time()
         left = (document["agent"].get("leadership") or {}).get("acting_left_s")
@@ -99,6 +101,7 @@ async def unreachable_seen(host: Host) -> dict[str, str]:
     while True:
         document = await host.status_or_none()
         if document is None:
+            await asyncio.sleep(0.05)
             continue
         leadership = document["agent"].get("leadership") or {}
         if not leadership.get("journal_reachable", True):
@@ -122,48 +125,49 @@ async def test_a_leader_cut_off_from_its_database_stops_in_time_and_a_restart_lo
             chain, manifest = stack.world.chain, stack.world.manifest
             assert manifest is not None
             start = int(await rpc(chain, "eth_blockNumber"), 16)
-            async with running(gamma):
+            async with AsyncExitStack() as processes:
+                await processes.enter_async_context(running(gamma))
                 gamma_lease = await wait_leader(database, gamma, book="other")
                 target = AdminTarget(
                     url=f"http://127.0.0.1:{gamma.files.admin_port}", token=gamma.files.admin_token
                 )
                 await AdminClient(target).command("kill", reason="drill", operator="drill")
-                async with running(alpha), running(beta):
-                    await wait_leader(database, alpha)
-                    await wait_role(beta, "standby")
+                await processes.enter_async_context(running(alpha))
+                await wait_leader(database, alpha)
+                await processes.enter_async_context(running(beta))
+                await wait_role(beta, "standby")
 
-                    # drill 4: PostgreSQL cut off from the leader only
-                    stop_polling, deadlines = asyncio.Event(), []
-                    poller = asyncio.ensure_future(
-                        deadline_estimate(alpha, stop_polling, deadlines)
-                    )
-                    await asyncio.sleep(1.0)  # a few estimates while it still renews
-                    sent_before_cut = len(alpha.sent_raw())
-                    cut.blackhole()
-                    last_alpha, takeover_s = await wait_expiry_then_leader(database, alpha, beta)
-                    stop_polling.set()
-                    await poller
-                    await hedged_once(stack, database, 0)
-                    sent_while_cut = len(alpha.sent_raw()) - sent_before_cut
-                    cut.restore()
-                    await wait_until(lambda: alpha.events("stepped_down"), timeout_s=30,
-                                     what="alpha steps down")  # fmt: skip
-                    await wait_role(alpha, "standby")
+                # drill 4: PostgreSQL cut off from the leader only
+                stop_polling, deadlines = asyncio.Event(), []
+                poller = asyncio.ensure_future(deadline_estimate(alpha, stop_polling, deadlines))
+                await asyncio.sleep(1.0)  # a few estimates while it still renews
+                sent_before_cut = len(alpha.sent_raw())
+                cut.blackhole()
+                last_alpha, takeover_s = await wait_expiry_then_leader(database, alpha, beta)
+                stop_polling.set()
+                await poller
+                await hedged_once(stack, database, 0)
+                sent_while_cut = len(alpha.sent_raw()) - sent_before_cut
+                cut.restore()
+                await wait_until(
+                    lambda: alpha.events("stepped_down"), timeout_s=30, what="alpha steps down"
+                )
+                await wait_role(alpha, "standby")
 
-                    # drill 3: PostgreSQL stops and starts under both
-                    leader = beta
-                    cluster._run("pg_ctl", "-D", str(cluster.data), "-w", "-m", "fast", "stop")
-                    try:
-                        held = await asyncio.wait_for(unreachable_seen(leader), 20)
-                    finally:
-                        cluster._run("pg_ctl", "-D", str(cluster.data), "-l", str(cluster.log),
-                                     "-w", "start")  # fmt: skip
-                    row = await _any_leader(database, (alpha, beta))
-                    leader = alpha if alpha.owns(row.holder) else beta
-                    await wait_role(leader, "leader")
-                    await hedged_once(stack, database, 1)
+                # drill 3: PostgreSQL stops and starts under both
+                await asyncio.to_thread(cluster._run, "pg_ctl", "-D", str(cluster.data), "-w",
+                                        "-m", "fast", "stop")  # fmt: skip
+                try:
+                    held = await asyncio.wait_for(unreachable_seen(beta), 20)
+                finally:
+                    await asyncio.to_thread(cluster._run, "pg_ctl", "-D", str(cluster.data), "-l",
+                                            str(cluster.log), "-w", "start")  # fmt: skip
+                row = await _any_leader(database, (alpha, beta))
+                leader = alpha if alpha.owns(row.holder) else beta
+                await wait_role(leader, "leader")
+                await hedged_once(stack, database, 1)
 
-                    main_kill = (await leader.status())["kill_switch"]["state"]
+                main_kill = (await leader.status())["kill_switch"]["state"]
                 other_lease = lease(database, "other")
                 gamma_status = await gamma.status()
                 gamma_intents = rows(database, "SELECT count(*) FROM intents", book="other")
