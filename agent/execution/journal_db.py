@@ -9,11 +9,12 @@ Why psycopg 3 and not asyncpg for PostgreSQL: the journal is synchronous and run
 the event loop, so that "journal, then send" stays trivially ordered (nothing else can
 run between a write returning and the send). psycopg 3's synchronous API keeps exactly
 that; asyncpg would make every journal call an await point and every caller async. The
-price of blocking the loop is bounded: every connection has ``connect_timeout`` and a
-server-side ``statement_timeout`` (lock waits included), and TCP keepalives with
-``tcp_user_timeout`` so a dead peer is noticed; a call that cannot finish raises
-``TransientError`` instead of hanging the loop. A broken connection is dropped and the
-next call opens a new one.
+price of blocking the loop is bounded: every connection has ``connect_timeout``, a
+server-side ``statement_timeout`` (lock waits included), and a client-side bound on every
+wait for the server (``_BoundedConnection``) for a server that stops answering without
+closing the connection (a stopped host, a network path that black-holes); a call that
+cannot finish raises ``TransientError`` instead of hanging the loop. A broken or
+abandoned connection is dropped and the next call opens a new one.
 
 Each book lives in its own PostgreSQL schema (``ballast_<book>``), selected with
 ``search_path`` at connect, so one server serves several daemons and no query can see
@@ -169,6 +170,22 @@ class Row(tuple[Any, ...]):
         return super().__getitem__(key)
 
 
+def _bounded_connection() -> Any:
+    """psycopg's Connection whose every wait for the server is bounded: an unanswered
+    call raises (psycopg's ``_WaitTimeout``, an ``OperationalError``) rather than
+    blocking the event loop forever."""
+    import psycopg
+
+    class BoundedConnection(psycopg.Connection[Any]):
+        call_timeout_s: float | None = None
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            bound = timeout if timeout is not None else self.call_timeout_s
+            return super().wait(gen, interval=interval, timeout=bound)
+
+    return BoundedConnection
+
+
 def _row_factory(cursor: Any) -> Any:
     names = tuple(column.name for column in cursor.description or ())
     return functools.partial(Row, names=names)
@@ -222,18 +239,24 @@ class PostgresDatabase(Database):
             f" -c idle_in_transaction_session_timeout={timeout_ms * 2}"
         )
         try:
-            self._conn = psycopg.connect(
+            connection = _bounded_connection().connect(
                 self.url, password=self._password, autocommit=True, row_factory=_row_factory,
-                connect_timeout=max(1, round(self._timeout_s)), options=options,
+                connect_timeout=max(2, round(self._timeout_s)), options=options,
                 application_name=f"ballast:{self.book}", keepalives=1, keepalives_idle=5,
                 keepalives_interval=2, keepalives_count=2, tcp_user_timeout=timeout_ms,
             )  # fmt: skip
         except psycopg.Error as error:
             raise self._transient(error) from None
-        return self._conn
+        # Past the server's own statement_timeout, so that one reports first when it can.
+        connection.call_timeout_s = 2 * self._timeout_s + 1.0
+        self._conn = connection
+        return connection
 
     def _transient(self, error: Exception) -> TransientError:
-        if self._conn is not None and (self._conn.closed or self._conn.broken):
+        # No SQLSTATE: the failure is the connection's, not a statement's (a statement
+        # timeout has one and leaves the connection usable); its state is unknown.
+        lost = getattr(error, "sqlstate", None) is None
+        if self._conn is not None and (lost or self._conn.closed or self._conn.broken):
             self._conn.close()
             self._conn = None
         where = redact(self.url)

@@ -5,6 +5,8 @@ together, and a rival standby in another process."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import sys
 import threading
@@ -75,6 +77,31 @@ def test_a_statement_stuck_behind_a_lock_is_bounded(postgres_database: PostgresD
                 journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
             assert time.monotonic() - started < 3.0
             rival.rollback()
+        assert journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+
+
+def test_a_server_that_stops_answering_is_a_bounded_transient_error(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The backend serving the journal is SIGSTOPped (a host frozen, a path black-holed:
+    the TCP connection stays up, nothing answers, the server's own statement_timeout
+    cannot fire). The call gives up within its client-side bound, in a fenced write's
+    transaction too, and the next call, on a new connection, works."""
+    with open_pg(postgres_database, timeout_s=0.5) as journal:
+        state = journal.try_acquire_lease("host-a", 60.0)
+        assert state is not None
+        journal.fence("host-a", state.epoch)
+        backend = int(journal.connection.execute("SELECT pg_backend_pid()").fetchone()[0])
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(TransientError, match="journal database"):
+                journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+            waited = time.monotonic() - started
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        assert 0.5 < waited < 5.0  # 2 x 0.5 s + 1 s, and not twice that
+        assert journal.intent(intent(0).intent_id) is None  # nothing half-written
         assert journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
 
 
