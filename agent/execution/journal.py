@@ -18,16 +18,12 @@ loop keeps "journal, then send" trivially ordered.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from agent.control.killswitch import KillTransition
-from agent.errors import InvariantViolation
 from agent.execution.journal_db import (
     DEFAULT_BOOK,
     Database,
@@ -42,6 +38,7 @@ from agent.execution.journal_schema import (
     SELECT_ORDERS,
     SELECT_TX,
     intent_from_row,
+    intent_payload,
     migrate,
     order_from_row,
     order_values,
@@ -64,28 +61,12 @@ _OPEN_INTENTS = (OutcomeStatus.PENDING.value, OutcomeStatus.UNKNOWN.value)
 _UNFINISHED_TX = (TxStatus.SIGNED.value, TxStatus.BROADCAST.value, TxStatus.MINED.value)
 
 
-def _intent_payload(intent: Intent) -> str:
-    instrument = intent.instrument
-    return json.dumps(
-        {
-            "symbol": instrument.symbol if instrument else None,
-            "limit_price": intent.limit_price,
-            "reference_price": intent.reference_price,
-            "claimed_notional_usd": intent.notional_usd,
-            "urgent": intent.urgent,
-            "created_at": intent.created_at.isoformat() if intent.created_at else None,
-            "sequence": intent.sequence,
-        }
-    )
-
-
 class Journal:
     """The durable record. Open with ``Journal.open(path or URL)``; close when done."""
 
-    def __init__(self, db: Database, lock_file: int | None, path: Path | None) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock_file = lock_file
-        self.path = path  # the SQLite file; None on PostgreSQL
+        self.path = db.path  # the SQLite file; None on PostgreSQL
         self._lease = Lease(db)
 
     @classmethod
@@ -102,32 +83,22 @@ class Journal:
         apart, never in the URL; every call bounded by ``timeout_s``). InvariantViolation
         if another process holds the file or a newer build wrote the schema;
         TransientError if the database cannot be reached."""
-        lock_file: int | None = None
-        path: Path | None = None
         db: Database
         if is_database_url(target):
             db = PostgresDatabase(str(target), book, password=password, timeout_s=timeout_s)
         else:
-            path = Path(target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock_file = _lock(path.with_name(path.name + ".lock"))
-            db = SqliteDatabase(path, book)
+            db = SqliteDatabase(Path(target), book)
         try:
             migrate(db)
-            journal = cls(db, lock_file, path)
+            journal = cls(db)
             journal._lease.create()
         except BaseException:
             db.close()
-            if lock_file is not None:
-                _unlock(lock_file)
             raise
         return journal
 
     def close(self) -> None:
         self._db.close()
-        if self._lock_file is not None:
-            _unlock(self._lock_file)
-            self._lock_file = None
 
     def __enter__(self) -> Journal:
         return self
@@ -202,7 +173,7 @@ class Journal:
                 (
                     intent.intent_id, intent.venue, intent.action.value, intent.asset,
                     intent.quantity, entry.notional_usd, int(entry.risk_reducing),
-                    int(entry.unwind), intent.reason, entry.legs, _intent_payload(intent),
+                    int(entry.unwind), intent.reason, entry.legs, intent_payload(intent),
                     entry.status.value, entry.detail, at, at,
                 ),
             )  # fmt: skip
@@ -403,20 +374,3 @@ class Journal:
             )
             for row in rows
         ]
-
-
-def _lock(path: Path) -> int:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(descriptor)
-        raise InvariantViolation(
-            f"journal {path.with_suffix('')} is held by another running process"
-        ) from None
-    return descriptor
-
-
-def _unlock(descriptor: int) -> None:
-    fcntl.flock(descriptor, fcntl.LOCK_UN)
-    os.close(descriptor)

@@ -24,7 +24,9 @@ another book's rows.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import os
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -68,6 +70,8 @@ class Database(ABC):
     for_update: str
     for_share: str
 
+    path: Path | None = None  # the file, where there is one
+
     def __init__(self, book: str) -> None:
         self.book = check_book(book)
 
@@ -99,7 +103,8 @@ class Database(ABC):
 
 
 class SqliteDatabase(Database):
-    """One file in WAL mode, ``synchronous=FULL``: a write that returned is on disk."""
+    """One file in WAL mode, ``synchronous=FULL``: a write that returned is on disk. One
+    process at a time: an exclusive lock file refuses a second daemon on the same file."""
 
     dialect = "sqlite"
     now = "((julianday('now') - 2440587.5) * 86400.0)"
@@ -109,11 +114,17 @@ class SqliteDatabase(Database):
     def __init__(self, path: Path, book: str) -> None:
         super().__init__(book)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file: int | None = _lock(path.with_name(path.name + ".lock"))
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            self.close()
+            raise
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self._db.execute(sql, params)
@@ -144,7 +155,11 @@ class SqliteDatabase(Database):
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        if hasattr(self, "_db"):
+            self._db.close()
+        if self._lock_file is not None:
+            _unlock(self._lock_file)
+            self._lock_file = None
 
     @property
     def schema_version(self) -> int:
@@ -352,3 +367,20 @@ def newer_schema(version: int, supported: int) -> InvariantViolation:
     return InvariantViolation(
         f"journal schema version {version} is newer than this build ({supported})"
     )
+
+
+def _lock(path: Path) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise InvariantViolation(
+            f"journal {path.with_suffix('')} is held by another running process"
+        ) from None
+    return descriptor
+
+
+def _unlock(descriptor: int) -> None:
+    fcntl.flock(descriptor, fcntl.LOCK_UN)
+    os.close(descriptor)
