@@ -249,9 +249,11 @@ class PostgresDatabase(Database):
             return self._conn
         self._conn = None
         timeout_ms = int(self._timeout_s * 1000)
+        # synchronous_commit=on whatever the server's default: a write that returned is
+        # durable, as on SQLite (synchronous=FULL).
         options = (
             f"-c search_path={self.schema} -c statement_timeout={timeout_ms}"
-            f" -c idle_in_transaction_session_timeout={timeout_ms * 2}"
+            f" -c idle_in_transaction_session_timeout={timeout_ms * 2} -c synchronous_commit=on"
         )
         try:
             connection = _bounded_connection().connect(

@@ -33,6 +33,22 @@ def open_pg(database: PostgresDatabase, **options: object) -> Journal:
     return Journal.open(database.url, password=database.password, **options)  # type: ignore[arg-type]
 
 
+def test_a_commit_that_returned_is_durable_whatever_the_servers_default(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The test cluster runs synchronous_commit=off; the journal's sessions do not."""
+    with open_pg(postgres_database, timeout_s=3.0) as journal:
+        settings = dict(
+            journal.connection.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN"
+                " ('synchronous_commit', 'statement_timeout', 'search_path')"
+            )
+        )
+    assert settings == {
+        "synchronous_commit": "on", "statement_timeout": "3000", "search_path": "ballast_main",
+    }  # fmt: skip
+
+
 def test_a_restart_of_the_server_is_a_transient_error_then_it_reconnects(
     postgres_cluster: PostgresCluster, postgres_database: PostgresDatabase
 ) -> None:
