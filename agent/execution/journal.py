@@ -27,6 +27,8 @@ from agent.control.killswitch import KillTransition
 from agent.execution.journal_db import (
     DEFAULT_BOOK,
     Database,
+    JournalUnavailable,
+    JournalUnrecorded,
     PostgresDatabase,
     SqliteDatabase,
     is_database_url,
@@ -127,13 +129,29 @@ class Journal:
     @contextlib.contextmanager
     def _fenced(self) -> Iterator[None]:
         """A write that can lead to a send: checked against the lease in its own
-        transaction once this journal is fenced; as before (autocommit) otherwise."""
-        if self._lease.fenced is None:
+        transaction once this journal is fenced; as before (autocommit) otherwise. A
+        database failure is a TransientError if nothing was written, else
+        JournalUnrecorded (it may have been: reconcile)."""
+        try:
+            if self._lease.fenced is None:
+                yield
+                return
+            with self._db.transaction():
+                self._lease.check()
+                yield
+        except JournalUnavailable as error:
+            if error.may_have_written:
+                raise JournalUnrecorded(f"{error} (the write may have landed)") from error
+            raise
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[None]:
+        """The record of something already done: a database failure is JournalUnrecorded,
+        never a TransientError a caller could read as "not sent"."""
+        try:
             yield
-            return
-        with self._db.transaction():
-            self._lease.check()
-            yield
+        except JournalUnavailable as error:
+            raise JournalUnrecorded(f"{error} (not recorded)") from error
 
     # --- the lease (agent.execution.lease) -----------------------------------------
 
@@ -180,10 +198,12 @@ class Journal:
             return cursor.rowcount == 1
 
     def record_outcome(self, outcome: Outcome, *, at: float) -> None:
-        self._db.execute(
-            "UPDATE intents SET status=?, detail=?, reference=?, updated_at=? WHERE intent_id=?",
-            (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE intents SET status=?, detail=?, reference=?, updated_at=?"
+                " WHERE intent_id=?",
+                (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
+            )
 
     def transactions_of(self, intent_id: str) -> list[TxRecord]:
         rows = self._db.execute(
@@ -248,11 +268,13 @@ class Journal:
     ) -> None:
         """Update a transaction; ``block`` is (number, hash, receipt status) once mined."""
         number, block_hash, receipt_status = block if block else (None, None, None)
-        self._db.execute(
-            "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
-            " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
-            (status.value, at, detail, number, block_hash, receipt_status, tx.hash, tx.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
+                " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
+                (status.value, at, detail, number, block_hash, receipt_status, tx.hash,
+                 tx.intent_id),
+            )  # fmt: skip
 
     def transactions_at(self, account: str, chain_id: int, nonce: int) -> list[TxRecord]:
         """Every transaction of ours at ``nonce``, oldest version first."""
@@ -306,12 +328,9 @@ class Journal:
     def update_order(self, order: OrderRecord) -> None:
         """An order's state as the venue reported it (after the send: not fenced, so a
         deposed leader still records what it already did)."""
-        with self._db.transaction() as db:
+        with self._recording(), self._db.transaction() as db:
             db.execute("DELETE FROM orders WHERE client_order_id=?", (order.client_order_id,))
-            db.execute(
-                INSERT_ORDER,
-                order_values(order),
-            )
+            db.execute(INSERT_ORDER, order_values(order))
 
     def order(self, client_order_id: str) -> OrderRecord | None:
         row = self._db.execute(

@@ -34,11 +34,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.errors import ConfigError, InvariantViolation, TransientError
+from agent.errors import ConfigError, InvariantViolation, OutcomeUnknown, TransientError
 from agent.ops.redaction import redact
 
 BOOK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_BOOK = "main"
+
+
+class JournalUnavailable(TransientError):
+    """The journal's database could not be reached or did not answer in time.
+
+    ``may_have_written``: the connection failed after a statement was sent and before
+    its answer came, so a write may have committed. A failure the server reported (a
+    statement timeout, the server shutting the session) rolled the statement back.
+    """
+
+    def __init__(self, message: str, *, may_have_written: bool) -> None:
+        super().__init__(message)
+        self.may_have_written = may_have_written
+
+
+class JournalUnrecorded(OutcomeUnknown):
+    """A write that may or may not have landed, or the record of something already done
+    (a send, its outcome) that could not be written: the journal is behind what
+    happened, so reconcile before acting on it. Never read it as "not sent"."""
 
 
 class Cursor(Protocol):
@@ -239,7 +258,6 @@ class PostgresDatabase(Database):
         self._password = password
         self._timeout_s = timeout_s
         self._conn: Any = None
-        self._in_transaction = False
         self._connection()
 
     def _connection(self) -> Any:
@@ -263,13 +281,13 @@ class PostgresDatabase(Database):
                 keepalives_interval=2, keepalives_count=2, tcp_user_timeout=timeout_ms,
             )  # fmt: skip
         except psycopg.Error as error:
-            raise self._transient(error) from None
+            raise self._transient(error, sent=False) from None
         # Past the server's own statement_timeout, so that one reports first when it can.
         connection.call_timeout_s = 2 * self._timeout_s + 1.0
         self._conn = connection
         return connection
 
-    def _transient(self, error: Exception) -> TransientError:
+    def _transient(self, error: Exception, *, sent: bool) -> JournalUnavailable:
         # No SQLSTATE: the failure is the connection's, not a statement's (a statement
         # timeout has one and leaves the connection usable); its state is unknown.
         lost = getattr(error, "sqlstate", None) is None
@@ -278,7 +296,10 @@ class PostgresDatabase(Database):
             self._conn = None
         where = redact(self.url)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return TransientError(f"journal database {where} (book {self.book}): {redact(first)}")
+        return JournalUnavailable(
+            f"journal database {where} (book {self.book}): {redact(first)}",
+            may_have_written=sent and lost,
+        )
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -287,7 +308,7 @@ class PostgresDatabase(Database):
         try:
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            raise self._transient(error) from None
+            raise self._transient(error, sent=True) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         with self._errors():
