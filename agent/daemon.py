@@ -18,23 +18,17 @@ from typing import Any
 
 import structlog
 
-from agent.acting import execute
-from agent.assessment import Assessment, assess
-from agent.book_builder import build_book
-from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
 from agent.control.status import AgentStatus, StatusProvider
-from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
+from agent.execution.journal_db import JournalUnavailable, JournalUnrecorded
 from agent.execution.lease import LeaseLost
-from agent.exposures import gross_exposure_usd
 from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.leadership import Leadership
 from agent.model import VenueSnapshot
-from agent.pacing import run_paced
 from agent.pnl_live import LiveAttribution, PnlTotals
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
@@ -44,9 +38,16 @@ from agent.policy.steering import Steering
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
-from agent.reading import VenueRead, VenueReader
 from agent.realized import RealizedVols
 from agent.reporting import log_report, status_of
+from agent.tick.acting import execute
+from agent.tick.assessment import Assessment, assess
+from agent.tick.book_builder import build_book
+from agent.tick.checks import InputReport, check_inputs
+from agent.tick.decision_inputs import policy_input
+from agent.tick.exposures import gross_exposure_usd
+from agent.tick.pacing import run_paced
+from agent.tick.reading import VenueRead, VenueReader
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -157,7 +158,7 @@ class Daemon:
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
     ) -> None:
-        """Tick until ``stop`` is set, paced by ``agent.pacing`` (interval, new blocks);
+        """Tick until ``stop`` is set, paced by ``agent.tick.pacing`` (interval, new blocks);
         the parts' background tasks run beside the loop in one TaskGroup."""
         settings = self.parts.config.agent
         async with asyncio.TaskGroup() as group:
@@ -216,6 +217,8 @@ class Daemon:
     async def _failed_tick(self, now: datetime, error: Exception) -> TickReport:
         detail = f"{type(error).__name__}: {error}"
         leadership = self.parts.leadership
+        if leadership is not None and isinstance(error, JournalUnavailable | JournalUnrecorded):
+            leadership.journal_failed(error)  # the ceiling holds REDUCE_ONLY until it answers
         if leadership is None or (leadership.leads and leadership.journal_reachable):
             try:  # a standby's failure, or a journal out of reach, is not the book's
                 await self.parts.controls.trip(KillState.REDUCE_ONLY, f"tick failed: {detail}")

@@ -232,6 +232,11 @@ class Leadership:
         if self.leads:
             self.step_down(f"lease lost: {error}", lost=True)
 
+    def journal_failed(self, error: Exception) -> None:
+        """A journal call of the tick's found the database out of reach (or lost its
+        answer): held at REDUCE_ONLY until a renewal succeeds."""
+        self._unreachable("tick", error)
+
     def step_down(self, reason: str, *, lost: bool) -> None:
         """Stop leading at once: nothing is sent from now on; work in flight is left to
         the next leader (the journal has it)."""

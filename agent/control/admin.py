@@ -28,7 +28,7 @@ from aiohttp import web
 from agent.control.commands import CommandResult, Controls
 from agent.control.killswitch import KillSwitch
 from agent.control.status import StatusProvider, to_json
-from agent.errors import ConfigError
+from agent.errors import BallastError, ConfigError
 from agent.ops.redaction import redact, redact_data
 
 log = structlog.get_logger(__name__)

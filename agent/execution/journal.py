@@ -18,19 +18,17 @@ loop keeps "journal, then send" trivially ordered.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from agent.control.killswitch import KillTransition
-from agent.errors import InvariantViolation
 from agent.execution.journal_db import (
     DEFAULT_BOOK,
     Database,
+    JournalUnavailable,
+    JournalUnrecorded,
     PostgresDatabase,
     SqliteDatabase,
     is_database_url,
@@ -42,6 +40,7 @@ from agent.execution.journal_schema import (
     SELECT_ORDERS,
     SELECT_TX,
     intent_from_row,
+    intent_payload,
     migrate,
     order_from_row,
     order_values,
@@ -64,28 +63,12 @@ _OPEN_INTENTS = (OutcomeStatus.PENDING.value, OutcomeStatus.UNKNOWN.value)
 _UNFINISHED_TX = (TxStatus.SIGNED.value, TxStatus.BROADCAST.value, TxStatus.MINED.value)
 
 
-def _intent_payload(intent: Intent) -> str:
-    instrument = intent.instrument
-    return json.dumps(
-        {
-            "symbol": instrument.symbol if instrument else None,
-            "limit_price": intent.limit_price,
-            "reference_price": intent.reference_price,
-            "claimed_notional_usd": intent.notional_usd,
-            "urgent": intent.urgent,
-            "created_at": intent.created_at.isoformat() if intent.created_at else None,
-            "sequence": intent.sequence,
-        }
-    )
-
-
 class Journal:
     """The durable record. Open with ``Journal.open(path or URL)``; close when done."""
 
-    def __init__(self, db: Database, lock_file: int | None, path: Path | None) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock_file = lock_file
-        self.path = path  # the SQLite file; None on PostgreSQL
+        self.path = db.path  # the SQLite file; None on PostgreSQL
         self._lease = Lease(db)
 
     @classmethod
@@ -102,32 +85,22 @@ class Journal:
         apart, never in the URL; every call bounded by ``timeout_s``). InvariantViolation
         if another process holds the file or a newer build wrote the schema;
         TransientError if the database cannot be reached."""
-        lock_file: int | None = None
-        path: Path | None = None
         db: Database
         if is_database_url(target):
             db = PostgresDatabase(str(target), book, password=password, timeout_s=timeout_s)
         else:
-            path = Path(target)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock_file = _lock(path.with_name(path.name + ".lock"))
-            db = SqliteDatabase(path, book)
+            db = SqliteDatabase(Path(target), book)
         try:
             migrate(db)
-            journal = cls(db, lock_file, path)
+            journal = cls(db)
             journal._lease.create()
         except BaseException:
             db.close()
-            if lock_file is not None:
-                _unlock(lock_file)
             raise
         return journal
 
     def close(self) -> None:
         self._db.close()
-        if self._lock_file is not None:
-            _unlock(self._lock_file)
-            self._lock_file = None
 
     def __enter__(self) -> Journal:
         return self
@@ -156,13 +129,29 @@ class Journal:
     @contextlib.contextmanager
     def _fenced(self) -> Iterator[None]:
         """A write that can lead to a send: checked against the lease in its own
-        transaction once this journal is fenced; as before (autocommit) otherwise."""
-        if self._lease.fenced is None:
+        transaction once this journal is fenced; as before (autocommit) otherwise. A
+        database failure is a TransientError if nothing was written, else
+        JournalUnrecorded (it may have been: reconcile)."""
+        try:
+            if self._lease.fenced is None:
+                yield
+                return
+            with self._db.transaction():
+                self._lease.check()
+                yield
+        except JournalUnavailable as error:
+            if error.may_have_written:
+                raise JournalUnrecorded(f"{error} (the write may have landed)") from error
+            raise
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[None]:
+        """The record of something already done: a database failure is JournalUnrecorded,
+        never a TransientError a caller could read as "not sent"."""
+        try:
             yield
-            return
-        with self._db.transaction():
-            self._lease.check()
-            yield
+        except JournalUnavailable as error:
+            raise JournalUnrecorded(f"{error} (not recorded)") from error
 
     # --- the lease (agent.execution.lease) -----------------------------------------
 
@@ -202,17 +191,19 @@ class Journal:
                 (
                     intent.intent_id, intent.venue, intent.action.value, intent.asset,
                     intent.quantity, entry.notional_usd, int(entry.risk_reducing),
-                    int(entry.unwind), intent.reason, entry.legs, _intent_payload(intent),
+                    int(entry.unwind), intent.reason, entry.legs, intent_payload(intent),
                     entry.status.value, entry.detail, at, at,
                 ),
             )  # fmt: skip
             return cursor.rowcount == 1
 
     def record_outcome(self, outcome: Outcome, *, at: float) -> None:
-        self._db.execute(
-            "UPDATE intents SET status=?, detail=?, reference=?, updated_at=? WHERE intent_id=?",
-            (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE intents SET status=?, detail=?, reference=?, updated_at=?"
+                " WHERE intent_id=?",
+                (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
+            )
 
     def transactions_of(self, intent_id: str) -> list[TxRecord]:
         rows = self._db.execute(
@@ -277,11 +268,13 @@ class Journal:
     ) -> None:
         """Update a transaction; ``block`` is (number, hash, receipt status) once mined."""
         number, block_hash, receipt_status = block if block else (None, None, None)
-        self._db.execute(
-            "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
-            " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
-            (status.value, at, detail, number, block_hash, receipt_status, tx.hash, tx.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
+                " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
+                (status.value, at, detail, number, block_hash, receipt_status, tx.hash,
+                 tx.intent_id),
+            )  # fmt: skip
 
     def transactions_at(self, account: str, chain_id: int, nonce: int) -> list[TxRecord]:
         """Every transaction of ours at ``nonce``, oldest version first."""
@@ -335,12 +328,9 @@ class Journal:
     def update_order(self, order: OrderRecord) -> None:
         """An order's state as the venue reported it (after the send: not fenced, so a
         deposed leader still records what it already did)."""
-        with self._db.transaction() as db:
+        with self._recording(), self._db.transaction() as db:
             db.execute("DELETE FROM orders WHERE client_order_id=?", (order.client_order_id,))
-            db.execute(
-                INSERT_ORDER,
-                order_values(order),
-            )
+            db.execute(INSERT_ORDER, order_values(order))
 
     def order(self, client_order_id: str) -> OrderRecord | None:
         row = self._db.execute(
@@ -403,20 +393,3 @@ class Journal:
             )
             for row in rows
         ]
-
-
-def _lock(path: Path) -> int:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(descriptor)
-        raise InvariantViolation(
-            f"journal {path.with_suffix('')} is held by another running process"
-        ) from None
-    return descriptor
-
-
-def _unlock(descriptor: int) -> None:
-    fcntl.flock(descriptor, fcntl.LOCK_UN)
-    os.close(descriptor)

@@ -9,11 +9,12 @@ Why psycopg 3 and not asyncpg for PostgreSQL: the journal is synchronous and run
 the event loop, so that "journal, then send" stays trivially ordered (nothing else can
 run between a write returning and the send). psycopg 3's synchronous API keeps exactly
 that; asyncpg would make every journal call an await point and every caller async. The
-price of blocking the loop is bounded: every connection has ``connect_timeout`` and a
-server-side ``statement_timeout`` (lock waits included), and TCP keepalives with
-``tcp_user_timeout`` so a dead peer is noticed; a call that cannot finish raises
-``TransientError`` instead of hanging the loop. A broken connection is dropped and the
-next call opens a new one.
+price of blocking the loop is bounded: every connection has ``connect_timeout``, a
+server-side ``statement_timeout`` (lock waits included), and a client-side bound on every
+wait for the server (``_BoundedConnection``) for a server that stops answering without
+closing the connection (a stopped host, a network path that black-holes); a call that
+cannot finish raises ``TransientError`` instead of hanging the loop. A broken or
+abandoned connection is dropped and the next call opens a new one.
 
 Each book lives in its own PostgreSQL schema (``ballast_<book>``), selected with
 ``search_path`` at connect, so one server serves several daemons and no query can see
@@ -23,7 +24,9 @@ another book's rows.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import os
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -31,11 +34,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.errors import ConfigError, InvariantViolation, TransientError
+from agent.errors import ConfigError, InvariantViolation, OutcomeUnknown, TransientError
 from agent.ops.redaction import redact
 
 BOOK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_BOOK = "main"
+
+
+class JournalUnavailable(TransientError):
+    """The journal's database could not be reached or did not answer in time.
+
+    ``may_have_written``: the connection failed after a statement was sent and before
+    its answer came, so a write may have committed. A failure the server reported (a
+    statement timeout, the server shutting the session) rolled the statement back.
+    """
+
+    def __init__(self, message: str, *, may_have_written: bool) -> None:
+        super().__init__(message)
+        self.may_have_written = may_have_written
+
+
+class JournalUnrecorded(OutcomeUnknown):
+    """A write that may or may not have landed, or the record of something already done
+    (a send, its outcome) that could not be written: the journal is behind what
+    happened, so reconcile before acting on it. Never read it as "not sent"."""
 
 
 class Cursor(Protocol):
@@ -66,6 +88,8 @@ class Database(ABC):
     #: Appended to a SELECT that must hold the row until the transaction ends.
     for_update: str
     for_share: str
+
+    path: Path | None = None  # the file, where there is one
 
     def __init__(self, book: str) -> None:
         self.book = check_book(book)
@@ -98,7 +122,8 @@ class Database(ABC):
 
 
 class SqliteDatabase(Database):
-    """One file in WAL mode, ``synchronous=FULL``: a write that returned is on disk."""
+    """One file in WAL mode, ``synchronous=FULL``: a write that returned is on disk. One
+    process at a time: an exclusive lock file refuses a second daemon on the same file."""
 
     dialect = "sqlite"
     now = "((julianday('now') - 2440587.5) * 86400.0)"
@@ -108,11 +133,17 @@ class SqliteDatabase(Database):
     def __init__(self, path: Path, book: str) -> None:
         super().__init__(book)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file: int | None = _lock(path.with_name(path.name + ".lock"))
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            self.close()
+            raise
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self._db.execute(sql, params)
@@ -143,7 +174,11 @@ class SqliteDatabase(Database):
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        if hasattr(self, "_db"):
+            self._db.close()
+        if self._lock_file is not None:
+            _unlock(self._lock_file)
+            self._lock_file = None
 
     @property
     def schema_version(self) -> int:
@@ -167,6 +202,22 @@ class Row(tuple[Any, ...]):
         if isinstance(key, str):
             return super().__getitem__(self._names.index(key))
         return super().__getitem__(key)
+
+
+def _bounded_connection() -> Any:
+    """psycopg's Connection whose every wait for the server is bounded: an unanswered
+    call raises (psycopg's ``_WaitTimeout``, an ``OperationalError``) rather than
+    blocking the event loop forever."""
+    import psycopg
+
+    class BoundedConnection(psycopg.Connection[Any]):
+        call_timeout_s: float | None = None
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            bound = timeout if timeout is not None else self.call_timeout_s
+            return super().wait(gen, interval=interval, timeout=bound)
+
+    return BoundedConnection
 
 
 def _row_factory(cursor: Any) -> Any:
@@ -207,7 +258,6 @@ class PostgresDatabase(Database):
         self._password = password
         self._timeout_s = timeout_s
         self._conn: Any = None
-        self._in_transaction = False
         self._connection()
 
     def _connection(self) -> Any:
@@ -217,28 +267,39 @@ class PostgresDatabase(Database):
             return self._conn
         self._conn = None
         timeout_ms = int(self._timeout_s * 1000)
+        # synchronous_commit=on whatever the server's default: a write that returned is
+        # durable, as on SQLite (synchronous=FULL).
         options = (
             f"-c search_path={self.schema} -c statement_timeout={timeout_ms}"
-            f" -c idle_in_transaction_session_timeout={timeout_ms * 2}"
+            f" -c idle_in_transaction_session_timeout={timeout_ms * 2} -c synchronous_commit=on"
         )
         try:
-            self._conn = psycopg.connect(
+            connection = _bounded_connection().connect(
                 self.url, password=self._password, autocommit=True, row_factory=_row_factory,
-                connect_timeout=max(1, round(self._timeout_s)), options=options,
+                connect_timeout=max(2, round(self._timeout_s)), options=options,
                 application_name=f"ballast:{self.book}", keepalives=1, keepalives_idle=5,
                 keepalives_interval=2, keepalives_count=2, tcp_user_timeout=timeout_ms,
             )  # fmt: skip
         except psycopg.Error as error:
-            raise self._transient(error) from None
-        return self._conn
+            raise self._transient(error, sent=False) from None
+        # Past the server's own statement_timeout, so that one reports first when it can.
+        connection.call_timeout_s = 2 * self._timeout_s + 1.0
+        self._conn = connection
+        return connection
 
-    def _transient(self, error: Exception) -> TransientError:
-        if self._conn is not None and (self._conn.closed or self._conn.broken):
+    def _transient(self, error: Exception, *, sent: bool) -> JournalUnavailable:
+        # No SQLSTATE: the failure is the connection's, not a statement's (a statement
+        # timeout has one and leaves the connection usable); its state is unknown.
+        lost = getattr(error, "sqlstate", None) is None
+        if self._conn is not None and (lost or self._conn.closed or self._conn.broken):
             self._conn.close()
             self._conn = None
         where = redact(self.url)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return TransientError(f"journal database {where} (book {self.book}): {redact(first)}")
+        return JournalUnavailable(
+            f"journal database {where} (book {self.book}): {redact(first)}",
+            may_have_written=sent and lost,
+        )
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -247,7 +308,7 @@ class PostgresDatabase(Database):
         try:
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            raise self._transient(error) from None
+            raise self._transient(error, sent=True) from None
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         with self._errors():
@@ -329,3 +390,20 @@ def newer_schema(version: int, supported: int) -> InvariantViolation:
     return InvariantViolation(
         f"journal schema version {version} is newer than this build ({supported})"
     )
+
+
+def _lock(path: Path) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise InvariantViolation(
+            f"journal {path.with_suffix('')} is held by another running process"
+        ) from None
+    return descriptor
+
+
+def _unlock(descriptor: int) -> None:
+    fcntl.flock(descriptor, fcntl.LOCK_UN)
+    os.close(descriptor)

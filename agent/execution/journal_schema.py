@@ -8,6 +8,7 @@ translated by ``postgres_ddl`` (version in the book schema's ``schema_version`` 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -20,7 +21,7 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.intents import OutcomeStatus
+from agent.intents import Intent, OutcomeStatus
 
 _V1 = """
 CREATE TABLE intents (
@@ -205,6 +206,21 @@ _INTENT_COLUMNS = (
     " legs, status, detail, reference, journaled_at, updated_at"
 )
 SELECT_INTENTS = f"SELECT {_INTENT_COLUMNS} FROM intents"  # noqa: S608
+
+
+def intent_payload(intent: Intent) -> str:
+    instrument = intent.instrument
+    return json.dumps(
+        {
+            "symbol": instrument.symbol if instrument else None,
+            "limit_price": intent.limit_price,
+            "reference_price": intent.reference_price,
+            "claimed_notional_usd": intent.notional_usd,
+            "urgent": intent.urgent,
+            "created_at": intent.created_at.isoformat() if intent.created_at else None,
+            "sequence": intent.sequence,
+        }
+    )
 
 
 def intent_from_row(row: Any) -> IntentRecord:

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.checks import InputReport
 from agent.control.status import AgentStatus, to_json
 from agent.daemon import TickReport
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
@@ -22,7 +21,6 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.exposures import gross_exposure_usd
 from agent.in_flight import (
     InFlight,
     InFlightKind,
@@ -33,6 +31,8 @@ from agent.in_flight import (
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
 from agent.model import PendingTrade, VenueSnapshot
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
+from agent.tick.checks import InputReport
+from agent.tick.exposures import gross_exposure_usd
 from tests.support.journals import journal, open_journal
 
 __all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends

@@ -14,7 +14,14 @@ from agent.control.killswitch import KillTransition
 from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
 from agent.execution.journal_schema import SCHEMA_VERSION
-from agent.execution.records import IntentEntry, TxKind, TxRecord, TxStatus
+from agent.execution.records import (
+    IntentEntry,
+    OrderRecord,
+    OrderStatus,
+    TxKind,
+    TxRecord,
+    TxStatus,
+)
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
 from tests.support.journals import OpenJournal, journal, open_journal
 
@@ -134,3 +141,37 @@ def test_rolling_notional_and_reservations(journal: Journal) -> None:
     journal.record_outcome(Outcome(intent(0).intent_id, OutcomeStatus.FILLED, "aave"), at=300.0)
     assert journal.reserved_by_venue() == {"deribit": 2000.0}
     assert [i.status for i in journal.in_flight()] == [OutcomeStatus.PENDING]
+
+
+def test_the_read_side_agrees_on_both_backends(journal: Journal) -> None:
+    """Ties broken by insertion order, history newest first, updates in place."""
+    for sequence in range(3):  # the same journaled_at: insertion order decides
+        journal.record_intent(intent(sequence), entry(), at=5.0)
+    assert [r.intent_id for r in journal.recent_intents(2)] == [
+        intent(2).intent_id, intent(1).intent_id,
+    ]  # fmt: skip
+    for previous, state in ((KillState.ACTIVE, KillState.REDUCE_ONLY),
+                            (KillState.REDUCE_ONLY, KillState.HALTED)):  # fmt: skip
+        journal.record_kill_transition(KillTransition(T0, previous, state, "bob", "t", True))
+    assert [t.state for t in journal.kill_history(5)] == [KillState.HALTED, KillState.REDUCE_ONLY]
+    assert journal.kill_history(5)[0].at == T0
+    ident = intent(0).intent_id
+    record = tx(ident, 4, status=TxStatus.BROADCAST)
+    journal.record_transaction(record)
+    assert journal.unfinished_nonces(ACCOUNT, 31337) == [4]
+    assert [t.nonce for t in journal.pending_transactions()] == [4]
+    journal.set_tx_status(record, TxStatus.MINED, at=6.0, block=(77, "0xblock", 1))
+    [mined] = journal.transactions_with_status(ACCOUNT, 31337, TxStatus.MINED)
+    assert (mined.block_number, mined.block_hash, mined.receipt_status) == (77, "0xblock", 1)
+    order = OrderRecord(
+        client_order_id="c1", intent_id=ident, venue="deribit", symbol="ETH-PERPETUAL",
+        side="buy", quantity=2.0, limit_price=None, reduce_only=True, time_in_force="ioc",
+        status=OrderStatus.JOURNALED, created_at=1.0, updated_at=1.0,
+    )  # fmt: skip
+    journal.record_order(order)
+    filled = replace(order, status=OrderStatus.CLOSED, filled_quantity=2.0, venue_order_id="v9")
+    journal.update_order(filled)
+    assert journal.order("c1") == filled
+    assert journal.known_client_order_ids("deribit") == {"c1"}
+    assert journal.unfinished_orders() == []
+    assert journal.orders_of(ident) == [filled]

@@ -5,6 +5,8 @@ together, and a rival standby in another process."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import sys
 import threading
@@ -15,9 +17,10 @@ import pytest
 
 from agent.errors import ConfigError, InvariantViolation, TransientError
 from agent.execution.journal import Journal
+from agent.execution.journal_db import JournalUnavailable, JournalUnrecorded
 from agent.execution.journal_schema import SCHEMA_VERSION
 from agent.execution.records import IntentEntry
-from agent.intents import Action, Intent
+from agent.intents import Action, Intent, Outcome, OutcomeStatus
 from tests.support.postgres import PostgresCluster, PostgresDatabase
 from tests.support.processes import child_process
 
@@ -31,21 +34,50 @@ def open_pg(database: PostgresDatabase, **options: object) -> Journal:
     return Journal.open(database.url, password=database.password, **options)  # type: ignore[arg-type]
 
 
+def test_a_commit_that_returned_is_durable_whatever_the_servers_default(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The test cluster runs synchronous_commit=off; the journal's sessions do not."""
+    with open_pg(postgres_database, timeout_s=3.0) as journal:
+        settings = dict(
+            journal.connection.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN"
+                " ('synchronous_commit', 'statement_timeout', 'search_path')"
+            )
+        )
+    assert settings == {
+        "synchronous_commit": "on", "statement_timeout": "3000", "search_path": "ballast_main",
+    }  # fmt: skip
+
+
 def test_a_restart_of_the_server_is_a_transient_error_then_it_reconnects(
     postgres_cluster: PostgresCluster, postgres_database: PostgresDatabase
 ) -> None:
+    """The server ended the session before the write ran (57P01): a plain transient error,
+    nothing written. The record of something already done, though, is never a
+    TransientError (a caller would read it as "not sent"): it is JournalUnrecorded."""
     with open_pg(postgres_database, timeout_s=2.0) as journal:
         journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
         postgres_cluster.restart()
         started = time.monotonic()
-        with pytest.raises(TransientError, match=r"journal database postgresql://\*\*\*@") as e:
+        with pytest.raises(JournalUnavailable, match=r"journal database postgresql://\*\*\*@") as e:
             journal.record_intent(intent(1), IntentEntry(1.0, True, False, 1), at=2.0)
         assert time.monotonic() - started < 2.0
+        assert not e.value.may_have_written
         assert postgres_database.password not in str(e.value)
         # The next call opens a new connection: the first write is there, the refused one not.
         assert journal.intent(intent(0).intent_id) is not None
         assert journal.intent(intent(1).intent_id) is None
         assert journal.record_intent(intent(1), IntentEntry(1.0, True, False, 1), at=3.0)
+        postgres_cluster.restart()
+        filled = Outcome(intent(0).intent_id, OutcomeStatus.FILLED, "aave")
+        with pytest.raises(JournalUnrecorded, match="not recorded") as unrecorded:
+            journal.record_outcome(filled, at=4.0)
+        assert not isinstance(unrecorded.value, TransientError)
+        journal.record_outcome(filled, at=4.0)  # reconnected
+        record = journal.intent(intent(0).intent_id)
+        assert record is not None
+        assert record.status is OutcomeStatus.FILLED
 
 
 def test_an_unreachable_server_fails_fast_and_says_where(
@@ -71,10 +103,37 @@ def test_a_statement_stuck_behind_a_lock_is_bounded(postgres_database: PostgresD
         with psycopg.connect(postgres_database.url, password=postgres_database.password) as rival:
             rival.execute("LOCK TABLE ballast_main.intents IN ACCESS EXCLUSIVE MODE")
             started = time.monotonic()
-            with pytest.raises(TransientError, match="statement timeout"):
+            with pytest.raises(JournalUnavailable, match="statement timeout"):
                 journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
             assert time.monotonic() - started < 3.0
             rival.rollback()
+        assert journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+
+
+def test_a_server_that_stops_answering_is_a_bounded_transient_error(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The backend serving the journal is SIGSTOPped (a host frozen, a path black-holed:
+    the TCP connection stays up, nothing answers, the server's own statement_timeout
+    cannot fire). The call gives up within its client-side bound, in a fenced write's
+    transaction too; as the write may have landed for all the journal knows, it says so
+    (JournalUnrecorded, reconcile) rather than "not written". The next call, on a new
+    connection, works."""
+    with open_pg(postgres_database, timeout_s=0.5) as journal:
+        state = journal.try_acquire_lease("host-a", 60.0)
+        assert state is not None
+        journal.fence("host-a", state.epoch)
+        backend = int(journal.connection.execute("SELECT pg_backend_pid()").fetchone()[0])
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(JournalUnrecorded, match="may have landed"):
+                journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+            waited = time.monotonic() - started
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        assert 0.5 < waited < 5.0  # 2 x 0.5 s + 1 s, and not twice that
+        assert journal.intent(intent(0).intent_id) is None  # nothing half-written
         assert journal.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
 
 

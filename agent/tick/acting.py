@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from agent.assessment import Assessment
 from agent.errors import BallastError
 from agent.execution.lease import LeaseLost
 from agent.execution.proposal import GuardContext
 from agent.execution.stress_gate import StressLimits, applied, tick_baseline
-from agent.exposures import guard_context
 from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.model import VenueSnapshot
+from agent.tick.assessment import Assessment
+from agent.tick.exposures import guard_context
 
 if TYPE_CHECKING:
     from agent.daemon import DaemonParts
