@@ -95,6 +95,7 @@ async def build_daemon(
             execution.controls,
             built.evidence,
             deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+            untracked=frozenset(n for n, v in config.venues.items() if v.kind == "uniswap_v3"),
             gate=execution.gate,
         ),
     )
