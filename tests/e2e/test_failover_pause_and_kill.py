@@ -126,7 +126,9 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
             retaken = await wait_leader(database, alpha, timeout_s=30)
             killed_takeover_s = time.monotonic() - killed
             await wait_hedged(stack, database, 2, start)
-            leader_view = format_status(await wait_role(alpha, "leader"))
+            last = await wait_role(alpha, "leader")
+            leader_view = format_status(last)
+            external = alpha.events("external_event") + beta.events("external_event")
 
         mined = await agent_transactions(chain, agent, start)
         journaled = dict(rows(database, "SELECT hash, intent_id FROM transactions"))
@@ -136,6 +138,8 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
     swaps = [tx for tx in mined if tx["to"] and tx["to"].lower() == router]
     assert "role: STANDBY" in standby_view
     assert "role: LEADER" in leader_view
+    assert last["kill_switch"]["state"] == "active"
+    assert external == []  # the failovers changed nothing behind the new leader's back
     assert taken.epoch == 2
     assert retaken.epoch == 3
     assert paused_takeover_s <= TAKEOVER_LIMIT_S, paused_takeover_s
