@@ -353,15 +353,27 @@ class PostgresDatabase(Database):
 
     def prepare_schema(self) -> None:
         """The book's schema and its version table, created once (safe to race: the
-        advisory lock serialises daemons starting together)."""
-        with self.transaction():
-            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
-            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            self.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
-                " INSERT INTO schema_version SELECT 0"
-                " WHERE NOT EXISTS (SELECT 1 FROM schema_version)"
-            )
+        advisory lock serialises daemons starting together). A role that may not use
+        the book's schema (another book's role) is a ConfigError."""
+        import psycopg
+
+        try:
+            with self.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
+                self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+                # The schema's name is checked (BOOK_NAME), never raw input.
+                self.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self.schema}.schema_version"  # noqa: S608
+                    " (version INTEGER NOT NULL);"
+                    f" INSERT INTO {self.schema}.schema_version SELECT 0"
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {self.schema}.schema_version)"
+                )
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise ConfigError(
+                f"the journal's database role may not use book {self.book} (schema"
+                f" {self.schema}): {redact(str(error).splitlines()[0])}",
+                field="agent.book",
+            ) from None
 
 
 def check_url(url: str) -> str:
