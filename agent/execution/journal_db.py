@@ -11,10 +11,13 @@ run between a write returning and the send). psycopg 3's synchronous API keeps e
 that; asyncpg would make every journal call an await point and every caller async. The
 price of blocking the loop is bounded: every connection has ``connect_timeout``, a
 server-side ``statement_timeout`` (lock waits included), and a client-side bound on every
-wait for the server (``_BoundedConnection``) for a server that stops answering without
-closing the connection (a stopped host, a network path that black-holes); a call that
-cannot finish raises ``TransientError`` instead of hanging the loop. A broken or
-abandoned connection is dropped and the next call opens a new one.
+wait for the server (``_bounded_connection``) for a server that stops answering without
+closing the connection (a stopped host, a network path that black-holes). A call that
+cannot finish raises instead of hanging the loop: ``JournalUnavailable`` (a
+TransientError) when nothing can have been written, ``JournalUnrecorded`` (an
+OutcomeUnknown, raised by ``Journal``) when a write may have landed or something already
+done could not be recorded. A broken or abandoned connection is dropped and the next
+call opens a new one.
 
 Each book lives in its own PostgreSQL schema (``ballast_<book>``), selected with
 ``search_path`` at connect, so one server serves several daemons and no query can see
@@ -204,6 +207,7 @@ class Row(tuple[Any, ...]):
         return super().__getitem__(key)
 
 
+@functools.cache
 def _bounded_connection() -> Any:
     """psycopg's Connection whose every wait for the server is bounded: an unanswered
     call raises (psycopg's ``_WaitTimeout``, an ``OperationalError``) rather than
