@@ -11,10 +11,13 @@ run between a write returning and the send). psycopg 3's synchronous API keeps e
 that; asyncpg would make every journal call an await point and every caller async. The
 price of blocking the loop is bounded: every connection has ``connect_timeout``, a
 server-side ``statement_timeout`` (lock waits included), and a client-side bound on every
-wait for the server (``_BoundedConnection``) for a server that stops answering without
-closing the connection (a stopped host, a network path that black-holes); a call that
-cannot finish raises ``TransientError`` instead of hanging the loop. A broken or
-abandoned connection is dropped and the next call opens a new one.
+wait for the server (``_bounded_connection``) for a server that stops answering without
+closing the connection (a stopped host, a network path that black-holes). A call that
+cannot finish raises instead of hanging the loop: ``JournalUnavailable`` (a
+TransientError) when nothing can have been written, ``JournalUnrecorded`` (an
+OutcomeUnknown, raised by ``Journal``) when a write may have landed or something already
+done could not be recorded. A broken or abandoned connection is dropped and the next
+call opens a new one.
 
 Each book lives in its own PostgreSQL schema (``ballast_<book>``), selected with
 ``search_path`` at connect, so one server serves several daemons and no query can see
@@ -204,6 +207,7 @@ class Row(tuple[Any, ...]):
         return super().__getitem__(key)
 
 
+@functools.cache
 def _bounded_connection() -> Any:
     """psycopg's Connection whose every wait for the server is bounded: an unanswered
     call raises (psycopg's ``_WaitTimeout``, an ``OperationalError``) rather than
@@ -353,15 +357,27 @@ class PostgresDatabase(Database):
 
     def prepare_schema(self) -> None:
         """The book's schema and its version table, created once (safe to race: the
-        advisory lock serialises daemons starting together)."""
-        with self.transaction():
-            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
-            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            self.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
-                " INSERT INTO schema_version SELECT 0"
-                " WHERE NOT EXISTS (SELECT 1 FROM schema_version)"
-            )
+        advisory lock serialises daemons starting together). A role that may not use
+        the book's schema (another book's role) is a ConfigError."""
+        import psycopg
+
+        try:
+            with self.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))
+                self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+                # The schema's name is checked (BOOK_NAME), never raw input.
+                self.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self.schema}.schema_version"  # noqa: S608
+                    " (version INTEGER NOT NULL);"
+                    f" INSERT INTO {self.schema}.schema_version SELECT 0"
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {self.schema}.schema_version)"
+                )
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise ConfigError(
+                f"the journal's database role may not use book {self.book} (schema"
+                f" {self.schema}): {redact(str(error).splitlines()[0])}",
+                field="agent.book",
+            ) from None
 
 
 def check_url(url: str) -> str:

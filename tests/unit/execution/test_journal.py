@@ -13,7 +13,8 @@ import pytest
 from agent.control.killswitch import KillTransition
 from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
-from agent.execution.journal_schema import SCHEMA_VERSION
+from agent.execution.journal_db import Database, PostgresDatabase, SqliteDatabase
+from agent.execution.journal_schema import MIGRATIONS, SCHEMA_VERSION, postgres_ddl
 from agent.execution.records import (
     IntentEntry,
     OrderRecord,
@@ -175,3 +176,35 @@ def test_the_read_side_agrees_on_both_backends(journal: Journal) -> None:
     assert journal.known_client_order_ids("deribit") == {"c1"}
     assert journal.unfinished_orders() == []
     assert journal.orders_of(ident) == [filled]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_older_journal_is_migrated_in_place(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A journal written at version 2 (before the lease) opens at the current version,
+    its rows kept, its book's lease at epoch 0."""
+    if backend == "sqlite":
+        path = tmp_path / "old.sqlite"
+        old: Database = SqliteDatabase(path, "main")
+        target: Path | str = path
+        password = None
+    else:
+        database = request.getfixturevalue("postgres_database")
+        old = PostgresDatabase(database.url, "main", password=database.password, timeout_s=5)
+        target, password = database.url, database.password
+    old.prepare_schema()
+    for version in (0, 1):
+        old.apply_migration(version, MIGRATIONS[version] if backend == "sqlite" else
+                            postgres_ddl(MIGRATIONS[version]))  # fmt: skip
+    old.execute(
+        "INSERT INTO kill_transitions (at, previous, state, actor, reason, automatic)"
+        " VALUES (?,?,?,?,?,?)",
+        (1.0, "active", "halted", "alice", "before the upgrade", 0),
+    )
+    assert old.schema_version == 2
+    old.close()
+    with Journal.open(target, password=password) as journal:
+        assert journal.schema_version == SCHEMA_VERSION
+        assert journal.load_kill_state() is KillState.HALTED
+        assert (journal.lease().holder, journal.lease().epoch) == (None, 0)

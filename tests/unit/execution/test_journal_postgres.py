@@ -158,6 +158,33 @@ def test_schema_versions_live_in_the_books_schema(postgres_database: PostgresDat
         assert other.schema_version == SCHEMA_VERSION
 
 
+def test_each_books_role_sees_only_its_book(postgres_database: PostgresDatabase) -> None:
+    """Deployed with one database role per book (the deploy notes' advice), the
+    isolation is PostgreSQL's own: a role cannot open, nor read, another book."""
+    cluster, name = postgres_database.cluster, postgres_database.name
+    for role in ("red", "blue"):
+        cluster.admin(f"DROP ROLE IF EXISTS {role}")
+        cluster.admin(f"CREATE ROLE {role} LOGIN PASSWORD '{cluster.password}'")
+        cluster.admin(f"GRANT CREATE ON DATABASE {name} TO {role}")
+    url = f"postgresql://{{}}@127.0.0.1:{cluster.port}/{name}"  # {} is the role
+    try:
+        with (
+            Journal.open(url.format("red"), book="red", password=cluster.password) as red,
+            Journal.open(url.format("blue"), book="blue", password=cluster.password) as blue,
+        ):
+            red.record_intent(intent(0), IntentEntry(1.0, True, False, 1), at=1.0)
+            assert blue.intent(intent(0).intent_id) is None
+            with pytest.raises(ConfigError, match="may not use book red"):
+                Journal.open(url.format("blue"), book="red", password=cluster.password)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                blue.connection.execute("SELECT count(*) FROM ballast_red.intents")
+    finally:
+        cluster.empty(name)
+        for role in ("red", "blue"):
+            cluster.admin(f"DROP OWNED BY {role}")
+            cluster.admin(f"DROP ROLE {role}")
+
+
 def test_daemons_starting_together_migrate_once(postgres_database: PostgresDatabase) -> None:
     opened: list[Journal] = []
     errors: list[BaseException] = []
