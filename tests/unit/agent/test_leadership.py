@@ -16,13 +16,16 @@ import pytest
 from pydantic import ValidationError
 
 from agent.config.leadership import LeadershipSettings
+from agent.control.client import format_status
 from agent.control.commands import Controls
 from agent.control.killswitch import KillSwitch
+from agent.control.status import AgentStatus, to_json
 from agent.errors import TransientError
 from agent.execution.journal import Journal
 from agent.intents import KillState
 from agent.leadership import LeaderOnlyActions, Leadership, Role, RoleChange
 from agent.ops.alerts import role_notice
+from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.policy.alerts import Severity
 from tests.support.waiting import wait_until
 from tests.unit.execution.exec_fakes import ManualClock
@@ -199,3 +202,27 @@ async def test_a_kill_sent_to_the_standby_reaches_the_leader_and_only_the_leader
     await standby.resume("alice", "drill over")
     assert await leader.follow_recorded()
     assert leader.killswitch.state is KillState.ACTIVE
+
+
+def test_metrics_and_status_show_the_role_the_lease_and_the_peer(journal: Journal) -> None:
+    a, _, _ = process(journal, "a")
+    b, _, _ = process(journal, "b")
+    assert a.try_take()
+    b.end_tick("tick 1 ok")
+    a.end_tick("tick 1 ok")
+    b.end_tick("tick 2 ok")  # reads a's heartbeat
+    sources = ScrapeSources(lambda: KillState.ACTIVE, leadership=a.status)
+    text = DaemonMetrics(sources, monotonic=lambda: 0.0).exposition().decode()
+    assert 'ballast_role{book="main",role="leader"} 1.0' in text
+    assert 'ballast_role{book="main",role="standby"} 0.0' in text
+    assert "ballast_lease_epoch 1.0" in text
+    assert "ballast_acting 1.0" in text
+    assert 'ballast_peer_heartbeat_age_seconds{holder="b",role="standby"}' in text
+    document = {
+        "kill_switch": {"state": "active", "last": None},
+        "agent": to_json(AgentStatus(leadership=b.status())),
+    }
+    shown = format_status(document)
+    assert "role: STANDBY of book main as b (epoch 0), not acting" in shown
+    assert "lease held by a (epoch 1)" in shown
+    assert "peer a: leader (epoch 1), last heartbeat" in shown
