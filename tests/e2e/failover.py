@@ -32,6 +32,7 @@ from tests.support.config_files import ConfigFiles, write_local_config
 from tests.support.postgres import PostgresDatabase
 from tests.support.processes import child_process
 from tests.support.waiting import wait_until
+from tests.support.webhook_receiver import WebhookReceiver
 
 BALLAST = str(Path(sys.executable).parent / "ballast")
 DRILL_LEADERSHIP = {"lease_ttl_s": 3.0, "renew_interval_s": 0.5, "safety_margin_s": 1.0}
@@ -129,9 +130,10 @@ async def hosts(
     names: tuple[str, ...] = ("alpha", "beta"),
     overrides: dict[str, Any] | None = None,
     journal_url: dict[str, str] | None = None,
+    hook: WebhookReceiver | None = None,
 ) -> AsyncIterator[list[Host]]:
-    """A config per host (``journal_url`` may route one host through a proxy); no
-    process started yet (``running``)."""
+    """A config per host (``journal_url`` may route one host through a proxy; ``hook``
+    receives each host's alerts at ``/<name>``); no process started yet (``running``)."""
     manifest = stack.world.manifest
     assert manifest is not None
     async with AsyncExitStack() as resources:
@@ -141,6 +143,13 @@ async def hosts(
             extra = drill_overrides(database, book, name, proxy.url, overrides or {})
             if journal_url and name in journal_url:
                 extra["agent"]["journal"] = journal_url[name]
+            if hook is not None:
+                extra["alerts"] = {
+                    "webhooks": [
+                        {"format": "json", "url": hook.url(f"/{name}"), "min_severity": "info"}
+                    ],
+                    "delivery": {"max_per_minute": 1000},
+                }
             base = directory / name
             files = write_local_config(
                 stack, config=base / "etc" / "ballast.toml", credentials=base / "secrets",

@@ -41,8 +41,19 @@ from tests.e2e.failover import (
 from tests.e2e.test_in_flight import DRIFT_WETH, agent_transactions, drift, flat_book, rpc
 from tests.support.postgres import PostgresDatabase
 from tests.support.waiting import wait_until
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
+
+
+def alerted(receiver: WebhookReceiver, path: str) -> list[tuple[str, str]]:
+    """The role notices (failover, lost lease) one host's webhook received: (severity,
+    title)."""
+    return [
+        (body["severity"], body["title"])
+        for body in receiver.at(path)
+        if str(body.get("key", "")).startswith("role:")
+    ]
 
 
 async def hedge_in_mempool(stack: LocalStack, sender: Host) -> int:
@@ -89,8 +100,9 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
 ) -> None:
     database = postgres_database
     async with (
+        WebhookReceiver() as receiver,
         flat_book(tmp_path / "world", "uniswap") as stack,
-        hosts(stack, tmp_path, database) as (alpha, beta),
+        hosts(stack, tmp_path, database, hook=receiver) as (alpha, beta),
     ):
         chain, manifest = stack.world.chain, stack.world.manifest
         assert manifest is not None
@@ -129,6 +141,9 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
             last = await wait_role(alpha, "leader")
             leader_view = format_status(last)
             external = alpha.events("external_event") + beta.events("external_event")
+            await wait_until(
+                lambda: len(alerted(receiver, "/alpha")) >= 3, timeout_s=30, what="alerts"
+            )  # alpha: led, lost its lease, took over again (beta: took over, then killed)
 
         mined = await agent_transactions(chain, agent, start)
         journaled = dict(rows(database, "SELECT hash, intent_id FROM transactions"))
@@ -140,6 +155,13 @@ async def test_a_paused_leader_sends_nothing_and_a_killed_one_is_replaced_within
     assert "role: LEADER" in leader_view
     assert last["kill_switch"]["state"] == "active"
     assert external == []  # the failovers changed nothing behind the new leader's back
+    alpha_alerts, beta_alerts = alerted(receiver, "/alpha"), alerted(receiver, "/beta")
+    assert [severity for severity, _ in alpha_alerts] == ["info", "critical", "warning"]
+    assert alpha_alerts[0][1].startswith("alpha#")  # "... leads book main": the first leader
+    assert alpha_alerts[1][1].startswith("Lease lost: alpha#")
+    assert alpha_alerts[2][1].startswith("Failover: alpha#")
+    assert beta_alerts == [("warning", beta_alerts[0][1])]
+    assert beta_alerts[0][1].startswith("Failover: beta#")
     assert taken.epoch == 2
     assert retaken.epoch == 3
     assert paused_takeover_s <= TAKEOVER_LIMIT_S, paused_takeover_s
