@@ -245,7 +245,7 @@ class Daemon:
     async def _observe(self, now: datetime) -> TickReport:
         """A standby's tick: read and assess, never decide, send or write."""
         reads, inputs, _, assessment = await self._assess(now, acting=False)
-        state = self.parts.controls.killswitch.state
+        state = self.parts.controls.killswitch.recorded_state  # the book's, not the ceiling
         return TickReport(
             now, reads, inputs, assessment, kill_state=state, in_flight=self.in_flight
         )
