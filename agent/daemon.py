@@ -131,6 +131,7 @@ class TickReport:
     in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
     steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
     pnl: PnlTotals | None = None  # attributed P&L since start and per day
+    acting: bool = True  # False: a standby's tick (read and assessed, nothing decided)
 
 
 class Daemon:
@@ -247,8 +248,9 @@ class Daemon:
         reads, inputs, _, assessment = await self._assess(now, acting=False)
         state = self.parts.controls.killswitch.recorded_state  # the book's, not the ceiling
         return TickReport(
-            now, reads, inputs, assessment, kill_state=state, in_flight=self.in_flight
-        )
+            now, reads, inputs, assessment, kill_state=state, in_flight=self.in_flight,
+            acting=False,
+        )  # fmt: skip
 
     async def _assess(
         self, now: datetime, *, acting: bool

@@ -123,6 +123,8 @@ class NoticeRules:
                 f"venue:{name}", read.error is not None, report, f"{name} cannot be read",
                 read.error or "",
             )  # fmt: skip
+        if not report.acting:  # a standby: the book's news come from its leader, once
+            return
         for outcome in report.outcomes:
             failed = outcome.status in _FAILED
             yield from self._streak(
