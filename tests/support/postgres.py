@@ -101,6 +101,9 @@ class PostgresCluster:
             "--no-sync",
         )  # fmt: skip
         password_file.unlink()
+        self.log.touch()
+        if self._as_root:  # pg_ctl (as a drill may use it) appends to it as postgres
+            shutil.chown(self.log, SUPERUSER, SUPERUSER)
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -140,19 +143,44 @@ class PostgresCluster:
 
     def _shut_down(self, how: signal.Signals) -> None:
         server = self._server
-        if server is None or server.poll() is not None:
-            return
-        server.send_signal(how)
+        if server is not None and server.poll() is None:
+            server.send_signal(how)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        self._shut_down_any(how)
+
+    def _shut_down_any(self, how: signal.Signals) -> None:
+        """A server someone started otherwise (``pg_ctl start``): by postmaster.pid."""
         try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            return
+        if str(self.data).encode() not in command:
+            return  # a stale file: that pid is not this cluster's server (any more)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, how)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)  # ProcessLookupError once it is gone
+                time.sleep(0.02)
+            os.kill(pid, signal.SIGKILL)
+
+    def stop_server(self) -> None:
+        """Stop the server ("fast": every connection dropped), keeping its files."""
+        self._shut_down(signal.SIGINT)
+
+    def start_server(self) -> None:
+        """Start the stopped server again: same port, same data."""
+        self._launch()
 
     def restart(self) -> None:
         """Stop the server (every connection dropped) and start it again, same port."""
-        self._shut_down(signal.SIGINT)  # PostgreSQL's "fast" shutdown
-        self._launch()
+        self.stop_server()
+        self.start_server()
 
     def stop(self) -> None:
         """Stop the server and remove every file; no process is left behind."""
