@@ -29,10 +29,10 @@ from agent.execution.journal_db import (
     Database,
     JournalUnavailable,
     JournalUnrecorded,
-    PostgresDatabase,
     SqliteDatabase,
     is_database_url,
 )
+from agent.execution.journal_postgres import PostgresDatabase
 from agent.execution.journal_schema import (
     INSERT_ORDER,
     INSERT_TX,

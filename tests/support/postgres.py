@@ -1,8 +1,10 @@
 """A throwaway PostgreSQL cluster for the tests: Debian's ``postgresql`` package, a
 temporary directory, 127.0.0.1 on a free port, gone at teardown.
 
-``initdb`` and ``pg_ctl`` refuse to run as root, so as root they run as the package's
+``initdb`` and ``postgres`` refuse to run as root, so as root they run as the package's
 ``postgres`` user (``subprocess``'s ``user=``); as anyone else, as that user. The
+server is the test process's child, told to stop when that process dies (a test run
+killed by a timeout leaves no server running; its directory stays in /tmp). The
 cluster is per test session (per xdist worker). ``postgres_database`` is one database
 per session, emptied after every test (each book's schema dropped, every connection
 to it ended), so tests never see each other's rows; that is several times cheaper than
@@ -12,8 +14,8 @@ A test that needs a database of its own calls ``new_database()``.
 
 Speed settings (``fsync=off``, ``synchronous_commit=off``, ``full_page_writes=off``)
 are for tests only: none of the tests using this fixture checks durability across a
-host crash; the restart tests stop the server cleanly (``pg_ctl restart -m fast``),
-which writes everything out whatever fsync says.
+host crash; the restart tests stop the server cleanly (a "fast" shutdown), which writes
+everything out whatever fsync says.
 
 The superuser has a password (scram-sha-256 over TCP), so the journal's password
 comes by reference (``env:``) in the tests exactly as it does in a deployment.
@@ -30,11 +32,14 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from sim.anvil import _die_with_parent
 
 _PG_ROOT = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"
@@ -69,6 +74,7 @@ class PostgresCluster:
         self._as_root = os.geteuid() == 0
         self._databases = itertools.count(1)
         self._shared: str | None = None
+        self._server: subprocess.Popen[bytes] | None = None
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         user = SUPERUSER if self._as_root else None
@@ -95,6 +101,9 @@ class PostgresCluster:
             "--no-sync",
         )  # fmt: skip
         password_file.unlink()
+        self.log.touch()
+        if self._as_root:  # pg_ctl (as a drill may use it) appends to it as postgres
+            shutil.chown(self.log, SUPERUSER, SUPERUSER)
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -108,28 +117,77 @@ class PostgresCluster:
         }
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")
+        self._launch()
+
+    def _launch(self) -> None:
+        """The postmaster as this process's child (not daemonised by pg_ctl), told to
+        stop if the test process dies: a killed test run leaves no server behind."""
+        with self.log.open("ab") as log:
+            self._server = subprocess.Popen(  # the package's own binary, fixed arguments
+                [str(self.bin_dir / "postgres"), "-D", str(self.data)],
+                user=SUPERUSER if self._as_root else None, cwd=self.root,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not self._ready():  # as pg_ctl -w does: postmaster.pid's status line
+            if self._server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.02)
+
+    def _ready(self) -> bool:
+        with contextlib.suppress(OSError):
+            lines = (self.data / "postmaster.pid").read_text().splitlines()
+            return len(lines) >= 8 and lines[7].strip() == "ready"
+        return False
+
+    def _shut_down(self, how: signal.Signals) -> None:
+        server = self._server
+        if server is not None and server.poll() is None:
+            server.send_signal(how)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        self._shut_down_any(how)
+
+    def _shut_down_any(self, how: signal.Signals) -> None:
+        """A server someone started otherwise (``pg_ctl start``): by postmaster.pid."""
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            return
+        if str(self.data).encode() not in command:
+            return  # a stale file: that pid is not this cluster's server (any more)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, how)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)  # ProcessLookupError once it is gone
+                time.sleep(0.02)
+            os.kill(pid, signal.SIGKILL)
+
+    def stop_server(self) -> None:
+        """Stop the server ("fast": every connection dropped), keeping its files."""
+        self._shut_down(signal.SIGINT)
+
+    def start_server(self) -> None:
+        """Start the stopped server again: same port, same data."""
+        self._launch()
 
     def restart(self) -> None:
         """Stop the server (every connection dropped) and start it again, same port."""
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-m", "fast", "restart"
-        )
+        self.stop_server()
+        self.start_server()
 
     def stop(self) -> None:
         """Stop the server and remove every file; no process is left behind."""
         try:
-            if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
-        except subprocess.SubprocessError:
-            self._kill_postmaster()
+            self._shut_down(signal.SIGQUIT)  # "immediate": the files go anyway
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-    def _kill_postmaster(self) -> None:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
-            os.kill(pid, signal.SIGKILL)
 
     def url(self, database: str = "postgres") -> str:
         """A URL without the password (it travels separately, like in a deployment)."""
@@ -197,9 +255,10 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster(bin_dir)
     try:
         cluster.start()
-    except subprocess.CalledProcessError as error:
+    except (subprocess.CalledProcessError, RuntimeError) as error:
         cluster.stop()
-        pytest.fail(f"cannot start PostgreSQL {cluster.version}: {error.stderr or error.stdout}")
+        detail = getattr(error, "stderr", None) or str(error)
+        pytest.fail(f"cannot start PostgreSQL {cluster.version}: {detail}")
     try:
         yield cluster
     finally:

@@ -13,7 +13,8 @@ import pytest
 from agent.control.killswitch import KillTransition
 from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
-from agent.execution.journal_db import Database, PostgresDatabase, SqliteDatabase
+from agent.execution.journal_db import Database, SqliteDatabase
+from agent.execution.journal_postgres import PostgresDatabase
 from agent.execution.journal_schema import MIGRATIONS, SCHEMA_VERSION, postgres_ddl
 from agent.execution.records import (
     IntentEntry,
