@@ -138,13 +138,27 @@ async def _chain_access(
     )
 
 
+def open_journal(config: Config) -> Journal:
+    """The journal ``agent.journal`` names: a SQLite file, or ``agent.book`` on the
+    PostgreSQL database at that URL with ``agent.journal_password``; every call to it
+    bounded by ``agent.venue_timeout_s``."""
+    settings = config.agent
+    password = settings.journal_password
+    return Journal.open(
+        settings.journal,
+        book=settings.book,
+        password=password.get_secret_value() if password else None,
+        timeout_s=settings.venue_timeout_s,
+    )
+
+
 async def build_execution(
     config: Config, built: Venues, clock: Clock, stack: AsyncExitStack, *, dry_run: bool = False
 ) -> Execution:
-    path = Path(config.agent.journal)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stack.callback(log.info, "journal_closed", path=str(path))  # runs after the close below
-    journal = stack.enter_context(Journal.open(path))
+    journal = open_journal(config)
+    where = str(journal.path) if journal.path else f"postgresql book {journal.book}"
+    stack.callback(log.info, "journal_closed", path=where)  # runs after the close below
+    stack.callback(journal.close)
     killswitch = KillSwitch(journal, clock)
     guard = Guard(guard_limits(config, built), StressLimits.of(config.limits))
     managers, meters = [], []
