@@ -155,13 +155,11 @@ async def test_a_leader_cut_off_from_its_database_stops_in_time_and_a_restart_lo
                 await wait_role(alpha, "standby")
 
                 # drill 3: PostgreSQL stops and starts under both
-                await asyncio.to_thread(cluster._run, "pg_ctl", "-D", str(cluster.data), "-w",
-                                        "-m", "fast", "stop")  # fmt: skip
+                await asyncio.to_thread(cluster.stop_server)
                 try:
                     held = await asyncio.wait_for(unreachable_seen(beta), 20)
                 finally:
-                    await asyncio.to_thread(cluster._run, "pg_ctl", "-D", str(cluster.data), "-l",
-                                            str(cluster.log), "-w", "start")  # fmt: skip
+                    cluster.start_server()  # on this thread: the server dies with its starter
                 row = await _any_leader(database, (alpha, beta))
                 leader = alpha if alpha.owns(row.holder) else beta
                 await wait_role(leader, "leader")
