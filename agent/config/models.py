@@ -26,6 +26,7 @@ from agent.config.addresses import Address
 from agent.config.health import Fraction, Frozen
 from agent.config.health import HealthSettings as HealthSettings  # re-exported
 from agent.config.health import JumpSettings as JumpSettings  # re-exported
+from agent.config.leadership import LeadershipSettings
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
 from agent.errors import ConfigError
 from agent.execution.journal_db import BOOK_NAME, DEFAULT_BOOK, check_url, is_database_url
@@ -438,6 +439,7 @@ class Config(Frozen):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     limits: LimitSettings
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
+    leadership: LeadershipSettings = Field(default_factory=LeadershipSettings)
 
     @model_validator(mode="after")
     def _one_chain_per_id(self) -> Self:
