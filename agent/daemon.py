@@ -45,6 +45,7 @@ from agent.tick.checks import InputReport, check_inputs
 from agent.tick.decision_inputs import policy_input
 from agent.tick.exposures import gross_exposure_usd, guard_context
 from agent.tick.pacing import run_paced
+from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
 from agent.tick.reading import VenueRead, VenueReader
 from agent.watch import ExternalWatch
 
@@ -106,6 +107,7 @@ class Plan:
     assessment: Assessment
     decision: Decision
     unwind: bool = False  # FLATTEN's unwind instead of the policy's decision
+    phases: Phases = field(default_factory=Phases, compare=False)  # wall time per phase
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        phases = Phases()
         for hook in parts.before_read:
             await hook()
         await parts.executor.check_chains()
@@ -215,6 +218,8 @@ class Daemon:
         reads = await parts.reader.read_all()
         for hook in parts.maintenance:
             await hook()
+        await self._refresh_gas_price()
+        phases.lap(READING)
         inputs = check_inputs(
             reads,
             now=now,
@@ -222,19 +227,25 @@ class Daemon:
             triggers=parts.config.kill_switch,
             oracle_venue=parts.oracle_venue,
         )
+        phases.lap(CHECKS)
         snapshots = {name: r.snapshot for name, r in reads.items() if r.snapshot is not None}
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
+        phases.lap(BOOK)
         assessment = assess(book)
+        phases.lap(ASSESSMENT)
         usable = {name: snapshots[name] for name in inputs.usable}
         blocks = {name: s.block_number for name, s in snapshots.items()}
         flying = parts.executor.in_flight(blocks, earlier)
         self.in_flight = flying.with_venue_orders(snapshots)
-        policy_input = await self._policy_input(now, assessment, usable, snapshots)
+        policy_input = self._policy_input(now, assessment, usable, snapshots)
+        phases.lap(POLICY_INPUT)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
-            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True)
+            phases.lap(DECISION)
+            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True, phases=phases)
         decision = decide(policy_input, self.policy_settings)
-        return Plan(reads, inputs, snapshots, assessment, decision)
+        phases.lap(DECISION)
+        return Plan(reads, inputs, snapshots, assessment, decision, phases=phases)
 
     async def _tick(self, now: datetime) -> TickReport:
         parts = self.parts
@@ -283,7 +294,7 @@ class Daemon:
         )
         await self.parts.controls.trip(strictest, reasons)
 
-    async def _policy_input(
+    def _policy_input(
         self,
         now: datetime,
         assessment: Assessment,
@@ -291,7 +302,6 @@ class Daemon:
         snapshots: Mapping[str, VenueSnapshot],
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        await self._refresh_gas_price()
         self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
         found = policy_input(
             now=now,
