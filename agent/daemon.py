@@ -47,6 +47,7 @@ from agent.tick.exposures import gross_exposure_usd, guard_context
 from agent.tick.pacing import run_paced
 from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
 from agent.tick.reading import VenueRead, VenueReader
+from agent.tick.warm_up import settle_heap, warm_up
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -152,6 +153,8 @@ class Daemon:
         """Reconcile before acting (crash-only start)."""
         report = await self.parts.executor.start_up()
         log.info("start_up", consistent=report.consistent, problems=list(report.problems))
+        warm_up()  # the tick's first-time paths run now, not in the first tick
+        settle_heap()
 
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
