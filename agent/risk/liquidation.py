@@ -18,9 +18,12 @@ import numpy as np
 
 from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, Book, IntArray
 from agent.risk.liquidation_kernels import (
+    BookTerms,
+    SearchTerms,
     account_health_kernel,
     account_members,
     linear_accounts,
+    refine_kernel,
     steady_values_kernel,
 )
 from agent.risk.validation import BoolArray, FloatArray
@@ -145,24 +148,34 @@ class _Search:
         linear = linear_accounts(arrays.codes, members, starts)
         return cls(book, underlying, members, starts, steady, linear)
 
-    def health(self, accounts: IntArray, shocks: FloatArray) -> FloatArray:
-        """Health (queries, moves) of ``accounts[q]`` at each move of ``shocks[q]``."""
+    def terms(self) -> tuple[BookTerms, SearchTerms]:
+        """The kernels' view of the book and of this search."""
         arrays = self.book.arrays
-        result: FloatArray = account_health_kernel(
+        book = (
             arrays.terms,
             arrays.codes,
             arrays.market,
             arrays.valuation_seconds,
             len(arrays.lending_accounts),
             arrays.margin_cash,
-            self.members,
-            self.starts,
-            self.underlying,
-            self.steady,
-            accounts,
-            shocks,
         )
+        return book, (self.members, self.starts, self.underlying, self.steady)
+
+    def health(self, accounts: IntArray, shocks: FloatArray) -> FloatArray:
+        """Health (queries, moves) of ``accounts[q]`` at each move of ``shocks[q]``."""
+        result: FloatArray = account_health_kernel(*self.terms(), accounts, shocks)
         return result
+
+    def refine(self, brackets: list[Bracket]) -> dict[int, float]:
+        """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
+        if not brackets:
+            return {}
+        accounts = np.array([b.account for b in brackets], dtype=np.int64)
+        ends = np.array(
+            [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
+        ).T.copy()
+        failing = refine_kernel(*self.terms(), ends, accounts, _TOLERANCE, _MAX_STEPS)
+        return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
 
 
 # The grid is walked outwards in chunks that double, and an account leaves the walk at
@@ -228,7 +241,7 @@ def _first_failures(
         pending, previous = pending[~failed], health[~failed, -1]
         start, size = stop, 2 * size
     brackets.sort(key=lambda bracket: bracket.account)
-    result.update(_refine(search, brackets))
+    result.update(search.refine(brackets))
     return result
 
 
@@ -241,42 +254,3 @@ class Bracket:
     failing: float
     safe_margin: float
     failing_margin: float
-
-
-def _refine(search: _Search, brackets: list[Bracket]) -> dict[int, float]:
-    """Shrink every bracket together to ``_TOLERANCE`` (relative) and return the failing
-    ends. Illinois false position: health is smooth in the shock (linear for lending and
-    perps), so a few revaluations suffice where bisection needs ~40; every third step
-    is a bisection, which bounds the worst case."""
-    if not brackets:
-        return {}
-    accounts = np.array([b.account for b in brackets], dtype=np.int64)
-    safe = np.array([b.safe for b in brackets])
-    failing = np.array([b.failing for b in brackets])
-    f_safe = np.array([b.safe_margin for b in brackets])
-    f_fail = np.array([b.failing_margin for b in brackets])
-    last = np.zeros(len(brackets), dtype=np.int8)  # 1: the safe end moved last, -1: failing
-    for step in range(_MAX_STEPS):
-        width = np.abs(failing - safe)
-        done = width <= _TOLERANCE * np.maximum(np.abs(failing), 1e-3)
-        if done.all():
-            break
-        middle = 0.5 * (safe + failing)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
-        inside = (
-            np.isfinite(secant)
-            & (np.minimum(safe, failing) < secant)
-            & (secant < np.maximum(safe, failing))
-        )
-        point = middle if step % 3 == 2 else np.where(inside, secant, middle)
-        margin = search.health(accounts, point[:, np.newaxis])[:, 0] - 1.0
-        fails = (margin < 0.0) & ~done
-        keeps = (margin >= 0.0) & ~done
-        # Illinois: an end retained twice in a row has its margin halved.
-        f_safe = np.where(fails & (last == -1), 0.5 * f_safe, f_safe)
-        f_fail = np.where(keeps & (last == 1), 0.5 * f_fail, f_fail)
-        failing, f_fail = np.where(fails, point, failing), np.where(fails, margin, f_fail)
-        safe, f_safe = np.where(keeps, point, safe), np.where(keeps, margin, f_safe)
-        last = np.where(fails, -1, np.where(keeps, 1, last)).astype(np.int8)
-    return {int(account): float(shock) for account, shock in zip(accounts, failing, strict=True)}

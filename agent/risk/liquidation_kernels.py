@@ -33,6 +33,11 @@ from agent.risk.valuation import linear_position_row, maintenance_terms
 
 _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
+# (terms, codes, market, valuation seconds, lending account count, margin cash)
+BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
+# (members, starts, underlying, steady): see ``account_health_kernel``
+SearchTerms = tuple[IntArray, IntArray, int, FloatArray]
+
 
 @inline_kernel
 def _row_values(
@@ -113,69 +118,116 @@ def _add_position(
         requirement[move] += fixed + per_spot * moved * basis
 
 
-@kernel
-def account_health_kernel(
-    terms: FloatArray,
-    codes: IntArray,
-    market: FloatArray,
-    now: float,
-    lending_count: int,
-    margin_cash: FloatArray,
-    members: IntArray,
-    starts: IntArray,
-    underlying: int,
-    steady: FloatArray,
-    accounts: IntArray,
-    shocks: FloatArray,
-) -> FloatArray:
-    """Health (queries, moves) of account ``accounts[q]`` when ``underlying`` moves by
-    each of ``shocks[q]`` (a row per query).
-
-    Accounts are numbered lending first, then margin; ``members[starts[a]:starts[a+1]]``
-    are account a's positions in book order; ``steady`` the values of those on other
-    underlyings (``steady_values_kernel``).
-    """
-    moves = shocks.shape[1]
+@inline_kernel
+def _health_of(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+    health: FloatArray,
+) -> None:
+    """Health of ``account`` at each spot multiplier of the search's underlying."""
+    terms, codes, market, now, lending_count, margin_cash = book
+    members, starts, underlying, steady = search
+    moves = multipliers.shape[0]
     ones = np.ones(moves)
     values = np.empty(moves)
-    assets = np.empty(moves)
-    requirement = np.empty(moves)
+    lending = account < lending_count
+    assets = np.full(moves, 0.0 if lending else margin_cash[account - lending_count])
+    requirement = np.zeros(moves)
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        moving = codes[index, UNDERLYING_CODE] == underlying
+        if moving:
+            _row_values(
+                terms, codes, index, market, now, log_multipliers, multipliers, ones, values
+            )
+        else:
+            values[:] = steady[index]
+        _add_position(
+            terms, codes, index, market, now, lending, moving, multipliers, values,
+            assets, requirement,
+        )  # fmt: skip
+    for move in range(moves):
+        if requirement[move] > 0.0:
+            health[move] = assets[move] / requirement[move]
+        else:
+            health[move] = math.inf if assets[move] > 0.0 else 0.0
+
+
+@kernel
+def account_health_kernel(
+    book: BookTerms, search: SearchTerms, accounts: IntArray, shocks: FloatArray
+) -> FloatArray:
+    """Health (queries, moves) of account ``accounts[q]`` when the search's underlying
+    moves by each of ``shocks[q]`` (a row per query).
+
+    ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
+    cash); ``search`` is (members, starts, underlying, steady): accounts are numbered
+    lending first, then margin, ``members[starts[a]:starts[a+1]]`` are account a's
+    positions in book order, and ``steady`` the values of those on other underlyings
+    (``steady_values_kernel``).
+    """
     multipliers = 1.0 + shocks
     log_multipliers = np.log(multipliers)
     health = np.empty(shocks.shape)
     for query in range(shocks.shape[0]):
-        account = accounts[query]
-        lending = account < lending_count
-        assets[:] = 0.0 if lending else margin_cash[account - lending_count]
-        requirement[:] = 0.0
-        for slot in range(starts[account], starts[account + 1]):
-            index = members[slot]
-            position_underlying = codes[index, UNDERLYING_CODE]
-            moving = position_underlying == underlying
-            if moving:
-                _row_values(
-                    terms,
-                    codes,
-                    index,
-                    market,
-                    now,
-                    log_multipliers[query],
-                    multipliers[query],
-                    ones,
-                    values,
-                )
-            else:
-                values[:] = steady[index]
-            _add_position(
-                terms, codes, index, market, now, lending, moving, multipliers[query], values,
-                assets, requirement,
-            )  # fmt: skip
-        for move in range(moves):
-            if requirement[move] > 0.0:
-                health[query, move] = assets[move] / requirement[move]
-            else:
-                health[query, move] = math.inf if assets[move] > 0.0 else 0.0
+        _health_of(
+            book, search, accounts[query], multipliers[query], log_multipliers[query],
+            health[query],
+        )  # fmt: skip
     return health
+
+
+@kernel
+def refine_kernel(
+    book: BookTerms,
+    search: SearchTerms,
+    brackets: FloatArray,
+    accounts: IntArray,
+    tolerance: float,
+    max_steps: int,
+) -> FloatArray:
+    """The failing end of each bracket (rows: safe, failing, health - 1 at each) shrunk
+    to ``tolerance`` (relative) by Illinois false position, every third step a bisection.
+
+    Each bracket on its own, with the arithmetic of the vectorised loop it replaces
+    (``liquidation._refine``), so the same floats.
+    """
+    failing_ends = np.empty(accounts.shape[0])
+    multiplier = np.empty(1)
+    margin = np.empty(1)
+    for bracket in range(accounts.shape[0]):
+        safe, failing = brackets[0, bracket], brackets[1, bracket]
+        f_safe, f_fail = brackets[2, bracket], brackets[3, bracket]
+        last = 0  # 1: the safe end moved last, -1: the failing end
+        for step in range(max_steps):
+            if abs(failing - safe) <= tolerance * max(abs(failing), 1e-3):
+                break
+            middle = 0.5 * (safe + failing)
+            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
+            inside = (
+                math.isfinite(secant)
+                and min(safe, failing) < secant
+                and secant < max(safe, failing)
+            )
+            point = middle if step % 3 == 2 or not inside else secant
+            multiplier[0] = 1.0 + point
+            _health_of(book, search, accounts[bracket], multiplier, np.log(multiplier), margin)
+            excess = margin[0] - 1.0
+            fails, keeps = excess < 0.0, excess >= 0.0
+            # Illinois: an end retained twice in a row has its margin halved.
+            if fails and last == -1:
+                f_safe = 0.5 * f_safe
+            if keeps and last == 1:
+                f_fail = 0.5 * f_fail
+            if fails:
+                failing, f_fail, last = point, excess, -1
+            if keeps:
+                safe, f_safe, last = point, excess, 1
+        failing_ends[bracket] = failing
+    return failing_ends
 
 
 def account_members(

@@ -4,6 +4,7 @@ floats the full revaluation of the whole book finds (``scenarios.health_under``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -104,17 +105,43 @@ def _reference(book: Book) -> dict[tuple[str, str], tuple[float | None, float | 
     return levels
 
 
-def _refine(health, brackets):  # type: ignore[no-untyped-def]
-    """Illinois false position on the whole book's health, as ``liquidation._refine``."""
-
-    class Whole:
-        @staticmethod
-        def health(accounts: np.ndarray, shocks: np.ndarray) -> np.ndarray:
-            table = health(shocks[:, 0])
-            result: np.ndarray = table[accounts, np.arange(accounts.shape[0])][:, np.newaxis]
-            return result
-
-    return liquidation._refine(Whole, brackets)  # type: ignore[arg-type]
+def _refine(
+    health: Callable[[np.ndarray], np.ndarray], brackets: list[liquidation.Bracket]
+) -> dict[int, float]:
+    """Illinois false position on every bracket at once, each step a whole-book revaluation
+    at one point per bracket (every third step a bisection), as the search was."""
+    if not brackets:
+        return {}
+    accounts = np.array([b.account for b in brackets], dtype=np.int64)
+    columns = np.arange(len(brackets))
+    safe = np.array([b.safe for b in brackets])
+    failing = np.array([b.failing for b in brackets])
+    f_safe = np.array([b.safe_margin for b in brackets])
+    f_fail = np.array([b.failing_margin for b in brackets])
+    last = np.zeros(len(brackets), dtype=np.int8)
+    for step in range(liquidation._MAX_STEPS):
+        width = np.abs(failing - safe)
+        done = width <= liquidation._TOLERANCE * np.maximum(np.abs(failing), 1e-3)
+        if done.all():
+            break
+        middle = 0.5 * (safe + failing)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
+        inside = (
+            np.isfinite(secant)
+            & (np.minimum(safe, failing) < secant)
+            & (secant < np.maximum(safe, failing))
+        )
+        point = middle if step % 3 == 2 else np.where(inside, secant, middle)
+        margin = health(point)[accounts, columns] - 1.0
+        fails = (margin < 0.0) & ~done
+        keeps = (margin >= 0.0) & ~done
+        f_safe = np.where(fails & (last == -1), 0.5 * f_safe, f_safe)
+        f_fail = np.where(keeps & (last == 1), 0.5 * f_fail, f_fail)
+        failing, f_fail = np.where(fails, point, failing), np.where(fails, margin, f_fail)
+        safe, f_safe = np.where(keeps, point, safe), np.where(keeps, margin, f_safe)
+        last = np.where(fails, -1, np.where(keeps, 1, last)).astype(np.int8)
+    return {int(account): float(shock) for account, shock in zip(accounts, failing, strict=True)}
 
 
 def test_the_search_finds_the_floats_of_the_full_revaluation() -> None:
