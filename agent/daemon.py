@@ -47,7 +47,9 @@ from agent.tick.checks import InputReport, check_inputs
 from agent.tick.decision_inputs import policy_input
 from agent.tick.exposures import gross_exposure_usd
 from agent.tick.pacing import run_paced
+from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
 from agent.tick.reading import VenueRead, VenueReader
+from agent.tick.warm_up import settle_heap, warm_up
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -111,6 +113,7 @@ class Plan:
     assessment: Assessment
     decision: Decision
     unwind: bool = False  # FLATTEN's unwind instead of the policy's decision
+    phases: Phases = field(default_factory=Phases, compare=False)  # wall time per phase
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ class Daemon:
         """Reconcile before acting (crash-only start)."""
         report = await self.parts.executor.start_up()
         log.info("start_up", consistent=report.consistent, problems=list(report.problems))
+        warm_up()  # the tick's first-time paths run now, not in the first tick
+        settle_heap()
 
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
@@ -234,18 +239,22 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
-        reads, inputs, snapshots, assessment = await self._assess(now, acting=True)
+        phases = Phases()
+        reads, inputs, snapshots, assessment = await self._assess(now, phases, acting=True)
         usable = {name: snapshots[name] for name in inputs.usable}
-        policy_input = await self._policy_input(now, assessment, usable, snapshots)
+        policy_input = self._policy_input(now, assessment, usable, snapshots)
+        phases.lap(POLICY_INPUT)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
-            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True)
+            phases.lap(DECISION)
+            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True, phases=phases)
         decision = decide(policy_input, self.policy_settings)
-        return Plan(reads, inputs, snapshots, assessment, decision)
+        phases.lap(DECISION)
+        return Plan(reads, inputs, snapshots, assessment, decision, phases=phases)
 
     async def _observe(self, now: datetime) -> TickReport:
         """A standby's tick: read and assess, never decide, send or write."""
-        reads, inputs, _, assessment = await self._assess(now, acting=False)
+        reads, inputs, _, assessment = await self._assess(now, Phases(), acting=False)
         state = self.parts.controls.killswitch.recorded_state  # the book's, not the ceiling
         return TickReport(
             now, reads, inputs, assessment, kill_state=state, in_flight=self.in_flight,
@@ -253,11 +262,12 @@ class Daemon:
         )  # fmt: skip
 
     async def _assess(
-        self, now: datetime, *, acting: bool
+        self, now: datetime, phases: Phases, *, acting: bool
     ) -> tuple[Mapping[str, VenueRead], InputReport, dict[str, VenueSnapshot], Assessment]:
-        """Read, check and measure; the work in flight netted into ``self.in_flight``.
-        Only an ``acting`` process follows its chains and orders and runs the hooks
-        after the read (they may write, e.g. arm a venue's scheduled cancel)."""
+        """Read, check and measure (each phase timed in ``phases``); the work in flight
+        netted into ``self.in_flight``. Only an ``acting`` process follows its chains and
+        orders and runs the hooks after the read (they may write, e.g. arm a venue's
+        scheduled cancel)."""
         parts = self.parts
         for hook in parts.before_read:
             await hook()
@@ -268,6 +278,8 @@ class Daemon:
         reads = await parts.reader.read_all()
         for hook in parts.maintenance if acting else ():
             await hook()
+        await self._refresh_gas_price()
+        phases.lap(READING)
         inputs = check_inputs(
             reads,
             now=now,
@@ -275,9 +287,12 @@ class Daemon:
             triggers=parts.config.kill_switch,
             oracle_venue=parts.oracle_venue,
         )
+        phases.lap(CHECKS)
         snapshots = {name: r.snapshot for name, r in reads.items() if r.snapshot is not None}
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
+        phases.lap(BOOK)
         assessment = assess(book)
+        phases.lap(ASSESSMENT)
         blocks = {name: s.block_number for name, s in snapshots.items()}
         flying = parts.executor.in_flight(blocks, earlier)
         self.in_flight = flying.with_venue_orders(snapshots)
@@ -331,7 +346,7 @@ class Daemon:
         )
         await self.parts.controls.trip(strictest, reasons)
 
-    async def _policy_input(
+    def _policy_input(
         self,
         now: datetime,
         assessment: Assessment,
@@ -339,7 +354,6 @@ class Daemon:
         snapshots: Mapping[str, VenueSnapshot],
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        await self._refresh_gas_price()
         self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
         found = policy_input(
             now=now,
