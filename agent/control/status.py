@@ -19,6 +19,7 @@ from typing import Protocol
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.in_flight import InFlight
+from agent.leadership import LeadershipStatus
 from agent.model import Greeks, Health
 from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
@@ -73,7 +74,8 @@ class AgentStatus:
     holds each venue's margin model and per-asset leverage as the venue reports them.
     ``steering`` is each account's probability of liquidation within the horizon and
     the health it acts at and restores to; ``venue_failure`` what the book loses if each
-    venue fails; ``pnl`` the P&L attributed since start and per day.
+    venue fails; ``pnl`` the P&L attributed since start and per day; ``leadership`` this
+    process's role on a shared journal, its lease and the other processes' heartbeats.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -88,6 +90,7 @@ class AgentStatus:
     pnl: PnlTotals | None = None
     account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
+    leadership: LeadershipStatus | None = None  # on a shared journal: role, lease, peers
 
 
 class StatusProvider(Protocol):

@@ -2,12 +2,12 @@
 
 For every account and every non-pegged underlying it holds, the smallest move down and
 up (the other underlyings and all vols unchanged) at which its health drops below 1,
-found by full revaluation on a grid (0.25% steps to -99.75% and +100%, then 5% steps
-to +1000%) and refined to 1e-14 by false position (Illinois) with bisection steps. Per
-underlying, the book's distance is the nearest such move across accounts, with the
-account that fails first. A window of
-liquidation narrower than a grid step can be missed; none arises from perpetuals,
-futures or lending, whose health is monotonic in each price.
+found by full revaluation of the account's positions on a grid (0.25% steps to -99.75%
+and +100%, then 5% steps to +1000%; walked outwards until the account fails) and refined
+to 1e-14 by false position (Illinois) with bisection steps. Per underlying, the book's
+distance is the nearest such move across accounts, with the account that fails first. A
+window of liquidation narrower than a grid step can be missed; none arises from
+perpetuals, futures or lending, whose health is monotonic in each price.
 """
 
 from __future__ import annotations
@@ -16,9 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.risk.book import UNDERLYING, Book
-from agent.risk.scenarios import health_under, spot_multipliers_for
-from agent.risk.validation import FloatArray
+from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, Book, IntArray
+from agent.risk.liquidation_kernels import (
+    BookTerms,
+    SearchTerms,
+    account_health_kernel,
+    account_members,
+    linear_accounts,
+    refine_kernel,
+    steady_values_kernel,
+)
+from agent.risk.validation import BoolArray, FloatArray
 
 _DOWN_GRID: FloatArray = -np.arange(1, 400, dtype=np.float64) * 0.0025
 _UP_GRID: FloatArray = np.concatenate(
@@ -68,8 +76,9 @@ def account_liquidation_levels(
         exposed = _exposed_accounts(book, underlying)
         if not exposed:
             continue
-        down = _first_failures(book, underlying, _DOWN_GRID, exposed)
-        up = _first_failures(book, underlying, _UP_GRID, exposed)
+        search = _Search.of(book, underlying)
+        down = _first_failures(search, _DOWN_GRID, exposed)
+        up = _first_failures(search, _UP_GRID, exposed)
         accounts = arrays.lending_accounts + arrays.margin_accounts
         for account in exposed:
             levels[(accounts[account].name, name)] = (down[account], up[account])
@@ -108,43 +117,131 @@ def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
 
 def _exposed_accounts(book: Book, underlying: int) -> list[int]:
     arrays = book.arrays
-    accounts = arrays.lending_accounts + arrays.margin_accounts
-    holds = arrays.codes[:, UNDERLYING] == underlying
-    return [index for index, account in enumerate(accounts) if any(holds[list(account.positions)])]
+    codes = arrays.codes
+    lending, margin = codes[:, LENDING_ACCOUNT], codes[:, MARGIN_ACCOUNT]
+    owner = np.where(
+        lending >= 0, lending, np.where(margin >= 0, len(arrays.lending_accounts) + margin, -1)
+    )
+    held = owner[(codes[:, UNDERLYING] == underlying) & (owner >= 0)]
+    return [int(account) for account in np.unique(held)]
 
 
-def _health(book: Book, underlying: int, shocks: FloatArray) -> FloatArray:
-    """Health (accounts, shocks) when only ``underlying`` moves by ``shocks``."""
-    multipliers = spot_multipliers_for(book, shocks, only=underlying)
-    return health_under(book, multipliers, np.ones(shocks.shape[0])).health
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What the health of one account at one move of ``underlying`` needs."""
+
+    book: Book
+    underlying: int
+    members: IntArray
+    starts: IntArray
+    steady: FloatArray
+    linear: BoolArray  # per account: assets and requirement affine in the price
+
+    @classmethod
+    def of(cls, book: Book, underlying: int) -> _Search:
+        arrays = book.arrays
+        count = len(arrays.lending_accounts) + len(arrays.margin_accounts)
+        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), count)
+        steady = steady_values_kernel(
+            arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, members, underlying
+        )
+        linear = linear_accounts(arrays.codes, members, starts)
+        return cls(book, underlying, members, starts, steady, linear)
+
+    def terms(self) -> tuple[BookTerms, SearchTerms]:
+        """The kernels' view of the book and of this search."""
+        arrays = self.book.arrays
+        book = (
+            arrays.terms,
+            arrays.codes,
+            arrays.market,
+            arrays.valuation_seconds,
+            len(arrays.lending_accounts),
+            arrays.margin_cash,
+        )
+        return book, (self.members, self.starts, self.underlying, self.steady)
+
+    def health(self, accounts: IntArray, shocks: FloatArray) -> FloatArray:
+        """Health (queries, moves) of ``accounts[q]`` at each move of ``shocks[q]``."""
+        result: FloatArray = account_health_kernel(*self.terms(), accounts, shocks)
+        return result
+
+    def refine(self, brackets: list[Bracket]) -> dict[int, float]:
+        """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
+        if not brackets:
+            return {}
+        accounts = np.array([b.account for b in brackets], dtype=np.int64)
+        ends = np.array(
+            [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
+        ).T.copy()
+        failing = refine_kernel(*self.terms(), ends, accounts, _TOLERANCE, _MAX_STEPS)
+        return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
+
+
+# The grid is walked outwards in chunks that double, and an account leaves the walk at
+# its first failing move: most accounts fail (or are safe) near the current price.
+_FIRST_CHUNK = 16
+# An account whose assets and requirement are affine in the price has a health monotonic
+# between the grid's ends (a ratio of affine functions with a denominator of one sign):
+# healthy by this margin at both ends, or unbacked-but-solvent (inf) at both, it is
+# healthy everywhere between, far beyond rounding.
+_SAFE_ENDS = 1.0 + 1e-9
+
+
+def _safe_throughout(search: _Search, grid: FloatArray, accounts: IntArray) -> BoolArray:
+    """Which ``accounts`` are linear and healthy at both ends of ``grid`` (so at every move)."""
+    linear = search.linear[accounts]
+    safe = np.zeros(accounts.shape[0], dtype=np.bool_)
+    if not linear.any():
+        return safe
+    tested = accounts[linear]
+    ends = np.tile(np.array([0.0, float(grid[-1])]), (tested.shape[0], 1))
+    health = search.health(tested, ends)
+    finite = np.isfinite(health)
+    healthy = (finite.all(axis=1) & (health >= _SAFE_ENDS).all(axis=1)) | (health == np.inf).all(
+        axis=1
+    )
+    safe[linear] = healthy
+    return safe
 
 
 def _first_failures(
-    book: Book, underlying: int, grid: FloatArray, exposed: list[int]
+    search: _Search, grid: FloatArray, exposed: list[int]
 ) -> dict[int, float | None]:
     """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that fails."""
     shocks = np.concatenate([[0.0], grid])
-    health = _health(book, underlying, shocks)
-    result: dict[int, float | None] = {}
+    result: dict[int, float | None] = dict.fromkeys(exposed)
     brackets: list[Bracket] = []
-    for account in exposed:
-        failing = np.flatnonzero(health[account] < 1.0)
-        if failing.size == 0:
-            result[account] = None
-        elif failing[0] == 0:
-            result[account] = 0.0
-        else:
-            inside, outside = failing[0] - 1, failing[0]
+    pending = np.array(exposed, dtype=np.int64)
+    pending = pending[~_safe_throughout(search, grid, pending)]
+    previous = np.full(pending.shape[0], np.nan)  # health at the last move walked, per pending
+    start, size = 0, _FIRST_CHUNK
+    while pending.size and start < shocks.shape[0]:
+        stop = min(start + size, shocks.shape[0])
+        chunk = shocks[start:stop]
+        health = search.health(pending, np.tile(chunk, (pending.size, 1)))
+        fails = health < 1.0
+        failed = fails.any(axis=1)
+        for row in np.flatnonzero(failed):
+            account = int(pending[row])
+            first = int(np.argmax(fails[row]))
+            if start + first == 0:
+                result[account] = 0.0
+                continue
+            inside = health[row, first - 1] if first > 0 else previous[row]
             brackets.append(
                 Bracket(
                     account,
-                    float(shocks[inside]),
-                    float(shocks[outside]),
-                    float(health[account, inside]) - 1.0,
-                    float(health[account, outside]) - 1.0,
+                    float(shocks[start + first - 1]),
+                    float(shocks[start + first]),
+                    float(inside) - 1.0,
+                    float(health[row, first]) - 1.0,
                 )
             )
-    result.update(_refine(book, underlying, brackets))
+        pending, previous = pending[~failed], health[~failed, -1]
+        start, size = stop, 2 * size
+    brackets.sort(key=lambda bracket: bracket.account)
+    result.update(search.refine(brackets))
     return result
 
 
@@ -157,43 +254,3 @@ class Bracket:
     failing: float
     safe_margin: float
     failing_margin: float
-
-
-def _refine(book: Book, underlying: int, brackets: list[Bracket]) -> dict[int, float]:
-    """Shrink every bracket together to ``_TOLERANCE`` (relative) and return the failing
-    ends. Illinois false position: health is smooth in the shock (linear for lending and
-    perps), so a few revaluations suffice where bisection needs ~40; every third step
-    is a bisection, which bounds the worst case."""
-    if not brackets:
-        return {}
-    accounts = np.array([b.account for b in brackets])
-    columns = np.arange(len(brackets))
-    safe = np.array([b.safe for b in brackets])
-    failing = np.array([b.failing for b in brackets])
-    f_safe = np.array([b.safe_margin for b in brackets])
-    f_fail = np.array([b.failing_margin for b in brackets])
-    last = np.zeros(len(brackets), dtype=np.int8)  # 1: the safe end moved last, -1: failing
-    for step in range(_MAX_STEPS):
-        width = np.abs(failing - safe)
-        done = width <= _TOLERANCE * np.maximum(np.abs(failing), 1e-3)
-        if done.all():
-            break
-        middle = 0.5 * (safe + failing)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
-        inside = (
-            np.isfinite(secant)
-            & (np.minimum(safe, failing) < secant)
-            & (secant < np.maximum(safe, failing))
-        )
-        point = middle if step % 3 == 2 else np.where(inside, secant, middle)
-        margin = _health(book, underlying, point)[accounts, columns] - 1.0
-        fails = (margin < 0.0) & ~done
-        keeps = (margin >= 0.0) & ~done
-        # Illinois: an end retained twice in a row has its margin halved.
-        f_safe = np.where(fails & (last == -1), 0.5 * f_safe, f_safe)
-        f_fail = np.where(keeps & (last == 1), 0.5 * f_fail, f_fail)
-        failing, f_fail = np.where(fails, point, failing), np.where(fails, margin, f_fail)
-        safe, f_safe = np.where(keeps, point, safe), np.where(keeps, margin, f_safe)
-        last = np.where(fails, -1, np.where(keeps, 1, last)).astype(np.int8)
-    return {int(account): float(shock) for account, shock in zip(accounts, failing, strict=True)}
