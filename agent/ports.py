@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import Side, VenueSnapshot
 
@@ -114,8 +115,13 @@ class TxRequest:
 class EvmActions(Protocol):
     """An EVM connector's ability to turn intents into transactions."""
 
-    def build(self, intent: Intent) -> Sequence[TxRequest]:
-        """Transactions that carry out ``intent``, in order (approvals first)."""
+    def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
+        """Transactions that carry out ``intent``, in order (approvals first).
+
+        ``in_flight`` is our work whose transactions are not all mined yet: an approval
+        sets the allowance (it does not add to it), so it must also cover what that work
+        will still pull through the same spender.
+        """
         ...
 
 

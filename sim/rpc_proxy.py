@@ -59,6 +59,9 @@ class RpcFaultProxy:
         self._session: aiohttp.ClientSession | None = None
         self._open = asyncio.Event()
         self._open.set()
+        self._through = 0  # requests past the pause gate and not yet answered
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     @property
     def url(self) -> str:
@@ -138,12 +141,29 @@ class RpcFaultProxy:
         """Hold every request until ``resume``: the node can be changed behind the agent."""
         self._open.clear()
 
+    async def paused(self) -> None:
+        """``pause``, then wait until every request already past the gate has its reply
+        (a send on its way to the node is there): from then on, until ``resume``, the
+        node changes only by the caller's hand."""
+        self.pause()
+        await self._quiet.wait()
+
     def resume(self) -> None:
         self._open.set()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         payload = await request.json()
         await self._open.wait()
+        self._through += 1
+        self._quiet.clear()
+        try:
+            return await self._answer(request, payload)
+        finally:
+            self._through -= 1
+            if not self._through:
+                self._quiet.set()
+
+    async def _answer(self, request: web.Request, payload: Any) -> web.StreamResponse:
         if self.faults.down:
             return web.Response(status=503, text="no healthy upstream")
         if isinstance(payload, list):

@@ -37,6 +37,17 @@ from agent.ports import Clock, Rpc, Signer, TxRequest
 log = structlog.get_logger(__name__)
 
 SELF_TRANSFER_GAS = 21_000
+# The gas limit is the larger estimate on two states: the latest block, where the exact
+# eth_call check runs, and the pending one, after our own transactions still unmined,
+# where the transaction will run (it comes after them by nonce). They differ when a
+# pending transaction of ours writes the same storage: a second approval while the
+# first is unmined pays 22,100 gas for its cold SSTORE on latest (zero to non-zero) and
+# 5,000 on pending (non-zero to non-zero; EIP-2929, https://eips.ethereum.org/EIPS/eip-2929).
+# A node answers without a block for one of them: anvil 1.7 estimates on "pending"
+# (measured here: 26,149 gas on pending, 43,249 on latest for such a write), geth on
+# "latest"; the limit from the other state alone fails the check (OutOfGas) or the
+# transaction on chain.
+ESTIMATE_BLOCKS = ("latest", "pending")
 
 
 class Halted(RejectedError):
@@ -176,7 +187,7 @@ class TxManager:
             "value": hex(request.value),
         }
         try:
-            estimate = int(str(await self.rpc.request("eth_estimateGas", [call])), 16)
+            estimate = max([await self._estimate(call, block) for block in ESTIMATE_BLOCKS])
             gas = math.ceil(estimate * self.settings.gas_limit_margin)
             exact = call | {"gas": hex(gas), **_fee_fields(fees)}
             await self.rpc.request("eth_call", [exact, "latest"])
@@ -187,6 +198,9 @@ class TxManager:
             request.function, emergency,
         )  # fmt: skip
         return unsigned, fees
+
+    async def _estimate(self, call: Mapping[str, Any], block: str) -> int:
+        return int(str(await self.rpc.request("eth_estimateGas", [call, block])), 16)
 
     async def send_new(self, unsigned: Unsigned, fees: Fees, *, unwind: bool) -> TxRecord:
         """Sign, journal and broadcast at a fresh nonce; return the journaled record.

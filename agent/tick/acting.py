@@ -75,7 +75,10 @@ async def _submit(
     executor = parts.executor
     try:
         if intent.venue in parts.actions:
-            requests = parts.actions[intent.venue].build(intent)
+            # Live from the journal, not the tick's netted view: work this tick submitted
+            # before ``intent`` counts too. No block: a mined leg is done.
+            unmined = executor.in_flight({}).items
+            requests = parts.actions[intent.venue].build(intent, unmined)
             return await executor.submit_transactions(intent, requests, context, unwind=unwind)
         if intent.venue in parts.order_venues:
             return await executor.submit_order(intent, context, unwind=unwind)

@@ -27,8 +27,9 @@ accrued share is owed but not yet minted.
 Intents: supply, withdraw, borrow (variable mode), repay and repay with aTokens
 (variable debt first, then stable debt, each in its own rate mode), and the collateral
 toggle. A quantity of ``math.inf`` means "all" (``type(uint256).max``).
-Approvals cover exactly what the action pulls; a full repay approves the debt read at
-the last tick plus a small margin for interest accrued until execution.
+Approvals cover exactly what the action pulls, plus what our supplies and repays still in
+flight will pull (``approve`` overwrites the allowance, EIP-20); a full repay approves
+the debt read at the last tick plus a small margin for interest accrued until execution.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 from agent.errors import ConfigError, RejectedError
+from agent.in_flight import InFlight
 from agent.intents import Action, Intent
 from agent.model import (
     Balance,
@@ -92,6 +94,7 @@ class AaveV3Connector:
         self.oracle = oracle or ""
         self.assets = list(assets)
         self.allowances: dict[str, int] = {}
+        self._in_flight: Sequence[InFlight] = ()  # the build in progress's (``build``)
         self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
         self.stable_debts: dict[str, int] = {}
         self.a_tokens: dict[str, str] = {}
@@ -292,7 +295,10 @@ class AaveV3Connector:
             calls[asset.address] = frozenset({ERC20.signature("approve")})
         return calls
 
-    def build(self, intent: Intent) -> Sequence[TxRequest]:
+    def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
+        """The Pool calls for ``intent``, after an approval covering them and the pulls
+        of ``in_flight`` (our unmined supplies and repays of the same asset)."""
+        self._in_flight = in_flight
         asset = self._asset_for(intent.asset)
         everything = math.isinf(intent.quantity)
         if intent.quantity <= 0 or math.isnan(intent.quantity):
@@ -356,10 +362,22 @@ class AaveV3Connector:
         )
 
     def _approval(self, asset: TokenConfig, amount: int) -> list[TxRequest]:
+        amount += sum(self._pull(item, asset) for item in self._in_flight)
         if self.allowances.get(asset.symbol, 0) >= amount:
             return []
         data = ERC20.encode("approve", self.pool, amount)
         return [TxRequest(self.chain_id, asset.address, data, ERC20.signature("approve"))]
+
+    def _pull(self, item: InFlight, asset: TokenConfig) -> int:
+        """What an unmined supply or repay of ours takes from ``asset`` through the Pool."""
+        if (
+            item.venue != self.name
+            or item.action not in (Action.SUPPLY, Action.REPAY)
+            or item.asset not in (asset.symbol, asset.underlying)
+            or not math.isfinite(item.quantity)
+        ):
+            return 0
+        return asset.to_units(item.quantity)
 
     def _supply(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
         supply = self._pool_call("supply", asset.address, amount, self.account, 0)

@@ -5,7 +5,13 @@ configured size, and the account's token balances and router allowances.
 Swaps: ``multicall(deadline, [exactInputSingle])`` where the deadline is chain time of
 the last read plus ``deadline_s``, and ``amountOutMinimum`` comes from the intent's
 independent (oracle) reference price and the slippage bound — never from the pool's
-own quote, which a sandwich can move. Approvals cover exactly the swap's input.
+own quote, which a sandwich can move. Approvals cover exactly the swap's input plus what
+our swaps still in flight will pull through the router: ERC-20 ``approve`` sets the
+allowance, it does not add to it (EIP-20: "If this function is called again it
+overwrites the current allowance with _value", https://eips.ethereum.org/EIPS/eip-20),
+so a second hedge approving only its own input while the first one's swap is not mined
+would leave the first swap's allowance to whichever swap runs first, and the other
+reverts with STF (Uniswap's TransferHelper.safeTransferFrom).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.errors import RejectedError
+from agent.in_flight import InFlight
 from agent.intents import Action, Intent
 from agent.model import Balance, Instrument, Kind, Position, Quote, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, TxRequest
@@ -162,8 +169,12 @@ class UniswapV3Connector:
             calls[token.address] = frozenset({ERC20.signature("approve")})
         return calls
 
-    def build(self, intent: Intent) -> Sequence[TxRequest]:
-        """Approval (if needed) and the swap for a BUY or SELL of the pool's base asset."""
+    def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
+        """Approval (if needed) and the swap for a BUY or SELL of the pool's base asset.
+
+        ``in_flight`` is our work not yet mined (``Executor.in_flight``): the approval,
+        which replaces the allowance, covers its swaps' inputs as well as this one's.
+        """
         if intent.action not in (Action.BUY, Action.SELL):
             raise RejectedError(f"uniswap cannot {intent.action.value}")
         if self.last_block is None:
@@ -184,12 +195,13 @@ class UniswapV3Connector:
         )
         deadline = self.last_block.timestamp + self.deadline_s
         requests = []
-        if self.allowances.get(token_in.symbol, 0) < amount_in:
+        needed = amount_in + sum(self._pull(item, token_in) for item in in_flight)
+        if self.allowances.get(token_in.symbol, 0) < needed:
             requests.append(
                 TxRequest(
                     self.chain_id,
                     token_in.address,
-                    ERC20.encode("approve", self.router, amount_in),
+                    ERC20.encode("approve", self.router, needed),
                     ERC20.signature("approve"),
                 )
             )
@@ -202,6 +214,22 @@ class UniswapV3Connector:
             )
         )
         return requests
+
+    def _pull(self, item: InFlight, token: TokenConfig) -> int:
+        """What an unmined swap of ours takes from ``token`` through the router, in
+        units: a sell its quantity of the base; a buy at most its guard notional of the
+        quote (never below quantity x reference price, ``agent.execution.rules``)."""
+        if item.venue != self.name or item.action not in (Action.BUY, Action.SELL):
+            return 0
+        pools = [p for p in self.pools if p.base.underlying == item.asset]
+        if not pools:
+            return 0
+        pool = pools[0]
+        if item.action is Action.SELL and pool.base.address == token.address:
+            return pool.base.to_units(item.quantity)
+        if item.action is Action.BUY and pool.quote.address == token.address:
+            return pool.quote.to_units(item.notional_usd)
+        return 0
 
     def _pool_for(self, intent: Intent) -> PoolConfig:
         candidates = [p for p in self.pools if p.base.underlying == intent.asset]

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 
 from agent.daemon import Daemon, TickReport
-from agent.intents import OutcomeStatus
+from agent.errors import RejectedError
+from agent.intents import KillState, OutcomeStatus
 from agent.wiring import build_daemon
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
@@ -95,7 +96,8 @@ async def drift(chain: DevChain, manifest: Manifest, weth: float) -> None:
 
 
 async def agent_transactions(chain: DevChain, agent: str, first_block: int) -> list[dict[str, Any]]:
-    """The agent's transactions mined after ``first_block``, with their receipts' status."""
+    """The agent's transactions mined after ``first_block``, with their receipts' status
+    and, for a reverted one, its reason (replayed on its parent block's state)."""
     latest = int(await rpc(chain, "eth_blockNumber"), 16)
     mined = []
     for number in range(first_block + 1, latest + 1):
@@ -103,8 +105,23 @@ async def agent_transactions(chain: DevChain, agent: str, first_block: int) -> l
         for tx in block["transactions"]:
             if tx["from"].lower() == agent.lower():
                 receipt = await rpc(chain, "eth_getTransactionReceipt", tx["hash"])
-                mined.append({**tx, "status": int(receipt["status"], 16)})
+                status, reason = int(receipt["status"], 16), ""
+                if not status:
+                    call = {k: tx[k] for k in ("from", "to", "input", "value", "gas")}
+                    try:
+                        await rpc(chain, "eth_call", call, hex(number - 1))
+                    except RejectedError as error:
+                        reason = str(error)
+                mined.append({**tx, "status": status, "reason": reason})
     return mined
+
+
+def swapped_in(tx: dict[str, Any]) -> int:
+    """``amountIn`` of a ``multicall(deadline, [exactInputSingle(params)])`` to the router:
+    the fifth word of the params, which follow the inner call's 4-byte selector."""
+    data = bytes.fromhex(tx["input"].removeprefix("0x"))
+    inner = data.index(bytes.fromhex("04e45aaf"))  # exactInputSingle's selector
+    return int.from_bytes(data[inner + 4 + 4 * 32 : inner + 4 + 5 * 32], "big")
 
 
 def flat_book(tmp_path: Path, hedge_venue: str) -> LocalStack:
@@ -157,21 +174,47 @@ async def test_a_hedge_stuck_in_a_fee_spike_is_not_hedged_again(uniswap_only: Lo
             for _ in range(3):  # the guard refuses new work above every cap
                 await tick()
             await rpc(chain, "anvil_setNextBlockBaseFeePerGas", hex(GWEI))  # fees fall...
-            await tick()  # ...before the first hedge is mined
+            second = await tick()  # ...before the first hedge is mined: need 2 only
+            assert [i.quantity for i in second.intents] == [DRIFT_WETH]
         finally:
             await rpc(chain, "evm_setAutomine", True)
         await chain.mine()
+        rehedges = []
+        for _ in range(3):  # everything mined, then ticks until one has nothing to do
+            await wait_until(lambda: not journal.in_flight(), timeout_s=60, what="work in flight")
+            last = await tick()
+            if not last.intents:
+                break
+            rehedges.extend(last.intents)
         await wait_until(lambda: not journal.in_flight(), timeout_s=60, what="work in flight")
-        await tick()
         in_flight = daemon.in_flight.items
+        kill_state = daemon.parts.controls.killswitch.state
 
+    # Both hedges are in flight at once, each an approval of WETH to the router then its
+    # swap, sent once the approval is mined: the chain holds approval 1, approval 2, then
+    # the two swaps in either order. ``approve`` replaces the allowance, so approval 2
+    # covers both swaps (covering only its own, one swap would fail with STF).
     mined = await agent_transactions(chain, agent, start)
-    swaps = [tx for tx in mined if tx["to"] and tx["to"].lower() == router]
-    assert len(swaps) == 2, mined  # one per need
-    assert all(tx["status"] == 1 for tx in swaps), swaps
+    weth = manifest.contract("token.WETH").lower()
+    approvals = [int(tx["input"][-64:], 16) for tx in mined if tx["to"].lower() == weth]
+    assert approvals == [int(DRIFT_WETH * 10**18), int(2 * DRIFT_WETH * 10**18)], mined
+    # Both swaps carry limits from quotes of the pool before either was mined, so the one
+    # mined second fills after the first one's impact (3 WETH in the world's 1000 WETH
+    # pool moves it more than the limit allows): it reverts "Too little received", on
+    # chain or already in its simulation (when the other was mined before it was sent),
+    # keeping its WETH. That need is then hedged again, once, at a fresh price: the only
+    # legitimate third swap. What must hold: each need sold exactly once, never more.
+    swaps = [tx for tx in mined if tx["to"].lower() == router]
+    failed = [tx for tx in mined if tx["status"] != 1]
+    assert all("Too little received" in tx["reason"] for tx in failed), failed
+    assert len(failed) <= 1, failed
+    sold = [swapped_in(tx) for tx in swaps if tx["status"] == 1]
+    assert sold == [int(DRIFT_WETH * 10**18)] * 2, mined  # one swap per need
+    assert [i.quantity for i in rehedges] in ([], [DRIFT_WETH]), rehedges
     delta = await eth_delta(stack, chain, manifest)
     assert abs(delta) <= BAND_HALF_WIDTH + DELTA_TOLERANCE, delta  # not hedged twice
     assert in_flight == ()
+    assert kill_state is KillState.ACTIVE  # our own swaps are not taken for someone else's
 
 
 ORDER_OPERATIONS = {"hyperliquid": ("exchange/order",), "deribit": ("private/buy", "private/sell")}

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent.errors import ConfigError, RejectedError
+from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import Balance, Health, Instrument, Kind, Position, Quote, VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
@@ -357,9 +358,14 @@ class GmxV2Connector:
             calls[market.collateral_token.address] = frozenset({ERC20.signature("approve")})
         return calls
 
-    def build(self, intent: Intent) -> Sequence[TxRequest]:
+    def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
         """Orders for a BUY/SELL of a market's index (the opposite side is decreased first,
-        then the rest increases), or CANCEL of our cancellable orders on that market."""
+        then the rest increases), or CANCEL of our cancellable orders on that market.
+
+        Not netted yet: ``in_flight`` is ignored, so an approval here covers this
+        intent's pull only (two of our intents pulling the same token at once can leave
+        the first one's allowance to whichever runs first; see the Uniswap connector).
+        """
         return actions.build(self, intent)
 
     def build_cancel(self, order_key: str) -> TxRequest:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from agent.errors import ConfigError, RejectedError
+from agent.in_flight import InFlight
 from agent.intents import Action, Intent
 from agent.model import (
     Balance,
@@ -285,9 +286,14 @@ class PremiaV3Connector:
                 calls[token.address] = frozenset({ERC20.signature("approve")})
         return calls
 
-    def build(self, intent: Intent) -> Sequence[TxRequest]:
+    def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
         """Approval (if needed) and ``trade`` for a BUY or SELL of ``intent.quantity``
-        contracts of the intent's pool, at a premium limit from its reference premium."""
+        contracts of the intent's pool, at a premium limit from its reference premium.
+
+        Not netted yet: ``in_flight`` is ignored, so an approval here covers this
+        intent's pull only (two of our intents pulling the same token at once can leave
+        the first one's allowance to whichever runs first; see the Uniswap connector).
+        """
         pool = self._checked(intent)
         buying = intent.action is Action.BUY
         size = int(Fraction(intent.quantity) * WAD)

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.errors import RejectedError
+from agent.in_flight import InFlight, InFlightKind
 from agent.intents import Action, Intent
 from agent.model import Kind
 from connectors.evm.rpc import ChainClient
+from connectors.evm.tokens import ERC20
 from sim.chain import TransactionFailed
 from tests.integration.conftest import World
 from tests.integration.evm.helpers import send_all, uniswap_connector, venue
@@ -88,6 +90,35 @@ async def test_approval_is_bounded_to_the_swap(world: World, client: ChainClient
         "allowance", agent, world.manifest.contract("uniswap.router")
     )
     assert allowance == 0, "the approval covered exactly the swap's input"
+
+
+async def test_two_hedges_in_flight_at_once_both_have_their_allowance(
+    world: World, client: ChainClient
+) -> None:
+    """Hedge 2 is built while hedge 1's approval is not mined (a fee spike): each intent
+    sends its swap once its approval is mined, so on chain they interleave as approval 1,
+    approval 2, swap 1, swap 2. ``approve`` replaces the allowance, so approval 2 must
+    cover both swaps; covering only its own, swap 1 would use it and swap 2 revert (STF)."""
+    agent = await _fund_agent_weth(world, 5 * 10**18)
+    connector = uniswap_connector(world.manifest, agent)
+    connector.slippage = 0.05  # the pool's depth is not the subject: only allowances are
+    await venue(client, connector).snapshot()  # one read: allowance 0, before either
+    first_intent = _sell_eth(1.5, reference=3000.0)
+    first = connector.build(first_intent)
+    flying = InFlight(
+        first_intent.intent_id, "uniswap", Action.SELL, "ETH", 1.5, 4500.0,
+        InFlightKind.TRANSACTION, since=0.0,
+    )  # fmt: skip
+    unrelated = InFlight("x", "uniswap", Action.BUY, "ETH", 9.0, 27_000.0, flying.kind, 0.0)
+    second = connector.build(_sell_eth(1.0, reference=3000.0), [flying, unrelated])
+    router = world.manifest.contract("uniswap.router")
+    weth = world.contract("token.WETH")
+    assert len(first) == len(second) == 2
+    assert second[0].data == ERC20.encode("approve", router, 25 * 10**17)  # 1.5 + 1.0 WETH
+    receipts = await send_all(world, agent, [first[0], second[0], first[1], second[1]], gas=10**6)
+    assert [r["status"] for r in receipts] == ["0x1"] * 4, receipts
+    assert await weth.read_one("balanceOf", agent) == 25 * 10**17
+    assert await weth.read_one("allowance", agent, router) == 0  # nothing left approved
 
 
 async def test_sandwich_between_quote_and_send_reverts(world: World, client: ChainClient) -> None:

@@ -14,6 +14,7 @@ from agent.execution.proposal import ReasonCode
 from agent.intents import OutcomeStatus
 from agent.ports import TxRequest
 from tests.support.rpc_fault_proxy import RpcFaultProxy
+from tests.support.waiting import wait_until
 
 TRANSFER = "transfer(address,uint256)"
 
@@ -70,3 +71,34 @@ async def test_a_fee_spike_blocks_risk_adding_work_but_not_risk_reducing(
     [mined] = await our_transactions(chain.url)
     assert mined["hash"] == reducing.reference
     assert int(mined["maxFeePerGas"], 16) <= emergency.max_fee_per_gas_wei
+
+
+async def test_gas_covers_the_state_before_and_after_our_pending_transaction(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """A second transfer to a fresh address while our first one is unmined: writing its
+    balance costs 22,100 gas on the latest block (zero to non-zero) and 5,000 after the
+    pending transfer. anvil estimates on pending, the exact check runs on latest: a limit
+    from one state alone fails the other (a false "simulation reverted: OutOfGas" here)."""
+    fresh = "0x000000000000000000000000000000000000bEEF"
+    transfer = call(chain.weth, TRANSFER, encode(["address", "uint256"], [fresh, 1]))
+    async with stack(chain.url, tmp_path / "j.sqlite", chain.weth, wait_timeout_s=1.0) as s:
+        assert (await s.hedge(0, chain.weth)).status is OutcomeStatus.FILLED  # WETH to send
+        await rpc_call(chain.url, "evm_setAutomine", [False])
+        try:
+            first = await s.executor.submit_transactions(intent(1), [transfer], s.context())
+            second = await s.executor.submit_transactions(intent(2), [transfer], s.context())
+        finally:
+            await rpc_call(chain.url, "evm_setAutomine", [True])
+        await rpc_call(chain.url, "evm_mine")
+        await wait_until(
+            lambda: not s.journal.in_flight(), timeout_s=30, what="both transfers final"
+        )
+        outcomes = [s.journal.intent(o.intent_id) for o in (first, second)]
+    assert [o.status if o else None for o in outcomes] == [OutcomeStatus.FILLED] * 2, outcomes
+    weth_balance = await rpc_call(
+        chain.url,
+        "eth_call",
+        [{"to": chain.weth, "data": "0x70a08231" + fresh[2:].rjust(64, "0")}, "latest"],
+    )
+    assert int(weth_balance, 16) == 2

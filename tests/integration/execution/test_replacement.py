@@ -98,7 +98,10 @@ async def test_the_original_mined_instead_of_its_replacement_is_not_hedged_again
         outcome = await stuck_hedge(chain, proxy, s, risk_reducing=False)
         assert outcome.status is OutcomeStatus.PENDING
         await wait_until(lambda: len(versions(s)) >= 3, what="two replacements")
-        proxy.pause()  # behind the agent's back: the original gets mined, not the replacement
+        # Behind the agent's back: the original gets mined, not a replacement. A replacement
+        # the agent sent just before the pause may still be on its way to the node; only
+        # once it is there can it be dropped (under load it would land after the drops).
+        await proxy.paused()
         original = versions(s)[0]
         for version in versions(s):  # whichever replacement the node holds
             await rpc_call(chain.url, "anvil_dropTransaction", [version.hash])
@@ -114,11 +117,18 @@ async def test_the_original_mined_instead_of_its_replacement_is_not_hedged_again
         record = s.journal.intent(intent_id)
         await rpc_call(chain.url, "evm_setAutomine", [True])
         another = await s.hedge(1, chain.weth)  # the next intent takes the next nonce
+        # Its wait is 0.1 s: under load it may still be PENDING, unsent or unconfirmed.
+        await wait_until(
+            lambda: s.journal.intent(another.intent_id).status is not OutcomeStatus.PENDING,
+            what="the next intent's outcome",
+        )
+        next_one = s.journal.intent(another.intent_id)
         final = versions(s)
     assert record.status is OutcomeStatus.FILLED
     assert record.reference == original.hash
     assert final[0].status is TxStatus.CONFIRMED
     assert {v.status for v in final[1:]} <= {TxStatus.REPLACED, TxStatus.DISCARDED}
     mined = await our_transactions(chain.url)
-    assert [tx["hash"] for tx in mined] == [original.hash, another.reference]
+    assert next_one.status is OutcomeStatus.FILLED
+    assert [tx["hash"] for tx in mined] == [original.hash, next_one.reference]
     assert await rpc_call(chain.url, "txpool_status") == {"pending": "0x0", "queued": "0x0"}
