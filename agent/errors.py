@@ -41,6 +41,11 @@ class RejectedError(BallastError):
     """The venue or chain refused the request; retrying the same request is pointless."""
 
 
+class Withdrawn(RejectedError):
+    """We called the request off ourselves before it left (the last look before an order
+    is submitted found the kill switch against it): definitely not sent."""
+
+
 class OutcomeUnknown(BallastError):
     """The request may or may not have taken effect: reconcile before doing anything else."""
 

@@ -6,7 +6,7 @@ Each port is a handful of async methods. Optional abilities are separate Protoco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -14,6 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import Side, VenueSnapshot
+
+LastLook = Callable[[], str | None]
+"""Asked just before an order is submitted: None to go ahead, else why not."""
 
 
 class Clock(Protocol):
@@ -175,8 +178,12 @@ class OrderState:
 class OrderVenue(Protocol):
     """An exchange's ability to place, find and cancel orders by client id."""
 
-    async def place_order(self, order: OrderRequest) -> OrderState:
-        """Place ``order``. Raises OutcomeUnknown when the reply is lost."""
+    async def place_order(
+        self, order: OrderRequest, *, last_look: LastLook | None = None
+    ) -> OrderState:
+        """Place ``order``. Raises OutcomeUnknown when the reply is lost. ``last_look`` is
+        asked immediately before each submission (after any sizing call or retry wait);
+        a reason from it means: do not submit, raise ``Withdrawn`` with that reason."""
         ...
 
     async def find_order(self, client_order_id: str, symbol: str) -> OrderState | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import structlog
 
 from agent.control.killswitch import KillSwitch
-from agent.errors import BallastError, OutcomeUnknown, RejectedError, TransientError
+from agent.errors import BallastError, OutcomeUnknown, RejectedError, TransientError, Withdrawn
 from agent.execution.journal import Journal
 from agent.execution.records import FINAL_ORDER, OrderRecord, OrderStatus
 from agent.intents import Action, Intent, Outcome, OutcomeStatus
@@ -149,12 +149,18 @@ class OrderExecutor:
         risk_reducing: bool,
         unwind: bool,
     ) -> OrderRecord:
+        def last_look() -> str | None:
+            """The kill switch, asked again right before the order leaves: the venue's
+            own sizing call and retry waits come between here and the submission."""
+            if self.killswitch.permits(risk_reducing=risk_reducing, unwind=unwind):
+                return None
+            return f"kill switch is {self.killswitch.state.value}"
+
         for _ in range(self.settings.place_attempts):
-            if not self.killswitch.permits(risk_reducing=risk_reducing, unwind=unwind):
-                kill = self.killswitch.state.value
-                return self._mark(record, OrderStatus.NOT_PLACED, f"kill switch is {kill}")
+            if (refusal := last_look()) is not None:
+                return self._mark(record, OrderStatus.NOT_PLACED, refusal)
             try:
-                state = await venue.place_order(order)
+                state = await venue.place_order(order, last_look=last_look)
             except OutcomeUnknown as error:
                 log.warning(
                     "order_reply_lost", client_order_id=order.client_order_id, error=str(error)
@@ -166,6 +172,8 @@ class OrderExecutor:
                     return await self.settle(venue, record, found)
                 log.info("order_retry", client_order_id=order.client_order_id, error=str(error))
                 continue
+            except Withdrawn as error:
+                return self._mark(record, OrderStatus.NOT_PLACED, str(error))
             except RejectedError as error:
                 return self._mark(record, OrderStatus.REJECTED, str(error))
             return await self._follow(venue, self._update(record, state))

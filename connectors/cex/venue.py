@@ -30,9 +30,9 @@ from typing import Any, TypeVar
 import aiohttp
 import structlog
 
-from agent.errors import OutcomeUnknown, RejectedError, TransientError
+from agent.errors import OutcomeUnknown, RejectedError, TransientError, Withdrawn
 from agent.model import Instrument, VenueSnapshot
-from agent.ports import OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState
 from agent.retry import ORDER, ORDER_LOOKUP, READ, RetryPolicy, call_with_retry
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
@@ -243,8 +243,11 @@ class CcxtVenue(abc.ABC):
         if not client_order_id or not client_order_id.isascii() or len(client_order_id) > 64:
             raise RejectedError(f"{self._name}: client order id must be 1-64 ASCII characters")
 
-    async def place_order(self, order: OrderRequest) -> OrderState:
-        """Place ``order`` at most once per client id.
+    async def place_order(
+        self, order: OrderRequest, *, last_look: LastLook | None = None
+    ) -> OrderState:
+        """Place ``order`` at most once per client id; ``last_look`` is asked right
+        before each submission (after sizing and any retry wait).
 
         Raises RejectedError when the venue refuses it, TransientError when it was
         definitely not placed and retries ran out, OutcomeUnknown when it may be live
@@ -259,19 +262,22 @@ class CcxtVenue(abc.ABC):
             return await call_with_retry(
                 ORDER,
                 f"{self._name}.place_order",
-                lambda: self._place_once(order),
+                lambda: self._place_once(order, last_look),
                 sleep=self._sleep,
             )
         except (RejectedError, TransientError):
             self._submitted.pop(client_id, None)  # definitely not placed: may be tried again
             raise
 
-    async def _place_once(self, order: OrderRequest) -> OrderState:
+    async def _place_once(self, order: OrderRequest, last_look: LastLook | None) -> OrderState:
         """One submission. Raises RejectedError or TransientError only when the order
         was definitely not placed; otherwise finds it, or raises OutcomeUnknown."""
         self._pause.check("place_order")
         amount, price = await self._once("order_amount", lambda: self.order_amount(order))
         self._remember(order.client_order_id, price)
+        reason = last_look() if last_look is not None else None
+        if reason is not None:  # nothing has left: definitely not placed
+            raise Withdrawn(f"{self._name}: order {order.client_order_id} withdrawn: {reason}")
         _log.info(
             "order_submitting",
             venue=self._name,

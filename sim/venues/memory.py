@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from agent.errors import RejectedError
+from agent.errors import RejectedError, Withdrawn
 from agent.model import Instrument, Position, Quote, Side, VenueSnapshot
-from agent.ports import OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState
 
 
 @dataclass(slots=True)
@@ -68,10 +68,15 @@ class InMemoryOrderVenue:
             quotes=quotes,
         )
 
-    async def place_order(self, order: OrderRequest) -> OrderState:
+    async def place_order(
+        self, order: OrderRequest, *, last_look: LastLook | None = None
+    ) -> OrderState:
         existing = self.orders.get(order.client_order_id)
         if existing is not None:
             return existing.state
+        reason = last_look() if last_look is not None else None
+        if reason is not None:
+            raise Withdrawn(f"{self._name}: order {order.client_order_id} withdrawn: {reason}")
         if order.symbol not in self.instruments:
             raise RejectedError(f"{self._name}: unknown symbol {order.symbol}")
         if order.quantity <= 0:

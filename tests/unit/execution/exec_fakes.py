@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from agent.errors import OutcomeUnknown, RejectedError, TransientError
+from agent.errors import OutcomeUnknown, RejectedError, TransientError, Withdrawn
 from agent.model import Side
-from agent.ports import OrderRequest, OrderState, OrderVenue
+from agent.ports import LastLook, OrderRequest, OrderState, OrderVenue
 
 
 class ManualClock:
@@ -88,13 +88,18 @@ class FakeOrderVenue:
 
     # --- OrderVenue ------------------------------------------------------------------
 
-    async def place_order(self, order: OrderRequest) -> OrderState:
+    async def place_order(
+        self, order: OrderRequest, *, last_look: LastLook | None = None
+    ) -> OrderState:
         self.place_calls += 1
         if self._unreachable:
             self._unreachable -= 1
             raise TransientError("connection refused")
         if order.client_order_id in self.orders:
             raise RejectedError(f"duplicate client order id {order.client_order_id}")
+        reason = last_look() if last_look is not None else None
+        if reason is not None:
+            raise Withdrawn(f"order {order.client_order_id} withdrawn: {reason}")
         filled = 0.0 if self._rest else order.quantity
         state = OrderState(
             client_order_id=order.client_order_id,

@@ -23,7 +23,7 @@ from agent.execution.orders import OrderExecutor, OrderSettings, client_order_id
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.records import OrderStatus
 from agent.intents import KillState, OutcomeStatus
-from agent.ports import OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState
 from tests.support.journals import OpenJournal, open_journal
 
 __all__ = ["open_journal"]  # fixture: every test here runs on both backends
@@ -83,9 +83,9 @@ async def test_the_client_id_is_journaled_before_the_order_leaves(
     seen_in_journal = []
     place = harness.venue.place_order
 
-    async def watched(order: OrderRequest) -> OrderState:
+    async def watched(order: OrderRequest, *, last_look: LastLook | None = None) -> OrderState:
         seen_in_journal.append(desk.journal.order(order.client_order_id))
-        return await place(order)
+        return await place(order, last_look=last_look)
 
     monkeypatch.setattr(harness.venue, "place_order", watched)
     outcome = await desk.executor.submit_order(trade(), context())
@@ -205,3 +205,29 @@ async def test_restart_with_an_orphaned_order_stays_read_only(
     await desk.executor.cancel_open_orders()
     assert (await desk.executor.reconcile()).consistent
     assert (await desk.executor.submit_order(trade(), context())).status is OutcomeStatus.FILLED
+
+
+async def test_a_kill_while_the_venue_sizes_the_order_withdraws_it(
+    desk: Desk, harness: OrderVenueHarness
+) -> None:
+    """The operator's kill lands while the connector awaits its sizing call (Deribit's
+    ticker for a USD-sized order): the order must not leave after that."""
+    real = harness.venue
+
+    class KilledWhileSizing:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        async def place_order(
+            self, order: OrderRequest, *, last_look: LastLook | None = None
+        ) -> OrderState:
+            desk.killswitch.set_by_operator(KillState.HALTED, operator="alice", reason="drill")
+            return await real.place_order(order, last_look=last_look)
+
+    desk.orders.venues["deribit"] = KilledWhileSizing()  # type: ignore[assignment]
+    outcome = await desk.executor.submit_order(trade(), context())
+    assert outcome.status is OutcomeStatus.REJECTED
+    assert "withdrawn: kill switch is halted" in outcome.detail
+    assert harness.accepted() == []
+    (record,) = desk.journal.orders_of(outcome.intent_id)
+    assert record.status is OrderStatus.NOT_PLACED
