@@ -57,8 +57,12 @@ def row_change(book: Book, intent: Intent) -> RowChange:
     if intent.action in _TRADES:
         return _trade(book, intent)
     if intent.action in _LENDING:
-        if any(_is_lending(p) and p.venue == intent.venue for p in book.positions):
-            return _lending(book, intent)
+        venue = intent.venue  # one pass over the book: its lending rows at the venue
+        lending = [
+            (i, p) for i, p in enumerate(book.positions) if p.venue == venue and _is_lending(p)
+        ]
+        if lending:
+            return _lending(book, intent, lending)
         if intent.action is Action.SUPPLY:
             return _margin_top_up(book, intent)
     return RowChange({})
@@ -154,18 +158,17 @@ def _resized(position: Row, change: float, urgent: bool) -> Row:
     return replace(position, quantity=quantity, collateral_usd=collateral)
 
 
-def _lending_row(book: Book, intent: Intent, kind: type) -> tuple[int, Row] | None:
-    for index, position in enumerate(book.positions):
-        if (
-            isinstance(position, kind)
-            and position.venue == intent.venue
-            and position.id.split(":")[1] == intent.asset
-        ):
+def _lending_row(
+    lending: list[tuple[int, Row]], intent: Intent, kind: type
+) -> tuple[int, Row] | None:
+    for index, position in lending:
+        if isinstance(position, kind) and position.id.split(":")[1] == intent.asset:
             return index, position
     return None
 
 
-def _lending(book: Book, intent: Intent) -> RowChange:
+def _lending(book: Book, intent: Intent, lending: list[tuple[int, Row]]) -> RowChange:
+    """``lending``: the book's lending rows at the intent's venue, with their indices."""
     quantity, action = intent.quantity, intent.action
     supply_change = {Action.SUPPLY: quantity, Action.WITHDRAW: -quantity}.get(action, 0.0)
     debt_change = {Action.REPAY: -quantity, Action.BORROW: quantity}.get(action, 0.0)
@@ -179,7 +182,7 @@ def _lending(book: Book, intent: Intent) -> RowChange:
     ):
         if change == 0:
             continue
-        found = _lending_row(book, intent, kind)
+        found = _lending_row(lending, intent, kind)
         if found is not None:
             index, position = found
             replaced[index] = replace(position, quantity=max(position.quantity + change, 0.0))

@@ -3,26 +3,42 @@
 For every account and every non-pegged underlying it holds, the smallest move down and
 up (the other underlyings and all vols unchanged) at which its health drops below 1,
 found by full revaluation on a grid (0.25% steps to -99.75% and +100%, then 5% steps
-to +1000%) and refined to 1e-14 by false position (Illinois) with bisection steps. Per
-underlying, the book's distance is the nearest such move across accounts, with the
-account that fails first. A window of
-liquidation narrower than a grid step can be missed; none arises from perpetuals,
-futures or lending, whose health is monotonic in each price.
+to +1000%; both directions in one revaluation) and refined to 1e-14 by false position
+(Illinois) on assets - requirement, with bisection steps. Each refinement step also
+revalues a point half the tolerance either side of its guess, so a guess that lands on
+the root closes the bracket at once: assets - requirement is linear in the price for
+perpetuals, futures and lending, where the first guess is the root. Per underlying,
+the book's distance is the nearest such move across accounts, with the account that
+fails first. A window of liquidation narrower than a grid step can be missed; none
+arises from perpetuals, futures or lending, whose health is monotonic in each price.
+
+``account_rows_levels`` runs the same search on one account's rows as arrays (the
+stress gate's changed account, without building a book for it): the same kernels on
+the same rows give the same floats as the book's search.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from agent.risk.book import UNDERLYING, Book
+from agent.risk.book import UNDERLYING, Book, IntArray
+from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import health_under, spot_multipliers_for
 from agent.risk.validation import FloatArray
 
 _DOWN_GRID: FloatArray = -np.arange(1, 400, dtype=np.float64) * 0.0025
 _UP_GRID: FloatArray = np.concatenate(
     [np.arange(1, 401, dtype=np.float64) * 0.0025, 1.0 + np.arange(1, 181, dtype=np.float64) * 0.05]
+)
+# One revaluation for both directions: no move, then down outwards, then up outwards.
+_SHOCKS: FloatArray = np.concatenate([[0.0], _DOWN_GRID, _UP_GRID])
+_SIDE_COLUMNS = (
+    (1, 1 + _DOWN_GRID.shape[0]),
+    (1 + _DOWN_GRID.shape[0], _SHOCKS.shape[0]),
 )
 _TOLERANCE = 1e-14  # relative width of the final bracket, as the bisection had
 _MAX_STEPS = 120  # a third of them bisections: enough for any bracket of the grid
@@ -68,11 +84,42 @@ def account_liquidation_levels(
         exposed = _exposed_accounts(book, underlying)
         if not exposed:
             continue
-        down = _first_failures(book, underlying, _DOWN_GRID, exposed)
-        up = _first_failures(book, underlying, _UP_GRID, exposed)
+        down, up = _search(_BookStates(book, underlying), exposed)
         accounts = arrays.lending_accounts + arrays.margin_accounts
         for account in exposed:
             levels[(accounts[account].name, name)] = (down[account], up[account])
+    return levels
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRows:
+    """One account's positions as the kernels read them, in its book's market.
+
+    ``terms`` and ``codes`` are rows of ``BookArrays`` with the account columns set to
+    account 0 (``LENDING_ACCOUNT`` for a lending account's rows, else ``MARGIN_ACCOUNT``);
+    ``cash_usd`` is a margin account's cash or an isolated position's collateral.
+    """
+
+    terms: FloatArray
+    codes: IntArray
+    market: FloatArray
+    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+    underlyings: tuple[str, ...]
+    valuation_seconds: float
+    lending: bool
+    cash_usd: float = 0.0
+
+
+def account_rows_levels(rows: AccountRows) -> dict[str, tuple[float | None, float | None]]:
+    """underlying -> (down shock, up shock) at which this account's health < 1, for each
+    non-pegged underlying it holds (as ``account_liquidation_levels``)."""
+    levels: dict[str, tuple[float | None, float | None]] = {}
+    held = set(rows.codes[:, UNDERLYING].tolist())
+    for underlying, name in enumerate(rows.underlyings):
+        if rows.pegged[underlying] or underlying not in held:
+            continue
+        down, up = _search(_RowStates(rows, underlying), [0])
+        levels[name] = (down[0], up[0])
     return levels
 
 
@@ -113,87 +160,149 @@ def _exposed_accounts(book: Book, underlying: int) -> list[int]:
     return [index for index, account in enumerate(accounts) if any(holds[list(account.positions)])]
 
 
-def _health(book: Book, underlying: int, shocks: FloatArray) -> FloatArray:
-    """Health (accounts, shocks) when only ``underlying`` moves by ``shocks``."""
-    multipliers = spot_multipliers_for(book, shocks, only=underlying)
-    return health_under(book, multipliers, np.ones(shocks.shape[0])).health
+States = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
 
-def _first_failures(
-    book: Book, underlying: int, grid: FloatArray, exposed: list[int]
-) -> dict[int, float | None]:
-    """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that fails."""
-    shocks = np.concatenate([[0.0], grid])
-    health = _health(book, underlying, shocks)
-    result: dict[int, float | None] = {}
-    brackets: list[Bracket] = []
-    for account in exposed:
-        failing = np.flatnonzero(health[account] < 1.0)
-        if failing.size == 0:
-            result[account] = None
-        elif failing[0] == 0:
-            result[account] = 0.0
-        else:
-            inside, outside = failing[0] - 1, failing[0]
-            brackets.append(
-                Bracket(
-                    account,
-                    float(shocks[inside]),
-                    float(shocks[outside]),
-                    float(health[account, inside]) - 1.0,
-                    float(health[account, outside]) - 1.0,
-                )
-            )
-    result.update(_refine(book, underlying, brackets))
+class _BookStates:
+    """(assets, requirement), each (accounts, shocks), when one underlying of a book moves."""
+
+    def __init__(self, book: Book, underlying: int) -> None:
+        self.book, self.underlying = book, underlying
+
+    def __call__(self, shocks: FloatArray) -> tuple[FloatArray, FloatArray]:
+        multipliers = spot_multipliers_for(self.book, shocks, only=self.underlying)
+        states = health_under(self.book, multipliers, np.ones(shocks.shape[0]))
+        return states.assets, states.requirement
+
+
+class _RowStates:
+    """(assets, requirement), each (1, shocks), of one account's rows (``health_under``'s
+    kernels, called on the rows directly)."""
+
+    def __init__(self, rows: AccountRows, underlying: int) -> None:
+        self.rows, self.underlying = rows, underlying
+        self.cash = np.array([] if rows.lending else [rows.cash_usd], dtype=np.float64)
+
+    def __call__(self, shocks: FloatArray) -> tuple[FloatArray, FloatArray]:
+        rows = self.rows
+        multipliers = np.ones((rows.market.shape[0], shocks.shape[0]))
+        multipliers[self.underlying] = 1.0 + shocks
+        now = rows.valuation_seconds
+        values = scenario_values_kernel(
+            rows.terms, rows.codes, rows.market, now, multipliers, np.ones(shocks.shape[0])
+        )
+        collateral, debt, equity, maintenance = account_states_kernel(
+            rows.terms, rows.codes, rows.market, now, multipliers, values,
+            1 if rows.lending else 0, self.cash,
+        )  # fmt: skip
+        return (collateral, debt) if rows.lending else (equity, maintenance)
+
+
+def _health(assets: FloatArray, requirement: FloatArray) -> FloatArray:
+    """As ``AccountStates.health``: the ratio, inf when nothing is owed (0 if unbacked)."""
+    result: FloatArray = np.where(assets > 0.0, math.inf, 0.0)
+    np.divide(assets, requirement, out=result, where=requirement > 0.0)
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class Bracket:
-    """A shock that is safe and one that fails, with health - 1 at each (>= 0, < 0)."""
-
-    account: int
-    safe: float
-    failing: float
-    safe_margin: float
-    failing_margin: float
-
-
-def _refine(book: Book, underlying: int, brackets: list[Bracket]) -> dict[int, float]:
-    """Shrink every bracket together to ``_TOLERANCE`` (relative) and return the failing
-    ends. Illinois false position: health is smooth in the shock (linear for lending and
-    perps), so a few revaluations suffice where bisection needs ~40; every third step
-    is a bisection, which bounds the worst case."""
-    if not brackets:
-        return {}
-    accounts = np.array([b.account for b in brackets])
-    columns = np.arange(len(brackets))
-    safe = np.array([b.safe for b in brackets])
-    failing = np.array([b.failing for b in brackets])
-    f_safe = np.array([b.safe_margin for b in brackets])
-    f_fail = np.array([b.failing_margin for b in brackets])
-    last = np.zeros(len(brackets), dtype=np.int8)  # 1: the safe end moved last, -1: failing
-    for step in range(_MAX_STEPS):
-        width = np.abs(failing - safe)
-        done = width <= _TOLERANCE * np.maximum(np.abs(failing), 1e-3)
-        if done.all():
-            break
-        middle = 0.5 * (safe + failing)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
-        inside = (
-            np.isfinite(secant)
-            & (np.minimum(safe, failing) < secant)
-            & (secant < np.maximum(safe, failing))
+def _search(
+    states: States, exposed: list[int]
+) -> tuple[dict[int, float | None], dict[int, float | None]]:
+    """Per exposed account, the move nearest 0 down and up (ordered outwards) that fails."""
+    assets, requirement = states(_SHOCKS)
+    rows = np.array(exposed, dtype=np.int64)
+    fails = np.asarray(_health(assets[rows], requirement[rows]) < 1.0)
+    failing_now: list[bool] = fails[:, 0].tolist()
+    margin = (assets - requirement)[rows]
+    sides: tuple[dict[int, float | None], dict[int, float | None]] = ({}, {})
+    found: list[tuple[int, int, int, int]] = []  # (side, row, safe column, failing column)
+    for side, (start, stop) in enumerate(_SIDE_COLUMNS):
+        block = fails[:, start:stop]
+        failing: list[bool] = np.any(block, axis=1).tolist()
+        first: list[int] = (start + block.argmax(axis=1)).tolist()
+        for row, account in enumerate(exposed):
+            if failing_now[row]:
+                sides[side][account] = 0.0
+            elif not failing[row]:
+                sides[side][account] = None
+            else:
+                column = first[row]
+                found.append((side, row, 0 if column == start else column - 1, column))
+    if found:
+        side_of, row_of, safe_at, failing_at = np.array(found, dtype=np.int64).T
+        refined = _refine(
+            states,
+            rows[row_of],
+            _SHOCKS[safe_at],
+            _SHOCKS[failing_at],
+            margin[row_of, safe_at],
+            margin[row_of, failing_at],
         )
-        point = middle if step % 3 == 2 else np.where(inside, secant, middle)
-        margin = _health(book, underlying, point)[accounts, columns] - 1.0
-        fails = (margin < 0.0) & ~done
-        keeps = (margin >= 0.0) & ~done
+        for side, row, shock in zip(side_of.tolist(), row_of.tolist(), refined, strict=True):
+            sides[side][exposed[row]] = shock
+    return sides
+
+
+def _refine(
+    states: States,
+    accounts: IntArray,
+    safe: FloatArray,
+    failing: FloatArray,
+    f_safe: FloatArray,
+    f_fail: FloatArray,
+) -> list[float]:
+    """Shrink every bracket (a safe and a failing shock, with assets - requirement at
+    each) together to ``_TOLERANCE`` (relative) and return the failing ends.
+
+    Illinois false position on assets - requirement (linear in the price for
+    perpetuals, futures and lending, smooth with options); every third step is a
+    bisection, which bounds the worst case. Each step revalues its guess and a point
+    half the tolerance either side of it: the bracket becomes the last point that holds
+    and the first that fails, in order from the safe end, so a guess on the root ends
+    the search.
+    """
+    count = accounts.shape[0]
+    columns = np.arange(3 * count).reshape(3, count)
+    accounts3 = np.concatenate([accounts, accounts, accounts])
+    last = np.zeros(count, dtype=np.int8)  # 1: only the safe end moved, -1: only failing
+    for step in range(_MAX_STEPS):
+        open_ = np.abs(failing - safe) > _TOLERANCE * np.maximum(np.abs(failing), 1e-3)
+        if not open_.any():
+            break
+        denominator = f_fail - f_safe
+        secant = np.divide(
+            f_fail * (failing - safe), denominator,
+            out=np.full(count, np.nan), where=denominator != 0,
+        )  # fmt: skip
+        secant = failing - secant
+        low, high = np.minimum(safe, failing), np.maximum(safe, failing)
+        middle = 0.5 * (safe + failing)
+        inside = (low < secant) & (secant < high)  # NaN compares False
+        guess = middle if step % 3 == 2 else np.where(inside, secant, middle)
+        outwards = np.sign(failing - safe) * 0.5 * _TOLERANCE * np.maximum(np.abs(guess), 1e-3)
+        points = np.clip(np.stack([guess - outwards, guess, guess + outwards]), low, high)
+        assets, requirement = states(points.ravel())
+        picked = (accounts3, columns.ravel())
+        fail = (_health(assets[picked], requirement[picked]) < 1.0).reshape(3, count)
+        margins = (assets - requirement)[picked].reshape(3, count)
+        # Ends and probes in order from the safe end: the first probe that fails.
+        ordered = np.vstack([safe, points, failing])
+        ordered_margin = np.vstack([f_safe, margins, f_fail])
+        first = 1 + np.vstack([fail, np.ones((1, count), dtype=np.bool_)]).argmax(axis=0)
+        first = np.where(open_, first, 4)  # closed: keep both ends
+        take = np.arange(count)
+        new_safe, new_failing = ordered[first - 1, take], ordered[first, take]
+        new_f_safe, new_f_fail = ordered_margin[first - 1, take], ordered_margin[first, take]
+        moved_safe = open_ & (first > 1)
+        moved_failing = open_ & (first < 4)
+        new_failing = np.where(moved_failing, new_failing, failing)
+        new_f_fail = np.where(moved_failing, new_f_fail, f_fail)
+        new_safe = np.where(moved_safe, new_safe, safe)
+        new_f_safe = np.where(moved_safe, new_f_safe, f_safe)
         # Illinois: an end retained twice in a row has its margin halved.
-        f_safe = np.where(fails & (last == -1), 0.5 * f_safe, f_safe)
-        f_fail = np.where(keeps & (last == 1), 0.5 * f_fail, f_fail)
-        failing, f_fail = np.where(fails, point, failing), np.where(fails, margin, f_fail)
-        safe, f_safe = np.where(keeps, point, safe), np.where(keeps, margin, f_safe)
-        last = np.where(fails, -1, np.where(keeps, 1, last)).astype(np.int8)
-    return {int(account): float(shock) for account, shock in zip(accounts, failing, strict=True)}
+        only_failing, only_safe = moved_failing & ~moved_safe, moved_safe & ~moved_failing
+        new_f_safe = np.where(only_failing & (last == -1), 0.5 * new_f_safe, new_f_safe)
+        new_f_fail = np.where(only_safe & (last == 1), 0.5 * new_f_fail, new_f_fail)
+        last = np.where(only_failing, -1, np.where(only_safe, 1, 0)).astype(np.int8)
+        safe, failing, f_safe, f_fail = new_safe, new_failing, new_f_safe, new_f_fail
+    return [float(shock) for shock in failing]
