@@ -20,6 +20,7 @@ Lending rows are matched by venue and token symbol (``venue:SYMBOL:...`` ids, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from agent.intents import Action, Intent
@@ -57,11 +58,8 @@ def row_change(book: Book, intent: Intent) -> RowChange:
     if intent.action in _TRADES:
         return _trade(book, intent)
     if intent.action in _LENDING:
-        venue = intent.venue  # one pass over the book: its lending rows at the venue
-        lending = [
-            (i, p) for i, p in enumerate(book.positions) if p.venue == venue and _is_lending(p)
-        ]
-        if lending:
+        lending = _LendingRows(book, intent.venue)
+        if lending.first(lambda _: True) is not None:
             return _lending(book, intent, lending)
         if intent.action is Action.SUPPLY:
             return _margin_top_up(book, intent)
@@ -158,17 +156,34 @@ def _resized(position: Row, change: float, urgent: bool) -> Row:
     return replace(position, quantity=quantity, collateral_usd=collateral)
 
 
-def _lending_row(
-    lending: list[tuple[int, Row]], intent: Intent, kind: type
-) -> tuple[int, Row] | None:
-    for index, position in lending:
-        if isinstance(position, kind) and position.id.split(":")[1] == intent.asset:
-            return index, position
-    return None
+class _LendingRows:
+    """The book's lending rows at one venue, with their indices, scanned in book order
+    only as far as a question needs (a 1,000-row book is mostly other rows)."""
+
+    def __init__(self, book: Book, venue: str) -> None:
+        self._rows = (
+            (i, p) for i, p in enumerate(book.positions) if p.venue == venue and _is_lending(p)
+        )
+        self._seen: list[tuple[int, Row]] = []
+
+    def first(self, match: Callable[[Row], bool]) -> tuple[int, Row] | None:
+        """The first row (in book order) ``match`` accepts."""
+        for found in self._seen:
+            if match(found[1]):
+                return found
+        for found in self._rows:
+            self._seen.append(found)
+            if match(found[1]):
+                return found
+        return None
 
 
-def _lending(book: Book, intent: Intent, lending: list[tuple[int, Row]]) -> RowChange:
-    """``lending``: the book's lending rows at the intent's venue, with their indices."""
+def _lending_row(lending: _LendingRows, intent: Intent, kind: type) -> tuple[int, Row] | None:
+    return lending.first(lambda p: isinstance(p, kind) and p.id.split(":")[1] == intent.asset)
+
+
+def _lending(book: Book, intent: Intent, lending: _LendingRows) -> RowChange:
+    """``lending``: the book's lending rows at the intent's venue."""
     quantity, action = intent.quantity, intent.action
     supply_change = {Action.SUPPLY: quantity, Action.WITHDRAW: -quantity}.get(action, 0.0)
     debt_change = {Action.REPAY: -quantity, Action.BORROW: quantity}.get(action, 0.0)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.risk.book import UNDERLYING, Book, IntArray
+from agent.risk.bracket_kernels import narrow, open_brackets, probe_points
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import health_under, spot_multipliers_for
 from agent.risk.validation import FloatArray
@@ -40,7 +41,6 @@ _SIDE_COLUMNS = (
     (1, 1 + _DOWN_GRID.shape[0]),
     (1 + _DOWN_GRID.shape[0], _SHOCKS.shape[0]),
 )
-_TOLERANCE = 1e-14  # relative width of the final bracket, as the bisection had
 _MAX_STEPS = 120  # a third of them bisections: enough for any bracket of the grid
 
 
@@ -252,57 +252,26 @@ def _refine(
     f_fail: FloatArray,
 ) -> list[float]:
     """Shrink every bracket (a safe and a failing shock, with assets - requirement at
-    each) together to ``_TOLERANCE`` (relative) and return the failing ends.
+    each) together to ``TOLERANCE`` (relative) and return the failing ends.
 
     Illinois false position on assets - requirement (linear in the price for
     perpetuals, futures and lending, smooth with options); every third step is a
     bisection, which bounds the worst case. Each step revalues its guess and a point
     half the tolerance either side of it: the bracket becomes the last point that holds
     and the first that fails, in order from the safe end, so a guess on the root ends
-    the search.
+    the search (``agent.risk.bracket_kernels``).
     """
-    count = accounts.shape[0]
-    columns = np.arange(3 * count).reshape(3, count)
-    accounts3 = np.concatenate([accounts, accounts, accounts])
-    last = np.zeros(count, dtype=np.int8)  # 1: only the safe end moved, -1: only failing
-    for step in range(_MAX_STEPS):
-        open_ = np.abs(failing - safe) > _TOLERANCE * np.maximum(np.abs(failing), 1e-3)
-        if not open_.any():
-            break
-        denominator = f_fail - f_safe
-        secant = np.divide(
-            f_fail * (failing - safe), denominator,
-            out=np.full(count, np.nan), where=denominator != 0,
-        )  # fmt: skip
-        secant = failing - secant
-        low, high = np.minimum(safe, failing), np.maximum(safe, failing)
-        middle = 0.5 * (safe + failing)
-        inside = (low < secant) & (secant < high)  # NaN compares False
-        guess = middle if step % 3 == 2 else np.where(inside, secant, middle)
-        outwards = np.sign(failing - safe) * 0.5 * _TOLERANCE * np.maximum(np.abs(guess), 1e-3)
-        points = np.clip(np.stack([guess - outwards, guess, guess + outwards]), low, high)
+    safe, failing = safe.astype(np.float64), failing.astype(np.float64)
+    f_safe, f_fail = f_safe.astype(np.float64), f_fail.astype(np.float64)
+    last = np.zeros(accounts.shape[0], dtype=np.int64)  # 1: only safe moved, -1: failing
+    remaining = open_brackets(safe, failing)
+    step = 0
+    while remaining and step < _MAX_STEPS:
+        points = probe_points(safe, failing, f_safe, f_fail, step % 3 == 2)
         assets, requirement = states(points.ravel())
-        picked = (accounts3, columns.ravel())
-        fail = (_health(assets[picked], requirement[picked]) < 1.0).reshape(3, count)
-        margins = (assets - requirement)[picked].reshape(3, count)
-        # Ends and probes in order from the safe end: the first probe that fails.
-        ordered = np.vstack([safe, points, failing])
-        ordered_margin = np.vstack([f_safe, margins, f_fail])
-        first = 1 + np.vstack([fail, np.ones((1, count), dtype=np.bool_)]).argmax(axis=0)
-        first = np.where(open_, first, 4)  # closed: keep both ends
-        take = np.arange(count)
-        new_safe, new_failing = ordered[first - 1, take], ordered[first, take]
-        new_f_safe, new_f_fail = ordered_margin[first - 1, take], ordered_margin[first, take]
-        moved_safe = open_ & (first > 1)
-        moved_failing = open_ & (first < 4)
-        new_failing = np.where(moved_failing, new_failing, failing)
-        new_f_fail = np.where(moved_failing, new_f_fail, f_fail)
-        new_safe = np.where(moved_safe, new_safe, safe)
-        new_f_safe = np.where(moved_safe, new_f_safe, f_safe)
-        # Illinois: an end retained twice in a row has its margin halved.
-        only_failing, only_safe = moved_failing & ~moved_safe, moved_safe & ~moved_failing
-        new_f_safe = np.where(only_failing & (last == -1), 0.5 * new_f_safe, new_f_safe)
-        new_f_fail = np.where(only_safe & (last == 1), 0.5 * new_f_fail, new_f_fail)
-        last = np.where(only_failing, -1, np.where(only_safe, 1, 0)).astype(np.int8)
-        safe, failing, f_safe, f_fail = new_safe, new_failing, new_f_safe, new_f_fail
-    return [float(shock) for shock in failing]
+        remaining = narrow(
+            safe, failing, f_safe, f_fail, last, points, accounts, assets, requirement
+        )
+        step += 1
+    result: list[float] = failing.tolist()
+    return result
