@@ -1,8 +1,9 @@
 """The ``ballast`` command line.
 
 Each subcommand is a small function that parses its arguments and hands over to the
-module that owns the behaviour; anything that needs connectors or the local world goes
-through ``agent.wiring``, the composition root.
+module that owns the behaviour; anything that needs connectors goes through
+``agent.wiring``, the composition root, and anything that needs the local world through
+``rehearsal``, which composes the agent with ``sim``.
 """
 
 from __future__ import annotations
@@ -18,18 +19,18 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _chain_up(args: argparse.Namespace) -> int:
-    import agent.wiring as wiring
+    from rehearsal import commands
 
-    return wiring.chain_up(
+    return commands.chain_up(
         port=args.port, manifest=args.manifest, seconds=args.seconds, profile=args.profile
     )
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
-        import agent.wiring as wiring
+        from rehearsal import commands
 
-        return wiring.run_dry(config_path=args.config, fork_urls=args.fork_url, ticks=args.ticks)
+        return commands.run_dry(config_path=args.config, fork_urls=args.fork_url, ticks=args.ticks)
     if args.fork_url:
         raise ConfigError("--fork-url only makes sense with --dry-run", field="--fork-url")
     from agent import service  # reads the config before importing the heavy wiring
@@ -74,17 +75,17 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import agent.wiring as wiring
+    from rehearsal import commands
 
     if not args.minutes > 0:
         raise ConfigError(f"must be a positive number, got {args.minutes}", field="--minutes")
-    return wiring.demo(minutes=args.minutes, headless=args.headless)
+    return commands.demo(minutes=args.minutes, headless=args.headless)
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    import agent.wiring as wiring
+    from rehearsal import commands
 
-    return wiring.simulate(
+    return commands.simulate(
         scenario_path=args.scenario,
         out=args.out,
         hedge=not args.no_hedge,
@@ -96,9 +97,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    import agent.wiring as wiring
+    from rehearsal import commands
 
-    return wiring.compare(
+    return commands.compare(
         scenario_path=args.scenario, out=args.out, seed=args.seed, short=args.short
     )
 

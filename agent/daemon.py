@@ -18,22 +18,16 @@ from typing import Any
 
 import structlog
 
-from agent.assessment import Assessment, assess
-from agent.book_builder import build_book
-from agent.checks import InputReport, check_inputs
 from agent.config.models import Config
 from agent.control.commands import Controls
 from agent.control.status import AgentStatus, StatusProvider
-from agent.decision_inputs import policy_input
 from agent.errors import BallastError
 from agent.execution.executor import Executor
 from agent.execution.proposal import GuardContext
 from agent.execution.stress_gate import StressLimits, applied, tick_baseline
-from agent.exposures import gross_exposure_usd, guard_context
 from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.model import VenueSnapshot
-from agent.pacing import run_paced
 from agent.pnl_live import LiveAttribution, PnlTotals
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
@@ -43,9 +37,15 @@ from agent.policy.steering import Steering
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
-from agent.reading import VenueRead, VenueReader
 from agent.realized import RealizedVols
 from agent.reporting import log_report, status_of
+from agent.tick.assessment import Assessment, assess
+from agent.tick.book_builder import build_book
+from agent.tick.checks import InputReport, check_inputs
+from agent.tick.decision_inputs import policy_input
+from agent.tick.exposures import gross_exposure_usd, guard_context
+from agent.tick.pacing import run_paced
+from agent.tick.reading import VenueRead, VenueReader
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -154,7 +154,7 @@ class Daemon:
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
     ) -> None:
-        """Tick until ``stop`` is set, paced by ``agent.pacing`` (interval, new blocks);
+        """Tick until ``stop`` is set, paced by ``agent.tick.pacing`` (interval, new blocks);
         the parts' background tasks run beside the loop in one TaskGroup."""
         settings = self.parts.config.agent
         async with asyncio.TaskGroup() as group:

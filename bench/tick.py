@@ -34,8 +34,8 @@ from bench import Result
 from bench.evm_snapshot import CountingProvider, naive_contract
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
+from rehearsal.seed import seed_book
 from sim.chain import attach
-from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 
 EXTRA_ACCOUNTS = 225

@@ -32,10 +32,10 @@ from pydantic import (
 )
 
 from agent.errors import ConfigError
+from sim.book_plan import BookPlan
 from sim.deploy.base import INITIAL_IMPLIED_VOLS, INITIAL_PRICES
 from sim.paths import GbmJumpPath, JumpDiffusion, Keyframe, KeyframePath, MarketPath, MarketPoint
 from sim.paths import csv_path as read_csv_path
-from sim.seed import BookPlan
 
 # Underlyings the local world prices (oracles, pools, venue books); a path that leaves
 # one out holds it at the world's initial price and vol.
@@ -51,7 +51,7 @@ class Frozen(BaseModel):
 
 
 class BookSpec(Frozen):
-    """The book seeded before the agent starts: ``sim.seed.BookPlan``'s fields (coin or
+    """The book seeded before the agent starts: ``sim.book_plan.BookPlan``'s fields (coin or
     token amounts; ``call_strike`` in USD) and the exchange accounts' opening cash
     (Deribit's ETH and USDC accounts, Hyperliquid's USDC)."""
 

@@ -15,7 +15,7 @@ and leaves the rest of the book's stress grid as it was. The mapping, per action
   the other way round; SUPPLY to a margin venue adds cash to its account (USD).
 
 Lending rows are matched by venue and token symbol (``venue:SYMBOL:...`` ids, as
-``agent.book_builder`` names them); trades by venue and instrument symbol.
+``agent.tick.book_builder`` names them); trades by venue and instrument symbol.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 """Composition root: config -> connectors -> executor -> daemon.
 
-The only part of ``agent`` that may import ``connectors`` and ``sim``. Every process
-entry point (``ballast run``, ``demo``, ``simulate``, ``chain up``, ``config check``)
-starts here; ``ballast run`` through ``agent.service``, once its config is valid.
+The only part of ``agent`` that may import ``connectors``; it never imports ``sim``.
+``ballast run`` and ``config check`` start here (``run`` through ``agent.service``, once
+its config is valid); the commands that run the agent in the local world (``demo``,
+``simulate``, ``compare``, ``chain up``, ``run --dry-run``) start in ``rehearsal``, the
+composition root that joins this one to ``sim``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from agent.daemon import Daemon, DaemonParts
 from agent.execution.ledger import PositionLedger
 from agent.ops.notify import SystemdNotifier, TickNotifier
 from agent.ports import Clock
-from agent.reading import VenueReader
+from agent.tick.reading import VenueReader
 from agent.watch import ExternalWatch
 from agent.wiring.execution import build_execution, serve_admin
 from agent.wiring.operations import build_operations
@@ -137,60 +138,8 @@ async def serve(config: Config) -> None:
     log.info("daemon_stopped")
 
 
-def run_dry(*, config_path: str, fork_urls: Sequence[str], ticks: int | None) -> int:
-    """``ballast run --dry-run``: see ``agent.wiring.dry_run``."""
-    from agent.wiring.dry_run import run_dry as dry
-
-    result: int = dry(config_module.load(Path(config_path)), fork_urls=fork_urls, ticks=ticks)
-    return result
-
-
 def config_check(path: str) -> int:
     """``ballast config check``: validate and say what is wrong, where."""
     loaded = config_module.load(Path(path))
     print(f"{path}: ok ({len(loaded.chains)} chain(s), {len(loaded.venues)} venue(s))")
     return 0
-
-
-def chain_up(
-    *, port: int | None, manifest: str | None, seconds: float | None, profile: str = "ethereum"
-) -> int:
-    """``ballast chain up``: the local world until Ctrl-C or ``seconds``."""
-    from sim.world import run_chain_up
-
-    return run_chain_up(
-        port=port, manifest=Path(manifest) if manifest else None, seconds=seconds, profile=profile
-    )
-
-
-def demo(*, minutes: float, headless: bool) -> int:
-    """``ballast demo``: see ``agent.wiring.scenarios``."""
-    from agent.wiring import scenarios
-
-    return scenarios.demo(minutes=minutes, headless=headless)
-
-
-def simulate(
-    *,
-    scenario_path: str,
-    out: str,
-    hedge: bool,
-    seed: int | None,
-    short: bool = False,
-    policy: str = "agent",
-    interval_s: int | None = None,
-) -> int:
-    """``ballast simulate``: see ``agent.wiring.scenarios``."""
-    from agent.wiring import scenarios
-
-    return scenarios.simulate(
-        scenario_path=scenario_path, out=out, hedge=hedge, seed=seed, short=short,
-        policy=policy, interval_s=interval_s,
-    )  # fmt: skip
-
-
-def compare(*, scenario_path: str, out: str, seed: int | None, short: bool = False) -> int:
-    """``ballast compare``: see ``agent.wiring.scenarios``."""
-    from agent.wiring import scenarios
-
-    return scenarios.compare(scenario_path=scenario_path, out=out, seed=seed, short=short)

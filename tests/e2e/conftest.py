@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from rehearsal.seed import seed_book
 from sim.paths import Keyframe, KeyframePath
-from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions
 from sim.world import WorldOptions
 

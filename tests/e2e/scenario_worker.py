@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.wiring.scenarios import logs_to
+from rehearsal.commands import logs_to
+from rehearsal.scenario_run import RunOptions, run_scenario
 from sim.chain import attach
 from sim.scenario_model import load_scenario
-from sim.scenario_run import RunOptions, run_scenario
 from sim.stack import LocalStack
 from tests.e2e.world_view import eth_delta
 

@@ -10,8 +10,8 @@ import pytest
 
 from agent.errors import ConfigError
 from agent.wiring import build_daemon
-from agent.wiring.dry_run import fork_config
 from connectors.evm.jsonrpc import JsonRpcTransport
+from rehearsal.dry_run import fork_config
 from sim.anvil import Anvil, AnvilOptions
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest

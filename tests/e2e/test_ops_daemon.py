@@ -17,9 +17,9 @@ from agent.control.client import AdminClient, AdminTarget
 from agent.daemon import Daemon, TickReport
 from agent.intents import OutcomeStatus
 from agent.wiring import build_daemon
+from rehearsal.seed import seed_book
 from sim.local_config import AGENT_DEV_KEY
 from sim.remote_signer import LocalRemoteSigner
-from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 from sim.world import WorldOptions
 from tests.e2e.conftest import CRASH, overrides

@@ -17,14 +17,14 @@ import pytest
 from agent.errors import ConfigError
 from agent.intents import OutcomeStatus
 from agent.wiring import build_daemon
-from agent.wiring.dry_run import fork_config
 from agent.wiring.venues import build_venues
 from connectors.evm.aggregate3 import SELECTOR as AGGREGATE3
 from connectors.evm.jsonrpc import JsonRpcTransport
 from connectors.evm.multicall import MULTICALL3_ADDRESS
+from rehearsal.dry_run import fork_config
+from rehearsal.seed import seed_book
 from sim.anvil import Anvil, AnvilOptions
 from sim.local_config import SECOND_CHAIN
-from sim.seed import seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 from sim.world import WorldOptions
 from tests.e2e.conftest import CRASH, overrides

@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from agent.decision_inputs import lending_account
 from agent.in_flight import InFlightView
 from agent.intents import Action
 from agent.model import Kind, VenueSnapshot
 from agent.policy.health import health_factor, repairs
+from agent.tick.decision_inputs import lending_account
 from connectors.evm.rpc import ChainClient
 from tests.integration.conftest import World
 from tests.integration.evm.helpers import intent, read_aave, send_all, venue

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.assessment import assess
-from agent.book_builder import build_book
 from agent.model import (
     Health,
     Instrument,
@@ -18,6 +16,8 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.profiles import profile_for
+from agent.tick.assessment import assess
+from agent.tick.book_builder import build_book
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 SPOT = 3000.0

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from agent.errors import ConfigError
 from agent.model import Side
-from agent.wiring.dry_run import fork_sources
 from connectors.cex.paper import walk_book
 from connectors.evm.fork import ForkRpc
+from rehearsal.dry_run import fork_sources
 
 BOOK = [[3000.0, 1.0], [3001.0, 2.0], [3005.0, 5.0]]
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.checks import check_inputs
 from agent.config.models import KillSwitchSettings, LimitSettings
 from agent.errors import TransientError
 from agent.intents import KillState
 from agent.model import VenueSnapshot
-from agent.reading import VenueRead, VenueReader
+from agent.tick.checks import check_inputs
+from agent.tick.reading import VenueRead, VenueReader
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 LIMITS = LimitSettings(

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.checks import InputReport
 from agent.control.status import AgentStatus, to_json
 from agent.daemon import TickReport
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
@@ -24,7 +23,6 @@ from agent.execution.records import (
     TxRecord,
     TxStatus,
 )
-from agent.exposures import gross_exposure_usd
 from agent.in_flight import (
     InFlight,
     InFlightKind,
@@ -35,6 +33,8 @@ from agent.in_flight import (
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
 from agent.model import PendingTrade, VenueSnapshot
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
+from agent.tick.checks import InputReport
+from agent.tick.exposures import gross_exposure_usd
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -15,7 +15,6 @@ import pytest
 import structlog
 from pydantic import SecretStr
 
-from agent.checks import InputReport
 from agent.config.models import AlertDeliverySettings, Config
 from agent.control.killswitch import KillTransition
 from agent.daemon import TickReport
@@ -26,7 +25,8 @@ from agent.ops.alerts.formats import payload
 from agent.ops.alerts.notices import kill_notice
 from agent.ops.redaction import register
 from agent.policy.alerts import Severity
-from agent.reading import VenueRead
+from agent.tick.checks import InputReport
+from agent.tick.reading import VenueRead
 from tests.support.webhook_receiver import Behaviour, WebhookReceiver
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from agent.checks import InputReport
 from agent.control.client import format_status
 from agent.control.status import AgentStatus, to_json
 from agent.daemon import TickReport
@@ -15,6 +14,7 @@ from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
 from agent.risk.venue_failure import VenueFailure
+from agent.tick.checks import InputReport
 
 AAVE = Steering("aave", "lending", 1.42, 9.5, -0.2958, 0.0031, 1.39, 1.6, True, 1.05, "probability")
 PNL = PnlTotals(

@@ -16,8 +16,8 @@ from agent.errors import ConfigError
 from agent.policy.decide import decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
+from rehearsal.scenario_run import _merged
 from sim.baselines import NO_BAND_COIN, Policy, write_compare
-from sim.scenario_run import _merged
 from sim.stack import LOCAL_CONFIG
 from tests.unit.policy.builders import NOW, eth_risk, route
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ConfigError
+from rehearsal.scenario_run import tick_times
 from sim.scenario_model import (
     DEFAULT_START,
     GasSpike,
@@ -16,7 +17,6 @@ from sim.scenario_model import (
     load_scenario,
     validate_scenario,
 )
-from sim.scenario_run import tick_times
 
 LIBRARY = Path(__file__).resolve().parents[3] / "config" / "scenarios"
 REQUIRED = {

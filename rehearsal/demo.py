@@ -26,10 +26,11 @@ from rich.live import Live
 
 from agent.daemon import Daemon, TickReport
 from agent.wiring import build_daemon
+from rehearsal.seed import seed_book
+from sim.book_plan import BookPlan
 from sim.demo_view import ActionRow, DemoView, HeadlessPrinter, is_terminal, render
 from sim.paths import Keyframe, KeyframePath
 from sim.scenario_report import agent_liquidations
-from sim.seed import BookPlan, seed_book
 from sim.stack import LocalStack, StackOptions, WorldClock
 from sim.world import WorldOptions
 

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from agent.assessment import Assessment
 from agent.config.models import Config
 from agent.in_flight import InFlightView, hedgeable_deviation, lending_changes
 from agent.model import (
@@ -41,6 +40,7 @@ from agent.policy.inputs import (
     UnderlyingRisk,
 )
 from agent.profiles import VenueProfile
+from agent.tick.assessment import Assessment
 
 GWEI = 1e-9
 

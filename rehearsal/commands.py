@@ -1,11 +1,12 @@
-"""Entry points of ``ballast simulate`` and ``ballast demo`` (composition root: they run
-the agent in the local world of ``sim``)."""
+"""Entry points of the commands that run the agent in the local world: ``ballast demo``,
+``simulate``, ``compare``, ``chain up`` and ``run --dry-run``."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,8 +59,8 @@ def _run_one(
     short: bool,
     policy: Any,
 ) -> dict[str, Any]:
+    from rehearsal.scenario_run import RunOptions, run_scenario
     from sim.scenario_model import load_scenario
-    from sim.scenario_run import RunOptions, run_scenario
 
     path = Path(scenario_path)
     scenario = load_scenario(path)
@@ -93,8 +94,28 @@ def compare(*, scenario_path: str, out: str, seed: int | None, short: bool = Fal
 def demo(*, minutes: float, headless: bool) -> int:
     """``ballast demo``: the local world, a seeded book and the agent, live for a few
     minutes; only the agent's errors are logged (to stderr)."""
-    from sim.demo import DemoOptions, run_demo
+    from rehearsal.demo import DemoOptions, run_demo
 
     logs_to(sys.stderr, logging.ERROR)
     asyncio.run(run_demo(DemoOptions(minutes=minutes, headless=headless)))
     return 0
+
+
+def run_dry(*, config_path: str, fork_urls: Sequence[str], ticks: int | None) -> int:
+    """``ballast run --dry-run``: see ``rehearsal.dry_run``."""
+    from agent import config as config_module
+    from rehearsal.dry_run import run_dry as dry
+
+    result: int = dry(config_module.load(Path(config_path)), fork_urls=fork_urls, ticks=ticks)
+    return result
+
+
+def chain_up(
+    *, port: int | None, manifest: str | None, seconds: float | None, profile: str = "ethereum"
+) -> int:
+    """``ballast chain up``: the local world until Ctrl-C or ``seconds``."""
+    from sim.world import run_chain_up
+
+    return run_chain_up(
+        port=port, manifest=Path(manifest) if manifest else None, seconds=seconds, profile=profile
+    )

@@ -25,13 +25,14 @@ from typing import Any
 from pydantic import SecretStr
 
 from agent import config as config_module
-from agent.book_builder import build_book
 from agent.config.models import Config
 from agent.daemon import Daemon
 from agent.errors import BallastError, ConfigError
 from agent.risk.portfolio import book_greeks
 from agent.risk.validation import RiskInputError
+from agent.tick.book_builder import build_book
 from agent.wiring import build_daemon
+from rehearsal.seed import seed_book
 from sim.anvil import AnvilOptions
 from sim.baselines import Policy
 from sim.rpc_proxy import RpcFaultProxy
@@ -48,7 +49,6 @@ from sim.scenario_events import (
 from sim.scenario_model import Scenario
 from sim.scenario_record import AaveProbe, GasMeter, HeldBook, Recorder, TickFacts, acted
 from sim.scenario_report import agent_liquidations, build_report, kill_transitions, write_report
-from sim.seed import seed_book
 from sim.stack import LOCAL_CONFIG, LocalStack, StackOptions
 from sim.world import WorldOptions
 

@@ -118,7 +118,10 @@ def run_dry(config: Config, *, fork_urls: Sequence[str], ticks: int | None) -> i
     ):
         forks = {}
         for name, source in sources.items():
-            fork = processes.enter_context(Anvil(AnvilOptions(fork_url=source)))
+            # A dry run may last days: keep no evicted state on disk (anvil would keep
+            # every one); the agent reads only at the head, and recent states stay in memory.
+            options = AnvilOptions(fork_url=source, extra_args=["--max-persisted-states", "0"])
+            fork = processes.enter_context(Anvil(options))
             forks[name] = fork.url
             chain_id = config.chains[name].chain_id
             print(f"dry run: forked chain {name} ({chain_id}) at {fork.url}; nothing is sent to it")

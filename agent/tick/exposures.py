@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from agent.assessment import Assessment
 from agent.execution.proposal import GuardContext
 from agent.execution.stress_gate import StressBaseline
 from agent.intents import KillState
 from agent.model import Kind, VenueSnapshot
 from agent.profiles import VenueProfile
+from agent.tick.assessment import Assessment
 
 _LENDING = (Kind.LENDING_SUPPLY, Kind.LENDING_DEBT)
 

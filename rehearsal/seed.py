@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agent.config.models import Config
@@ -20,23 +19,9 @@ from agent.model import Instrument, Kind, Side
 from agent.ports import OrderRequest, TxRequest
 from agent.wiring.venues import Venues, build_venues
 from connectors.evm.premia_v3 import PremiaV3Connector
+from sim.book_plan import BookPlan
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
-
-
-@dataclass(frozen=True)
-class BookPlan:
-    """Sizes in coin (ETH) or tokens; ``call_strike`` in USD."""
-
-    wallet_weth: float = 10.0
-    wallet_usdc: float = 200_000.0
-    aave_supply_weth: float = 60.0
-    aave_borrow_usdc: float = 100_000.0
-    deribit_short_calls: float = 40.0
-    premia_short_calls: float = 20.0
-    hyperliquid_short: float = 25.0
-    gmx_short: float = 10.0
-    call_strike: float = 3200.0
 
 
 def _intent(

@@ -14,7 +14,7 @@ from statistics import median
 
 from agent.config.models import KillSwitchSettings, LimitSettings
 from agent.intents import KillState
-from agent.reading import VenueRead
+from agent.tick.reading import VenueRead
 
 ORACLE_FLAGS = (
     "oracle_stale",

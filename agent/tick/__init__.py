@@ -1,0 +1,11 @@
+"""One tick of the daemon, in the order it runs (``agent.daemon.Daemon.plan``):
+
+1. ``reading``: read every venue at once, each bounded by its timeout.
+2. ``checks``: what the reads are worth (stale, failed, inconsistent) and what that allows.
+3. ``book_builder``: the snapshots as one book for the risk engine.
+4. ``assessment``: the book's Greeks, health and limits, and the alerts they raise.
+5. ``exposures`` and ``decision_inputs``: what the policy decides from.
+6. ``pacing``: when the next tick starts.
+
+Decisions and execution live in ``agent.policy`` and ``agent.execution``.
+"""
