@@ -55,9 +55,11 @@ test-forge: setup
 # (tests/deploy/test_systemd_service.py). They come from Debian's systemd and
 # systemd-container packages; each is installed only when missing, and only where
 # apt-get can run (as root, or with passwordless sudo). Elsewhere those tests skip and
-# say why. hadolint comes from PyPI with `setup`.
+# say why. hadolint comes from PyPI with `setup`. The journal's PostgreSQL tests start
+# their own throwaway cluster from Debian's postgresql package (tests/support/postgres.py).
 DEPLOY_PACKAGES = $(if $(shell command -v systemd-analyze),,systemd) \
-	$(if $(shell command -v systemd-nspawn),,systemd-container)
+	$(if $(shell command -v systemd-nspawn),,systemd-container) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
 
 deploy-tools:
 	@packages="$(strip $(DEPLOY_PACKAGES))"; [ -z "$$packages" ] || { \

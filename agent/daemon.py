@@ -23,10 +23,11 @@ from agent.control.commands import Controls
 from agent.control.status import AgentStatus, StatusProvider
 from agent.errors import BallastError
 from agent.execution.executor import Executor
-from agent.execution.proposal import GuardContext
-from agent.execution.stress_gate import StressLimits, applied, tick_baseline
+from agent.execution.journal_db import JournalUnavailable, JournalUnrecorded
+from agent.execution.lease import LeaseLost
 from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
+from agent.leadership import Leadership
 from agent.model import VenueSnapshot
 from agent.pnl_live import LiveAttribution, PnlTotals
 from agent.policy.alerts import Alert
@@ -39,13 +40,16 @@ from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
 from agent.realized import RealizedVols
 from agent.reporting import log_report, status_of
+from agent.tick.acting import execute
 from agent.tick.assessment import Assessment, assess
 from agent.tick.book_builder import build_book
 from agent.tick.checks import InputReport, check_inputs
 from agent.tick.decision_inputs import policy_input
-from agent.tick.exposures import gross_exposure_usd, guard_context
+from agent.tick.exposures import gross_exposure_usd
 from agent.tick.pacing import run_paced
+from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
 from agent.tick.reading import VenueRead, VenueReader
+from agent.tick.warm_up import settle_heap, warm_up
 from agent.watch import ExternalWatch
 
 log = structlog.get_logger(__name__)
@@ -70,7 +74,9 @@ class DaemonParts:
     when a venue is not listed).
     ``observers`` see every tick's report (metrics, alerts; one that raises is logged,
     never the tick's problem); ``background`` tasks run beside the loop in its TaskGroup
-    until ``stop`` (alert delivery) and must not raise.
+    until ``stop`` (alert delivery) and must not raise. ``leadership``: on a shared
+    journal, whether this process leads (decides and acts) or stands by (reads and
+    assesses only; ``agent.leadership``).
     """
 
     config: Config
@@ -93,6 +99,7 @@ class DaemonParts:
     observers: Sequence[Callable[[TickReport], None]] = ()
     background: Sequence[Background] = ()
     watch: ExternalWatch | None = None
+    leadership: Leadership | None = None  # a shared journal: leader or standby
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class Plan:
     assessment: Assessment
     decision: Decision
     unwind: bool = False  # FLATTEN's unwind instead of the policy's decision
+    phases: Phases = field(default_factory=Phases, compare=False)  # wall time per phase
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class TickReport:
     in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
     steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
     pnl: PnlTotals | None = None  # attributed P&L since start and per day
+    acting: bool = True  # False: a standby's tick (read and assessed, nothing decided)
 
 
 class Daemon:
@@ -142,7 +151,6 @@ class Daemon:
         self._gas_gwei: dict[int, float] = {}  # chain id -> last known gas price
         self.realized = RealizedVols(parts.config.health.realized_vol_half_life_s)
         self.pnl = LiveAttribution()
-        self._stress_limits = StressLimits.of(parts.config.limits)
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -150,6 +158,8 @@ class Daemon:
         """Reconcile before acting (crash-only start)."""
         report = await self.parts.executor.start_up()
         log.info("start_up", consistent=report.consistent, problems=list(report.problems))
+        warm_up()  # the tick's first-time paths run now, not in the first tick
+        settle_heap()
 
     async def run(
         self, stop: asyncio.Event, *, on_tick: Callable[[TickReport], None] | None = None
@@ -169,8 +179,13 @@ class Daemon:
         self.ticks += 1
         now = self.parts.clock.now()
         started = self.parts.clock.monotonic()
+        leadership = self.parts.leadership
         try:
-            report = await self._tick(now)
+            report = await (self._tick(now) if await self._may_act() else self._observe(now))
+        except LeaseLost as error:  # a fenced write refused this process's epoch
+            if leadership is not None:
+                leadership.lost(error)
+            report = await self._failed_tick(now, error)
         except BallastError as error:
             report = await self._failed_tick(now, error)
         except Exception as error:  # a bug must not kill the loop, nor pass silently
@@ -184,6 +199,8 @@ class Daemon:
             )
             report = replace(report, pnl=pnl)
         self.last = report
+        if leadership is not None:
+            leadership.end_tick(f"tick {self.ticks} " + ("failed" if report.error else "ok"))
         self._log(report)
         self._notify(report)
         return report
@@ -195,9 +212,24 @@ class Daemon:
             except Exception:  # reporting must never stop the hedging
                 log.exception("tick_observer_failed", observer=repr(observer))
 
+    async def _may_act(self) -> bool:
+        """Without leadership always; with it, only while this process leads (a standby
+        that takes the lease runs the crash-only start-up first)."""
+        leadership = self.parts.leadership
+        if leadership is None:
+            return True
+        return await leadership.begin_tick(self.start_up, self.parts.controls.follow_recorded)
+
     async def _failed_tick(self, now: datetime, error: Exception) -> TickReport:
         detail = f"{type(error).__name__}: {error}"
-        await self.parts.controls.trip(KillState.REDUCE_ONLY, f"tick failed: {detail}")
+        leadership = self.parts.leadership
+        if leadership is not None and isinstance(error, JournalUnavailable | JournalUnrecorded):
+            leadership.journal_failed(error)  # the ceiling holds REDUCE_ONLY until it answers
+        if leadership is None or (leadership.leads and leadership.journal_reachable):
+            try:  # a standby's failure, or a journal out of reach, is not the book's
+                await self.parts.controls.trip(KillState.REDUCE_ONLY, f"tick failed: {detail}")
+            except Exception:
+                log.exception("trip_failed", detail=detail)
         empty = InputReport((), frozenset())
         state = self.parts.controls.killswitch.state
         return TickReport(
@@ -207,14 +239,47 @@ class Daemon:
     async def plan(self, now: datetime) -> Plan:
         """Read, check, measure and decide (no execution): the tick up to intents ready."""
         parts = self.parts
+        phases = Phases()
+        reads, inputs, snapshots, assessment = await self._assess(now, phases, acting=True)
+        usable = {name: snapshots[name] for name in inputs.usable}
+        policy_input = self._policy_input(now, assessment, usable, snapshots)
+        phases.lap(POLICY_INPUT)
+        if parts.controls.killswitch.state is KillState.FLATTEN:
+            flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
+            phases.lap(DECISION)
+            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True, phases=phases)
+        decision = decide(policy_input, self.policy_settings)
+        phases.lap(DECISION)
+        return Plan(reads, inputs, snapshots, assessment, decision, phases=phases)
+
+    async def _observe(self, now: datetime) -> TickReport:
+        """A standby's tick: read and assess, never decide, send or write."""
+        reads, inputs, _, assessment = await self._assess(now, Phases(), acting=False)
+        state = self.parts.controls.killswitch.recorded_state  # the book's, not the ceiling
+        return TickReport(
+            now, reads, inputs, assessment, kill_state=state, in_flight=self.in_flight,
+            acting=False,
+        )  # fmt: skip
+
+    async def _assess(
+        self, now: datetime, phases: Phases, *, acting: bool
+    ) -> tuple[Mapping[str, VenueRead], InputReport, dict[str, VenueSnapshot], Assessment]:
+        """Read, check and measure (each phase timed in ``phases``); the work in flight
+        netted into ``self.in_flight``. Only an ``acting`` process follows its chains and
+        orders and runs the hooks after the read (they may write, e.g. arm a venue's
+        scheduled cancel)."""
+        parts = self.parts
         for hook in parts.before_read:
             await hook()
-        await parts.executor.check_chains()
-        await parts.executor.resolve_orders()
+        if acting:
+            await parts.executor.check_chains()
+            await parts.executor.resolve_orders()
         earlier = parts.executor.in_flight_ids()  # before the read: see in_flight_view
         reads = await parts.reader.read_all()
-        for hook in parts.maintenance:
+        for hook in parts.maintenance if acting else ():
             await hook()
+        await self._refresh_gas_price()
+        phases.lap(READING)
         inputs = check_inputs(
             reads,
             now=now,
@@ -222,19 +287,16 @@ class Daemon:
             triggers=parts.config.kill_switch,
             oracle_venue=parts.oracle_venue,
         )
+        phases.lap(CHECKS)
         snapshots = {name: r.snapshot for name, r in reads.items() if r.snapshot is not None}
         book = build_book(snapshots, parts.profiles, now=now, oracle_venue=parts.oracle_venue)
+        phases.lap(BOOK)
         assessment = assess(book)
-        usable = {name: snapshots[name] for name in inputs.usable}
+        phases.lap(ASSESSMENT)
         blocks = {name: s.block_number for name, s in snapshots.items()}
         flying = parts.executor.in_flight(blocks, earlier)
         self.in_flight = flying.with_venue_orders(snapshots)
-        policy_input = await self._policy_input(now, assessment, usable, snapshots)
-        if parts.controls.killswitch.state is KillState.FLATTEN:
-            flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
-            return Plan(reads, inputs, snapshots, assessment, flatten, unwind=True)
-        decision = decide(policy_input, self.policy_settings)
-        return Plan(reads, inputs, snapshots, assessment, decision)
+        return reads, inputs, snapshots, assessment
 
     async def _tick(self, now: datetime) -> TickReport:
         parts = self.parts
@@ -249,9 +311,10 @@ class Daemon:
                 kill_state=state, in_flight=self.in_flight,
             )  # fmt: skip
         decision = plan.decision
-        outcomes = await self._execute(
-            now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
+        outcomes = await execute(
+            parts, now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
         )
+        self.outcomes.extend(outcomes)
         self._remember_hedges(now, decision.hedged, decision.intents, outcomes)
         return TickReport(
             now,
@@ -283,7 +346,7 @@ class Daemon:
         )
         await self.parts.controls.trip(strictest, reasons)
 
-    async def _policy_input(
+    def _policy_input(
         self,
         now: datetime,
         assessment: Assessment,
@@ -291,7 +354,6 @@ class Daemon:
         snapshots: Mapping[str, VenueSnapshot],
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        await self._refresh_gas_price()
         self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
         found = policy_input(
             now=now,
@@ -326,65 +388,6 @@ class Daemon:
         except BallastError as error:
             log.warning("gas_price_unavailable", error=str(error), last_gwei=self._gas_gwei)
 
-    # --- acting -----------------------------------------------------------------------
-
-    async def _execute(
-        self,
-        now: datetime,
-        intents: Sequence[Intent],
-        assessment: Assessment,
-        snapshots: Mapping[str, VenueSnapshot],
-        *,
-        unwind: bool = False,
-    ) -> tuple[Outcome, ...]:
-        outcomes = []
-        baseline = tick_baseline(assessment.book, assessment.stress, intents, self._stress_limits)
-        for intent in intents:
-            context = guard_context(
-                now=now,
-                kill_state=self.parts.controls.killswitch.state,
-                assessment=assessment,
-                snapshots=snapshots,
-                profiles=self.parts.profiles,
-                tokens=self.parts.tokens,
-                notional_last_hour_usd=self.parts.executor.notional_last_hour_usd(),
-                chain_id=self.parts.venue_chains.get(intent.venue, self.parts.chain_id),
-                inputs_from=self._inputs_of(intent),
-                stress=baseline,
-            )
-            outcome = await self._submit(intent, context, unwind=unwind)
-            outcomes.append(outcome)
-            self.outcomes.append(outcome)
-            if baseline is not None and outcome.status is not OutcomeStatus.REJECTED:
-                baseline = applied(baseline, intent)
-        return tuple(outcomes)
-
-    def _inputs_of(self, intent: Intent) -> frozenset[str] | None:
-        """A risk-reducing intent rests on its own venue and the oracle; anything that
-        adds risk rests on the whole book, so every input must be fresh."""
-        if not intent.risk_reducing:
-            return None
-        return frozenset(n for n in (intent.venue, self.parts.oracle_venue) if n is not None)
-
-    async def _submit(self, intent: Intent, context: GuardContext, *, unwind: bool) -> Outcome:
-        executor = self.parts.executor
-        try:
-            if intent.venue in self.parts.actions:
-                requests = self.parts.actions[intent.venue].build(intent)
-                return await executor.submit_transactions(intent, requests, context, unwind=unwind)
-            if intent.venue in self.parts.order_venues:
-                return await executor.submit_order(intent, context, unwind=unwind)
-        except BallastError as error:
-            log.warning(
-                "intent_not_built", intent=intent.intent_id, venue=intent.venue, error=str(error)
-            )
-            return Outcome(
-                intent.intent_id, OutcomeStatus.REJECTED, intent.venue, detail=str(error)
-            )
-        return Outcome(
-            intent.intent_id, OutcomeStatus.REJECTED, intent.venue, detail="venue cannot act"
-        )
-
     def _remember_hedges(
         self,
         now: datetime,
@@ -412,5 +415,11 @@ class Daemon:
         """The ``StatusProvider`` of the admin API: the last tick, never a fresh read."""
         base = AgentStatus()
         if self.parts.journal_status is not None:
-            base = await self.parts.journal_status.status()
+            try:
+                base = await self.parts.journal_status.status()
+            except BallastError as error:  # a shared journal out of reach: say so
+                base = AgentStatus(problems=(f"journal: {error}",))
+        leadership = self.parts.leadership
+        if leadership is not None:
+            base = replace(base, leadership=leadership.status())
         return status_of(base, self.last)

@@ -72,15 +72,20 @@ class ExternalWatch:
         evidence: Mapping[str, Evidence],
         deferred: frozenset[str] = frozenset(),
         gate: ReadOnlyGate | None = None,
+        untracked: frozenset[str] = frozenset(),
     ) -> None:
         """``deferred`` names venues where a completed intent only places an order that
         the venue executes or cancels later (GMX's keeper): what such an intent did is
-        known from the position, so it explains anything between nothing and all."""
+        known from the position, so it explains anything between nothing and all.
+        ``untracked`` names venues whose trades change nothing the watch tracks (a spot
+        swap moves wallet balances, ``agent.external``): their intents explain nothing,
+        and must not be expected to show as a hedge that never existed."""
         self.ledger = ledger
         self.controls = controls
         self.evidence = dict(evidence)
         self.deferred = deferred
         self.gate = gate
+        self.untracked = untracked
         self._unlooked: set[str] | None = None  # journaled venues not yet read afresh
         self._held: list[ExternalChange] = []  # found at start-up, not yet resolved
 
@@ -89,7 +94,8 @@ class ExternalWatch:
     ) -> list[Alert]:
         """Compare ``snapshots`` (the venues read afresh this tick) with the last look."""
         before, seen = self.ledger.positions()
-        done, straddling = self.ledger.done()
+        every, straddling = self.ledger.done()
+        done = [(i, change) for i, change in every if change.venue not in self.untracked]
         # A venue still holding our orders (GMX's keeper) shows their effect later.
         holding = {i.venue for i in in_flight.items if i.kind is InFlightKind.VENUE_ORDER}
         later = {
@@ -98,7 +104,7 @@ class ExternalWatch:
             if i in straddling or change.venue in holding or change.venue in self.deferred
         }
         certain = [change for i, change in done if i not in later]
-        flying = as_own(in_flight)
+        flying = [(i, c) for i, c in as_own(in_flight) if c.venue not in self.untracked]
         maybe = [change for i, change in done if i in later] + [c for _, c in flying]
         compared = {name for name in snapshots if name in seen}
         changes = external_changes(
@@ -113,12 +119,15 @@ class ExternalWatch:
         # the first look after one that saw it done, with nothing pending there.
         counted = [
             i
-            for i, c in done
-            if c.venue in snapshots
-            and c.venue not in holding
-            and (c.venue not in self.deferred or i in straddling)
+            for i, c in every
+            if c.venue in self.untracked
+            or (
+                c.venue in snapshots
+                and c.venue not in holding
+                and (c.venue not in self.deferred or i in straddling)
+            )
         ]
-        waiting = [i for i, _ in done if i not in counted] + [i for i, _ in flying if i]
+        waiting = [i for i, _ in every if i not in counted] + [i for i, _ in flying if i]
         self.ledger.mark(counted, waiting)
         self._hold_read_only(changes, holdings(snapshots), seen, compared)
         await self._hold()

@@ -29,6 +29,7 @@ from agent.errors import RejectedError
 from agent.model import Side
 from agent.ports import OrderRequest
 from agent.profiles import profile_for
+from agent.tick.phases import PHASES, Phases
 from agent.wiring import build_daemon
 from bench import Result
 from bench.evm_snapshot import CountingProvider, naive_contract
@@ -40,6 +41,7 @@ from sim.stack import LocalStack, StackOptions, WorldClock
 
 EXTRA_ACCOUNTS = 225
 TICKS = 40
+COMPUTE_TARGET_MS = 5.0  # checks, book, assessment, policy input, decision (issue 18)
 
 
 async def _extra_accounts(stack: LocalStack) -> list[str]:
@@ -94,13 +96,16 @@ def _watch(daemon: Daemon, stack: LocalStack, accounts: list[str]) -> None:
         daemon.parts.profiles = profiles
 
 
-async def _ours(daemon: Daemon, stack: LocalStack, client: Any) -> tuple[list[float], float, int]:
+async def _ours(
+    daemon: Daemon, stack: LocalStack, client: Any, phases: list[Phases]
+) -> tuple[list[float], float, int]:
     times, positions = [], 0
     before = client.request_count
     for _ in range(TICKS):
         start = time.perf_counter()
         plan = await daemon.plan(WorldClock(stack.driver).now())
         times.append(time.perf_counter() - start)
+        phases.append(plan.phases)
         failed = {name: read.error for name, read in plan.reads.items() if not read.fresh}
         if failed:  # a tick that lost venues is cheaper, not faster: measure nothing
             raise RuntimeError(f"the tick did not read every venue: {failed}")
@@ -150,7 +155,8 @@ async def _measure() -> list[Result]:
             session = chainlink.session  # type: ignore[attr-defined]
             multicall = session.reader.reader
             sub_calls = 3 + len({call for c in session.connectors.values() for call in c.plan()})
-            times, requests, positions = await _ours(daemon, stack, multicall.client)
+            phases: list[Phases] = []
+            times, requests, positions = await _ours(daemon, stack, multicall.client, phases)
             # The bound the reader settled on (halved if the node ran a batch out of gas).
             fewest = math.ceil(sub_calls / multicall.max_calls)
             naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
@@ -160,6 +166,7 @@ async def _measure() -> list[Result]:
     naive_ms = naive_s * 1e3
     peer = "naive per-position read"
     return [
+        *_phase_lines(name, phases),
         Result(f"{name}: median", median_ms, naive_ms, peer, "ms", "faster", median_ms < naive_ms),
         Result(f"{name}: p99", p99_ms, naive_ms, peer, "ms", "faster", p99_ms < naive_ms),
         Result(
@@ -171,6 +178,33 @@ async def _measure() -> list[Result]:
             f"{fewest} aggregate3 for {sub_calls} sub-calls (+ gas price, any halving)",
             requests <= fewest + 0.1,
         ),
+    ]
+
+
+def _phase_lines(name: str, phases: list[Phases]) -> list[Result]:
+    """Print each phase's median, p99 and max over the ticks; the compute line's target."""
+
+    def spread(seconds: list[float]) -> tuple[float, float, float]:
+        ordered = sorted(seconds)
+        p99 = ordered[int(0.99 * (len(ordered) - 1))]
+        return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
+
+    rows = [(phase, [p.seconds.get(phase, 0.0) for p in phases]) for phase in PHASES]
+    rows.append(("compute", [p.compute for p in phases]))
+    for phase, seconds in rows:
+        median, p99, most = spread(seconds)
+        print(f"   {phase:<13} median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
+    compute_ms = spread([p.compute for p in phases])[0]
+    return [
+        Result(
+            f"{name}: compute (checks..decision) median",
+            compute_ms,
+            COMPUTE_TARGET_MS,
+            "target",
+            "ms",
+            f"<= {COMPUTE_TARGET_MS:g} ms",
+            compute_ms <= COMPUTE_TARGET_MS,
+        )
     ]
 
 

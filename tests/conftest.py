@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from sim.anvil import Anvil, descendant_pids
+from tests.support.postgres import postgres_cluster, postgres_database
+
+__all__ = ["postgres_cluster", "postgres_database"]  # fixtures for every test module
 
 
 @pytest.fixture(scope="session", autouse=True)

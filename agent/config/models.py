@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -25,7 +26,10 @@ from agent.config.addresses import Address
 from agent.config.health import Fraction, Frozen
 from agent.config.health import HealthSettings as HealthSettings  # re-exported
 from agent.config.health import JumpSettings as JumpSettings  # re-exported
+from agent.config.leadership import LeadershipSettings
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
+from agent.errors import ConfigError
+from agent.execution.journal_db import BOOK_NAME, DEFAULT_BOOK, check_url, is_database_url
 from agent.intents import KillState
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
@@ -381,21 +385,46 @@ class AdminSettings(Frozen):
         return self
 
 
+def _journal_target(value: object) -> object:
+    """A ``postgresql://`` URL (kept as text, no password in it) or a SQLite path."""
+    if is_database_url(value):
+        try:
+            return check_url(str(value))
+        except ConfigError as error:
+            raise ValueError(str(error).removeprefix("agent.journal: ")) from None
+    return Path(value) if isinstance(value, str) else value
+
+
+JournalTarget = Annotated[Path | str, BeforeValidator(_journal_target)]
+
+
 class AgentSettings(Frozen):
-    """``tick_on_new_blocks`` also starts a tick when the chain head moves (polled every
+    """``journal`` is a SQLite file (the embedded default) or a ``postgresql://`` URL
+    without a password (``journal_password`` gives it by reference); ``book`` names this
+    daemon's book on a shared database (see agent.execution.journal_db).
+
+    ``tick_on_new_blocks`` also starts a tick when the chain head moves (polled every
     ``block_poll_s``), but never sooner than ``min_tick_interval_s`` after the last.
     ``intent_wait_s``: how long a tick waits for an intent's outcome before following it
     in the background; with ``venue_timeout_s`` it bounds a healthy tick, so systemd's
     ``WatchdogSec`` must exceed their sum (checked at start-up)."""
 
     name: str = "ballast"
+    book: Annotated[str, Field(pattern=BOOK_NAME.pattern)] = DEFAULT_BOOK
     tick_interval_s: PositiveFloat = 10.0
     tick_on_new_blocks: bool = False
     min_tick_interval_s: PositiveFloat = 2.0
     block_poll_s: PositiveFloat = 1.0
-    journal: Path = Path("ballast-journal.sqlite")
+    journal: JournalTarget = Path("ballast-journal.sqlite")
+    journal_password: Secret | None = None
     venue_timeout_s: PositiveFloat = 5.0
     intent_wait_s: PositiveFloat = 120.0
+
+    @model_validator(mode="after")
+    def _password_needs_a_database(self) -> Self:
+        if self.journal_password is not None and isinstance(self.journal, Path):
+            raise ValueError("journal_password is set but journal is a SQLite file, not a URL")
+        return self
 
 
 class Config(Frozen):
@@ -410,6 +439,7 @@ class Config(Frozen):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     limits: LimitSettings
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
+    leadership: LeadershipSettings = Field(default_factory=LeadershipSettings)
 
     @model_validator(mode="after")
     def _one_chain_per_id(self) -> Self:

@@ -28,7 +28,7 @@ from aiohttp import web
 from agent.control.commands import CommandResult, Controls
 from agent.control.killswitch import KillSwitch
 from agent.control.status import StatusProvider, to_json
-from agent.errors import ConfigError
+from agent.errors import BallastError, ConfigError
 from agent.ops.redaction import redact, redact_data
 
 log = structlog.get_logger(__name__)
@@ -167,9 +167,15 @@ class AdminServer:
 
     def _kill_switch_json(self) -> dict[str, object]:
         switch = self.killswitch
-        history = [to_json(t) for t in switch.history(5)]
+        try:
+            history = [to_json(t) for t in switch.history(5)]
+        except BallastError as error:  # a shared journal out of reach: the state still shows
+            history = [{"error": f"history unavailable: {error}"}]
+        ceiling = switch.ceiling() if switch.ceiling is not None else None
         return {
-            "state": switch.state.value,
+            "state": switch.recorded_state.value,
+            "effective": switch.state.value,
+            "held_by": ceiling[1] if ceiling else None,
             "last": to_json(switch.last_transition),
             "history": history,
         }

@@ -121,10 +121,12 @@ def format_status(document: Mapping[str, Any]) -> str:
     """A short human summary of ``GET /v1/status``."""
     switch = document["kill_switch"]
     agent = document["agent"]
-    lines = [f"kill switch: {switch['state'].upper()}"]
+    lines = [*_leadership(agent.get("leadership")), f"kill switch: {switch['state'].upper()}"]
     last = switch.get("last")
     if last:
         lines.append(f"  since {last['at']} by {last['actor']}: {last['reason']}")
+    if switch.get("held_by"):
+        lines.append(f"  held at {switch['effective'].upper()} here: {switch['held_by']}")
     if agent.get("read_only_reason"):
         lines.append(f"READ-ONLY: {agent['read_only_reason']}")
     lines += [f"problem: {problem}" for problem in agent.get("problems", [])]
@@ -172,6 +174,32 @@ def format_status(document: Mapping[str, Any]) -> str:
         for a in agent.get("last_actions", [])
     ])  # fmt: skip
     return "\n".join(lines)
+
+
+def _leadership(role: Mapping[str, Any] | None) -> list[str]:
+    """Role, epoch, the lease and the other processes' last heartbeats (shared journal)."""
+    if not role:
+        return []
+    remaining, age = role["lease_remaining_s"], role["lease_age_s"]
+    lease = (
+        f"lease held by {role['lease_holder']} (epoch {role['lease_epoch']}), "
+        f"{remaining:.1f} s left, renewed {age:.1f} s ago"
+        if remaining is not None and age is not None
+        else "lease not read yet"
+    )
+    lines = [
+        f"role: {role['role'].upper()} of book {role['book']} as {role['holder']}"
+        f" (epoch {role['epoch']}){'' if role['acting'] else ', not acting'}",
+        f"  {lease}",
+    ]
+    if role.get("restriction"):
+        lines.append(f"  restricted: {role['restriction']}")
+    lines += [
+        f"  peer {p['holder']}: {p['role']} (epoch {p['epoch']}), last heartbeat"
+        f" {p['age_s']:.1f} s ago: {p['detail']}"
+        for p in role.get("peers", [])
+    ]
+    return lines
 
 
 def _ratio(value: object) -> str:

@@ -81,9 +81,20 @@ class Controls:
         if self.acknowledge is not None:
             count = self.acknowledge(operator)
             reason = f"{reason} ({count} external event(s) acknowledged)"
-        if self.killswitch.state is KillState.REDUCE_ONLY:
+        if self.killswitch.recorded_state is KillState.REDUCE_ONLY:
             return await self.resume(operator, reason)
-        return CommandResult(self._set(self.killswitch.state, operator, reason))
+        return CommandResult(self._set(self.killswitch.recorded_state, operator, reason))
+
+    async def follow_recorded(self) -> bool:
+        """Take a transition another process recorded in the shared journal (an
+        operator's command sent to the other host) and do what it asks here: HALTED and
+        FLATTEN cancel open orders. True if the state changed."""
+        if not self.killswitch.reload():
+            return False
+        if self.killswitch.recorded_state in (KillState.HALTED, KillState.FLATTEN):
+            for line in await self._halt_actions(False):
+                log.info("halt_action", source="recorded by another host", result=line)
+        return True
 
     async def trip(self, state: KillState, reason: str, *, source: str = "automatic") -> bool:
         """An automatic trigger: tighten only; HALTED also cancels open orders."""

@@ -7,12 +7,18 @@ tightening does (a tightening must never wait on a disk), so the state survives
 restarts. The executor asks ``permits`` immediately before every signature,
 broadcast and order placement, which is what makes ``kill`` take effect at once for
 work already in flight.
+
+Two additions for a leader and its standby on a shared journal (``agent.leadership``): a
+``ceiling``, a volatile restriction from the process's circumstances (standing by, a
+lease that may have expired, a journal out of reach) that is never persisted and is
+lifted when they pass; and ``reload``, which takes a transition another process recorded
+in the shared store (an operator's ``kill`` sent to the other host).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -69,6 +75,9 @@ class KillStateStore(Protocol):
         ...
 
 
+Ceiling = Callable[[], tuple[KillState, str] | None]
+
+
 class KillSwitch:
     """The live state, shared by the guard, the executor, the admin API and the daemon."""
 
@@ -79,10 +88,39 @@ class KillSwitch:
         self._changed = asyncio.Event()
         self.generation = 0  # bumped on every change, so waiters can tell one happened
         self.last_transition: KillTransition | None = next(iter(store.kill_history(1)), None)
+        self.ceiling: Ceiling | None = None  # set by agent.leadership
 
     @property
     def state(self) -> KillState:
+        """The recorded state, or the ceiling's if stricter. A HALTED ceiling overrides
+        even FLATTEN: a process that may not act must not unwind either."""
+        ceiling = self.ceiling() if self.ceiling is not None else None
+        if ceiling is None:
+            return self._state
+        limit = ceiling[0]
+        if limit is KillState.HALTED or limit.strictness > self._state.strictness:
+            return limit
         return self._state
+
+    @property
+    def recorded_state(self) -> KillState:
+        """The state the store holds, without the ceiling."""
+        return self._state
+
+    def reload(self) -> bool:
+        """Take the latest transition in the store if it changed the state (another
+        process recorded it); True if the state changed here."""
+        latest = next(iter(self._store.kill_history(1)), None)
+        if latest is None or latest.state is self._state:
+            return False
+        self._state = latest.state
+        self.last_transition = latest
+        self._bump()
+        log.warning(
+            "kill_switch_reloaded", state=latest.state.value, actor=latest.actor,
+            reason=latest.reason,
+        )  # fmt: skip
+        return True
 
     def permits(self, *, risk_reducing: bool, unwind: bool = False) -> bool:
         """Whether new work of this kind may start now (see the module function)."""
@@ -130,10 +168,8 @@ class KillSwitch:
         if loosening:
             self._store.record_kill_transition(transition)  # persisted before it takes effect
         self._state = state
-        self.generation += 1
         self.last_transition = transition
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._bump()
         if not loosening:
             self._store.record_kill_transition(transition)  # already in effect in memory
         log.warning(
@@ -145,3 +181,8 @@ class KillSwitch:
             automatic=automatic,
         )
         return transition
+
+    def _bump(self) -> None:
+        self.generation += 1
+        self._changed.set()
+        self._changed = asyncio.Event()

@@ -19,6 +19,7 @@ from typing import Protocol
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate
 from agent.in_flight import InFlight
+from agent.leadership import LeadershipStatus
 from agent.model import Greeks, Health
 from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
@@ -74,7 +75,8 @@ class AgentStatus:
     ``steering`` is each account's probability of liquidation within the horizon, its
     projected health (after the adverse ``projection_sigmas`` move), the health it acts
     at and restores to, and which rule acts; ``venue_failure`` what the book loses if each
-    venue fails; ``pnl`` the P&L attributed since start and per day.
+    venue fails; ``pnl`` the P&L attributed since start and per day; ``leadership`` this
+    process's role on a shared journal, its lease and the other processes' heartbeats.
     """
 
     positions: Sequence[PositionSummary] = ()
@@ -89,6 +91,7 @@ class AgentStatus:
     pnl: PnlTotals | None = None
     account_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     in_flight: Sequence[InFlight] = ()  # work the last decision netted (agent.in_flight)
+    leadership: LeadershipStatus | None = None  # on a shared journal: role, lease, peers
 
 
 class StatusProvider(Protocol):

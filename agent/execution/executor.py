@@ -15,7 +15,7 @@ the journal, and the next ``start_up`` resumes them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -28,6 +28,7 @@ from agent.execution.finality import follow_confirmed, nonce_gap
 from agent.execution.guard import Guard
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
 from agent.execution.journal import Journal
+from agent.execution.lease import LeaseLost
 from agent.execution.orders import OrderExecutor, outcome_of
 from agent.execution.proposal import GuardContext, Proposal, Rejection, Verdict
 from agent.execution.reconcile import PendingNonce, ReadOnlyGate, ReconcileReport, reconcile
@@ -70,6 +71,7 @@ class Executor:
         self._tasks: set[asyncio.Task[Outcome]] = set()
         self._tracked: set[tuple[int, int]] = set()  # (chain id, nonce) with a live tracker
         self._running: set[str] = set()  # intents this process is carrying out
+        self.on_lease_lost: Callable[[LeaseLost], None] | None = None  # agent.leadership
 
     async def __aenter__(self) -> Executor:
         group = asyncio.TaskGroup()
@@ -340,13 +342,34 @@ class Executor:
             )
         return results
 
+    def stand_down(self) -> None:
+        """Stop carrying anything out (this process no longer leads): cancel every task
+        but the caller's; the journal holds their state and the next leader resumes it."""
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        self.gate.set("standing by: the leader carries out the work")
+
     # --- plumbing ---------------------------------------------------------------------
+
+    async def _fenced(self, intent_id: str, work: Coroutine[Any, Any, Outcome]) -> Outcome:
+        """``work``, unless the journal refuses this process's epoch: then nothing more is
+        written or sent from here (not even the outcome), and the leadership steps down."""
+        try:
+            return await work
+        except LeaseLost as error:
+            log.error("lease_lost_in_flight", intent_id=intent_id, error=str(error))
+            if self.on_lease_lost is not None:
+                self.on_lease_lost(error)
+            detail = f"stopped: {error}; the new leader resumes it from the journal"
+            return Outcome(intent_id, OutcomeStatus.UNKNOWN, "", detail=detail)
 
     def _spawn(self, intent_id: str, work: Coroutine[Any, Any, Outcome]) -> asyncio.Task[Outcome]:
         if self._group is None:
             work.close()
             raise InvariantViolation("the executor must be entered (async with) before use")
-        task = self._group.create_task(work)
+        task = self._group.create_task(self._fenced(intent_id, work))
         self._tasks.add(task)
         self._running.add(intent_id)
 
@@ -362,6 +385,9 @@ class Executor:
     async def _wait(self, intent: Intent, work: Coroutine[Any, Any, Outcome]) -> Outcome:
         task = self._spawn(intent.intent_id, work)
         done, _ = await asyncio.wait({task}, timeout=self.wait_timeout_s)
+        if task in done and task.cancelled():  # stand_down: another process leads now
+            detail = "stopped: this process stepped down; the new leader resumes it"
+            return Outcome(intent.intent_id, OutcomeStatus.UNKNOWN, intent.venue, detail=detail)
         if task in done:
             return task.result()
         detail = f"still in flight after {self.wait_timeout_s:.0f} s; followed in the background"

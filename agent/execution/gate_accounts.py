@@ -5,7 +5,7 @@ The baseline's book already holds every position as kernel rows (``BookArrays``)
 intent changes a few of them, and their rows are compiled once for the trial (its
 loose book), so the changed account's rows are the baseline's with those swapped in:
 the same rows in the same order as the account's own book would have, hence the same
-floats from the same search (``agent.risk.liquidation.account_rows_levels``). Where
+floats from the same search (``agent.risk.liquidation.arrays_liquidation_levels``). Where
 that does not hold (an account the baseline does not know, a row that would join an
 account of the other kind, which the risk engine refuses), the caller rebuilds the
 account's book, which also says what is wrong.
@@ -14,6 +14,7 @@ account's book, which also says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,12 +23,14 @@ from agent.risk import positions as risk
 from agent.risk.book import (
     LENDING_ACCOUNT,
     MARGIN_ACCOUNT,
+    OPTION_ROWS,
     Account,
     AccountKind,
     Book,
+    BookArrays,
     account_of,
 )
-from agent.risk.liquidation import AccountRows, account_rows_levels
+from agent.risk.liquidation import arrays_liquidation_levels
 
 
 def _is_lending(row: Row) -> bool:
@@ -47,9 +50,9 @@ def account_rows(
     change: RowChange,
     loose: Book | None,
     name: str,
-) -> AccountRows | None:
-    """Account ``name``'s rows with ``change`` applied (``loose`` compiles the changed
-    rows, in ``changed_rows`` order); None when only a rebuilt book can say."""
+) -> BookArrays | None:
+    """Account ``name``'s book as arrays with ``change`` applied (``loose`` compiles the
+    changed rows, in ``changed_rows`` order); None when only a rebuilt book can say."""
     account = accounts.get(name)
     if account is None:
         return None
@@ -79,7 +82,10 @@ def account_rows(
             members.append(row)
     if loose is None and any(from_loose for from_loose, _ in sources):
         return None
-    return _rows(book, loose, sources, lending, _cash(account, members, cash_usd, change))
+    cash = _cash(account, members, cash_usd, change)
+    return _arrays(
+        book, loose, sources, replace(account, positions=tuple(range(len(sources)))), cash
+    )
 
 
 def _cash(
@@ -93,10 +99,11 @@ def _cash(
     return 0.0
 
 
-def _rows(
-    book: Book, loose: Book | None, sources: list[tuple[bool, int]], lending: bool, cash: float
-) -> AccountRows:
+def _arrays(
+    book: Book, loose: Book | None, sources: list[tuple[bool, int]], account: Account, cash: float
+) -> BookArrays:
     arrays = book.arrays
+    lending = account.kind is AccountKind.LENDING
     from_loose = np.array([flag for flag, _ in sources], dtype=np.bool_)
     where = np.array([index for _, index in sources], dtype=np.int64)
     terms = np.empty((len(sources), arrays.terms.shape[1]))
@@ -109,17 +116,19 @@ def _rows(
     # Account 0 of its own kind, as the account's own book would number it.
     codes[:, LENDING_ACCOUNT] = 0 if lending else -1
     codes[:, MARGIN_ACCOUNT] = -1 if lending else 0
-    return AccountRows(
-        terms, codes, arrays.market, arrays.pegged, arrays.underlyings,
-        arrays.valuation_seconds, lending, cash,
+    return BookArrays(
+        arrays.underlyings, arrays.market, arrays.pegged, terms, codes,
+        (account,) if lending else (), () if lending else (account,),
+        np.array([] if lending else [cash], dtype=np.float64), arrays.valuation_seconds,
+        arrays.spot, np.zeros((OPTION_ROWS, 0)),  # options' pricing rows: not searched
     )  # fmt: skip
 
 
-def nearest_move_of(rows: AccountRows) -> float | None:
+def nearest_move_of(arrays: BookArrays) -> float | None:
     """The smallest move of one underlying (fraction, either way) that liquidates the
     account; None when no move in range does (as ``stress_gate.nearest_move``)."""
     nearest: float | None = None
-    for shocks in account_rows_levels(rows).values():
+    for shocks in arrays_liquidation_levels(arrays).values():
         for shock in shocks:
             if shock is not None and (nearest is None or abs(shock) < nearest):
                 nearest = abs(shock)

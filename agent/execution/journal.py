@@ -1,29 +1,38 @@
-"""The journal: one SQLite file (WAL) that outlives every crash.
+"""The journal: the durable record that outlives every crash.
 
 Intents, signed transactions (raw bytes, hash, nonce, fees, chain id) and client order
 ids are written *before* anything leaves the process; outcomes after. The kill
-switch's transitions live here too. Every write is its own transaction and the
-connection runs ``synchronous=FULL``, so a write that returned is on disk. One
-process at a time: an exclusive lock file refuses a second daemon on the same journal.
+switch's transitions live here too. Every write is its own transaction.
 
-Calls are synchronous: a WAL commit is a single fsync of a few hundred bytes, and
-keeping them on the event loop keeps "journal, then send" trivially ordered.
+Two backends, same semantics (``agent.execution.journal_db``): one SQLite file (WAL,
+``synchronous=FULL``, so a write that returned is on disk; an exclusive lock file
+refuses a second daemon on it), the embedded default; or a book in a PostgreSQL
+database, shared by a leader and its standbys, who take turns through the book's lease
+(``agent.execution.lease``). Once ``fence``d, the writes that can lead to a send check
+the lease in their own transaction.
+
+Calls are synchronous: a commit is a few hundred bytes, and keeping them on the event
+loop keeps "journal, then send" trivially ordered.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from agent.control.killswitch import KillTransition
-from agent.errors import InvariantViolation
+from agent.execution.journal_db import (
+    DEFAULT_BOOK,
+    Database,
+    JournalUnavailable,
+    JournalUnrecorded,
+    SqliteDatabase,
+    is_database_url,
+)
+from agent.execution.journal_postgres import PostgresDatabase
 from agent.execution.journal_schema import (
     INSERT_ORDER,
     INSERT_TX,
@@ -31,12 +40,14 @@ from agent.execution.journal_schema import (
     SELECT_ORDERS,
     SELECT_TX,
     intent_from_row,
+    intent_payload,
     migrate,
     order_from_row,
     order_values,
     tx_from_row,
     tx_values,
 )
+from agent.execution.lease import Fence, Heartbeat, Lease, LeaseState
 from agent.execution.records import (
     FINAL_ORDER,
     IntentEntry,
@@ -52,52 +63,44 @@ _OPEN_INTENTS = (OutcomeStatus.PENDING.value, OutcomeStatus.UNKNOWN.value)
 _UNFINISHED_TX = (TxStatus.SIGNED.value, TxStatus.BROADCAST.value, TxStatus.MINED.value)
 
 
-def _intent_payload(intent: Intent) -> str:
-    instrument = intent.instrument
-    return json.dumps(
-        {
-            "symbol": instrument.symbol if instrument else None,
-            "limit_price": intent.limit_price,
-            "reference_price": intent.reference_price,
-            "claimed_notional_usd": intent.notional_usd,
-            "urgent": intent.urgent,
-            "created_at": intent.created_at.isoformat() if intent.created_at else None,
-            "sequence": intent.sequence,
-        }
-    )
-
-
 class Journal:
-    """The durable record. Open with ``Journal.open(path)``; close when done."""
+    """The durable record. Open with ``Journal.open(path or URL)``; close when done."""
 
-    def __init__(self, connection: sqlite3.Connection, lock_file: int, path: Path) -> None:
-        self._db = connection
-        self._lock_file = lock_file
-        self.path = path
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.path = db.path  # the SQLite file; None on PostgreSQL
+        self._lease = Lease(db)
 
     @classmethod
-    def open(cls, path: Path | str) -> Journal:
-        """Open (creating or migrating) the journal at ``path``; InvariantViolation if
-        another process holds it or it was written by a newer schema."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock_file = _lock(path.with_name(path.name + ".lock"))
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.execute("PRAGMA foreign_keys=ON")
+    def open(
+        cls,
+        target: Path | str,
+        *,
+        book: str = DEFAULT_BOOK,
+        password: str | None = None,
+        timeout_s: float = 5.0,
+    ) -> Journal:
+        """Open (creating or migrating) the journal: a SQLite file at ``target``, or
+        ``book`` in the PostgreSQL database at a ``postgresql://`` URL (``password``
+        apart, never in the URL; every call bounded by ``timeout_s``). InvariantViolation
+        if another process holds the file or a newer build wrote the schema;
+        TransientError if the database cannot be reached."""
+        db: Database
+        if is_database_url(target):
+            db = PostgresDatabase(str(target), book, password=password, timeout_s=timeout_s)
+        else:
+            db = SqliteDatabase(Path(target), book)
         try:
-            migrate(connection)
+            migrate(db)
+            journal = cls(db)
+            journal._lease.create()
         except BaseException:
-            connection.close()
-            _unlock(lock_file)
+            db.close()
             raise
-        return cls(connection, lock_file, path)
+        return journal
 
     def close(self) -> None:
         self._db.close()
-        _unlock(self._lock_file)
 
     def __enter__(self) -> Journal:
         return self
@@ -111,46 +114,96 @@ class Journal:
         self.close()
 
     @property
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> Database:
         """The database, for stores that keep their own tables in the journal."""
         return self._db
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._db.schema_version
+
+    @property
+    def book(self) -> str:
+        return self._db.book
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _fenced(self) -> Iterator[None]:
+        """A write that can lead to a send: checked against the lease in its own
+        transaction once this journal is fenced; as before (autocommit) otherwise. A
+        database failure is a TransientError if nothing was written, else
+        JournalUnrecorded (it may have been: reconcile)."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._lease.fenced is None:
+                yield
+                return
+            with self._db.transaction():
+                self._lease.check()
+                yield
+        except JournalUnavailable as error:
+            if error.may_have_written:
+                raise JournalUnrecorded(f"{error} (the write may have landed)") from error
             raise
-        self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[None]:
+        """The record of something already done: a database failure is JournalUnrecorded,
+        never a TransientError a caller could read as "not sent"."""
+        try:
+            yield
+        except JournalUnavailable as error:
+            raise JournalUnrecorded(f"{error} (not recorded)") from error
+
+    # --- the lease (agent.execution.lease) -----------------------------------------
+
+    def lease(self) -> LeaseState:
+        return self._lease.state()
+
+    def try_acquire_lease(self, holder: str, ttl_s: float) -> LeaseState | None:
+        return self._lease.try_acquire(holder, ttl_s)
+
+    def renew_lease(self, holder: str, epoch: int, ttl_s: float) -> LeaseState:
+        return self._lease.renew(holder, epoch, ttl_s)
+
+    def release_lease(self, holder: str, epoch: int) -> None:
+        self._lease.release(holder, epoch)
+
+    def fence(self, holder: str, epoch: int) -> None:
+        """From now on intents, transactions and orders are written only while
+        ``holder`` holds the lease at ``epoch``, unexpired (else LeaseLost)."""
+        self._lease.fenced = Fence(holder, epoch)
+
+    def heartbeat(self, holder: str, role: str, detail: str) -> None:
+        self._lease.heartbeat(holder, role, detail)
+
+    def heartbeats(self) -> list[Heartbeat]:
+        return self._lease.heartbeats()
 
     # --- intents -----------------------------------------------------------------
 
     def record_intent(self, intent: Intent, entry: IntentEntry, *, at: float) -> bool:
         """Journal ``intent``; False (and no change) if its id is already there."""
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO intents (intent_id, venue, action, asset, quantity,"
-            " notional_usd, risk_reducing, unwind, reason, legs, payload, status, detail,"
-            " journaled_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                intent.intent_id, intent.venue, intent.action.value, intent.asset,
-                intent.quantity, entry.notional_usd, int(entry.risk_reducing), int(entry.unwind),
-                intent.reason, entry.legs, _intent_payload(intent), entry.status.value,
-                entry.detail, at, at,
-            ),
-        )  # fmt: skip
-        return cursor.rowcount == 1
+        with self._fenced():
+            cursor = self._db.execute(
+                "INSERT INTO intents (intent_id, venue, action, asset, quantity,"
+                " notional_usd, risk_reducing, unwind, reason, legs, payload, status, detail,"
+                " journaled_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (intent_id) DO NOTHING",
+                (
+                    intent.intent_id, intent.venue, intent.action.value, intent.asset,
+                    intent.quantity, entry.notional_usd, int(entry.risk_reducing),
+                    int(entry.unwind), intent.reason, entry.legs, intent_payload(intent),
+                    entry.status.value, entry.detail, at, at,
+                ),
+            )  # fmt: skip
+            return cursor.rowcount == 1
 
     def record_outcome(self, outcome: Outcome, *, at: float) -> None:
-        self._db.execute(
-            "UPDATE intents SET status=?, detail=?, reference=?, updated_at=? WHERE intent_id=?",
-            (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE intents SET status=?, detail=?, reference=?, updated_at=?"
+                " WHERE intent_id=?",
+                (outcome.status.value, outcome.detail, outcome.reference, at, outcome.intent_id),
+            )
 
     def transactions_of(self, intent_id: str) -> list[TxRecord]:
         rows = self._db.execute(
@@ -201,7 +254,8 @@ class Journal:
 
         Signing the same fields again gives the same hash: the row is then reused.
         """
-        self._db.execute(INSERT_TX, tx_values(tx))
+        with self._fenced():
+            self._db.execute(INSERT_TX, tx_values(tx))
 
     def set_tx_status(
         self,
@@ -214,11 +268,13 @@ class Journal:
     ) -> None:
         """Update a transaction; ``block`` is (number, hash, receipt status) once mined."""
         number, block_hash, receipt_status = block if block else (None, None, None)
-        self._db.execute(
-            "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
-            " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
-            (status.value, at, detail, number, block_hash, receipt_status, tx.hash, tx.intent_id),
-        )
+        with self._recording():
+            self._db.execute(
+                "UPDATE transactions SET status=?, updated_at=?, detail=COALESCE(?, detail),"
+                " block_number=?, block_hash=?, receipt_status=? WHERE hash=? AND intent_id=?",
+                (status.value, at, detail, number, block_hash, receipt_status, tx.hash,
+                 tx.intent_id),
+            )  # fmt: skip
 
     def transactions_at(self, account: str, chain_id: int, nonce: int) -> list[TxRecord]:
         """Every transaction of ours at ``nonce``, oldest version first."""
@@ -266,18 +322,15 @@ class Journal:
 
     def record_order(self, order: OrderRecord) -> None:
         """Journal a client order id; it must be on disk before the order is placed."""
-        self._db.execute(
-            INSERT_ORDER,
-            order_values(order),
-        )
+        with self._fenced():
+            self._db.execute(INSERT_ORDER, order_values(order))
 
     def update_order(self, order: OrderRecord) -> None:
-        with self._transaction() as db:
+        """An order's state as the venue reported it (after the send: not fenced, so a
+        deposed leader still records what it already did)."""
+        with self._recording(), self._db.transaction() as db:
             db.execute("DELETE FROM orders WHERE client_order_id=?", (order.client_order_id,))
-            db.execute(
-                INSERT_ORDER,
-                order_values(order),
-            )
+            db.execute(INSERT_ORDER, order_values(order))
 
     def order(self, client_order_id: str) -> OrderRecord | None:
         row = self._db.execute(
@@ -340,20 +393,3 @@ class Journal:
             )
             for row in rows
         ]
-
-
-def _lock(path: Path) -> int:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(descriptor)
-        raise InvariantViolation(
-            f"journal {path.with_suffix('')} is held by another running process"
-        ) from None
-    return descriptor
-
-
-def _unlock(descriptor: int) -> None:
-    fcntl.flock(descriptor, fcntl.LOCK_UN)
-    os.close(descriptor)

@@ -60,8 +60,7 @@ class PositionLedger:
         """Replace what is known of ``venues`` with ``held`` (read at ``blocks``)."""
         names = sorted(set(venues))
         looked = [(n, "", _LOOKED, float(blocks.get(n) or -1), at) for n in names]
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._db.transaction():
             self._db.executemany("DELETE FROM positions_seen WHERE venue=?", [(n,) for n in names])
             self._db.executemany(
                 "INSERT INTO positions_seen VALUES (?,?,?,?,?)",
@@ -96,10 +95,10 @@ class PositionLedger:
         return min(float(row[0]) / float(row[1]), 1.0)
 
     def mark(self, accounted: Iterable[str], straddling: Iterable[str]) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._db.transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO ledger_intents VALUES (?,?)",
+                "INSERT INTO ledger_intents VALUES (?,?)"
+                " ON CONFLICT (intent_id) DO UPDATE SET state = excluded.state",
                 [(i, ACCOUNTED) for i in accounted] + [(i, STRADDLING) for i in straddling],
             )
 

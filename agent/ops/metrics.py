@@ -26,6 +26,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from agent.daemon import TickReport
 from agent.intents import KillState
+from agent.leadership import LeadershipStatus, Role
 from agent.ops.gas import GasMeter
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -68,6 +69,7 @@ class ScrapeSources:
     pending_transactions: Callable[[], int] = lambda: 0
     read_only: Callable[[], bool] = lambda: False
     alert_counts: Callable[[], Mapping[tuple[str, str], int]] = dict
+    leadership: Callable[[], LeadershipStatus | None] = lambda: None
 
 
 class _ScrapeCollector:
@@ -84,6 +86,7 @@ class _ScrapeCollector:
         yield _gauge(
             "ballast_pending_transactions", "Transactions not final", s.pending_transactions()
         )
+        yield from _leadership(s.leadership())
         yield _gauge("ballast_read_only", "1 while reconciliation keeps the agent read-only",
                      float(s.read_only()))  # fmt: skip
         alerts = CounterMetricFamily(
@@ -133,6 +136,36 @@ class _ScrapeCollector:
             spent.add_metric([str(meter.chain_id)], meter.spent_wei)
         yield used
         yield spent
+
+
+def _leadership(status: LeadershipStatus | None) -> Iterable[Metric]:
+    """Role, epoch, the lease and the other processes' heartbeats (shared journal only)."""
+    if status is None:
+        return
+    role = GaugeMetricFamily("ballast_role", "1 for this process's role on its book",
+                             labels=["book", "role"])  # fmt: skip
+    for candidate in Role:
+        role.add_metric([status.book, candidate.value], float(candidate is status.role))
+    yield role
+    yield _gauge("ballast_acting", "1 while this process may decide and send",
+                 float(status.acting))  # fmt: skip
+    yield _gauge("ballast_lease_epoch", "Fencing epoch of the book's lease", status.lease_epoch)
+    for name, text, value in (
+        ("ballast_lease_remaining_seconds", "Seconds until the lease expires (database clock)",
+         status.lease_remaining_s),
+        ("ballast_lease_age_seconds", "Seconds since the lease was last renewed",
+         status.lease_age_s),
+    ):  # fmt: skip
+        yield _gauge(name, text, math.nan if value is None else value)
+    yield _gauge("ballast_journal_reachable", "1 while the journal's database answers",
+                 float(status.journal_reachable))  # fmt: skip
+    peers = GaugeMetricFamily(
+        "ballast_peer_heartbeat_age_seconds",
+        "Seconds since another process on this book last reported", labels=["holder", "role"],
+    )  # fmt: skip
+    for peer in status.peers:
+        peers.add_metric([peer.holder, peer.role], peer.age_s)
+    yield peers
 
 
 def _gauge(name: str, documentation: str, value: float) -> Metric:

@@ -2,45 +2,47 @@
 
 For every account and every non-pegged underlying it holds, the smallest move down and
 up (the other underlyings and all vols unchanged) at which its health drops below 1,
-found by full revaluation on a grid (0.25% steps to -99.75% and +100%, then 5% steps
-to +1000%; both directions in one revaluation) and refined to 1e-14 by false position
-(Illinois) on assets - requirement, with bisection steps. Each refinement step also
-revalues a point half the tolerance either side of its guess, so a guess that lands on
-the root closes the bracket at once: assets - requirement is linear in the price for
-perpetuals, futures and lending, where the first guess is the root. Per underlying,
-the book's distance is the nearest such move across accounts, with the account that
-fails first. A window of liquidation narrower than a grid step can be missed; none
-arises from perpetuals, futures or lending, whose health is monotonic in each price.
+found by full revaluation of the account's positions on a grid (0.25% steps to -99.75%
+and +100%, then 5% steps to +1000%; walked outwards until the account fails) and refined
+to 1e-14 by false position (Illinois) with bisection steps. Per underlying, the book's
+distance is the nearest such move across accounts, with the account that fails first. A
+window of liquidation narrower than a grid step can be missed; none arises from
+perpetuals, futures or lending, whose health is monotonic in each price.
 
-``account_rows_levels`` runs the same search on one account's rows as arrays (the
-stress gate's changed account, without building a book for it): the same kernels on
-the same rows give the same floats as the book's search.
+``arrays_liquidation_levels`` runs the same search on a book's arrays alone: the stress
+gate's changed account, laid out from the tick's rows without building a book for it.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from agent.risk.book import UNDERLYING, Book, IntArray
-from agent.risk.bracket_kernels import narrow, open_brackets, probe_points
-from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
-from agent.risk.scenarios import health_under, spot_multipliers_for
-from agent.risk.validation import FloatArray
+from agent.risk.book import (
+    LENDING_ACCOUNT,
+    MARGIN_ACCOUNT,
+    UNDERLYING,
+    Book,
+    BookArrays,
+    IntArray,
+)
+from agent.risk.liquidation_kernels import (
+    BookTerms,
+    SearchTerms,
+    account_health_kernel,
+    account_members,
+    linear_accounts,
+    refine_kernel,
+    steady_values_kernel,
+)
+from agent.risk.validation import BoolArray, FloatArray
 
 _DOWN_GRID: FloatArray = -np.arange(1, 400, dtype=np.float64) * 0.0025
 _UP_GRID: FloatArray = np.concatenate(
     [np.arange(1, 401, dtype=np.float64) * 0.0025, 1.0 + np.arange(1, 181, dtype=np.float64) * 0.05]
 )
-# One revaluation for both directions: no move, then down outwards, then up outwards.
-_SHOCKS: FloatArray = np.concatenate([[0.0], _DOWN_GRID, _UP_GRID])
-_SIDE_COLUMNS = (
-    (1, 1 + _DOWN_GRID.shape[0]),
-    (1 + _DOWN_GRID.shape[0], _SHOCKS.shape[0]),
-)
+_TOLERANCE = 1e-14  # relative width of the final bracket, as the bisection had
 _MAX_STEPS = 120  # a third of them bisections: enough for any bracket of the grid
 
 
@@ -76,50 +78,26 @@ def account_liquidation_levels(
     None when no move inside the grid liquidates it; 0.0 when it is liquidatable already.
     Only underlyings the account holds positions in are listed.
     """
-    arrays = book.arrays
+    return arrays_liquidation_levels(book.arrays)
+
+
+def arrays_liquidation_levels(
+    arrays: BookArrays,
+) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """``account_liquidation_levels`` of the book these arrays lay out."""
     levels: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
             continue
-        exposed = _exposed_accounts(book, underlying)
+        exposed = _exposed_accounts(arrays, underlying)
         if not exposed:
             continue
-        down, up = _search(_BookStates(book, underlying), exposed)
+        search = _Search.of(arrays, underlying)
+        down = _first_failures(search, _DOWN_GRID, exposed)
+        up = _first_failures(search, _UP_GRID, exposed)
         accounts = arrays.lending_accounts + arrays.margin_accounts
         for account in exposed:
             levels[(accounts[account].name, name)] = (down[account], up[account])
-    return levels
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRows:
-    """One account's positions as the kernels read them, in its book's market.
-
-    ``terms`` and ``codes`` are rows of ``BookArrays`` with the account columns set to
-    account 0 (``LENDING_ACCOUNT`` for a lending account's rows, else ``MARGIN_ACCOUNT``);
-    ``cash_usd`` is a margin account's cash or an isolated position's collateral.
-    """
-
-    terms: FloatArray
-    codes: IntArray
-    market: FloatArray
-    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
-    underlyings: tuple[str, ...]
-    valuation_seconds: float
-    lending: bool
-    cash_usd: float = 0.0
-
-
-def account_rows_levels(rows: AccountRows) -> dict[str, tuple[float | None, float | None]]:
-    """underlying -> (down shock, up shock) at which this account's health < 1, for each
-    non-pegged underlying it holds (as ``account_liquidation_levels``)."""
-    levels: dict[str, tuple[float | None, float | None]] = {}
-    held = set(rows.codes[:, UNDERLYING].tolist())
-    for underlying, name in enumerate(rows.underlyings):
-        if rows.pegged[underlying] or underlying not in held:
-            continue
-        down, up = _search(_RowStates(rows, underlying), [0])
-        levels[name] = (down[0], up[0])
     return levels
 
 
@@ -153,125 +131,140 @@ def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     return result
 
 
-def _exposed_accounts(book: Book, underlying: int) -> list[int]:
-    arrays = book.arrays
-    accounts = arrays.lending_accounts + arrays.margin_accounts
-    holds = arrays.codes[:, UNDERLYING] == underlying
-    return [index for index, account in enumerate(accounts) if any(holds[list(account.positions)])]
+def _exposed_accounts(arrays: BookArrays, underlying: int) -> list[int]:
+    codes = arrays.codes
+    lending, margin = codes[:, LENDING_ACCOUNT], codes[:, MARGIN_ACCOUNT]
+    owner = np.where(
+        lending >= 0, lending, np.where(margin >= 0, len(arrays.lending_accounts) + margin, -1)
+    )
+    held = owner[(codes[:, UNDERLYING] == underlying) & (owner >= 0)]
+    return [int(account) for account in np.unique(held)]
 
 
-States = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What the health of one account at one move of ``underlying`` needs."""
 
+    arrays: BookArrays
+    underlying: int
+    members: IntArray
+    starts: IntArray
+    steady: FloatArray
+    linear: BoolArray  # per account: assets and requirement affine in the price
 
-class _BookStates:
-    """(assets, requirement), each (accounts, shocks), when one underlying of a book moves."""
-
-    def __init__(self, book: Book, underlying: int) -> None:
-        self.book, self.underlying = book, underlying
-
-    def __call__(self, shocks: FloatArray) -> tuple[FloatArray, FloatArray]:
-        multipliers = spot_multipliers_for(self.book, shocks, only=self.underlying)
-        states = health_under(self.book, multipliers, np.ones(shocks.shape[0]))
-        return states.assets, states.requirement
-
-
-class _RowStates:
-    """(assets, requirement), each (1, shocks), of one account's rows (``health_under``'s
-    kernels, called on the rows directly)."""
-
-    def __init__(self, rows: AccountRows, underlying: int) -> None:
-        self.rows, self.underlying = rows, underlying
-        self.cash = np.array([] if rows.lending else [rows.cash_usd], dtype=np.float64)
-
-    def __call__(self, shocks: FloatArray) -> tuple[FloatArray, FloatArray]:
-        rows = self.rows
-        multipliers = np.ones((rows.market.shape[0], shocks.shape[0]))
-        multipliers[self.underlying] = 1.0 + shocks
-        now = rows.valuation_seconds
-        values = scenario_values_kernel(
-            rows.terms, rows.codes, rows.market, now, multipliers, np.ones(shocks.shape[0])
+    @classmethod
+    def of(cls, arrays: BookArrays, underlying: int) -> _Search:
+        count = len(arrays.lending_accounts) + len(arrays.margin_accounts)
+        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), count)
+        steady = steady_values_kernel(
+            arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, members, underlying
         )
-        collateral, debt, equity, maintenance = account_states_kernel(
-            rows.terms, rows.codes, rows.market, now, multipliers, values,
-            1 if rows.lending else 0, self.cash,
-        )  # fmt: skip
-        return (collateral, debt) if rows.lending else (equity, maintenance)
+        linear = linear_accounts(arrays.codes, members, starts)
+        return cls(arrays, underlying, members, starts, steady, linear)
+
+    def terms(self) -> tuple[BookTerms, SearchTerms]:
+        """The kernels' view of the book and of this search."""
+        arrays = self.arrays
+        book = (
+            arrays.terms,
+            arrays.codes,
+            arrays.market,
+            arrays.valuation_seconds,
+            len(arrays.lending_accounts),
+            arrays.margin_cash,
+        )
+        return book, (self.members, self.starts, self.underlying, self.steady)
+
+    def health(self, accounts: IntArray, shocks: FloatArray) -> FloatArray:
+        """Health (queries, moves) of ``accounts[q]`` at each move of ``shocks[q]``."""
+        result: FloatArray = account_health_kernel(*self.terms(), accounts, shocks)
+        return result
+
+    def refine(self, brackets: list[Bracket]) -> dict[int, float]:
+        """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
+        if not brackets:
+            return {}
+        accounts = np.array([b.account for b in brackets], dtype=np.int64)
+        ends = np.array(
+            [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
+        ).T.copy()
+        failing = refine_kernel(*self.terms(), ends, accounts, _TOLERANCE, _MAX_STEPS)
+        return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
 
 
-def _health(assets: FloatArray, requirement: FloatArray) -> FloatArray:
-    """As ``AccountStates.health``: the ratio, inf when nothing is owed (0 if unbacked)."""
-    result: FloatArray = np.where(assets > 0.0, math.inf, 0.0)
-    np.divide(assets, requirement, out=result, where=requirement > 0.0)
+# The grid is walked outwards in chunks that double, and an account leaves the walk at
+# its first failing move: most accounts fail (or are safe) near the current price.
+_FIRST_CHUNK = 16
+# An account whose assets and requirement are affine in the price has a health monotonic
+# between the grid's ends (a ratio of affine functions with a denominator of one sign):
+# healthy by this margin at both ends, or unbacked-but-solvent (inf) at both, it is
+# healthy everywhere between, far beyond rounding.
+_SAFE_ENDS = 1.0 + 1e-9
+
+
+def _safe_throughout(search: _Search, grid: FloatArray, accounts: IntArray) -> BoolArray:
+    """Which ``accounts`` are linear and healthy at both ends of ``grid`` (so at every move)."""
+    linear = search.linear[accounts]
+    safe = np.zeros(accounts.shape[0], dtype=np.bool_)
+    if not linear.any():
+        return safe
+    tested = accounts[linear]
+    ends = np.tile(np.array([0.0, float(grid[-1])]), (tested.shape[0], 1))
+    health = search.health(tested, ends)
+    finite = np.isfinite(health)
+    healthy = (finite.all(axis=1) & (health >= _SAFE_ENDS).all(axis=1)) | (health == np.inf).all(
+        axis=1
+    )
+    safe[linear] = healthy
+    return safe
+
+
+def _first_failures(
+    search: _Search, grid: FloatArray, exposed: list[int]
+) -> dict[int, float | None]:
+    """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that fails."""
+    shocks = np.concatenate([[0.0], grid])
+    result: dict[int, float | None] = dict.fromkeys(exposed)
+    brackets: list[Bracket] = []
+    pending = np.array(exposed, dtype=np.int64)
+    pending = pending[~_safe_throughout(search, grid, pending)]
+    previous = np.full(pending.shape[0], np.nan)  # health at the last move walked, per pending
+    start, size = 0, _FIRST_CHUNK
+    while pending.size and start < shocks.shape[0]:
+        stop = min(start + size, shocks.shape[0])
+        chunk = shocks[start:stop]
+        health = search.health(pending, np.tile(chunk, (pending.size, 1)))
+        fails = health < 1.0
+        failed = fails.any(axis=1)
+        for row in np.flatnonzero(failed):
+            account = int(pending[row])
+            first = int(np.argmax(fails[row]))
+            if start + first == 0:
+                result[account] = 0.0
+                continue
+            inside = health[row, first - 1] if first > 0 else previous[row]
+            brackets.append(
+                Bracket(
+                    account,
+                    float(shocks[start + first - 1]),
+                    float(shocks[start + first]),
+                    float(inside) - 1.0,
+                    float(health[row, first]) - 1.0,
+                )
+            )
+        pending, previous = pending[~failed], health[~failed, -1]
+        start, size = stop, 2 * size
+    brackets.sort(key=lambda bracket: bracket.account)
+    result.update(search.refine(brackets))
     return result
 
 
-def _search(
-    states: States, exposed: list[int]
-) -> tuple[dict[int, float | None], dict[int, float | None]]:
-    """Per exposed account, the move nearest 0 down and up (ordered outwards) that fails."""
-    assets, requirement = states(_SHOCKS)
-    rows = np.array(exposed, dtype=np.int64)
-    fails = np.asarray(_health(assets[rows], requirement[rows]) < 1.0)
-    failing_now: list[bool] = fails[:, 0].tolist()
-    margin = (assets - requirement)[rows]
-    sides: tuple[dict[int, float | None], dict[int, float | None]] = ({}, {})
-    found: list[tuple[int, int, int, int]] = []  # (side, row, safe column, failing column)
-    for side, (start, stop) in enumerate(_SIDE_COLUMNS):
-        block = fails[:, start:stop]
-        failing: list[bool] = np.any(block, axis=1).tolist()
-        first: list[int] = (start + block.argmax(axis=1)).tolist()
-        for row, account in enumerate(exposed):
-            if failing_now[row]:
-                sides[side][account] = 0.0
-            elif not failing[row]:
-                sides[side][account] = None
-            else:
-                column = first[row]
-                found.append((side, row, 0 if column == start else column - 1, column))
-    if found:
-        side_of, row_of, safe_at, failing_at = np.array(found, dtype=np.int64).T
-        refined = _refine(
-            states,
-            rows[row_of],
-            _SHOCKS[safe_at],
-            _SHOCKS[failing_at],
-            margin[row_of, safe_at],
-            margin[row_of, failing_at],
-        )
-        for side, row, shock in zip(side_of.tolist(), row_of.tolist(), refined, strict=True):
-            sides[side][exposed[row]] = shock
-    return sides
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    """A shock that is safe and one that fails, with health - 1 at each (>= 0, < 0)."""
 
-
-def _refine(
-    states: States,
-    accounts: IntArray,
-    safe: FloatArray,
-    failing: FloatArray,
-    f_safe: FloatArray,
-    f_fail: FloatArray,
-) -> list[float]:
-    """Shrink every bracket (a safe and a failing shock, with assets - requirement at
-    each) together to ``TOLERANCE`` (relative) and return the failing ends.
-
-    Illinois false position on assets - requirement (linear in the price for
-    perpetuals, futures and lending, smooth with options); every third step is a
-    bisection, which bounds the worst case. Each step revalues its guess and a point
-    half the tolerance either side of it: the bracket becomes the last point that holds
-    and the first that fails, in order from the safe end, so a guess on the root ends
-    the search (``agent.risk.bracket_kernels``).
-    """
-    safe, failing = safe.astype(np.float64), failing.astype(np.float64)
-    f_safe, f_fail = f_safe.astype(np.float64), f_fail.astype(np.float64)
-    last = np.zeros(accounts.shape[0], dtype=np.int64)  # 1: only safe moved, -1: failing
-    remaining = open_brackets(safe, failing)
-    step = 0
-    while remaining and step < _MAX_STEPS:
-        points = probe_points(safe, failing, f_safe, f_fail, step % 3 == 2)
-        assets, requirement = states(points.ravel())
-        remaining = narrow(
-            safe, failing, f_safe, f_fail, last, points, accounts, assets, requirement
-        )
-        step += 1
-    result: list[float] = failing.tolist()
-    return result
+    account: int
+    safe: float
+    failing: float
+    safe_margin: float
+    failing_margin: float

@@ -32,7 +32,7 @@ from agent.risk.book import (
     IntArray,
 )
 from agent.risk.elementary import exp, log, norm_cdf
-from agent.risk.jit import kernel, parallel_kernel
+from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
 from agent.risk.valuation import linear_position_row, maintenance_terms
@@ -91,6 +91,39 @@ def _option_scenarios(
         out[scenario] = quantity * max(sign * (forward_leg - strike_leg), 0.0)
 
 
+@inline_kernel
+def _position_scenarios(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    spot_multipliers: FloatArray,
+    log_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+    values: FloatArray,
+) -> None:
+    """Values of position ``index`` in every scenario into ``values[index]``."""
+    underlying = codes[index, UNDERLYING]
+    multipliers = spot_multipliers[underlying]
+    if codes[index, KIND] == _OPTION:
+        _option_scenarios(
+            terms,
+            codes,
+            index,
+            market,
+            now,
+            log_multipliers[underlying],
+            multipliers,
+            vol_multipliers,
+            values[index],
+        )
+        return
+    for scenario in range(vol_multipliers.shape[0]):
+        row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
+        values[index, scenario] = row[0]
+
+
 @parallel_kernel
 def scenario_values_kernel(
     terms: FloatArray,
@@ -101,29 +134,34 @@ def scenario_values_kernel(
     vol_multipliers: FloatArray,
 ) -> FloatArray:
     """Values (n, scenarios) in USD; spot_multipliers is (underlyings, scenarios)."""
-    count = terms.shape[0]
-    scenarios = vol_multipliers.shape[0]
-    values = np.empty((count, scenarios))
+    values = np.empty((terms.shape[0], vol_multipliers.shape[0]))
     log_multipliers = np.log(spot_multipliers)
-    for index in numba.prange(count):
-        underlying = codes[index, UNDERLYING]
-        multipliers = spot_multipliers[underlying]
-        if codes[index, KIND] == _OPTION:
-            _option_scenarios(
-                terms,
-                codes,
-                index,
-                market,
-                now,
-                log_multipliers[underlying],
-                multipliers,
-                vol_multipliers,
-                values[index],
-            )
-            continue
-        for scenario in range(scenarios):
-            row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
-            values[index, scenario] = row[0]
+    for index in numba.prange(terms.shape[0]):
+        _position_scenarios(
+            terms, codes, index, market, now, spot_multipliers, log_multipliers,
+            vol_multipliers, values,
+        )  # fmt: skip
+    return values
+
+
+@kernel
+def scenario_values_serial(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    now: float,
+    spot_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+) -> FloatArray:
+    """``scenario_values_kernel`` on one thread, for grids too small to pay for waking
+    the pool (the same floats: each position's values are computed alike)."""
+    values = np.empty((terms.shape[0], vol_multipliers.shape[0]))
+    log_multipliers = np.log(spot_multipliers)
+    for index in range(terms.shape[0]):
+        _position_scenarios(
+            terms, codes, index, market, now, spot_multipliers, log_multipliers,
+            vol_multipliers, values,
+        )  # fmt: skip
     return values
 
 

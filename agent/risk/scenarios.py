@@ -17,8 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, Account, Book, IntArray
-from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
+from agent.risk.scenario_kernels import (
+    account_states_kernel,
+    scenario_values_kernel,
+    scenario_values_serial,
+)
 from agent.risk.validation import FloatArray
+
+# Below this many position-scenarios one thread is done before the pool would wake
+# (a tick's stress grid on a 1,000-position book is about 50,000).
+_PARALLEL_THRESHOLD = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,9 @@ def revalue(
     terms, codes = (
         (arrays.terms, arrays.codes) if rows is None else (arrays.terms[rows], arrays.codes[rows])
     )
-    return scenario_values_kernel(
+    parallel = terms.shape[0] * vol_multipliers.shape[0] >= _PARALLEL_THRESHOLD
+    compute = scenario_values_kernel if parallel else scenario_values_serial
+    return compute(
         terms,
         codes,
         arrays.market,

@@ -5,7 +5,9 @@
 3. ``book_builder``: the snapshots as one book for the risk engine.
 4. ``assessment``: the book's Greeks, health and limits, and the alerts they raise.
 5. ``exposures`` and ``decision_inputs``: what the policy decides from.
-6. ``pacing``: when the next tick starts.
+6. ``acting``: the decision's intents, one by one, through the guard and the executor
+   (only while this process may act: ``agent.leadership``).
+7. ``pacing``: when the next tick starts.
 
 Decisions and execution live in ``agent.policy`` and ``agent.execution``.
 """

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import Book
+from agent.risk.book import UNDERLYING, Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
-from agent.risk.portfolio import book_greeks, position_greeks
+from agent.risk.portfolio import BookGreeks, book_greeks
 from agent.risk.stress import StressGrid, StressResult, stress_test
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
 from agent.risk.venue_failure import VenueFailure, venue_failures
 
 
@@ -60,13 +61,31 @@ def _greeks(named: dict[str, float]) -> Greeks:
     )
 
 
+def _position_greeks(book: Book, greeks: BookGreeks) -> dict[str, Greeks]:
+    """Per position id, the Greeks of ``portfolio.position_greeks`` (the same floats: + 0.0
+    turns -0.0 into 0.0 there too), column by column rather than a dict per row."""
+    rows = greeks.positions
+    spot = greeks.spot[book.arrays.codes[:, UNDERLYING]]
+    columns = (
+        rows[:, DELTA] + 0.0,
+        rows[:, DELTA] * spot + 0.0,
+        rows[:, GAMMA] + 0.0,
+        rows[:, VEGA] + 0.0,
+        rows[:, THETA] + 0.0,
+        rows[:, RHO] + 0.0,
+    )
+    return {
+        position.id: Greeks(*figures)
+        for position, *figures in zip(
+            book.positions, *(column.tolist() for column in columns), strict=True
+        )
+    }
+
+
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
     greeks = book_greeks(book)
     net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
-    per_position = {
-        p.id: _greeks(row)
-        for p, row in zip(book.positions, position_greeks(book, greeks), strict=True)
-    }
+    per_position = _position_greeks(book, greeks)
     distances = liquidation_distance(book)
     risks = []
     for underlying, distance in sorted(distances.items()):

@@ -248,12 +248,13 @@ def _with_account_cash(
     it is booked as a spot holding of the coin inside the account, so the collateral's
     delta is hedged like any other and moves with the coin under stress.
     """
-    loose = Book.from_records(now, market, [replace(r, account=None) for r in records])
-    values = book_greeks(loose).positions[:, 0]
+    # A position's value needs no other position: value those held in accounts only.
+    held = [(r.account, replace(r, account=None)) for r in records if r.account is not None]
+    loose = Book.from_records(now, market, [record for _, record in held])
+    values = book_greeks(loose).positions[:, 0] if held else ()
     value_of: dict[str, float] = {}
-    for record, value in zip(records, values, strict=True):
-        if record.account is not None:
-            value_of[record.account] = value_of.get(record.account, 0.0) + float(value)
+    for (owner, _), value in zip(held, values, strict=True):
+        value_of[owner] = value_of.get(owner, 0.0) + float(value)
     funded, holdings = [], []
     for account in accounts:
         cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)

@@ -89,11 +89,13 @@ async def build_daemon(
         journal_status=execution.journal_status,
         observers=operations.observers,
         background=operations.background,
+        leadership=execution.leadership,
         watch=ExternalWatch(
             ledger,
             execution.controls,
             built.evidence,
             deferred=frozenset(n for n, v in config.venues.items() if v.kind == "gmx_v2"),
+            untracked=frozenset(n for n, v in config.venues.items() if v.kind == "uniswap_v3"),
             gate=execution.gate,
         ),
     )
@@ -102,7 +104,8 @@ async def build_daemon(
         config, execution.controls, daemon, stack,
         metrics=operations.metrics.exposition, liveness=operations.liveness,
     )  # fmt: skip
-    await daemon.start_up()
+    if execution.leadership is None:  # else on taking the lease (agent.leadership)
+        await daemon.start_up()
     return daemon
 
 

@@ -23,6 +23,7 @@ from agent.execution.orders import OrderExecutor, OrderSettings
 from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.stress_gate import StressLimits
 from agent.execution.transactions import TxManager, TxSettings
+from agent.leadership import LeaderOnlyActions, Leadership
 from agent.ops.gas import GasMeter
 from agent.ports import Clock, Rpc, Signer
 from agent.wiring.venues import Chain, Venues
@@ -46,6 +47,7 @@ class Execution:
     gate: ReadOnlyGate
     journal_status: JournalStatus
     gas_meters: list[GasMeter] = field(default_factory=list)
+    leadership: Leadership | None = None  # a shared journal: leader or standby
 
 
 def _gas_caps(gas: GasSettings) -> tuple[GasCaps, GasCaps]:
@@ -138,13 +140,27 @@ async def _chain_access(
     )
 
 
+def open_journal(config: Config) -> Journal:
+    """The journal ``agent.journal`` names: a SQLite file, or ``agent.book`` on the
+    PostgreSQL database at that URL with ``agent.journal_password``; every call to it
+    bounded by ``agent.venue_timeout_s``."""
+    settings = config.agent
+    password = settings.journal_password
+    return Journal.open(
+        settings.journal,
+        book=settings.book,
+        password=password.get_secret_value() if password else None,
+        timeout_s=settings.venue_timeout_s,
+    )
+
+
 async def build_execution(
     config: Config, built: Venues, clock: Clock, stack: AsyncExitStack, *, dry_run: bool = False
 ) -> Execution:
-    path = Path(config.agent.journal)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stack.callback(log.info, "journal_closed", path=str(path))  # runs after the close below
-    journal = stack.enter_context(Journal.open(path))
+    journal = open_journal(config)
+    where = str(journal.path) if journal.path else f"postgresql book {journal.book}"
+    stack.callback(log.info, "journal_closed", path=where)  # runs after the close below
+    stack.callback(journal.close)
     killswitch = KillSwitch(journal, clock)
     guard = Guard(guard_limits(config, built), StressLimits.of(config.limits))
     managers, meters = [], []
@@ -176,11 +192,34 @@ async def build_execution(
         chains=managers, orders=orders, gate=gate, wait_timeout_s=config.agent.intent_wait_s,
     )  # fmt: skip
     await stack.enter_async_context(executor)
-    controls = Controls(killswitch, actions=executor)
+    leadership = _leadership(config, journal, killswitch, executor, clock, stack)
+    actions = LeaderOnlyActions(executor, leadership) if leadership else executor
+    controls = Controls(killswitch, actions=actions)
     return Execution(
         journal, killswitch, guard, executor, controls, gate, JournalStatus(journal, gate, clock),
-        meters,
+        meters, leadership,
     )  # fmt: skip
+
+
+def _leadership(
+    config: Config,
+    journal: Journal,
+    killswitch: KillSwitch,
+    executor: Executor,
+    clock: Clock,
+    stack: AsyncExitStack,
+) -> Leadership | None:
+    """On a shared journal: the role machine, holding the kill switch under its ceiling
+    and stopping the executor's work when it steps down; the lease given up on exit."""
+    if journal.path is not None:  # a SQLite file: one process, no lease to take turns at
+        return None
+    leadership = Leadership(journal, config.leadership, clock)
+    killswitch.ceiling = leadership.ceiling
+    executor.on_lease_lost = leadership.lost
+    leadership.on_step_down.append(executor.stand_down)
+    stack.callback(leadership.release)  # before the executor and the journal close
+    log.info("standing_by", book=leadership.book, holder=leadership.holder)
+    return leadership
 
 
 async def serve_admin(

@@ -14,7 +14,7 @@ from typing import Any
 
 from agent.config.models import Config
 from agent.daemon import TickReport
-from agent.ops.alerts import AlertDispatcher, NoticeRules, Sink, watch_kill_switch
+from agent.ops.alerts import AlertDispatcher, NoticeRules, Sink, role_notice, watch_kill_switch
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.ports import Clock
 from agent.wiring.execution import Execution
@@ -39,7 +39,7 @@ class Operations:
 def _sources(built: Venues, execution: Execution) -> ScrapeSources:
     chains = built.chains
     return ScrapeSources(
-        kill_state=lambda: execution.killswitch.state,
+        kill_state=lambda: execution.killswitch.recorded_state,
         rpc_requests=lambda: {name: c.client.request_count for name, c in chains.items()},
         rpc_providers=lambda: {
             name: [(p.label, p.usable) for p in c.client.status()] for name, c in chains.items()
@@ -47,6 +47,7 @@ def _sources(built: Venues, execution: Execution) -> ScrapeSources:
         gas_meters=execution.gas_meters,
         pending_transactions=lambda: len(execution.journal.pending_transactions()),
         read_only=lambda: execution.gate.read_only,
+        leadership=execution.leadership.status if execution.leadership else lambda: None,
     )
 
 
@@ -63,6 +64,10 @@ def build_operations(
     sources.alert_counts = lambda: alerts.counts
     observers: list[Callable[[TickReport], None]] = [metrics.observe]
     background: list[Callable[[Any], Coroutine[Any, Any, None]]] = []
+    if execution.leadership is not None:
+        background.append(execution.leadership.run)  # renews the lease while leading
+        if sinks:
+            execution.leadership.listeners.append(lambda change: alerts.notify(role_notice(change)))
     if sinks:
         observers.append(NoticeRules(config, alerts.notify))
         background += [

@@ -23,6 +23,7 @@ UNIT = ROOT / "deploy" / "systemd" / "ballast.service"
 ENV_EXAMPLE = ROOT / "deploy" / "systemd" / "ballast.env.example"
 DOCKERFILE = ROOT / "deploy" / "container" / "Dockerfile"
 COMPOSE = ROOT / "deploy" / "container" / "compose.yaml"
+STANDBY_COMPOSE = ROOT / "deploy" / "container" / "compose.standby.yaml"
 PROMETHEUS = ROOT / "deploy" / "container" / "prometheus.yml"
 EXAMPLE_CONFIG = ROOT / "config" / "arbitrum.example.toml"
 INSTALLED_BALLAST = "/opt/ballast/venv/bin/ballast"
@@ -178,3 +179,30 @@ def test_compose_and_prometheus_agree_with_the_image_and_the_config() -> None:
     assert token_file in targets
     assert all(p.startswith("127.0.0.1:") for p in prometheus["ports"]), "not on every interface"
     assert "ports" not in daemon, "the daemon publishes nothing"
+
+
+def test_the_standby_compose_runs_two_agents_of_the_image_on_one_postgresql() -> None:
+    compose = yaml.safe_load(STANDBY_COMPOSE.read_text())
+    services = compose["services"]
+    agents = [services["ballast-a"], services["ballast-b"]]
+    config_path = re.findall(r'"(/etc/ballast/[^"]+)"', _dockerfile("CMD"))[0]
+    configs = set()
+    for agent in agents:
+        assert agent["build"]["dockerfile"] == "deploy/container/Dockerfile"
+        assert agent["user"] == _dockerfile("USER")
+        assert agent["read_only"] is True
+        assert agent["cap_drop"] == ["ALL"]
+        assert agent["stop_signal"] == "SIGTERM"  # an orderly stop releases the lease
+        assert agent["depends_on"]["postgres"]["condition"] == "service_healthy"
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in agent["volumes"]}
+        configs.add(mounts[config_path])
+        for path in re.findall(r'"(/var/[^"]+)"', _dockerfile("VOLUME")):
+            assert path in mounts, path
+        assert set(agent["secrets"]) <= set(compose["secrets"])
+        assert "journal-password" in agent["secrets"]
+        assert "ports" not in agent
+    assert len(configs) == 2, "each agent its own config (its [leadership] host)"
+    postgres = services["postgres"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/journal-password"
+    assert "healthcheck" in postgres
+    assert "ports" not in postgres, "the database is reachable inside the compose network only"

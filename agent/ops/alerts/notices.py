@@ -23,6 +23,7 @@ from agent.config.models import Config
 from agent.control.killswitch import KillSwitch, KillTransition
 from agent.daemon import TickReport
 from agent.intents import KillState, OutcomeStatus
+from agent.leadership import Role, RoleChange
 from agent.model import HealthKind
 from agent.policy.alerts import Severity
 
@@ -56,6 +57,23 @@ def kill_notice(transition: KillTransition) -> Notice:
         at=transition.at,
         fields={"state": transition.state.value, "previous": transition.previous.value},
     )
+
+
+def role_notice(change: RoleChange) -> Notice:
+    """A change of role on a shared journal: a failover (a standby took over) is a
+    warning, a lost lease critical (the book's leader changed under this process)."""
+    fields = {"book": change.book, "holder": change.holder, "epoch": str(change.epoch)}
+    if change.role is Role.LEADER:
+        title = f"Failover: {change.holder} leads book {change.book}"
+        if not change.took_over:
+            title = f"{change.holder} leads book {change.book}"
+        severity = Severity.WARNING if change.took_over else Severity.INFO
+    else:
+        what = "Lease lost" if change.lost else "Stepped down"
+        title = f"{what}: {change.holder} stands by on book {change.book}"
+        severity = Severity.CRITICAL if change.lost else Severity.INFO
+    key = f"role:{change.book}:{change.holder}:{change.role.value}:{change.epoch}"
+    return Notice(key, severity, title, change.reason, change.at, fields)
 
 
 async def watch_kill_switch(
@@ -105,6 +123,8 @@ class NoticeRules:
                 f"venue:{name}", read.error is not None, report, f"{name} cannot be read",
                 read.error or "",
             )  # fmt: skip
+        if not report.acting:  # a standby: the book's news come from its leader, once
+            return
         for outcome in report.outcomes:
             failed = outcome.status in _FAILED
             yield from self._streak(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -113,13 +114,24 @@ class Stack:
         )
 
 
+# The PostgreSQL journal's password, for a worker process (the crash drills on both
+# journals); never needed for SQLite.
+JOURNAL_PASSWORD = "BALLAST_TEST_JOURNAL_PASSWORD"
+
+
+def open_journal(target: Path | str) -> Journal:
+    """The journal at ``target``: a SQLite file, or a PostgreSQL URL whose password is in
+    the environment (``JOURNAL_PASSWORD``)."""
+    return Journal.open(target, password=os.environ.get(JOURNAL_PASSWORD))
+
+
 FAST = TxSettings(chain_id=DEFAULT_CHAIN_ID, poll_interval_s=0.02, replace_after_s=60.0)
 
 
 @asynccontextmanager
 async def stack(
     url: str | list[str],
-    journal_path: Path,
+    journal_path: Path | str,
     weth: str,
     *,
     settings: TxSettings = FAST,
@@ -130,7 +142,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     """The executor wired to ``url`` (several: failover in order), started up."""
     clock = SystemClock()
-    journal = Journal.open(journal_path)
+    journal = open_journal(journal_path)
     killswitch = KillSwitch(journal, clock)
     guard = Guard(guard_limits or limits(weth))
     signer = LocalKeySigner(SecretStr(AGENT_KEY), chain_id=DEFAULT_CHAIN_ID)

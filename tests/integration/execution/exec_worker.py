@@ -30,7 +30,8 @@ async def main(
 ) -> None:
     created_at = datetime.fromisoformat(created)
     settings = replace(FAST, replace_after_s=replace_after)
-    async with stack(url, Path(journal), weth, settings=settings, wait_timeout_s=0.5) as s:
+    target = journal if journal.startswith("postgresql://") else Path(journal)
+    async with stack(url, target, weth, settings=settings, wait_timeout_s=0.5) as s:
         emit(event="started", read_only=s.executor.gate.reason)
         for sequence in range(count):
             outcome = await s.hedge(sequence, weth, created_at=created_at)

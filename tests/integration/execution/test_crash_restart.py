@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Chain
-from exec_support import AGENT, our_transactions, rpc_call, stack
+from exec_support import AGENT, JOURNAL_PASSWORD, open_journal, our_transactions, rpc_call, stack
 
 from agent.clock import SystemClock
 from agent.control.killswitch import KillSwitch
@@ -38,7 +39,7 @@ COUNT = 4
 
 @asynccontextmanager
 async def worker(
-    url: str, journal: Path, weth: str, created: str, *extra: str
+    url: str, journal: Path | str, weth: str, created: str, *extra: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     async with child_process(
         sys.executable, str(WORKER), url, str(journal), weth, str(COUNT), created, *extra,
@@ -46,6 +47,19 @@ async def worker(
         cwd=WORKER.parent, env={**os.environ, "PYTHONPATH": str(ROOT)},
     ) as process:  # fmt: skip
         yield process
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_target(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path | str:
+    """The worker's journal: a SQLite file, or a book on the session's PostgreSQL (its
+    password in the environment the worker inherits)."""
+    if request.param == "sqlite":
+        return tmp_path / "journal.sqlite"
+    database = request.getfixturevalue("postgres_database")
+    monkeypatch.setenv(JOURNAL_PASSWORD, database.password)
+    return str(database.url)
 
 
 async def sigkill(process: asyncio.subprocess.Process) -> None:
@@ -74,15 +88,18 @@ def assert_one_per_intent(mined: list[dict[str, Any]], finals: list[dict[str, An
     assert sorted(tx["hash"] for tx in mined) == sorted(f["reference"] for f in finals)
 
 
-async def test_sigkill_between_journaling_and_sending(chain: Chain, tmp_path: Path) -> None:
-    journal, created = tmp_path / "journal.sqlite", datetime.now(UTC).isoformat()
+async def test_sigkill_between_journaling_and_sending(
+    chain: Chain, journal_target: Path | str
+) -> None:
+    """On both journals: what a SIGKILLed process committed is what its successor finds."""
+    journal, created = journal_target, datetime.now(UTC).isoformat()
     async with RpcFaultProxy(chain.url) as proxy:
         arrived = asyncio.Event()
         proxy.on_call("eth_sendRawTransaction", 3, block_forever(arrived))
         async with worker(proxy.url, journal, chain.weth, created) as first:
             await asyncio.wait_for(arrived.wait(), timeout=60)
             await sigkill(first)  # the third transaction is journaled, signed, never sent
-        with Journal.open(journal) as j:
+        with open_journal(journal) as j:
             [signed] = j.transactions_at(AGENT, 31337, 2)
             assert signed.status is TxStatus.SIGNED
         async with worker(proxy.url, journal, chain.weth, created) as second:

@@ -11,6 +11,8 @@ from eth_utils.address import to_checksum_address
 
 from agent import cli, config
 from agent.errors import ConfigError
+from agent.wiring.execution import open_journal
+from tests.support.postgres import PostgresDatabase
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "config" / "arbitrum.example.toml"
@@ -198,3 +200,44 @@ def test_a_ticks_wait_for_an_intent_is_configurable_and_positive(secrets: Path) 
     never = _example_with(secrets, "venue_timeout_s = 5", "venue_timeout_s = 5\nintent_wait_s = 0")
     with pytest.raises(ConfigError, match=r"agent\.intent_wait_s: Input should be greater than 0"):
         config.load(never)
+
+
+JOURNAL = 'journal = "/var/lib/ballast/journal.sqlite"'
+
+
+def test_a_postgresql_journal_takes_its_password_by_reference(
+    secrets: Path, monkeypatch: pytest.MonkeyPatch, postgres_database: PostgresDatabase
+) -> None:
+    """The URL, the password from the environment and the book, from config to an open
+    journal on that book."""
+    monkeypatch.setenv("JOURNAL_PASSWORD", postgres_database.password)
+    shared = _example_with(
+        secrets,
+        JOURNAL,
+        f'journal = "{postgres_database.url}"\njournal_password = "env:JOURNAL_PASSWORD"\n'
+        'book = "arbitrum"',
+    )
+    loaded = config.load(shared)
+    assert loaded.agent.journal == postgres_database.url
+    assert postgres_database.password not in repr(loaded)
+    with open_journal(loaded) as journal:
+        assert (journal.book, journal.path) == ("arbitrum", None)
+        assert journal.lease().book == "arbitrum"
+
+
+def test_a_password_in_the_journal_url_is_refused_and_not_shown(secrets: Path) -> None:
+    inline = _example_with(secrets, JOURNAL, 'journal = "postgresql://ballast:hunter2@db/ballast"')
+    with pytest.raises(ConfigError, match=r"agent\.journal: .*by reference") as error:
+        config.load(inline)
+    assert "hunter2" not in str(error.value)
+    plain = _example_with(
+        secrets, JOURNAL, 'journal = "postgresql://ballast@db/b"\njournal_password = "hunter2"'
+    )
+    with pytest.raises(ConfigError, match=r"agent\.journal_password: .*not inline"):
+        config.load(plain)
+    on_a_file = _example_with(secrets, JOURNAL, f'{JOURNAL}\njournal_password = "env:HOME"')
+    with pytest.raises(ConfigError, match="journal is a SQLite file"):
+        config.load(on_a_file)
+    bad_book = _example_with(secrets, JOURNAL, f'{JOURNAL}\nbook = "Main Book"')
+    with pytest.raises(ConfigError, match=r"agent\.book"):
+        config.load(bad_book)

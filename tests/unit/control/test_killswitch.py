@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,9 @@ from agent.control.killswitch import KillSwitch, KillTransition, permits
 from agent.errors import InvariantViolation
 from agent.execution.journal import Journal
 from agent.intents import KillState
+from tests.support.journals import OpenJournal, journal, open_journal
+
+__all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends
 
 
 class Clock:
@@ -38,13 +40,6 @@ class FailingStore:
 
     def kill_history(self, limit: int) -> Sequence[KillTransition]:
         return []
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    opened = Journal.open(tmp_path / "journal.sqlite")
-    yield opened
-    opened.close()
 
 
 def test_a_new_journal_starts_active(journal: Journal) -> None:
@@ -77,11 +72,10 @@ def test_only_an_operator_loosens_and_it_is_recorded(journal: Journal) -> None:
         switch.set_by_operator(KillState.ACTIVE, operator="", reason="anonymous")
 
 
-def test_the_state_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite"
-    with Journal.open(path) as journal:
+def test_the_state_survives_a_restart(open_journal: OpenJournal) -> None:
+    with open_journal() as journal:
         KillSwitch(journal, Clock()).set_by_operator(KillState.HALTED, operator="bob", reason="x")
-    with Journal.open(path) as journal:
+    with open_journal() as journal:
         again = KillSwitch(journal, Clock())
         assert again.state is KillState.HALTED
         assert again.last_transition is not None

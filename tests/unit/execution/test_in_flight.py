@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -35,6 +33,10 @@ from agent.model import PendingTrade, VenueSnapshot
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.tick.checks import InputReport
 from agent.tick.exposures import gross_exposure_usd
+from tests.support.journals import journal, open_journal
+
+__all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends
+
 
 ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -63,13 +65,6 @@ def order(intent_id: str, status: OrderStatus, filled: float = 0.0) -> OrderReco
         limit_price=2900.0, reduce_only=False, time_in_force="IOC", status=status,
         created_at=1.0, updated_at=1.0, filled_quantity=filled,
     )  # fmt: skip
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    opened = Journal.open(tmp_path / "journal.sqlite")
-    yield opened
-    opened.close()
 
 
 def journaled(journal: Journal, intent: Intent, legs: int = 1) -> str:

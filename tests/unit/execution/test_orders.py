@@ -24,6 +24,9 @@ from agent.execution.reconcile import ReadOnlyGate
 from agent.execution.records import OrderStatus
 from agent.intents import KillState, OutcomeStatus
 from agent.ports import OrderRequest, OrderState
+from tests.support.journals import OpenJournal, open_journal
+
+__all__ = ["open_journal"]  # fixture: every test here runs on both backends
 
 SYMBOL = "ETH-PERPETUAL"
 
@@ -49,9 +52,9 @@ class Desk:
 
 @pytest.fixture
 async def desk(
-    tmp_path: Path, clock: ManualClock, harness: OrderVenueHarness
+    open_journal: OpenJournal, clock: ManualClock, harness: OrderVenueHarness
 ) -> AsyncIterator[Desk]:
-    journal = Journal.open(tmp_path / "journal.sqlite")
+    journal = open_journal()
     killswitch = KillSwitch(journal, clock)
     settings = OrderSettings(lookup_attempts=3, lookup_interval_s=1.0, visibility_grace_s=900.0)
     orders = OrderExecutor({"deribit": harness.venue}, journal, killswitch, clock, settings)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from agent.execution.journal import Journal
 from agent.execution.reconcile import ReadOnlyGate, reconcile
 from agent.execution.records import IntentEntry, TxKind, TxRecord, TxStatus
 from agent.intents import Action, Intent, OutcomeStatus
+from tests.support.journals import journal, open_journal
+
+__all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends
 
 ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 
@@ -28,12 +26,6 @@ def confirmed(intent_id: str, nonce: int, receipt_status: int) -> TxRecord:
         status=TxStatus.CONFIRMED, created_at=0.0, updated_at=0.0, block_number=9,
         block_hash="0xb", receipt_status=receipt_status,
     )  # fmt: skip
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite") as opened:
-        yield opened
 
 
 async def test_stranded_intents_get_the_outcome_their_records_imply(journal: Journal) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +20,9 @@ from agent.execution.tracking import track
 from agent.execution.transactions import Halted, TxManager, TxSettings, Unsigned
 from agent.intents import Action, Intent, KillState, OutcomeStatus
 from agent.ports import SignedTransaction
+from tests.support.journals import journal, open_journal
+
+__all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends
 from connectors.evm.signer import LocalKeySigner
 
 KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
@@ -90,12 +91,6 @@ class TrippingSigner:
         signed = await self.inner.sign_transaction(transaction)
         self.switch.set_by_operator(KillState.HALTED, operator="alice", reason="mid-signature")
         return signed
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite") as opened:
-        yield opened
 
 
 def manager_for(journal: Journal, node: ScriptedNode, signer: Any, switch: KillSwitch) -> TxManager:

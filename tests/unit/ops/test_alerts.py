@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -270,3 +271,14 @@ async def test_a_bug_in_delivery_is_logged_and_never_ends_the_task(
     assert task.exception() is None
     assert dispatcher.counts[("*", "failed")] >= 2  # started, a (and stopping)
     assert any(e["event"] == "alert_delivery_crashed" for e in logs)
+
+
+def test_a_standby_tells_only_of_its_own_failing_ticks_not_the_book_s_news() -> None:
+    rules = NoticeRules(_config(streak=2), lambda notice: None)
+    assert [n.key for n in rules.notices(_report(health=1.05))] == ["health:aave"]
+    standby = replace(_report(health=1.05), acting=False)  # the leader tells of it, once
+    assert list(NoticeRules(_config(streak=2), lambda notice: None).notices(standby)) == []
+    failing = NoticeRules(_config(streak=2), lambda notice: None)
+    for _ in range(2):
+        found = list(failing.notices(replace(_report(error="boom"), acting=False)))
+    assert [n.title for n in found] == ["Ticks are failing"]  # a blind standby is news

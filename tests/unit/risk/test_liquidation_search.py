@@ -1,107 +1,160 @@
-"""The liquidation search on random accounts: the shock it returns fails, lies within
-the search's tolerance of the closed-form root, and is the same whether the account is
-searched inside its book or on its rows alone (the stress gate's fast path)."""
+"""The liquidation search prices each account alone, walks the grid only as far as the
+account needs, and skips linear accounts healthy at both ends: it must find exactly the
+floats the full revaluation of the whole book finds (``scenarios.health_under``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, Book
-from agent.risk.liquidation import AccountRows, account_liquidation_levels, account_rows_levels
-from agent.risk.positions import (
-    LendingDebtPosition,
-    LendingSupplyPosition,
-    MarginAccount,
-    PerpetualPosition,
-)
+from agent.risk import liquidation
+from agent.risk import positions as risk
+from agent.risk.book import Book
 from agent.risk.scenarios import health_under, spot_multipliers_for
-
-from .books import NOW, market
-
-SPOT = 3000.0  # ETH in books.market()
-TOLERANCE = 1e-14  # the search's relative bracket width
-
-PERPS = st.lists(
-    st.tuples(
-        st.floats(-20.0, 20.0).filter(lambda q: abs(q) > 0.01),  # coin
-        st.floats(2000.0, 4000.0),  # entry USD
-        st.floats(0.005, 0.05),  # maintenance rate
-    ),
-    min_size=1,
-    max_size=6,
-)
+from agent.risk.terms import OptionType, Settlement
+from tests.unit.risk.books import NOW
 
 
-def _rows_of(book: Book, lending: bool) -> AccountRows:
-    arrays = book.arrays
-    codes = arrays.codes.copy()
-    codes[:, LENDING_ACCOUNT] = 0 if lending else -1
-    codes[:, MARGIN_ACCOUNT] = -1 if lending else 0
-    cash = 0.0 if lending else float(arrays.margin_cash[0])
-    return AccountRows(
-        arrays.terms, codes, arrays.market, arrays.pegged, arrays.underlyings,
-        arrays.valuation_seconds, lending, cash,
+def _book() -> Book:
+    """Lending accounts (healthy, tight, debt-free), a cross account of options and an
+    inverse future on two coins, isolated perps long and short."""
+    market = {
+        "ETH": risk.MarketState(spot=3000.0, rate=0.03, vol=0.6),
+        "BTC": risk.MarketState(spot=60_000.0, rate=0.03, vol=0.5),
+        "USDC": risk.MarketState(spot=1.0, pegged=True),
+    }
+    rows: list[risk.Position] = []
+    for index, (supplied, borrowed) in enumerate([(2.0, 2000.0), (2.0, 4500.0), (1.0, 0.0)]):
+        name = f"aave:{index}"
+        rows.append(risk.LendingSupplyPosition(f"{name}:eth", "aave", "ETH", supplied, 0.83, name))
+        rows.append(risk.LendingSupplyPosition(f"{name}:btc", "aave", "BTC", 0.01, 0.78, name))
+        if borrowed:
+            rows.append(risk.LendingDebtPosition(f"{name}:usdc", "aave", "USDC", borrowed, name))
+    for index, strike in enumerate(np.linspace(2000.0, 4400.0, 25)):
+        for coin, scale in (("ETH", 1.0), ("BTC", 20.0)):
+            kind = OptionType.CALL if index % 2 else OptionType.PUT
+            rows.append(
+                risk.OptionPosition(
+                    f"deribit:{coin}:{index}", "deribit", coin, kind, float(strike) * scale,
+                    NOW + timedelta(days=7 + index), -1.0, Settlement.INVERSE,
+                    vol=0.5 + 0.01 * index, account="deribit:cross",
+                    maintenance_margin_rate=0.075,
+                )
+            )  # fmt: skip
+    rows.append(
+        risk.FuturePosition(
+            "deribit:future", "deribit", "BTC", -30_000.0, NOW + timedelta(days=30),
+            entry_price=60_000.0, settlement=Settlement.INVERSE, account="deribit:cross",
+            maintenance_margin_rate=0.01,
+        )
     )  # fmt: skip
+    for index, quantity in enumerate((3.0, -2.0)):
+        rows.append(
+            risk.PerpetualPosition(
+                f"gmx:{index}", "gmx", "ETH", quantity, entry_price=3000.0,
+                collateral_usd=1500.0, maintenance_margin_rate=0.01, fees_usd=3.0,
+            )
+        )  # fmt: skip
+    accounts = [risk.MarginAccount("deribit:cross", "deribit", cash_usd=400_000.0)]
+    return Book.from_records(NOW, market, rows, accounts)
 
 
-def _health_at(book: Book, shock: float) -> float:
-    eth = book.arrays.underlyings.index("ETH")
-    shocks = np.array([shock])
-    multipliers = spot_multipliers_for(book, shocks, only=eth)
-    return float(health_under(book, multipliers, np.ones(1)).health[0, 0])
+def _reference(book: Book) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """The search as it was: every account revalued with the whole book at every move."""
+    arrays = book.arrays
+    accounts = arrays.lending_accounts + arrays.margin_accounts
+    levels = {}
+    for underlying, name in enumerate(arrays.underlyings):
+        if arrays.pegged[underlying]:
+            continue
+
+        def health(shocks: np.ndarray, underlying: int = underlying) -> np.ndarray:
+            multipliers = spot_multipliers_for(book, shocks, only=underlying)
+            states = health_under(book, multipliers, np.ones(shocks.shape[0]))
+            result: np.ndarray = states.health
+            return result
+
+        exposed = liquidation._exposed_accounts(book.arrays, underlying)
+        sides = []
+        for grid in (liquidation._DOWN_GRID, liquidation._UP_GRID):
+            shocks = np.concatenate([[0.0], grid])
+            table = health(shocks)
+            found: dict[int, float | None] = {}
+            brackets = []
+            for account in exposed:
+                failing = np.flatnonzero(table[account] < 1.0)
+                if failing.size == 0:
+                    found[account] = None
+                elif failing[0] == 0:
+                    found[account] = 0.0
+                else:
+                    inside, outside = failing[0] - 1, failing[0]
+                    brackets.append(
+                        liquidation.Bracket(
+                            account, float(shocks[inside]), float(shocks[outside]),
+                            float(table[account, inside]) - 1.0,
+                            float(table[account, outside]) - 1.0,
+                        )
+                    )  # fmt: skip
+            found.update(_refine(health, brackets))
+            sides.append(found)
+        for account in exposed:
+            levels[(accounts[account].name, name)] = (sides[0][account], sides[1][account])
+    return levels
 
 
-def _check(book: Book, name: str, root: float | None, lending: bool) -> None:
-    down, up = account_liquidation_levels(book)[(name, "ETH")]
-    assert account_rows_levels(_rows_of(book, lending))["ETH"] == (down, up)
-    if root is None or not -0.9975 <= root <= 10.0:
-        return
-    found, other = (down, up) if root < 0 else (up, down)
-    assert other is None  # health is monotonic in the price: one side only
-    assert found is not None
-    assert _health_at(book, found) < 1.0  # the failing end of the bracket
-    assert abs(found - root) <= 4 * TOLERANCE * max(abs(root), 1e-3) + 1e-15, (found, root)
+def _refine(
+    health: Callable[[np.ndarray], np.ndarray], brackets: list[liquidation.Bracket]
+) -> dict[int, float]:
+    """Illinois false position on every bracket at once, each step a whole-book revaluation
+    at one point per bracket (every third step a bisection), as the search was."""
+    if not brackets:
+        return {}
+    accounts = np.array([b.account for b in brackets], dtype=np.int64)
+    columns = np.arange(len(brackets))
+    safe = np.array([b.safe for b in brackets])
+    failing = np.array([b.failing for b in brackets])
+    f_safe = np.array([b.safe_margin for b in brackets])
+    f_fail = np.array([b.failing_margin for b in brackets])
+    last = np.zeros(len(brackets), dtype=np.int8)
+    for step in range(liquidation._MAX_STEPS):
+        width = np.abs(failing - safe)
+        done = width <= liquidation._TOLERANCE * np.maximum(np.abs(failing), 1e-3)
+        if done.all():
+            break
+        middle = 0.5 * (safe + failing)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
+        inside = (
+            np.isfinite(secant)
+            & (np.minimum(safe, failing) < secant)
+            & (secant < np.maximum(safe, failing))
+        )
+        point = middle if step % 3 == 2 else np.where(inside, secant, middle)
+        margin = health(point)[accounts, columns] - 1.0
+        fails = (margin < 0.0) & ~done
+        keeps = (margin >= 0.0) & ~done
+        f_safe = np.where(fails & (last == -1), 0.5 * f_safe, f_safe)
+        f_fail = np.where(keeps & (last == 1), 0.5 * f_fail, f_fail)
+        failing, f_fail = np.where(fails, point, failing), np.where(fails, margin, f_fail)
+        safe, f_safe = np.where(keeps, point, safe), np.where(keeps, margin, f_safe)
+        last = np.where(fails, -1, np.where(keeps, 1, last)).astype(np.int8)
+    return {int(account): float(shock) for account, shock in zip(accounts, failing, strict=True)}
 
 
-@settings(max_examples=30, deadline=None)
-@given(PERPS, st.floats(500.0, 200_000.0))
-def test_a_cross_margin_account_of_perps_fails_at_its_closed_form_root(
-    perps: list[tuple[float, float, float]], cash: float
-) -> None:
-    # equity(s) = cash + sum q (S (1 + s) - entry); maintenance(s) = sum |q| S (1 + s) m
-    rows = [
-        PerpetualPosition(f"p{i}", "hl", "ETH", q, entry_price=e, account="hl",
-                          maintenance_margin_rate=m)
-        for i, (q, e, m) in enumerate(perps)
-    ]  # fmt: skip
-    book = Book.from_records(NOW, market(), rows, [MarginAccount("hl", "hl", cash)])
-    equity = cash + sum(q * (SPOT - e) for q, e, _ in perps)
-    maintenance = sum(abs(q) * SPOT * m for q, _, m in perps)
-    slope = sum(q * SPOT for q, _, _ in perps) - maintenance
-    root = None
-    if equity < maintenance:
-        root = 0.0
-    elif slope != 0:
-        root = (maintenance - equity) / slope
-    if root is not None and root == 0.0:
-        assert account_liquidation_levels(book)[("hl", "ETH")] == (0.0, 0.0)
-        return
-    _check(book, "hl", root, lending=False)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.floats(1.0, 100.0), st.floats(0.5, 0.9), st.floats(1_000.0, 300_000.0))
-def test_a_loan_fails_at_its_closed_form_root(coins: float, threshold: float, debt: float) -> None:
-    # health(s) = coins S (1 + s) LT / debt = 1
-    rows = [
-        LendingSupplyPosition("s", "aave", "ETH", coins, threshold),
-        LendingDebtPosition("d", "aave", "USDC", debt),
-    ]
-    book = Book.from_records(NOW, market(), rows)
-    health = coins * SPOT * threshold / debt
-    if health < 1.0:
-        assert account_liquidation_levels(book)[("aave", "ETH")] == (0.0, 0.0)
-        return
-    _check(book, "aave", 1.0 / health - 1.0, lending=True)
+def test_the_search_finds_the_floats_of_the_full_revaluation() -> None:
+    book = _book()
+    levels = liquidation.account_liquidation_levels(book)
+    assert levels == _reference(book)
+    found = {shock for pair in levels.values() for shock in pair}
+    # The book exercises every outcome: refined levels, never liquidated, and both sides.
+    assert None in found
+    assert any(shock is not None and shock < 0 for shock in found)
+    assert any(shock is not None and shock > 0 for shock in found)
+    assert len(levels) == 2 * 3 + 2 + 2  # 3 lending x 2 coins, cross x 2, 2 isolated
+    # The options account fails both ways when BTC moves, and up when ETH does (with the
+    # other coin's options held at their current value).
+    assert None not in levels[("deribit:cross", "BTC")]
+    assert levels[("deribit:cross", "ETH")][1] is not None

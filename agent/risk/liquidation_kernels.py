@@ -1,0 +1,257 @@
+"""The health of single accounts at single moves of one underlying, for the liquidation
+search (``agent.risk.liquidation``).
+
+The search asks many (account, shock) questions: along a grid, then one per account at
+each refinement step. Revaluing the whole book for each shock, as a stress grid does,
+prices every position of every account at every account's point; here a query prices
+only its own account's positions, and those on other underlyings (which do not move)
+are valued once. Every figure is the float ``scenarios.health_under`` gives for the
+same move: the same pricing functions on the same inputs, summed in the same order
+(the account's positions by book index, as ``account_states_kernel`` does).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agent.risk.book import (
+    FEES,
+    KIND,
+    LENDING_ACCOUNT,
+    MARGIN_ACCOUNT,
+    SPOT,
+    THRESHOLD,
+    IntArray,
+)
+from agent.risk.book import UNDERLYING as UNDERLYING_CODE
+from agent.risk.jit import inline_kernel, kernel
+from agent.risk.scenario_kernels import _option_scenarios
+from agent.risk.validation import BoolArray, FloatArray
+from agent.risk.valuation import linear_position_row, maintenance_terms
+
+_OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
+
+# (terms, codes, market, valuation seconds, lending account count, margin cash)
+BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
+# (members, starts, underlying, steady): see ``account_health_kernel``
+SearchTerms = tuple[IntArray, IntArray, int, FloatArray]
+
+
+@inline_kernel
+def _row_values(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    log_multipliers: FloatArray,
+    multipliers: FloatArray,
+    ones: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of position ``index`` at each spot multiplier (vol unmoved) into ``out``."""
+    if codes[index, KIND] == _OPTION:
+        _option_scenarios(terms, codes, index, market, now, log_multipliers, multipliers, ones, out)
+        return
+    for scenario in range(out.shape[0]):
+        row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
+        out[scenario] = row[0]
+
+
+@kernel
+def steady_values_kernel(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    now: float,
+    members: IntArray,
+    underlying: int,
+) -> FloatArray:
+    """Values at the current market of the ``members`` not on ``underlying`` (by book
+    index; the others are left unset): they do not move when ``underlying`` does."""
+    ones = np.ones(1)
+    zero = np.zeros(1)
+    out = np.empty(1)
+    steady = np.empty(terms.shape[0])
+    for index in members:
+        if codes[index, UNDERLYING_CODE] != underlying:
+            _row_values(terms, codes, index, market, now, zero, ones, ones, out)
+            steady[index] = out[0]
+    return steady
+
+
+@inline_kernel
+def _add_position(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    lending: bool,
+    moving: bool,
+    multipliers: FloatArray,
+    values: FloatArray,
+    assets: FloatArray,
+    requirement: FloatArray,
+) -> None:
+    """Add position ``index``'s ``values`` to its account's assets and requirement, as
+    ``account_states_kernel`` does (lending: weighted collateral and debt; margin: equity
+    less fees, and maintenance at the moved spot)."""
+    moves = values.shape[0]
+    if lending:
+        if codes[index, KIND] == _SUPPLY:
+            threshold = terms[index, THRESHOLD]
+            for move in range(moves):
+                assets[move] += values[move] * threshold
+        else:
+            for move in range(moves):
+                requirement[move] -= values[move]
+        return
+    fees = terms[index, FEES]
+    spot = market[codes[index, UNDERLYING_CODE], SPOT]
+    fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
+    for move in range(moves):
+        assets[move] += values[move] - fees
+        moved = spot * (multipliers[move] if moving else 1.0)
+        requirement[move] += fixed + per_spot * moved * basis
+
+
+@inline_kernel
+def _health_of(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+    health: FloatArray,
+) -> None:
+    """Health of ``account`` at each spot multiplier of the search's underlying."""
+    terms, codes, market, now, lending_count, margin_cash = book
+    members, starts, underlying, steady = search
+    moves = multipliers.shape[0]
+    ones = np.ones(moves)
+    values = np.empty(moves)
+    lending = account < lending_count
+    assets = np.full(moves, 0.0 if lending else margin_cash[account - lending_count])
+    requirement = np.zeros(moves)
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        moving = codes[index, UNDERLYING_CODE] == underlying
+        if moving:
+            _row_values(
+                terms, codes, index, market, now, log_multipliers, multipliers, ones, values
+            )
+        else:
+            values[:] = steady[index]
+        _add_position(
+            terms, codes, index, market, now, lending, moving, multipliers, values,
+            assets, requirement,
+        )  # fmt: skip
+    for move in range(moves):
+        if requirement[move] > 0.0:
+            health[move] = assets[move] / requirement[move]
+        else:
+            health[move] = math.inf if assets[move] > 0.0 else 0.0
+
+
+@kernel
+def account_health_kernel(
+    book: BookTerms, search: SearchTerms, accounts: IntArray, shocks: FloatArray
+) -> FloatArray:
+    """Health (queries, moves) of account ``accounts[q]`` when the search's underlying
+    moves by each of ``shocks[q]`` (a row per query).
+
+    ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
+    cash); ``search`` is (members, starts, underlying, steady): accounts are numbered
+    lending first, then margin, ``members[starts[a]:starts[a+1]]`` are account a's
+    positions in book order, and ``steady`` the values of those on other underlyings
+    (``steady_values_kernel``).
+    """
+    multipliers = 1.0 + shocks
+    log_multipliers = np.log(multipliers)
+    health = np.empty(shocks.shape)
+    for query in range(shocks.shape[0]):
+        _health_of(
+            book, search, accounts[query], multipliers[query], log_multipliers[query],
+            health[query],
+        )  # fmt: skip
+    return health
+
+
+@kernel
+def refine_kernel(
+    book: BookTerms,
+    search: SearchTerms,
+    brackets: FloatArray,
+    accounts: IntArray,
+    tolerance: float,
+    max_steps: int,
+) -> FloatArray:
+    """The failing end of each bracket (rows: safe, failing, health - 1 at each) shrunk
+    to ``tolerance`` (relative) by Illinois false position, every third step a bisection.
+
+    Each bracket on its own, with the arithmetic of the vectorised loop it replaces
+    (``liquidation._refine``), so the same floats.
+    """
+    failing_ends = np.empty(accounts.shape[0])
+    multiplier = np.empty(1)
+    margin = np.empty(1)
+    for bracket in range(accounts.shape[0]):
+        safe, failing = brackets[0, bracket], brackets[1, bracket]
+        f_safe, f_fail = brackets[2, bracket], brackets[3, bracket]
+        last = 0  # 1: the safe end moved last, -1: the failing end
+        for step in range(max_steps):
+            if abs(failing - safe) <= tolerance * max(abs(failing), 1e-3):
+                break
+            middle = 0.5 * (safe + failing)
+            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
+            inside = (
+                math.isfinite(secant)
+                and min(safe, failing) < secant
+                and secant < max(safe, failing)
+            )
+            point = middle if step % 3 == 2 or not inside else secant
+            multiplier[0] = 1.0 + point
+            _health_of(book, search, accounts[bracket], multiplier, np.log(multiplier), margin)
+            excess = margin[0] - 1.0
+            fails, keeps = excess < 0.0, excess >= 0.0
+            # Illinois: an end retained twice in a row has its margin halved.
+            if fails and last == -1:
+                f_safe = 0.5 * f_safe
+            if keeps and last == 1:
+                f_fail = 0.5 * f_fail
+            if fails:
+                failing, f_fail, last = point, excess, -1
+            if keeps:
+                safe, f_safe, last = point, excess, 1
+        failing_ends[bracket] = failing
+    return failing_ends
+
+
+def account_members(
+    codes: IntArray, lending_count: int, account_count: int
+) -> tuple[IntArray, IntArray]:
+    """(members, starts): every account's positions in book order, accounts numbered
+    lending first, then margin (as ``account_health_kernel`` reads them)."""
+    lending = codes[:, LENDING_ACCOUNT]
+    margin = codes[:, MARGIN_ACCOUNT]
+    owner = np.where(lending >= 0, lending, np.where(margin >= 0, lending_count + margin, -1))
+    rows = np.flatnonzero(owner >= 0)
+    order = np.argsort(owner[rows], kind="stable")
+    members: IntArray = rows[order]
+    counts = np.bincount(owner[rows], minlength=account_count)
+    starts: IntArray = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return members.astype(np.int64), starts
+
+
+def linear_accounts(codes: IntArray, members: IntArray, starts: IntArray) -> BoolArray:
+    """Per account: whether all its positions are spot, supply or debt, so that its assets
+    and requirement are both affine in the underlying's price."""
+    count = starts.shape[0] - 1
+    owner = np.repeat(np.arange(count), np.diff(starts))
+    kinds = codes[members, KIND]
+    other = (kinds != _SPOT) & (kinds != _SUPPLY) & (kinds != _DEBT)
+    linear: BoolArray = np.bincount(owner[other], minlength=count) == 0
+    return linear
