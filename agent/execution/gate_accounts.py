@@ -128,7 +128,8 @@ def nearest_move_of(arrays: BookArrays) -> float | None:
     """The smallest move of one underlying (fraction, either way) that liquidates the
     account; None when no move in range does (as ``stress_gate.nearest_move``)."""
     nearest: float | None = None
-    for shocks in arrays_liquidation_levels(arrays).values():
+    # One account: its whole grid in one revaluation rather than a walk in chunks.
+    for shocks in arrays_liquidation_levels(arrays, whole_grid=True).values():
         for shock in shocks:
             if shock is not None and (nearest is None or abs(shock) < nearest):
                 nearest = abs(shock)

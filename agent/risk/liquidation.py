@@ -36,6 +36,8 @@ from agent.risk.liquidation_kernels import (
     refine_kernel,
     steady_values_kernel,
 )
+from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
+from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
 
 _DOWN_GRID: FloatArray = -np.arange(1, 400, dtype=np.float64) * 0.0025
@@ -82,9 +84,13 @@ def account_liquidation_levels(
 
 
 def arrays_liquidation_levels(
-    arrays: BookArrays,
+    arrays: BookArrays, *, whole_grid: bool = False
 ) -> dict[tuple[str, str], tuple[float | None, float | None]]:
-    """``account_liquidation_levels`` of the book these arrays lay out."""
+    """``account_liquidation_levels`` of the book these arrays lay out. ``whole_grid``:
+    revalue every move of the grid at once with the stress kernels (``health_under``'s
+    floats, which the walk's kernel reproduces) instead of walking it account by
+    account; cheaper for a few large accounts far from liquidation (the stress gate's
+    changed account), where the walk prices each position at each move in turn."""
     levels: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
@@ -93,8 +99,9 @@ def arrays_liquidation_levels(
         if not exposed:
             continue
         search = _Search.of(arrays, underlying)
-        down = _first_failures(search, _DOWN_GRID, exposed)
-        up = _first_failures(search, _UP_GRID, exposed)
+        failures = _grid_failures if whole_grid else _first_failures
+        down = failures(search, _DOWN_GRID, exposed)
+        up = failures(search, _UP_GRID, exposed)
         accounts = arrays.lending_accounts + arrays.margin_accounts
         for account in exposed:
             levels[(accounts[account].name, name)] = (down[account], up[account])
@@ -255,6 +262,52 @@ def _first_failures(
         pending, previous = pending[~failed], health[~failed, -1]
         start, size = stop, 2 * size
     brackets.sort(key=lambda bracket: bracket.account)
+    result.update(search.refine(brackets))
+    return result
+
+
+def _grid_failures(
+    search: _Search, grid: FloatArray, exposed: list[int]
+) -> dict[int, float | None]:
+    """``_first_failures`` with every move of ``grid`` revalued at once."""
+    arrays = search.arrays
+    shocks = np.concatenate([[0.0], grid])
+    multipliers = np.ones((arrays.market.shape[0], shocks.shape[0]))
+    multipliers[search.underlying] = 1.0 + shocks
+    now = arrays.valuation_seconds
+    # The thread pool's kernel: the serial one prices linear rows far slower per move.
+    values = scenario_values_kernel(
+        arrays.terms, arrays.codes, arrays.market, now, multipliers, np.ones(shocks.shape[0])
+    )
+    collateral, debt, equity, maintenance = account_states_kernel(
+        arrays.terms, arrays.codes, arrays.market, now, multipliers, values,
+        len(arrays.lending_accounts), arrays.margin_cash,
+    )  # fmt: skip
+    health = AccountStates(
+        arrays.lending_accounts + arrays.margin_accounts,
+        len(arrays.lending_accounts),
+        np.vstack([collateral, equity]),
+        np.vstack([debt, maintenance]),
+    ).health
+    result: dict[int, float | None] = dict.fromkeys(exposed)
+    brackets: list[Bracket] = []
+    for account in exposed:
+        failing = np.flatnonzero(health[account] < 1.0)
+        if failing.size == 0:
+            continue
+        first = int(failing[0])
+        if first == 0:
+            result[account] = 0.0
+            continue
+        brackets.append(
+            Bracket(
+                account,
+                float(shocks[first - 1]),
+                float(shocks[first]),
+                float(health[account, first - 1]) - 1.0,
+                float(health[account, first]) - 1.0,
+            )
+        )
     result.update(search.refine(brackets))
     return result
 
