@@ -33,6 +33,7 @@ from agent.tick.phases import PHASES, Phases
 from agent.wiring import build_daemon
 from bench import Result
 from bench.evm_snapshot import CountingProvider, naive_contract
+from bench.tick_reads import ReadMeter
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
 from rehearsal.seed import seed_book
@@ -155,10 +156,12 @@ async def _measure() -> list[Result]:
             session = chainlink.session  # type: ignore[attr-defined]
             multicall = session.reader.reader
             sub_calls = 3 + len({call for c in session.connectors.values() for call in c.plan()})
+            meter = ReadMeter(daemon, stack, {"local": multicall.client})
             phases: list[Phases] = []
             times, requests, positions = await _ours(daemon, stack, multicall.client, phases)
             # The bound the reader settled on (halved if the node ran a batch out of gas).
             fewest = math.ceil(sub_calls / multicall.max_calls)
+            reads = await meter.results("tick", TICKS, sub_calls, multicall.max_calls)
             naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
     median_ms = statistics.median(times) * 1e3
     p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3
@@ -167,6 +170,7 @@ async def _measure() -> list[Result]:
     peer = "naive per-position read"
     return [
         *_phase_lines(name, phases),
+        *reads,
         Result(f"{name}: median", median_ms, naive_ms, peer, "ms", "faster", median_ms < naive_ms),
         Result(f"{name}: p99", p99_ms, naive_ms, peer, "ms", "faster", p99_ms < naive_ms),
         Result(

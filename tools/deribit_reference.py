@@ -24,6 +24,7 @@ METHODS = (
     "public/get_instruments",  # ccxt load_markets
     "private/get_positions",
     "private/get_account_summary",
+    "private/get_account_summaries",  # every currency's summary in one request
     "public/get_book_summary_by_currency",
     "public/ticker",
     "private/buy",

@@ -1,9 +1,13 @@
 """Deribit through ccxt: inverse options, futures and perpetuals, plus USDC-linear perps.
 
-Reads per snapshot (concurrently): ``private/get_positions``; per currency account
-(BTC, ETH, USDC by default) ``private/get_account_summary`` and
-``public/get_book_summary_by_currency`` (kind future: marks, bid/ask, funding); and
-``public/ticker`` for every option held (the venue's Greeks and mark IV).
+Reads per snapshot, concurrently and whatever the number of positions:
+``private/get_positions`` (every currency), ``private/get_account_summaries`` (every
+currency account's summary in one request) and, per currency read (BTC, ETH, USDC by
+default), one ``public/get_book_summary_by_currency`` of every kind: futures' marks,
+bid/ask and funding, options' marks and IVs (``deribit_books.py``). So 2 + currencies
+requests a tick; ``public/ticker`` only for an option held whose instrument the summaries
+lack (one of a currency not read). Every method and field: Deribit API 2.1.1 reference,
+tests/fixtures/deribit_api_reference.json.
 
 Units: Deribit sizes inverse futures in USD, linear futures and options in coin; the
 port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
@@ -33,7 +37,6 @@ from agent.errors import InvariantViolation, TransientError
 from agent.model import (
     Balance,
     Greeks,
-    Instrument,
     Kind,
     Position,
     Quote,
@@ -42,7 +45,8 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import OrderRequest, OrderState
-from connectors.cex.deribit_accounts import account_health, check_margin_model
+from connectors.cex.deribit_accounts import account_health, by_currency, check_margin_model
+from connectors.cex.deribit_books import BookSummaries, OptionFacts, option_facts, option_position
 from connectors.cex.deribit_lookup import labelled_orders
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.liquidations import deribit_liquidations
@@ -102,31 +106,26 @@ class DeribitVenue(CcxtVenue):
     async def _read_snapshot(self) -> VenueSnapshot:
         observed_at = self._now()
         exchange = self.exchange
-        calls = [self._read("fetch_positions", exchange.fetch_positions)]
-        for code in self.currencies:
-            calls.append(
-                self._read(
-                    f"account_summary.{code}",
-                    _call(exchange.privateGetGetAccountSummary, {"currency": code}),
-                )
-            )
-            calls.append(
+        replies = await together(
+            self._read("fetch_positions", exchange.fetch_positions),
+            self._read("account_summaries", _call(exchange.privateGetGetAccountSummaries, {})),
+            *(
                 self._read(
                     f"book_summary.{code}",
-                    _call(
-                        exchange.publicGetGetBookSummaryByCurrency,
-                        {"currency": code, "kind": "future"},
-                    ),
+                    _call(exchange.publicGetGetBookSummaryByCurrency, {"currency": code}),
                 )
-            )
-        replies = await together(*calls)
+                for code in self.currencies
+            ),
+        )
         positions_raw: list[dict[str, Any]] = replies[0]
-        summaries = {c: replies[1 + 2 * i]["result"] for i, c in enumerate(self.currencies)}
-        books = [row for i in range(len(self.currencies)) for row in replies[2 + 2 * i]["result"]]
+        summaries = by_currency(self.name, replies[1]["result"], self.currencies)
+        rows = [row for reply in replies[2:] for row in reply["result"]]
+        summary = BookSummaries.split(rows, exchange.markets_by_id or {})
+        books = summary.futures
         self._learn_indices(books)
         self._remember_marks(books, observed_at)
-        tickers = await self._option_tickers(positions_raw)
-        positions = tuple(self._position(raw, tickers) for raw in positions_raw)
+        options = await self._option_facts(positions_raw, summary.options, observed_at)
+        positions = tuple(self._position(raw, options) for raw in positions_raw)
         return VenueSnapshot(
             venue=self.name,
             observed_at=observed_at,
@@ -145,30 +144,41 @@ class DeribitVenue(CcxtVenue):
             if index:
                 self._indices[str(row["base_currency"])] = index
 
-    async def _option_tickers(self, positions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        names = [
+    async def _option_facts(
+        self,
+        positions: Sequence[Mapping[str, Any]],
+        summaries: Mapping[str, Mapping[str, Any]],
+        at: datetime,
+    ) -> dict[str, OptionFacts]:
+        """Mark IV and rho of every option held, from the book summaries; an option they
+        lack (a currency not read) from its ``public/ticker``, whose fields the reference
+        shares with the summary's (``mark_iv``, ``underlying_price``, ``interest_rate``)."""
+        held = [
             p["info"]["instrument_name"] for p in positions if p["info"].get("kind") == "option"
         ]
+        missing = [name for name in held if name not in summaries]
         replies = await together(
             *(
                 self._read(
                     f"ticker.{name}",
                     _call(self.exchange.publicGetTicker, {"instrument_name": name}),
                 )
-                for name in names
+                for name in missing
             )
         )
-        return {name: reply["result"] for name, reply in zip(names, replies, strict=True)}
+        rows = {name: summaries[name] for name in held if name in summaries}
+        rows.update({name: reply["result"] for name, reply in zip(missing, replies, strict=True)})
+        by_id = self.exchange.markets_by_id or {}
+        markets = {name: by_id[name][0] for name in rows if by_id.get(name)}
+        return option_facts(rows, markets, at)
 
-    def _position(self, raw: Mapping[str, Any], tickers: Mapping[str, Any]) -> Position:
+    def _position(self, raw: Mapping[str, Any], options: Mapping[str, OptionFacts]) -> Position:
         info = raw["info"]
         instrument = self.instrument(str(raw["symbol"]))
         index = number(info.get("index_price"), 0.0) or 0.0
         usd = self._usd_per(str(self.exchange.market(instrument.symbol)["settle"]))
         if instrument.kind is Kind.OPTION:
-            return self._option_position(
-                instrument, info, tickers.get(info["instrument_name"]), index
-            )
+            return option_position(instrument, info, options.get(info["instrument_name"]), index)
         quantity = number(info.get("size_currency"), 0.0) or 0.0
         return Position(
             instrument=instrument,
@@ -180,34 +190,6 @@ class DeribitVenue(CcxtVenue):
             # Deribit's realized_funding is what the position received; ours is what it paid.
             accrued_fees_usd=-(number(info.get("realized_funding"), 0.0) or 0.0) * usd,
             venue_greeks=Greeks(delta=quantity, delta_usd=quantity * index),
-        )
-
-    def _option_position(
-        self,
-        instrument: Instrument,
-        info: Mapping[str, Any],
-        ticker: Mapping[str, Any] | None,
-        index: float,
-    ) -> Position:
-        quantity = number(info.get("size"), 0.0) or 0.0
-        greeks = (ticker or {}).get("greeks", {})
-        delta = number(info.get("delta"), 0.0) or 0.0
-        mark_iv = number((ticker or {}).get("mark_iv"))
-        return Position(
-            instrument=instrument,
-            quantity=quantity,
-            entry_price=number(info.get("average_price_usd")),
-            mark_price=(number(info.get("mark_price"), 0.0) or 0.0) * index,
-            unrealized_pnl_usd=number(info.get("floating_profit_loss_usd")),
-            venue_greeks=Greeks(
-                delta=delta,
-                delta_usd=delta * index,
-                gamma=number(info.get("gamma"), 0.0) or 0.0,
-                vega=number(info.get("vega"), 0.0) or 0.0,
-                theta=number(info.get("theta"), 0.0) or 0.0,
-                rho=(number(greeks.get("rho"), 0.0) or 0.0) * quantity,
-            ),
-            mark_iv=None if mark_iv is None else mark_iv / 100.0,
         )
 
     def _balances(self, summaries: Mapping[str, Mapping[str, Any]]) -> list[Balance]:

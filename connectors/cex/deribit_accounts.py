@@ -17,10 +17,10 @@ it, naming the venue and the setting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, TransientError
 from agent.model import Health
 from connectors.cex.markets import number
 
@@ -38,6 +38,19 @@ def check_margin_model(venue: str, summary: Mapping[str, Any]) -> str:
             field="margin_model",
         )
     return model
+
+
+def by_currency(
+    venue: str, result: Mapping[str, Any], currencies: Sequence[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The summaries of ``currencies``, in their order, from ``private/
+    get_account_summaries`` (``summaries[]``, one per currency account, each naming its
+    ``currency``: Deribit API 2.1.1 reference); TransientError when one is missing."""
+    found = {str(s.get("currency")): s for s in result.get("summaries") or []}
+    missing = [code for code in currencies if code not in found]
+    if missing:
+        raise TransientError(f"{venue}: the account summaries lack {', '.join(missing)}")
+    return {code: found[code] for code in currencies}
 
 
 def account_health(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -40,23 +40,12 @@ from connectors.cex.markets import instrument_from_market
 from connectors.cex.pause import Pause
 from connectors.cex.transport import noting_replies, open_session
 from connectors.cex.units import OrderUnits
+from connectors.concurrency import together as together  # the cex connectors' import
 
 T = TypeVar("T")
 _log = structlog.get_logger("ballast.cex")
 _REMEMBERED_CLIENT_IDS = 10_000
 _ORDER_STATUSES = {"open", "closed", "canceled", "rejected"}
-
-
-async def together(*calls: Coroutine[Any, Any, Any]) -> list[Any]:
-    """Run ``calls`` concurrently in a TaskGroup; on failure raise the first error itself
-    (not an ExceptionGroup), the others being cancelled."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(call) for call in calls]
-    except ExceptionGroup as failures:
-        first = failures.exceptions[0]
-        raise first from first.__cause__
-    return [task.result() for task in tasks]
 
 
 def utc_now() -> datetime:

@@ -11,6 +11,17 @@ contract reports: on Arbitrum ``block.number`` inside a contract - and so
 blocks are about 4e8), and ``blockhash`` is not the L2 parent's hash either
 (https://docs.arbitrum.io/time, "Ethereum block numbers within Arbitrum"). Pinning to it
 would read years-old state or fail, and order tracking would scan logs from it.
+
+Why the head stays a request of its own (issue 18 asked whether it could ride in the
+batch): on Ethereum, Multicall3's getBlockNumber/getCurrentBlockTimestamp/getBlockHash
+inside an eth_call at "latest" would name the block, but a block's own hash is not
+visible inside it (``blockhash`` "only works for the 256 most recent, excluding current,
+blocks": Solidity docs, "Block and Transaction Properties"), so a read of several batches
+could pin the later ones only by number, which a reorganisation at the same height
+defeats; on Arbitrum the L2 number would have to come from ArbSys(0x64).arbBlockNumber(),
+a precompile the local world's anvil cannot answer (its networks are ethereum, optimism
+and tempo; the "arbitrum" profile only replaces Multicall3), so nothing here could prove
+it. One request more per read keeps every batch pinned by hash.
 """
 
 from __future__ import annotations
@@ -21,7 +32,9 @@ import structlog
 
 from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
+from connectors.concurrency import together
 from connectors.evm import aggregate3
+from connectors.evm.bulk_decode import decode_results
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
 
@@ -45,11 +58,11 @@ class Multicall3Reader:
     Each read first asks the node for its head block (number, timestamp, parent hash),
     then runs every batch pinned to that block by its hash (EIP-1898), so a batch can
     never answer from another block at the same height after a reorganisation: the node
-    refuses a block it no longer has, and the read fails for that tick. ``max_calls`` bounds one
-    eth_call's size; a larger read is split into several batches, all at that block.
-    Providers cap an eth_call's gas, and a batch's memory cost grows with the square of
-    the data it returns: when the node runs a batch out of gas, the bound is halved for
-    good and the read done again.
+    refuses a block it no longer has, and the read fails for that tick. ``max_calls``
+    bounds one eth_call's size; a larger read is split into several batches, all at that
+    block, sent together. Providers cap an eth_call's gas, and a batch's memory cost
+    grows with the square of the data it returns: when the node runs a batch out of gas,
+    the bound is halved for good and the read done again.
     """
 
     def __init__(
@@ -104,19 +117,27 @@ class Multicall3Reader:
             raise TransientError(f"malformed latest block from the node: {error}") from error
 
     async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+        """The head, then every batch at once: all are pinned to the same block, so their
+        order does not matter; the node runs them side by side. The first failure is
+        raised as itself (the others cancelled), as a one-batch read would raise it."""
         block, block_hash = await self.head()
         pinned = {"blockHash": block_hash}
-        collected: list[CallResult] = []
-        for start in range(0, len(calls), self.max_calls):
-            collected += await self._aggregate(calls[start : start + self.max_calls], pinned)
-        return block, collected
+        batches = await together(
+            *(
+                self._aggregate(calls[at : at + self.max_calls], pinned)
+                for at in range(0, len(calls), self.max_calls)
+            )
+        )
+        return block, [result for batch in batches for result in batch]
 
 
 class BatchedReader:
     """Merges every connector's calls for one tick into one read, and splits the results.
 
     A call several connectors need (the reserves' configuration and the oracle's prices
-    are the same for every account on a pool) is made once and its result shared.
+    are the same for every account on a pool) is made once and its result shared. The
+    results are decoded in bulk, grouped by return layout (``bulk_decode``), before the
+    connectors read them.
     """
 
     def __init__(self, reader: Multicall3Reader) -> None:
@@ -130,7 +151,9 @@ class BatchedReader:
             name: [unique.setdefault(call, len(unique)) for call in calls]
             for name, calls in plans.items()
         }
-        block, results = await self.reader.read(list(unique))
+        calls = list(unique)
+        block, results = await self.reader.read(calls)
+        results = decode_results(calls, results)
         return block, {
             name: [results[index] for index in indices] for name, indices in positions.items()
         }

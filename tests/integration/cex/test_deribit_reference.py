@@ -50,12 +50,15 @@ READS: dict[str, tuple[str, ...]] = {
         "[].realized_funding",
         "[].estimated_liquidation_price",
     ),
-    "private/get_account_summary": (
-        "balance",
-        "equity",
-        "maintenance_margin",
-        "initial_margin",
-        "currency",
+    "private/get_account_summary": ("margin_model", "portfolio_margining_enabled"),
+    "private/get_account_summaries": (
+        "summaries[].balance",
+        "summaries[].equity",
+        "summaries[].maintenance_margin",
+        "summaries[].initial_margin",
+        "summaries[].currency",
+        "summaries[].margin_model",
+        "summaries[].cross_collateral_enabled",
     ),
     "public/get_book_summary_by_currency": (
         "[].instrument_name",
@@ -65,8 +68,12 @@ READS: dict[str, tuple[str, ...]] = {
         "[].mark_price",
         "[].estimated_delivery_price",
         "[].funding_8h",
+        "[].mark_iv",  # options (no kind asked: every kind)
+        "[].underlying_price",
+        "[].interest_rate",
     ),
-    "public/ticker": ("mark_price", "mark_iv", "greeks.rho"),
+    # only for an option the book summaries lack (connectors/cex/deribit_books.py)
+    "public/ticker": ("mark_iv", "underlying_price", "interest_rate"),
     "public/get_instruments": (
         "[].instrument_name",
         "[].kind",
@@ -237,8 +244,9 @@ async def _replies(deribit: DeribitVenue) -> dict[str, Any]:
         "private/get_account_summary": await exchange.privateGetGetAccountSummary(
             {"currency": "BTC"}
         ),
+        "private/get_account_summaries": await exchange.privateGetGetAccountSummaries(),
         "public/get_book_summary_by_currency": await exchange.publicGetGetBookSummaryByCurrency(
-            {"currency": "BTC", "kind": "future"}
+            {"currency": "BTC"}
         ),
         "public/ticker": await exchange.publicGetTicker({"instrument_name": name}),
         "private/buy": resting,

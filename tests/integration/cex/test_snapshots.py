@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from cex_world import DERIBIT_CLIENT_ID, option_symbol
+from cex_world import DERIBIT_CLIENT_ID, deribit_venue, option_symbol
 
 from agent.model import HealthKind, Kind, Settlement, Side, VenueSnapshot
 from agent.ports import OrderRequest, Venue
@@ -148,3 +148,63 @@ async def test_quotes_carry_the_order_size_step_in_coin(
     assert perp.lot_size == pytest.approx(10.0 / (perp.mark or 0.0))
     assert quotes["BTC/USDC:USDC"].lot_size == pytest.approx(0.001)  # min_trade_amount
     assert quotes["ETH/USDC:USDC"].lot_size == pytest.approx(0.01)
+
+
+async def test_deribit_reads_in_bulk_whatever_the_options_held(
+    deribit: DeribitVenue, deribit_sim: DeribitSimulator
+) -> None:
+    """Positions, account summaries and one book summary per currency: 2 + 3 requests
+    for six options as for none; marks, IVs and rho from the summaries (rho by our
+    kernel beside the simulator's own Black-Scholes, sim.venues.blackscholes)."""
+    symbols = [option_symbol(deribit, s, kind) for s in (57_500, 60_000, 62_500)
+               for kind in ("call", "put")]  # fmt: skip
+    for index, symbol in enumerate(symbols):
+        order = OrderRequest(f"bulk-{index}", symbol, Side.SELL, 1.0, 0.0001)
+        assert (await deribit.place_order(order)).status == "closed"
+    before = len(deribit_sim.requests)
+    snapshot = await deribit.snapshot()
+    read = sorted(r.operation for r in deribit_sim.requests[before:])
+    assert read == [
+        "private/get_account_summaries",
+        "private/get_positions",
+        *["public/get_book_summary_by_currency"] * 3,
+    ]
+    now = deribit_sim.exchange.state.timestamp
+    for position in snapshot.positions:
+        instrument = deribit_sim.exchange.instruments[
+            deribit.exchange.market(position.instrument.symbol)["id"]
+        ]
+        reference = value(60_000.0, instrument.strike or 0.0, instrument.years_left(now), 0.6,
+                          instrument.option_type == "call")  # fmt: skip
+        assert position.mark_iv == pytest.approx(0.6)
+        assert position.venue_greeks is not None
+        assert position.venue_greeks.rho == pytest.approx(-reference.rho, rel=1e-6)
+        assert position.venue_greeks.rho != 0.0
+
+
+async def test_deribit_option_the_summaries_lack_is_read_from_its_ticker(
+    deribit_sim: DeribitSimulator,
+) -> None:
+    """An option of a currency the venue does not read (ETH here) has no book summary
+    row: its mark IV and rho come from ``public/ticker``, one request for it alone."""
+    async with deribit_venue(deribit_sim, currencies=("BTC", "ETH")) as both:
+        puts = [
+            m
+            for m in both.exchange.markets.values()
+            if m["option"] and m["base"] == "ETH" and m["optionType"] == "put"
+        ]
+        eth = str(max(puts, key=lambda m: (m["expiry"], m["strike"]))["symbol"])
+        order = OrderRequest("eth-put", eth, Side.SELL, 1.0, 0.0001)
+        assert (await both.place_order(order)).status == "closed"
+        expected = {p.instrument.symbol: p for p in (await both.snapshot()).positions}[eth]
+    async with deribit_venue(deribit_sim, currencies=("BTC",)) as btc_only:
+        before = len(deribit_sim.requests)
+        snapshot = await btc_only.snapshot()
+        tickers = [r for r in deribit_sim.requests[before:] if r.operation == "public/ticker"]
+    assert len(tickers) == 1
+    position = {p.instrument.symbol: p for p in snapshot.positions}[eth]
+    assert position.mark_iv == pytest.approx(expected.mark_iv)
+    assert position.venue_greeks is not None
+    assert expected.venue_greeks is not None
+    assert position.venue_greeks.rho == pytest.approx(expected.venue_greeks.rho)
+    assert position.venue_greeks.rho > 0  # a short put gains as rates rise
