@@ -10,8 +10,9 @@ Gate. Ours: ``check_stress`` of one hedge (a Hyperliquid perp) and one repair (a
 repay) against the tick's baseline, which revalues only the rows each changes and the
 accounts they sit in. Peer: the same decision by full revaluation, the book rebuilt
 with the intent applied, ``stress_test`` and every account's liquidation move. Target:
-< 1 ms per intent, the mean of the two (the cross account the hedge touches holds 60
-positions, whose liquidation search dominates; an Aave account 2).
+<= 0.4 ms per intent, the mean of the two (the cross account the hedge touches holds 60
+positions, whose liquidation search dominates; an Aave account 2): the changed account
+is searched on the baseline's rows, not a rebuilt book.
 
 Probability. Ours: ``steerings`` over the policy's 226 lending and 41 margin accounts
 (first passage at each account's vol; the trigger and target distances solved once per
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import Result, best_median, interleaved_best
+from bench import Result, best_median, best_of
 
 NOW = datetime(2026, 11, 21, 8, tzinfo=UTC)
 AAVE_ACCOUNTS = 226
@@ -149,7 +150,10 @@ def _gate(book: Any) -> Result:
 
     ours()  # compile
     peer()
-    mine, theirs = interleaved_best(ours, peer, rounds=5)
+    # A batch's median, as for the probabilities: a single call a round on a shared
+    # machine measures whoever else had the cores at that moment.
+    mine = best_median(ours, 5, 20)
+    theirs = best_of(peer, 3)
     per_intent_ms = mine / len(intents) * 1e3
     return Result(
         "stress gate per intent, 1,018-position book",
@@ -157,8 +161,8 @@ def _gate(book: Any) -> Result:
         theirs / len(intents) * 1e3,
         "full revaluation",
         "ms/intent",
-        "< 1 ms",
-        per_intent_ms < 1.0,
+        "<= 0.4 ms",
+        per_intent_ms <= 0.4,
     )
 
 

@@ -215,9 +215,18 @@ def steering_of(report: TickReport) -> dict[str, Steering]:
     return found
 
 
+def _projected(steered: Steering | None) -> str:
+    """The health after the adverse projection move ("-" when not projected)."""
+    if steered is None or steered.projected_health is None:
+        return "-"
+    return f"{steered.projected_health:.2f}"
+
+
 def _health_table(view: DemoView) -> Table:
     table = Table(title="Health per venue (liquidation below 1)", expand=True)
-    for column in ("venue", "now", "lowest", "acts below", "restores to", "P(liq.) in horizon"):
+    columns = ("venue", "now", "lowest", "projected", "acts below", "restores to",
+               "P(liq.) in horizon")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="right")
     now = health_of(view.last) if view.last else {}
     steering = steering_of(view.last) if view.last else {}
@@ -231,6 +240,7 @@ def _health_table(view: DemoView) -> Table:
             venue,
             Text(f"{ratio:.2f}", style=style),
             f"{view.health_min[venue]:.2f}",
+            _projected(steered),
             f"{trigger:.3g}",
             "-" if steered is None else f"{steered.target:.3g}",
             "-" if steered is None else f"{steered.probability:.3%}",

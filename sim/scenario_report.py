@@ -169,28 +169,36 @@ def _steering_row(steering: Steering) -> dict[str, Any]:
         "trigger": fine(steering.trigger),
         "target": fine(steering.target),
         "vol": fine(steering.vol),
+        "projected_health": fine(steering.projected_health),
+        "cause": steering.cause or None,
     }
 
 
 def _steering(samples: Sequence[Sample]) -> dict[str, Any]:
-    """Per account: the highest probability of liquidation seen (and when), and the
-    highest trigger and target the vol-aware health steered to."""
+    """Per account: the highest probability of liquidation seen (and when), the
+    highest trigger and target the vol-aware health steered to, and the lowest projected
+    health (after the adverse projection move; None: never projected)."""
     found: dict[str, dict[str, Any]] = {}
     for sample in samples:
         for account, steering in sample.steering.items():
             row = found.setdefault(
-                account, {"max_probability": -1.0, "max_trigger": 0.0, "max_target": 0.0}
-            )
+                account,
+                {"max_probability": -1.0, "max_trigger": 0.0, "max_target": 0.0,
+                 "min_projected": math.inf},
+            )  # fmt: skip
             if steering.probability > row["max_probability"]:
                 row.update(max_probability=steering.probability, at_s=sample.time_s)
             row["max_trigger"] = max(row["max_trigger"], steering.trigger)
             row["max_target"] = max(row["max_target"], steering.target)
+            if steering.projected_health is not None:
+                row["min_projected"] = min(row["min_projected"], steering.projected_health)
     return {
         account: {
             "max_liquidation_probability": chance(row["max_probability"]),
             "max_liquidation_probability_at_s": row["at_s"],
             "max_trigger": fine(row["max_trigger"]),
             "max_target": fine(row["max_target"]),
+            "min_projected_health": fine(row["min_projected"]),
         }
         for account, row in sorted(found.items())
     }

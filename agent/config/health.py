@@ -46,8 +46,11 @@ class HealthSettings(Frozen):
     ``max_liquidation_probability``, and restores to the health at which it is
     ``target_liquidation_probability``; the static trigger and target stay as floors,
     ``max_lending_target`` and ``max_margin_target`` cap what high vol can ask.
-    Realized vol is an EWMA of squared log returns per unit time between ticks, with
-    ``realized_vol_half_life_s``.
+    Projected health (``projection_sigmas``, 0: off): each account also acts when the
+    health it would have after a move of that many sigmas against it over the horizon
+    (at the same vol) is under its static trigger, and restores to where that projection
+    is the static target (``agent.policy.steering`` says why). Realized vol is an EWMA of
+    squared log returns per unit time between ticks, with ``realized_vol_half_life_s``.
     """
 
     lending_trigger: float = Field(default=1.3, gt=1)
@@ -61,6 +64,9 @@ class HealthSettings(Frozen):
     probability_model: Literal["diffusion", "jump_diffusion"] = "diffusion"
     jumps: JumpSettings = Field(default_factory=JumpSettings)
     realized_vol_half_life_s: PositiveFloat = 900.0
+    # Three sigma: a move the price ends beyond with probability 0.13% under normality,
+    # the order of the 0.1% ceiling. Over ten asks a cushion no vol estimate justifies.
+    projection_sigmas: float = Field(default=3.0, ge=0, le=10)
     max_lending_target: float = Field(default=4.0, gt=1)
     max_margin_target: float = Field(default=20.0, gt=1)
 

@@ -140,8 +140,10 @@ def format_status(document: Mapping[str, Any]) -> str:
     ])  # fmt: skip
     lines += _section("liquidation risk", [
         f"{a['account']}: {a['kind']} health {_ratio(a['health'])}, probability "
-        f"{_chance(a['probability'])} within the horizon at vol {_ratio(a['vol'])}; "
-        f"acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
+        f"{_chance(a['probability'])} within the horizon at vol {_ratio(a['vol'])}"
+        + _projected(a.get("projected_health"))
+        + f"; acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
+        + (f" (acting: {a['cause']})" if a.get("cause") else "")
         for a in agent.get("steering", [])
     ])  # fmt: skip
     lines += _section("venue failure", [
@@ -202,6 +204,11 @@ def _leadership(role: Mapping[str, Any] | None) -> list[str]:
 
 def _ratio(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float | int) else str(value)
+
+
+def _projected(value: object) -> str:
+    """The steering's projected health, when the account is projected."""
+    return "" if value is None else f", projected health {_ratio(value)} after the move"
 
 
 def _chance(value: object) -> str:

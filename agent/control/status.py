@@ -72,8 +72,9 @@ class AgentStatus:
     ``greeks`` is keyed by underlying; ``problems`` lists what currently stops or
     degrades acting (stale inputs, reconciliation, RPC health); ``account_settings``
     holds each venue's margin model and per-asset leverage as the venue reports them.
-    ``steering`` is each account's probability of liquidation within the horizon and
-    the health it acts at and restores to; ``venue_failure`` what the book loses if each
+    ``steering`` is each account's probability of liquidation within the horizon, its
+    projected health (after the adverse ``projection_sigmas`` move), the health it acts
+    at and restores to, and which rule acts; ``venue_failure`` what the book loses if each
     venue fails; ``pnl`` the P&L attributed since start and per day; ``leadership`` this
     process's role on a shared journal, its lease and the other processes' heartbeats.
     """

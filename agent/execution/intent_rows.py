@@ -20,6 +20,7 @@ Lending rows are matched by venue and token symbol (``venue:SYMBOL:...`` ids, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from agent.intents import Action, Intent
@@ -57,8 +58,9 @@ def row_change(book: Book, intent: Intent) -> RowChange:
     if intent.action in _TRADES:
         return _trade(book, intent)
     if intent.action in _LENDING:
-        if any(_is_lending(p) and p.venue == intent.venue for p in book.positions):
-            return _lending(book, intent)
+        lending = _LendingRows(book, intent.venue)
+        if lending.first(lambda _: True) is not None:
+            return _lending(book, intent, lending)
         if intent.action is Action.SUPPLY:
             return _margin_top_up(book, intent)
     return RowChange({})
@@ -154,18 +156,34 @@ def _resized(position: Row, change: float, urgent: bool) -> Row:
     return replace(position, quantity=quantity, collateral_usd=collateral)
 
 
-def _lending_row(book: Book, intent: Intent, kind: type) -> tuple[int, Row] | None:
-    for index, position in enumerate(book.positions):
-        if (
-            isinstance(position, kind)
-            and position.venue == intent.venue
-            and position.id.split(":")[1] == intent.asset
-        ):
-            return index, position
-    return None
+class _LendingRows:
+    """The book's lending rows at one venue, with their indices, scanned in book order
+    only as far as a question needs (a 1,000-row book is mostly other rows)."""
+
+    def __init__(self, book: Book, venue: str) -> None:
+        self._rows = (
+            (i, p) for i, p in enumerate(book.positions) if p.venue == venue and _is_lending(p)
+        )
+        self._seen: list[tuple[int, Row]] = []
+
+    def first(self, match: Callable[[Row], bool]) -> tuple[int, Row] | None:
+        """The first row (in book order) ``match`` accepts."""
+        for found in self._seen:
+            if match(found[1]):
+                return found
+        for found in self._rows:
+            self._seen.append(found)
+            if match(found[1]):
+                return found
+        return None
 
 
-def _lending(book: Book, intent: Intent) -> RowChange:
+def _lending_row(lending: _LendingRows, intent: Intent, kind: type) -> tuple[int, Row] | None:
+    return lending.first(lambda p: isinstance(p, kind) and p.id.split(":")[1] == intent.asset)
+
+
+def _lending(book: Book, intent: Intent, lending: _LendingRows) -> RowChange:
+    """``lending``: the book's lending rows at the intent's venue."""
     quantity, action = intent.quantity, intent.action
     supply_change = {Action.SUPPLY: quantity, Action.WITHDRAW: -quantity}.get(action, 0.0)
     debt_change = {Action.REPAY: -quantity, Action.BORROW: quantity}.get(action, 0.0)
@@ -179,7 +197,7 @@ def _lending(book: Book, intent: Intent) -> RowChange:
     ):
         if change == 0:
             continue
-        found = _lending_row(book, intent, kind)
+        found = _lending_row(lending, intent, kind)
         if found is not None:
             index, position = found
             replaced[index] = replace(position, quantity=max(position.quantity + change, 0.0))

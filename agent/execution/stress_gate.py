@@ -30,13 +30,14 @@ import numpy as np
 import structlog
 
 from agent.config.models import LimitSettings
+from agent.execution.gate_accounts import account_rows, changed_rows, nearest_move_of
 from agent.execution.intent_rows import Row, RowChange, row_change
 from agent.execution.proposal import ReasonCode, Rejection
 from agent.intents import Intent
 from agent.risk import positions as risk
-from agent.risk.book import Book, account_of
+from agent.risk.book import Account, Book, account_of
 from agent.risk.liquidation import account_liquidation_levels
-from agent.risk.scenarios import revalue
+from agent.risk.scenarios import revalue, spot_multipliers_for
 from agent.risk.stress import StressGrid, StressResult, stress_test
 from agent.risk.validation import FloatArray, RiskInputError
 from agent.risk.venue_failure import isolated_collateral_usd, venue_equity_usd
@@ -109,10 +110,34 @@ class StressBaseline:
         return total
 
     @functools.cached_property
+    def accounts(self) -> dict[str, Account]:
+        """Account name -> the account (its kind and the indices of its positions)."""
+        arrays = self.book.arrays
+        return {a.name: a for a in arrays.lending_accounts + arrays.margin_accounts}
+
+    @functools.cached_property
     def members(self) -> dict[str, tuple[int, ...]]:
         """Account name -> the indices of its positions."""
-        arrays = self.book.arrays
-        return {a.name: a.positions for a in arrays.lending_accounts + arrays.margin_accounts}
+        return {name: account.positions for name, account in self.accounts.items()}
+
+    @functools.cached_property
+    def _cells(self) -> tuple[FloatArray, FloatArray]:
+        """The grid's cells in ``stress_test``'s order, then the unshocked market: spot
+        shocks and vol multipliers."""
+        spots, vols = self.grid.spot_shocks, self.grid.vol_shocks
+        spot_shocks = np.append(np.repeat(np.array(spots), len(vols)), 0.0)
+        vol_multipliers = np.append(np.tile(1.0 + np.array(vols), len(spots)), 1.0)
+        return spot_shocks, vol_multipliers
+
+    def stress_rows(self, book: Book) -> tuple[FloatArray, FloatArray]:
+        """P&L (positions, spot shocks, vol shocks) and value now (positions,) of every
+        row of ``book`` on the baseline's grid: ``stress_test``'s revaluation of its
+        positions, the market as it is in the same pass, without its accounts."""
+        spot_shocks, vol_multipliers = self._cells
+        values = revalue(book, spot_multipliers_for(book, spot_shocks), vol_multipliers)
+        now = values[:, -1]
+        shape = (-1, len(self.grid.spot_shocks), len(self.grid.vol_shocks))
+        return (values[:, :-1] - now[:, None]).reshape(shape), now
 
     def worst(self, total: FloatArray | None = None) -> tuple[float, float, float]:
         """(loss USD, positive; spot shock; vol shock) of the worst cell."""
@@ -176,13 +201,12 @@ def try_intent(baseline: StressBaseline, intent: Intent) -> Trial | None:
     change = row_change(baseline.book, intent)
     if change.empty:
         return None
-    rows = tuple(r for r in change.replaced.values() if r is not None) + change.added
+    rows = changed_rows(change)
     book = baseline.book
+    loose = None
     if rows:
         loose = Book.from_records(book.valuation_time, book.market, [_loose(r) for r in rows])
-        pnl = stress_test(loose, baseline.grid).position_pnl_usd
-        ones = np.ones((len(loose.arrays.underlyings), 1))
-        values = revalue(loose, ones, np.ones(1))[:, 0]
+        pnl, values = baseline.stress_rows(loose)
     else:
         pnl = np.zeros((0, *baseline.position_pnl.shape[1:]))
         values = np.zeros(0)
@@ -190,7 +214,11 @@ def try_intent(baseline: StressBaseline, intent: Intent) -> Trial | None:
     total = baseline.total_pnl - baseline.position_pnl[old].sum(axis=0) + pnl.sum(axis=0)
     moves: dict[str, float | None] = {}
     for account in sorted(_changed_accounts(baseline, change)):
-        moves[account] = nearest_move(_account_book(baseline, change, account)).get(account)
+        found = account_rows(book, baseline.accounts, baseline.cash_usd, change, loose, account)
+        if found is None:  # only a rebuilt book can say (and says what is wrong)
+            moves[account] = nearest_move(_account_book(baseline, change, account)).get(account)
+        else:
+            moves[account] = nearest_move_of(found)
     cash = dict(baseline.cash_usd)
     for name, added in (change.cash_usd or {}).items():
         cash[name] = cash.get(name, 0.0) + added

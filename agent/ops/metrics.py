@@ -48,6 +48,8 @@ _STEERING = (
      "Health the agent restores the account to (vol-aware, static floor)"),
     ("vol", "ballast_health_vol_ratio",
      "Annual vol behind the account's probability (larger of implied and realized)"),
+    ("projected_health", "ballast_health_projected_ratio",
+     "Health after the adverse projection_sigmas move over the horizon (NaN: none)"),
 )  # fmt: skip
 
 

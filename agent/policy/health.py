@@ -49,7 +49,7 @@ from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
-from agent.policy.steering import Steering
+from agent.policy.steering import Steering, vol_reason
 
 _ACTION_ORDER = (Action.REPAY, Action.REPAY_WITH_COLLATERAL, Action.SUPPLY)
 _OPPOSED = {
@@ -284,9 +284,9 @@ def plan_lending(
     steering: Steering | None = None,
 ) -> Plan:
     """Repairs for one lending account when its health factor (reported or ours) is under
-    ``health.lending_trigger``, or its ``steering`` says its probability of liquidation
-    is over the ceiling, bringing ours exactly to the target (``steering.target``, else
-    ``health.lending_target``)."""
+    ``health.lending_trigger``, or its ``steering`` says act (probability of liquidation
+    over the ceiling, or projected health under the trigger), bringing ours exactly to
+    the target (``steering.target``, else ``health.lending_target``)."""
     ours = health_factor(account)
     alerts = _model_alert(account, ours, parameters.health_model_tolerance, health.lending_trigger)
     lowest = min(ours, account.health_factor)
@@ -302,10 +302,6 @@ def plan_lending(
         alerts.append(_unrestored(account, health_factor(after), target))
     reason = f"health factor {lowest:.4f} under {health.lending_trigger}"
     if vol_acting and steering is not None:
-        reason = (
-            f"liquidation probability {steering.probability:.3%} within "
-            f"{health.liquidation_horizon_s:g}s over {health.max_liquidation_probability:.3%}"
-            f" (health factor {lowest:.4f}, vol {steering.vol or 0.0:.0%})"
-        )
+        reason = vol_reason(steering, health, f"health factor {lowest:.4f}")
     intents = tuple(_intent(account, s, f"{reason}: restore {target:.4g}", now) for s in steps)
     return Plan(intents, tuple(alerts))

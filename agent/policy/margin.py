@@ -31,7 +31,7 @@ from agent.policy.inputs import MarginAccount, MarginPosition, UnderlyingRisk
 from agent.policy.plan import Plan, reduces_risk, side_of, trade_action
 from agent.policy.routing import bounded_limit
 from agent.policy.settings import PolicyParameters
-from agent.policy.steering import Steering
+from agent.policy.steering import Steering, vol_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +219,9 @@ def plan_margin(
     steering: Steering | None = None,
 ) -> Plan:
     """Top up or reduce one margin account under ``health.margin_trigger``, or whose
-    ``steering`` says its probability of liquidation is over the ceiling, to exactly its
-    target (``steering.target``, else ``health.margin_target``; equity / maintenance)."""
+    ``steering`` says act (probability of liquidation over the ceiling, or projected
+    health under the trigger), to exactly its target (``steering.target``, else
+    ``health.margin_target``; equity / maintenance)."""
     vol_acting = steering is not None and steering.acting
     if account.ratio >= health.margin_trigger and not vol_acting:
         return Plan()
@@ -230,11 +231,7 @@ def plan_margin(
     chosen = _choose(account, target, view)
     reason = f"margin ratio {account.ratio:.4f} under {health.margin_trigger}"
     if account.ratio >= health.margin_trigger and steering is not None:
-        reason = (
-            f"liquidation probability {steering.probability:.3%} within "
-            f"{health.liquidation_horizon_s:g}s over {health.max_liquidation_probability:.3%}"
-            f" (margin ratio {account.ratio:.4f}, vol {steering.vol or 0.0:.0%})"
-        )
+        reason = vol_reason(steering, health, f"margin ratio {account.ratio:.4f}")
     reason = f"{reason}: restore {target:.4g}"
     intents = []
     equity, maintenance = account.equity_usd, account.maintenance_margin_usd

@@ -36,9 +36,25 @@ liquidation lies at that move:
   scales a and R alike, so H = E/M = (1 + s) - (a / M) s is exact for both repairs
   (fees aside).
 
-The account acts when its probability passes ``max_liquidation_probability`` or its
-health its static trigger, and restores to the larger of the static target and the
-health for ``target_liquidation_probability`` (capped at ``max_*_target``).
+Projected health. The probability alone rarely acts before the static trigger: with
+an hour's horizon a 0.1% ceiling is passed at health 1.3 only above ~750% vol, so in a
+crash that takes hours the static trigger still decides, and the account is repaired
+only once it is under it. A careful operator keeps the floors themselves out of reach
+of a plausible move: the health the account would have after a ``projection_sigmas``
+move of its underlyings over the horizon (log move k sigma sqrt(T) at the account's
+vol, against it) must stay at or above the static trigger, and a repair restores the
+health whose projection is the static target. The realized vol is zero-mean (a trend
+counts as variance), so in a steady selloff sigma carries the trend: with ticks dt
+apart, k sigma sqrt(T) covers the next tick's trend move whenever k^2 T >= dt (3
+sigma over an hour: ticks up to nine hours apart). Three sigma is a move the price
+ends beyond with probability 0.13% under normality, the order of the 0.1% ceiling;
+in a calm market (65% vol) it raises 1.3 / 1.6 to about 1.33 / 1.63.
+
+The account acts when its probability passes ``max_liquidation_probability``, its
+projected health the static trigger, or its health the static trigger, and restores to
+the largest of the static target, the health for ``target_liquidation_probability``
+and the health whose projection is the static target (capped at ``max_*_target``).
+``cause`` says which rule acts (the static trigger first, then the probability).
 """
 
 from __future__ import annotations
@@ -89,13 +105,21 @@ class Exposure:
         move = (self.requirement - self.assets) / slope
         return move if move > -1.0 else None
 
-    def health_for(self, move: float) -> float:
-        """The health now at which this account's liquidation lies at ``move``."""
+    def health_for(self, move: float, level: float = 1.0) -> float:
+        """The health now at which this account's health after ``move`` is ``level``
+        (1: its liquidation lies at ``move``)."""
         if self.lending:
             asset_share = self.moving_assets / self.assets if self.assets > 0 else 0.0
             debt_share = self.moving_requirement / self.requirement
-            return (1.0 + debt_share * move) / (1.0 + asset_share * move)
-        return (1.0 + move) - self.moving_assets / self.requirement * move
+            return level * (1.0 + debt_share * move) / (1.0 + asset_share * move)
+        return level * (1.0 + move) - self.moving_assets / self.requirement * move
+
+    def health_after(self, move: float) -> float:
+        """H(move): the health once the moving underlyings moved by ``move``."""
+        requirement = self.requirement + self.moving_requirement * move
+        if requirement <= 0:
+            return math.inf
+        return (self.assets + self.moving_assets * move) / requirement
 
 
 def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
@@ -140,7 +164,9 @@ class Steering:
     ``health`` is the health factor (lending) or equity / maintenance (margin);
     ``liquidation_move`` the relative move of its underlyings that liquidates it
     (None: no move does); ``vol`` the annual vol used (None: nothing volatile held).
-    ``acting``: the probability or the static trigger says act this tick.
+    ``projected_health`` the health after the adverse ``projection_sigmas`` move over
+    the horizon (None: not projected). ``acting``: some rule says act this tick, named
+    by ``cause`` (``"trigger"``, ``"probability"`` or ``"projection"``; "" when not).
     """
 
     account: str
@@ -152,6 +178,8 @@ class Steering:
     trigger: float
     target: float
     acting: bool
+    projected_health: float | None = None
+    cause: str = ""
 
 
 class ProbabilityModel:
@@ -214,7 +242,7 @@ def steer(
 ) -> Steering:
     """The account's probability, trigger and target (static ones when not vol-aware)."""
     lending = exposure.lending
-    trigger = settings.lending_trigger if lending else settings.margin_trigger
+    floor = settings.lending_trigger if lending else settings.margin_trigger
     target = settings.lending_target if lending else settings.margin_target
     cap = settings.max_lending_target if lending else settings.max_margin_target
     health = exposure.health
@@ -225,16 +253,46 @@ def steer(
         probability = model.probability(distance, vol, down=move < 0)
     elif move == 0.0:
         probability = 1.0
-    acting = health < trigger
+    cause = "trigger" if health < floor else ""
+    trigger, projected = floor, None
     if settings.vol_aware and move is not None and vol is not None and vol > 0:
         down = move <= 0
         sign = -1.0 if down else 1.0
         ceiling = model.log_distance(settings.max_liquidation_probability, vol, down=down)
         aimed = model.log_distance(settings.target_liquidation_probability, vol, down=down)
         trigger = max(trigger, min(exposure.health_for(math.expm1(sign * ceiling)), cap))
+        static_target = target
         target = max(target, min(exposure.health_for(math.expm1(sign * aimed)), cap))
         # Over the ceiling acts only while there is somewhere higher to go: at the cap
         # the target can be below the health already held.
-        acting = acting or (probability > settings.max_liquidation_probability and health < target)
+        if not cause and probability > settings.max_liquidation_probability and health < target:
+            cause = "probability"
+        if settings.projection_sigmas > 0:
+            adverse = math.expm1(sign * settings.projection_sigmas * vol * math.sqrt(model.years))
+            projected = exposure.health_after(adverse)
+            floor_now = min(exposure.health_for(adverse, floor), cap)
+            trigger = max(trigger, floor_now)
+            target = max(target, min(exposure.health_for(adverse, static_target), cap))
+            if not cause and health < floor_now:
+                cause = "projection"
     kind = "lending" if lending else "margin"
-    return Steering(name, kind, health, vol, move, probability, trigger, target, acting)
+    return Steering(
+        name, kind, health, vol, move, probability, trigger, target, bool(cause), projected, cause
+    )
+
+
+def vol_reason(steering: Steering, settings: HealthSettings, measure: str) -> str:
+    """Why the vol-aware health acts above the static trigger; ``measure`` is the
+    account's health as its plan names it (``"health factor 1.3400"``)."""
+    context = f"({measure}, vol {steering.vol or 0.0:.0%})"
+    horizon = f"within {settings.liquidation_horizon_s:g}s"
+    if steering.cause == "projection" and steering.projected_health is not None:
+        floor = settings.lending_trigger if steering.kind == "lending" else settings.margin_trigger
+        return (
+            f"projected health {steering.projected_health:.4f} after a "
+            f"{settings.projection_sigmas:g}-sigma move {horizon} under {floor:g} {context}"
+        )
+    return (
+        f"liquidation probability {steering.probability:.3%} {horizon} over "
+        f"{settings.max_liquidation_probability:.3%} {context}"
+    )

@@ -8,6 +8,9 @@ to 1e-14 by false position (Illinois) with bisection steps. Per underlying, the 
 distance is the nearest such move across accounts, with the account that fails first. A
 window of liquidation narrower than a grid step can be missed; none arises from
 perpetuals, futures or lending, whose health is monotonic in each price.
+
+``arrays_liquidation_levels`` runs the same search on a book's arrays alone: the stress
+gate's changed account, laid out from the tick's rows without building a book for it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, Book, IntArray
+from agent.risk.book import (
+    LENDING_ACCOUNT,
+    MARGIN_ACCOUNT,
+    UNDERLYING,
+    Book,
+    BookArrays,
+    IntArray,
+)
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
@@ -26,6 +36,8 @@ from agent.risk.liquidation_kernels import (
     refine_kernel,
     steady_values_kernel,
 )
+from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
+from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
 
 _DOWN_GRID: FloatArray = -np.arange(1, 400, dtype=np.float64) * 0.0025
@@ -68,17 +80,28 @@ def account_liquidation_levels(
     None when no move inside the grid liquidates it; 0.0 when it is liquidatable already.
     Only underlyings the account holds positions in are listed.
     """
-    arrays = book.arrays
+    return arrays_liquidation_levels(book.arrays)
+
+
+def arrays_liquidation_levels(
+    arrays: BookArrays, *, whole_grid: bool = False
+) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """``account_liquidation_levels`` of the book these arrays lay out. ``whole_grid``:
+    revalue every move of the grid at once with the stress kernels (``health_under``'s
+    floats, which the walk's kernel reproduces) instead of walking it account by
+    account; cheaper for a few large accounts far from liquidation (the stress gate's
+    changed account), where the walk prices each position at each move in turn."""
     levels: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
             continue
-        exposed = _exposed_accounts(book, underlying)
+        exposed = _exposed_accounts(arrays, underlying)
         if not exposed:
             continue
-        search = _Search.of(book, underlying)
-        down = _first_failures(search, _DOWN_GRID, exposed)
-        up = _first_failures(search, _UP_GRID, exposed)
+        search = _Search.of(arrays, underlying)
+        failures = _grid_failures if whole_grid else _first_failures
+        down = failures(search, _DOWN_GRID, exposed)
+        up = failures(search, _UP_GRID, exposed)
         accounts = arrays.lending_accounts + arrays.margin_accounts
         for account in exposed:
             levels[(accounts[account].name, name)] = (down[account], up[account])
@@ -115,8 +138,7 @@ def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     return result
 
 
-def _exposed_accounts(book: Book, underlying: int) -> list[int]:
-    arrays = book.arrays
+def _exposed_accounts(arrays: BookArrays, underlying: int) -> list[int]:
     codes = arrays.codes
     lending, margin = codes[:, LENDING_ACCOUNT], codes[:, MARGIN_ACCOUNT]
     owner = np.where(
@@ -130,7 +152,7 @@ def _exposed_accounts(book: Book, underlying: int) -> list[int]:
 class _Search:
     """What the health of one account at one move of ``underlying`` needs."""
 
-    book: Book
+    arrays: BookArrays
     underlying: int
     members: IntArray
     starts: IntArray
@@ -138,19 +160,18 @@ class _Search:
     linear: BoolArray  # per account: assets and requirement affine in the price
 
     @classmethod
-    def of(cls, book: Book, underlying: int) -> _Search:
-        arrays = book.arrays
+    def of(cls, arrays: BookArrays, underlying: int) -> _Search:
         count = len(arrays.lending_accounts) + len(arrays.margin_accounts)
         members, starts = account_members(arrays.codes, len(arrays.lending_accounts), count)
         steady = steady_values_kernel(
             arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, members, underlying
         )
         linear = linear_accounts(arrays.codes, members, starts)
-        return cls(book, underlying, members, starts, steady, linear)
+        return cls(arrays, underlying, members, starts, steady, linear)
 
     def terms(self) -> tuple[BookTerms, SearchTerms]:
         """The kernels' view of the book and of this search."""
-        arrays = self.book.arrays
+        arrays = self.arrays
         book = (
             arrays.terms,
             arrays.codes,
@@ -241,6 +262,52 @@ def _first_failures(
         pending, previous = pending[~failed], health[~failed, -1]
         start, size = stop, 2 * size
     brackets.sort(key=lambda bracket: bracket.account)
+    result.update(search.refine(brackets))
+    return result
+
+
+def _grid_failures(
+    search: _Search, grid: FloatArray, exposed: list[int]
+) -> dict[int, float | None]:
+    """``_first_failures`` with every move of ``grid`` revalued at once."""
+    arrays = search.arrays
+    shocks = np.concatenate([[0.0], grid])
+    multipliers = np.ones((arrays.market.shape[0], shocks.shape[0]))
+    multipliers[search.underlying] = 1.0 + shocks
+    now = arrays.valuation_seconds
+    # The thread pool's kernel: the serial one prices linear rows far slower per move.
+    values = scenario_values_kernel(
+        arrays.terms, arrays.codes, arrays.market, now, multipliers, np.ones(shocks.shape[0])
+    )
+    collateral, debt, equity, maintenance = account_states_kernel(
+        arrays.terms, arrays.codes, arrays.market, now, multipliers, values,
+        len(arrays.lending_accounts), arrays.margin_cash,
+    )  # fmt: skip
+    health = AccountStates(
+        arrays.lending_accounts + arrays.margin_accounts,
+        len(arrays.lending_accounts),
+        np.vstack([collateral, equity]),
+        np.vstack([debt, maintenance]),
+    ).health
+    result: dict[int, float | None] = dict.fromkeys(exposed)
+    brackets: list[Bracket] = []
+    for account in exposed:
+        failing = np.flatnonzero(health[account] < 1.0)
+        if failing.size == 0:
+            continue
+        first = int(failing[0])
+        if first == 0:
+            result[account] = 0.0
+            continue
+        brackets.append(
+            Bracket(
+                account,
+                float(shocks[first - 1]),
+                float(shocks[first]),
+                float(health[account, first - 1]) - 1.0,
+                float(health[account, first]) - 1.0,
+            )
+        )
     result.update(search.refine(brackets))
     return result
 

@@ -39,7 +39,8 @@ async def test_delta_stays_in_band_and_aave_health_is_restored(seeded_stack: Loc
             await stack.driver.publish()  # keepers run at the same prices: GMX orders execute
             deltas.append(await eth_delta(stack, chain, manifest))
             # The loan is repaired under its trigger, or earlier when the crash's vol
-            # puts its liquidation probability over the ceiling.
+            # puts its liquidation probability over the ceiling or its projected health
+            # (a 3-sigma hour at that vol) under the trigger.
             if health_before < TRIGGER or any(i.venue == "aave" for i in report.intents):
                 restored.append((health_before, await aave_health(chain, manifest)))
             hedge_venues |= {

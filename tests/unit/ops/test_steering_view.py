@@ -16,7 +16,7 @@ from agent.policy.steering import Steering
 from agent.risk.venue_failure import VenueFailure
 from agent.tick.checks import InputReport
 
-AAVE = Steering("aave", "lending", 1.42, 9.5, -0.2958, 0.0031, 1.39, 1.6, True)
+AAVE = Steering("aave", "lending", 1.42, 9.5, -0.2958, 0.0031, 1.39, 1.6, True, 1.05, "probability")
 PNL = PnlTotals(
     datetime(2026, 2, 28, tzinfo=UTC),
     {"delta": 600.0, "total": 600.0},
@@ -40,6 +40,8 @@ def test_metrics_carry_probability_trigger_target_and_vol_per_account() -> None:
     assert 'ballast_health_trigger_ratio{account="aave",kind="lending"} 1.39' in text
     assert 'ballast_health_target_ratio{account="gmx:ETH/USD",kind="margin"} 2.0' in text
     assert 'ballast_health_vol_ratio{account="gmx:ETH/USD",kind="margin"} NaN' in text
+    assert 'ballast_health_projected_ratio{account="aave",kind="lending"} 1.05' in text
+    assert 'ballast_health_projected_ratio{account="gmx:ETH/USD",kind="margin"} NaN' in text
     metrics.observe(TickReport(report.at, {}, report.inputs, None))
     assert "ballast_liquidation_probability{" not in metrics.exposition().decode()
 
@@ -50,8 +52,10 @@ def test_status_json_and_text_show_each_accounts_liquidation_risk() -> None:
         "agent": to_json(AgentStatus(steering=(AAVE, GMX), venue_failure=(FAILURE,), pnl=PNL)),
     }
     text = format_status(document)
-    assert "aave: lending health 1.42, probability 0.310% within the horizon at vol 9.5; " in text
-    assert "acts at 1.39, restores 1.6" in text
+    assert (
+        "aave: lending health 1.42, probability 0.310% within the horizon at vol 9.5, "
+        "projected health 1.05 after the move; acts at 1.39, restores 1.6 (acting: probability)"
+    ) in text
     assert "gmx:ETH/USD: margin health 50, probability 0.000%" in text
     assert "pnl since start (USD):\n  delta +600.00, total +600.00" in text
     assert "venue failure:\n  aave: loses 80,000 USD; net delta left ETH -14.0000" in text

@@ -24,7 +24,8 @@ from agent.policy.steering import (
 from tests.unit.policy.builders import NOW, PARAMETERS, eth_risk, settings, usdc, weth
 
 HOUR = 1.0 / (365 * 24)
-HEALTH = HealthSettings()  # 1 h, ceiling 0.1 %, target 0.01 %, floors 1.3 / 1.6
+HEALTH = HealthSettings()  # 1 h, ceiling 0.1 %, target 0.01 %, floors 1.3 / 1.6, 3 sigma
+PROBABILITY = HealthSettings(projection_sigmas=0.0)  # the probability rule alone
 
 
 def down_passage(log_distance: float, vol: float, years: float) -> float:
@@ -56,31 +57,43 @@ def test_lending_probability_is_the_first_passage_to_the_liquidation_price() -> 
     assert steering.probability == pytest.approx(expected, rel=1e-9, abs=1e-300)
 
 
-def test_calm_market_keeps_the_static_trigger_and_target() -> None:
-    # At 65 % vol an hour moves ETH ~0.7 %: the 1.3 / 1.6 floors are far safer.
+def test_calm_market_keeps_the_static_trigger_and_target_out_of_a_three_sigma_hour() -> None:
+    # At 65 % vol an hour's sigma is 0.69 %: the probability binds nowhere near 1.3 / 1.6;
+    # the projection lifts them by a 3-sigma hour, e^(3 * 0.65 * sqrt(1 h)).
     steering = steer(
         "aave", lending_exposure(loan(1.4), {"ETH": 0.65}), 0.65, HEALTH, ProbabilityModel(HEALTH)
     )
-    assert (steering.trigger, steering.target, steering.acting) == (1.3, 1.6, False)
+    lift = math.exp(3 * 0.65 * math.sqrt(HOUR))
+    assert steering.trigger == pytest.approx(1.3 * lift, rel=1e-12)
+    assert steering.target == pytest.approx(1.6 * lift, rel=1e-12)
+    assert (steering.acting, steering.cause) == (False, "")
+    assert steering.projected_health == pytest.approx(1.4 / lift, rel=1e-12)
     assert steering.probability < 1e-100
+    unprojected = steer(
+        "aave", lending_exposure(loan(1.4), {"ETH": 0.65}), 0.65,
+        replace_settings(projection_sigmas=0.0), ProbabilityModel(HEALTH),
+    )  # fmt: skip
+    assert (unprojected.trigger, unprojected.target, unprojected.projected_health) == (
+        1.3, 1.6, None,
+    )  # fmt: skip
 
 
 def test_storm_acts_above_the_static_trigger_and_restores_to_the_target_probability() -> None:
     vol = 20.0  # 2,000 %: a flash crash's realized vol
     account = loan(1.5)
-    model = ProbabilityModel(HEALTH)
-    steering = steer("aave", lending_exposure(account, {"ETH": vol}), vol, HEALTH, model)
-    assert steering.probability > HEALTH.max_liquidation_probability
+    model = ProbabilityModel(PROBABILITY)
+    steering = steer("aave", lending_exposure(account, {"ETH": vol}), vol, PROBABILITY, model)
+    assert steering.probability > PROBABILITY.max_liquidation_probability
     assert steering.acting
     assert steering.trigger > 1.5
     assert steering.target > steering.trigger
     # At the trigger the probability is the ceiling, at the target the lower target.
     for level, probability in (
-        (steering.trigger, HEALTH.max_liquidation_probability),
-        (steering.target, HEALTH.target_liquidation_probability),
+        (steering.trigger, PROBABILITY.max_liquidation_probability),
+        (steering.target, PROBABILITY.target_liquidation_probability),
     ):
         assert down_passage(math.log(level), vol, HOUR) == pytest.approx(probability, rel=1e-6)
-    plan = plan_lending(account, HEALTH, PARAMETERS, NOW, steering)
+    plan = plan_lending(account, PROBABILITY, PARAMETERS, NOW, steering)
     assert [i.action for i in plan.intents] == [Action.REPAY]
     assert "liquidation probability" in plan.intents[0].reason
     repaired = account
@@ -88,8 +101,8 @@ def test_storm_acts_above_the_static_trigger_and_restores_to_the_target_probabil
         match = [r for r in repairs(repaired, steering.target, 0.0) if r.action is Action.REPAY]
         repaired = apply(repaired, Step(match[0], intent.quantity))
     assert health_factor(repaired) == pytest.approx(steering.target, rel=1e-9)
-    after = steer("aave", lending_exposure(repaired, {"ETH": vol}), vol, HEALTH, model)
-    assert after.probability == pytest.approx(HEALTH.target_liquidation_probability, rel=1e-6)
+    after = steer("aave", lending_exposure(repaired, {"ETH": vol}), vol, PROBABILITY, model)
+    assert after.probability == pytest.approx(PROBABILITY.target_liquidation_probability, rel=1e-6)
     assert not after.acting
 
 
@@ -116,21 +129,21 @@ def test_short_perp_margin_target_puts_the_liquidation_at_the_target_probability
         "gmx", 1_000.0, 200.0, (position,), collateral_available=1e6, account="ETH/USD"
     )
     vol = 1.5
-    model = ProbabilityModel(HEALTH)
+    model = ProbabilityModel(PROBABILITY)
     exposure = margin_exposure(account, {"ETH": vol})
     # Liquidated when 1,000 - 20,000 s = 200 (1 + s): s = 800 / 20,200.
     assert exposure.liquidation_move() == pytest.approx(800 / 20_200, rel=1e-12)
-    steering = steer(account.name, exposure, vol, HEALTH, model)
+    steering = steer(account.name, exposure, vol, PROBABILITY, model)
     assert steering.acting
     assert steering.target > 5.0
     view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
-    plan = plan_margin(account, HEALTH, PARAMETERS, view, NOW, steering)
+    plan = plan_margin(account, PROBABILITY, PARAMETERS, view, NOW, steering)
     (top_up,) = plan.intents
     assert top_up.action is Action.SUPPLY
     topped = replace(account, equity_usd=account.equity_usd + top_up.quantity)
-    after = steer(account.name, margin_exposure(topped, {"ETH": vol}), vol, HEALTH, model)
+    after = steer(account.name, margin_exposure(topped, {"ETH": vol}), vol, PROBABILITY, model)
     assert after.health == pytest.approx(steering.target, rel=1e-9)
-    assert after.probability == pytest.approx(HEALTH.target_liquidation_probability, rel=1e-3)
+    assert after.probability == pytest.approx(PROBABILITY.target_liquidation_probability, rel=1e-3)
 
 
 def test_decide_reports_every_accounts_steering_and_acts_on_the_vol() -> None:
@@ -173,3 +186,62 @@ def test_over_the_ceiling_at_the_capped_target_there_is_nothing_to_do() -> None:
     view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
     forced = replace(steering, acting=True)
     assert plan_margin(account, HEALTH, PARAMETERS, view, NOW, forced).intents == ()
+
+
+def test_a_steady_selloff_is_met_before_the_static_trigger_by_the_projection() -> None:
+    # A selloff's realized vol (300 %, a trend counted as variance): at health 1.35 the
+    # hour's liquidation probability is tiny, but a 3-sigma hour, e^-(3 * 3 * sqrt(1 h)),
+    # takes the health under 1.3.
+    vol, account = 3.0, loan(1.35)
+    model = ProbabilityModel(HEALTH)
+    steering = steer("aave", lending_exposure(account, {"ETH": vol}), vol, HEALTH, model)
+    fall = math.exp(-3 * vol * math.sqrt(HOUR))
+    assert steering.probability < HEALTH.max_liquidation_probability
+    assert steering.projected_health == pytest.approx(1.35 * fall, rel=1e-12)
+    assert (steering.acting, steering.cause) == (True, "projection")
+    assert steering.trigger == pytest.approx(1.3 / fall, rel=1e-12)
+    assert steering.target == pytest.approx(1.6 / fall, rel=1e-12)
+    plan = plan_lending(account, HEALTH, PARAMETERS, NOW, steering)
+    (repay,) = plan.intents
+    assert repay.reason.startswith("projected health 1.2")
+    assert "3-sigma move within 3600s under 1.3 (health factor 1.3500, vol 300%)" in repay.reason
+    match = [r for r in repairs(account, steering.target, 0.0) if r.action is Action.REPAY]
+    repaired = apply(account, Step(match[0], repay.quantity))
+    after = steer("aave", lending_exposure(repaired, {"ETH": vol}), vol, HEALTH, model)
+    assert after.projected_health == pytest.approx(1.6, rel=1e-9)  # the static target
+    assert not after.acting
+    unprojected = replace_settings(projection_sigmas=0.0)
+    exposure = lending_exposure(account, {"ETH": vol})
+    assert not steer("aave", exposure, vol, unprojected, model).acting
+
+
+def test_a_margin_account_is_topped_up_until_its_projection_is_the_static_target() -> None:
+    # 10 ETH long at 2,000, 1 % maintenance (M = 200), equity 680: ratio 3.4. At 65 % vol
+    # its liquidation (-2.4 %) is under 0.1 % likely within the hour, but a 3-sigma hour
+    # (-2.1 %) loses 414 USD and leaves it under the 1.5 trigger.
+    perp = Instrument("gmx", "ETH/USD", "ETH", Kind.PERP)
+    account = MarginAccount(
+        "gmx", 680.0, 200.0, (MarginPosition(perp, 10.0, 2000.0, 0.01),),
+        collateral_available=1e6, account="ETH/USD",
+    )  # fmt: skip
+    vol, model = 0.65, ProbabilityModel(HEALTH)
+    exposure = margin_exposure(account, {"ETH": vol})
+    steering = steer(account.name, exposure, vol, HEALTH, model)
+    assert steering.probability < HEALTH.max_liquidation_probability
+    move = math.expm1(-3 * vol * math.sqrt(HOUR))
+    expected = (680.0 + 20_000.0 * move) / (200.0 * (1 + move))
+    assert steering.projected_health == pytest.approx(expected, rel=1e-12)
+    assert (steering.acting, steering.cause) == (True, "projection")
+    view = DeltaView({"ETH": eth_risk(0.0)}, {"ETH": 0.0}, {})
+    (top_up,) = plan_margin(account, HEALTH, PARAMETERS, view, NOW, steering).intents
+    assert top_up.reason.startswith("projected health")
+    topped = replace(account, equity_usd=account.equity_usd + top_up.quantity)
+    after = steer(account.name, margin_exposure(topped, {"ETH": vol}), vol, HEALTH, model)
+    assert after.projected_health == pytest.approx(HEALTH.margin_target, rel=1e-9)
+    assert not after.acting
+
+
+@pytest.mark.parametrize("sigmas", [-1.0, 10.5])
+def test_projection_sigmas_out_of_range_is_refused(sigmas: float) -> None:
+    with pytest.raises(ValueError, match="projection_sigmas"):
+        replace_settings(projection_sigmas=sigmas)

@@ -76,7 +76,7 @@ def _reference(book: Book) -> dict[tuple[str, str], tuple[float | None, float | 
             result: np.ndarray = states.health
             return result
 
-        exposed = liquidation._exposed_accounts(book, underlying)
+        exposed = liquidation._exposed_accounts(book.arrays, underlying)
         sides = []
         for grid in (liquidation._DOWN_GRID, liquidation._UP_GRID):
             shocks = np.concatenate([[0.0], grid])
