@@ -29,12 +29,11 @@ from agent.in_flight import InFlightView
 from agent.intents import Intent, KillState, Outcome, OutcomeStatus
 from agent.leadership import Leadership
 from agent.model import VenueSnapshot
-from agent.pnl_live import LiveAttribution, PnlTotals
+from agent.pnl_live import LiveAttribution
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
 from agent.policy.settings import PolicySettings
-from agent.policy.steering import Steering
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
 from agent.profiles import VenueProfile
@@ -49,6 +48,7 @@ from agent.tick.exposures import gross_exposure_usd
 from agent.tick.pacing import run_paced
 from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
 from agent.tick.reading import VenueRead, VenueReader
+from agent.tick.report import Plan, TickReport
 from agent.tick.warm_up import settle_heap, warm_up
 from agent.watch import ExternalWatch
 
@@ -100,41 +100,6 @@ class DaemonParts:
     background: Sequence[Background] = ()
     watch: ExternalWatch | None = None
     leadership: Leadership | None = None  # a shared journal: leader or standby
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A tick up to its decision: what was read, what the checks found, the risk, and
-    the intents the policy wants (before the guard)."""
-
-    reads: Mapping[str, VenueRead]
-    inputs: InputReport
-    snapshots: Mapping[str, VenueSnapshot]
-    assessment: Assessment
-    decision: Decision
-    unwind: bool = False  # FLATTEN's unwind instead of the policy's decision
-    phases: Phases = field(default_factory=Phases, compare=False)  # wall time per phase
-
-
-@dataclass(frozen=True)
-class TickReport:
-    """What one tick saw and did, for logs, tests, the status API and reports."""
-
-    at: datetime
-    reads: Mapping[str, VenueRead]
-    inputs: InputReport
-    assessment: Assessment | None
-    intents: tuple[Intent, ...] = ()
-    outcomes: tuple[Outcome, ...] = ()
-    alerts: tuple[Alert, ...] = ()
-    kill_state: KillState = KillState.ACTIVE
-    error: str | None = None
-    duration_s: float = 0.0  # wall time the tick took
-    band_half_widths: Mapping[str, float] = field(default_factory=dict)  # coin, per underlying
-    in_flight: InFlightView = field(default_factory=InFlightView)  # what the decision netted
-    steering: tuple[Steering, ...] = ()  # per account: liquidation probability, trigger, target
-    pnl: PnlTotals | None = None  # attributed P&L since start and per day
-    acting: bool = True  # False: a standby's tick (read and assessed, nothing decided)
 
 
 class Daemon:

@@ -11,7 +11,7 @@ from agent.control.status import AgentStatus, PositionSummary
 from agent.model import Health
 
 if TYPE_CHECKING:
-    from agent.daemon import TickReport
+    from agent.tick.report import TickReport
 
 log = structlog.get_logger("agent.daemon")
 

@@ -24,7 +24,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.live import Live
 
-from agent.daemon import Daemon, TickReport
+from agent.daemon import Daemon
+from agent.tick.report import TickReport
 from agent.wiring import build_daemon
 from rehearsal.seed import seed_book
 from sim.book_plan import BookPlan

@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from agent.config.models import Config
-from agent.daemon import TickReport
 from agent.errors import ConfigError
+from agent.tick.report import TickReport
 from sim.anvil import Anvil, AnvilOptions
 
 

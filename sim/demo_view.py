@@ -17,9 +17,9 @@ from rich.console import Console, ConsoleRenderable, Group
 from rich.table import Table
 from rich.text import Text
 
-from agent.daemon import TickReport
 from agent.intents import OutcomeStatus
 from agent.policy.steering import Steering
+from agent.tick.report import TickReport
 
 ACTIONS_SHOWN = 8
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.daemon import TickReport
 from agent.intents import Intent, Outcome, OutcomeStatus
 from agent.policy.steering import Steering
 from agent.risk.attribution import COMPONENTS, attribute_pnl, held_through
@@ -25,6 +24,7 @@ from agent.risk.book import Book
 from agent.risk.validation import RiskInputError
 from agent.risk.venue_failure import VenueFailure
 from agent.tick.assessment import Assessment
+from agent.tick.report import TickReport
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest
 from sim.market import MarketState

@@ -24,10 +24,10 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from agent.daemon import TickReport
 from agent.intents import KillState
 from agent.leadership import LeadershipStatus, Role
 from agent.ops.gas import GasMeter
+from agent.tick.report import TickReport
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _TICK_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 
 import structlog
 
-from agent.daemon import TickReport
 from agent.errors import ConfigError
+from agent.tick.report import TickReport
 
 log = structlog.get_logger(__name__)
 

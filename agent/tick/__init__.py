@@ -7,7 +7,11 @@
 5. ``exposures`` and ``decision_inputs``: what the policy decides from.
 6. ``acting``: the decision's intents, one by one, through the guard and the executor
    (only while this process may act: ``agent.leadership``).
-7. ``pacing``: when the next tick starts.
+7. ``report``: what the tick produced (``Plan``, ``TickReport``).
+8. ``pacing``: when the next tick starts.
+
+Around them: ``phases`` times each step (the bench prints them), ``warm_up`` runs the
+first-time paths at start-up so the first tick does not pay for them.
 
 Decisions and execution live in ``agent.policy`` and ``agent.execution``.
 """

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.config.models import Config
-from agent.daemon import TickReport
 from agent.ops.alerts import AlertDispatcher, NoticeRules, Sink, role_notice, watch_kill_switch
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.ports import Clock
+from agent.tick.report import TickReport
 from agent.wiring.execution import Execution
 from agent.wiring.venues import Venues
 

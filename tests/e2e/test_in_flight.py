@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
-from agent.daemon import Daemon, TickReport
+from agent.daemon import Daemon
 from agent.errors import RejectedError
 from agent.intents import KillState, OutcomeStatus
+from agent.tick.report import TickReport
 from agent.wiring import build_daemon
 from sim.chain import DevChain, attach
 from sim.manifest import Manifest

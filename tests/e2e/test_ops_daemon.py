@@ -14,8 +14,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.control.client import AdminClient, AdminTarget
-from agent.daemon import Daemon, TickReport
+from agent.daemon import Daemon
 from agent.intents import OutcomeStatus
+from agent.tick.report import TickReport
 from agent.wiring import build_daemon
 from rehearsal.seed import seed_book
 from sim.local_config import AGENT_DEV_KEY

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from agent.daemon import TickReport
 from agent.execution.journal import Journal
 from agent.execution.records import TxRecord, TxStatus
 from agent.intents import Outcome, OutcomeStatus
+from agent.tick.report import TickReport
 from agent.wiring import build_daemon
 from sim.chain import DevChain
 from tests.e2e.test_in_flight import (

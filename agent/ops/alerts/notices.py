@@ -21,11 +21,11 @@ import structlog
 
 from agent.config.models import Config
 from agent.control.killswitch import KillSwitch, KillTransition
-from agent.daemon import TickReport
 from agent.intents import KillState, OutcomeStatus
 from agent.leadership import Role, RoleChange
 from agent.model import HealthKind
 from agent.policy.alerts import Severity
+from agent.tick.report import TickReport
 
 log = structlog.get_logger(__name__)
 

@@ -8,7 +8,8 @@ import time
 from typing import Any
 
 from agent.config import validate
-from agent.daemon import Daemon, DaemonParts, TickReport
+from agent.daemon import Daemon, DaemonParts
+from agent.tick.report import TickReport
 
 
 class Clock:

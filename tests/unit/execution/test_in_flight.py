@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.control.status import AgentStatus, to_json
-from agent.daemon import TickReport
 from agent.execution.in_flight_view import in_flight_ids, in_flight_view
 from agent.execution.journal import Journal
 from agent.execution.records import (
@@ -33,6 +32,7 @@ from agent.model import PendingTrade, VenueSnapshot
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.tick.checks import InputReport
 from agent.tick.exposures import gross_exposure_usd
+from agent.tick.report import TickReport
 from tests.support.journals import journal, open_journal
 
 __all__ = ["journal", "open_journal"]  # fixtures: every test here runs on both backends

@@ -18,7 +18,6 @@ from pydantic import SecretStr
 
 from agent.config.models import AlertDeliverySettings, Config
 from agent.control.killswitch import KillTransition
-from agent.daemon import TickReport
 from agent.intents import Action, Intent, KillState, Outcome, OutcomeStatus
 from agent.model import Health, HealthKind, VenueSnapshot
 from agent.ops.alerts import AlertDispatcher, Notice, NoticeRules, Sink
@@ -28,6 +27,7 @@ from agent.ops.redaction import register
 from agent.policy.alerts import Severity
 from agent.tick.checks import InputReport
 from agent.tick.reading import VenueRead
+from agent.tick.report import TickReport
 from tests.support.webhook_receiver import Behaviour, WebhookReceiver
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.daemon import TickReport
 from agent.errors import ConfigError
 from agent.intents import KillState
 from agent.ops.notify import SystemdNotifier, TickNotifier, watchdog_interval_s
 from agent.tick.checks import InputReport
+from agent.tick.report import TickReport
 
 
 @pytest.fixture

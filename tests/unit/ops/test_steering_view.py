@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from agent.control.client import format_status
 from agent.control.status import AgentStatus, to_json
-from agent.daemon import TickReport
 from agent.intents import KillState
 from agent.ops.metrics import DaemonMetrics, ScrapeSources
 from agent.pnl_live import PnlTotals
 from agent.policy.steering import Steering
 from agent.risk.venue_failure import VenueFailure
 from agent.tick.checks import InputReport
+from agent.tick.report import TickReport
 
 AAVE = Steering("aave", "lending", 1.42, 9.5, -0.2958, 0.0031, 1.39, 1.6, True, 1.05, "probability")
 PNL = PnlTotals(
