@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from agent.errors import Withdrawn
 from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import Side, VenueSnapshot
 
 LastLook = Callable[[], str | None]
 """Asked just before an order is submitted: None to go ahead, else why not."""
+
+
+def take_last_look(last_look: LastLook | None, venue: str, client_order_id: str) -> None:
+    """Raise ``Withdrawn`` (nothing has left: definitely not placed) if ``last_look``
+    gives a reason not to submit the order now."""
+    reason = last_look() if last_look is not None else None
+    if reason is not None:
+        raise Withdrawn(f"{venue}: order {client_order_id} withdrawn: {reason}")
 
 
 class Clock(Protocol):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from agent.errors import RejectedError, Withdrawn
+from agent.errors import RejectedError
 from agent.model import Instrument, Kind, Position, Side, VenueSnapshot
-from agent.ports import LastLook, OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState, take_last_look
 from connectors.cex.venue import CcxtVenue
 
 
@@ -78,9 +78,7 @@ class PaperVenue:
         book = await self.venue.exchange.fetch_order_book(order.symbol)
         levels = book["asks"] if order.side is Side.BUY else book["bids"]
         amount, price = await self.venue.order_amount(order)  # the book is in venue units
-        reason = last_look() if last_look is not None else None
-        if reason is not None:
-            raise Withdrawn(f"{self.name}: order {order.client_order_id} withdrawn: {reason}")
+        take_last_look(last_look, self.name, order.client_order_id)
         filled_amount, average = walk_book(levels, amount, order.limit_price, order.side)
         units = self.venue.units(order.symbol)
         filled = units.coin(filled_amount, price or average) if filled_amount else 0.0

@@ -30,9 +30,9 @@ from typing import Any, TypeVar
 import aiohttp
 import structlog
 
-from agent.errors import OutcomeUnknown, RejectedError, TransientError, Withdrawn
+from agent.errors import OutcomeUnknown, RejectedError, TransientError
 from agent.model import Instrument, VenueSnapshot
-from agent.ports import LastLook, OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState, take_last_look
 from agent.retry import ORDER, ORDER_LOOKUP, READ, RetryPolicy, call_with_retry
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
@@ -275,9 +275,7 @@ class CcxtVenue(abc.ABC):
         self._pause.check("place_order")
         amount, price = await self._once("order_amount", lambda: self.order_amount(order))
         self._remember(order.client_order_id, price)
-        reason = last_look() if last_look is not None else None
-        if reason is not None:  # nothing has left: definitely not placed
-            raise Withdrawn(f"{self._name}: order {order.client_order_id} withdrawn: {reason}")
+        take_last_look(last_look, self._name, order.client_order_id)
         _log.info(
             "order_submitting",
             venue=self._name,

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from agent.errors import RejectedError, Withdrawn
+from agent.errors import RejectedError
 from agent.model import Instrument, Position, Quote, Side, VenueSnapshot
-from agent.ports import LastLook, OrderRequest, OrderState
+from agent.ports import LastLook, OrderRequest, OrderState, take_last_look
 
 
 @dataclass(slots=True)
@@ -74,9 +74,7 @@ class InMemoryOrderVenue:
         existing = self.orders.get(order.client_order_id)
         if existing is not None:
             return existing.state
-        reason = last_look() if last_look is not None else None
-        if reason is not None:
-            raise Withdrawn(f"{self._name}: order {order.client_order_id} withdrawn: {reason}")
+        take_last_look(last_look, self._name, order.client_order_id)
         if order.symbol not in self.instruments:
             raise RejectedError(f"{self._name}: unknown symbol {order.symbol}")
         if order.quantity <= 0:

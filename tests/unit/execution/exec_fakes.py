@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from agent.errors import OutcomeUnknown, RejectedError, TransientError, Withdrawn
+from agent.errors import OutcomeUnknown, RejectedError, TransientError
 from agent.model import Side
-from agent.ports import LastLook, OrderRequest, OrderState, OrderVenue
+from agent.ports import LastLook, OrderRequest, OrderState, OrderVenue, take_last_look
 
 
 class ManualClock:
@@ -97,9 +97,7 @@ class FakeOrderVenue:
             raise TransientError("connection refused")
         if order.client_order_id in self.orders:
             raise RejectedError(f"duplicate client order id {order.client_order_id}")
-        reason = last_look() if last_look is not None else None
-        if reason is not None:
-            raise Withdrawn(f"order {order.client_order_id} withdrawn: {reason}")
+        take_last_look(last_look, "fake", order.client_order_id)
         filled = 0.0 if self._rest else order.quantity
         state = OrderState(
             client_order_id=order.client_order_id,
