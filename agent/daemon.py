@@ -207,7 +207,7 @@ class Daemon:
         phases = Phases()
         reads, inputs, snapshots, assessment = await self._assess(now, phases, acting=True)
         usable = {name: snapshots[name] for name in inputs.usable}
-        policy_input = self._policy_input(now, assessment, usable, snapshots)
+        policy_input = self._policy_input(now, assessment, usable, snapshots, inputs)
         phases.lap(POLICY_INPUT)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
@@ -277,8 +277,9 @@ class Daemon:
             )  # fmt: skip
         decision = plan.decision
         outcomes = await execute(
-            parts, now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
-        )
+            parts, now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind,
+            market={d.underlying: d.market_usd for d in plan.inputs.doubts},
+        )  # fmt: skip
         self.outcomes.extend(outcomes)
         self._remember_hedges(now, decision.hedged, decision.intents, outcomes)
         return TickReport(
@@ -317,6 +318,7 @@ class Daemon:
         assessment: Assessment,
         usable: Mapping[str, VenueSnapshot],
         snapshots: Mapping[str, VenueSnapshot],
+        inputs: InputReport,
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
         self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
@@ -330,6 +332,8 @@ class Daemon:
             gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
             in_flight=self.in_flight,
+            repairable={name: snapshots[name] for name in inputs.repairable},
+            doubts=inputs.doubts,
         )
         vols = tuple(
             replace(r, vol=self.realized.combined(r.underlying, r.vol)) for r in found.underlyings
