@@ -33,6 +33,7 @@ from agent.pnl_live import LiveAttribution
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
+from agent.policy.oracle_doubt import market_spots
 from agent.policy.settings import PolicySettings
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
@@ -321,7 +322,8 @@ class Daemon:
         inputs: InputReport,
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
+        spots = {r.underlying: r.spot_usd for r in assessment.underlyings}
+        self.realized.observe(now, market_spots(spots, inputs.doubts))
         found = policy_input(
             now=now,
             assessment=assessment,

@@ -27,6 +27,8 @@ venues' consensus than ``limits.max_reference_deviation``; RELIABILITY rows 8 an
   collateral or repay debt (both risk-reducing: ``agent.execution.exposure``), sized
   on those worse prices, and valued for the guard at the venues' consensus (the
   intent's reference price), never at the doubted price;
+- realized vol follows the venues' consensus, not the frozen answer (``market_spots``):
+  a stale feed's flat line would show no vol through the fall, then one jump;
 - status, metrics and the scenario report say, per account, which underlyings are
   priced on the market and why (``Steering.market_priced``).
 """
@@ -34,7 +36,7 @@ venues' consensus than ``limits.max_reference_deviation``; RELIABILITY rows 8 an
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from agent.policy.inputs import LendingAccount, LendingAsset, OracleDoubt
@@ -104,3 +106,11 @@ def reference_price_usd(asset: LendingAsset) -> float:
     """The price a repair of ``asset`` is valued at for the guard: the venues' consensus
     while its feed is in doubt (never the doubted price), else the protocol's."""
     return asset.price_usd if asset.market_price_usd is None else asset.market_price_usd
+
+
+def market_spots(spots: Mapping[str, float], doubts: Iterable[OracleDoubt]) -> dict[str, float]:
+    """``spots`` (USD per coin) with each doubted underlying at the venues' consensus:
+    the prices realized vol is measured on (a stale feed's answer is no price path)."""
+    found = dict(spots)
+    found.update({d.underlying: d.market_usd for d in doubts if d.underlying in found})
+    return found

@@ -5,6 +5,7 @@ never acting on the doubted price, and nothing that adds risk gets past the guar
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,8 @@ from agent.intents import Action, KillState
 from agent.policy.decide import decide
 from agent.policy.health import Step, apply, health_factor, repairs
 from agent.policy.inputs import LendingAccount, OracleDoubt, PolicyInput
-from agent.policy.oracle_doubt import at_oracle_prices, at_worse_prices
+from agent.policy.oracle_doubt import at_oracle_prices, at_worse_prices, market_spots
+from agent.realized import RealizedVols
 from tests.unit.execution.guard_builders import context as guard_context
 from tests.unit.execution.guard_builders import limits
 from tests.unit.policy.builders import NOW, settings, usdc, weth
@@ -141,3 +143,17 @@ def test_while_stale_a_repair_passes_the_guard_and_risk_is_still_refused() -> No
     stale = replace(context, reference_prices={"ETH": 3_000.0, "WETH": 3_000.0, "USDC": 1.0})
     _, refused = evaluate(Proposal(supply), stale, guard)
     assert [r.code for r in refused] == [ReasonCode.REFERENCE_DEVIATION]
+
+
+def test_realized_vol_follows_the_venues_while_the_feed_is_frozen() -> None:
+    """Ten minutes of a fall from 2,950 to 2,550 while the feed still says 2,950: measured
+    on the venues the vol shows the fall as it happens; on the feed it would be zero."""
+    on_market, on_feed = RealizedVols(3_600.0), RealizedVols(3_600.0)
+    for minute, market in enumerate((2_950.0, 2_850.0, 2_750.0, 2_650.0, 2_550.0)):
+        at = NOW + timedelta(minutes=2 * minute)
+        doubt = replace(STALE, market_usd=market)
+        on_market.observe(at, market_spots({"ETH": 2_950.0, "BTC": 60_000.0}, (doubt,)))
+        on_feed.observe(at, {"ETH": 2_950.0})
+    assert on_feed.vol("ETH") == 0.0
+    assert (on_market.vol("ETH") or 0.0) > 1.0  # a 14 % fall in 8 minutes: over 100 % a year
+    assert market_spots({"BTC": 60_000.0}, (STALE,)) == {"BTC": 60_000.0}
