@@ -3,7 +3,9 @@
 Exposures are gross USD (|quantity| x price) per venue and per protocol; positions are
 signed coin per (venue, asset) where the asset is the underlying for trades and the
 token symbol for lending; reference prices are the oracle's, keyed by underlying and
-by every token that represents it (ETH and WETH).
+by every token that represents it (ETH and WETH), except while the oracle's feed of an
+underlying is in doubt: then the venues' consensus (``agent.tick.checks``), so the guard
+never values an intent at the doubted price.
 """
 
 from __future__ import annotations
