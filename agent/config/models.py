@@ -230,8 +230,9 @@ class DeribitVenue(Frozen):
 
 
 class HyperliquidVenue(Frozen):
-    """``dead_mans_switch_s``: every tick arms Hyperliquid's scheduled cancel this far
-    ahead, so a daemon that dies leaves no order resting; null turns it off."""
+    """``dead_mans_switch_s``: Hyperliquid's scheduled cancel is kept this far ahead
+    (re-armed once half of it has passed), so a daemon that dies leaves no order resting
+    longer than this; null turns it off."""
 
     kind: Literal["hyperliquid"]
     wallet_address: Address
