@@ -13,11 +13,10 @@ from typing import Any
 
 import structlog
 
-from agent.config.models import (
+from agent.config.models import ChainSettings, Config
+from agent.config.venues import (
     AaveVenue,
     ChainlinkVenue,
-    ChainSettings,
-    Config,
     DeribitVenue,
     GmxVenue,
     HyperliquidVenue,
