@@ -116,6 +116,7 @@ class WorldProcess:
         try:
             return self._connection.recv()
         except EOFError:
+            self._process.join(10)
             return f"the world's process ended (exit code {self._process.exitcode})"
 
     def served(self) -> dict[str, Counter[str]]:
