@@ -13,6 +13,7 @@ same run.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import statistics
 import time
@@ -23,6 +24,7 @@ from typing import Any
 from agent.daemon import Daemon
 from agent.ports import Call, CallResult
 from bench import Result
+from connectors.evm import aggregate3
 from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
@@ -141,12 +143,25 @@ class ReadMeter:
             total.update(provider.transport.method_counts)
         return total
 
-    async def chain_read_times(self, repeats: int = 10) -> tuple[float, float]:
+    async def chain_read_times(self, repeats: int = 10) -> tuple[float, float, float]:
         """Seconds to read the last tick's calls, median of ``repeats`` interleaved:
-        (batches sent together, as the reader does, one after another, as it did)."""
+        (batches sent together, as the reader does, one after another, as it did, and
+        the node's part alone: the same batches, encoded beforehand and not decoded,
+        the floor of any read that runs every sub-call each tick)."""
         assert self._last is not None
         calls = self._last[1]
         reader = self._session.reader.reader
+        size = reader.max_calls
+        encoded = [
+            {"to": reader.address, "data": "0x" + aggregate3.encode(calls[at : at + size]).hex()}
+            for at in range(0, len(calls), size)
+        ]
+
+        async def node_only() -> object:
+            _, block_hash = await reader.head()
+            pinned = {"blockHash": block_hash}
+            requests = (reader.client.request("eth_call", [call, pinned]) for call in encoded)
+            return await asyncio.gather(*requests)
 
         async def together() -> object:
             return await reader.read(calls)
@@ -161,13 +176,16 @@ class ReadMeter:
                 for result in await reader._aggregate(calls[at : at + size], pinned)
             ]
 
-        times: dict[Any, list[float]] = {together: [], in_turn: []}
+        times: dict[Any, list[float]] = {together: [], in_turn: [], node_only: []}
         for _ in range(repeats):
             for read, spent in times.items():
                 start = time.perf_counter()
                 await read()
                 spent.append(time.perf_counter() - start)
-        return statistics.median(times[together]), statistics.median(times[in_turn])
+        both, one_by_one, node = (
+            statistics.median(times[r]) for r in (together, in_turn, node_only)
+        )
+        return both, one_by_one, node
 
     async def results(self, name: str, ticks: int, sub_calls: int, max_calls: int) -> list[Result]:
         """Print the read phase's spread and each venue's requests; one Result a venue."""
@@ -198,7 +216,9 @@ class ReadMeter:
         for chain in self._chains:
             text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
             found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
-        together, in_turn = await self.chain_read_times()
+        together, in_turn, node = await self.chain_read_times()
+        print(f"   chain batches, the node's own time (encoded before, not decoded): "
+              f"median {node * 1e3:.2f} ms")  # fmt: skip
         found.append(
             Result(
                 f"{name}: chain read, {batches} batches together (median)",
