@@ -46,10 +46,10 @@ def build_book(
         held = [p for p in snapshot.positions if p.instrument.underlying in market and p.quantity]
         venue_records = [_record(p, profile, reserves, market) for p in held]
         records += venue_records
-        if profile.margin != "cross":  # a margin account's collateral is its cash
-            records += [c for p in held if (c := _locked_collateral(p, profile, market))]
-        if profile.margin == "cross":
+        if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, venue_records)
+        else:
+            records += [c for p in held if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
     return _with_account_cash(now, market, records, accounts, snapshots)
