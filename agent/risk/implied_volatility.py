@@ -21,6 +21,7 @@ from agent.risk import elementary
 from agent.risk.implied_volatility_guess import lowest_guess
 from agent.risk.implied_volatility_solver import bracket, finish
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
+from agent.risk.normalised_black import black_call_and_vega_at_inflexion
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import (
     BoolArray,
@@ -78,10 +79,16 @@ def _solve_block(
         beta[j], x[j] = _normalise(
             price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
         )
+    inflexion = np.empty((3, count))
+    for j in range(count):  # vectorised
+        inflexion[0, j], inflexion[1, j], inflexion[2, j] = black_call_and_vega_at_inflexion(
+            -abs(x[j])
+        )
     open_ = np.empty(count, dtype=np.bool_)
     segments = np.empty((9, count))
     for j in range(count):
-        open_[j], out[start + j], segment = bracket(beta[j], x[j], is_call[start + j])
+        at_inflexion = (inflexion[0, j], inflexion[1, j], inflexion[2, j])
+        open_[j], out[start + j], segment = bracket(beta[j], x[j], is_call[start + j], at_inflexion)
         for k in range(9):
             segments[k, j] = segment[k]
     low_guess = np.empty(count)

@@ -132,8 +132,11 @@ def _refine(
 
 
 @kernel
-def bracket(beta: float, x: float, is_call: bool) -> tuple[bool, float, Segment]:
-    """(open, answer, segment) for normalised price beta at x = ln(F/K).
+def bracket(
+    beta: float, x: float, is_call: bool, inflexion: tuple[float, float, float]
+) -> tuple[bool, float, Segment]:
+    """(open, answer, segment) for normalised price beta at x = ln(F/K); ``inflexion`` is
+    ``black_call_and_vega_at_inflexion(-|x|)``, computed by the caller in a vectorised loop.
 
     ``open`` is False when the total volatility is known without iterating: ``answer``
     is NaN when no s exists (beta below intrinsic or at/above the maximum, exp(x/2) for a
@@ -154,8 +157,7 @@ def bracket(beta: float, x: float, is_call: bool) -> tuple[bool, float, Segment]
         return False, math.nan, _SETTLED
     if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
         return False, 0.0, _SETTLED
-    s_c = math.sqrt(2.0 * abs(x))
-    b_c, v_c = black_call_and_vega(x, s_c)
+    s_c, b_c, v_c = inflexion
     below = beta < b_c  # then s_2 is s_l, else s_h
     s_h = s_c + (b_max - b_c) / v_c if v_c > _SMALLEST else s_c
     s_2 = s_c - b_c / v_c if below else s_h

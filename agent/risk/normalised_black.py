@@ -18,13 +18,17 @@ every digit to cancellation. So for x <= 0 (out of the money; other cases reduce
 - h + t > 0.85: the first form (both terms are large, no cancellation);
 - otherwise: the erfcx form, whose bracket is a difference of two smooth terms.
 
-All functions here are scalar numba kernels (they branch per argument).
+The public functions are scalar numba kernels (they branch per argument); the pieces
+they are made of are inlined (``inline_kernel``, with ``elementary``'s functions), so that
+``black_call_and_vega_at_inflexion``, the one case with no loop left, vectorises.
 """
 
 from __future__ import annotations
 
-from agent.risk.jit import kernel
-from agent.risk.scalar_math import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
+import math
+
+from agent.risk.elementary import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
+from agent.risk.jit import inline_kernel, kernel
 
 _INVERSE_SQRT_2PI = 0.3989422804014327
 _INVERSE_SQRT2 = 0.7071067811865476
@@ -51,7 +55,7 @@ def normalised_intrinsic_call(x: float) -> float:
     return growth - 1.0 / growth
 
 
-@kernel
+@inline_kernel
 def _gaussian_factor(h: float, t: float) -> float:
     """exp(-(h**2 + t**2) / 2) / sqrt(2 pi), with h**2 split exactly."""
     square = h * h
@@ -59,7 +63,7 @@ def _gaussian_factor(h: float, t: float) -> float:
     return _INVERSE_SQRT_2PI * exp_split(-0.5 * square, -0.5 * (low + t * t))
 
 
-@kernel
+@inline_kernel
 def _odd_series_forward(h: float, t: float, y0: float) -> float:
     """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by forward recursion (h >= -6)."""
     previous = y0
@@ -112,7 +116,7 @@ def _small_t_expansion(h: float, t: float, gaussian: float) -> float:
     return 2.0 * gaussian * series
 
 
-@kernel
+@inline_kernel
 def _using_norm_cdf(x: float, s: float) -> float:
     """b from its definition; accurate when Phi(h + t) is not small."""
     h = x / s
@@ -121,7 +125,7 @@ def _using_norm_cdf(x: float, s: float) -> float:
     return max(norm_cdf(h + t) * scale - norm_cdf(h - t) / scale, 0.0)
 
 
-@kernel
+@inline_kernel
 def _erfcx_value(z: float) -> float:
     """erfcx for any z > -26 (for negative z through 2 exp(z**2) - erfcx(-z))."""
     if z >= 0.0:
@@ -130,7 +134,7 @@ def _erfcx_value(z: float) -> float:
     return 2.0 * exp(square) - erfcx_nonnegative(-z)
 
 
-@kernel
+@inline_kernel
 def _using_erfcx(h: float, t: float, gaussian: float) -> float:
     """b = exp(-(h**2+t**2)/2) / 2 * [erfcx(-(h+t)/sqrt 2) - erfcx(-(h-t)/sqrt 2)]."""
     bracket = _erfcx_value(-_INVERSE_SQRT2 * (h + t)) - _erfcx_value(-_INVERSE_SQRT2 * (h - t))
@@ -162,6 +166,27 @@ def black_call_and_vega(x: float, s: float) -> tuple[float, float]:
     if h + t > 0.85:
         return _using_norm_cdf(x, s), vega
     return _using_erfcx(h, t, vega), vega
+
+
+@inline_kernel
+def black_call_and_vega_at_inflexion(x: float) -> tuple[float, float, float]:
+    """(s_c, b, db/ds) at the inflexion point s_c = sqrt(2|x|) of b(x, .), for x <= 0.
+
+    ``black_call_and_vega(x, s_c)`` without its branches that s_c never takes: there
+    h = x/s_c = -t, so h + t is 0 up to rounding (never the first form) and, where t is
+    small, h > -6 (never Miller's recursion). The same floats, and no loop left: a loop
+    over many x calling this is vectorised.
+    """
+    s = math.sqrt(2.0 * abs(x))
+    if s <= 0.0:
+        return s, 0.0, 0.0
+    h = x / s
+    t = 0.5 * s
+    vega = _gaussian_factor(h, t)
+    if t < SMALL_T_THRESHOLD:
+        y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
+        return s, 2.0 * vega * _odd_series_forward(h, t, y0), vega
+    return s, _using_erfcx(h, t, vega), vega
 
 
 @kernel
