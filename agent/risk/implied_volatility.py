@@ -2,11 +2,14 @@
 
 Each price is normalised (``normalised_black``: the undiscounted price over sqrt(F K) at
 x = ln(F/K)) and inverted by ``implied_volatility_solver``. The work is laid out for the
-CPU, in blocks of options: the normalisation and the lowest segment's guess run as
-vectorised loops over a block (both branch-free once inlined; the guess is computed for
-every option and used by those in the lowest segment, most of them when many options are
-far out of the money), the segment search and the Householder steps as scalar code per
-option. Results are the same floats as inverting one option at a time.
+CPU, in blocks of options. Scalar code that branches per option runs at the latency of
+its longest chain of dependent operations, so whatever can be written without a loop of
+varying length runs as loops over the block that LLVM vectorises (branches become
+selects; 8 options per AVX-512 instruction): the normalisation, b and its vega at the
+inflexion point, and, for the lowest segment (where most far out-of-the-money quotes
+fall), the guess and the first Householder step. They are computed for every option and
+used by those they apply to. The segment search, the other guesses and the remaining
+steps run per option. Results are the same floats as solving one option at a time.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from numpy.typing import ArrayLike
 
 from agent.risk import elementary
 from agent.risk.implied_volatility_guess import lowest_guess
-from agent.risk.implied_volatility_solver import bracket, finish
+from agent.risk.implied_volatility_solver import Segment, bracket, finish, lowest_first_step
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
-from agent.risk.normalised_black import black_call_and_vega_at_inflexion
+from agent.risk.normalised_black import black_call_and_vega, black_call_and_vega_unless_miller
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import (
     BoolArray,
@@ -80,10 +83,10 @@ def _solve_block(
             price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
         )
     inflexion = np.empty((3, count))
-    for j in range(count):  # vectorised
-        inflexion[0, j], inflexion[1, j], inflexion[2, j] = black_call_and_vega_at_inflexion(
-            -abs(x[j])
-        )
+    for j in range(count):  # vectorised: s_c = sqrt(2|x|), b and vega there
+        s_c = math.sqrt(2.0 * abs(x[j]))
+        b_c, v_c, _ = black_call_and_vega_unless_miller(-abs(x[j]), s_c)  # complete at s_c
+        inflexion[0, j], inflexion[1, j], inflexion[2, j] = s_c, b_c, v_c
     open_ = np.empty(count, dtype=np.bool_)
     segments = np.empty((9, count))
     for j in range(count):
@@ -91,23 +94,57 @@ def _solve_block(
         open_[j], out[start + j], segment = bracket(beta[j], x[j], is_call[start + j], at_inflexion)
         for k in range(9):
             segments[k, j] = segment[k]
-    low_guess = np.empty(count)
-    for j in range(count):  # vectorised: (x, beta, s_2, b_2)
-        low_guess[j] = lowest_guess(segments[0, j], segments[1, j], segments[6, j], segments[7, j])
+    lowest = _lowest_segment_states(segments, open_, count)
     for j in range(count):
         if open_[j]:
-            segment = (
-                segments[0, j],
-                segments[1, j],
-                segments[2, j],
-                segments[3, j],
-                segments[4, j],
-                segments[5, j],
-                segments[6, j],
-                segments[7, j],
-                segments[8, j],
-            )
-            out[start + j] = finish(segment, low_guess[j]) / math.sqrt(years[start + j])
+            segment = _segment_at(segments, j)
+            state = (lowest[1, j], lowest[2, j], lowest[3, j], lowest[4, j], lowest[5, j])
+            lowest_state = (lowest[0, j], (*state, int(lowest[6, j])))
+            out[start + j] = finish(segment, lowest_state) / math.sqrt(years[start + j])
+
+
+@inline_kernel
+def _segment_at(segments: FloatArray, j: int) -> Segment:
+    """Column j of a block's (9, count) table of ``bracket`` segments, as a tuple."""
+    return (
+        segments[0, j],
+        segments[1, j],
+        segments[2, j],
+        segments[3, j],
+        segments[4, j],
+        segments[5, j],
+        segments[6, j],
+        segments[7, j],
+        segments[8, j],
+    )
+
+
+@kernel
+def _lowest_segment_states(segments: FloatArray, open_: BoolArray, count: int) -> FloatArray:
+    """(ln beta, s, left, right, step, previous step, iteration) per option after the
+    lowest segment's guess and first Householder step, in vectorised loops (only
+    b(guess) where Miller's recursion is needed is computed one option at a time).
+    Meaningless for options outside the lowest segment, which do not use it."""
+    guess = np.empty(count)
+    b = np.empty(count)
+    vega = np.empty(count)
+    complete = np.empty(count, dtype=np.bool_)
+    for j in range(count):  # vectorised: (x, beta, s_2, b_2)
+        x = segments[0, j]
+        guess[j] = lowest_guess(x, segments[1, j], segments[6, j], segments[7, j])
+        b[j], vega[j], complete[j] = black_call_and_vega_unless_miller(x, guess[j])
+    for j in range(count):
+        if open_[j] and not complete[j]:
+            b[j] = black_call_and_vega(segments[0, j], guess[j])[0]
+    states = np.empty((7, count))
+    for j in range(count):  # vectorised
+        segment = _segment_at(segments, j)
+        log_beta, (s, left, right, step, previous_step, iteration) = lowest_first_step(
+            segment, guess[j], b[j], vega[j]
+        )
+        states[0, j], states[1, j], states[2, j], states[3, j] = log_beta, s, left, right
+        states[4, j], states[5, j], states[6, j] = step, previous_step, iteration
+    return states
 
 
 @kernel

@@ -19,8 +19,9 @@ The price, normalised and reduced to an out-of-the-money call b(x, s) = beta wit
    A bracket is kept throughout; a step leaving it, or oscillating, falls back to
    bisection.
 
-The lowest segment's guess is left to the caller, which computes it for many options in
-one vectorised loop between steps 1 and 3 (``lowest_guess``).
+The lowest segment's guess and first Householder step are left to the caller, which
+computes them for many options in vectorised loops between steps 1 and 3
+(``lowest_guess``, ``lowest_first_step``).
 Jaeckel, "Let's Be Rational", Wilmott (2015) 40-53.
 """
 
@@ -28,10 +29,10 @@ from __future__ import annotations
 
 import math
 
+from agent.risk.elementary import exp, log
 from agent.risk.implied_volatility_guess import highest_guess, middle_guess
-from agent.risk.jit import kernel
+from agent.risk.jit import inline_kernel, kernel
 from agent.risk.normalised_black import black_call_and_vega, normalised_intrinsic_call
-from agent.risk.scalar_math import exp, log
 
 _EPSILON = 2.220446049250313e-16
 _SMALLEST = 2.2250738585072014e-308
@@ -42,12 +43,14 @@ _ITERATIONS = 2
 _SECOND_STEP = 1e-4
 _LOWER, _MIDDLE, _UPPER = 0, 1, 2
 Segment = tuple[float, float, float, float, float, float, float, float, float]
+# (s, left, right, step, previous step, iteration) of the Householder iterations.
+RefineState = tuple[float, float, float, float, float, int]
 # Stand-ins for an option whose answer ``bracket`` already knows: finite, harmless
 # arguments for the vectorised guess (its result is not used).
 _SETTLED = (-1.0, 0.5, 1.0, 0.5, 0.5, 1.0, 0.5, 0.5, 1.0)
 
 
-@kernel
+@inline_kernel
 def _householder_step(
     mode: int,
     x: float,
@@ -96,16 +99,40 @@ def _householder_step(
     return newton * factor
 
 
+@inline_kernel
+def _after_evaluation(
+    mode: int,
+    x: float,
+    beta: float,
+    log_beta: float,
+    b_max: float,
+    s: float,
+    left: float,
+    right: float,
+    b: float,
+    vega: float,
+) -> tuple[float, float, float, float]:
+    """Shrink the bracket (left, right) with b = b(s), then step from s: (s, left, right,
+    step), bisecting where the Householder step fails."""
+    if b > beta and s < right:
+        right = s
+    elif b < beta and s > left:
+        left = s
+    step = _householder_step(mode, x, s, beta, log_beta, b, vega, b_max)
+    if math.isnan(step):
+        step = 0.5 * (left + right) - s
+    step = max(-0.5 * s, step)
+    return s + step, left, right, step
+
+
 @kernel
-def _refine(
-    mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
+def _refine_from(
+    mode: int, x: float, beta: float, log_beta: float, b_max: float, state: RefineState
 ) -> float:
-    """Householder iterations from guess s inside the bracket (left, right)."""
-    log_beta = log(beta) if mode == _LOWER else 0.0
-    step = -_LARGEST
-    previous_step = 0.0
+    """Householder iterations from ``state`` (s, left, right, step, previous step,
+    iteration); ``log_beta`` is ln(beta) in the lowest segment (else unused)."""
+    s, left, right, step, previous_step, iteration = state
     reversals = 0
-    iteration = 0
     while (
         iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else _SECOND_STEP) * s
     ):
@@ -118,17 +145,37 @@ def _refine(
             step = 0.0
         previous_step = step
         b, vega = black_call_and_vega(x, s)
-        if b > beta and s < right:
-            right = s
-        elif b < beta and s > left:
-            left = s
-        step = _householder_step(mode, x, s, beta, log_beta, b, vega, b_max)
-        if math.isnan(step):
-            step = 0.5 * (left + right) - s
-        step = max(-0.5 * s, step)
-        s += step
+        s, left, right, step = _after_evaluation(
+            mode, x, beta, log_beta, b_max, s, left, right, b, vega
+        )
         iteration += 1
     return s
+
+
+@kernel
+def _refine(
+    mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
+) -> float:
+    """Householder iterations from guess s inside the bracket (left, right)."""
+    log_beta = log(beta) if mode == _LOWER else 0.0
+    return _refine_from(mode, x, beta, log_beta, b_max, (s, left, right, -_LARGEST, 0.0, 0))
+
+
+@inline_kernel
+def lowest_first_step(
+    segment: Segment, guess: float, b: float, vega: float
+) -> tuple[float, RefineState]:
+    """(ln beta, state) after ``_refine_from``'s first pass in the lowest segment, from
+    ``guess`` where b(guess) = b with vega; ``finish`` goes on from the state. Inlined:
+    a loop over many options calling it is vectorised."""
+    x, beta, b_max = segment[0], segment[1], segment[2]
+    log_beta = log(beta)
+    if not _EPSILON * guess < _LARGEST:  # the first pass would not start (guess NaN, inf)
+        return log_beta, (guess, _SMALLEST, segment[6], -_LARGEST, 0.0, 0)
+    s, left, right, step = _after_evaluation(
+        _LOWER, x, beta, log_beta, b_max, guess, _SMALLEST, segment[6], b, vega
+    )
+    return log_beta, (s, left, right, step, -_LARGEST, 1)
 
 
 @kernel
@@ -166,13 +213,15 @@ def bracket(
 
 
 @kernel
-def finish(segment: Segment, low_guess: float) -> float:
-    """Total volatility s of an open ``bracket`` result; ``low_guess`` is ``lowest_guess``
-    at (x, beta, s_2, b_2), used when beta lies in the lowest segment."""
+def finish(segment: Segment, lowest_state: tuple[float, RefineState]) -> float:
+    """Total volatility s of an open ``bracket`` result. ``lowest_state`` is
+    ``lowest_first_step`` from ``lowest_guess`` at (x, beta, s_2, b_2), used when beta lies
+    in the lowest segment."""
     x, beta, b_max, s_c, b_c, v_c, s_2, b_2, v_2 = segment
     if beta < b_c:
         if beta < b_2:
-            return _refine(_LOWER, x, beta, b_max, low_guess, _SMALLEST, s_2)
+            log_beta, state = lowest_state
+            return _refine_from(_LOWER, x, beta, log_beta, b_max, state)
         guess = middle_guess(beta, b_2, b_c, s_2, s_c, v_2, v_c, False)
         return _refine(_MIDDLE, x, beta, b_max, guess, s_2, s_c)
     if beta <= b_2:

@@ -20,12 +20,11 @@ every digit to cancellation. So for x <= 0 (out of the money; other cases reduce
 
 The public functions are scalar numba kernels (they branch per argument); the pieces
 they are made of are inlined (``inline_kernel``, with ``elementary``'s functions), so that
-``black_call_and_vega_at_inflexion``, the one case with no loop left, vectorises.
+``black_call_and_vega_unless_miller``, everything but the one loop of varying length,
+vectorises.
 """
 
 from __future__ import annotations
-
-import math
 
 from agent.risk.elementary import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
 from agent.risk.jit import inline_kernel, kernel
@@ -103,17 +102,11 @@ def _odd_series_miller(h: float, t: float, y0: float) -> float:
 
 
 @kernel
-def _small_t_expansion(h: float, t: float, gaussian: float) -> float:
-    """b for t < SMALL_T_THRESHOLD and h <= 0: Taylor series of Y(h+t) - Y(h-t) in t.
-
-    ``gaussian`` is ``_gaussian_factor(h, t)``.
-    """
+def _small_t_miller(h: float, t: float, gaussian: float) -> float:
+    """b for t < SMALL_T_THRESHOLD and h < -6: Taylor series of Y(h+t) - Y(h-t) in t, by
+    Miller's recursion. ``gaussian`` is ``_gaussian_factor(h, t)``."""
     y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
-    if h >= _FORWARD_RECURSION_LOWEST_H:
-        series = _odd_series_forward(h, t, y0)
-    else:
-        series = _odd_series_miller(h, t, y0)
-    return 2.0 * gaussian * series
+    return 2.0 * gaussian * _odd_series_miller(h, t, y0)
 
 
 @inline_kernel
@@ -156,37 +149,30 @@ def out_of_the_money_black_call(x: float, s: float) -> float:
 @kernel
 def black_call_and_vega(x: float, s: float) -> tuple[float, float]:
     """(b(x, s), db/ds) for x <= 0 and s >= 0, sharing their exponential."""
-    if s <= 0.0:
-        return 0.0, 0.0
-    h = x / s
-    t = 0.5 * s
-    vega = _gaussian_factor(h, t)
-    if t < SMALL_T_THRESHOLD:
-        return _small_t_expansion(h, t, vega), vega
-    if h + t > 0.85:
-        return _using_norm_cdf(x, s), vega
-    return _using_erfcx(h, t, vega), vega
+    b, vega, complete = black_call_and_vega_unless_miller(x, s)
+    if not complete:
+        b = _small_t_miller(x / s, 0.5 * s, vega)
+    return b, vega
 
 
 @inline_kernel
-def black_call_and_vega_at_inflexion(x: float) -> tuple[float, float, float]:
-    """(s_c, b, db/ds) at the inflexion point s_c = sqrt(2|x|) of b(x, .), for x <= 0.
-
-    ``black_call_and_vega(x, s_c)`` without its branches that s_c never takes: there
-    h = x/s_c = -t, so h + t is 0 up to rounding (never the first form) and, where t is
-    small, h > -6 (never Miller's recursion). The same floats, and no loop left: a loop
-    over many x calling this is vectorised.
-    """
-    s = math.sqrt(2.0 * abs(x))
+def black_call_and_vega_unless_miller(x: float, s: float) -> tuple[float, float, bool]:
+    """(b, db/ds, complete): ``black_call_and_vega`` except where t is small and h < -6,
+    which needs Miller's recursion (a loop of varying length): there ``complete`` is False
+    and b is 0. With no loop left, a loop over many (x, s) calling this is vectorised."""
     if s <= 0.0:
-        return s, 0.0, 0.0
+        return 0.0, 0.0, True
     h = x / s
     t = 0.5 * s
     vega = _gaussian_factor(h, t)
     if t < SMALL_T_THRESHOLD:
+        if h < _FORWARD_RECURSION_LOWEST_H:
+            return 0.0, vega, False
         y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
-        return s, 2.0 * vega * _odd_series_forward(h, t, y0), vega
-    return s, _using_erfcx(h, t, vega), vega
+        return 2.0 * vega * _odd_series_forward(h, t, y0), vega, True
+    if h + t > 0.85:
+        return _using_norm_cdf(x, s), vega, True
+    return _using_erfcx(h, t, vega), vega, True
 
 
 @kernel
