@@ -21,8 +21,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from agent.risk import elementary
+from agent.risk.elementary import log
 from agent.risk.implied_volatility_guess import lowest_guess
-from agent.risk.implied_volatility_solver import Segment, bracket, finish, lowest_first_step
+from agent.risk.implied_volatility_solver import (
+    ITERATIONS,
+    LOWER,
+    RefineState,
+    Segment,
+    after_evaluation,
+    before_evaluation,
+    bracket,
+    finish,
+)
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.normalised_black import black_call_and_vega, black_call_and_vega_unless_miller
 from agent.risk.terms import PricingModel, Settlement
@@ -38,6 +48,8 @@ from agent.risk.validation import (
 _PARALLEL_THRESHOLD = 2_000
 # Options per block: the block's scratch arrays (a dozen doubles per option) stay in L1/L2.
 _BLOCK = 512
+_SMALLEST = 2.2250738585072014e-308
+_LARGEST = 1.7976931348623157e308
 
 
 @inline_kernel
@@ -94,13 +106,11 @@ def _solve_block(
         open_[j], out[start + j], segment = bracket(beta[j], x[j], is_call[start + j], at_inflexion)
         for k in range(9):
             segments[k, j] = segment[k]
-    lowest = _lowest_segment_states(segments, open_, count)
+    lowest = _lowest_segment_vols(segments, open_, count)
     for j in range(count):
         if open_[j]:
             segment = _segment_at(segments, j)
-            state = (lowest[1, j], lowest[2, j], lowest[3, j], lowest[4, j], lowest[5, j])
-            lowest_state = (lowest[0, j], (*state, int(lowest[6, j])))
-            out[start + j] = finish(segment, lowest_state) / math.sqrt(years[start + j])
+            out[start + j] = finish(segment, lowest[j]) / math.sqrt(years[start + j])
 
 
 @inline_kernel
@@ -120,31 +130,55 @@ def _segment_at(segments: FloatArray, j: int) -> Segment:
 
 
 @kernel
-def _lowest_segment_states(segments: FloatArray, open_: BoolArray, count: int) -> FloatArray:
-    """(ln beta, s, left, right, step, previous step, iteration) per option after the
-    lowest segment's guess and first Householder step, in vectorised loops (only
-    b(guess) where Miller's recursion is needed is computed one option at a time).
-    Meaningless for options outside the lowest segment, which do not use it."""
-    guess = np.empty(count)
+def _lowest_segment_vols(segments: FloatArray, open_: BoolArray, count: int) -> FloatArray:
+    """Total vol per option of a block as if its beta lay in the lowest segment: the guess
+    and ``ITERATIONS`` passes of ``_refine``'s loop (bisections and all) run as vectorised
+    loops over the block, all options in step; only b where Miller's recursion is needed
+    is computed one option at a time. Meaningless for options in other segments."""
+    state = np.empty((6, count))
+    log_beta = np.empty(count)
+    reversals = np.zeros(count, dtype=np.int64)
+    done = np.zeros(count, dtype=np.bool_)
+    for j in range(count):  # vectorised: the guess at (x, beta, s_2, b_2)
+        x, beta, s_2 = segments[0, j], segments[1, j], segments[6, j]
+        guess = lowest_guess(x, beta, s_2, segments[7, j])
+        log_beta[j] = log(beta)
+        state[0, j], state[1, j], state[2, j] = guess, _SMALLEST, s_2
+        state[3, j], state[4, j], state[5, j] = -_LARGEST, 0.0, 0.0
     b = np.empty(count)
     vega = np.empty(count)
     complete = np.empty(count, dtype=np.bool_)
-    for j in range(count):  # vectorised: (x, beta, s_2, b_2)
-        x = segments[0, j]
-        guess[j] = lowest_guess(x, segments[1, j], segments[6, j], segments[7, j])
-        b[j], vega[j], complete[j] = black_call_and_vega_unless_miller(x, guess[j])
-    for j in range(count):
-        if open_[j] and not complete[j]:
-            b[j] = black_call_and_vega(segments[0, j], guess[j])[0]
-    states = np.empty((7, count))
-    for j in range(count):  # vectorised
-        segment = _segment_at(segments, j)
-        log_beta, (s, left, right, step, previous_step, iteration) = lowest_first_step(
-            segment, guess[j], b[j], vega[j]
-        )
-        states[0, j], states[1, j], states[2, j], states[3, j] = log_beta, s, left, right
-        states[4, j], states[5, j], states[6, j] = step, previous_step, iteration
-    return states
+    for _ in range(ITERATIONS):
+        for j in range(count):  # vectorised
+            go, (s, left, right, step, previous_step, iteration), reversals[j] = before_evaluation(
+                _state_at(state, j), reversals[j]
+            )
+            done[j] = done[j] or not go
+            if not done[j]:
+                state[0, j], state[1, j], state[2, j] = s, left, right
+                state[3, j], state[4, j], state[5, j] = step, previous_step, iteration
+            else:
+                state[0, j] = s
+            b[j], vega[j], complete[j] = black_call_and_vega_unless_miller(segments[0, j], s)
+        for j in range(count):
+            if open_[j] and not done[j] and not complete[j]:
+                b[j], vega[j] = black_call_and_vega(segments[0, j], state[0, j])
+        for j in range(count):  # vectorised
+            if not done[j]:
+                segment = _segment_at(segments, j)
+                s, left, right, step, previous_step, iteration = after_evaluation(
+                    LOWER, segment, log_beta[j], _state_at(state, j), b[j], vega[j]
+                )
+                state[0, j], state[1, j], state[2, j] = s, left, right
+                state[3, j], state[4, j], state[5, j] = step, previous_step, iteration
+    vols: FloatArray = state[0].copy()
+    return vols
+
+
+@inline_kernel
+def _state_at(state: FloatArray, j: int) -> RefineState:
+    """Column j of a block's (6, count) table of refine states, as a tuple."""
+    return state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], int(state[5, j])
 
 
 @kernel

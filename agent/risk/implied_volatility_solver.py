@@ -19,9 +19,9 @@ The price, normalised and reduced to an out-of-the-money call b(x, s) = beta wit
    A bracket is kept throughout; a step leaving it, or oscillating, falls back to
    bisection.
 
-The lowest segment's guess and first Householder step are left to the caller, which
-computes them for many options in vectorised loops between steps 1 and 3
-(``lowest_guess``, ``lowest_first_step``).
+The lowest segment is left to the caller, which solves it for many options at once in
+vectorised loops between steps 1 and 3 (``lowest_guess``, then ``before_evaluation`` and
+``after_evaluation``, the passes of ``_refine``).
 Jaeckel, "Let's Be Rational", Wilmott (2015) 40-53.
 """
 
@@ -37,11 +37,11 @@ from agent.risk.normalised_black import black_call_and_vega, normalised_intrinsi
 _EPSILON = 2.220446049250313e-16
 _SMALLEST = 2.2250738585072014e-308
 _LARGEST = 1.7976931348623157e308
-_ITERATIONS = 2
+ITERATIONS = 2
 # A second step only if the first moved s by more than this (relative): the first step of
 # a third-order method from a guess off by d leaves an error of order d**4 (< 1e-13 here).
 _SECOND_STEP = 1e-4
-_LOWER, _MIDDLE, _UPPER = 0, 1, 2
+LOWER, _MIDDLE, _UPPER = 0, 1, 2
 Segment = tuple[float, float, float, float, float, float, float, float, float]
 # (s, left, right, step, previous step, iteration) of the Householder iterations.
 RefineState = tuple[float, float, float, float, float, int]
@@ -70,7 +70,7 @@ def _householder_step(
     square_ratio = x * x * inverse_s * inverse_s  # (x/s)**2
     halley_b = square_ratio * inverse_s - 0.25 * s  # b'' / b'
     hh3_b = halley_b * halley_b - 3.0 * square_ratio * inverse_s * inverse_s - 0.25  # b''' / b'
-    if mode == _LOWER:
+    if mode == LOWER:
         if b <= 0.0 or vega <= 0.0:
             return math.nan
         log_b = log(b)
@@ -100,20 +100,38 @@ def _householder_step(
 
 
 @inline_kernel
-def _after_evaluation(
+def before_evaluation(state: RefineState, reversals: int) -> tuple[bool, RefineState, int]:
+    """(go, state, reversals) at the top of one pass of the Householder iterations: go is
+    False when they are over (two steps taken, the last one small, or the bracket too
+    narrow to bisect), and state's s is then the answer; else b must be evaluated at s."""
+    s, left, right, step, previous_step, iteration = state
+    if not (
+        iteration < ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else _SECOND_STEP) * s
+    ):
+        return False, state, reversals
+    reversals += 1 if step * previous_step < 0.0 else 0
+    if iteration > 0 and (reversals == 3 or not left < s < right):
+        s = 0.5 * (left + right)  # oscillating or outside the bracket: bisect
+        if right - left <= _EPSILON * s:
+            return False, (s, left, right, step, previous_step, iteration), reversals
+        reversals = 0
+        step = 0.0
+    return True, (s, left, right, step, step, iteration), reversals
+
+
+@inline_kernel
+def after_evaluation(
     mode: int,
-    x: float,
-    beta: float,
+    segment: Segment,
     log_beta: float,
-    b_max: float,
-    s: float,
-    left: float,
-    right: float,
+    state: RefineState,
     b: float,
     vega: float,
-) -> tuple[float, float, float, float]:
-    """Shrink the bracket (left, right) with b = b(s), then step from s: (s, left, right,
-    step), bisecting where the Householder step fails."""
+) -> RefineState:
+    """The state after one pass, given b = b(s) with its vega at the state's s: the
+    bracket shrunk, one Householder step taken (a bisection where it fails)."""
+    x, beta, b_max = segment[0], segment[1], segment[2]
+    s, left, right, _, previous_step, iteration = state
     if b > beta and s < right:
         right = s
     elif b < beta and s > left:
@@ -122,60 +140,21 @@ def _after_evaluation(
     if math.isnan(step):
         step = 0.5 * (left + right) - s
     step = max(-0.5 * s, step)
-    return s + step, left, right, step
+    return s + step, left, right, step, previous_step, iteration + 1
 
 
 @kernel
-def _refine_from(
-    mode: int, x: float, beta: float, log_beta: float, b_max: float, state: RefineState
-) -> float:
-    """Householder iterations from ``state`` (s, left, right, step, previous step,
-    iteration); ``log_beta`` is ln(beta) in the lowest segment (else unused)."""
-    s, left, right, step, previous_step, iteration = state
-    reversals = 0
-    while (
-        iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else _SECOND_STEP) * s
-    ):
-        reversals += 1 if step * previous_step < 0.0 else 0
-        if iteration > 0 and (reversals == 3 or not left < s < right):
-            s = 0.5 * (left + right)  # oscillating or outside the bracket: bisect
-            if right - left <= _EPSILON * s:
-                break
-            reversals = 0
-            step = 0.0
-        previous_step = step
-        b, vega = black_call_and_vega(x, s)
-        s, left, right, step = _after_evaluation(
-            mode, x, beta, log_beta, b_max, s, left, right, b, vega
-        )
-        iteration += 1
-    return s
-
-
-@kernel
-def _refine(
-    mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
-) -> float:
+def _refine(mode: int, segment: Segment, s: float, left: float, right: float) -> float:
     """Householder iterations from guess s inside the bracket (left, right)."""
-    log_beta = log(beta) if mode == _LOWER else 0.0
-    return _refine_from(mode, x, beta, log_beta, b_max, (s, left, right, -_LARGEST, 0.0, 0))
-
-
-@inline_kernel
-def lowest_first_step(
-    segment: Segment, guess: float, b: float, vega: float
-) -> tuple[float, RefineState]:
-    """(ln beta, state) after ``_refine_from``'s first pass in the lowest segment, from
-    ``guess`` where b(guess) = b with vega; ``finish`` goes on from the state. Inlined:
-    a loop over many options calling it is vectorised."""
-    x, beta, b_max = segment[0], segment[1], segment[2]
-    log_beta = log(beta)
-    if not _EPSILON * guess < _LARGEST:  # the first pass would not start (guess NaN, inf)
-        return log_beta, (guess, _SMALLEST, segment[6], -_LARGEST, 0.0, 0)
-    s, left, right, step = _after_evaluation(
-        _LOWER, x, beta, log_beta, b_max, guess, _SMALLEST, segment[6], b, vega
-    )
-    return log_beta, (s, left, right, step, -_LARGEST, 1)
+    log_beta = log(segment[1]) if mode == LOWER else 0.0
+    state = (s, left, right, -_LARGEST, 0.0, 0)
+    reversals = 0
+    go, state, reversals = before_evaluation(state, reversals)
+    while go:
+        b, vega = black_call_and_vega(segment[0], state[0])
+        state = after_evaluation(mode, segment, log_beta, state, b, vega)
+        go, state, reversals = before_evaluation(state, reversals)
+    return state[0]
 
 
 @kernel
@@ -213,20 +192,19 @@ def bracket(
 
 
 @kernel
-def finish(segment: Segment, lowest_state: tuple[float, RefineState]) -> float:
-    """Total volatility s of an open ``bracket`` result. ``lowest_state`` is
-    ``lowest_first_step`` from ``lowest_guess`` at (x, beta, s_2, b_2), used when beta lies
-    in the lowest segment."""
+def finish(segment: Segment, lowest_vol: float) -> float:
+    """Total volatility s of an open ``bracket`` result; ``lowest_vol`` is the answer
+    computed by the caller (``lowest_guess``, then the same passes as ``_refine``) where
+    beta lies in the lowest segment."""
     x, beta, b_max, s_c, b_c, v_c, s_2, b_2, v_2 = segment
     if beta < b_c:
         if beta < b_2:
-            log_beta, state = lowest_state
-            return _refine_from(_LOWER, x, beta, log_beta, b_max, state)
+            return lowest_vol
         guess = middle_guess(beta, b_2, b_c, s_2, s_c, v_2, v_c, False)
-        return _refine(_MIDDLE, x, beta, b_max, guess, s_2, s_c)
+        return _refine(_MIDDLE, segment, guess, s_2, s_c)
     if beta <= b_2:
         guess = middle_guess(beta, b_c, b_2, s_c, s_2, v_c, v_2, True)
-        return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_2)
+        return _refine(_MIDDLE, segment, guess, s_c, s_2)
     guess = highest_guess(x, beta, s_2, b_2, b_max)
     mode = _UPPER if beta > 0.5 * b_max else _MIDDLE
-    return _refine(mode, x, beta, b_max, guess, s_2, _LARGEST)
+    return _refine(mode, segment, guess, s_2, _LARGEST)
