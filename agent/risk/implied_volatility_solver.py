@@ -1,4 +1,4 @@
-"""The scalar part of Jaeckel's "Let's Be Rational": segments, guesses, Householder steps.
+"""Jaeckel's "Let's Be Rational" on a normalised price: segments, guesses, Householder steps.
 
 The price, normalised and reduced to an out-of-the-money call b(x, s) = beta with x <= 0
 (see ``implied_volatility``), is inverted in three steps:
@@ -46,7 +46,7 @@ Segment = tuple[float, float, float, float, float, float, float, float, float]
 # (s, left, right, step, previous step, iteration) of the Householder iterations.
 RefineState = tuple[float, float, float, float, float, int]
 # Stand-ins for an option whose answer ``bracket`` already knows: finite, harmless
-# arguments for the vectorised guess (its result is not used).
+# arguments for the vectorised lowest-segment passes (their result is not used).
 _SETTLED = (-1.0, 0.5, 1.0, 0.5, 0.5, 1.0, 0.5, 0.5, 1.0)
 
 
@@ -162,7 +162,8 @@ def bracket(
     beta: float, x: float, is_call: bool, inflexion: tuple[float, float, float]
 ) -> tuple[bool, float, Segment]:
     """(open, answer, segment) for normalised price beta at x = ln(F/K); ``inflexion`` is
-    ``black_call_and_vega_at_inflexion(-|x|)``, computed by the caller in a vectorised loop.
+    (s_c, b, db/ds) at s_c = sqrt(2|x|) for x' = -|x|, computed by the caller in a
+    vectorised loop (``black_call_and_vega_unless_miller``, complete there).
 
     ``open`` is False when the total volatility is known without iterating: ``answer``
     is NaN when no s exists (beta below intrinsic or at/above the maximum, exp(x/2) for a
