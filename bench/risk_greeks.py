@@ -84,7 +84,7 @@ def run() -> list[Result]:
 
     ours()  # compile
     vollib()
-    mine, theirs = interleaved_best(ours, vollib, rounds=3)
+    mine, theirs = interleaved_best(ours, vollib, rounds=5)
     sample = tuple(array[:QUANTLIB_SAMPLE] for array in options)
     quantlib = best_of(lambda: _quantlib_loop(sample), repeats=2) / QUANTLIB_SAMPLE
     per_option = mine / COUNT

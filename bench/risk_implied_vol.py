@@ -83,3 +83,8 @@ def run() -> list[Result]:
             theirs / mine >= 4.0 and our_error <= 1e-12,
         )
     ]
+
+
+if __name__ == "__main__":
+    for result in run():
+        print(result, f"ratio {result.ratio:.1f}")

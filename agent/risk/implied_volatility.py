@@ -1,19 +1,15 @@
 """Implied volatility from option prices, to machine precision (Jaeckel's Let's Be Rational).
 
-The price is normalised (see ``normalised_black``) and reduced to an out-of-the-money
-call b(x, s) = beta with x <= 0. Two points, s_c = sqrt(2|x|) (the inflexion point of b)
-and its tangent intercepts s_l < s_c < s_h, cut the price axis into four segments. On
-each, a rational cubic in a transformed price (the lower and upper maps, which are exact
-in the limits beta -> 0 and beta -> b_max) gives an initial guess already accurate to a
-few digits, and at most two third-order Householder steps on an objective suited to the
-segment finish the job:
-
-- lowest segment: g(s) = 1/ln b(s) - 1/ln beta (nearly linear as beta -> 0);
-- middle segments: g(s) = b(s) - beta;
-- highest segment: g(s) = ln(b_max - beta) - ln(b_max - b(s)).
-
-A bracket is kept throughout; a step leaving it, or oscillating, falls back to bisection.
-Jaeckel, "Let's Be Rational", Wilmott (2015) 40-53.
+Each price is normalised (``normalised_black``: the undiscounted price over sqrt(F K) at
+x = ln(F/K)) and inverted by ``implied_volatility_solver``. The work is laid out for the
+CPU, in blocks of options. Scalar code that branches per option runs at the latency of
+its longest chain of dependent operations, so whatever can be written without a loop of
+varying length runs as loops over the block that LLVM vectorises (branches become
+selects; 8 options per AVX-512 instruction): the normalisation, b and its vega at the
+inflexion point, and, for the lowest segment (where most far out-of-the-money quotes
+fall), the guess and the first Householder step. They are computed for every option and
+used by those they apply to. The segment search, the other guesses and the remaining
+steps run per option. Results are the same floats as solving one option at a time.
 """
 
 from __future__ import annotations
@@ -25,13 +21,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from agent.risk import elementary
-from agent.risk.implied_volatility_guess import highest_guess, lowest_guess, middle_guess
-from agent.risk.jit import inline_kernel, kernel, parallel_kernel
-from agent.risk.normalised_black import (
-    black_call_and_vega,
-    normalised_intrinsic_call,
+from agent.risk.elementary import log
+from agent.risk.implied_volatility_guess import lowest_guess
+from agent.risk.implied_volatility_solver import (
+    ITERATIONS,
+    LOWER,
+    RefineState,
+    Segment,
+    after_evaluation,
+    before_evaluation,
+    bracket,
+    finish,
 )
-from agent.risk.scalar_math import exp, log
+from agent.risk.jit import inline_kernel, kernel, parallel_kernel
+from agent.risk.normalised_black import black_call_and_vega, black_call_and_vega_unless_miller
 from agent.risk.terms import PricingModel, Settlement
 from agent.risk.validation import (
     BoolArray,
@@ -42,152 +45,11 @@ from agent.risk.validation import (
     positive_finite,
 )
 
-_EPSILON = 2.220446049250313e-16
+_PARALLEL_THRESHOLD = 2_000
+# Options per block: the block's scratch arrays (a dozen doubles per option) stay in L1/L2.
+_BLOCK = 512
 _SMALLEST = 2.2250738585072014e-308
 _LARGEST = 1.7976931348623157e308
-_ITERATIONS = 2
-# A second step only if the first moved s by more than this (relative): the first step of
-# a third-order method from a guess off by d leaves an error of order d**4 (< 1e-13 here).
-_SECOND_STEP = 1e-4
-_LOWER, _MIDDLE, _UPPER = 0, 1, 2
-_PARALLEL_THRESHOLD = 2_000
-
-
-@kernel
-def _householder_step(
-    mode: int,
-    x: float,
-    s: float,
-    beta: float,
-    log_beta: float,
-    b: float,
-    vega: float,
-    b_max: float,
-) -> float:
-    """One Householder(3) step for the segment's objective; NaN if b or vega underflowed.
-
-    ``log_beta`` is ln(beta), needed by the lowest segment's objective. Divisions are
-    few on purpose: this runs on a latency-bound path.
-    """
-    inverse_s = 1.0 / s
-    square_ratio = x * x * inverse_s * inverse_s  # (x/s)**2
-    halley_b = square_ratio * inverse_s - 0.25 * s  # b'' / b'
-    hh3_b = halley_b * halley_b - 3.0 * square_ratio * inverse_s * inverse_s - 0.25  # b''' / b'
-    if mode == _LOWER:
-        if b <= 0.0 or vega <= 0.0:
-            return math.nan
-        log_b = log(b)
-        ratio = vega / b
-        newton = (log_beta - log_b) * log_b / (log_beta * ratio)
-        inverse_log = 1.0 / log_b
-        halley = halley_b - ratio * (1.0 + 2.0 * inverse_log)
-        hh3 = (
-            hh3_b
-            + 2.0 * ratio * ratio * (1.0 + 3.0 * inverse_log * (1.0 + inverse_log))
-            - 3.0 * halley_b * ratio * (1.0 + 2.0 * inverse_log)
-        )
-    elif mode == _UPPER:
-        if b >= b_max or vega <= _SMALLEST:
-            return math.nan
-        gap = b_max - b
-        gradient = vega / gap
-        newton = -log((b_max - beta) / gap) / gradient
-        halley = halley_b + gradient
-        hh3 = hh3_b + gradient * (2.0 * gradient + 3.0 * halley_b)
-    else:
-        newton = (beta - b) / vega
-        halley = halley_b
-        hh3 = hh3_b
-    factor = (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0))
-    return newton * factor
-
-
-@kernel
-def _refine(
-    mode: int, x: float, beta: float, b_max: float, s: float, left: float, right: float
-) -> float:
-    """Householder iterations from guess s inside the bracket (left, right)."""
-    log_beta = log(beta) if mode == _LOWER else 0.0
-    step = -_LARGEST
-    previous_step = 0.0
-    reversals = 0
-    iteration = 0
-    while (
-        iteration < _ITERATIONS and abs(step) > (_EPSILON if iteration == 0 else _SECOND_STEP) * s
-    ):
-        reversals += 1 if step * previous_step < 0.0 else 0
-        if iteration > 0 and (reversals == 3 or not left < s < right):
-            s = 0.5 * (left + right)  # oscillating or outside the bracket: bisect
-            if right - left <= _EPSILON * s:
-                break
-            reversals = 0
-            step = 0.0
-        previous_step = step
-        b, vega = black_call_and_vega(x, s)
-        if b > beta and s < right:
-            right = s
-        elif b < beta and s > left:
-            left = s
-        step = _householder_step(mode, x, s, beta, log_beta, b, vega, b_max)
-        if math.isnan(step):
-            step = 0.5 * (left + right) - s
-        step = max(-0.5 * s, step)
-        s += step
-        iteration += 1
-    return s
-
-
-@kernel
-def _solve_below_inflexion(
-    x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
-) -> float:
-    s_l = s_c - b_c / v_c
-    b_l, v_l = black_call_and_vega(x, s_l)
-    if beta < b_l:
-        guess = lowest_guess(x, beta, s_l, b_l)
-        return _refine(_LOWER, x, beta, b_max, guess, _SMALLEST, s_l)
-    guess = middle_guess(beta, b_l, b_c, s_l, s_c, v_l, v_c, False)
-    return _refine(_MIDDLE, x, beta, b_max, guess, s_l, s_c)
-
-
-@kernel
-def _solve_above_inflexion(
-    x: float, beta: float, b_max: float, s_c: float, b_c: float, v_c: float
-) -> float:
-    s_h = s_c + (b_max - b_c) / v_c if v_c > _SMALLEST else s_c
-    b_h, v_h = black_call_and_vega(x, s_h)
-    if beta <= b_h:
-        guess = middle_guess(beta, b_c, b_h, s_c, s_h, v_c, v_h, True)
-        return _refine(_MIDDLE, x, beta, b_max, guess, s_c, s_h)
-    guess = highest_guess(x, beta, s_h, b_h, b_max)
-    mode = _UPPER if beta > 0.5 * b_max else _MIDDLE
-    return _refine(mode, x, beta, b_max, guess, s_h, _LARGEST)
-
-
-@kernel
-def normalised_implied_vol(beta: float, x: float, is_call: bool) -> float:
-    """Total volatility s with normalised Black price beta at x = ln(F/K); NaN if no s exists.
-
-    beta is the undiscounted price over sqrt(F K). Below intrinsic or at/above the maximum
-    (exp(x/2) for a call) there is no solution: NaN. At intrinsic exactly: 0.
-    """
-    b_max = exp(-0.5 * abs(x))  # the maximum of the out-of-the-money call below
-    in_the_money = x > 0.0 if is_call else x < 0.0
-    intrinsic = 1.0 / b_max - b_max if in_the_money else 0.0  # exp(|x|/2) - exp(-|x|/2)
-    if in_the_money and abs(x) < 1e-3:
-        intrinsic = normalised_intrinsic_call(abs(x))  # series: no cancellation
-    total = beta
-    beta -= intrinsic  # time value
-    x = -abs(x)  # now an out-of-the-money call
-    if not -16.0 * _EPSILON * max(total, intrinsic) <= beta < b_max:  # ulps below: round-off
-        return math.nan
-    if beta < _SMALLEST:  # at intrinsic, or too small to invert to full precision
-        return 0.0
-    s_c = math.sqrt(2.0 * abs(x))
-    b_c, v_c = black_call_and_vega(x, s_c)
-    if beta < b_c:
-        return _solve_below_inflexion(x, beta, b_max, s_c, b_c, v_c)
-    return _solve_above_inflexion(x, beta, b_max, s_c, b_c, v_c)
 
 
 @inline_kernel
@@ -211,6 +73,115 @@ def _normalise(
 
 
 @kernel
+def _solve_block(
+    price: FloatArray,
+    underlying: FloatArray,
+    strike: FloatArray,
+    years: FloatArray,
+    rate: FloatArray,
+    is_call: BoolArray,
+    is_black76: bool,
+    out: FloatArray,
+    start: int,
+) -> None:
+    """Implied vols of options start .. start + _BLOCK (or the end) into ``out``."""
+    stop = min(start + _BLOCK, price.shape[0])
+    count = stop - start
+    beta = np.empty(count)
+    x = np.empty(count)
+    for j in range(count):  # vectorised
+        i = start + j
+        beta[j], x[j] = _normalise(
+            price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
+        )
+    inflexion = np.empty((3, count))
+    for j in range(count):  # vectorised: s_c = sqrt(2|x|), b and vega there
+        s_c = math.sqrt(2.0 * abs(x[j]))
+        b_c, v_c, _ = black_call_and_vega_unless_miller(-abs(x[j]), s_c)  # complete at s_c
+        inflexion[0, j], inflexion[1, j], inflexion[2, j] = s_c, b_c, v_c
+    open_ = np.empty(count, dtype=np.bool_)
+    segments = np.empty((9, count))
+    for j in range(count):
+        at_inflexion = (inflexion[0, j], inflexion[1, j], inflexion[2, j])
+        open_[j], out[start + j], segment = bracket(beta[j], x[j], is_call[start + j], at_inflexion)
+        for k in range(9):
+            segments[k, j] = segment[k]
+    lowest = _lowest_segment_vols(segments, open_, count)
+    for j in range(count):
+        if open_[j]:
+            segment = _segment_at(segments, j)
+            out[start + j] = finish(segment, lowest[j]) / math.sqrt(years[start + j])
+
+
+@inline_kernel
+def _segment_at(segments: FloatArray, j: int) -> Segment:
+    """Column j of a block's (9, count) table of ``bracket`` segments, as a tuple."""
+    return (
+        segments[0, j],
+        segments[1, j],
+        segments[2, j],
+        segments[3, j],
+        segments[4, j],
+        segments[5, j],
+        segments[6, j],
+        segments[7, j],
+        segments[8, j],
+    )
+
+
+@kernel
+def _lowest_segment_vols(segments: FloatArray, open_: BoolArray, count: int) -> FloatArray:
+    """Total vol per option of a block as if its beta lay in the lowest segment: the guess
+    and ``ITERATIONS`` passes of ``_refine``'s loop (bisections and all) run as vectorised
+    loops over the block, all options in step; only b where Miller's recursion is needed
+    is computed one option at a time. Meaningless for options in other segments."""
+    state = np.empty((6, count))
+    log_beta = np.empty(count)
+    reversals = np.zeros(count, dtype=np.int64)
+    done = np.zeros(count, dtype=np.bool_)
+    for j in range(count):  # vectorised: the guess at (x, beta, s_2, b_2)
+        x, beta, s_2 = segments[0, j], segments[1, j], segments[6, j]
+        guess = lowest_guess(x, beta, s_2, segments[7, j])
+        log_beta[j] = log(beta)
+        state[0, j], state[1, j], state[2, j] = guess, _SMALLEST, s_2
+        state[3, j], state[4, j], state[5, j] = -_LARGEST, 0.0, 0.0
+    b = np.empty(count)
+    vega = np.empty(count)
+    complete = np.empty(count, dtype=np.bool_)
+    for _ in range(ITERATIONS):
+        for j in range(count):  # vectorised
+            go, (s, left, right, step, previous_step, iteration), reversals[j] = before_evaluation(
+                _state_at(state, j), reversals[j]
+            )
+            done[j] = done[j] or not go
+            if not done[j]:
+                state[0, j], state[1, j], state[2, j] = s, left, right
+                state[3, j], state[4, j], state[5, j] = step, previous_step, iteration
+            else:
+                state[0, j] = s
+            b[j], vega[j], complete[j] = black_call_and_vega_unless_miller(segments[0, j], s)
+        for j in range(count):
+            if open_[j] and not done[j] and not complete[j]:
+                b[j], vega[j] = black_call_and_vega(segments[0, j], state[0, j])
+        for j in range(count):  # vectorised
+            if not done[j]:
+                segment = _segment_at(segments, j)
+                s, left, right, step, previous_step, iteration = after_evaluation(
+                    LOWER, segment, log_beta[j], _state_at(state, j), b[j], vega[j]
+                )
+                state[0, j], state[1, j], state[2, j] = s, left, right
+                state[3, j], state[4, j], state[5, j] = step, previous_step, iteration
+    vols: FloatArray = state[0].copy()
+    return vols
+
+
+@inline_kernel
+def _state_at(state: FloatArray, j: int) -> RefineState:
+    """Column j of a block's (6, count) table of refine states, as a tuple."""
+    return state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], int(state[5, j])
+
+
+@kernel
 def _implied_vol_serial(
     price: FloatArray,
     underlying: FloatArray,
@@ -221,16 +192,8 @@ def _implied_vol_serial(
     is_black76: bool,
     out: FloatArray,
 ) -> None:
-    beta = np.empty(price.shape[0])
-    x = np.empty(price.shape[0])
-    for i in range(price.shape[0]):  # vectorised
-        beta[i], x[i] = _normalise(
-            price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
-        )
-    for i in range(price.shape[0]):
-        out[i] = normalised_implied_vol(beta[i], x[i], is_call[i])
-    for i in range(price.shape[0]):  # vectorised
-        out[i] /= math.sqrt(years[i])
+    for start in range(0, price.shape[0], _BLOCK):
+        _solve_block(price, underlying, strike, years, rate, is_call, is_black76, out, start)
 
 
 @parallel_kernel
@@ -244,14 +207,11 @@ def _implied_vol_parallel(
     is_black76: bool,
     out: FloatArray,
 ) -> None:
-    beta = np.empty(price.shape[0])
-    x = np.empty(price.shape[0])
-    for i in numba.prange(price.shape[0]):
-        beta[i], x[i] = _normalise(
-            price[i], underlying[i], strike[i], years[i], rate[i], is_call[i], is_black76
+    blocks = (price.shape[0] + _BLOCK - 1) // _BLOCK
+    for block in numba.prange(blocks):
+        _solve_block(
+            price, underlying, strike, years, rate, is_call, is_black76, out, block * _BLOCK
         )
-    for i in numba.prange(price.shape[0]):
-        out[i] = normalised_implied_vol(beta[i], x[i], is_call[i]) / math.sqrt(years[i])
 
 
 def _check_inputs(

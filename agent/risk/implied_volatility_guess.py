@@ -5,20 +5,24 @@ transformed price whose limit is exact: in the lowest segment the lower map
 f = 2pi/sqrt(27) |x| Phi(-|x|/(sqrt3 s))**3 (exact as beta -> 0), in the highest the
 upper map f = Phi(-s/2) (exact as beta -> b_max), in the middle ones s itself. Each
 guess is accurate to a few digits; ``implied_vol`` refines it.
+
+The lowest segment holds most options quoted far out of the money, so ``lowest_guess`` is
+inlined (``inline_kernel``, with ``elementary``'s functions) and ``implied_vol`` computes
+it in a loop of its own, which LLVM vectorises; the other guesses are scalar kernels.
 """
 
 from __future__ import annotations
 
 import math
 
+from agent.risk.elementary import exp, log, norm_cdf, norm_cdf_and_pdf
 from agent.risk.inverse_normal import inverse_norm_cdf, inverse_norm_cdf_of_log
-from agent.risk.jit import kernel
+from agent.risk.jit import inline_kernel, kernel
 from agent.risk.rational_cubic import (
     control_fitting_left_curvature,
     control_fitting_right_curvature,
     interpolate,
 )
-from agent.risk.scalar_math import exp, log, norm_cdf, norm_cdf_and_pdf
 
 _LARGEST = 1.7976931348623157e308
 _TWO_PI = 6.283185307179586
@@ -27,7 +31,7 @@ _SQRT_HALF_PI = 1.2533141373155003
 _LOWER_MAP_SCALE = 1.2091995761561452  # 2 pi / sqrt(27)
 
 
-@kernel
+@inline_kernel
 def _lower_map(x: float, s: float) -> tuple[float, float, float]:
     """f(s) = 2pi/sqrt(27) |x| Phi(-|x|/(sqrt3 s))^3 and df/dbeta, d2f/dbeta2 at s."""
     z = abs(x) / (_SQRT_THREE * s)
@@ -45,7 +49,7 @@ def _lower_map(x: float, s: float) -> tuple[float, float, float]:
     return value, first, second
 
 
-@kernel
+@inline_kernel
 def _inverse_lower_map(x: float, f: float) -> float:
     if f <= 0.0:
         return 0.0
@@ -63,7 +67,7 @@ def _upper_map(x: float, s: float) -> tuple[float, float, float]:
     return norm_cdf(-0.5 * s), first, second
 
 
-@kernel
+@inline_kernel
 def lowest_guess(x: float, beta: float, s_l: float, b_l: float) -> float:
     f_l, slope_l, curvature_l = _lower_map(x, s_l)
     control = control_fitting_right_curvature(0.0, b_l, 0.0, f_l, 1.0, slope_l, curvature_l, True)

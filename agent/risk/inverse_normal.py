@@ -3,14 +3,18 @@
 Wichura, "Algorithm AS 241: The percentage points of the normal distribution", Applied
 Statistics 37 (1988): rational approximations of degree 7/7 in three regions, relative
 accuracy about 1e-16. Used for the implied-volatility initial guesses.
+
+Everything here is inlined into its callers (``inline_kernel``, with ``elementary``'s
+exp and log): a loop over many arguments then has no calls left, and LLVM vectorises it,
+turning the branches into selects.
 """
 
 from __future__ import annotations
 
 import math
 
-from agent.risk.jit import inline_kernel, kernel
-from agent.risk.scalar_math import exp, log
+from agent.risk.elementary import exp, log
+from agent.risk.jit import inline_kernel
 
 _CENTRAL_NUMERATOR = (
     3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
@@ -55,7 +59,7 @@ def _polynomial(c: tuple[float, ...], r: float) -> float:
     ) * r + c[0]
 
 
-@kernel
+@inline_kernel
 def inverse_norm_cdf(probability: float) -> float:
     """Return z with Phi(z) = probability; -inf at 0, +inf at 1, NaN outside [0, 1]."""
     if not 0.0 <= probability <= 1.0:
@@ -75,7 +79,7 @@ def inverse_norm_cdf(probability: float) -> float:
     return -magnitude if centred < 0.0 else magnitude
 
 
-@kernel
+@inline_kernel
 def _tail_magnitude(log_tail: float) -> float:
     """|z| with Phi(-|z|) = exp(log_tail), for tails below 0.075 (AS241's outer regions)."""
     distance = math.sqrt(-log_tail)
@@ -86,7 +90,7 @@ def _tail_magnitude(log_tail: float) -> float:
     return _polynomial(_FAR_NUMERATOR, r) / _polynomial(_FAR_DENOMINATOR, r)
 
 
-@kernel
+@inline_kernel
 def inverse_norm_cdf_of_log(log_probability: float) -> float:
     """inverse_norm_cdf(exp(log_probability)) for log_probability <= 0, without the exp
     when the probability is in the lower tail (where AS241 needs its logarithm anyway)."""

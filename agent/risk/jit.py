@@ -17,6 +17,12 @@ may not, so a deployment without OpenMP or TBB must call them from one thread.
 which keeps the loops free of exception branches so LLVM can vectorise them; inputs are
 validated before they reach a kernel. ``fastmath`` is never used: ``elementary`` relies
 on IEEE rounding.
+
+Intel's SVML (the ``icc_rt`` wheel) would let numba vectorise loops calling ``math.exp``
+and the like, but only with an llvmlite built with SVML support: the llvmlite 0.50.0
+wheel reports ``llvmlite.binding.config.has_svml`` False (checked with icc_rt 2020.0.133
+installed, whose libsvml.so also needs a libintlc.so.5 it does not ship). So the kernels
+keep ``elementary``'s own functions, which vectorise without it.
 """
 
 from __future__ import annotations

@@ -18,13 +18,16 @@ every digit to cancellation. So for x <= 0 (out of the money; other cases reduce
 - h + t > 0.85: the first form (both terms are large, no cancellation);
 - otherwise: the erfcx form, whose bracket is a difference of two smooth terms.
 
-All functions here are scalar numba kernels (they branch per argument).
+The public functions are scalar numba kernels (they branch per argument); the pieces
+they are made of are inlined (``inline_kernel``, with ``elementary``'s functions), so that
+``black_call_and_vega_unless_miller``, everything but the one loop of varying length,
+vectorises.
 """
 
 from __future__ import annotations
 
-from agent.risk.jit import kernel
-from agent.risk.scalar_math import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
+from agent.risk.elementary import erfcx_nonnegative, exp, exp_split, fma, norm_cdf
+from agent.risk.jit import inline_kernel, kernel
 
 _INVERSE_SQRT_2PI = 0.3989422804014327
 _INVERSE_SQRT2 = 0.7071067811865476
@@ -51,7 +54,7 @@ def normalised_intrinsic_call(x: float) -> float:
     return growth - 1.0 / growth
 
 
-@kernel
+@inline_kernel
 def _gaussian_factor(h: float, t: float) -> float:
     """exp(-(h**2 + t**2) / 2) / sqrt(2 pi), with h**2 split exactly."""
     square = h * h
@@ -59,7 +62,7 @@ def _gaussian_factor(h: float, t: float) -> float:
     return _INVERSE_SQRT_2PI * exp_split(-0.5 * square, -0.5 * (low + t * t))
 
 
-@kernel
+@inline_kernel
 def _odd_series_forward(h: float, t: float, y0: float) -> float:
     """Sum over odd n <= 13 of Y^(n)(h) t**n / n!, by forward recursion (h >= -6)."""
     previous = y0
@@ -99,20 +102,14 @@ def _odd_series_miller(h: float, t: float, y0: float) -> float:
 
 
 @kernel
-def _small_t_expansion(h: float, t: float, gaussian: float) -> float:
-    """b for t < SMALL_T_THRESHOLD and h <= 0: Taylor series of Y(h+t) - Y(h-t) in t.
-
-    ``gaussian`` is ``_gaussian_factor(h, t)``.
-    """
+def _small_t_miller(h: float, t: float, gaussian: float) -> float:
+    """b for t < SMALL_T_THRESHOLD and h < -6: Taylor series of Y(h+t) - Y(h-t) in t, by
+    Miller's recursion. ``gaussian`` is ``_gaussian_factor(h, t)``."""
     y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
-    if h >= _FORWARD_RECURSION_LOWEST_H:
-        series = _odd_series_forward(h, t, y0)
-    else:
-        series = _odd_series_miller(h, t, y0)
-    return 2.0 * gaussian * series
+    return 2.0 * gaussian * _odd_series_miller(h, t, y0)
 
 
-@kernel
+@inline_kernel
 def _using_norm_cdf(x: float, s: float) -> float:
     """b from its definition; accurate when Phi(h + t) is not small."""
     h = x / s
@@ -121,7 +118,7 @@ def _using_norm_cdf(x: float, s: float) -> float:
     return max(norm_cdf(h + t) * scale - norm_cdf(h - t) / scale, 0.0)
 
 
-@kernel
+@inline_kernel
 def _erfcx_value(z: float) -> float:
     """erfcx for any z > -26 (for negative z through 2 exp(z**2) - erfcx(-z))."""
     if z >= 0.0:
@@ -130,7 +127,7 @@ def _erfcx_value(z: float) -> float:
     return 2.0 * exp(square) - erfcx_nonnegative(-z)
 
 
-@kernel
+@inline_kernel
 def _using_erfcx(h: float, t: float, gaussian: float) -> float:
     """b = exp(-(h**2+t**2)/2) / 2 * [erfcx(-(h+t)/sqrt 2) - erfcx(-(h-t)/sqrt 2)]."""
     bracket = _erfcx_value(-_INVERSE_SQRT2 * (h + t)) - _erfcx_value(-_INVERSE_SQRT2 * (h - t))
@@ -152,16 +149,30 @@ def out_of_the_money_black_call(x: float, s: float) -> float:
 @kernel
 def black_call_and_vega(x: float, s: float) -> tuple[float, float]:
     """(b(x, s), db/ds) for x <= 0 and s >= 0, sharing their exponential."""
+    b, vega, complete = black_call_and_vega_unless_miller(x, s)
+    if not complete:
+        b = _small_t_miller(x / s, 0.5 * s, vega)
+    return b, vega
+
+
+@inline_kernel
+def black_call_and_vega_unless_miller(x: float, s: float) -> tuple[float, float, bool]:
+    """(b, db/ds, complete): ``black_call_and_vega`` except where t is small and h < -6,
+    which needs Miller's recursion (a loop of varying length): there ``complete`` is False
+    and b is 0. With no loop left, a loop over many (x, s) calling this is vectorised."""
     if s <= 0.0:
-        return 0.0, 0.0
+        return 0.0, 0.0, True
     h = x / s
     t = 0.5 * s
     vega = _gaussian_factor(h, t)
     if t < SMALL_T_THRESHOLD:
-        return _small_t_expansion(h, t, vega), vega
+        if h < _FORWARD_RECURSION_LOWEST_H:
+            return 0.0, vega, False
+        y0 = _SQRT_HALF_PI * erfcx_nonnegative(-_INVERSE_SQRT2 * h)
+        return 2.0 * vega * _odd_series_forward(h, t, y0), vega, True
     if h + t > 0.85:
-        return _using_norm_cdf(x, s), vega
-    return _using_erfcx(h, t, vega), vega
+        return _using_norm_cdf(x, s), vega, True
+    return _using_erfcx(h, t, vega), vega, True
 
 
 @kernel

@@ -10,11 +10,14 @@ y_l, y_r and slopes d_l, d_r, the interpolant is
 which is the cubic Hermite interpolant for r = 3 and tends to the straight line as r grows.
 The control parameter r is chosen to match a second derivative at one end, but never below
 the value that keeps the interpolant monotonic and convex (or concave) where the data are.
+
+Everything here is inlined into its callers (``inline_kernel``), so that a loop computing
+many guesses has no calls left and LLVM vectorises it (branches become selects).
 """
 
 from __future__ import annotations
 
-from agent.risk.jit import kernel
+from agent.risk.jit import inline_kernel
 
 _DOUBLE_EPSILON = 2.220446049250313e-16
 _SMALLEST_NORMAL = 2.2250738585072014e-308
@@ -23,12 +26,12 @@ MINIMUM_CONTROL: float = -(1.0 - _DOUBLE_EPSILON**0.5)
 MAXIMUM_CONTROL: float = 2.0 / (_DOUBLE_EPSILON * _DOUBLE_EPSILON)
 
 
-@kernel
+@inline_kernel
 def _is_zero(value: float) -> bool:
     return abs(value) < _SMALLEST_NORMAL
 
 
-@kernel
+@inline_kernel
 def interpolate(
     x: float, x_l: float, x_r: float, y_l: float, y_r: float, d_l: float, d_r: float, r: float
 ) -> float:
@@ -51,7 +54,7 @@ def interpolate(
     return numerator / (1.0 + (r - 3.0) * t * complement)
 
 
-@kernel
+@inline_kernel
 def _shape_preserving_minimum(d_l: float, d_r: float, slope: float, prefer_shape: bool) -> float:
     """Smallest control parameter keeping the interpolant monotonic and convex/concave."""
     monotonic = d_l * slope >= 0.0 and d_r * slope >= 0.0
@@ -79,7 +82,7 @@ def _shape_preserving_minimum(d_l: float, d_r: float, slope: float, prefer_shape
     return max(MINIMUM_CONTROL, max(for_monotonicity, for_convexity))
 
 
-@kernel
+@inline_kernel
 def _control_from_ratio(numerator: float, denominator: float) -> float:
     if _is_zero(numerator):
         return 0.0
@@ -88,7 +91,7 @@ def _control_from_ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator
 
 
-@kernel
+@inline_kernel
 def control_fitting_left_curvature(
     x_l: float,
     x_r: float,
@@ -106,7 +109,7 @@ def control_fitting_left_curvature(
     return max(fitted, _shape_preserving_minimum(d_l, d_r, slope, prefer_shape))
 
 
-@kernel
+@inline_kernel
 def control_fitting_right_curvature(
     x_l: float,
     x_r: float,

@@ -149,3 +149,34 @@ def test_invalid_parameters_raise(field, arguments):
     with pytest.raises(RiskInputError) as raised:
         implied_vol(**inputs)
     assert raised.value.field == field
+
+
+def test_an_option_s_vol_does_not_depend_on_its_neighbours_in_the_batch():
+    """Batches are solved in blocks whose vectorised stages compute every segment's work for
+    every option: a mix of segments, Miller's recursion (h < -6 at small t), prices out of
+    bounds and at intrinsic, in one order and reversed, gives each option the vol it gets
+    alone."""
+    generator = np.random.default_rng(23)
+    count = 1500
+    log_moneyness = generator.uniform(-60.0, 60.0, count)
+    total_vol = np.exp(generator.uniform(np.log(1e-6), np.log(30.0), count))
+    is_call = generator.random(count) < 0.5
+    strike = 100.0 * np.exp(-log_moneyness)
+    price = option_greeks(is_call, 100.0, strike, 1.0, 0.0, total_vol).value
+    price[::7] *= 1.0 + generator.uniform(-1e-3, 1e-3, price[::7].size)  # some out of bounds
+    intrinsic = np.maximum(np.where(is_call, 100.0 - strike, strike - 100.0), 0.0)
+    price[::11] = intrinsic[::11]
+    batch = implied_vol(price, is_call, 100.0, strike, 1.0, model=PricingModel.BLACK76)
+    reversed_batch = implied_vol(
+        price[::-1], is_call[::-1], 100.0, strike[::-1], 1.0, model=PricingModel.BLACK76
+    )[::-1]
+    alone = np.array(
+        [
+            float(implied_vol(p, c, 100.0, k, 1.0, model=PricingModel.BLACK76))
+            for p, c, k in zip(price, is_call, strike, strict=True)
+        ]
+    )
+    assert np.isnan(batch).any()  # the mix is there
+    assert (batch == 0.0).any()
+    np.testing.assert_array_equal(batch, alone)
+    np.testing.assert_array_equal(reversed_batch, alone)
