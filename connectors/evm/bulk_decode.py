@@ -23,7 +23,7 @@ eth_abi's (tests/unit/evm/test_bulk_decode.py, a Hypothesis property).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,8 +72,16 @@ def decode_results(calls: Sequence[Call], results: Sequence[CallResult]) -> list
             and len(result.data) == layout.size
         ):
             groups[layout].append(index)
+    return decode_groups(results, groups.items())
+
+
+def decode_groups(
+    results: Sequence[CallResult], groups: Iterable[tuple[Layout, Sequence[int]]]
+) -> list[CallResult]:
+    """``results`` with those at each group's indices decoded by its layout: each one
+    succeeded and has exactly the layout's size (the caller checked)."""
     decoded = list(results)
-    for layout, indices in groups.items():
+    for layout, indices in groups:
         payloads = [results[i].data for i in indices]
         for index, payload, values in zip(
             indices, payloads, decode_rows(layout, payloads), strict=True
