@@ -107,7 +107,8 @@ class DeribitVenue(CcxtVenue):
         observed_at = self._now()
         exchange = self.exchange
         replies = await together(
-            self._read("fetch_positions", exchange.fetch_positions),
+            # fetch_positions' own request; ccxt's parse of every field is not needed
+            self._read("fetch_positions", _call(exchange.privateGetGetPositions, {})),
             self._read("account_summaries", _call(exchange.privateGetGetAccountSummaries, {})),
             *(
                 self._read(
@@ -117,7 +118,10 @@ class DeribitVenue(CcxtVenue):
                 for code in self.currencies
             ),
         )
-        positions_raw: list[dict[str, Any]] = replies[0]
+        positions_raw = [
+            {"info": row, "symbol": self._symbol(str(row["instrument_name"]))}
+            for row in replies[0]["result"] or []
+        ]
         summaries = by_currency(self.name, replies[1]["result"], self.currencies)
         rows = [row for reply in replies[2:] for row in reply["result"]]
         summary = BookSummaries.split(rows, exchange.markets_by_id or {})

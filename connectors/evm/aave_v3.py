@@ -103,6 +103,7 @@ class AaveV3Connector:
         self.a_tokens: dict[str, str] = {}
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
         self._plan: tuple[tuple[object, ...], tuple[Call, ...]] | None = None
+        self._instruments: dict[tuple[str, str, str, Kind], Instrument] = {}
 
     @property
     def name(self) -> str:
@@ -257,8 +258,9 @@ class AaveV3Connector:
         """The reserve (decoded once per tick for every account: ``_market``), our
         positions in it and our wallet's balance."""
         what = asset.symbol
-        for result, label in zip(results, _LABELS, strict=True):
-            require(result, f"{what} {label}")  # the first failed call, named
+        for index, result in enumerate(results):
+            if not result.success:  # the first failed call, named
+                require(result, f"{what} {_LABELS[index]}")
         user = DATA_PROVIDER.decode("getUserReserveData", results[0].data)
         market = reserve_read(asset, results, category)
         wallet = ERC20.decode_one("balanceOf", results[6].data)
@@ -282,9 +284,14 @@ class AaveV3Connector:
         return market, positions, Balance(what, amount, amount * price)
 
     def _instrument(self, asset: TokenConfig, kind: Kind) -> Instrument:
-        return Instrument(
-            venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
-        )
+        """The asset's instrument (immutable: made once, not every tick)."""
+        key = (self.name, asset.symbol, asset.underlying, kind)
+        found = self._instruments.get(key)
+        if found is None:
+            found = self._instruments[key] = Instrument(
+                venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
+            )
+        return found
 
     # --- actions --------------------------------------------------------------------
 

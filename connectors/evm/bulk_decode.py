@@ -53,13 +53,6 @@ class ReturnData(bytes):
     values: tuple[Any, ...]
 
 
-def _returned(data: bytes, layout: Layout, values: tuple[Any, ...]) -> ReturnData:
-    made = ReturnData(data)
-    made.layout = layout
-    made.values = values
-    return made
-
-
 def decode_results(calls: Sequence[Call], results: Sequence[CallResult]) -> list[CallResult]:
     """``results`` (of ``calls``, in order) with every bulk-decodable one decoded."""
     groups: dict[Layout, list[int]] = defaultdict(list)
@@ -86,7 +79,10 @@ def decode_groups(
         for index, payload, values in zip(
             indices, payloads, decode_rows(layout, payloads), strict=True
         ):
-            decoded[index] = CallResult(True, _returned(payload, layout, values))
+            returned = ReturnData(payload)
+            returned.layout = layout
+            returned.values = values
+            decoded[index] = CallResult(True, returned)
     return decoded
 
 
