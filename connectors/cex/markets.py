@@ -12,6 +12,8 @@ from agent.model import Instrument, Kind, OptionType, Settlement
 
 def number(value: object, default: float | None = None) -> float | None:
     """A venue number (often a string) as float; ``default`` when absent or unreadable."""
+    if type(value) is float:  # what float(str(value)) gives, without the round trip
+        return value
     if value is None or value == "":
         return default
     try:

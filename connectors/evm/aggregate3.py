@@ -127,10 +127,8 @@ def decode(data: bytes) -> Replies:
     ends = starts + lengths
     if count and int(ends.max()) > reply.size:
         raise _truncated()
-    results = Replies(
-        CallResult(ok, data[start:end])
-        for ok, start, end in zip(success.tolist(), starts.tolist(), ends.tolist(), strict=True)
-    )
+    payloads = map(data.__getitem__, map(slice, starts.tolist(), ends.tolist()))
+    results = Replies(map(CallResult, success.tolist(), payloads))
     results.success = success
     results.lengths = lengths
     return results

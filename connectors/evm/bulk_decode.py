@@ -18,6 +18,10 @@ the function it is asked to decode. Anything else (failed sub-calls, dynamic out
 data of another size, plain bytes) is left as it was and decoded one by one as before,
 with the same values and the same errors. The values equal ``static_abi``'s and
 eth_abi's (tests/unit/evm/test_bulk_decode.py, a Hypothesis property).
+
+The tick's reader goes through ``decode_groups`` from a ``connectors.evm.batch.Batch``,
+which groups its calls by layout once for every tick it is read and leaves one-word
+results to the one-by-one decoder, faster for them than a ``ReturnData``.
 """
 
 from __future__ import annotations
