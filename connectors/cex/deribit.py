@@ -118,9 +118,11 @@ class DeribitVenue(CcxtVenue):
                 for code in self.currencies
             ),
         )
+        held = replies[0].get("result")
+        if not isinstance(held, list):  # never read as "no positions"
+            raise TransientError(f"{self.name}: private/get_positions answered {held!r}")
         positions_raw = [
-            {"info": row, "symbol": self._symbol(str(row["instrument_name"]))}
-            for row in replies[0]["result"] or []
+            {"info": r, "symbol": self._symbol(str(r["instrument_name"]))} for r in held
         ]
         summaries = by_currency(self.name, replies[1]["result"], self.currencies)
         rows = [row for reply in replies[2:] for row in reply["result"]]
