@@ -33,6 +33,7 @@ from agent.pnl_live import LiveAttribution
 from agent.policy.alerts import Alert
 from agent.policy.decide import Decision, decide
 from agent.policy.inputs import PolicyInput, PolicyState
+from agent.policy.oracle_doubt import market_spots
 from agent.policy.settings import PolicySettings
 from agent.policy.unwind import unwind_intents
 from agent.ports import Clock, EvmActions
@@ -207,7 +208,7 @@ class Daemon:
         phases = Phases()
         reads, inputs, snapshots, assessment = await self._assess(now, phases, acting=True)
         usable = {name: snapshots[name] for name in inputs.usable}
-        policy_input = self._policy_input(now, assessment, usable, snapshots)
+        policy_input = self._policy_input(now, assessment, usable, snapshots, inputs)
         phases.lap(POLICY_INPUT)
         if parts.controls.killswitch.state is KillState.FLATTEN:
             flatten = Decision(intents=unwind_intents(policy_input, self.policy_settings))
@@ -277,8 +278,9 @@ class Daemon:
             )  # fmt: skip
         decision = plan.decision
         outcomes = await execute(
-            parts, now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind
-        )
+            parts, now, decision.intents, plan.assessment, plan.snapshots, unwind=plan.unwind,
+            market={d.underlying: d.market_usd for d in plan.inputs.doubts},
+        )  # fmt: skip
         self.outcomes.extend(outcomes)
         self._remember_hedges(now, decision.hedged, decision.intents, outcomes)
         return TickReport(
@@ -317,9 +319,11 @@ class Daemon:
         assessment: Assessment,
         usable: Mapping[str, VenueSnapshot],
         snapshots: Mapping[str, VenueSnapshot],
+        inputs: InputReport,
     ) -> PolicyInput:
         prices = {u: float(s.spot) for u, s in assessment.book.market.items()}
-        self.realized.observe(now, {r.underlying: r.spot_usd for r in assessment.underlyings})
+        spots = {r.underlying: r.spot_usd for r in assessment.underlyings}
+        self.realized.observe(now, market_spots(spots, inputs.doubts))
         found = policy_input(
             now=now,
             assessment=assessment,
@@ -330,6 +334,8 @@ class Daemon:
             gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
             in_flight=self.in_flight,
+            repairable={name: snapshots[name] for name in inputs.repairable},
+            doubts=inputs.doubts,
         )
         vols = tuple(
             replace(r, vol=self.realized.combined(r.underlying, r.vol)) for r in found.underlyings

@@ -24,6 +24,7 @@ from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.rpc import ChainClient
 from connectors.evm.tokens import TokenConfig
 from connectors.evm.venue import ChainSession, EvmVenue
+from sim.artifacts import Artifact
 from sim.chain import attach
 from sim.manifest import Manifest
 from sim.world import LocalWorld
@@ -107,8 +108,8 @@ async def naive(world: LocalWorld, accounts: list[str]) -> tuple[list[float], fl
     manifest = world.manifest
     assert manifest is not None
     web3 = AsyncWeb3(CountingProvider(world.anvil.url))
-    pool = naive_contract(web3, world, "aave.pool")
-    provider = naive_contract(web3, world, "aave.data_provider")
+    pool = naive_contract(web3, manifest, "aave.pool")
+    provider = naive_contract(web3, manifest, "aave.data_provider")
     assets = [manifest.token(s).address for s in ASSETS]
     times = []
     before = CountingProvider.requests
@@ -123,13 +124,11 @@ async def naive(world: LocalWorld, accounts: list[str]) -> tuple[list[float], fl
     return times, (CountingProvider.requests - before) / (TICKS // 3)
 
 
-def naive_contract(web3: AsyncWeb3[Any], world: LocalWorld, role: str) -> AsyncContract:
+def naive_contract(web3: AsyncWeb3[Any], manifest: Manifest, role: str) -> AsyncContract:
     """The world's contract ``role`` as a plain web3.py contract (the naive peer's view)."""
-    assert world.manifest is not None
-    address = to_checksum_address(world.manifest.contract(role))
-    return web3.eth.contract(
-        address=address, abi=list(attach(world.chain, world.manifest, role).abi.raw)
-    )
+    source, name = manifest.artifacts[role].split(":")
+    address = to_checksum_address(manifest.contract(role))
+    return web3.eth.contract(address=address, abi=list(Artifact.load(name, source).abi.raw))
 
 
 async def _measure() -> list[Result]:

@@ -10,6 +10,9 @@ ticks, with the chain requests a tick costs: one aggregate3 per ``max_calls`` su
 (the reader bounds one eth_call's size, as providers cap its gas; a call several
 connectors share is made once). The peer: the same positions read one call
 at a time (web3.py per figure on chain, one ccxt ticker per option on Deribit).
+
+The world (anvil, protocols, simulators) runs in a process of its own
+(``bench.tick_world``), as the venues do in production: their work is not the tick's.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from agent.wiring import build_daemon
 from bench import Result
 from bench.evm_snapshot import CountingProvider, naive_contract
 from bench.tick_reads import ReadMeter
+from bench.tick_world import FixedClock, WorldProcess
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
 from rehearsal.seed import seed_book
 from sim.chain import attach
-from sim.stack import LocalStack, StackOptions, WorldClock
+from sim.manifest import Manifest
+from sim.stack import LocalStack, StackOptions
 
 EXTRA_ACCOUNTS = 225
 TICKS = 40
@@ -46,9 +51,13 @@ COMPUTE_TARGET_MS = 5.0  # checks, book, assessment, policy input, decision (iss
 
 
 async def _extra_accounts(stack: LocalStack) -> list[str]:
+    """In the world's process: seed the demo book and open the extra Aave accounts."""
     world = stack.world
     assert world.manifest is not None
+    assert stack.config is not None
     chain, manifest = world.chain, world.manifest
+    await seed_book(chain, manifest, stack.config)
+    await stack.driver.publish()
     await chain.rpc.request("anvil_autoImpersonateAccount", [True])
     pool, weth = attach(chain, manifest, "aave.pool"), attach(chain, manifest, "token.WETH")
     wbtc = attach(chain, manifest, "token.WBTC")
@@ -82,10 +91,8 @@ async def _options(deribit: CcxtVenue) -> list[str]:
     return held
 
 
-def _watch(daemon: Daemon, stack: LocalStack, accounts: list[str]) -> None:
+def _watch(daemon: Daemon, accounts: list[str]) -> None:
     """Add the extra Aave accounts to the daemon's chain session and reader."""
-    manifest = stack.world.manifest
-    assert manifest is not None
     chainlink = daemon.parts.reader.venues["chainlink"]
     session = chainlink.session  # type: ignore[attr-defined]
     for index, account in enumerate(accounts):
@@ -98,13 +105,13 @@ def _watch(daemon: Daemon, stack: LocalStack, accounts: list[str]) -> None:
 
 
 async def _ours(
-    daemon: Daemon, stack: LocalStack, client: Any, phases: list[Phases]
+    daemon: Daemon, clock: FixedClock, client: Any, phases: list[Phases]
 ) -> tuple[list[float], float, int]:
     times, positions = [], 0
     before = client.request_count
     for _ in range(TICKS):
         start = time.perf_counter()
-        plan = await daemon.plan(WorldClock(stack.driver).now())
+        plan = await daemon.plan(clock.now())
         times.append(time.perf_counter() - start)
         phases.append(plan.phases)
         failed = {name: read.error for name, read in plan.reads.items() if not read.fresh}
@@ -115,14 +122,12 @@ async def _ours(
 
 
 async def _naive(
-    stack: LocalStack, accounts: list[str], deribit: CcxtVenue, options: list[str]
+    manifest: Manifest, accounts: list[str], deribit: CcxtVenue, options: list[str]
 ) -> tuple[float, int]:
     """One read per position's figure, as a script would: (seconds, chain requests)."""
-    manifest = stack.world.manifest
-    assert manifest is not None
-    web3 = AsyncWeb3(CountingProvider(stack.world.anvil.url))
-    pool = naive_contract(web3, stack.world, "aave.pool")
-    provider = naive_contract(web3, stack.world, "aave.data_provider")
+    web3 = AsyncWeb3(CountingProvider(manifest.rpc_url))
+    pool = naive_contract(web3, manifest, "aave.pool")
+    provider = naive_contract(web3, manifest, "aave.data_provider")
     assets = [manifest.token(s).address for s in ("WETH", "USDC", "WBTC")]
     before = CountingProvider.requests
     start = time.perf_counter()
@@ -140,29 +145,26 @@ async def _naive(
 
 async def _measure() -> list[Result]:
     balances = {"ETH": 300.0, "BTC": 20.0, "USDC": 100_000.0}
-    async with LocalStack(StackOptions(deribit_balances=balances)) as stack:
-        assert stack.world.manifest is not None
-        assert stack.config is not None
-        await seed_book(stack.world.chain, stack.world.manifest, stack.config)
-        await stack.driver.publish()
-        accounts = await _extra_accounts(stack)
+    world = WorldProcess(StackOptions(deribit_balances=balances), _extra_accounts)
+    async with world as ready:
+        accounts, clock = ready.extras, FixedClock(ready.timestamp)
         async with AsyncExitStack() as resources:
-            daemon = await build_daemon(stack.config, resources, clock=WorldClock(stack.driver))
+            daemon = await build_daemon(ready.config, resources, clock=clock)
             deribit = daemon.parts.reader.venues["deribit"]
             assert isinstance(deribit, CcxtVenue)
             options = await _options(deribit)
-            _watch(daemon, stack, accounts)
+            _watch(daemon, accounts)
             chainlink = daemon.parts.reader.venues["chainlink"]
             session = chainlink.session  # type: ignore[attr-defined]
             multicall = session.reader.reader
             sub_calls = 3 + len({call for c in session.connectors.values() for call in c.plan()})
-            meter = ReadMeter(daemon, stack, {"local": multicall.client})
+            meter = ReadMeter(daemon, world.served, {"local": multicall.client})
             phases: list[Phases] = []
-            times, requests, positions = await _ours(daemon, stack, multicall.client, phases)
+            times, requests, positions = await _ours(daemon, clock, multicall.client, phases)
             # The bound the reader settled on (halved if the node ran a batch out of gas).
             fewest = math.ceil(sub_calls / multicall.max_calls)
             reads = await meter.results("tick", TICKS, sub_calls, multicall.max_calls)
-            naive_s, naive_requests = await _naive(stack, accounts, deribit, options)
+            naive_s, naive_requests = await _naive(ready.manifest, accounts, deribit, options)
     median_ms = statistics.median(times) * 1e3
     p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3
     name = f"tick, {positions} positions"

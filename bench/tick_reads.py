@@ -2,15 +2,18 @@
 venue and per chain, against issue 18's targets.
 
 ``ReadMeter`` wraps the daemon's ``VenueReader.read_all`` for the ticks it watches: it
-times the whole read phase and counts the requests each simulator served and each chain
-client sent while reading, by operation (nothing else runs during the read in the
-benchmark, so those requests are the read's own). It keeps the chain's last batch, and
-times turning its results into the EVM connectors' snapshots decoded in bulk against one
-result at a time (the same snapshots), interleaved in the same run.
+times the whole read phase and counts the requests each chain client sent while reading,
+by operation, and the requests each simulator served from the meter's start to its
+results (the simulators run in the world's own process, ``bench.tick_world``; only the
+watched ticks run in between, so those requests are the ticks' own). It keeps the
+chain's last batch, and times turning its results into the EVM connectors' snapshots
+decoded in bulk against one result at a time (the same snapshots), interleaved in the
+same run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import statistics
 import time
@@ -21,11 +24,11 @@ from typing import Any
 from agent.daemon import Daemon
 from agent.ports import Call, CallResult
 from bench import Result
+from connectors.evm import aggregate3
 from connectors.evm.batch import Batch
 from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
-from sim.stack import LocalStack
 
 # Issue 18: "at most three requests per exchange account (Deribit: positions, the
 # per-currency book summaries that carry every instrument's mark and IV, the account
@@ -43,10 +46,14 @@ def _spread_ms(seconds: list[float]) -> tuple[float, float, float]:
 class ReadMeter:
     """Times and counts the read phase of every ``Daemon.plan`` from now on."""
 
-    def __init__(self, daemon: Daemon, stack: LocalStack, chains: Mapping[str, ChainClient]):
-        assert stack.deribit is not None
-        assert stack.hyperliquid is not None
-        self._servers = {"deribit": stack.deribit, "hyperliquid": stack.hyperliquid}
+    def __init__(
+        self,
+        daemon: Daemon,
+        served: Callable[[], Mapping[str, Counter[str]]],
+        chains: Mapping[str, ChainClient],
+    ):
+        self._served = served
+        self._served_before = served()
         self._chains = dict(chains)
         self._reads: list[float] = []
         self._venue_ops: Counter[tuple[str, str]] = Counter()
@@ -90,14 +97,10 @@ class ReadMeter:
         venue.snapshot = timed
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
-        venues = {name: len(server.requests) for name, server in self._servers.items()}
         methods = {name: self._methods(client) for name, client in self._chains.items()}
         start = time.perf_counter()
         reads = await read_all()
         self._reads.append(time.perf_counter() - start)
-        for name, server in self._servers.items():
-            for request in server.requests[venues[name] :]:
-                self._venue_ops[name, request.operation] += 1
         for name, client in self._chains.items():
             for method, count in (self._methods(client) - methods[name]).items():
                 self._chain_ops[name, method] += count
@@ -143,12 +146,25 @@ class ReadMeter:
             total.update(provider.transport.method_counts)
         return total
 
-    async def chain_read_times(self, repeats: int = 10) -> tuple[float, float]:
+    async def chain_read_times(self, repeats: int = 10) -> tuple[float, float, float]:
         """Seconds to read the last tick's calls, median of ``repeats`` interleaved:
-        (batches sent together, as the reader does, one after another, as it did)."""
+        (batches sent together, as the reader does, one after another, as it did, and
+        the node's part alone: the same batches, encoded beforehand and not decoded,
+        the floor of any read that runs every sub-call each tick)."""
         assert self._last is not None
         calls = self._last[1]
         reader = self._session.reader.reader
+        size = reader.max_calls
+        encoded = [
+            {"to": reader.address, "data": "0x" + aggregate3.encode(calls[at : at + size]).hex()}
+            for at in range(0, len(calls), size)
+        ]
+
+        async def node_only() -> object:
+            _, block_hash = await reader.head()
+            pinned = {"blockHash": block_hash}
+            requests = (reader.client.request("eth_call", [call, pinned]) for call in encoded)
+            return await asyncio.gather(*requests)
 
         async def together() -> object:
             return await reader.read(calls)
@@ -163,16 +179,22 @@ class ReadMeter:
                 for result in await reader._aggregate(calls[at : at + size], pinned)
             ]
 
-        times: dict[Any, list[float]] = {together: [], in_turn: []}
+        times: dict[Any, list[float]] = {together: [], in_turn: [], node_only: []}
         for _ in range(repeats):
             for read, spent in times.items():
                 start = time.perf_counter()
                 await read()
                 spent.append(time.perf_counter() - start)
-        return statistics.median(times[together]), statistics.median(times[in_turn])
+        both, one_by_one, node = (
+            statistics.median(times[r]) for r in (together, in_turn, node_only)
+        )
+        return both, one_by_one, node
 
     async def results(self, name: str, ticks: int, sub_calls: int, max_calls: int) -> list[Result]:
         """Print the read phase's spread and each venue's requests; one Result a venue."""
+        for venue, operations in self._served().items():
+            for operation, count in (operations - self._served_before[venue]).items():
+                self._venue_ops[venue, operation] += count
         median, p99, most = _spread_ms(self._reads)
         print(f"   read phase    median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
         for venue, times in self._venue_times.items():
@@ -197,7 +219,9 @@ class ReadMeter:
         for chain in self._chains:
             text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
             found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
-        together, in_turn = await self.chain_read_times()
+        together, in_turn, node = await self.chain_read_times()
+        print(f"   chain batches, the node's own time (encoded before, not decoded): "
+              f"median {node * 1e3:.2f} ms")  # fmt: skip
         found.append(
             Result(
                 f"{name}: chain read, {batches} batches together (median)",

@@ -19,7 +19,7 @@ from sim.chain import DevChain, attach
 from sim.manifest import Manifest
 from sim.market import MarketDriver
 from sim.rpc_proxy import RpcFaultProxy
-from sim.scenario_model import (
+from sim.scenario_faults import (
     BorrowChange,
     Fault,
     FundingChange,
@@ -27,10 +27,10 @@ from sim.scenario_model import (
     KeeperDelay,
     OracleStale,
     RpcOutage,
-    Scenario,
     SequencerDown,
     VenueRateLimit,
 )
+from sim.scenario_model import Scenario
 from sim.stack import LocalStack
 from sim.world import ChainOracles
 

@@ -20,8 +20,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -31,11 +29,13 @@ from pydantic import (
     model_validator,
 )
 
+from agent.config.health import Frozen
 from agent.errors import ConfigError
 from sim.book_plan import BookPlan
 from sim.deploy.base import INITIAL_IMPLIED_VOLS, INITIAL_PRICES
 from sim.paths import GbmJumpPath, JumpDiffusion, Keyframe, KeyframePath, MarketPath, MarketPoint
 from sim.paths import csv_path as read_csv_path
+from sim.scenario_faults import FAULT_KINDS, BorrowChange, Fault, FundingChange
 
 # Underlyings the local world prices (oracles, pools, venue books); a path that leaves
 # one out holds it at the world's initial price and vol.
@@ -44,10 +44,6 @@ WORLD_UNDERLYINGS = ("BTC", "ETH")
 # and interest are the same on every run: scenarios never start at the wall clock.
 DEFAULT_START = datetime(2025, 1, 6, tzinfo=UTC)
 VENUES = Literal["aave", "gmx", "deribit", "hyperliquid"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class BookSpec(Frozen):
@@ -190,96 +186,6 @@ class CompletedPath:
         return MarketPoint(prices, vols)
 
 
-# --- regimes and faults -------------------------------------------------------------
-
-
-class FundingChange(Frozen):
-    """From ``at_s`` the exchanges' perp funding of ``underlying`` is ``annual``
-    (annualised fraction; positive: longs pay shorts)."""
-
-    at_s: NonNegativeFloat
-    underlying: str
-    annual: float
-
-
-class BorrowChange(Frozen):
-    """At ``at_s`` a whale borrows (or repays) on Aave until ``asset``'s utilization is
-    ``utilization``, moving its borrow rate along the reserve's curve."""
-
-    at_s: NonNegativeFloat
-    asset: Literal["USDC"] = "USDC"
-    utilization: Annotated[float, Field(gt=0, lt=1)]
-
-
-class Window(Frozen):
-    """A fault from ``at_s`` until ``until_s`` (seconds since the start)."""
-
-    at_s: NonNegativeFloat
-    until_s: PositiveFloat
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.until_s <= self.at_s:
-            raise ValueError("until_s must be after at_s")
-        return self
-
-    def active(self, elapsed_s: float) -> bool:
-        return self.at_s <= elapsed_s < self.until_s
-
-
-class OracleStale(Window):
-    """``feed``'s transmitter stops: its last round is already a heartbeat old, and no
-    new round comes until ``until_s`` (Aave and GMX keep reading the frozen price)."""
-
-    kind: Literal["oracle_stale"]
-    feed: str = "ETH"
-
-
-class SequencerDown(Window):
-    """The L2 sequencer uptime feed reports down from ``at_s``, up again at ``until_s``
-    (the agent then waits out its grace period)."""
-
-    kind: Literal["sequencer_down"]
-
-
-class RpcOutage(Window):
-    """The agent's chain RPC answers HTTP 503 to everything (the world goes on)."""
-
-    kind: Literal["rpc_outage"]
-
-
-class GasSpike(Window):
-    """The base fee is pushed to ``base_fee_gwei`` before every tick of the window."""
-
-    kind: Literal["gas_spike"]
-    base_fee_gwei: PositiveFloat
-
-
-class KeeperDelay(Window):
-    """``keeper`` does nothing during the window (GMX orders wait, pools drift, expired
-    options stay unsettled), then catches up."""
-
-    kind: Literal["keeper_delay"]
-    keeper: Literal["gmx_orders", "arbitrageur", "settlement"] = "gmx_orders"
-
-
-class VenueRateLimit(Frozen):
-    """From ``at_s`` ``venue`` answers its next ``requests`` requests with 429 and
-    ``Retry-After: retry_after_s``."""
-
-    kind: Literal["venue_rate_limit"]
-    at_s: NonNegativeFloat
-    venue: Literal["deribit", "hyperliquid"]
-    requests: PositiveInt
-    retry_after_s: Annotated[int, Field(ge=1, le=3)] = 1
-
-
-Fault = Annotated[
-    OracleStale | SequencerDown | RpcOutage | GasSpike | KeeperDelay | VenueRateLimit,
-    Field(discriminator="kind"),
-]
-
-
 class ShortVersion(Frozen):
     """The quick version the test suite runs (``ballast simulate --short``): the same
     file cut to ``duration_s`` and stepped every ``step_s``."""
@@ -344,15 +250,7 @@ class Scenario(Frozen):
         return CompletedPath(self.market.path(base_dir, self.duration_s, chosen))
 
 
-_FAULT_KINDS = (
-    "oracle_stale",
-    "sequencer_down",
-    "rpc_outage",
-    "gas_spike",
-    "keeper_delay",
-    "venue_rate_limit",
-)
-_BRANCH_TAGS = frozenset({"keyframes", "gbm", "csv", *_FAULT_KINDS})
+_BRANCH_TAGS = frozenset({"keyframes", "gbm", "csv", *FAULT_KINDS})
 
 
 def _field(location: Sequence[int | str]) -> str:

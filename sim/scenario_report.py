@@ -171,6 +171,8 @@ def _steering_row(steering: Steering) -> dict[str, Any]:
         "vol": fine(steering.vol),
         "projected_health": fine(steering.projected_health),
         "cause": steering.cause or None,
+        # the doubted feeds this account is steered on the venues' prices for (or None)
+        "market_priced": list(steering.market_priced) or None,
     }
 
 

@@ -17,7 +17,6 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -28,6 +27,7 @@ from agent.config.health import HealthSettings as HealthSettings  # re-exported
 from agent.config.health import JumpSettings as JumpSettings  # re-exported
 from agent.config.leadership import LeadershipSettings
 from agent.config.secrets import ExpandedPath, Secret, SecretUrl
+from agent.config.venues import AaveVenue, GmxVenue, UniswapVenue, Venue
 from agent.errors import ConfigError
 from agent.execution.journal_db import BOOK_NAME, DEFAULT_BOOK, check_url, is_database_url
 from agent.intents import KillState
@@ -120,136 +120,6 @@ class ChainSettings(Frozen):
     block_time_s: PositiveFloat | None = None  # None: the chain's known one, if any
     rpc_timeout_s: PositiveFloat = 10.0
     replace_after_s: PositiveFloat = 30.0
-
-
-# --- venues -----------------------------------------------------------------------
-
-
-class FeedSettings(Frozen):
-    address: Address
-    heartbeat_s: PositiveInt
-
-
-class ChainlinkVenue(Frozen):
-    kind: Literal["chainlink"]
-    chain: str
-    feeds: dict[str, FeedSettings]
-    sequencer_uptime_feed: Address | None = None
-    grace_period_s: PositiveInt = 3_600
-
-
-class AaveVenue(Frozen):
-    """An Aave v3 market: its PoolAddressesProvider (the Pool, data provider and oracle
-    are read from it at start), or, for a market without one, the three addresses."""
-
-    kind: Literal["aave_v3"]
-    chain: str
-    addresses_provider: Address | None = None
-    pool: Address | None = None
-    data_provider: Address | None = None
-    oracle: Address | None = None
-    assets: Annotated[list[str], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _one_way_to_the_market(self) -> Self:
-        direct = (self.pool, self.data_provider, self.oracle)
-        if self.addresses_provider is not None and any(a is not None for a in direct):
-            raise ValueError("give addresses_provider or pool/data_provider/oracle, not both")
-        if self.addresses_provider is None and any(a is None for a in direct):
-            raise ValueError("give addresses_provider, or all of pool, data_provider and oracle")
-        return self
-
-
-class UniswapPool(Frozen):
-    address: Address
-    base: str
-    quote: str
-    fee: Literal[100, 500, 3000, 10000]
-    quote_size_coin: PositiveFloat
-
-
-class UniswapVenue(Frozen):
-    kind: Literal["uniswap_v3"]
-    chain: str
-    router: Address
-    quoter: Address
-    pools: Annotated[list[UniswapPool], Field(min_length=1)]
-    slippage_bps: PositiveFloat = 50.0
-    deadline_s: PositiveInt = 120
-
-
-class GmxMarketSettings(Frozen):
-    """A GMX v2 market (its market token address) and its tokens by symbol."""
-
-    address: Address
-    index_token: str
-    long_token: str
-    short_token: str
-
-
-class GmxVenue(Frozen):
-    kind: Literal["gmx_v2"]
-    chain: str
-    exchange_router: Address
-    router: Address
-    order_vault: Address
-    reader: Address
-    data_store: Address
-    event_emitter: Address
-    markets: dict[str, GmxMarketSettings]  # by underlying
-    slippage_bps: PositiveFloat = 50.0
-    leverage: PositiveFloat = 2.0
-    priority_fee_gwei: NonNegativeFloat = 1.0
-
-
-class PremiaVenue(Frozen):
-    """Premia v3: its router, oracle adapter and volatility oracle, and the option pools the
-    account trades. With ``pool_factory`` set, every pool must be one of the factory's
-    (PoolFactory.isPool), checked at start. Pools expire with their maturity: with none
-    configured the venue is not read."""
-
-    kind: Literal["premia_v3"]
-    chain: str
-    router: Address
-    oracle_adapter: Address
-    volatility_oracle: Address
-    pool_factory: Address | None = None
-    pools: list[Address] = Field(default_factory=list)
-    slippage_bps: PositiveFloat = 2_000.0
-
-
-Endpoint = Literal["live", "testnet"] | Annotated[str, StringConstraints(pattern=r"^https?://")]
-
-
-class DeribitVenue(Frozen):
-    kind: Literal["deribit"]
-    client_id: Secret
-    client_secret: Secret
-    endpoint: Endpoint = "live"
-    currencies: list[str] = Field(default_factory=lambda: ["BTC", "ETH", "USDC"])
-
-
-class HyperliquidVenue(Frozen):
-    """``dead_mans_switch_s``: every tick arms Hyperliquid's scheduled cancel this far
-    ahead, so a daemon that dies leaves no order resting; null turns it off."""
-
-    kind: Literal["hyperliquid"]
-    wallet_address: Address
-    private_key: Secret
-    endpoint: Endpoint = "live"
-    dead_mans_switch_s: PositiveFloat | None = 120.0
-
-
-Venue = Annotated[
-    ChainlinkVenue
-    | AaveVenue
-    | UniswapVenue
-    | GmxVenue
-    | PremiaVenue
-    | DeribitVenue
-    | HyperliquidVenue,
-    Field(discriminator="kind"),
-]
 
 
 # --- what the agent keeps the book inside of ----------------------------------------

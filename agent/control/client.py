@@ -144,6 +144,7 @@ def format_status(document: Mapping[str, Any]) -> str:
         + _projected(a.get("projected_health"))
         + f"; acts at {_ratio(a['trigger'])}, restores {_ratio(a['target'])}"
         + (f" (acting: {a['cause']})" if a.get("cause") else "")
+        + _market_priced(a.get("market_priced"))
         for a in agent.get("steering", [])
     ])  # fmt: skip
     lines += _section("venue failure", [
@@ -209,6 +210,13 @@ def _ratio(value: object) -> str:
 def _projected(value: object) -> str:
     """The steering's projected health, when the account is projected."""
     return "" if value is None else f", projected health {_ratio(value)} after the move"
+
+
+def _market_priced(doubts: object) -> str:
+    """Which doubted feeds the account is steered on the venues' prices for."""
+    if not doubts or not isinstance(doubts, list | tuple):
+        return ""
+    return f"; steered on market prices, oracle in doubt: {', '.join(map(str, doubts))}"
 
 
 def _chance(value: object) -> str:

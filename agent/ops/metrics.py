@@ -218,6 +218,12 @@ class DaemonMetrics:
             field: Gauge(name, text, ["account", "kind"], registry=r)
             for field, name, text in _STEERING
         }
+        self.market_priced = Gauge(
+            "ballast_health_market_priced",
+            "1 while the account is steered on the venues' prices because an oracle it is "
+            "priced with is in doubt (feed: 'ETH: oracle_stale')",
+            ["account", "feed"], registry=r,
+        )  # fmt: skip
         self.pnl = Gauge(
             "ballast_pnl_usd",
             "Attributed P&L in USD (loss negative) by component, since start and today",
@@ -303,7 +309,10 @@ class DaemonMetrics:
     def _steering(self, report: TickReport) -> None:
         for gauge in self.steering.values():
             gauge.clear()
+        self.market_priced.clear()
         for steering in report.steering:
+            for feed in steering.market_priced:
+                self.market_priced.labels(steering.account, feed).set(1.0)
             for field, gauge in self.steering.items():
                 value = getattr(steering, field)
                 gauge.labels(steering.account, steering.kind).set(

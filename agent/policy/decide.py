@@ -7,6 +7,10 @@ tick's health trades waits for the next tick, one account's repairs never trade 
 underlying both ways, and venues whose margin is under its trigger take no hedges.
 Repairs of different accounts may trade an underlying in opposite directions: each
 saves its own account from liquidation, and that comes first.
+
+While a feed a lending protocol prices with is in doubt (``input.oracle_doubts``), its
+accounts are assessed and repaired at the worse of its price and the venues'
+(``agent.policy.oracle_doubt``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, f
 from agent.policy.health import health_factor, plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
+from agent.policy.oracle_doubt import at_worse_prices
 from agent.policy.plan import Plan, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
@@ -68,7 +73,8 @@ def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Stee
         held = {a.underlying for a in lending.assets if a.underlying and (a.supplied or a.debt)}
         exposure = lending_exposure(lending, vols)
         vol = account_vol(held, vols)
-        found.append(steer(lending.venue, exposure, vol, settings.health, model))
+        steered = steer(lending.venue, exposure, vol, settings.health, model)
+        found.append(replace(steered, market_priced=lending.market_priced))
     for margin in policy_input.margin:
         held = {p.instrument.underlying for p in margin.positions}
         held |= {margin.account} if margin.account in vols else set()
@@ -190,6 +196,10 @@ def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> li
 
 def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
+    if policy_input.oracle_doubts:
+        doubts = policy_input.oracle_doubts
+        lending = tuple(at_worse_prices(account, doubts) for account in policy_input.lending)
+        policy_input = replace(policy_input, lending=lending)
     steering = steerings(policy_input, settings)
     health = _health_plans(policy_input, settings, steering)
     health_intents = [intent for plan in health for intent in plan.intents]

@@ -47,6 +47,7 @@ from agent.config.models import HealthSettings
 from agent.intents import Action, Intent
 from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
+from agent.policy.oracle_doubt import at_oracle_prices, reference_price_usd
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
 from agent.policy.steering import Steering, vol_reason
@@ -229,15 +230,18 @@ def plan_repairs(account: LendingAccount, target: float, years: float) -> list[S
 
 
 def _intent(account: LendingAccount, step: Step, reason: str, now: datetime) -> Intent:
+    """The repair as an intent, valued at the asset's reference price (the venues'
+    consensus while its feed is in doubt: ``agent.policy.oracle_doubt``)."""
     repair = step.repair
+    price = reference_price_usd(account.asset(repair.symbol))
     return Intent(
         venue=account.venue,
         action=repair.action,
         asset=repair.symbol,
         quantity=step.tokens,
         reason=reason,
-        reference_price=repair.price_usd,
-        notional_usd=step.tokens * repair.price_usd,
+        reference_price=price,
+        notional_usd=step.tokens * price,
         risk_reducing=True,
         urgent=True,
         created_at=now,
@@ -247,8 +251,11 @@ def _intent(account: LendingAccount, step: Step, reason: str, now: datetime) -> 
 def _model_alert(
     account: LendingAccount, ours: float, tolerance: float, trigger: float
 ) -> list[Alert]:
-    """Our health factor against the venue's; critical when only the venue's is low."""
+    """Our health factor against the venue's; critical when only the venue's is low.
+    Both at the protocol's prices: a doubted feed's market pricing is not a model error."""
     reported = account.health_factor
+    if account.market_priced:
+        ours = health_factor(at_oracle_prices(account))
     if math.isinf(ours) and math.isinf(reported):
         return []
     difference = relative_difference(ours, reported) if math.isfinite(reported) else math.inf
@@ -286,7 +293,11 @@ def plan_lending(
     """Repairs for one lending account when its health factor (reported or ours) is under
     ``health.lending_trigger``, or its ``steering`` says act (probability of liquidation
     over the ceiling, or projected health under the trigger), bringing ours exactly to
-    the target (``steering.target``, else ``health.lending_target``)."""
+    the target (``steering.target``, else ``health.lending_target``).
+
+    Ours is at the account's asset prices: the protocol's, or the worse of it and the
+    venues' while a feed it prices with is in doubt (``agent.policy.oracle_doubt``), so
+    then it acts on the health the account will have when the feed catches up."""
     ours = health_factor(account)
     alerts = _model_alert(account, ours, parameters.health_model_tolerance, health.lending_trigger)
     lowest = min(ours, account.health_factor)
@@ -300,8 +311,11 @@ def plan_lending(
         after = apply(after, step)
     if not _closed(after, target):
         alerts.append(_unrestored(account, health_factor(after), target))
-    reason = f"health factor {lowest:.4f} under {health.lending_trigger}"
+    measure = f"health factor {lowest:.4f}"
+    if account.market_priced:  # the health when the doubted feed catches up
+        measure += f" at market prices ({', '.join(account.market_priced)})"
+    reason = f"{measure} under {health.lending_trigger}"
     if vol_acting and steering is not None:
-        reason = vol_reason(steering, health, f"health factor {lowest:.4f}")
+        reason = vol_reason(steering, health, measure)
     intents = tuple(_intent(account, s, f"{reason}: restore {target:.4g}", now) for s in steps)
     return Plan(intents, tuple(alerts))

@@ -61,6 +61,11 @@ class LendingAsset:
     ``wallet`` is what the policy may spend from the account's wallet (the daemon keeps
     back anything reserved). ``supply_room`` is what the supply cap still admits.
     ``underlying`` is what its price follows (``ETH`` for WETH; None: a stablecoin).
+
+    While the feed the protocol prices ``underlying`` with is in doubt
+    (``agent.policy.oracle_doubt``), ``price_usd`` is the worse of the protocol's price
+    and the venues' consensus, ``oracle_price_usd`` the protocol's own and
+    ``market_price_usd`` the consensus (both None otherwise).
     """
 
     symbol: str
@@ -76,6 +81,8 @@ class LendingAsset:
     frozen: bool = False  # Aave: no new supply or borrow; repay still allowed
     paused: bool = False  # Aave: nothing at all
     underlying: str | None = None
+    oracle_price_usd: float | None = None
+    market_price_usd: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.price_usd) and self.price_usd > 0):
@@ -94,6 +101,9 @@ class LendingAccount:
     ``health_factor`` is what the venue reports (``getUserAccountData``; inf without
     debt); the policy recomputes it from ``assets`` and acts if either is under the
     trigger. ``gas_usd`` is the expected cost of one action (approval included).
+    ``market_priced`` names the underlyings (with the doubt, ``"ETH: oracle_stale"``)
+    whose assets are priced at the worse of the protocol's oracle and the venues while
+    that oracle is in doubt (``agent.policy.oracle_doubt``); empty when none is.
     """
 
     venue: str
@@ -101,6 +111,7 @@ class LendingAccount:
     health_factor: float
     gas_usd: float = 0.0
     account: str | None = None
+    market_priced: tuple[str, ...] = ()
 
     def asset(self, symbol: str) -> LendingAsset:
         """The reserve named ``symbol``; KeyError when the account has none."""
@@ -219,6 +230,22 @@ class GreekCheck:
     reported: Greeks
 
 
+@dataclass(frozen=True, slots=True)
+class OracleDoubt:
+    """A price feed a lending protocol prices ``underlying`` with that must not be acted
+    on this tick (``problem``: ``oracle_stale``, ``oracle_at_bound`` or
+    ``oracle_deviation``), and ``market_usd``, the venues' consensus price (USD per
+    coin: the median of the independent venues' marks)."""
+
+    underlying: str
+    market_usd: float
+    problem: str
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.market_usd) and self.market_usd > 0):
+            raise ValueError(f"{self.underlying}: market_usd must be positive")
+
+
 def _frozen_mapping(values: Mapping[str, datetime]) -> Mapping[str, datetime]:
     return MappingProxyType(dict(values))
 
@@ -236,7 +263,10 @@ class PolicyState:
 @dataclass(frozen=True, slots=True)
 class PolicyInput:
     """Everything one decision reads. ``worst_stress_loss_usd`` is the book's largest
-    loss over the stress grid (positive = loss), None when it was not computed."""
+    loss over the stress grid (positive = loss), None when it was not computed.
+    ``oracle_doubts``: the feeds in doubt this tick; the lending accounts priced with
+    them are assessed and repaired at the worse price (``agent.policy.oracle_doubt``).
+    """
 
     now: datetime
     underlyings: tuple[UnderlyingRisk, ...] = ()
@@ -246,6 +276,7 @@ class PolicyInput:
     greek_checks: tuple[GreekCheck, ...] = ()
     worst_stress_loss_usd: float | None = None
     state: PolicyState = field(default_factory=PolicyState)
+    oracle_doubts: tuple[OracleDoubt, ...] = ()
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

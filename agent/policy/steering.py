@@ -167,6 +167,9 @@ class Steering:
     ``projected_health`` the health after the adverse ``projection_sigmas`` move over
     the horizon (None: not projected). ``acting``: some rule says act this tick, named
     by ``cause`` (``"trigger"``, ``"probability"`` or ``"projection"``; "" when not).
+    ``market_priced``: the doubted feeds (``"ETH: oracle_stale"``) whose assets this
+    account is assessed at on the venues' prices, the worse of theirs and the
+    protocol's (``agent.policy.oracle_doubt``); every figure here is then that health.
     """
 
     account: str
@@ -180,6 +183,7 @@ class Steering:
     acting: bool
     projected_health: float | None = None
     cause: str = ""
+    market_priced: tuple[str, ...] = ()
 
 
 class ProbabilityModel:

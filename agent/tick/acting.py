@@ -36,8 +36,11 @@ async def execute(
     snapshots: Mapping[str, VenueSnapshot],
     *,
     unwind: bool = False,
+    market: Mapping[str, float] | None = None,
 ) -> tuple[Outcome, ...]:
-    """Submit ``intents`` in order; a rejected one leaves the stress baseline as it was."""
+    """Submit ``intents`` in order; a rejected one leaves the stress baseline as it was.
+    ``market``: the venues' consensus for each underlying whose oracle is in doubt, the
+    guard's independent price for it instead of the doubted one."""
     outcomes = []
     limits = StressLimits.of(parts.config.limits)
     baseline = tick_baseline(assessment.book, assessment.stress, intents, limits)
@@ -53,6 +56,7 @@ async def execute(
             chain_id=parts.venue_chains.get(intent.venue, parts.chain_id),
             inputs_from=_inputs_of(parts, intent),
             stress=baseline,
+            market=market,
         )
         outcome = await _submit(parts, intent, context, unwind=unwind)
         outcomes.append(outcome)

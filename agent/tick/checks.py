@@ -3,6 +3,14 @@
 A failed check never silently passes: each becomes a ``Problem`` that says which
 venue, what is wrong, and how far the kill switch must tighten. Pure: the daemon
 passes in the reads, the settings and the time.
+
+A problem with the oracle venue leaves no venue usable: nothing is valued or acted on
+at a price in doubt (RELIABILITY rows 8 and 9). When that problem is only that a feed
+is stale, at a bound or far from the venues (``DOUBTS``) and independent venues still
+price the underlying, the report names the feed's ``doubts`` with the venues'
+consensus price, and the venues with no problem of their own become ``repairable``:
+their lending accounts may be repaired (supply, repay: risk-reducing), assessed at the
+worse of the protocol's price and the consensus (``agent.policy.oracle_doubt``).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from statistics import median
 
 from agent.config.models import KillSwitchSettings, LimitSettings
 from agent.intents import KillState
+from agent.policy.inputs import OracleDoubt
 from agent.tick.reading import VenueRead
 
 ORACLE_FLAGS = (
@@ -23,6 +32,10 @@ ORACLE_FLAGS = (
     "sequencer_down",
     "sequencer_grace",
 )
+# The oracle venue's problems that leave its price in doubt but the market readable:
+# repairs priced on the venues may go out (the sequencer's or the read's may not).
+DOUBTS = ("oracle_stale", "oracle_at_bound", "oracle_deviation")
+_ECHO = 1e-9  # relative: a mark this close to the doubted answer repeats it (Aave's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +48,17 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class InputReport:
-    """What the checks found; ``usable`` venues may be acted on this tick."""
+    """What the checks found; ``usable`` venues may be acted on this tick.
+
+    ``doubts``: the oracle's feeds in doubt, each with the venues' consensus price;
+    ``repairable``: while ``usable`` is empty for them, the venues whose lending
+    accounts may still be repaired on that consensus (see the module docstring).
+    """
 
     problems: tuple[Problem, ...]
     usable: frozenset[str]
+    doubts: tuple[OracleDoubt, ...] = ()
+    repairable: frozenset[str] = frozenset()
 
     @property
     def strictest(self) -> KillState | None:
@@ -62,13 +82,54 @@ def check_inputs(
         problems += found
         if not found and read.snapshot is not None:
             usable.add(name)
+    doubts: tuple[OracleDoubt, ...] = ()
+    repairable: frozenset[str] = frozenset()
     if oracle_venue is not None and oracle_venue in reads:
         deviations = _price_deviations(reads, oracle_venue, limits.max_reference_deviation)
         problems += deviations
         usable -= {p.venue for p in deviations}
-        if any(p.venue == oracle_venue for p in problems):
-            usable.clear()  # no independent price: nothing can be valued, nothing acted on
-    return InputReport(tuple(problems), frozenset(usable))
+        oracle_problems = [p for p in problems if p.venue == oracle_venue]
+        if oracle_problems:
+            doubts = _doubts(reads, oracle_venue, oracle_problems)
+            repairable = frozenset(usable - {oracle_venue}) if doubts else frozenset()
+            usable.clear()  # no trusted price: nothing valued on it, nothing acted on it
+    return InputReport(tuple(problems), frozenset(usable), doubts, repairable)
+
+
+def _doubts(
+    reads: Mapping[str, VenueRead], oracle_venue: str, oracle_problems: list[Problem]
+) -> tuple[OracleDoubt, ...]:
+    """Each doubted feed with the venues' consensus; none unless every problem of the
+    oracle venue is a doubt of a feed (``DOUBTS``) that independent venues price.
+
+    The consensus is the median mark of the venues read afresh this tick that raise no
+    problem of their own about that underlying, leaving out marks equal to the oracle's
+    answer: they repeat it (a lending protocol's reserve prices are that feed's answer),
+    they are not an independent price."""
+    oracle = reads[oracle_venue].snapshot
+    codes = [p.code.split(":", 1) for p in oracle_problems]
+    if oracle is None or any(len(c) != 2 or c[0] not in DOUBTS for c in codes):
+        return ()
+    first: dict[str, str] = {}  # underlying -> its first doubt (stale before deviation)
+    for code, underlying in codes:
+        first.setdefault(underlying, code)
+    found = []
+    for underlying, problem in first.items():
+        answer = oracle.marks.get(underlying)
+        marks = [
+            read.snapshot.marks[underlying]
+            for name, read in reads.items()
+            if name != oracle_venue
+            and read.fresh
+            and read.snapshot is not None
+            and underlying in read.snapshot.marks
+            and not any(f.endswith(f":{underlying}") for f in read.snapshot.flags)
+        ]
+        independent = [m for m in marks if m > 0 and (not answer or abs(m / answer - 1) > _ECHO)]
+        if not independent:
+            return ()  # a doubted feed nobody else prices: nothing can be repaired on it
+        found.append(OracleDoubt(underlying, median(independent), problem))
+    return tuple(found)
 
 
 def _venue_problems(

@@ -3,7 +3,9 @@
 Lending accounts come from lending venues' reserves and positions; margin accounts
 from cross-margin venues' reported equity and from each isolated perp; hedge routes
 from the quotes, rates and positions of each underlying's configured hedge venues.
-Only venues that passed the input checks produce accounts and routes.
+Only venues that passed the input checks produce accounts and routes; while the oracle
+is in doubt, the ``repairable`` venues produce their lending accounts only (repairs on
+the venues' prices: ``agent.tick.checks``, ``agent.policy.oracle_doubt``).
 
 Routes trade linear instruments only (spot pools, USD-margined perps): an inverse
 contract's order size is in USD face value and moves with the price.
@@ -35,6 +37,7 @@ from agent.policy.inputs import (
     LendingAsset,
     MarginAccount,
     MarginPosition,
+    OracleDoubt,
     PolicyInput,
     PolicyState,
     UnderlyingRisk,
@@ -56,8 +59,11 @@ def policy_input(
     gas_price_gwei: Mapping[str, float],
     state: PolicyState,
     in_flight: InFlightView | None = None,
+    repairable: Mapping[str, VenueSnapshot] | None = None,
+    doubts: tuple[OracleDoubt, ...] = (),
 ) -> PolicyInput:
-    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones.
+    """Everything ``agent.policy.decide`` reads this tick; ``snapshots`` are usable ones,
+    ``repairable`` ones add their lending accounts only, assessed with the ``doubts``.
 
     ``gas_price_gwei`` is each EVM venue's chain's gas price (a venue off-chain pays none).
     Work ``in_flight`` is netted first: each underlying's delta is what every outcome of
@@ -71,10 +77,12 @@ def policy_input(
         return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
-    for name, snapshot in sorted(snapshots.items()):
+    for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
         if profile.kind == "aave_v3":
             lending.append(lending_account(snapshot, gas_usd(name), view))
+        if name not in snapshots:
+            continue  # repairable only: no margin account, no route, nothing that adds risk
         margin += _margin_accounts(snapshot, profile, gas_usd(name))
         checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
@@ -91,6 +99,7 @@ def policy_input(
         greek_checks=tuple(checks),
         worst_stress_loss_usd=assessment.worst_stress_loss_usd,
         state=state,
+        oracle_doubts=doubts,
     )
 
 

@@ -3,7 +3,9 @@
 Exposures are gross USD (|quantity| x price) per venue and per protocol; positions are
 signed coin per (venue, asset) where the asset is the underlying for trades and the
 token symbol for lending; reference prices are the oracle's, keyed by underlying and
-by every token that represents it (ETH and WETH).
+by every token that represents it (ETH and WETH), except while the oracle's feed of an
+underlying is in doubt: then the venues' consensus (``agent.tick.checks``), so the guard
+never values an intent at the doubted price.
 """
 
 from __future__ import annotations
@@ -58,10 +60,14 @@ def guard_context(
     chain_id: int | None,
     inputs_from: frozenset[str] | None = None,
     stress: StressBaseline | None = None,
+    market: Mapping[str, float] | None = None,
 ) -> GuardContext:
     """The guard's view of the book; ``inputs_from`` names the snapshots the intent rests
-    on (its freshness is theirs), every snapshot when None."""
+    on (its freshness is theirs), every snapshot when None. ``market`` replaces the
+    oracle's price of each underlying whose feed is in doubt (``agent.tick.checks``):
+    the guard values intents at the venues' consensus then, never at the doubted price."""
     spots = {u: float(state.spot) for u, state in assessment.book.market.items()}
+    spots.update(market or {})
     prices = reference_prices(spots, tokens)
     by_venue = gross_exposure_usd(snapshots, prices)
     by_protocol: dict[str, float] = {}

@@ -3,6 +3,7 @@ chain, and the exchanges. Part of the composition root (may import connectors)."
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
@@ -12,18 +13,17 @@ from typing import Any
 
 import structlog
 
-from agent.config.models import (
+from agent.config.models import ChainSettings, Config
+from agent.config.venues import (
     AaveVenue,
     ChainlinkVenue,
-    ChainSettings,
-    Config,
     DeribitVenue,
     GmxVenue,
     HyperliquidVenue,
     PremiaVenue,
     UniswapVenue,
 )
-from agent.errors import BallastError, ConfigError
+from agent.errors import BallastError, ConfigError, RejectedError
 from agent.ports import Clock, EvmActions, OrderVenue, Venue
 from agent.profiles import VenueProfile, profile_for
 from agent.watch import Evidence, Span
@@ -325,24 +325,40 @@ async def _hyperliquid(
 
 
 class DeadMansSwitch:
-    """A tick hook arming a venue's scheduled cancel; never fails the tick.
+    """A tick hook arming a venue's scheduled cancel ``seconds`` ahead; never fails the tick.
 
-    A refusal (Hyperliquid's: not before $1,000,000 traded) or an outage is logged when
-    it first happens or changes, and the next tick tries again.
+    It re-arms once half the window has passed, not every tick: the cancel time then
+    stays at least ``seconds / 2`` ahead while the daemon lives, and a daemon that dies
+    leaves no order resting more than ``seconds`` after its last arm, as when it re-armed
+    every tick; a tick no longer pays a signed request and its round trip for it.
+    A refusal (Hyperliquid's: not before $1,000,000 traded) is asked again half a window
+    later; an outage on the next tick. Either is logged when it first happens or changes.
     """
 
-    def __init__(self, venue: HyperliquidConnector, seconds: float) -> None:
-        self.venue, self.seconds = venue, seconds
+    def __init__(
+        self,
+        venue: HyperliquidConnector,
+        seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.venue, self.seconds, self._monotonic = venue, seconds, monotonic
         self.failure: str | None = None
+        self._next_at = -math.inf
 
     async def __call__(self) -> None:
+        now = self._monotonic()  # before the request: the venue's deadline is later
+        if now < self._next_at:
+            return
         try:
             await self.venue.cancel_all_after(self.seconds)
         except BallastError as error:
             if str(error) != self.failure:
                 log.warning("dead_mans_switch_not_armed", venue=self.venue.name, error=str(error))
             self.failure = str(error)
+            refused = isinstance(error, RejectedError)  # stands until the account trades
+            self._next_at = now + self.seconds / 2 if refused else now
             return
+        self._next_at = now + self.seconds / 2
         if self.failure is not None:
             log.info("dead_mans_switch_armed", venue=self.venue.name, seconds=self.seconds)
         self.failure = None

@@ -113,6 +113,35 @@ def test_stale_oracle_flag_tightens_and_blocks_every_venue() -> None:
     assert [p.code for p in report.problems] == ["oracle_stale:ETH"]
     assert report.strictest is KillState.REDUCE_ONLY
     assert report.usable == frozenset(), "no independent price: nothing may act"
+    assert (report.repairable, report.doubts) == (frozenset(), ()), "Aave's mark is the feed's"
+
+
+def test_a_stale_oracle_the_venues_still_price_lets_only_repairs_through() -> None:
+    """Nothing is usable (no hedge, no margin repair on the stale price); the venues with
+    no problem of their own may repair lending accounts, assessed at the median of the
+    independent marks: Aave's mark repeats the feed's answer and GMX flags its own."""
+    stale = {"oracle_stale:ETH": "ETH/USD last updated 2400s ago, heartbeat 1200s"}
+    reads = {
+        "chainlink": VenueRead("chainlink", snap("chainlink", {"ETH": 2950.0}, **stale), True),
+        "aave": VenueRead("aave", snap("aave", {"ETH": 2950.0}), True),
+        "gmx": VenueRead("gmx", snap("gmx", {"ETH": 2950.0}, **stale), True),
+        "uniswap": VenueRead("uniswap", snap("uniswap", {"ETH": 2560.0}), True),
+        "hyperliquid": VenueRead("hyperliquid", snap("hyperliquid", {"ETH": 2550.0}), True),
+        "deribit": VenueRead("deribit", snap("deribit", {"ETH": 2548.0}), True),
+    }
+    report = check_inputs(
+        reads, now=NOW, limits=LIMITS, triggers=TRIGGERS, oracle_venue="chainlink"
+    )
+    assert report.strictest is KillState.REDUCE_ONLY
+    assert report.usable == frozenset()
+    assert report.repairable == {"aave", "uniswap", "hyperliquid", "deribit"}
+    assert [(d.underlying, d.market_usd, d.problem) for d in report.doubts] == [
+        ("ETH", 2550.0, "oracle_stale")
+    ]
+    down = {**stale, "sequencer_down": "uptime feed says down"}
+    reads["chainlink"] = VenueRead("chainlink", snap("chainlink", {"ETH": 2950.0}, **down), True)
+    blind = check_inputs(reads, now=NOW, limits=LIMITS, triggers=TRIGGERS, oracle_venue="chainlink")
+    assert (blind.usable, blind.repairable, blind.doubts) == (frozenset(), frozenset(), ())
 
 
 def test_oracle_at_bound_far_from_venues_is_caught() -> None:

@@ -59,3 +59,27 @@ def test_status_json_and_text_show_each_accounts_liquidation_risk() -> None:
     assert "gmx:ETH/USD: margin health 50, probability 0.000%" in text
     assert "pnl since start (USD):\n  delta +600.00, total +600.00" in text
     assert "venue failure:\n  aave: loses 80,000 USD; net delta left ETH -14.0000" in text
+
+
+def test_an_account_steered_on_market_prices_says_so_in_metrics_and_status() -> None:
+    stale = replace(AAVE, market_priced=("ETH: oracle_stale",))
+    metrics = DaemonMetrics(ScrapeSources(lambda: KillState.ACTIVE), monotonic=lambda: 0.0)
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    metrics.observe(TickReport(at, {}, InputReport((), frozenset()), None, steering=(stale, GMX)))
+    text = metrics.exposition().decode()
+    assert 'ballast_health_market_priced{account="aave",feed="ETH: oracle_stale"} 1.0' in text
+    assert 'ballast_health_market_priced{account="gmx' not in text
+    metrics.observe(TickReport(at, {}, InputReport((), frozenset()), None, steering=(AAVE,)))
+    assert "ballast_health_market_priced{" not in metrics.exposition().decode()
+    document = {
+        "kill_switch": {"state": "reduce_only"},
+        "agent": to_json(AgentStatus(steering=(stale, GMX))),
+    }
+    assert document["agent"]["steering"][0]["market_priced"] == ["ETH: oracle_stale"]
+    lines = format_status(document).splitlines()
+    (aave,) = [line for line in lines if line.strip().startswith("aave: lending")]
+    assert aave.endswith(
+        "(acting: probability); steered on market prices, oracle in doubt: ETH: oracle_stale"
+    )
+    (gmx,) = [line for line in lines if line.strip().startswith("gmx:ETH/USD")]
+    assert "market prices" not in gmx

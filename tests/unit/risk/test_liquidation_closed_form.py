@@ -5,7 +5,7 @@ searched inside its book or on its arrays alone (the stress gate's fast path).""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from agent.risk.book import Book
@@ -46,7 +46,8 @@ def _check(book: Book, name: str, root: float | None) -> None:
     assert arrays_liquidation_levels(book.arrays)[(name, "ETH")] == (down, up)
     if root is None or not -0.9975 <= root <= 10.0:
         return
-    found, other = (down, up) if root < 0 else (up, down)
+    # A root of exactly 0 (a loan at health 1.0 exactly) is a fall: any fall liquidates.
+    found, other = (down, up) if root <= 0 else (up, down)
     assert other is None  # health is monotonic in the price: one side only
     assert found is not None
     assert _health_at(book, found) < 1.0  # the failing end of the bracket
@@ -81,6 +82,7 @@ def test_a_cross_margin_account_of_perps_fails_at_its_closed_form_root(
 
 @settings(max_examples=40, deadline=None)
 @given(st.floats(1.0, 100.0), st.floats(0.5, 0.9), st.floats(1_000.0, 300_000.0))
+@example(1.0, 0.5, 1_500.0)  # health exactly 1.0: the root is 0, on the falling side
 def test_a_loan_fails_at_its_closed_form_root(coins: float, threshold: float, debt: float) -> None:
     # health(s) = coins S (1 + s) LT / debt = 1
     rows = [

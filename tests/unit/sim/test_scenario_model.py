@@ -9,9 +9,9 @@ import pytest
 
 from agent.errors import ConfigError
 from rehearsal.scenario_run import tick_times
+from sim.scenario_faults import GasSpike
 from sim.scenario_model import (
     DEFAULT_START,
-    GasSpike,
     KeyframeMarket,
     Scenario,
     load_scenario,
