@@ -27,9 +27,9 @@ from agent.risk.book import (
 )
 from agent.risk.book import UNDERLYING as UNDERLYING_CODE
 from agent.risk.jit import inline_kernel, kernel
-from agent.risk.scenario_kernels import _option_scenarios
+from agent.risk.scenario_kernels import _option_scenarios, linear_values
 from agent.risk.validation import BoolArray, FloatArray
-from agent.risk.valuation import linear_position_row, maintenance_terms
+from agent.risk.valuation import maintenance_terms
 
 _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
@@ -55,9 +55,7 @@ def _row_values(
     if codes[index, KIND] == _OPTION:
         _option_scenarios(terms, codes, index, market, now, log_multipliers, multipliers, ones, out)
         return
-    for scenario in range(out.shape[0]):
-        row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
-        out[scenario] = row[0]
+    linear_values(terms, codes, index, market, now, multipliers, out)
 
 
 @kernel
@@ -126,16 +124,21 @@ def _health_of(
     multipliers: FloatArray,
     log_multipliers: FloatArray,
     health: FloatArray,
+    scratch: FloatArray,
 ) -> None:
-    """Health of ``account`` at each spot multiplier of the search's underlying."""
+    """Health of ``account`` at each spot multiplier of the search's underlying.
+
+    ``scratch`` is (4, at least the moves) of working space the caller allocates once:
+    an allocation per query cost more than the query on a small account."""
     terms, codes, market, now, lending_count, margin_cash = book
     members, starts, underlying, steady = search
     moves = multipliers.shape[0]
-    ones = np.ones(moves)
-    values = np.empty(moves)
+    ones, values = scratch[0, :moves], scratch[1, :moves]
+    assets, requirement = scratch[2, :moves], scratch[3, :moves]
     lending = account < lending_count
-    assets = np.full(moves, 0.0 if lending else margin_cash[account - lending_count])
-    requirement = np.zeros(moves)
+    ones[:] = 1.0
+    assets[:] = 0.0 if lending else margin_cash[account - lending_count]
+    requirement[:] = 0.0
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
         moving = codes[index, UNDERLYING_CODE] == underlying
@@ -172,10 +175,11 @@ def account_health_kernel(
     multipliers = 1.0 + shocks
     log_multipliers = np.log(multipliers)
     health = np.empty(shocks.shape)
+    scratch = np.empty((4, shocks.shape[1]))
     for query in range(shocks.shape[0]):
         _health_of(
             book, search, accounts[query], multipliers[query], log_multipliers[query],
-            health[query],
+            health[query], scratch,
         )  # fmt: skip
     return health
 
@@ -197,7 +201,9 @@ def refine_kernel(
     """
     failing_ends = np.empty(accounts.shape[0])
     multiplier = np.empty(1)
+    log_multiplier = np.empty(1)
     margin = np.empty(1)
+    scratch = np.empty((4, 1))
     for bracket in range(accounts.shape[0]):
         safe, failing = brackets[0, bracket], brackets[1, bracket]
         f_safe, f_fail = brackets[2, bracket], brackets[3, bracket]
@@ -214,7 +220,8 @@ def refine_kernel(
             )
             point = middle if step % 3 == 2 or not inside else secant
             multiplier[0] = 1.0 + point
-            _health_of(book, search, accounts[bracket], multiplier, np.log(multiplier), margin)
+            log_multiplier[0] = math.log(multiplier[0])
+            _health_of(book, search, accounts[bracket], multiplier, log_multiplier, margin, scratch)
             excess = margin[0] - 1.0
             fails, keeps = excess < 0.0, excess >= 0.0
             # Illinois: an end retained twice in a row has its margin halved.

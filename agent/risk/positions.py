@@ -55,11 +55,22 @@ def _require_aware(value: datetime, field: str) -> datetime:
     return value
 
 
+# Names already found valid: a pure function of the string, so never stale. The same
+# few thousand ids, venues and underlyings come back every tick; bounded all the same.
+_VALID_NAMES: set[str] = set()
+_VALID_NAMES_LIMIT = 100_000
+
+
 def _require_name(value: str, field: str) -> str:
+    if type(value) is str and value in _VALID_NAMES:
+        return value
     if not value or value != value.strip():
         raise RiskInputError(
             f"must be a non-empty name without surrounding spaces, got {value!r}", field=field
         )
+    if len(_VALID_NAMES) >= _VALID_NAMES_LIMIT:
+        _VALID_NAMES.clear()
+    _VALID_NAMES.add(value)
     return value
 
 

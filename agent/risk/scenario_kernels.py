@@ -37,7 +37,7 @@ from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
 from agent.risk.valuation import linear_position_row, maintenance_terms
 
-_OPTION, _SUPPLY = 0, 4
+_OPTION, _PERP, _FUTURE, _SUPPLY, _DEBT = 0, 1, 2, 4, 5
 _MINIMUM_TOTAL_VOL = 1e-150
 _MINIMUM_YEARS = 1e-300
 
@@ -119,9 +119,32 @@ def _position_scenarios(
             values[index],
         )
         return
-    for scenario in range(vol_multipliers.shape[0]):
-        row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
-        values[index, scenario] = row[0]
+    linear_values(terms, codes, index, market, now, multipliers, values[index])
+
+
+@inline_kernel
+def linear_values(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    multipliers: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of position ``index`` (not an option) at each spot multiplier into ``out``:
+    ``linear_position_row``'s value. Spot and lending rows, quantity * (spot * multiplier),
+    as straight-line code: through the row, one thread paid ~30 ns a move instead of ~1."""
+    kind = codes[index, KIND]
+    if kind in (_PERP, _FUTURE):
+        for scenario in range(out.shape[0]):
+            row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
+            out[scenario] = row[0]
+        return
+    quantity = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
+    spot = market[codes[index, UNDERLYING], SPOT]
+    for scenario in range(out.shape[0]):
+        out[scenario] = quantity * (spot * multipliers[scenario])
 
 
 @parallel_kernel

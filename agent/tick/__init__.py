@@ -4,7 +4,7 @@
 2. ``checks``: what the reads are worth (stale, failed, inconsistent) and what that allows.
 3. ``book_builder``: the snapshots as one book for the risk engine.
 4. ``assessment``: the book's Greeks, health and limits, and the alerts they raise.
-5. ``exposures`` and ``decision_inputs``: what the policy decides from.
+5. ``exposures``, ``decision_inputs`` and ``hedge_routes``: what the policy decides from.
 6. ``acting``: the decision's intents, one by one, through the guard and the executor
    (only while this process may act: ``agent.leadership``).
 7. ``report``: what the tick produced (``Plan``, ``TickReport``).

@@ -74,12 +74,8 @@ def _position_greeks(book: Book, greeks: BookGreeks) -> dict[str, Greeks]:
         rows[:, THETA] + 0.0,
         rows[:, RHO] + 0.0,
     )
-    return {
-        position.id: Greeks(*figures)
-        for position, *figures in zip(
-            book.positions, *(column.tolist() for column in columns), strict=True
-        )
-    }
+    ids = [position.id for position in book.positions]
+    return dict(zip(ids, map(Greeks, *(column.tolist() for column in columns)), strict=True))
 
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:

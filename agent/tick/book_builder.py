@@ -41,22 +41,15 @@ def build_book(
     records: list[risk.Position] = []
     accounts: list[risk.MarginAccount] = []
     for name, snapshot in sorted(snapshots.items()):
-        profile = profiles.get(name, profile_for(name, name))
+        profile = profiles.get(name) or profile_for(name, name)
         reserves = {r.symbol: r for r in snapshot.reserves}
-        venue_records = [
-            _record(p, profile, reserves, market)
-            for p in snapshot.positions
-            if p.instrument.underlying in market and p.quantity != 0
-        ]
+        held = [p for p in snapshot.positions if p.instrument.underlying in market and p.quantity]
+        venue_records = [_record(p, profile, reserves, market) for p in held]
         records += venue_records
-        records += [
-            held
-            for p in snapshot.positions
-            if p.instrument.underlying in market and p.quantity != 0
-            if (held := _locked_collateral(p, profile, market)) is not None
-        ]
-        if profile.margin == "cross":
+        if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, venue_records)
+        else:
+            records += [c for p in held if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
     return _with_account_cash(now, market, records, accounts, snapshots)
