@@ -33,6 +33,7 @@ from agent.model import Side
 from agent.ports import OrderRequest
 from agent.profiles import profile_for
 from agent.tick.phases import PHASES, Phases
+from agent.tick.warm_up import collect_between_ticks, collector_paused
 from agent.wiring import build_daemon
 from bench import Result
 from bench.evm_snapshot import CountingProvider, naive_contract
@@ -109,10 +110,12 @@ async def _ours(
 ) -> tuple[list[float], float, int]:
     times, positions = [], 0
     before = client.request_count
-    for _ in range(TICKS):
+    for _ in range(TICKS):  # as the daemon's loop: no collection inside, one after
         start = time.perf_counter()
-        plan = await daemon.plan(clock.now())
+        with collector_paused():
+            plan = await daemon.plan(clock.now())
         times.append(time.perf_counter() - start)
+        collect_between_ticks()
         phases.append(plan.phases)
         failed = {name: read.error for name, read in plan.reads.items() if not read.fresh}
         if failed:  # a tick that lost venues is cheaper, not faster: measure nothing

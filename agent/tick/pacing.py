@@ -14,6 +14,7 @@ import structlog
 from agent.config.models import AgentSettings
 from agent.errors import BallastError
 from agent.ports import Clock
+from agent.tick.warm_up import collect_between_ticks, collector_paused
 
 log = structlog.get_logger(__name__)
 Report = TypeVar("Report")
@@ -36,7 +37,9 @@ async def run_paced(
         while not stop.is_set():
             started = clock.monotonic()
             new_block.clear()
-            report = await tick()
+            with collector_paused():
+                report = await tick()
+            collect_between_ticks()
             if on_tick is not None:
                 on_tick(report)
             await _wait_next(stop, new_block, started, settings, clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import time
 from typing import Any
@@ -83,3 +84,29 @@ async def test_new_blocks_tick_sooner_but_not_before_the_floor() -> None:
     assert len(ticks) >= 2, "new blocks tick long before the 10 s interval"
     assert len(ticks) <= 6, "a new block each poll: a tick each floor, not each block"
     assert all(b - a >= 0.095 for a, b in itertools.pairwise(ticks))
+
+
+async def test_the_garbage_collector_waits_for_the_end_of_each_tick() -> None:
+    daemon, _ = _daemon(tick_interval_s=0.05)
+    seen: list[tuple[bool, int]] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    async def tick() -> TickReport:
+        for _ in range(10_000):  # garbage in cycles: past gen 0's threshold many times
+            Cycle()
+        seen.append((gc.isenabled(), gc.get_count()[0]))
+        return None  # type: ignore[return-value]
+
+    daemon.tick = tick  # type: ignore[method-assign]
+    assert gc.isenabled()
+    await _run_for(daemon, 0.2)
+    assert len(seen) >= 2
+    # Inside each tick the collector is off: its 10,000 young objects all wait there
+    # (with it on, gen 0 would have been collected every 700 allocations)...
+    assert all(not enabled and young >= 10_000 for enabled, young in seen)
+    # ...and after the loop it is on again, the ticks' garbage collected between them.
+    assert gc.isenabled()
+    assert gc.get_count()[0] < 10_000
