@@ -25,6 +25,7 @@ from agent.daemon import Daemon
 from agent.ports import Call, CallResult
 from bench import Result
 from connectors.evm import aggregate3
+from connectors.evm.batch import Batch
 from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
@@ -69,11 +70,11 @@ class ReadMeter:
         self._session: ChainSession = reader.venues["chainlink"].session  # type: ignore[attr-defined]
         multicall = self._session.reader.reader
         batch = multicall.read
-        self._last: tuple[Any, list[Call], Sequence[CallResult]] | None = None
+        self._last: tuple[Any, Sequence[Call], Sequence[CallResult]] | None = None
 
         async def kept(calls: Sequence[Call]) -> Any:
             block, results = await batch(calls)
-            self._last = (block, list(calls), results)
+            self._last = (block, calls, results)  # the reader's Batch, as it decodes it
             return block, results
 
         multicall.read = kept
@@ -122,6 +123,8 @@ class ReadMeter:
             }
 
         def bulk() -> dict[str, Any]:
+            if isinstance(calls, Batch):  # as BatchedReader decodes: its layouts grouped once
+                return snapshots(calls.decode(raw))
             return snapshots(decode_results(calls, raw))
 
         def one_by_one() -> dict[str, Any]:

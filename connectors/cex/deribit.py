@@ -107,7 +107,8 @@ class DeribitVenue(CcxtVenue):
         observed_at = self._now()
         exchange = self.exchange
         replies = await together(
-            self._read("fetch_positions", exchange.fetch_positions),
+            # fetch_positions' own request; ccxt's parse of every field is not needed
+            self._read("fetch_positions", _call(exchange.privateGetGetPositions, {})),
             self._read("account_summaries", _call(exchange.privateGetGetAccountSummaries, {})),
             *(
                 self._read(
@@ -117,7 +118,12 @@ class DeribitVenue(CcxtVenue):
                 for code in self.currencies
             ),
         )
-        positions_raw: list[dict[str, Any]] = replies[0]
+        held = replies[0].get("result")
+        if not isinstance(held, list):  # never read as "no positions"
+            raise TransientError(f"{self.name}: private/get_positions answered {held!r}")
+        positions_raw = [
+            {"info": r, "symbol": self._symbol(str(r["instrument_name"]))} for r in held
+        ]
         summaries = by_currency(self.name, replies[1]["result"], self.currencies)
         rows = [row for reply in replies[2:] for row in reply["result"]]
         summary = BookSummaries.split(rows, exchange.markets_by_id or {})

@@ -12,6 +12,8 @@ from agent.model import Instrument, Kind, OptionType, Settlement
 
 def number(value: object, default: float | None = None) -> float | None:
     """A venue number (often a string) as float; ``default`` when absent or unreadable."""
+    if type(value) is float and value == value:  # float(str(value)), without the round
+        return value  # trip (NaN takes it: its sign is lost there, as it always was)
     if value is None or value == "":
         return default
     try:

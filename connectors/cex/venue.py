@@ -75,6 +75,7 @@ class CcxtVenue(abc.ABC):
         self._submitted: OrderedDict[str, float | None] = OrderedDict()
         self._unresolved: set[str] = set()
         self._pause = Pause(name, now)  # what the venue asked us to stay away for
+        self._instruments: dict[str, tuple[Any, Instrument]] = {}  # symbol -> (market, ours)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, mode={self.endpoint.mode!r})"
@@ -176,8 +177,12 @@ class CcxtVenue(abc.ABC):
     # --- Venue ------------------------------------------------------------------------
 
     def instrument(self, symbol: str) -> Instrument:
-        """Our Instrument for a ccxt symbol of this venue."""
-        return instrument_from_market(self._name, self.exchange.market(symbol))
+        """Our Instrument for a ccxt symbol of this venue (made once per ccxt market)."""
+        market = self.exchange.market(symbol)
+        known = self._instruments.get(symbol)
+        if known is None or known[0] is not market:  # new, or ccxt reloaded its markets
+            known = self._instruments[symbol] = (market, instrument_from_market(self._name, market))
+        return known[1]
 
     @abc.abstractmethod
     def units(self, symbol: str) -> OrderUnits:

@@ -54,7 +54,7 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
-from connectors.evm.aave_v3_reserves import EModeCategory, reserve_state
+from connectors.evm.aave_v3_reserves import EModeCategory, ReserveRead, reserve_read
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20, MAX_UINT256, TokenConfig
 from connectors.evm.venue import block_time, require
@@ -66,6 +66,9 @@ ADDRESSES_PROVIDER = ContractAbi.load("IPoolAddressesProvider")
 VARIABLE_RATE_MODE = 2
 STABLE_RATE_MODE = 1  # DataTypes.InterestRateMode (aave-v3-core v1.19): NONE 0, STABLE 1
 CALLS_PER_ASSET = 9
+# What each of an asset's calls reads, in ``plan`` order, for the error naming a failed one.
+_LABELS = ("user reserve", "reserve data", "config", "caps", "paused", "price", "balance",
+           "allowance", "aToken cash")  # fmt: skip
 # Interest accrued between the read and a full repay must still be covered by the approval.
 FULL_REPAY_MARGIN = 0.001
 
@@ -99,6 +102,8 @@ class AaveV3Connector:
         self.stable_debts: dict[str, int] = {}
         self.a_tokens: dict[str, str] = {}
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
+        self._plan: tuple[tuple[object, ...], tuple[Call, ...]] | None = None
+        self._instruments: dict[tuple[str, str, str, Kind], Instrument] = {}
 
     @property
     def name(self) -> str:
@@ -173,8 +178,21 @@ class AaveV3Connector:
     # --- reads ----------------------------------------------------------------------
 
     def plan(self) -> Sequence[Call]:
+        """The calls of this tick: the same tuple as long as what they depend on (the
+        account, the market's contracts, the assets, their aTokens and the e-mode
+        categories) is the same, so the batch they join is kept (``connectors.evm.batch``)."""
         if len(self.a_tokens) != len(self.assets):
             raise ConfigError(f"{self.name}: discover() must run before the first read")
+        assets = tuple(self.assets)
+        key = (
+            self.account, self.pool, self.data_provider, self.oracle, assets,
+            tuple(self.a_tokens[asset.symbol] for asset in assets), tuple(self._categories),
+        )  # fmt: skip
+        if self._plan is None or self._plan[0] != key:
+            self._plan = (key, self._calls())
+        return self._plan[1]
+
+    def _calls(self) -> tuple[Call, ...]:
         calls = [
             Call(self.pool, POOL.encode("getUserAccountData", self.account)),
             Call(self.pool, POOL.encode("getUserEMode", self.account)),
@@ -194,7 +212,7 @@ class AaveV3Connector:
                 Call(address, ERC20.encode("allowance", self.account, self.pool)),
                 Call(address, ERC20.encode("balanceOf", self.a_tokens[asset.symbol])),
             ]
-        return calls
+        return tuple(calls)
 
     def decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
         account_data = POOL.decode("getUserAccountData", require(results[0], "getUserAccountData"))
@@ -216,15 +234,12 @@ class AaveV3Connector:
             part = results[start : start + CALLS_PER_ASSET]
             applies = user_emode != 0 and self.emode_of[asset.symbol] == user_emode
             category = categories.get(user_emode) if applies else None
-            reserve, user_positions, wallet = self._asset(asset, part, category)
-            reserves.append(reserve)
+            market, user_positions, wallet = self._asset(asset, part, category)
+            reserves.append(market.reserve)
             positions += user_positions
             balances.append(wallet)
-            rates += [
-                Rate(asset.symbol, "supply", reserve.supply_apr),
-                Rate(asset.symbol, "borrow", reserve.borrow_apr),
-            ]
-            marks.setdefault(asset.underlying, reserve.price_usd)
+            rates += market.rates
+            marks.setdefault(asset.underlying, market.reserve.price_usd)
         return VenueSnapshot(
             venue=self.name,
             observed_at=block_time(block),
@@ -238,31 +253,22 @@ class AaveV3Connector:
         )
 
     def _asset(
-        self,
-        asset: TokenConfig,
-        results: Sequence[CallResult],
-        category: EModeCategory | None,
-    ) -> tuple[ReserveState, list[Position], Balance]:
+        self, asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
+    ) -> tuple[ReserveRead, list[Position], Balance]:
+        """The reserve (decoded once per tick for every account: ``_market``), our
+        positions in it and our wallet's balance."""
         what = asset.symbol
-        user = DATA_PROVIDER.decode(
-            "getUserReserveData", require(results[0], f"{what} user reserve")
-        )
-        data = DATA_PROVIDER.decode("getReserveData", require(results[1], f"{what} reserve data"))
-        config = DATA_PROVIDER.decode(
-            "getReserveConfigurationData", require(results[2], f"{what} config")
-        )
-        caps = DATA_PROVIDER.decode("getReserveCaps", require(results[3], f"{what} caps"))
-        paused = DATA_PROVIDER.decode_one("getPaused", require(results[4], f"{what} paused"))
-        price = ORACLE.decode_one("getAssetPrice", require(results[5], f"{what} price")) / 10**8
-        wallet = ERC20.decode_one("balanceOf", require(results[6], f"{what} balance"))
-        self.allowances[what] = ERC20.decode_one(
-            "allowance", require(results[7], f"{what} allowance")
-        )
-        cash = ERC20.decode_one("balanceOf", require(results[8], f"{what} aToken cash"))
+        for index, result in enumerate(results):
+            if not result.success:  # the first failed call, named
+                require(result, f"{what} {_LABELS[index]}")
+        user = DATA_PROVIDER.decode("getUserReserveData", results[0].data)
+        market = reserve_read(asset, results, category)
+        wallet = ERC20.decode_one("balanceOf", results[6].data)
+        self.allowances[what] = ERC20.decode_one("allowance", results[7].data)
         supplied, debt = user[0], user[2] + user[1]  # variable + stable
         self.debts[what] = debt
         self.stable_debts[what] = user[1]
-        reserve = reserve_state(asset, data, config, caps, bool(paused), price, cash, category)
+        price = market.reserve.price_usd
         positions = []
         if supplied:
             amount = asset.from_units(supplied)
@@ -275,12 +281,17 @@ class AaveV3Connector:
             instrument = self._instrument(asset, Kind.LENDING_DEBT)
             positions.append(Position(instrument, -asset.from_units(debt), mark_price=price))
         amount = asset.from_units(wallet)
-        return reserve, positions, Balance(what, amount, amount * price)
+        return market, positions, Balance(what, amount, amount * price)
 
     def _instrument(self, asset: TokenConfig, kind: Kind) -> Instrument:
-        return Instrument(
-            venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
-        )
+        """The asset's instrument (immutable: made once, not every tick)."""
+        key = (self.name, asset.symbol, asset.underlying, kind)
+        found = self._instruments.get(key)
+        if found is None:
+            found = self._instruments[key] = Instrument(
+                venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
+            )
+        return found
 
     # --- actions --------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ AaveProtocolDataProvider.sol): ``getReserveData`` (accruedToTreasuryScaled, tota
 totalStableDebt, totalVariableDebt, rates in ray, liquidityIndex, ...),
 ``getReserveConfigurationData`` (LTV, threshold and bonus in basis points, isActive,
 isFrozen), ``getReserveCaps`` (whole tokens, 0 = none) and ``getPaused``.
+
+Every account of a market reads the same reserve calls, which the batch makes once and
+shares: ``reserve_read`` decodes each reserve once per tick for all of them.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.model import ReserveState
-from connectors.evm.tokens import TokenConfig
+from agent.model import Rate, ReserveState
+from agent.ports import CallResult
+from connectors.evm.abi import ContractAbi
+from connectors.evm.tokens import ERC20, TokenConfig
 
 RAY = 10**27
+DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
+ORACLE = ContractAbi.load("IAaveOracle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +81,50 @@ def reserve_state(
 def _room(cap_whole_tokens: int, used: float) -> float:
     """What a cap (whole tokens; 0 means none) still admits, in tokens."""
     return math.inf if cap_whole_tokens == 0 else max(cap_whole_tokens - used, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveRead:
+    """A reserve's side of one read, the same for every account of the market."""
+
+    reserve: ReserveState
+    rates: tuple[Rate, Rate]  # supply, borrow
+
+
+# Every account of a market reads the same reserve figures in one batch (the batch makes
+# each call once and shares its result), so each reserve is decoded once per tick for
+# all of them: keyed by the exact bytes returned, the reserve and the account's e-mode
+# category, which is all ``reserve_state`` depends on.
+_RESERVES: dict[tuple[object, ...], ReserveRead] = {}
+_RESERVES_KEPT = 256
+_MARKET_RESULTS = (1, 2, 3, 4, 5, 8)  # of an asset's CALLS_PER_ASSET: not the account's
+
+
+def reserve_read(
+    asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
+) -> ReserveRead:
+    """The reserve's side of an asset's ``results`` (the nine calls of
+    ``AaveV3Connector.plan`` per asset, every one succeeded), decoded once per distinct
+    reply."""
+    key = (asset, category, *(results[index].data for index in _MARKET_RESULTS))
+    found = _RESERVES.get(key)
+    if found is None:
+        if len(_RESERVES) >= _RESERVES_KEPT:
+            _RESERVES.clear()
+        found = _RESERVES[key] = _decode(asset, results, category)
+    return found
+
+
+def _decode(
+    asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
+) -> ReserveRead:
+    what = asset.symbol
+    data = DATA_PROVIDER.decode("getReserveData", results[1].data)
+    config = DATA_PROVIDER.decode("getReserveConfigurationData", results[2].data)
+    caps = DATA_PROVIDER.decode("getReserveCaps", results[3].data)
+    paused = DATA_PROVIDER.decode_one("getPaused", results[4].data)
+    price = ORACLE.decode_one("getAssetPrice", results[5].data) / 10**8
+    cash = ERC20.decode_one("balanceOf", results[8].data)
+    reserve = reserve_state(asset, data, config, caps, bool(paused), price, cash, category)
+    rates = (Rate(what, "supply", reserve.supply_apr), Rate(what, "borrow", reserve.borrow_apr))
+    return ReserveRead(reserve, rates)

@@ -121,7 +121,9 @@ class ContractAbi:
     def decode(self, name: str, data: bytes) -> tuple[Any, ...]:
         """The return values of ``name``, as a tuple (structs as nested tuples): those the
         batch decoded in bulk when ``data`` carries them for this function's layout."""
-        if type(data) is ReturnData and data.layout is self._layout(name):
+        if type(data) is ReturnData and data.layout is (
+            self._layouts[name] if name in self._layouts else self._layout(name)
+        ):
             return data.values
         if name not in self._decoders:
             self._decoders[name] = compile_decoder(self._function(name).get("outputs", []))

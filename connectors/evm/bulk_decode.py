@@ -18,12 +18,16 @@ the function it is asked to decode. Anything else (failed sub-calls, dynamic out
 data of another size, plain bytes) is left as it was and decoded one by one as before,
 with the same values and the same errors. The values equal ``static_abi``'s and
 eth_abi's (tests/unit/evm/test_bulk_decode.py, a Hypothesis property).
+
+The tick's reader goes through ``decode_groups`` from a ``connectors.evm.batch.Batch``,
+which groups its calls by layout once for every tick it is read and leaves one-word
+results to the one-by-one decoder, faster for them than a ``ReturnData``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,13 +57,6 @@ class ReturnData(bytes):
     values: tuple[Any, ...]
 
 
-def _returned(data: bytes, layout: Layout, values: tuple[Any, ...]) -> ReturnData:
-    made = ReturnData(data)
-    made.layout = layout
-    made.values = values
-    return made
-
-
 def decode_results(calls: Sequence[Call], results: Sequence[CallResult]) -> list[CallResult]:
     """``results`` (of ``calls``, in order) with every bulk-decodable one decoded."""
     groups: dict[Layout, list[int]] = defaultdict(list)
@@ -72,13 +69,24 @@ def decode_results(calls: Sequence[Call], results: Sequence[CallResult]) -> list
             and len(result.data) == layout.size
         ):
             groups[layout].append(index)
+    return decode_groups(results, groups.items())
+
+
+def decode_groups(
+    results: Sequence[CallResult], groups: Iterable[tuple[Layout, Sequence[int]]]
+) -> list[CallResult]:
+    """``results`` with those at each group's indices decoded by its layout: each one
+    succeeded and has exactly the layout's size (the caller checked)."""
     decoded = list(results)
-    for layout, indices in groups.items():
+    for layout, indices in groups:
         payloads = [results[i].data for i in indices]
         for index, payload, values in zip(
             indices, payloads, decode_rows(layout, payloads), strict=True
         ):
-            decoded[index] = CallResult(True, _returned(payload, layout, values))
+            returned = ReturnData(payload)
+            returned.layout = layout
+            returned.values = values
+            decoded[index] = CallResult(True, returned)
     return decoded
 
 

@@ -34,7 +34,8 @@ from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.concurrency import together
 from connectors.evm import aggregate3
-from connectors.evm.bulk_decode import decode_results
+from connectors.evm.aggregate3 import Replies
+from connectors.evm.batch import Batch, Merger
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
 
@@ -80,11 +81,14 @@ class Multicall3Reader:
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> list[CallResult]:
-        data = aggregate3.encode(calls)
-        raw = await self.client.request(
-            "eth_call", [{"to": self.address, "data": "0x" + data.hex()}, block]
-        )
+    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> Replies:
+        """One ``aggregate3`` of ``calls`` at ``block``; a ``Batch`` brings its calldata
+        encoded (and remembered) already."""
+        if isinstance(calls, Batch):
+            data = calls.calldata()
+        else:
+            data = "0x" + aggregate3.encode(calls).hex()
+        raw = await self.client.request("eth_call", [{"to": self.address, "data": data}, block])
         try:
             return aggregate3.decode(bytes.fromhex(str(raw).removeprefix("0x")))
         except ValueError as error:  # the provider's fault, not ours
@@ -128,7 +132,7 @@ class Multicall3Reader:
                 for at in range(0, len(calls), self.max_calls)
             )
         )
-        return block, [result for batch in batches for result in batch]
+        return block, Replies.joined(batches)
 
 
 class BatchedReader:
@@ -136,24 +140,19 @@ class BatchedReader:
 
     A call several connectors need (the reserves' configuration and the oracle's prices
     are the same for every account on a pool) is made once and its result shared. The
-    results are decoded in bulk, grouped by return layout (``bulk_decode``), before the
-    connectors read them.
+    merged batch and its encoding are kept while the plans stay the same
+    (``connectors.evm.batch``). The results are decoded in bulk, grouped by return
+    layout (``bulk_decode``), before the connectors read them.
     """
 
     def __init__(self, reader: Multicall3Reader) -> None:
         self.reader = reader
+        self._merger = Merger()
 
     async def read(
         self, plans: Mapping[str, Sequence[Call]]
     ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
-        unique: dict[Call, int] = {}
-        positions = {
-            name: [unique.setdefault(call, len(unique)) for call in calls]
-            for name, calls in plans.items()
-        }
-        calls = list(unique)
-        block, results = await self.reader.read(calls)
-        results = decode_results(calls, results)
-        return block, {
-            name: [results[index] for index in indices] for name, indices in positions.items()
-        }
+        batch, pickers = self._merger.merge(plans)
+        block, results = await self.reader.read(batch)
+        decoded = batch.decode(results)
+        return block, {name: pickers[name](decoded) for name in plans}

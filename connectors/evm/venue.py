@@ -74,7 +74,7 @@ class ChainSession:
         return await asyncio.shield(self._inflight)
 
     async def _read(self) -> dict[str, VenueSnapshot | BaseException]:
-        plans = {name: list(c.plan()) for name, c in self.connectors.items()}
+        plans = {name: c.plan() for name, c in self.connectors.items()}
         self.reads += 1
         block, results = await self.reader.read(plans)
         snapshots: dict[str, VenueSnapshot | BaseException] = {}

@@ -12,6 +12,8 @@ Units: every USD amount is scaled by 1e30 (``USD_SCALE``); a token price is USD 
 
 from __future__ import annotations
 
+from functools import cache
+
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
@@ -20,6 +22,11 @@ FLOAT_PRECISION_SQRT = 10**15  # funding amounts per size carry this extra scale
 SECONDS_PER_YEAR = 365 * 86_400
 
 
+# Keys are pure functions of their arguments and every tick's read asks for the same
+# ones: each is hashed once (the memory is bounded by the markets, tokens and accounts).
+
+
+@cache
 def base_key(name: str) -> bytes:
     """``keccak256(abi.encode(name))``, as Keys.sol defines its constants."""
     return keccak(abi_encode(["string"], [name]))
@@ -27,9 +34,15 @@ def base_key(name: str) -> bytes:
 
 def keyed(name: str, types: list[str], values: list[object]) -> bytes:
     """``keccak256(abi.encode(BASE, values...))`` for a Keys.sol key function."""
+    return _keyed(name, tuple(types), tuple(values))
+
+
+@cache
+def _keyed(name: str, types: tuple[str, ...], values: tuple[object, ...]) -> bytes:
     return keccak(abi_encode(["bytes32", *types], [base_key(name), *values]))
 
 
+@cache
 def position_key(account: str, market: str, collateral_token: str, is_long: bool) -> bytes:
     """Position.getPositionKey."""
     return keccak(
