@@ -24,25 +24,19 @@ connector does not read yet: on a v3.1+ market, tokens sent to the aToken outsid
 protocol would count here). Total aTokens minus total debt is not it: the treasury's
 accrued share is owed but not yet minted.
 
-Intents: supply, withdraw, borrow (variable mode), repay and repay with aTokens
-(variable debt first, then stable debt, each in its own rate mode), and the collateral
-toggle. A quantity of ``math.inf`` means "all" (``type(uint256).max``).
-Approvals cover exactly what the action pulls, plus what our supplies and repays still in
-flight will pull (``approve`` overwrites the allowance, EIP-20); a full repay approves
-the debt read at the last tick plus a small margin for interest accrued until execution.
+Intents: ``connectors.evm.aave_v3_actions`` (the Pool calls and their approvals).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from agent.errors import ConfigError, RejectedError
+from agent.errors import ConfigError
 from agent.in_flight import InFlight
-from agent.intents import Action, Intent
+from agent.intents import Intent
 from agent.model import (
     Balance,
     Health,
@@ -54,23 +48,20 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
+from connectors.evm import aave_v3_actions
 from connectors.evm.aave_v3_reserves import EModeCategory, ReserveRead, reserve_read
 from connectors.evm.abi import ContractAbi
-from connectors.evm.tokens import ERC20, MAX_UINT256, TokenConfig
+from connectors.evm.tokens import ERC20, TokenConfig
 from connectors.evm.venue import block_time, require
 
 POOL = ContractAbi.load("IPool")
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
 ORACLE = ContractAbi.load("IAaveOracle")
 ADDRESSES_PROVIDER = ContractAbi.load("IPoolAddressesProvider")
-VARIABLE_RATE_MODE = 2
-STABLE_RATE_MODE = 1  # DataTypes.InterestRateMode (aave-v3-core v1.19): NONE 0, STABLE 1
 CALLS_PER_ASSET = 9
 # What each of an asset's calls reads, in ``plan`` order, for the error naming a failed one.
 _LABELS = ("user reserve", "reserve data", "config", "caps", "paused", "price", "balance",
            "allowance", "aToken cash")  # fmt: skip
-# Interest accrued between the read and a full repay must still be covered by the approval.
-FULL_REPAY_MARGIN = 0.001
 
 
 class AaveV3Connector:
@@ -97,7 +88,6 @@ class AaveV3Connector:
         self.oracle = oracle or ""
         self.assets = list(assets)
         self.allowances: dict[str, int] = {}
-        self._in_flight: Sequence[InFlight] = ()  # the build in progress's (``build``)
         self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
         self.stable_debts: dict[str, int] = {}
         self.a_tokens: dict[str, str] = {}
@@ -309,29 +299,7 @@ class AaveV3Connector:
     def build(self, intent: Intent, in_flight: Sequence[InFlight] = ()) -> Sequence[TxRequest]:
         """The Pool calls for ``intent``, after an approval covering them and the pulls
         of ``in_flight`` (our unmined supplies and repays of the same asset)."""
-        self._in_flight = in_flight
-        asset = self._asset_for(intent.asset)
-        everything = math.isinf(intent.quantity)
-        if intent.quantity <= 0 or math.isnan(intent.quantity):
-            raise RejectedError(
-                f"aave: invalid quantity {intent.quantity} for {intent.action.value}"
-            )
-        amount = MAX_UINT256 if everything else asset.to_units(intent.quantity)
-        builders = {
-            Action.SUPPLY: self._supply,
-            Action.WITHDRAW: self._withdraw,
-            Action.BORROW: self._borrow,
-            Action.REPAY: self._repay,
-            Action.REPAY_WITH_COLLATERAL: self._repay_with_collateral,
-            Action.ENABLE_COLLATERAL: self._collateral,
-            Action.DISABLE_COLLATERAL: self._collateral,
-        }
-        builder = builders.get(intent.action)
-        if builder is None:
-            raise RejectedError(f"aave cannot {intent.action.value}")
-        if everything and intent.action in (Action.SUPPLY, Action.BORROW):
-            raise RejectedError(f"aave: {intent.action.value} needs a finite quantity")
-        return builder(asset, amount, intent)
+        return aave_v3_actions.build(self, intent, in_flight)
 
     def liquidation_filter(self, from_block: int, to_block: int) -> dict[str, object]:
         """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account
@@ -358,83 +326,3 @@ class AaveV3Connector:
                 f" {values['liquidator']}"
             )
         return found
-
-    def _asset_for(self, name: str) -> TokenConfig:
-        for asset in self.assets:
-            if name in (asset.symbol, asset.underlying):
-                return asset
-        raise RejectedError(f"aave: no reserve for {name}")
-
-    def _pool_call(self, function: str, *args: object) -> TxRequest:
-        if not self.pool:
-            raise ConfigError(f"{self.name}: discover() must find the Pool before any action")
-        return TxRequest(
-            self.chain_id, self.pool, POOL.encode(function, *args), POOL.signature(function)
-        )
-
-    def _approval(self, asset: TokenConfig, amount: int) -> list[TxRequest]:
-        amount += sum(self._pull(item, asset) for item in self._in_flight)
-        if self.allowances.get(asset.symbol, 0) >= amount:
-            return []
-        data = ERC20.encode("approve", self.pool, amount)
-        return [TxRequest(self.chain_id, asset.address, data, ERC20.signature("approve"))]
-
-    def _pull(self, item: InFlight, asset: TokenConfig) -> int:
-        """What an unmined supply or repay of ours takes from ``asset`` through the Pool."""
-        if (
-            item.venue != self.name
-            or item.action not in (Action.SUPPLY, Action.REPAY)
-            or item.asset not in (asset.symbol, asset.underlying)
-            or not math.isfinite(item.quantity)
-        ):
-            return 0
-        return asset.to_units(item.quantity)
-
-    def _supply(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
-        supply = self._pool_call("supply", asset.address, amount, self.account, 0)
-        return [*self._approval(asset, amount), supply]
-
-    def _withdraw(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
-        return [self._pool_call("withdraw", asset.address, amount, self.account)]
-
-    def _borrow(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
-        return [
-            self._pool_call("borrow", asset.address, amount, VARIABLE_RATE_MODE, 0, self.account)
-        ]
-
-    def _by_mode(self, symbol: str, amount: int) -> list[tuple[int, int]]:
-        """(rate mode, amount) to repay ``amount`` of ``symbol``: variable debt first, the
-        rest from stable debt, each as last read; all of both for ``MAX_UINT256``."""
-        variable = self.debts.get(symbol, 0) - self.stable_debts.get(symbol, 0)
-        stable = self.stable_debts.get(symbol, 0)
-        if not stable:
-            return [(VARIABLE_RATE_MODE, amount)]
-        if amount == MAX_UINT256:
-            modes = [(VARIABLE_RATE_MODE, amount)] if variable else []
-            return [*modes, (STABLE_RATE_MODE, amount)]
-        from_variable = min(amount, variable)
-        parts = [(VARIABLE_RATE_MODE, from_variable)] if from_variable else []
-        rest = amount - from_variable
-        return [*parts, (STABLE_RATE_MODE, rest)] if rest else parts
-
-    def _repay(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
-        pulled = amount
-        if amount == MAX_UINT256:
-            pulled = math.ceil(self.debts.get(asset.symbol, 0) * (1 + FULL_REPAY_MARGIN)) + 1
-        repays = [
-            self._pool_call("repay", asset.address, part, mode, self.account)
-            for mode, part in self._by_mode(asset.symbol, amount)
-        ]
-        return [*self._approval(asset, pulled), *repays]
-
-    def _repay_with_collateral(
-        self, asset: TokenConfig, amount: int, intent: Intent
-    ) -> list[TxRequest]:
-        return [
-            self._pool_call("repayWithATokens", asset.address, part, mode)
-            for mode, part in self._by_mode(asset.symbol, amount)
-        ]
-
-    def _collateral(self, asset: TokenConfig, amount: int, intent: Intent) -> list[TxRequest]:
-        enable = intent.action is Action.ENABLE_COLLATERAL
-        return [self._pool_call("setUserUseReserveAsCollateral", asset.address, enable)]
