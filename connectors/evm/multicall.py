@@ -53,6 +53,21 @@ def _out_of_gas(error: RpcError) -> bool:
     return any(text in message for text in _OUT_OF_GAS)
 
 
+def block_ref(reply: object, what: str) -> tuple[BlockRef, str]:
+    """A block as ``eth_getBlockByNumber`` answers it, and its hash (lowercase)."""
+    if not isinstance(reply, dict):
+        raise TransientError(f"{what} answered {reply!r}")
+    try:
+        ref = BlockRef(
+            number=int(reply["number"], 16),
+            timestamp=int(reply["timestamp"], 16),
+            parent_hash=str(reply["parentHash"]).lower(),
+        )
+        return ref, str(reply["hash"]).lower()
+    except (KeyError, TypeError, ValueError) as error:
+        raise TransientError(f"malformed block from the node ({what}): {error}") from error
+
+
 class Multicall3Reader:
     """The ChainReader port over Multicall3 on one chain.
 
@@ -94,11 +109,14 @@ class Multicall3Reader:
         except ValueError as error:  # the provider's fault, not ours
             raise TransientError(f"undecodable aggregate3 reply: {error}") from error
 
-    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
-        """Run ``calls`` at one block; results in call order."""
+    async def read(
+        self, calls: Sequence[Call], at: tuple[BlockRef, str] | None = None
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
+        """Run ``calls`` at one block (``at``: a head already read, and its hash; else the
+        node's head now); results in call order."""
         while True:
             try:
-                return await self._read(calls)
+                return await self._read(calls, at)
             except RpcError as error:
                 if self.max_calls <= 1 or not _out_of_gas(error):
                     raise
@@ -108,23 +126,15 @@ class Multicall3Reader:
     async def head(self) -> tuple[BlockRef, str]:
         """The node's latest block and its hash: what every batch of a read is pinned to."""
         block = await self.client.request("eth_getBlockByNumber", ["latest", False])
-        if not isinstance(block, dict):
-            raise TransientError(f"eth_getBlockByNumber(latest) answered {block!r}")
-        try:
-            ref = BlockRef(
-                number=int(block["number"], 16),
-                timestamp=int(block["timestamp"], 16),
-                parent_hash=str(block["parentHash"]).lower(),
-            )
-            return ref, str(block["hash"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise TransientError(f"malformed latest block from the node: {error}") from error
+        return block_ref(block, "eth_getBlockByNumber(latest)")
 
-    async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+    async def _read(
+        self, calls: Sequence[Call], at: tuple[BlockRef, str] | None
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
         """The head, then every batch at once: all are pinned to the same block, so their
         order does not matter; the node runs them side by side. The first failure is
         raised as itself (the others cancelled), as a one-batch read would raise it."""
-        block, block_hash = await self.head()
+        block, block_hash = at if at is not None else await self.head()
         pinned = {"blockHash": block_hash}
         batches = await together(
             *(
@@ -150,9 +160,10 @@ class BatchedReader:
         self._merger = Merger()
 
     async def read(
-        self, plans: Mapping[str, Sequence[Call]]
+        self, plans: Mapping[str, Sequence[Call]], at: tuple[BlockRef, str] | None = None
     ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
+        """Every plan's calls at one block (``at``: see ``Multicall3Reader.read``)."""
         batch, pickers = self._merger.merge(plans)
-        block, results = await self.reader.read(batch)
+        block, results = await self.reader.read(batch, at)
         decoded = batch.decode(results)
         return block, {name: pickers[name](decoded) for name in plans}

@@ -4,6 +4,11 @@ An ``EvmConnector`` says which calls it needs (``plan``) and turns their results
 a ``VenueSnapshot`` (``decode``); it does no I/O. ``ChainSession`` owns one chain's
 batched reader and coalesces concurrent snapshot requests of all its connectors into
 one ``aggregate3``; ``EvmVenue`` presents one connector as a ``Venue``.
+
+A connector that keeps state between its own events (``WatchesLogs``: Aave accounts)
+names the contracts whose logs tell it what changed; the session then reads the head and
+those logs in one request (``chain_news.LogWatch``), tells each such connector the news
+(``observe``) before asking for its plan, and pins the batch to that head.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agent.errors import TransientError
 from agent.model import VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult
+from connectors.evm.chain_news import ChainNews, LogWatch
 from connectors.evm.multicall import BatchedReader
 
 
@@ -33,6 +39,19 @@ class EvmConnector(Protocol):
 
     def decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
         """Build the snapshot from ``results`` (in ``plan`` order) read at ``block``."""
+        ...
+
+
+@runtime_checkable
+class WatchesLogs(Protocol):
+    """A connector whose reads depend on what the chain's logs say changed."""
+
+    def watched_addresses(self) -> Sequence[str]:
+        """The contracts whose logs (any event) may name an account this connector reads."""
+        ...
+
+    def observe(self, news: ChainNews) -> None:
+        """This tick's news, before ``plan``; a tick without it reads everything in full."""
         ...
 
 
@@ -55,6 +74,7 @@ class ChainSession:
         self.connectors: dict[str, EvmConnector] = {}
         self._inflight: asyncio.Future[dict[str, VenueSnapshot | BaseException]] | None = None
         self.reads = 0
+        self.news = LogWatch(reader.reader.client)
 
     def register(self, connector: EvmConnector) -> EvmVenue:
         self.connectors[connector.name] = connector
@@ -74,9 +94,23 @@ class ChainSession:
         return await asyncio.shield(self._inflight)
 
     async def _read(self) -> dict[str, VenueSnapshot | BaseException]:
+        watching: list[WatchesLogs] = [
+            watcher for watcher in self.connectors.values() if isinstance(watcher, WatchesLogs)
+        ]
+        at = None
+        if watching:
+            watched = [address for c in watching for address in c.watched_addresses()]
+            news, head, head_hash = await self.news.next(watched)
+            at = (head, head_hash)
+            for watcher in watching:
+                watcher.observe(news)
         plans = {name: c.plan() for name, c in self.connectors.items()}
         self.reads += 1
-        block, results = await self.reader.read(plans)
+        try:
+            block, results = await self.reader.read(plans, at)
+        except BaseException:
+            self.news.forget()  # the news of this tick reached no connector's state
+            raise
         snapshots: dict[str, VenueSnapshot | BaseException] = {}
         for name, connector in self.connectors.items():
             try:

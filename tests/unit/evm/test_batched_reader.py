@@ -20,7 +20,9 @@ class EchoReader(Multicall3Reader):
     def __init__(self) -> None:
         self.asked: list[list[Call]] = []
 
-    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+    async def read(
+        self, calls: Sequence[Call], at: tuple[BlockRef, str] | None = None
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
         self.asked.append(list(calls))
         return BLOCK, [CallResult(call.allow_failure, call.data) for call in calls]
 

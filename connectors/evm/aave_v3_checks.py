@@ -1,0 +1,99 @@
+"""Which accounts of an Aave market are read in full this tick, and the cross-check of
+the figures computed locally against the Pool's own.
+
+An account is read in full when it has no kept state (first read, stable debt, anything
+``aave_v3_local`` cannot replicate), when the tick's logs name it, when the chain's news
+says every account must be (first read, gap, reorganisation, failed reply:
+``chain_news``), when its market is suspect, or when the rotation picks it: every tick a
+few accounts (``per_tick``) are read in full although nothing named them, and what the
+kept state computes for them is compared with the chain's answer. Any difference is an
+error naming the account and the field, counts in ``ballast_aave_local_mismatches``, and
+makes the whole market suspect: every account read in full until a tick whose
+cross-checks are all clean. Every full read is also checked against the state it leaves
+(computed at the same block, it must give the same figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+from prometheus_client import Counter
+
+log = structlog.get_logger(__name__)
+
+MISMATCHES = Counter(
+    "ballast_aave_local_mismatches",
+    "Aave account figures computed locally that differed from the Pool's (per field)",
+    ["venue"],
+)
+CHECKS_PER_TICK = 2
+
+
+class MarketChecks:
+    """Shared by every account connector of one market (``AaveV3Connector.for_account``)."""
+
+    def __init__(self, per_tick: int = CHECKS_PER_TICK) -> None:
+        if per_tick < 0:
+            raise ValueError(f"cross-checks per tick must be >= 0, not {per_tick}")
+        self.per_tick = per_tick
+        self.accounts: list[str] = []  # connector names, in the order they joined
+        self.suspect = False
+        self.mismatches = 0
+        self.clean_checks = 0
+        self._tick: int | None = None
+        self._tick_clean = 0
+        self._tick_bad = 0
+
+    def join(self, name: str) -> None:
+        if name not in self.accounts:
+            self.accounts.append(name)
+
+    def begin(self, tick: int) -> None:
+        """Note a new tick (once per tick, whichever account sees it first): a suspect
+        market whose last tick's cross-checks were all clean is trusted again."""
+        if tick == self._tick:
+            return
+        if self.suspect and self._tick_clean and not self._tick_bad:
+            self.suspect = False
+            log.info("aave_local_figures_trusted_again", clean_checks=self._tick_clean)
+        self._tick, self._tick_clean, self._tick_bad = tick, 0, 0
+
+    def picks(self, name: str, tick: int) -> bool:
+        """Whether the rotation reads ``name`` in full this tick."""
+        count = len(self.accounts)
+        if not self.per_tick or not count or name not in self.accounts:
+            return False
+        if self.per_tick >= count:
+            return True
+        return (self.accounts.index(name) - tick * self.per_tick) % count < self.per_tick
+
+    def compared(
+        self,
+        venue: str,
+        account: str,
+        found: Sequence[tuple[str, object, object]],
+        *,
+        what: str,
+    ) -> bool:
+        """Record one comparison of local figures with the chain's (``found``: the fields
+        that differ); True when clean."""
+        if not found:
+            self.clean_checks += 1
+            self._tick_clean += 1
+            return True
+        self._tick_bad += 1
+        self.suspect = True
+        for field, local, chain in found:
+            self.mismatches += 1
+            MISMATCHES.labels(venue=venue).inc()
+            log.error(
+                "aave_local_figure_mismatch",
+                venue=venue,
+                account=account,
+                field=field,
+                local=str(local),
+                chain=str(chain),
+                check=what,
+            )
+        return False

@@ -1,0 +1,153 @@
+"""What changed on a chain since the last read: the head, and who the logs name.
+
+Each tick, one JSON-RPC batch (one HTTP request) asks for the head
+(``eth_getBlockByNumber("latest")``), the block at the last read's height (is the last
+read still canonical?) and the logs of every watched contract from that height to
+``latest`` (``eth_getLogs``, by address only, any event). An account named in any topic
+or data word of such a log (an address is a word whose first 12 bytes are zero) is in
+``ChainNews.named``; the connectors read those accounts in full and compute the others
+(``aave_v3_local``). ``ChainNews.everything`` says why every account must be read in
+full instead: the first read, a watched set that changed, a gap longer than
+``MAX_LOG_BLOCKS``, a head lower than the last one or the last head's block no longer
+canonical (a reorganisation, or a rewind such as anvil's ``evm_revert``), a log marked
+removed or from another block at a known height, any failed or malformed reply.
+
+Logs of blocks after the head (a block arrived between the batch's requests: the node may
+answer them in any order, JSON-RPC 2.0 "Batch") are left for the next tick, which asks
+again from the head's height. Logs at the last read's height are read again and count as
+news too: a node answering ``eth_getLogs`` before the head's block arrived leaves that
+block's logs to the next tick, which then still sees them (its accounts, computed locally
+for one tick, are read in full on the next).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from agent.ports import BlockRef
+from connectors.evm.multicall import block_ref
+from connectors.evm.rpc import ChainClient
+
+log = structlog.get_logger(__name__)
+
+# Our own bound on one eth_getLogs: providers refuse wide ranges or long answers (Alchemy:
+# 2,000 blocks, or 10,000 logs in one response; Infura: 10,000 logs; their eth_getLogs
+# documentation). A longer gap reads every account in full and starts again from the head.
+MAX_LOG_BLOCKS = 1_000
+_ZERO_PREFIX = "0" * 24
+
+
+@dataclass(frozen=True, slots=True)
+class ChainNews:
+    """One tick's news: ``named`` holds lowercase 0x addresses; ``everything``, when set,
+    says why every account is read in full this tick."""
+
+    tick: int
+    block: BlockRef
+    everything: str | None
+    named: frozenset[str]
+
+
+def named_in(logs: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Every address named in a topic (after the event's signature) or a data word."""
+    found: set[str] = set()
+    for entry in logs:
+        words = [str(topic)[2:] for topic in entry.get("topics", ())[1:]]
+        data = str(entry.get("data", "0x"))[2:]
+        words += [data[at : at + 64] for at in range(0, len(data), 64)]
+        for word in words:
+            if len(word) == 64 and word.startswith(_ZERO_PREFIX):
+                found.add("0x" + word[24:].lower())
+    return found
+
+
+class LogWatch:
+    """One chain's head and logs, tick after tick (see the module's docstring)."""
+
+    def __init__(self, client: ChainClient, max_blocks: int = MAX_LOG_BLOCKS) -> None:
+        self.client = client
+        self.max_blocks = max_blocks
+        self._last: tuple[int, str] | None = None  # the last read's height and hash
+        self._watched: tuple[str, ...] = ()
+        self._ticks = itertools.count(1)
+
+    def forget(self) -> None:
+        """The last read did not reach every connector: the next reads every account."""
+        self._last = None
+
+    async def next(self, watched: Sequence[str]) -> tuple[ChainNews, BlockRef, str]:
+        """The tick's news, the head block and its hash (what the tick's batch is pinned
+        to). Raises TransientError when the head itself cannot be read."""
+        tick = next(self._ticks)
+        addresses = tuple(sorted({address.lower() for address in watched}))
+        last, self._last = self._last, None  # restored only by a complete answer
+        if last is None or addresses != self._watched or not addresses:
+            self._watched = addresses
+            reply = await self.client.request("eth_getBlockByNumber", ["latest", False])
+            block, block_hash = block_ref(reply, "eth_getBlockByNumber(latest)")
+            self._last = (block.number, block_hash)
+            reason = "first read" if last is None else "the watched contracts changed"
+            return ChainNews(tick, block, reason, frozenset()), block, block_hash
+        height = last[0]
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_getBlockByNumber", [hex(height), False]),
+            ("eth_getLogs", [{"address": list(addresses), "fromBlock": hex(height),
+                              "toBlock": "latest"}]),
+        ]  # fmt: skip
+        replies = await self.client.batch(calls, errors_in_place=True)
+        if isinstance(replies[0], BaseException):
+            raise replies[0]
+        block, block_hash = block_ref(replies[0], "eth_getBlockByNumber(latest)")
+        self._last = (block.number, block_hash)
+        doubt = self._doubt(block, block_hash, last, replies[1], replies[2])
+        if doubt is not None:
+            log.info("chain_news_reads_everything", reason=doubt, block=block.number)
+            return ChainNews(tick, block, doubt, frozenset()), block, block_hash
+        logs = [e for e in replies[2] if int(e["blockNumber"], 16) <= block.number]
+        return ChainNews(tick, block, None, frozenset(named_in(logs))), block, block_hash
+
+    def _doubt(
+        self,
+        block: BlockRef,
+        block_hash: str,
+        last: tuple[int, str],
+        at_last: object,
+        logs: object,
+    ) -> str | None:
+        """Why the logs cannot tell every change since ``last``, or None."""
+        height, known_hash = last
+        if block.number < height:
+            return f"the head {block.number} is below the last read's {height} (rewind)"
+        if block.number - height > self.max_blocks:
+            return f"{block.number - height} blocks since the last read (> {self.max_blocks})"
+        if isinstance(at_last, BaseException) or not isinstance(at_last, dict):
+            return f"block {height} unreadable: {at_last!r}"
+        if str(at_last.get("hash", "")).lower() != known_hash:
+            return f"block {height} is no longer the one last read (reorganisation or rewind)"
+        if isinstance(logs, BaseException) or not isinstance(logs, list):
+            return f"eth_getLogs failed: {logs!r}"
+        return _log_doubt(logs, {height: known_hash, block.number: block_hash}, height)
+
+
+def _log_doubt(logs: list[Any], known: Mapping[int, str], height: int) -> str | None:
+    """Why ``logs`` (from ``height`` on) may not be the canonical chain's, or None;
+    ``known``: the hashes of blocks read."""
+    for entry in logs:
+        try:
+            number = int(entry["blockNumber"], 16)
+            entry_hash = str(entry["blockHash"]).lower()
+        except (KeyError, TypeError, ValueError):
+            return f"malformed log: {entry!r}"
+        if entry.get("removed"):
+            return f"a removed log at block {number} (reorganisation)"
+        if number < height:
+            return f"a log of block {number}, before the range asked for"
+        if number in known and known[number] != entry_hash:
+            return f"a log of another block {number} than the one read (reorganisation)"
+    return None

@@ -1,0 +1,231 @@
+"""Aave accounts computed from their kept state between their own events equal the full
+read of the real Aave v3.0.2 bytecode (npm @aave/core-v3 1.19.3), tick after tick: new
+blocks, time passing, price moves, e-mode, a changed account, a joining account, aToken
+and wallet transfers, a gap too long for the logs, a rewind. And a local figure that
+disagrees with the chain is caught, named and never reported.
+
+Two sessions read the same accounts at the same head: ``local`` computes every account
+the logs do not name (no rotation), ``checked`` reads every account in full every tick
+and cross-checks its kept state against the chain in integers (``aave_v3_checks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from eth_utils.address import to_checksum_address
+from structlog.testing import capture_logs
+
+from agent.model import VenueSnapshot
+from connectors.evm.aave_v3 import AaveV3Connector
+from connectors.evm.aave_v3_checks import MarketChecks
+from connectors.evm.aave_v3_local import AccountState
+from connectors.evm.multicall import BatchedReader, Multicall3Reader
+from connectors.evm.rpc import ChainClient
+from connectors.evm.venue import ChainSession
+from sim.world import ChainOracles
+from tests.integration.conftest import World
+from tests.integration.evm.helpers import read_aave
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400
+
+
+@pytest.fixture
+async def client(world: World) -> AsyncIterator[ChainClient]:
+    async with ChainClient([world.anvil.url], chain_id=world.manifest.chain_id) as chain_client:
+        yield chain_client
+
+
+class Market:
+    """The same accounts in a ``local`` and a ``checked`` session."""
+
+    def __init__(self, world: World, client: ChainClient, first: AaveV3Connector) -> None:
+        self.world = world
+        self.first = first
+        self.local_checks = MarketChecks(per_tick=0)
+        self.full_checks = MarketChecks(per_tick=1_000)
+        self.local = ChainSession(BatchedReader(Multicall3Reader(client)))
+        self.checked = ChainSession(BatchedReader(Multicall3Reader(client)))
+        self.connectors: dict[str, AaveV3Connector] = {}
+
+    def watch(self, name: str, account: str) -> None:
+        for session, checks, prefix in (
+            (self.local, self.local_checks, ""),
+            (self.checked, self.full_checks, "checked "),
+        ):
+            connector = self.first.for_account(account, name)
+            connector.checks = checks
+            checks.join(name)
+            session.register(connector)
+            self.connectors[prefix + name] = connector
+
+    async def tick(self) -> dict[str, VenueSnapshot]:
+        """Both sessions at the same head; their snapshots must be equal. An empty block
+        first: the logs of the last read's block count as news again (``chain_news``),
+        so an account changed in it would be read in full twice."""
+        await self.world.chain.mine()
+        local = await self.local.read_all()
+        checked = await self.checked.read_all()
+        assert set(local) == set(checked)
+        for name, snapshot in local.items():
+            assert not isinstance(snapshot, BaseException), (name, snapshot)
+            assert snapshot == checked[name], name
+        assert self.full_checks.mismatches == 0
+        assert self.local_checks.mismatches == 0
+        return local  # type: ignore[return-value]
+
+    def local_reads(self) -> dict[str, int]:
+        return {n: c.kept.local_reads for n, c in self.connectors.items() if " " not in n}
+
+
+async def _fund(world: World, account: str) -> None:
+    await world.chain.set_balance(account, 10**21)
+    await world.contract("token.WETH").send("deposit", sender=account, value=50 * 10**18)
+    await world.contract("token.WBTC").send(
+        "mint", account, 10**8, sender=world.account("deployer")
+    )
+
+
+async def _supply(world: World, account: str, symbol: str, amount: int) -> None:
+    pool, token = world.contract("aave.pool"), world.contract(f"token.{symbol}")
+    await token.send("approve", pool.address, amount, sender=account)
+    await pool.send("supply", token.address, amount, account, 0, sender=account)
+
+
+async def _borrow(world: World, account: str, symbol: str, amount: int) -> None:
+    pool = world.contract("aave.pool")
+    asset = world.manifest.token(symbol).address
+    await pool.send("borrow", asset, amount, 2, 0, account, sender=account)
+
+
+async def test_local_figures_equal_the_full_read(world: World, client: ChainClient) -> None:
+    await world.chain.rpc.request("anvil_autoImpersonateAccount", [True])
+    a, b, c, d = (to_checksum_address(f"0x{0xA11CE0 + i:040x}") for i in range(4))
+    for account in (a, b, c, d):
+        await _fund(world, account)
+    configurator = world.contract("aave.configurator")
+    deployer = world.account("deployer")
+    weth = world.manifest.token("WETH").address
+    # An ETH-correlated e-mode category (no price source of its own): LTV 90%, LT 93%.
+    await configurator.send(
+        "setEModeCategory", 1, 9000, 9300, 10100, "0x" + "00" * 20, "ETH", sender=deployer
+    )
+    await configurator.send("setAssetEModeCategory", weth, 1, sender=deployer)
+    await _supply(world, a, "WETH", 5 * 10**18)
+    await _borrow(world, a, "USDC", 4_000 * 10**6)
+    await _supply(world, b, "WBTC", 10**7)
+    await _supply(world, b, "WETH", 10**18)
+    await _borrow(world, b, "WETH", 5 * 10**17)
+    await world.contract("aave.pool").send("setUserEMode", 1, sender=c)
+    await _supply(world, c, "WETH", 10 * 10**18)
+    await _borrow(world, c, "WETH", 8 * 10**18)
+
+    first = await read_aave(world.manifest, a, client, name="aave:a")
+    market = Market(world, client, first)
+    for name, account in (("aave:a", a), ("aave:b", b), ("aave:c", c)):
+        market.watch(name, account)
+    await market.tick()  # the first read: every account in full
+    assert market.local_reads() == {"aave:a": 0, "aave:b": 0, "aave:c": 0}
+
+    chain = world.chain
+    await chain.mine(await chain.timestamp() + DAY)  # a day of interest, no event
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 1, "aave:b": 1, "aave:c": 1}
+
+    oracles = ChainOracles.attach(chain, world.manifest)
+    await oracles.publish_prices({"ETH": 2_650.0, "BTC": 61_000.0})
+    await chain.mine(await chain.timestamp() + 3 * DAY)
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 2, "aave:b": 2, "aave:c": 2}
+
+    # a's own event: a is read in full, the others computed
+    await _borrow(world, a, "WETH", 10**17)
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 2, "aave:b": 3, "aave:c": 3}
+
+    # d joins (read in full first); b sends aTokens to d; c's wallet receives WETH
+    await _supply(world, d, "WETH", 2 * 10**18)
+    market.watch("aave:d", d)
+    await world.contract("aave.aToken.WBTC").send("transfer", d, 10**6, sender=b)
+    await world.contract("token.WETH").send("transfer", c, 10**18, sender=a)
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 2, "aave:b": 3, "aave:c": 3, "aave:d": 0}
+    await chain.mine(await chain.timestamp() + DAY)
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 3, "aave:b": 4, "aave:c": 4, "aave:d": 1}
+
+    # a rewind (anvil's evm_revert) below the last read: every account in full
+    snapshot = world.anvil.snapshot()
+    await _borrow(world, b, "USDC", 100 * 10**6)
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 4, "aave:b": 4, "aave:c": 5, "aave:d": 2}
+    world.anvil.revert(snapshot)
+    await _supply(world, c, "WETH", 10**17)  # the same height again, another block
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 4, "aave:b": 4, "aave:c": 5, "aave:d": 2}
+
+    # a gap longer than one eth_getLogs may span: every account in full
+    market.local.news.max_blocks = 3
+    for _ in range(5):
+        await chain.mine()
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 4, "aave:b": 4, "aave:c": 5, "aave:d": 2}
+    market.local.news.max_blocks = 1_000
+    await chain.mine(await chain.timestamp() + 30 * DAY)
+    await oracles.publish_prices({"ETH": 2_400.0, "BTC": 58_000.0})
+    await market.tick()
+    assert market.local_reads() == {"aave:a": 5, "aave:b": 5, "aave:c": 6, "aave:d": 3}
+    assert market.full_checks.clean_checks >= 4 * 8
+
+
+async def test_a_local_figure_that_disagrees_is_caught(world: World, client: ChainClient) -> None:
+    await world.chain.rpc.request("anvil_autoImpersonateAccount", [True])
+    a, b = (to_checksum_address(f"0x{0xB0B0 + i:040x}") for i in range(2))
+    for account in (a, b):
+        await _fund(world, account)
+        await _supply(world, account, "WETH", 5 * 10**18)
+        await _borrow(world, account, "USDC", 1_000 * 10**6)
+    first = await read_aave(world.manifest, a, client, name="aave:a")
+    checks = MarketChecks(per_tick=1)
+    session = ChainSession(BatchedReader(Multicall3Reader(client)))
+    connectors = {}
+    for name, account in (("aave:a", a), ("aave:b", b)):
+        connector = connectors[name] = first.for_account(account, name)
+        connector.checks = checks
+        checks.join(name)
+        session.register(connector)
+    await session.read_all()
+    # a's kept wallet balance is wrong (as if a Transfer had been missed)
+    state = connectors["aave:a"].kept.state
+    assert state is not None
+    connectors["aave:a"].kept.state = AccountState(
+        state.configuration, state.emode, state.scaled_supply, state.scaled_variable_debt,
+        (state.wallet[0] + 1, *state.wallet[1:]), state.allowance,
+    )  # fmt: skip
+    with capture_logs() as logs:
+        for _ in range(2):  # the rotation reaches a within two ticks
+            await world.chain.mine()
+            reads = await session.read_all()
+            if checks.suspect:
+                break
+    [error] = [entry for entry in logs if entry["event"] == "aave_local_figure_mismatch"]
+    assert error["account"] == a
+    assert error["field"] == "WETH wallet"
+    assert checks.mismatches == 1
+    # the snapshot reported for a is the chain's; b, computed locally this tick, is not
+    # reported at all while the market is suspect
+    assert not isinstance(reads["aave:a"], BaseException)
+    wallet = await world.contract("token.WETH").read_one("balanceOf", a)
+    assert reads["aave:a"].balances[0].amount == wallet / 10**18
+    # the next tick reads every account in full; clean, so the market is trusted again
+    await world.chain.mine()
+    before = connectors["aave:b"].kept.full_reads
+    reads = await session.read_all()
+    assert not any(isinstance(r, BaseException) for r in reads.values())
+    assert connectors["aave:b"].kept.full_reads == before + 1
+    await world.chain.mine()
+    await session.read_all()
+    assert not checks.suspect
