@@ -58,6 +58,7 @@ class ReadMeter:
         self._reads: list[float] = []
         self._venue_ops: Counter[tuple[str, str]] = Counter()
         self._chain_ops: Counter[tuple[str, str]] = Counter()
+        self._chain_requests: Counter[str] = Counter()  # HTTP requests, per chain
         deribit = daemon.parts.reader.venues["deribit"]
         self.deribit_currencies = len(deribit.currencies)  # type: ignore[attr-defined]
         reader = daemon.parts.reader
@@ -72,8 +73,8 @@ class ReadMeter:
         batch = multicall.read
         self._last: tuple[Any, Sequence[Call], Sequence[CallResult]] | None = None
 
-        async def kept(calls: Sequence[Call]) -> Any:
-            block, results = await batch(calls)
+        async def kept(calls: Sequence[Call], at: Any = None) -> Any:
+            block, results = await batch(calls, at)
             self._last = (block, calls, results)  # the reader's Batch, as it decodes it
             return block, results
 
@@ -98,13 +99,21 @@ class ReadMeter:
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
         methods = {name: self._methods(client) for name, client in self._chains.items()}
+        requests = {name: client.request_count for name, client in self._chains.items()}
         start = time.perf_counter()
         reads = await read_all()
         self._reads.append(time.perf_counter() - start)
         for name, client in self._chains.items():
+            self._chain_requests[name] += client.request_count - requests[name]
             for method, count in (self._methods(client) - methods[name]).items():
                 self._chain_ops[name, method] += count
         return reads
+
+    @property
+    def last_batch_size(self) -> int:
+        """Sub-calls in the last tick's batch (each distinct call once)."""
+        assert self._last is not None
+        return len(self._last[1])
 
     def decode_times(self, repeats: int = 15) -> tuple[float, float]:
         """CPU seconds to turn the last tick's batch results into every EVM connector's
@@ -113,7 +122,7 @@ class ReadMeter:
         assert self._last is not None
         block, calls, raw = self._last
         connectors = self._session.connectors
-        plans = {name: list(c.plan()) for name, c in connectors.items()}
+        plans = {name: list(plan) for name, plan in self._session.last_plans.items()}
         where = {call: index for index, call in enumerate(calls)}
 
         def snapshots(results: Sequence[CallResult]) -> dict[str, Any]:
@@ -223,8 +232,13 @@ class ReadMeter:
             found.append(self._line(name, venue, self._venue_ops, ticks, target, text))
         batches = -(-sub_calls // max_calls)
         for chain in self._chains:
-            text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
-            found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
+            # One request per chain per batch bound: the head and the logs since the last
+            # read in one JSON-RPC batch, then one eth_call per max_calls sub-calls.
+            text = (
+                f"<= {1 + batches}: head and logs in one request, one eth_call per "
+                f"{max_calls} of {sub_calls} sub-calls"
+            )
+            found.append(self._chain_line(name, chain, ticks, 1 + batches, text))
         together, in_turn, node = await self.chain_read_times()
         print(f"   chain batches, the node's own time (encoded before, not decoded): "
               f"median {node * 1e3:.2f} ms")  # fmt: skip
@@ -252,6 +266,23 @@ class ReadMeter:
             )
         )
         return found
+
+    def _chain_line(self, name: str, chain: str, ticks: int, target: int, text: str) -> Result:
+        """HTTP requests per tick on ``chain`` (a JSON-RPC batch is one), with the calls
+        they carried by method."""
+        mine = {op: n / ticks for (where, op), n in self._chain_ops.items() if where == chain}
+        per_tick = self._chain_requests[chain] / ticks
+        detail = ", ".join(f"{op} {count:g}" for op, count in sorted(mine.items()))
+        print(f"   chain {chain:<7} {per_tick:6.1f} requests/tick, carrying: {detail}")
+        return Result(
+            f"{name}: chain {chain} requests",
+            per_tick,
+            float(target),
+            "target",
+            "req/tick",
+            text,
+            per_tick <= target + 1e-9,
+        )
 
     def _line(
         self,

@@ -226,7 +226,7 @@ class AaveV3Connector:
             tuple(self.a_tokens[asset.symbol] for asset in assets), tuple(self._categories),
         )  # fmt: skip
         if self._plan is None or self._plan[0] != key:
-            market = self._market_calls()
+            market = self.checks.shared_calls(key[1:], self._market_calls)
             self._plan = (key, market, market + self._account_calls())
         news, self._news = self._news, None
         full = self.kept.choose(news, self.checks)
@@ -289,9 +289,10 @@ class AaveV3Connector:
             results[first + i * MARKET_CALLS_PER_ASSET : first + (i + 1) * MARKET_CALLS_PER_ASSET]
             for i in range(len(self.assets))
         ]
-        for asset, part in zip(self.assets, per_asset, strict=True):
-            for label, result in zip(_LABELS, part, strict=True):
-                require(result, f"{asset.symbol} {label}")  # the first failed call, named
+        if not all(result.success for result in results[:market_count]):
+            for asset, part in zip(self.assets, per_asset, strict=True):
+                for label, result in zip(_LABELS, part, strict=True):
+                    require(result, f"{asset.symbol} {label}")  # the first failed, named
         figures = [market_figures(part) for part in per_asset]
         if kept.full:
             symbols = [asset.symbol for asset in self.assets]

@@ -15,7 +15,8 @@ cross-checks are all clean. Every full read is also checked against the state it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import structlog
 from prometheus_client import Counter
@@ -44,6 +45,15 @@ class MarketChecks:
         self._tick: int | None = None
         self._tick_clean = 0
         self._tick_bad = 0
+        self._calls: dict[Hashable, tuple[Any, ...]] = {}
+
+    def shared_calls(self, key: Hashable, make: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The market's calls for ``key`` (what they depend on): one tuple for every
+        account, so the batch merges them once (``connectors.evm.batch``)."""
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = make()
+        return found
 
     def join(self, name: str) -> None:
         if name not in self.accounts:

@@ -148,10 +148,24 @@ def emode_read(
     return categories, risks
 
 
+_FIGURES: dict[tuple[bytes, ...], ReserveFigures] = {}
+
+
 def market_figures(results: Sequence[CallResult]) -> ReserveFigures:
     """An asset's market calls' ``results`` (every one succeeded) as ``aave_v3_local``
     takes them: the oracle's price (fifth), ``Pool.getReserveData`` and the two
-    normalized indexes (the last three)."""
+    normalized indexes (the last three); decoded once per distinct reply, as
+    ``reserve_read``."""
+    key = tuple(results[index].data for index in (4, 6, 7, 8))
+    found = _FIGURES.get(key)
+    if found is None:
+        if len(_FIGURES) >= _RESERVES_KEPT:
+            _FIGURES.clear()
+        found = _FIGURES[key] = _figures(results)
+    return found
+
+
+def _figures(results: Sequence[CallResult]) -> ReserveFigures:
     return reserve_figures(
         POOL.decode("getReserveData", results[6].data)[0],
         ORACLE.decode_one("getAssetPrice", results[4].data),

@@ -159,13 +159,24 @@ class _Merged:
         self.index: dict[Call, int] = dict(base.index) if base else {}
         first = len(self.index)
         index = self.index
-        self.where = {
-            name: [index.setdefault(call, len(index)) for call in calls]
-            for name, calls in plans.items()
-        }
+        # Many connectors can share one plan tuple (an Aave market's accounts computed
+        # locally): its places are found once.
+        places: dict[int, list[int]] = {}
+        self.where = {}
+        for name, plan in plans.items():
+            where = places.get(id(plan))
+            if where is None:
+                where = places[id(plan)] = [index.setdefault(call, len(index)) for call in plan]
+            self.where[name] = where
         calls = list(islice(index, first, None))
         self.batch: Batch = base.batch.extended(calls) if base else Batch(calls)
-        self.pickers = {name: _picker(where) for name, where in self.where.items()}
+        pickers: dict[int, Any] = {}
+        self.pickers = {}
+        for name, where in self.where.items():
+            picker = pickers.get(id(where))
+            if picker is None:
+                picker = pickers[id(where)] = _picker(where)
+            self.pickers[name] = picker
 
 
 class Merger:
