@@ -6,15 +6,13 @@ times the whole read phase and counts the requests each chain client sent while 
 by operation, and the requests each simulator served from the meter's start to its
 results (the simulators run in the world's own process, ``bench.tick_world``; only the
 watched ticks run in between, so those requests are the ticks' own). It keeps the
-chain's last batch, and times turning its results into the EVM connectors' snapshots
-decoded in bulk against one result at a time (the same snapshots), interleaved in the
-same run.
+chain's last batch, to time the node's part of reading it and, when it takes several
+aggregate3 calls, sending them together against one after another.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import statistics
 import time
 from collections import Counter
@@ -25,8 +23,6 @@ from agent.daemon import Daemon
 from agent.ports import Call, CallResult
 from bench import Result
 from connectors.evm import aggregate3
-from connectors.evm.batch import Batch
-from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
 
@@ -75,7 +71,7 @@ class ReadMeter:
 
         async def kept(calls: Sequence[Call], at: Any = None) -> Any:
             block, results = await batch(calls, at)
-            self._last = (block, calls, results)  # the reader's Batch, as it decodes it
+            self._last = (block, calls, results)  # the reader's Batch
             return block, results
 
         multicall.read = kept
@@ -114,39 +110,6 @@ class ReadMeter:
         """Sub-calls in the last tick's batch (each distinct call once)."""
         assert self._last is not None
         return len(self._last[1])
-
-    def decode_times(self, repeats: int = 15) -> tuple[float, float]:
-        """CPU seconds to turn the last tick's batch results into every EVM connector's
-        snapshot, best of ``repeats`` interleaved: (in bulk, one result at a time). Both
-        give equal snapshots."""
-        assert self._last is not None
-        block, calls, raw = self._last
-        connectors = self._session.connectors
-        plans = {name: list(plan) for name, plan in self._session.last_plans.items()}
-        where = {call: index for index, call in enumerate(calls)}
-
-        def snapshots(results: Sequence[CallResult]) -> dict[str, Any]:
-            return {
-                name: connectors[name].decode(block, [results[where[c]] for c in plan])
-                for name, plan in plans.items()
-            }
-
-        def bulk() -> dict[str, Any]:
-            if isinstance(calls, Batch):  # as BatchedReader decodes: its layouts grouped once
-                return snapshots(calls.decode(raw))
-            return snapshots(decode_results(calls, raw))
-
-        def one_by_one() -> dict[str, Any]:
-            return snapshots(raw)
-
-        assert bulk() == one_by_one()
-        best = {bulk: math.inf, one_by_one: math.inf}
-        for _ in range(repeats):
-            for function in best:
-                start = time.thread_time()  # CPU time: the machine may be shared
-                function()
-                best[function] = min(best[function], time.thread_time() - start)
-        return best[bulk], best[one_by_one]
 
     @staticmethod
     def _methods(client: ChainClient) -> Counter[str]:
@@ -242,6 +205,8 @@ class ReadMeter:
         together, in_turn, node = await self.chain_read_times()
         print(f"   chain batches, the node's own time (encoded before, not decoded): "
               f"median {node * 1e3:.2f} ms")  # fmt: skip
+        if batches == 1:  # nothing to send side by side
+            return found
         found.append(
             Result(
                 f"{name}: chain read, {batches} batches together (median)",
@@ -251,18 +216,6 @@ class ReadMeter:
                 "ms",
                 "faster",
                 together < in_turn,
-            )
-        )
-        bulk, one_by_one = self.decode_times()
-        found.append(
-            Result(
-                f"{name}: chain results -> EVM snapshots (CPU)",
-                bulk * 1e3,
-                one_by_one * 1e3,
-                "one result at a time",
-                "ms",
-                "faster, same snapshots",
-                bulk < one_by_one,
             )
         )
         return found

@@ -34,7 +34,6 @@ from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.concurrency import together
 from connectors.evm import aggregate3
-from connectors.evm.aggregate3 import Replies
 from connectors.evm.batch import Batch, Merger
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
@@ -96,7 +95,7 @@ class Multicall3Reader:
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> Replies:
+    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> list[CallResult]:
         """One ``aggregate3`` of ``calls`` at ``block``; a ``Batch`` brings its calldata
         encoded (and remembered) already."""
         if isinstance(calls, Batch):
@@ -142,7 +141,7 @@ class Multicall3Reader:
                 for at in range(0, len(calls), self.max_calls)
             )
         )
-        return block, Replies.joined(batches)
+        return block, [result for batch in batches for result in batch]
 
 
 class BatchedReader:
@@ -151,8 +150,7 @@ class BatchedReader:
     A call several connectors need (the reserves' configuration and the oracle's prices
     are the same for every account on a pool) is made once and its result shared. The
     merged batch and its encoding are kept while the plans stay the same
-    (``connectors.evm.batch``). The results are decoded in bulk, grouped by return
-    layout (``bulk_decode``), before the connectors read them.
+    (``connectors.evm.batch``).
     """
 
     def __init__(self, reader: Multicall3Reader) -> None:
@@ -165,5 +163,4 @@ class BatchedReader:
         """Every plan's calls at one block (``at``: see ``Multicall3Reader.read``)."""
         batch, pickers = self._merger.merge(plans)
         block, results = await self.reader.read(batch, at)
-        decoded = batch.decode(results)
-        return block, {name: pickers[name](decoded) for name in plans}
+        return block, {name: pickers[name](results) for name in plans}

@@ -75,7 +75,6 @@ class ChainSession:
         self._inflight: asyncio.Future[dict[str, VenueSnapshot | BaseException]] | None = None
         self.reads = 0
         self.news = LogWatch(reader.reader.client)
-        self.last_plans: dict[str, Sequence[Call]] = {}  # the last read's, for benchmarks
 
     def register(self, connector: EvmConnector) -> EvmVenue:
         self.connectors[connector.name] = connector
@@ -105,7 +104,7 @@ class ChainSession:
             at = (head, head_hash)
             for watcher in watching:
                 watcher.observe(news)
-        plans = self.last_plans = {name: c.plan() for name, c in self.connectors.items()}
+        plans = {name: c.plan() for name, c in self.connectors.items()}
         self.reads += 1
         try:
             block, results = await self.reader.read(plans, at)
