@@ -212,6 +212,11 @@ class AaveV3Connector:
         self._news = news
         self.checks.begin(news.tick)
 
+    @property
+    def unconfirmed(self) -> bool:
+        """Computed this tick from kept state while a cross-check of this tick failed."""
+        return not self.kept.full and self.checks.suspect
+
     def plan(self) -> Sequence[Call]:
         """The calls of this tick: the market's (the same for every account: the batch
         makes each once), then, for a full read, the account's. Each is the same tuple as

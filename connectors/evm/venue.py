@@ -14,7 +14,7 @@ those logs in one request (``chain_news.LogWatch``), tells each such connector t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
@@ -43,7 +43,7 @@ class EvmConnector(Protocol):
 
 
 @runtime_checkable
-class WatchesLogs(Protocol):
+class WatchesLogs(EvmConnector, Protocol):
     """A connector whose reads depend on what the chain's logs say changed."""
 
     def watched_addresses(self) -> Sequence[str]:
@@ -52,6 +52,12 @@ class WatchesLogs(Protocol):
 
     def observe(self, news: ChainNews) -> None:
         """This tick's news, before ``plan``; a tick without it reads everything in full."""
+        ...
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Whether this tick's snapshot came from kept state that a cross-check of this
+        same tick put in doubt: the session reads it again in full, at the same block."""
         ...
 
 
@@ -111,13 +117,40 @@ class ChainSession:
         except BaseException:
             self.news.forget()  # the news of this tick reached no connector's state
             raise
+        snapshots = self._decoded(block, results, self.connectors)
+        again: dict[str, EvmConnector] = {w.name: w for w in watching if w.unconfirmed}
+        if again and at is not None:
+            snapshots.update(await self._read_in_full(again, at))
+        return snapshots
+
+    @staticmethod
+    def _decoded(
+        block: BlockRef,
+        results: Mapping[str, Sequence[CallResult]],
+        connectors: Mapping[str, EvmConnector],
+    ) -> dict[str, VenueSnapshot | BaseException]:
         snapshots: dict[str, VenueSnapshot | BaseException] = {}
-        for name, connector in self.connectors.items():
+        for name, connector in connectors.items():
             try:
                 snapshots[name] = connector.decode(block, results[name])
             except Exception as error:  # one connector's failure must not sink the others
                 snapshots[name] = error
         return snapshots
+
+    async def _read_in_full(
+        self, connectors: Mapping[str, EvmConnector], at: tuple[BlockRef, str]
+    ) -> dict[str, VenueSnapshot | BaseException]:
+        """``connectors`` read again in full (a plan without news), at the tick's block,
+        beside the kept batch (which stays as it is for the next tick)."""
+        plans = {name: c.plan() for name, c in connectors.items()}
+        calls = [call for plan in plans.values() for call in plan]
+        block, results = await self.reader.reader.read(calls, at)
+        split: dict[str, Sequence[CallResult]] = {}
+        start = 0
+        for name, plan in plans.items():
+            split[name] = results[start : start + len(plan)]
+            start += len(plan)
+        return self._decoded(block, split, connectors)
 
 
 class EvmVenue:

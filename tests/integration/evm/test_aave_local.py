@@ -192,13 +192,15 @@ async def test_a_local_figure_that_disagrees_is_caught(world: World, client: Cha
     checks = MarketChecks(per_tick=1)
     session = ChainSession(BatchedReader(Multicall3Reader(client)))
     connectors = {}
-    for name, account in (("aave:a", a), ("aave:b", b)):
+    for name, account in (("aave:b", b), ("aave:a", a)):
         connector = connectors[name] = first.for_account(account, name)
         connector.checks = checks
         checks.join(name)
         session.register(connector)
     await session.read_all()
-    # a's kept wallet balance is wrong (as if a Transfer had been missed)
+    # a's kept wallet balance is wrong (as if a Transfer had been missed); b is
+    # registered first, so it is computed before a's cross-check fails
+
     state = connectors["aave:a"].kept.state
     assert state is not None
     connectors["aave:a"].kept.state = AccountState(
@@ -208,6 +210,7 @@ async def test_a_local_figure_that_disagrees_is_caught(world: World, client: Cha
     with capture_logs() as logs:
         for _ in range(2):  # the rotation reaches a within two ticks
             await world.chain.mine()
+            before = connectors["aave:b"].kept.full_reads
             reads = await session.read_all()
             if checks.suspect:
                 break
@@ -215,17 +218,25 @@ async def test_a_local_figure_that_disagrees_is_caught(world: World, client: Cha
     assert error["account"] == a
     assert error["field"] == "WETH wallet"
     assert checks.mismatches == 1
-    # the snapshot reported for a is the chain's; b, computed locally this tick, is not
-    # reported at all while the market is suspect
-    assert not isinstance(reads["aave:a"], BaseException)
+    # every account of the market is reported as the chain gives it, in the same tick:
+    # b, computed before the cross-check failed, was read again in full at that block
+    assert not any(isinstance(r, BaseException) for r in reads.values())
+    assert connectors["aave:b"].kept.full_reads == before + 1
     wallet = await world.contract("token.WETH").read_one("balanceOf", a)
-    assert reads["aave:a"].balances[0].amount == wallet / 10**18
+    assert reads["aave:a"].balances[0].amount == wallet / 10**18  # type: ignore[union-attr]
+    reference = first.for_account(b, "aave:b")
+    block, results = await Multicall3Reader(client).read(reference.plan())
+    assert reads["aave:b"] == reference.decode(block, results)
     # the next tick reads every account in full; clean, so the market is trusted again
     await world.chain.mine()
     before = connectors["aave:b"].kept.full_reads
     reads = await session.read_all()
     assert not any(isinstance(r, BaseException) for r in reads.values())
     assert connectors["aave:b"].kept.full_reads == before + 1
+    assert checks.suspect  # judged at the next tick's start, on this one's clean checks
     await world.chain.mine()
+    before = connectors["aave:b"].kept.local_reads + connectors["aave:a"].kept.local_reads
     await session.read_all()
     assert not checks.suspect
+    after = connectors["aave:b"].kept.local_reads + connectors["aave:a"].kept.local_reads
+    assert after == before + 1  # one computed again, the other the rotation's check
