@@ -51,7 +51,7 @@ from agent.model import (
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
-from connectors.evm import aave_v3_actions
+from connectors.evm import aave_v3_actions, aave_v3_liquidations
 from connectors.evm.aave_v3_account import AccountFigures
 from connectors.evm.aave_v3_checks import MarketChecks
 from connectors.evm.aave_v3_kept import KeptAccount
@@ -396,27 +396,9 @@ class AaveV3Connector:
         return aave_v3_actions.build(self, intent, in_flight)
 
     def liquidation_filter(self, from_block: int, to_block: int) -> dict[str, object]:
-        """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account
-        (Aave v3 IPool: collateralAsset, debtAsset and user indexed, in that order)."""
-        user = "0x" + self.account.lower().removeprefix("0x").rjust(64, "0")
-        topic = "0x" + POOL.event_topic("LiquidationCall").hex()
-        return {
-            "address": self.pool, "fromBlock": hex(from_block), "toBlock": hex(to_block),
-            "topics": [topic, None, None, user],
-        }  # fmt: skip
+        """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account."""
+        return aave_v3_liquidations.log_filter(self.pool, self.account, from_block, to_block)
 
     def liquidations(self, logs: Sequence[Mapping[str, Any]]) -> list[str]:
         """Each LiquidationCall log as evidence: transaction, block, amounts, liquidator."""
-        found = []
-        for log in logs:
-            decoded = POOL.decode_log(log)
-            if decoded is None or decoded[0] != "LiquidationCall":
-                continue
-            values = decoded[1]
-            found.append(
-                f"LiquidationCall tx {log['transactionHash']} block {int(log['blockNumber'], 16)}:"
-                f" debt covered {values['debtToCover']}, collateral taken"
-                f" {values['liquidatedCollateralAmount']} (smallest units), liquidator"
-                f" {values['liquidator']}"
-            )
-        return found
+        return aave_v3_liquidations.evidence(logs)

@@ -10,8 +10,9 @@ kept state computes for them is compared with the chain's answer. Any difference
 error naming the account and the field, counts in ``ballast_aave_local_mismatches``, and
 makes the whole market suspect: the accounts computed this tick are read again in full at
 the same block before the tick's snapshots leave the session (``ChainSession``), and
-every account is read in full until a tick whose cross-checks are all clean. Every full read is also checked against the state it leaves
-(computed at the same block, it must give the same figures).
+every account is read in full until a tick whose cross-checks are all clean. Every full
+read is also checked against the state it leaves (computed at the same block, it must
+give the same figures).
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ could pin the later ones only by number, which a reorganisation at the same heig
 defeats; on Arbitrum the L2 number would have to come from ArbSys(0x64).arbBlockNumber(),
 a precompile the local world's anvil cannot answer (its networks are ethereum, optimism
 and tempo; the "arbitrum" profile only replaces Multicall3), so nothing here could prove
-it. One request more per read keeps every batch pinned by hash.
+it. One request more per read keeps every batch pinned by hash; when connectors watch
+logs (``chain_news``), that request is a JSON-RPC batch carrying the head, the last read's
+block and the logs since, so a tick still costs one request before its aggregate3 calls.
 """
 
 from __future__ import annotations
