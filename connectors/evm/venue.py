@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from agent.errors import TransientError
 from agent.model import VenueSnapshot
@@ -81,6 +81,16 @@ class ChainSession:
         self._inflight: asyncio.Future[dict[str, VenueSnapshot | BaseException]] | None = None
         self.reads = 0
         self.news = LogWatch(reader.reader.client)
+        self._watching_kinds: dict[type, bool] = {}
+
+    def _watches(self, connector: EvmConnector) -> TypeGuard[WatchesLogs]:
+        """Whether ``connector`` watches logs: decided once per class (a runtime protocol
+        check walks every member, too slow for hundreds of connectors every tick)."""
+        kind = type(connector)
+        found = self._watching_kinds.get(kind)
+        if found is None:
+            found = self._watching_kinds[kind] = isinstance(connector, WatchesLogs)
+        return found
 
     def register(self, connector: EvmConnector) -> EvmVenue:
         self.connectors[connector.name] = connector
@@ -100,9 +110,7 @@ class ChainSession:
         return await asyncio.shield(self._inflight)
 
     async def _read(self) -> dict[str, VenueSnapshot | BaseException]:
-        watching: list[WatchesLogs] = [
-            watcher for watcher in self.connectors.values() if isinstance(watcher, WatchesLogs)
-        ]
+        watching = [c for c in self.connectors.values() if self._watches(c)]
         at = None
         if watching:
             watched = [address for c in watching for address in c.watched_addresses()]
