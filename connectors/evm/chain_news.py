@@ -35,9 +35,12 @@ from connectors.evm.rpc import ChainClient
 
 log = structlog.get_logger(__name__)
 
-# Our own bound on one eth_getLogs: providers refuse wide ranges or long answers (Alchemy:
-# 2,000 blocks, or 10,000 logs in one response; Infura: 10,000 logs; their eth_getLogs
-# documentation). A longer gap reads every account in full and starts again from the head.
+# Our own bound on one eth_getLogs, below what providers refuse: Alchemy allows "up to a 2K
+# block range" or any range "with a cap of 10K logs" (its error message, quoted in
+# ethers-io/ethers.js issue 4703), Infura at most 10,000 results (docs.metamask.io,
+# services reference, eth_getLogs "Constraints"), QuickNode 10,000 blocks on paid plans
+# and 5 on its free trial (quicknode.com/docs, eth_getLogs). A longer gap reads every
+# account in full and starts again from the head; a provider's refusal is a failed reply.
 MAX_LOG_BLOCKS = 1_000
 _ZERO_PREFIX = "0" * 24
 
