@@ -240,3 +240,45 @@ async def test_a_local_figure_that_disagrees_is_caught(world: World, client: Cha
     assert not checks.suspect
     after = connectors["aave:b"].kept.local_reads + connectors["aave:a"].kept.local_reads
     assert after == before + 1  # one computed again, the other the rotation's check
+
+
+async def test_what_cannot_be_computed_keeps_the_full_read(
+    world: World, client: ChainClient
+) -> None:
+    """Stable debt (it compounds at the user's own rate) and a reserve in use that the
+    connector does not track: read in full every tick, never computed."""
+    await world.chain.rpc.request("anvil_autoImpersonateAccount", [True])
+    stable, untracked = (to_checksum_address(f"0x{0x57AB1E + i:040x}") for i in range(2))
+    usdc = world.manifest.token("USDC").address
+    await world.contract("aave.configurator").send(
+        "setReserveStableRateBorrowing", usdc, True, sender=world.account("deployer")
+    )
+    for account in (stable, untracked):
+        await _fund(world, account)
+        await _supply(world, account, "WETH", 5 * 10**18)
+    await world.contract("aave.pool").send(
+        "borrow", usdc, 1_000 * 10**6, 1, 0, stable, sender=stable
+    )  # interest rate mode 1: stable (DataTypes.InterestRateMode)
+    await _supply(world, untracked, "WBTC", 10**7)
+    first = await read_aave(world.manifest, stable, client, name="aave:stable")
+    partial = AaveV3Connector(
+        chain_id=first.chain_id, account=untracked, name="aave:untracked",
+        assets=[asset for asset in first.assets if asset.symbol != "WBTC"],
+        addresses_provider=world.manifest.contract("aave.addresses_provider"),
+    )  # fmt: skip
+    await partial.discover(Multicall3Reader(client))
+    session = ChainSession(BatchedReader(Multicall3Reader(client)))
+    connectors = {"aave:stable": first, "aave:untracked": partial}
+    for connector in connectors.values():
+        session.register(connector)
+    for _ in range(3):
+        await world.chain.mine(await world.chain.timestamp() + DAY)
+        reads = await session.read_all()
+        for name, connector in connectors.items():
+            assert not isinstance(reads[name], BaseException), reads[name]
+            assert connector.kept.state is None
+            reference = connector.for_account(connector.account, name)
+            block, results = await Multicall3Reader(client).read(reference.plan())
+            assert reads[name] == reference.decode(block, results)
+    assert first.kept.local_reads == partial.kept.local_reads == 0
+    assert first.kept.full_reads == partial.kept.full_reads == 3
