@@ -116,19 +116,21 @@ class ChainSession:
             watched = [address for c in watching for address in c.watched_addresses()]
             news, head, head_hash = await self.news.next(watched)
             at = (head, head_hash)
+        try:
             for watcher in watching:
                 watcher.observe(news)
-        plans = {name: c.plan() for name, c in self.connectors.items()}
-        self.reads += 1
-        try:
+            plans = {name: c.plan() for name, c in self.connectors.items()}
+            self.reads += 1
             block, results = await self.reader.read(plans, at)
+            snapshots = self._decoded(block, results, self.connectors)
+            again: dict[str, EvmConnector] = {w.name: w for w in watching if w.unconfirmed}
+            if again and at is not None:
+                snapshots.update(await self._read_in_full(again, at))
         except BaseException:
-            self.news.forget()  # the news of this tick reached no connector's state
+            # The news since the last read may have reached no connector's state: the
+            # next read starts again from every account in full.
+            self.news.forget()
             raise
-        snapshots = self._decoded(block, results, self.connectors)
-        again: dict[str, EvmConnector] = {w.name: w for w in watching if w.unconfirmed}
-        if again and at is not None:
-            snapshots.update(await self._read_in_full(again, at))
         return snapshots
 
     @staticmethod
