@@ -53,7 +53,7 @@ from agent.model import (
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
 from connectors.evm import aave_v3_actions, aave_v3_liquidations
 from connectors.evm.aave_v3_account import AccountFigures
-from connectors.evm.aave_v3_checks import MarketChecks
+from connectors.evm.aave_v3_checks import MarketChecks, MarketRead
 from connectors.evm.aave_v3_kept import KeptAccount
 from connectors.evm.aave_v3_reserves import (
     EModeCategory,
@@ -288,17 +288,9 @@ class AaveV3Connector:
         kept = self.kept
         if len(results) != (len(self._plan[2]) if kept.full else market_count):
             raise SubCallFailed(f"{self.name}: {len(results)} results for this tick's plan")
-        categories, risks = emode_read(results, self._categories)
-        first = len(categories)
-        per_asset = [
-            results[first + i * MARKET_CALLS_PER_ASSET : first + (i + 1) * MARKET_CALLS_PER_ASSET]
-            for i in range(len(self.assets))
-        ]
-        if not all(result.success for result in results[:market_count]):
-            for asset, part in zip(self.assets, per_asset, strict=True):
-                for label, result in zip(_LABELS, part, strict=True):
-                    require(result, f"{asset.symbol} {label}")  # the first failed, named
-        figures = [market_figures(part) for part in per_asset]
+        categories, risks, per_asset, figures = self.checks.parsed(
+            results[:market_count], self._market
+        )
         if kept.full:
             symbols = [asset.symbol for asset in self.assets]
             account_results = results[market_count:]
@@ -306,6 +298,20 @@ class AaveV3Connector:
         else:
             account = kept.computed(figures, risks, self.checks)
         return self._snapshot(block, account, categories, per_asset)
+
+    def _market(self, results: Sequence[CallResult]) -> MarketRead:
+        """The market's results: e-mode categories, each asset's results and figures."""
+        categories, risks = emode_read(results, self._categories)
+        first = len(categories)
+        per_asset = [
+            results[first + i * MARKET_CALLS_PER_ASSET : first + (i + 1) * MARKET_CALLS_PER_ASSET]
+            for i in range(len(self.assets))
+        ]
+        if not all(result.success for result in results):
+            for asset, part in zip(self.assets, per_asset, strict=True):
+                for label, result in zip(_LABELS, part, strict=True):
+                    require(result, f"{asset.symbol} {label}")  # the first failed, named
+        return categories, risks, per_asset, [market_figures(part) for part in per_asset]
 
     def _snapshot(
         self,

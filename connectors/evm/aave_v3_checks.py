@@ -23,6 +23,10 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 
+from agent.ports import CallResult
+from connectors.evm.aave_v3_local import EModeRisk, ReserveFigures
+from connectors.evm.aave_v3_reserves import EModeCategory
+
 log = structlog.get_logger(__name__)
 
 MISMATCHES = Counter(
@@ -31,6 +35,14 @@ MISMATCHES = Counter(
     ["venue"],
 )
 CHECKS_PER_TICK = 2
+# A market's results parsed once a tick: e-mode categories (the reserves' view and the
+# local arithmetic's), each asset's market results, and each asset's figures.
+MarketRead = tuple[
+    dict[int, EModeCategory],
+    dict[int, EModeRisk],
+    list[Sequence[CallResult]],
+    list[ReserveFigures],
+]
 
 
 class MarketChecks:
@@ -48,6 +60,23 @@ class MarketChecks:
         self._tick_clean = 0
         self._tick_bad = 0
         self._calls: dict[Hashable, tuple[Any, ...]] = {}
+        self._parsed: tuple[tuple[CallResult, ...], MarketRead] | None = None
+
+    def parsed(
+        self, results: Sequence[CallResult], parse: Callable[[Sequence[CallResult]], MarketRead]
+    ) -> MarketRead:
+        """``parse(results)``, once for every account of the market given the very same
+        result objects (the batch's, for the market's shared calls) in a row."""
+        last = self._parsed
+        if (
+            last is not None
+            and len(last[0]) == len(results)
+            and all(mine is theirs for mine, theirs in zip(last[0], results, strict=True))
+        ):
+            return last[1]
+        found = parse(results)
+        self._parsed = (tuple(results), found)
+        return found
 
     def shared_calls(self, key: Hashable, make: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         """The market's calls for ``key`` (what they depend on): one tuple for every
