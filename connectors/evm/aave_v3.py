@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import structlog
 from eth_utils.address import to_checksum_address
 
 from agent.errors import ConfigError
@@ -77,7 +76,6 @@ MARKET_CALLS_PER_ASSET = 9
 # failed one (the first six: ``reserve_read``; the last three: ``reserve_figures``).
 _LABELS = ("reserve data", "config", "caps", "paused", "price", "aToken cash",
            "pool reserve", "income index", "debt index")  # fmt: skip
-log = structlog.get_logger(__name__)
 
 
 class AaveV3Connector:
