@@ -69,8 +69,8 @@ class ReadMeter:
         batch = multicall.read
         self._last: tuple[Any, Sequence[Call], Sequence[CallResult]] | None = None
 
-        async def kept(calls: Sequence[Call], at: Any = None) -> Any:
-            block, results = await batch(calls, at)
+        async def kept(calls: Sequence[Call], *pinned: Any) -> Any:
+            block, results = await batch(calls, *pinned)
             self._last = (block, calls, results)  # the reader's Batch
             return block, results
 

@@ -210,10 +210,12 @@ class AaveV3Connector:
         self._news = news
         self.checks.begin(news.tick)
 
-    @property
-    def unconfirmed(self) -> bool:
-        """Computed this tick from kept state while a cross-check of this tick failed."""
-        return not self.kept.full and self.checks.suspect
+    def doubted(self, missed: frozenset[str] | None) -> bool:
+        """Computed this tick from kept state while a cross-check of this tick failed, or
+        while logs the tick's news missed name the account (None: unknown)."""
+        if self.kept.full:
+            return False
+        return self.checks.suspect or missed is None or self.account.lower() in missed
 
     def plan(self) -> Sequence[Call]:
         """The calls of this tick: the market's (the same for every account: the batch

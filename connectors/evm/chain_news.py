@@ -14,10 +14,14 @@ removed or from another block at a known height, any failed or malformed reply.
 
 Logs of blocks after the head (a block arrived between the batch's requests: the node may
 answer them in any order, JSON-RPC 2.0 "Batch") are left for the next tick, which asks
-again from the head's height. Logs at the last read's height are read again and count as
-news too: a node answering ``eth_getLogs`` before the head's block arrived leaves that
-block's logs to the next tick, which then still sees them (its accounts, computed locally
-for one tick, are read in full on the next).
+again from the head's height. The other race, ``eth_getLogs`` answered before the head's
+block arrived, would leave that block's logs out while the tick reads at it: so the same
+logs are asked again with the head's number as ``toBlock`` (``verification``), in the same
+request as the tick's aggregate3 call, and every account they name that the first answer
+did not (``missed``) is read again in full at the head before the tick's snapshots leave
+the session. The logs are asked from the last read's height, whose logs that read
+already accounted for: they only prove, by their block hash, that it is still the same
+block.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import structlog
 
 from agent.ports import BlockRef
-from connectors.evm.multicall import block_ref
+from connectors.evm.multicall import Companion, block_ref
 from connectors.evm.rpc import ChainClient
 
 log = structlog.get_logger(__name__)
@@ -78,6 +82,8 @@ class LogWatch:
         self._last: tuple[int, str] | None = None  # the last read's height and hash
         self._watched: tuple[str, ...] = ()
         self._ticks = itertools.count(1)
+        # this tick's logs asked for: from height, to the head, its hash, what they named
+        self._asked: tuple[int, BlockRef, str, frozenset[str]] | None = None
 
     def forget(self) -> None:
         """The last read did not reach every connector: the next reads every account."""
@@ -89,6 +95,7 @@ class LogWatch:
         tick = next(self._ticks)
         addresses = tuple(sorted({address.lower() for address in watched}))
         last, self._last = self._last, None  # restored only by a complete answer
+        self._asked = None
         if last is None or addresses != self._watched or not addresses:
             self._watched = addresses
             reply = await self.client.request("eth_getBlockByNumber", ["latest", False])
@@ -112,8 +119,35 @@ class LogWatch:
         if doubt is not None:
             log.info("chain_news_reads_everything", reason=doubt, block=block.number)
             return ChainNews(tick, block, doubt, frozenset()), block, block_hash
-        logs = [e for e in replies[2] if int(e["blockNumber"], 16) <= block.number]
-        return ChainNews(tick, block, None, frozenset(named_in(logs))), block, block_hash
+        logs = [e for e in replies[2] if height < int(e["blockNumber"], 16) <= block.number]
+        named = frozenset(named_in(logs))
+        self._asked = (height, block, block_hash, named)
+        return ChainNews(tick, block, None, named), block, block_hash
+
+    def verification(self) -> Companion | None:
+        """The tick's logs asked again up to the head's number exactly (None after a
+        tick that reads everything in full: nothing to verify)."""
+        if self._asked is None:
+            return None
+        height, block, _, _ = self._asked
+        bounds = {"address": list(self._watched), "fromBlock": hex(height),
+                  "toBlock": hex(block.number)}  # fmt: skip
+        return Companion("eth_getLogs", [bounds])
+
+    def missed(self, verification: Companion) -> frozenset[str] | None:
+        """The accounts the exact logs name that the tick's news did not; None when the
+        answer cannot tell (failed, malformed, another chain than the one read)."""
+        if self._asked is None:
+            return frozenset()
+        height, block, block_hash, named = self._asked
+        logs = verification.reply
+        if (
+            not isinstance(logs, list)
+            or _log_doubt(logs, {block.number: block_hash}, height) is not None
+        ):
+            return None
+        new = [entry for entry in logs if int(entry["blockNumber"], 16) > height]
+        return frozenset(named_in(new)) - named
 
     def _doubt(
         self,

@@ -23,12 +23,15 @@ a precompile the local world's anvil cannot answer (its networks are ethereum, o
 and tempo; the "arbitrum" profile only replaces Multicall3), so nothing here could prove
 it. One request more per read keeps every batch pinned by hash; when connectors watch
 logs (``chain_news``), that request is a JSON-RPC batch carrying the head, the last read's
-block and the logs since, so a tick still costs one request before its aggregate3 calls.
+block and the logs since, so a tick still costs one request before its aggregate3 calls
+(the logs' verification rides with the first of those: ``Companion``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -69,6 +72,16 @@ def block_ref(reply: object, what: str) -> tuple[BlockRef, str]:
         raise TransientError(f"malformed block from the node ({what}): {error}") from error
 
 
+@dataclass
+class Companion:
+    """A read that travels in the same HTTP request as a read's first aggregate3 call (a
+    JSON-RPC batch): ``reply`` holds its result, or its error, once sent."""
+
+    method: str
+    params: list[Any]
+    reply: Any = None
+
+
 class Multicall3Reader:
     """The ChainReader port over Multicall3 on one chain.
 
@@ -97,27 +110,45 @@ class Multicall3Reader:
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> list[CallResult]:
-        """One ``aggregate3`` of ``calls`` at ``block``; a ``Batch`` brings its calldata
-        encoded (and remembered) already."""
+    async def _aggregate(
+        self,
+        calls: Sequence[Call],
+        block: Mapping[str, str],
+        companions: Sequence[Companion] = (),
+    ) -> list[CallResult]:
+        """One ``aggregate3`` of ``calls`` at ``block``, with ``companions`` in the same
+        request; a ``Batch`` brings its calldata encoded (and remembered) already."""
         if isinstance(calls, Batch):
             data = calls.calldata()
         else:
             data = "0x" + aggregate3.encode(calls).hex()
-        raw = await self.client.request("eth_call", [{"to": self.address, "data": data}, block])
+        params: list[Any] = [{"to": self.address, "data": data}, block]
+        if companions:
+            requests = [("eth_call", params), *((c.method, c.params) for c in companions)]
+            raw, *replies = await self.client.batch(requests, errors_in_place=True)
+            for companion, reply in zip(companions, replies, strict=True):
+                companion.reply = reply
+            if isinstance(raw, BaseException):
+                raise raw
+        else:
+            raw = await self.client.request("eth_call", params)
         try:
             return aggregate3.decode(bytes.fromhex(str(raw).removeprefix("0x")))
         except ValueError as error:  # the provider's fault, not ours
             raise TransientError(f"undecodable aggregate3 reply: {error}") from error
 
     async def read(
-        self, calls: Sequence[Call], at: tuple[BlockRef, str] | None = None
+        self,
+        calls: Sequence[Call],
+        at: tuple[BlockRef, str] | None = None,
+        companions: Sequence[Companion] = (),
     ) -> tuple[BlockRef, Sequence[CallResult]]:
         """Run ``calls`` at one block (``at``: a head already read, and its hash; else the
-        node's head now); results in call order."""
+        node's head now); results in call order. ``companions`` ride with the first
+        aggregate3 call."""
         while True:
             try:
-                return await self._read(calls, at)
+                return await self._read(calls, at, companions)
             except RpcError as error:
                 if self.max_calls <= 1 or not _out_of_gas(error):
                     raise
@@ -130,7 +161,10 @@ class Multicall3Reader:
         return block_ref(block, "eth_getBlockByNumber(latest)")
 
     async def _read(
-        self, calls: Sequence[Call], at: tuple[BlockRef, str] | None
+        self,
+        calls: Sequence[Call],
+        at: tuple[BlockRef, str] | None,
+        companions: Sequence[Companion] = (),
     ) -> tuple[BlockRef, Sequence[CallResult]]:
         """The head, then every batch at once: all are pinned to the same block, so their
         order does not matter; the node runs them side by side. The first failure is
@@ -139,8 +173,10 @@ class Multicall3Reader:
         pinned = {"blockHash": block_hash}
         batches = await together(
             *(
-                self._aggregate(calls[at : at + self.max_calls], pinned)
-                for at in range(0, len(calls), self.max_calls)
+                self._aggregate(
+                    calls[start : start + self.max_calls], pinned, () if start else companions
+                )
+                for start in range(0, len(calls), self.max_calls)
             )
         )
         return block, [result for batch in batches for result in batch]
@@ -160,9 +196,13 @@ class BatchedReader:
         self._merger = Merger()
 
     async def read(
-        self, plans: Mapping[str, Sequence[Call]], at: tuple[BlockRef, str] | None = None
+        self,
+        plans: Mapping[str, Sequence[Call]],
+        at: tuple[BlockRef, str] | None = None,
+        companions: Sequence[Companion] = (),
     ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
-        """Every plan's calls at one block (``at``: see ``Multicall3Reader.read``)."""
+        """Every plan's calls at one block (``at``, ``companions``: see
+        ``Multicall3Reader.read``)."""
         batch, pickers = self._merger.merge(plans)
-        block, results = await self.reader.read(batch, at)
+        block, results = await self.reader.read(batch, at, companions)
         return block, {name: pickers[name](results) for name in plans}

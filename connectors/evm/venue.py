@@ -54,10 +54,11 @@ class WatchesLogs(EvmConnector, Protocol):
         """This tick's news, before ``plan``; a tick without it reads everything in full."""
         ...
 
-    @property
-    def unconfirmed(self) -> bool:
-        """Whether this tick's snapshot came from kept state that a cross-check of this
-        same tick put in doubt: the session reads it again in full, at the same block."""
+    def doubted(self, missed: frozenset[str] | None) -> bool:
+        """Whether this tick's snapshot came from kept state that something found during
+        the tick puts in doubt: a failed cross-check, or logs the news missed (``missed``:
+        the accounts they name; None: unknown). The session then reads it again in full,
+        at the same block."""
         ...
 
 
@@ -121,9 +122,12 @@ class ChainSession:
                 watcher.observe(news)
             plans = {name: c.plan() for name, c in self.connectors.items()}
             self.reads += 1
-            block, results = await self.reader.read(plans, at)
+            verification = self.news.verification() if watching else None
+            companions = () if verification is None else (verification,)
+            block, results = await self.reader.read(plans, at, companions)
             snapshots = self._decoded(block, results, self.connectors)
-            again: dict[str, EvmConnector] = {w.name: w for w in watching if w.unconfirmed}
+            missed = frozenset() if verification is None else self.news.missed(verification)
+            again: dict[str, EvmConnector] = {w.name: w for w in watching if w.doubted(missed)}
             if again and at is not None:
                 snapshots.update(await self._read_in_full(again, at))
         except BaseException:

@@ -11,7 +11,8 @@ and cross-checks its kept state against the chain in integers (``aave_v3_checks`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import pytest
 from eth_utils.address import to_checksum_address
@@ -63,9 +64,8 @@ class Market:
             self.connectors[prefix + name] = connector
 
     async def tick(self) -> dict[str, VenueSnapshot]:
-        """Both sessions at the same head; their snapshots must be equal. An empty block
-        first: the logs of the last read's block count as news again (``chain_news``),
-        so an account changed in it would be read in full twice."""
+        """Both sessions at the same head (an empty block first, so that every tick has a
+        block of its own); their snapshots must be equal."""
         await self.world.chain.mine()
         local = await self.local.read_all()
         checked = await self.checked.read_all()
@@ -282,3 +282,56 @@ async def test_what_cannot_be_computed_keeps_the_full_read(
             assert reads[name] == reference.decode(block, results)
     assert first.kept.local_reads == partial.kept.local_reads == 0
     assert first.kept.full_reads == partial.kept.full_reads == 3
+
+
+class LateLogs(ChainClient):
+    """A node answering the tick's eth_getLogs as if the head's block had not arrived yet
+    (a block landing between the requests of one JSON-RPC batch): the logs end one block
+    before the head the batch reads at."""
+
+    async def batch(
+        self, calls: Sequence[tuple[str, Sequence[Any]]], *, errors_in_place: bool = False
+    ) -> list[Any]:
+        late = []
+        for method, params in calls:
+            if method == "eth_getLogs" and params[0].get("toBlock") == "latest":
+                head = int(await self.request("eth_blockNumber"), 16)
+                params = [{**params[0], "toBlock": hex(head - 1)}]
+            late.append((method, params))
+        return await super().batch(late, errors_in_place=errors_in_place)
+
+
+async def test_logs_answered_before_the_head_are_caught_in_the_same_tick(
+    world: World,
+) -> None:
+    await world.chain.rpc.request("anvil_autoImpersonateAccount", [True])
+    a, b = (to_checksum_address(f"0x{0x1A7E + i:040x}") for i in range(2))
+    for account in (a, b):
+        await _fund(world, account)
+        await _supply(world, account, "WETH", 5 * 10**18)
+    async with LateLogs([world.anvil.url], chain_id=world.manifest.chain_id) as client:
+        first = await read_aave(world.manifest, a, client, name="aave:a")
+        checks = MarketChecks(per_tick=0)
+        session = ChainSession(BatchedReader(Multicall3Reader(client)))
+        connectors = {}
+        for name, account in (("aave:a", a), ("aave:b", b)):
+            connector = connectors[name] = first.for_account(account, name)
+            connector.checks = checks
+            checks.join(name)
+            session.register(connector)
+        await world.chain.mine()  # the first read's block holds no event of theirs
+        await session.read_all()
+        await world.chain.mine()
+        await session.read_all()  # both computed: nothing happened
+        assert [c.kept.local_reads for c in connectors.values()] == [1, 1]
+        await _borrow(world, a, "USDC", 500 * 10**6)  # in the head block the logs miss
+        reads = await session.read_all()
+        # a was computed from the late logs, then the exact logs named it: read again in
+        # full at the same block, within the tick
+        assert connectors["aave:a"].kept.full_reads == 2
+        assert connectors["aave:b"].kept.full_reads == 1
+        reference = first.for_account(a, "aave:a")
+        block, results = await Multicall3Reader(client).read(reference.plan())
+        assert reads["aave:a"] == reference.decode(block, results)
+        [debt] = [p for p in reads["aave:a"].positions if p.quantity < 0]  # type: ignore[union-attr]
+        assert debt.quantity == pytest.approx(-500.0)
