@@ -81,6 +81,21 @@ class Market:
         return {n: c.kept.local_reads for n, c in self.connectors.items() if " " not in n}
 
 
+def _session(
+    client: ChainClient, first: AaveV3Connector, checks: MarketChecks, accounts: dict[str, str]
+) -> tuple[ChainSession, dict[str, AaveV3Connector]]:
+    """One session reading ``accounts`` (name -> address, in that order) of ``first``'s
+    market, with ``checks``."""
+    session = ChainSession(BatchedReader(Multicall3Reader(client)))
+    connectors = {}
+    for name, account in accounts.items():
+        connector = connectors[name] = first.for_account(account, name)
+        connector.checks = checks
+        checks.join(name)
+        session.register(connector)
+    return session, connectors
+
+
 async def _fund(world: World, account: str) -> None:
     await world.chain.set_balance(account, 10**21)
     await world.contract("token.WETH").send("deposit", sender=account, value=50 * 10**18)
@@ -190,13 +205,7 @@ async def test_a_local_figure_that_disagrees_is_caught(world: World, client: Cha
         await _borrow(world, account, "USDC", 1_000 * 10**6)
     first = await read_aave(world.manifest, a, client, name="aave:a")
     checks = MarketChecks(per_tick=1)
-    session = ChainSession(BatchedReader(Multicall3Reader(client)))
-    connectors = {}
-    for name, account in (("aave:b", b), ("aave:a", a)):
-        connector = connectors[name] = first.for_account(account, name)
-        connector.checks = checks
-        checks.join(name)
-        session.register(connector)
+    session, connectors = _session(client, first, checks, {"aave:b": b, "aave:a": a})
     await session.read_all()
     # a's kept wallet balance is wrong (as if a Transfer had been missed); b is
     # registered first, so it is computed before a's cross-check fails
@@ -312,13 +321,7 @@ async def test_logs_answered_before_the_head_are_caught_in_the_same_tick(
     async with LateLogs([world.anvil.url], chain_id=world.manifest.chain_id) as client:
         first = await read_aave(world.manifest, a, client, name="aave:a")
         checks = MarketChecks(per_tick=0)
-        session = ChainSession(BatchedReader(Multicall3Reader(client)))
-        connectors = {}
-        for name, account in (("aave:a", a), ("aave:b", b)):
-            connector = connectors[name] = first.for_account(account, name)
-            connector.checks = checks
-            checks.join(name)
-            session.register(connector)
+        session, connectors = _session(client, first, checks, {"aave:a": a, "aave:b": b})
         await world.chain.mine()  # the first read's block holds no event of theirs
         await session.read_all()
         await world.chain.mine()
