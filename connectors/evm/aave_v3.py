@@ -45,8 +45,6 @@ from agent.model import (
     Instrument,
     Kind,
     Position,
-    Rate,
-    ReserveState,
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
@@ -59,7 +57,7 @@ from connectors.evm.aave_v3_reserves import (
     ReserveRead,
     emode_read,
     market_figures,
-    reserve_read,
+    market_view,
 )
 from connectors.evm.abi import ContractAbi
 from connectors.evm.chain_news import ChainNews
@@ -321,30 +319,22 @@ class AaveV3Connector:
         per_asset: Sequence[Sequence[CallResult]],
     ) -> VenueSnapshot:
         positions: list[Position] = []
-        reserves: list[ReserveState] = []
-        rates: list[Rate] = []
         balances: list[Balance] = []
-        marks: dict[str, float] = {}
-        user_emode = account.emode
-        for index, asset in enumerate(self.assets):
-            applies = user_emode != 0 and self.emode_of[asset.symbol] == user_emode
-            category = categories.get(user_emode) if applies else None
-            market = reserve_read(asset, per_asset[index], category)
-            reserves.append(market.reserve)
+        key = (account.emode, *(self.emode_of[asset.symbol] for asset in self.assets))
+        view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
+        for index, (asset, market) in enumerate(zip(self.assets, view.reads, strict=True)):
             positions += self._positions(asset, market, account, index)
             wallet = asset.from_units(account.wallet[index])
             balances.append(Balance(asset.symbol, wallet, wallet * market.reserve.price_usd))
-            rates += market.rates
-            marks.setdefault(asset.underlying, market.reserve.price_usd)
         return VenueSnapshot(
             venue=self.name,
             observed_at=block_time(block),
             positions=tuple(positions),
             balances=tuple(balances),
             health=(Health.from_aave_account_data(self.name, account.account_data),),
-            marks=marks,
-            rates=tuple(rates),
-            reserves=tuple(reserves),
+            marks=dict(view.marks),
+            rates=view.rates,
+            reserves=view.reserves,
             block_number=block.number,
         )
 

@@ -25,7 +25,7 @@ from prometheus_client import Counter
 
 from agent.ports import CallResult
 from connectors.evm.aave_v3_local import EModeRisk, ReserveFigures
-from connectors.evm.aave_v3_reserves import EModeCategory
+from connectors.evm.aave_v3_reserves import EModeCategory, MarketView
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +35,8 @@ MISMATCHES = Counter(
     ["venue"],
 )
 CHECKS_PER_TICK = 2
+
+
 # A market's results parsed once a tick: e-mode categories (the reserves' view and the
 # local arithmetic's), each asset's market results, and each asset's figures.
 MarketRead = tuple[
@@ -61,6 +63,7 @@ class MarketChecks:
         self._tick_bad = 0
         self._calls: dict[Hashable, tuple[Any, ...]] = {}
         self._parsed: tuple[tuple[CallResult, ...], MarketRead] | None = None
+        self._views: dict[Hashable, MarketView] = {}  # of the parsed results
 
     def parsed(
         self, results: Sequence[CallResult], parse: Callable[[Sequence[CallResult]], MarketRead]
@@ -76,6 +79,15 @@ class MarketChecks:
             return last[1]
         found = parse(results)
         self._parsed = (tuple(results), found)
+        self._views.clear()
+        return found
+
+    def view(self, key: Hashable, make: Callable[[], MarketView]) -> MarketView:
+        """The reserves' view ``key`` (an account's e-mode, the assets' categories) of the
+        results last parsed, made once for the accounts that share it."""
+        found = self._views.get(key)
+        if found is None:
+            found = self._views[key] = make()
         return found
 
     def shared_calls(self, key: Hashable, make: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:

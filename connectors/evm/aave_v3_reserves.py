@@ -172,3 +172,37 @@ def _figures(results: Sequence[CallResult]) -> ReserveFigures:
         POOL.decode_one("getReserveNormalizedIncome", results[7].data),
         POOL.decode_one("getReserveNormalizedVariableDebt", results[8].data),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """The reserves as the accounts of one e-mode category see them, for one tick."""
+
+    reads: tuple[ReserveRead, ...]
+    reserves: tuple[ReserveState, ...]
+    rates: tuple[Rate, ...]
+    marks: dict[str, float]
+
+
+def market_view(
+    assets: Sequence[TokenConfig],
+    emodes: Sequence[int],
+    categories: dict[int, EModeCategory],
+    per_asset: Sequence[Sequence[CallResult]],
+) -> MarketView:
+    """The reserves as an account sees them: ``emodes`` is its e-mode category, then each
+    asset's; ``per_asset`` each asset's market results, as ``reserve_read`` takes them."""
+    user_emode, *asset_emodes = emodes
+    reads = []
+    for asset, emode, part in zip(assets, asset_emodes, per_asset, strict=True):
+        applies = user_emode != 0 and emode == user_emode
+        reads.append(reserve_read(asset, part, categories.get(user_emode) if applies else None))
+    marks: dict[str, float] = {}
+    for asset, market in zip(assets, reads, strict=True):
+        marks.setdefault(asset.underlying, market.reserve.price_usd)
+    return MarketView(
+        tuple(reads),
+        tuple(market.reserve for market in reads),
+        tuple(rate for market in reads for rate in market.rates),
+        marks,
+    )
