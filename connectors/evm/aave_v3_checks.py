@@ -54,7 +54,7 @@ class MarketChecks:
         if per_tick < 0:
             raise ValueError(f"cross-checks per tick must be >= 0, not {per_tick}")
         self.per_tick = per_tick
-        self.accounts: list[str] = []  # connector names, in the order they joined
+        self.accounts: dict[str, int] = {}  # connector names -> the order they joined in
         self.suspect = False
         self.mismatches = 0
         self.clean_checks = 0
@@ -99,8 +99,7 @@ class MarketChecks:
         return found
 
     def join(self, name: str) -> None:
-        if name not in self.accounts:
-            self.accounts.append(name)
+        self.accounts.setdefault(name, len(self.accounts))
 
     def begin(self, tick: int) -> None:
         """Note a new tick (once per tick, whichever account sees it first): a suspect
@@ -115,11 +114,12 @@ class MarketChecks:
     def picks(self, name: str, tick: int) -> bool:
         """Whether the rotation reads ``name`` in full this tick."""
         count = len(self.accounts)
-        if not self.per_tick or not count or name not in self.accounts:
+        place = self.accounts.get(name)
+        if not self.per_tick or place is None:
             return False
         if self.per_tick >= count:
             return True
-        return (self.accounts.index(name) - tick * self.per_tick) % count < self.per_tick
+        return (place - tick * self.per_tick) % count < self.per_tick
 
     def compared(
         self,
