@@ -13,7 +13,6 @@ account's equity in the book matches the venue's exactly at the current prices.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from statistics import median
 
@@ -241,13 +240,15 @@ def _with_account_cash(
     it is booked as a spot holding of the coin inside the account, so the collateral's
     delta is hedged like any other and moves with the coin under stress.
     """
-    # A position's value needs no other position: value those held in accounts only.
-    held = [(r.account, replace(r, account=None)) for r in records if r.account is not None]
-    loose = Book.from_records(now, market, [record for _, record in held])
-    values = book_greeks(loose).positions[:, 0] if held else ()
+    # A position's value needs no other position, nor its account: value those held in
+    # accounts only, in their accounts (no cash yet).
+    held = [r for r in records if r.account is not None]
+    values = book_greeks(Book.from_records(now, market, held, accounts)).positions[:, 0]
     value_of: dict[str, float] = {}
-    for (owner, _), value in zip(held, values, strict=True):
-        value_of[owner] = value_of.get(owner, 0.0) + float(value)
+    for record, value in zip(held, values.tolist(), strict=True):
+        owner = record.account
+        assert owner is not None
+        value_of[owner] = value_of.get(owner, 0.0) + value
     funded, holdings = [], []
     for account in accounts:
         cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)
