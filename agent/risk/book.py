@@ -244,8 +244,8 @@ def _compile(book: Book) -> BookArrays:
         if kind is Kind.OPTION:
             options.append(index)
         state = book.market[position.underlying]
-        terms, is_call, inverse, entry_basis = _ROWS[kind](position, state.spot, state.rate, now)
-        term_rows.append(terms)
+        row, is_call, inverse, entry_basis = _ROWS[kind](position, state.spot, state.rate, now)
+        term_rows.append(row)
         code_rows.append(
             (
                 KIND_CODES[kind],
