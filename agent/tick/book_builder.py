@@ -83,7 +83,10 @@ def _market(
 
 
 def _position_id(position: Position) -> str:
-    return f"{position.key}:{position.instrument.kind.value}"
+    """``position.key`` and the kind: ``venue:symbol:position id:kind``."""
+    instrument = position.instrument
+    kind = instrument.kind.value
+    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}:{kind}"
 
 
 def _account_of(position: Position, profile: VenueProfile) -> str | None:
@@ -105,25 +108,48 @@ def _record(
     reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.Position:
+    return _RECORDS[position.instrument.kind](position, profile, reserves, market)
+
+
+def _supply(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.LendingSupplyPosition:
     instrument = position.instrument
-    ident = _position_id(position)
-    venue, underlying, protocol = instrument.venue, instrument.underlying, profile.protocol
-    kind = instrument.kind
-    if kind is Kind.OPTION:
-        return _option(position, profile, ident)
-    if kind in (Kind.PERP, Kind.FUTURE):
-        return _margined(position, profile, ident, market)
-    if kind is Kind.LENDING_SUPPLY:
-        reserve = reserves.get(instrument.symbol)
-        threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
-        return risk.LendingSupplyPosition(
-            ident, venue, underlying, position.quantity, threshold, protocol=protocol
-        )
-    if kind is Kind.LENDING_DEBT:
-        return risk.LendingDebtPosition(
-            ident, venue, underlying, abs(position.quantity), protocol=protocol
-        )
-    return risk.SpotPosition(ident, venue, underlying, position.quantity, protocol=protocol)
+    reserve = reserves.get(instrument.symbol)
+    threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
+    return risk.LendingSupplyPosition(
+        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
+        threshold, protocol=profile.protocol,
+    )  # fmt: skip
+
+
+def _debt(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.LendingDebtPosition:
+    instrument = position.instrument
+    return risk.LendingDebtPosition(
+        _position_id(position), instrument.venue, instrument.underlying,
+        abs(position.quantity), protocol=profile.protocol,
+    )  # fmt: skip
+
+
+def _spot(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.SpotPosition:
+    instrument = position.instrument
+    return risk.SpotPosition(
+        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
+        protocol=profile.protocol,
+    )  # fmt: skip
 
 
 def _locked_collateral(
@@ -152,13 +178,18 @@ def _locked_collateral(
     )
 
 
-def _option(position: Position, profile: VenueProfile, ident: str) -> risk.OptionPosition:
+def _option(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.OptionPosition:
     instrument = position.instrument
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
     return risk.OptionPosition(
-        id=ident,
+        id=_position_id(position),
         venue=instrument.venue,
         underlying=instrument.underlying,
         option_type=RiskOptionType(instrument.option_type.value),
@@ -176,10 +207,11 @@ def _option(position: Position, profile: VenueProfile, ident: str) -> risk.Optio
 def _margined(
     position: Position,
     profile: VenueProfile,
-    ident: str,
+    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.PerpetualPosition | risk.FuturePosition:
     instrument = position.instrument
+    ident = _position_id(position)
     inverse = instrument.settlement is Settlement.INVERSE
     entry = position.entry_price or position.mark_price or market[instrument.underlying].spot
     # The risk engine counts inverse contracts in USD face value; ours are in coin.
@@ -205,6 +237,16 @@ def _margined(
         maintenance_margin_rate=maintenance, fees_usd=fees, account=account,
         protocol=profile.protocol,
     )  # fmt: skip
+
+
+_RECORDS = {
+    Kind.OPTION: _option,
+    Kind.PERP: _margined,
+    Kind.FUTURE: _margined,
+    Kind.SPOT: _spot,
+    Kind.LENDING_SUPPLY: _supply,
+    Kind.LENDING_DEBT: _debt,
+}
 
 
 def _cross_accounts(
