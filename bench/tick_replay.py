@@ -42,6 +42,7 @@ from agent.model import Kind, VenueSnapshot
 from agent.tick.phases import COMPUTE, Phases
 from agent.tick.reading import VenueRead
 from agent.tick.report import Plan
+from agent.tick.warm_up import collect_between_ticks, collector_paused
 
 Reads = dict[str, VenueRead]
 Tick = tuple[datetime, Reads, InFlightView, dict[str, float]]
@@ -131,7 +132,9 @@ def replay(recording: dict[str, Any], ticks: list[Tick], rounds: int = 0) -> lis
             reader.reads, executor.flying.view = reads, view
             gas.clear()
             gas.update(prices)
-            plan = await daemon.plan(now)
+            with collector_paused():  # as the daemon's loop and the tick bench time it
+                plan = await daemon.plan(now)
+            collect_between_ticks()
             phases.append(plan.phases)
             if record:
                 outputs.append(_outputs(daemon, now, plan))
@@ -150,10 +153,21 @@ def _outputs(daemon: Daemon, now: datetime, plan: Plan) -> tuple[object, ...]:
     """The checks, the assessment (every account's health too), the policy input and the
     decision. The policy input is rebuilt from the plan's parts: a pure function of
     them (the realized vols ignore a second observation at the same instant)."""
-    inputs, snapshots = plan.inputs, plan.snapshots
+    inputs, snapshots, assessment = plan.inputs, plan.snapshots, plan.assessment
     usable = {name: snapshots[name] for name in inputs.usable}
-    found = daemon._policy_input(now, plan.assessment, usable, snapshots, inputs)
-    return inputs, plan.assessment, plan.assessment.accounts, found, plan.decision
+    found = daemon._policy_input(now, assessment, usable, snapshots, inputs)
+    risk = (
+        assessment.book,
+        assessment.net,
+        dict(assessment.positions),  # as a plain dict, whatever mapping holds them
+        assessment.underlyings,
+        assessment.liquidation,
+        assessment.book_value_usd,
+        assessment.worst_stress_loss_usd,
+        assessment.stress,
+        assessment.accounts,
+    )
+    return inputs, risk, found, plan.decision
 
 
 def changed_ticks(recording: dict[str, Any]) -> list[Tick]:
