@@ -47,8 +47,9 @@ def build_book(
         records += venue_records
         if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, venue_records)
-        else:
-            records += [c for p in held if (c := _locked_collateral(p, profile, market))]
+        else:  # only options lock collateral: the loans and perps need no look
+            options = [p for p in held if p.instrument.kind is Kind.OPTION]
+            records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
     return _with_account_cash(now, market, records, accounts, snapshots)
