@@ -1,13 +1,14 @@
 """Deribit through ccxt: inverse options, futures and perpetuals, plus USDC-linear perps.
 
 Reads per snapshot, concurrently and whatever the number of positions:
-``private/get_positions`` (every currency), ``private/get_account_summaries`` (every
-currency account's summary in one request) and, per currency read (BTC, ETH, USDC by
-default), one ``public/get_book_summary_by_currency`` of every kind: futures' marks,
-bid/ask and funding, options' marks and IVs (``deribit_books.py``). So 2 + currencies
-requests a tick; ``public/ticker`` only for an option held whose instrument the summaries
-lack (one of a currency not read). Every method and field: Deribit API 2.1.1 reference,
-tests/fixtures/deribit_api_reference.json.
+``private/get_positions`` (every currency) and ``private/get_account_summaries`` (every
+currency account's summary in one request). Marks, bid/ask, funding and the options'
+IVs come per currency read (BTC, ETH, USDC by default) from Deribit's WebSocket ticker
+channels when they are fresh (``deribit_marks.py``, ``deribit_stream.py``: 2 requests a
+tick), else from one ``public/get_book_summary_by_currency`` of every kind
+(``deribit_books.py``; 2 + currencies without a stream). ``public/ticker`` only for an
+option held whose instrument neither covers (one of a currency not read). Every method
+and field: Deribit API 2.1.1 reference, tests/fixtures/deribit_api_reference.json.
 
 Units: Deribit sizes inverse futures in USD, linear futures and options in coin; the
 port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
@@ -48,6 +49,7 @@ from agent.ports import OrderRequest, OrderState
 from connectors.cex.deribit_accounts import account_health, by_currency, check_margin_model
 from connectors.cex.deribit_books import BookSummaries, OptionFacts, option_facts, option_position
 from connectors.cex.deribit_lookup import labelled_orders
+from connectors.cex.deribit_marks import MarksSource, StreamSettings
 from connectors.cex.endpoint import Endpoint
 from connectors.cex.liquidations import deribit_liquidations
 from connectors.cex.markets import number, price_on_tick
@@ -74,6 +76,7 @@ class DeribitVenue(CcxtVenue):
         name: str = "deribit",
         currencies: Sequence[str] = ("BTC", "ETH", "USDC"),
         mark_max_age_s: float = 30.0,
+        stream: StreamSettings | None = None,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -91,6 +94,7 @@ class DeribitVenue(CcxtVenue):
         self._future_marks: dict[str, tuple[float, datetime]] = {}  # id -> (mark, read at)
         self.mark_max_age_s = mark_max_age_s
         self.margin_model = ""  # read at open (deribit_accounts.py)
+        self._sources = MarksSource(venue=name, endpoint=endpoint, settings=stream, now=now)
 
     def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
         config = self._base_config(session)
@@ -106,17 +110,12 @@ class DeribitVenue(CcxtVenue):
     async def _read_snapshot(self) -> VenueSnapshot:
         observed_at = self._now()
         exchange = self.exchange
+        early = self._sources.stale(self.currencies)  # every currency without a stream
         replies = await together(
             # fetch_positions' own request; ccxt's parse of every field is not needed
             self._read("fetch_positions", _call(exchange.privateGetGetPositions, {})),
             self._read("account_summaries", _call(exchange.privateGetGetAccountSummaries, {})),
-            *(
-                self._read(
-                    f"book_summary.{code}",
-                    _call(exchange.publicGetGetBookSummaryByCurrency, {"currency": code}),
-                )
-                for code in self.currencies
-            ),
+            *(self._book_summary(code) for code in early),
         )
         held = replies[0].get("result")
         if not isinstance(held, list):  # never read as "no positions"
@@ -125,12 +124,16 @@ class DeribitVenue(CcxtVenue):
             {"info": r, "symbol": self._symbol(str(r["instrument_name"]))} for r in held
         ]
         summaries = by_currency(self.name, replies[1]["result"], self.currencies)
-        rows = [row for reply in replies[2:] for row in reply["result"]]
+        options_held = [str(r["instrument_name"]) for r in held if r.get("kind") == "option"]
+        read = dict(zip(early, replies[2:], strict=True))
+        rows = await self._sources.rows(
+            self.currencies, options_held, observed_at, read, self._book_summary
+        )
         summary = BookSummaries.split(rows, exchange.markets_by_id or {})
         books = summary.futures
         self._learn_indices(books)
         self._remember_marks(books, observed_at)
-        options = await self._option_facts(positions_raw, summary.options, observed_at)
+        options = await self._option_facts(options_held, summary.options, observed_at)
         positions = tuple(self._position(raw, options) for raw in positions_raw)
         return VenueSnapshot(
             venue=self.name,
@@ -144,6 +147,12 @@ class DeribitVenue(CcxtVenue):
             rates=tuple(self._rate(row) for row in books if "funding_8h" in row),
         )
 
+    async def _book_summary(self, code: str) -> list[Mapping[str, Any]]:
+        """Every instrument's row of ``code`` (``public/get_book_summary_by_currency``)."""
+        call = _call(self.exchange.publicGetGetBookSummaryByCurrency, {"currency": code})
+        reply = await self._read(f"book_summary.{code}", call)
+        return list(reply["result"])
+
     def _learn_indices(self, books: Sequence[Mapping[str, Any]]) -> None:
         for row in books:
             index = number(row.get("estimated_delivery_price"))
@@ -151,32 +160,24 @@ class DeribitVenue(CcxtVenue):
                 self._indices[str(row["base_currency"])] = index
 
     async def _option_facts(
-        self,
-        positions: Sequence[Mapping[str, Any]],
-        summaries: Mapping[str, Mapping[str, Any]],
-        at: datetime,
+        self, held: Sequence[str], summaries: Mapping[str, Mapping[str, Any]], at: datetime
     ) -> dict[str, OptionFacts]:
-        """Mark IV and rho of every option held, from the book summaries; an option they
-        lack (a currency not read) from its ``public/ticker``, whose fields the reference
-        shares with the summary's (``mark_iv``, ``underlying_price``, ``interest_rate``)."""
-        held = [
-            p["info"]["instrument_name"] for p in positions if p["info"].get("kind") == "option"
-        ]
+        """Mark IV and rho of every option ``held``, from the book summaries (or streamed
+        tickers); one they lack (a currency not read) from its ``public/ticker``, whose
+        fields the reference shares with the summary's (``mark_iv``, ``underlying_price``,
+        ``interest_rate``)."""
         missing = [name for name in held if name not in summaries]
         replies = await together(
             *(
-                self._read(
-                    f"ticker.{name}",
-                    _call(self.exchange.publicGetTicker, {"instrument_name": name}),
-                )
+                self._read(f"ticker.{name}", _call(self.exchange.publicGetTicker,
+                                                   {"instrument_name": name}))
                 for name in missing
             )
-        )
+        )  # fmt: skip
         rows = {name: summaries[name] for name in held if name in summaries}
         rows.update({name: reply["result"] for name, reply in zip(missing, replies, strict=True)})
         by_id = self.exchange.markets_by_id or {}
-        markets = {name: by_id[name][0] for name in rows if by_id.get(name)}
-        return option_facts(rows, markets, at)
+        return option_facts(rows, {name: by_id[name][0] for name in rows if by_id.get(name)}, at)
 
     def _position(self, raw: Mapping[str, Any], options: Mapping[str, OptionFacts]) -> Position:
         info = raw["info"]
@@ -268,6 +269,18 @@ class DeribitVenue(CcxtVenue):
         await together(
             *(self._refresh_marks(code) for code in sorted(inverse) if code in self.currencies)
         )
+        assert self._session is not None
+        self._sources.start(self._session, self.exchange.markets_by_id or {})
+
+    async def close(self) -> None:
+        """Stop the stream (its task and socket), then close the exchange and session."""
+        await self._sources.close()
+        await super().close()
+
+    @property
+    def marks(self) -> MarksSource:
+        """Where the marks come from each tick: the stream, and REST per currency."""
+        return self._sources
 
     async def _refresh_marks(self, currency: str) -> None:
         reply = await self._read(
@@ -312,15 +325,10 @@ class DeribitVenue(CcxtVenue):
         currency (``private/get_user_trades_by_currency`` with start and end timestamps,
         at most 1000 a call: Deribit API 2.1.1 reference)."""
         window = {"start_timestamp": since_ms, "end_timestamp": until_ms, "count": 1000}
+        method = self.exchange.privateGetGetUserTradesByCurrency
         replies = await together(
             *(
-                self._read(
-                    f"user_trades.{code}",
-                    _call(
-                        self.exchange.privateGetGetUserTradesByCurrency,
-                        {"currency": code, **window},
-                    ),
-                )
+                self._read(f"user_trades.{code}", _call(method, {"currency": code, **window}))
                 for code in self.currencies
             )
         )
