@@ -17,6 +17,7 @@ from agent.config.models import ChainSettings, Config
 from agent.config.venues import (
     AaveVenue,
     ChainlinkVenue,
+    DeribitStream,
     DeribitVenue,
     GmxVenue,
     HyperliquidVenue,
@@ -30,6 +31,7 @@ from agent.watch import Evidence, Span
 from connectors.cex import DeribitVenue as DeribitConnector
 from connectors.cex import Endpoint
 from connectors.cex import HyperliquidVenue as HyperliquidConnector
+from connectors.cex.deribit_marks import StreamSettings
 from connectors.cex.paper import PaperVenue
 from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
@@ -302,10 +304,18 @@ async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: Asyn
         endpoint=_endpoint(settings.endpoint),
         name=name,
         currencies=tuple(settings.currencies),
+        stream=_stream(settings.stream),
         now=_stamp(built),
     )
     await stack.enter_async_context(venue)
     _register_exchange(name, venue, built)
+
+
+def _stream(settings: DeribitStream) -> StreamSettings | None:
+    if not settings.enabled:
+        return None
+    return StreamSettings(settings.max_age_s, settings.heartbeat_s, settings.interval,
+                          settings.reconnect_s)  # fmt: skip
 
 
 async def _hyperliquid(

@@ -170,9 +170,11 @@ class MarksStream:
         every one of ``channels``."""
         wanted = set(channels)
         await self.wait_until(
-            lambda: self.connections >= connection
-            and self.connected
-            and wanted <= (set(self._cache) | self._refused)
+            lambda: (
+                self.connections >= connection
+                and self.connected
+                and wanted <= (set(self._cache) | self._refused)
+            )
         )
 
     def heard(self, channel: str) -> Ticker | None:
