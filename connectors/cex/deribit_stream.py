@@ -8,8 +8,8 @@ ws/api/v2``: Deribit's WebSocket servers, as ccxt.pro's deribit names them), JSO
   "params": {"type": "test_request"}}`` every interval and closes the connection unless
   each is answered with a ``public/test`` request (https://docs.deribit.com/
   api-reference/session-management/public-set_heartbeat; the interval is at least 10 s).
-  Nothing at all heard for two intervals means the connection is dead: it is closed and
-  made again.
+  Nothing at all heard for two intervals (and a second) means the connection is dead:
+  it is closed and made again.
 - ``public/subscribe`` with the channels tracked (at most ~32 KB a message: Deribit
   refuses bigger ones, "Message Too Big: limit 32768B", as ccxt.pro's deribit notes), and
   ``public/unsubscribe`` for those no longer tracked. The reply lists the channels
@@ -183,7 +183,9 @@ class MarksStream:
 
     @property
     def _liveness_s(self) -> float:
-        return 2.0 * self.heartbeat_s
+        """Silence that means a dead connection: two heartbeat intervals and a second of
+        slack for our own scheduling (a test_request comes every interval)."""
+        return 2.0 * self.heartbeat_s + 1.0
 
     # --- the connection -----------------------------------------------------------------
 

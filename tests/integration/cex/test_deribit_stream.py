@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import ccxt.pro as ccxt_pro
 import pytest
-from cex_world import DERIBIT_CLIENT_ID, DERIBIT_SECRET, deribit_venue, move, option_symbol
+from cex_world import deribit_venue, move, option_symbol
 
 from agent.model import Side, VenueSnapshot
 from agent.ports import OrderRequest
@@ -72,23 +72,12 @@ class Pair:
 
 
 @pytest.fixture
-async def deribit_streamed(driver: MarketDriver) -> AsyncIterator[DeribitSimulator]:
-    simulator = DeribitSimulator(driver.state, min_heartbeat_s=0.1)
-    simulator.add_account(
-        DERIBIT_CLIENT_ID, DERIBIT_SECRET, {"BTC": 2.0, "ETH": 20.0, "USDC": 100_000.0}
-    )
-    driver.add_listener(simulator)
-    async with simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def pair(deribit_streamed: DeribitSimulator, driver: MarketDriver) -> AsyncIterator[Pair]:
+async def pair(deribit_sim: DeribitSimulator, driver: MarketDriver) -> AsyncIterator[Pair]:
     def clock() -> datetime:
         return datetime.fromtimestamp(driver.state.timestamp, tz=UTC)
 
-    rest = deribit_venue(deribit_streamed, now=clock)
-    streamed = deribit_venue(deribit_streamed, now=clock, stream=SETTINGS)
+    rest = deribit_venue(deribit_sim, now=clock)
+    streamed = deribit_venue(deribit_sim, now=clock, stream=SETTINGS)
     async with rest, streamed:
         orders = [
             OrderRequest("short-call", option_symbol(rest, 60_000), Side.SELL, 1.0, 0.0001),
@@ -98,13 +87,13 @@ async def pair(deribit_streamed: DeribitSimulator, driver: MarketDriver) -> Asyn
         ]
         for order in orders:
             assert (await rest.place_order(order)).status == "closed"
-        pair = Pair(rest, streamed, deribit_streamed, driver)
+        pair = Pair(rest, streamed, deribit_sim, driver)
         await streamed.snapshot()  # learns the options held and tracks their channels
         await pair.settled()
         yield pair
     leftover = [t for t in asyncio.all_tasks() if t.get_name().endswith("marks-stream")]
     assert not leftover, "closing the venue must end its stream's task"
-    assert deribit_streamed.stream.open_connections == 0
+    assert deribit_sim.stream.open_connections == 0
 
 
 def assert_same(rest: VenueSnapshot, streamed: VenueSnapshot) -> None:
@@ -237,9 +226,9 @@ async def test_ccxt_pro_reads_the_simulator_s_notifications(pair: Pair) -> None:
 
 
 async def test_the_simulator_closes_a_connection_that_ignores_its_test_requests(
-    deribit_streamed: DeribitSimulator,
+    deribit_sim: DeribitSimulator,
 ) -> None:
-    url = stream_url(Endpoint.local(deribit_streamed.url))
+    url = stream_url(Endpoint.local(deribit_sim.url))
     beat = {"jsonrpc": "2.0", "method": "public/set_heartbeat"}
     async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
         await socket.send_json({**beat, "id": 1, "params": {"interval": 0.05}})
