@@ -28,6 +28,9 @@ _REQUIRED = ("mark_price", "index_price")
 _OPTION_REQUIRED = ("mark_iv", "underlying_price")
 _OPTIONAL = ("best_bid_price", "best_ask_price", "estimated_delivery_price", "funding_8h")
 _OPTION_OPTIONAL = ("interest_rate",)
+# Every field of a ticker read here (tests check them against Deribit's reference).
+FIELDS_READ = ("instrument_name", "timestamp", *_REQUIRED, *_OPTIONAL, *_OPTION_REQUIRED,
+               *_OPTION_OPTIONAL)  # fmt: skip
 
 
 class StreamDataError(TransientError):

@@ -9,9 +9,11 @@ clock, so at one market state they must agree field by field.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -24,6 +26,7 @@ from agent.ports import OrderRequest
 from connectors.cex import DeribitVenue, Endpoint
 from connectors.cex.deribit_marks import StreamSettings
 from connectors.cex.deribit_stream import MarksStream, stream_url
+from connectors.cex.deribit_tickers import FIELDS_READ
 from sim.market import MarketDriver
 from sim.venues.deribit import DeribitSimulator
 
@@ -245,3 +248,11 @@ async def test_the_simulator_closes_a_connection_that_ignores_its_test_requests(
         }
         closing = await socket.receive(timeout=5)  # not answered: the server closes
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+def test_the_ticker_fields_the_stream_reads_are_deribit_s() -> None:
+    """The ticker channel's data is ``public/ticker``'s result (Deribit's docs); every
+    field the stream checks and reads is in the reference's ticker result."""
+    reference = Path(__file__).parents[2] / "fixtures" / "deribit_api_reference.json"
+    ticker = json.loads(reference.read_text())["methods"]["public/ticker"]["result"]
+    assert set(FIELDS_READ) <= set(ticker), set(FIELDS_READ) - set(ticker)
