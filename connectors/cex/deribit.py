@@ -114,8 +114,9 @@ class DeribitVenue(DeribitOrders):
         options_held = [str(r["instrument_name"]) for r in held if r.get("kind") == "option"]
         read = dict(zip(early, replies[2:], strict=True))
         rows = await self._sources.rows(
-            self.currencies, options_held, observed_at, read, self._book_summary
-        )
+            self.currencies, options_held, observed_at, read, self._book_summary,
+            exchange.markets_by_id or {},
+        )  # fmt: skip
         summary = BookSummaries.split(rows, exchange.markets_by_id or {})
         books = summary.futures
         self._learn_indices(books)

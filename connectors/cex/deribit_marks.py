@@ -88,6 +88,7 @@ class MarksSource:
         self._expiry_ms: dict[str, float] = {}  # future's channel -> expiry
         self._bases: dict[str, str] = {}  # instrument -> base currency
         self._settles: dict[str, str] = {}  # option -> settlement currency
+        self._markets: Mapping[str, Sequence[Mapping[str, Any]]] = {}
         self._wanted: dict[str, list[str]] = {}  # currency -> channels of the last tick
         self._stale: dict[str, str] = {}  # currency -> why its stream was last stale
         self._early: dict[str, str] = {}  # this tick's stale currencies at its start
@@ -96,8 +97,17 @@ class MarksSource:
         self, session: aiohttp.ClientSession, markets: Mapping[str, Sequence[Mapping[str, Any]]]
     ) -> None:
         """Learn each currency's futures from ccxt's ``markets_by_id`` and connect."""
-        if self.stream is None or self.settings is None:
+        if self.stream is None:
             return
+        self._learn(markets)
+        self.stream.start(session)
+
+    def _learn(self, markets: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """The futures of each currency and each option's currency, from ccxt's markets
+        (again whenever ccxt reloads them: a future listed since is then followed)."""
+        assert self.settings is not None
+        self._markets = markets
+        self._futures, self._expiry_ms = {}, {}
         for name, entries in markets.items():
             market = entries[0]
             kind = row_kind(name, markets)
@@ -109,7 +119,6 @@ class MarksSource:
                 self._futures.setdefault(str(market.get("settle")), []).append(channel)
                 expiry = market.get("expiry")
                 self._expiry_ms[channel] = math.inf if expiry is None else float(expiry)
-        self.stream.start(session)
 
     async def close(self) -> None:
         if self.stream is not None:
@@ -135,12 +144,16 @@ class MarksSource:
         now: datetime,
         read: Mapping[str, Rows],
         rest: Callable[[str], Coroutine[Any, Any, Rows]],
+        markets: Mapping[str, Sequence[Mapping[str, Any]]],
     ) -> Rows:
         """Every row of ``currencies``: ``read`` (those read over REST already),
-        streamed where fresh, else ``rest(currency)`` now."""
+        streamed where fresh, else ``rest(currency)`` now. ``markets``: ccxt's
+        ``markets_by_id`` as they are now."""
         stream, settings = self.stream, self.settings
         if stream is None or settings is None:
             return _flat([read[code] for code in currencies])
+        if markets is not self._markets:
+            self._learn(markets)
         options = [
             ticker_channel(name, settings.interval)
             for name in held_options

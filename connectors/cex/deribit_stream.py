@@ -13,7 +13,8 @@ ws/api/v2``: Deribit's WebSocket servers, as ccxt.pro's deribit names them), JSO
 - ``public/subscribe`` with the channels tracked (at most ~32 KB a message: Deribit
   refuses bigger ones, "Message Too Big: limit 32768B", as ccxt.pro's deribit notes), and
   ``public/unsubscribe`` for those no longer tracked. The reply lists the channels
-  subscribed; one the venue left out (an instrument it no longer lists) is not waited for.
+  subscribed; one the venue left out keeps its currency on REST (logged) until the next
+  connection asks again.
 - Notifications ``{"method": "subscription", "params": {"channel", "data"}}``; each is
   checked (``deribit_tickers.checked``) before it replaces the channel's entry, so a
   malformed one is logged with its channel and field and changes nothing.
@@ -140,8 +141,8 @@ class MarksStream:
         now_ms = self._now().timestamp() * 1000.0
         found: dict[str, Ticker] = {}
         for channel in channels:
-            if channel in self._refused:  # the venue does not list it (REST would not either)
-                continue
+            if channel in self._refused:  # never guess what REST would have said
+                return f"the venue refused {channel}"
             ticker = self._cache.get(channel)
             if ticker is None:
                 return f"{channel} not heard from"

@@ -256,3 +256,12 @@ def test_the_ticker_fields_the_stream_reads_are_deribit_s() -> None:
     reference = Path(__file__).parents[2] / "fixtures" / "deribit_api_reference.json"
     ticker = json.loads(reference.read_text())["methods"]["public/ticker"]["result"]
     assert set(FIELDS_READ) <= set(ticker), set(FIELDS_READ) - set(ticker)
+
+
+async def test_a_channel_the_venue_refuses_keeps_its_currency_on_rest(pair: Pair) -> None:
+    stream = pair.stream
+    unknown = "ticker.BTC-1JAN20.100ms"  # expired long ago: the venue subscribes nothing
+    await stream.track({*stream.tracked, unknown})
+    await wait(stream.wait_heard([unknown]))
+    assert stream.read([unknown]) == f"the venue refused {unknown}"
+    assert isinstance(stream.read(["ticker.BTC-PERPETUAL.100ms"]), dict)
