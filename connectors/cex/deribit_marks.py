@@ -151,7 +151,7 @@ class MarksSource:
         ``markets_by_id`` as they are now."""
         stream, settings = self.stream, self.settings
         if stream is None or settings is None:
-            return _flat([read[code] for code in currencies])
+            return _ordered(currencies, read)
         if markets is not self._markets:
             self._learn(markets)
         options = [
@@ -161,11 +161,11 @@ class MarksSource:
         ]
         self._wanted = {code: self._channels(code, now, options) for code in currencies}
         await stream.track({c for cs in self._wanted.values() for c in cs}, options)
-        found: Rows = []
+        found: dict[str, Rows] = {}
         late: list[str] = []
         for code in currencies:
             if code in read:
-                found.extend(read[code])
+                found[code] = list(read[code])
                 self._note_stale(code, self._early.get(code, "read over REST"))
                 continue
             tickers = stream.read(self._wanted[code])
@@ -174,11 +174,12 @@ class MarksSource:
                 self._note_stale(code, tickers)
                 continue
             self._note_fresh(code)
-            found.extend(
+            found[code] = [
                 summary_row(ticker, self._bases[instrument_of(channel)])
                 for channel, ticker in tickers.items()
-            )
-        return found + _flat(await together(*(rest(code) for code in late)))
+            ]
+        found.update(zip(late, await together(*(rest(code) for code in late)), strict=True))
+        return _ordered(currencies, found)
 
     def _channels(self, code: str, now: datetime, options: Sequence[str]) -> list[str]:
         now_ms = now.timestamp() * 1000.0
@@ -196,5 +197,12 @@ class MarksSource:
             _log.info("marks_from_stream", venue=self.venue, currency=code)
 
 
-def _flat(replies: Sequence[Rows]) -> Rows:
-    return [row for reply in replies for row in reply]
+def _ordered(currencies: Sequence[str], rows: Mapping[str, Rows]) -> Rows:
+    """Every currency's rows, in currency then instrument order whatever the source (the
+    stream's is its subscription order, REST's the venue's): the same snapshot down to
+    the order of its quotes, and of every sum over them."""
+    return [
+        row
+        for code in currencies
+        for row in sorted(rows[code], key=lambda row: str(row["instrument_name"]))
+    ]

@@ -246,12 +246,14 @@ class MarksStream:
                 await socket.send_str(json.dumps(body))
 
     async def _send_channels(self, method: str, channels: Sequence[str]) -> None:
+        """(Un)subscribe ``channels``; a chunk counts as pending once sent, so a tick
+        cancelled mid-way (its venue timeout) leaves the rest to the next tick."""
         if self._socket is None:
             return
-        if method == "public/subscribe":
-            self._pending.update(channels)
         for chunk in _chunks(channels):
             await self._send_call(method, {"channels": chunk})
+            if method == "public/subscribe":  # no await since the send: before any reply
+                self._pending.update(chunk)
 
     async def _on_text(self, text: str) -> None:
         try:

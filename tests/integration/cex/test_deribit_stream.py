@@ -100,15 +100,16 @@ async def pair(deribit_sim: DeribitSimulator, driver: MarketDriver) -> AsyncIter
 
 
 def assert_same(rest: VenueSnapshot, streamed: VenueSnapshot) -> None:
-    """Field by field; quotes and rates by symbol (the sources list them in their order)."""
+    """Field by field, in the same order (sums over them must not depend on the source)."""
     assert streamed.observed_at == rest.observed_at
     assert streamed.positions == rest.positions  # option facts: mark IV and rho
     assert streamed.balances == rest.balances
     assert streamed.health == rest.health
     assert streamed.settings == rest.settings
     assert streamed.marks == rest.marks
-    assert {q.symbol: q for q in streamed.quotes} == {q.symbol: q for q in rest.quotes}
-    assert {r.symbol: r for r in streamed.rates} == {r.symbol: r for r in rest.rates}
+    assert list(streamed.marks) == list(rest.marks)
+    assert streamed.quotes == rest.quotes
+    assert streamed.rates == rest.rates
     assert len(streamed.quotes) == len(rest.quotes) > 0
     assert any(p.mark_iv for p in streamed.positions)
     assert any(p.venue_greeks and p.venue_greeks.rho for p in streamed.positions)
@@ -265,3 +266,19 @@ async def test_a_channel_the_venue_refuses_keeps_its_currency_on_rest(pair: Pair
     await wait(stream.wait_heard([unknown]))
     assert stream.read([unknown]) == f"the venue refused {unknown}"
     assert isinstance(stream.read(["ticker.BTC-PERPETUAL.100ms"]), dict)
+
+
+async def test_a_new_option_held_puts_only_its_currency_on_rest_until_heard(pair: Pair) -> None:
+    pair.simulator.stream.silence()  # what is heard stays fresh; the new channel is not
+    new = OrderRequest("new-put", option_symbol(pair.rest, 50_000, "put"), Side.SELL, 1.0, 1e-4)
+    assert (await pair.rest.place_order(new)).status == "closed"
+    rest, streamed, summaries = await pair.both()
+    assert summaries == 1, "BTC over REST, ETH and USDC streamed"
+    assert pair.streamed.marks.fallbacks["BTC"] == 2  # the first tick's and this one
+    assert_same(rest, streamed)  # one order whatever the mix of sources
+    pair.simulator.stream.silence(False)
+    await pair.driver.advance(1)
+    await pair.settled()
+    rest, streamed, summaries = await pair.both()
+    assert summaries == 0
+    assert_same(rest, streamed)
