@@ -66,6 +66,15 @@ class Pair:
             )
         )
 
+    async def resumed(self, connection: int = 1) -> None:
+        """Let the venue speak again and step: the stream alone serves the next read."""
+        self.simulator.stream.silence(False)
+        await self.driver.advance(1)
+        await self.settled(connection)
+        rest, streamed, summaries = await self.both()
+        assert summaries == 0
+        assert_same(rest, streamed)
+
     async def both(self) -> tuple[VenueSnapshot, VenueSnapshot, int]:
         """(REST snapshot, streamed snapshot, book summaries the streamed one asked)."""
         rest = await self.rest.snapshot()
@@ -141,12 +150,7 @@ async def test_a_silent_stream_falls_back_to_rest_for_that_tick(pair: Pair) -> N
     assert sum(pair.streamed.marks.fallbacks.values()) == fallbacks + 3
     assert_same(rest, streamed)
 
-    pair.simulator.stream.silence(False)
-    await pair.driver.advance(1)
-    await pair.settled()
-    rest, streamed, summaries = await pair.both()
-    assert summaries == 0
-    assert_same(rest, streamed)
+    await pair.resumed()
 
 
 async def test_a_dropped_connection_is_made_again_and_no_old_mark_is_used(pair: Pair) -> None:
@@ -172,12 +176,7 @@ async def test_a_dropped_connection_is_made_again_and_no_old_mark_is_used(pair: 
     assert summaries == 3, "marks heard before the disconnect are never served"
     assert_same(rest, streamed)
 
-    hub.silence(False)
-    await pair.driver.advance(1)
-    await pair.settled(connection=2)
-    rest, streamed, summaries = await pair.both()
-    assert summaries == 0
-    assert_same(rest, streamed)
+    await pair.resumed(connection=2)
 
 
 async def test_a_malformed_notification_is_refused_by_channel_and_field(pair: Pair) -> None:
@@ -276,9 +275,4 @@ async def test_a_new_option_held_puts_only_its_currency_on_rest_until_heard(pair
     assert summaries == 1, "BTC over REST, ETH and USDC streamed"
     assert pair.streamed.marks.fallbacks["BTC"] == 2  # the first tick's and this one
     assert_same(rest, streamed)  # one order whatever the mix of sources
-    pair.simulator.stream.silence(False)
-    await pair.driver.advance(1)
-    await pair.settled()
-    rest, streamed, summaries = await pair.both()
-    assert summaries == 0
-    assert_same(rest, streamed)
+    await pair.resumed()
