@@ -17,7 +17,6 @@ from agent.config.models import ChainSettings, Config
 from agent.config.venues import (
     AaveVenue,
     ChainlinkVenue,
-    DeribitStream,
     DeribitVenue,
     GmxVenue,
     HyperliquidVenue,
@@ -298,24 +297,19 @@ def _endpoint(value: str) -> Endpoint:
 
 
 async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: AsyncExitStack) -> None:
+    stream = settings.stream  # Deribit's marks over its WebSocket ticker channels
+    marks = (stream.max_age_s, stream.heartbeat_s, stream.interval, stream.reconnect_s)
     venue = DeribitConnector(
         client_id=settings.client_id.get_secret_value(),
         client_secret=settings.client_secret,
         endpoint=_endpoint(settings.endpoint),
         name=name,
         currencies=tuple(settings.currencies),
-        stream=_stream(settings.stream),
+        stream=StreamSettings(*marks) if stream.enabled else None,
         now=_stamp(built),
     )
     await stack.enter_async_context(venue)
     _register_exchange(name, venue, built)
-
-
-def _stream(settings: DeribitStream) -> StreamSettings | None:
-    if not settings.enabled:
-        return None
-    return StreamSettings(settings.max_age_s, settings.heartbeat_s, settings.interval,
-                          settings.reconnect_s)  # fmt: skip
 
 
 async def _hyperliquid(

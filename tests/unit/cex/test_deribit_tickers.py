@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import ccxt.pro as ccxt_pro
 import pytest
 
-from connectors.cex.deribit_stream import _MAX_MESSAGE_CHARS, _chunks
+from connectors.cex import Endpoint
+from connectors.cex.deribit_stream import _MAX_MESSAGE_CHARS, _chunks, stream_url
 from connectors.cex.deribit_tickers import StreamDataError, checked, summary_row
 
 CHANNEL = "ticker.BTC-27DEC24-60000-C.100ms"
@@ -75,3 +77,10 @@ def test_subscriptions_are_cut_under_deribit_s_message_limit() -> None:
         len(json.dumps({**message, "params": {"channels": chunk}})) < _MAX_MESSAGE_CHARS
         for chunk in chunks
     )
+
+
+def test_the_stream_urls_are_deribit_s_as_ccxt_pro_names_them() -> None:
+    pro = ccxt_pro.deribit()
+    assert stream_url(Endpoint.live()) == pro.urls["api"]["ws"]
+    assert stream_url(Endpoint.testnet()) == pro.urls["test"]["ws"]
+    assert stream_url(Endpoint.local("http://127.0.0.1:5000/")) == "ws://127.0.0.1:5000/ws/api/v2"
