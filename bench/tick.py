@@ -30,6 +30,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
 
+from agent.config.venues import DeribitVenue as DeribitSettings
 from agent.daemon import Daemon
 from agent.errors import RejectedError
 from agent.model import Side
@@ -38,10 +39,11 @@ from agent.profiles import profile_for
 from agent.tick.phases import PHASES, Phases
 from agent.tick.warm_up import collect_between_ticks, collector_paused
 from agent.wiring import build_daemon
-from bench import Result
+from bench import Result, tick_deribit
 from bench.evm_snapshot import CountingProvider, naive_contract
 from bench.tick_reads import ReadMeter
-from bench.tick_world import FixedClock, WorldProcess
+from bench.tick_world import FixedClock, WorldProcess, WorldReady
+from connectors.cex import DeribitVenue
 from connectors.cex.venue import CcxtVenue
 from connectors.evm.aave_v3 import AaveV3Connector
 from rehearsal.seed import seed_book
@@ -157,7 +159,7 @@ async def _measure() -> list[Result]:
         async with AsyncExitStack() as resources:
             daemon = await build_daemon(ready.config, resources, clock=clock)
             deribit = daemon.parts.reader.venues["deribit"]
-            assert isinstance(deribit, CcxtVenue)
+            assert isinstance(deribit, DeribitVenue)
             options = await _options(deribit)
             _watch(daemon, accounts)
             chainlink = daemon.parts.reader.venues["chainlink"]
@@ -174,6 +176,7 @@ async def _measure() -> list[Result]:
             # The bound the reader settled on (halved if the node ran a batch out of gas).
             fewest = math.ceil(sub_calls / multicall.max_calls)
             reads = await meter.results("tick", TICKS, sub_calls, multicall.max_calls)
+            reads.append(await tick_deribit.compare(deribit, _rest_twin(ready, deribit), "tick"))
             naive_s, naive_requests = await _naive(ready.manifest, accounts, deribit, options)
     median_ms = statistics.median(times) * 1e3
     p99_ms = sorted(times)[int(0.99 * (len(times) - 1))] * 1e3
@@ -213,6 +216,20 @@ async def _measure() -> list[Result]:
             requests <= 1 + fewest + 1 + 1e-9,
         ),
     ]
+
+
+def _rest_twin(ready: WorldReady, deribit: DeribitVenue) -> DeribitVenue:
+    """The daemon's Deribit account, read without a stream (a book summary a currency)."""
+    settings = ready.config.venues["deribit"]
+    assert isinstance(settings, DeribitSettings)
+    clock = FixedClock(ready.timestamp)
+    return DeribitVenue(
+        client_id=settings.client_id.get_secret_value(),
+        client_secret=settings.client_secret,
+        endpoint=deribit.endpoint,
+        currencies=deribit.currencies,
+        now=clock.now,
+    )
 
 
 def _phase_lines(name: str, phases: list[Phases]) -> list[Result]:

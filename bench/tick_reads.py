@@ -175,14 +175,17 @@ class ReadMeter:
             print(f"    {label:<12} median {median:8.2f} ms  p99 {p99:8.2f} ms  max {most:8.2f} ms")
         # Issue 18: at most three requests per exchange account, counted over the whole
         # tick. Deribit's reference gives get_book_summary_by_currency no "any" currency,
-        # so with N currencies we need 2 + N; the target stays the issue's 3 and is met
-        # with one currency only. Hyperliquid: its two reads, and the dead man's switch
-        # re-armed once every half window (agent.wiring.venues.DeadMansSwitch).
+        # so REST alone needs 2 + N for N currencies; the marks, quotes, funding and IVs
+        # come from its WebSocket ticker channels instead, a currency's book summary only
+        # on a tick its stream is stale (counted here, as are the stream's own calls:
+        # heartbeat answers, subscriptions). Hyperliquid: its two reads, and the dead
+        # man's switch re-armed once every half window (agent.wiring.venues).
         targets = {
             "deribit": (
                 EXCHANGE_TARGET,
-                f"<= 3 (issue 18; ours: positions, account summaries, one book summary per "
-                f"currency x {self.deribit_currencies})",
+                f"<= 3 (issue 18; ours: positions, account summaries; marks and IVs of "
+                f"{self.deribit_currencies} currencies streamed, a book summary per "
+                f"currency only when its stream is stale)",
             ),
             "hyperliquid": (
                 EXCHANGE_TARGET,

@@ -10,7 +10,14 @@ commands over a pipe: the requests each simulator has served so far, by operatio
 stop.
 
 The world's clock does not move during the benchmark (no market step is taken), so the
-parent's clock is the world's time when it was ready.
+parent's clock is the world's time when it was ready. Deribit's marks then come from its
+WebSocket ticker channels, pushed once at subscription: the simulator sends nothing
+more because nothing changes, and by wall time the stream would look silent. Freshness
+is judged by the venue's timestamps against the daemon's clock, as in production, and
+both stand at the world's time: the streamed marks are the market's current ones, the
+same values a REST book summary would return (tests/integration/cex/
+test_deribit_stream.py). The connection's liveness is judged by wall time, and the
+heartbeats (every 10 s, answered) keep it alive: no special case for the benchmark.
 """
 
 from __future__ import annotations
@@ -64,12 +71,17 @@ Setup = Callable[[LocalStack], Awaitable[list[str]]]
 
 
 def _served(stack: LocalStack) -> dict[str, Counter[str]]:
+    """HTTP requests by operation; for Deribit also the JSON-RPC calls its WebSocket
+    connections sent (``ws public/test``: heartbeat answers, ``ws public/subscribe``)."""
     servers = {"deribit": stack.deribit, "hyperliquid": stack.hyperliquid}
-    return {
+    served = {
         name: Counter(request.operation for request in server.requests)
         for name, server in servers.items()
         if server is not None
     }
+    if stack.deribit is not None:
+        served["deribit"].update({f"ws {m}": n for m, n in stack.deribit.stream.calls.items()})
+    return served
 
 
 async def _serve(connection: Connection, options: StackOptions, setup: Setup) -> None:

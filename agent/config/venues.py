@@ -120,12 +120,35 @@ class PremiaVenue(Frozen):
 Endpoint = Literal["live", "testnet"] | Annotated[str, StringConstraints(pattern=r"^https?://")]
 
 
+class DeribitStream(Frozen):
+    """Marks, quotes, funding and IVs over Deribit's WebSocket ticker channels; a
+    currency whose stream is stale is read with its REST book summary that tick.
+
+    ``max_age_s`` (2 s): a streamed ticker older than this by the venue's timestamp
+    against our clock is stale. At the ``100ms`` interval Deribit sends an instrument's
+    ticker every 100 ms while it changes (its mark moves with its index), so a live
+    instrument is never near 2 s old; 2 s leaves room for clock skew and latency, and
+    keeps a streamed mark within 2 s of the venue, closer than the tick's own span
+    (``tick_interval_s``, 10 s by default). ``agg2`` (every 2 s) needs a larger bound.
+    ``heartbeat_s``: Deribit's heartbeat interval, at least 10 s (public/set_heartbeat);
+    a connection silent for two intervals is made again. ``reconnect_s``: the first wait
+    before connecting again, doubling to 30 s.
+    """
+
+    enabled: bool = True
+    max_age_s: PositiveFloat = 2.0
+    interval: Literal["100ms", "agg2"] = "100ms"
+    heartbeat_s: Annotated[float, Field(ge=10)] = 10.0
+    reconnect_s: PositiveFloat = 1.0
+
+
 class DeribitVenue(Frozen):
     kind: Literal["deribit"]
     client_id: Secret
     client_secret: Secret
     endpoint: Endpoint = "live"
     currencies: list[str] = Field(default_factory=lambda: ["BTC", "ETH", "USDC"])
+    stream: DeribitStream = Field(default_factory=DeribitStream)
 
 
 class HyperliquidVenue(Frozen):

@@ -73,8 +73,9 @@ def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Stee
         held = {a.underlying for a in lending.assets if a.underlying and (a.supplied or a.debt)}
         exposure = lending_exposure(lending, vols)
         vol = account_vol(held, vols)
-        steered = steer(lending.venue, exposure, vol, settings.health, model)
-        found.append(replace(steered, market_priced=lending.market_priced))
+        found.append(
+            steer(lending.venue, exposure, vol, settings.health, model, lending.market_priced)
+        )
     for margin in policy_input.margin:
         held = {p.instrument.underlying for p in margin.positions}
         held |= {margin.account} if margin.account in vols else set()

@@ -89,6 +89,10 @@ class LendingAsset:
             raise ValueError(f"{self.symbol}: price_usd must be positive")
         if not 0 <= self.liquidation_threshold < 1:
             raise ValueError(f"{self.symbol}: liquidation_threshold must be in [0, 1)")
+        # One comparison chain first (the policy input builds hundreds a tick); the
+        # loop only names the field that failed.
+        if self.supplied >= 0 and self.debt >= 0 and self.wallet >= 0 and self.supply_room >= 0:
+            return
         for name in ("supplied", "debt", "wallet", "supply_room"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{self.symbol}: {name} must not be negative")

@@ -243,8 +243,10 @@ def steer(
     vol: float | None,
     settings: HealthSettings,
     model: ProbabilityModel,
+    market_priced: tuple[str, ...] = (),
 ) -> Steering:
-    """The account's probability, trigger and target (static ones when not vol-aware)."""
+    """The account's probability, trigger and target (static ones when not vol-aware);
+    ``market_priced`` as ``Steering.market_priced``."""
     lending = exposure.lending
     floor = settings.lending_trigger if lending else settings.margin_trigger
     target = settings.lending_target if lending else settings.margin_target
@@ -281,8 +283,9 @@ def steer(
                 cause = "projection"
     kind = "lending" if lending else "margin"
     return Steering(
-        name, kind, health, vol, move, probability, trigger, target, bool(cause), projected, cause
-    )
+        name, kind, health, vol, move, probability, trigger, target, bool(cause), projected, cause,
+        market_priced,
+    )  # fmt: skip
 
 
 def vol_reason(steering: Steering, settings: HealthSettings, measure: str) -> str:

@@ -236,18 +236,23 @@ def _compile(book: Book) -> BookArrays:
     now = book.valuation_time.timestamp()
     lending, margin, cash, owners = _accounts(book)
     term_rows, code_rows = [], []  # one array from rows: cheaper than filling row by row
-    for position, (lending_owner, margin_owner) in zip(book.positions, owners, strict=True):
+    options: list[int] = []
+    for index, (position, (lending_owner, margin_owner)) in enumerate(
+        zip(book.positions, owners, strict=True)
+    ):
+        kind = position.kind
+        if kind is Kind.OPTION:
+            options.append(index)
         state = book.market[position.underlying]
-        term_rows.append(_terms(position, state.spot, state.rate, now))
+        row, is_call, inverse, entry_basis = _ROWS[kind](position, state.spot, state.rate, now)
+        term_rows.append(row)
         code_rows.append(
             (
-                KIND_CODES[position.kind],
+                KIND_CODES[kind],
                 underlying_index[position.underlying],
-                int(
-                    isinstance(position, OptionPosition) and position.option_type is OptionType.CALL
-                ),
-                int(getattr(position, "settlement", Settlement.LINEAR) is Settlement.INVERSE),
-                int(getattr(position, "margin_basis", MarginBasis.MARK) is MarginBasis.ENTRY),
+                is_call,
+                inverse,
+                entry_basis,
                 lending_owner,
                 margin_owner,
             )
@@ -255,20 +260,20 @@ def _compile(book: Book) -> BookArrays:
     count = len(book.positions)
     terms = np.array(term_rows, dtype=np.float64).reshape(count, TERM_COLUMNS)
     codes = np.array(code_rows, dtype=np.int64).reshape(count, CODE_COLUMNS)
-    options = _option_terms(book, now)
+    option_terms = _option_terms(book, now, options)
     spots = np.ascontiguousarray(market[:, SPOT])
-    for array in (market, pegged, terms, codes, cash, spots, options):
+    for array in (market, pegged, terms, codes, cash, spots, option_terms):
         array.setflags(write=False)
     return BookArrays(
-        underlyings, market, pegged, terms, codes, lending, margin, cash, now, spots, options
+        underlyings, market, pegged, terms, codes, lending, margin, cash, now, spots, option_terms
     )
 
 
-def _option_terms(book: Book, now: float) -> FloatArray:
+def _option_terms(book: Book, now: float, options: list[int]) -> FloatArray:
     columns = []
-    for index, position in enumerate(book.positions):
-        if not isinstance(position, OptionPosition):
-            continue
+    for index in options:
+        position = book.positions[index]
+        assert isinstance(position, OptionPosition)
         state = book.market[position.underlying]
         scale = 1.0 if position.forward is None else position.forward / state.spot
         vol = position.vol if position.vol is not None else state.vol
@@ -289,33 +294,63 @@ def _option_terms(book: Book, now: float) -> FloatArray:
     return np.ascontiguousarray(np.array(columns, dtype=np.float64).reshape(-1, OPTION_ROWS).T)
 
 
-def _terms(position: Position, spot: float, rate: float, now: float) -> list[float]:
-    nan = math.nan
-    row = [nan] * TERM_COLUMNS
-    row[QUANTITY] = position.quantity
-    row[MAINTENANCE] = 0.0
-    row[FEES] = 0.0
-    if isinstance(position, OptionPosition):
-        row[STRIKE] = position.strike
-        row[EXPIRY] = position.expiry.timestamp()
-        row[VOL] = nan if position.vol is None else position.vol
-        row[FORWARD_RATIO] = nan if position.forward is None else position.forward / spot
-        row[MAINTENANCE] = position.maintenance_margin_rate
-    elif isinstance(position, PerpetualPosition | FuturePosition):
-        mark = spot
-        if isinstance(position, FuturePosition):
-            row[EXPIRY] = position.expiry.timestamp()
-            years = max(row[EXPIRY] - now, 0.0) / (365.0 * 86400.0)
-            quoted = position.mark_price
-            mark = spot * math.exp(rate * years) if quoted is None else quoted
-            # A quoted mark implies a carry rate, held constant as the future ages.
-            row[CARRY] = math.log(mark / spot) / years if quoted and years > 0.0 else nan
-        row[ENTRY] = mark if position.entry_price is None else position.entry_price
-        row[MAINTENANCE] = position.maintenance_margin_rate or 0.0
-        row[FEES] = position.fees_usd
-    elif isinstance(position, LendingSupplyPosition):
-        row[THRESHOLD] = position.liquidation_threshold
-    return row
+# Each kind's terms row (TERM_COLUMNS floats, NaN where a column does not apply) and its
+# (is call, inverse, entry basis) codes, as literal rows: the records' kind picks one.
+Row = tuple[list[float], int, int, int]
+_NAN = math.nan
+
+
+def _option_row(position: Position, spot: float, rate: float, now: float) -> Row:
+    assert isinstance(position, OptionPosition)
+    nan = _NAN
+    forward = nan if position.forward is None else position.forward / spot
+    vol = nan if position.vol is None else position.vol
+    row = [position.quantity, position.strike, position.expiry.timestamp(), vol, forward]
+    row += [nan, nan, nan, position.maintenance_margin_rate, 0.0]
+    is_call = int(position.option_type is OptionType.CALL)
+    return row, is_call, int(position.settlement is Settlement.INVERSE), 0
+
+
+def _margined_row(position: Position, spot: float, rate: float, now: float) -> Row:
+    assert isinstance(position, PerpetualPosition | FuturePosition)
+    nan = _NAN
+    expiry = carry = nan
+    mark = spot
+    if isinstance(position, FuturePosition):
+        expiry = position.expiry.timestamp()
+        years = max(expiry - now, 0.0) / (365.0 * 86400.0)
+        quoted = position.mark_price
+        mark = spot * math.exp(rate * years) if quoted is None else quoted
+        # A quoted mark implies a carry rate, held constant as the future ages.
+        carry = math.log(mark / spot) / years if quoted and years > 0.0 else nan
+    entry = mark if position.entry_price is None else position.entry_price
+    row = [position.quantity, nan, expiry, nan, nan, entry, carry, nan]
+    row += [position.maintenance_margin_rate or 0.0, position.fees_usd]
+    inverse = int(position.settlement is Settlement.INVERSE)
+    return row, 0, inverse, int(position.margin_basis is MarginBasis.ENTRY)
+
+
+def _supply_row(position: Position, spot: float, rate: float, now: float) -> Row:
+    assert isinstance(position, LendingSupplyPosition)
+    nan = _NAN
+    threshold = position.liquidation_threshold
+    return [position.quantity, nan, nan, nan, nan, nan, nan, threshold, 0.0, 0.0], 0, 0, 0
+
+
+def _plain_row(position: Position, spot: float, rate: float, now: float) -> Row:
+    """Spot and lending debt: a quantity only."""
+    nan = _NAN
+    return [position.quantity, nan, nan, nan, nan, nan, nan, nan, 0.0, 0.0], 0, 0, 0
+
+
+_ROWS = {
+    Kind.OPTION: _option_row,
+    Kind.PERP: _margined_row,
+    Kind.FUTURE: _margined_row,
+    Kind.SPOT: _plain_row,
+    Kind.LENDING_SUPPLY: _supply_row,
+    Kind.LENDING_DEBT: _plain_row,
+}
 
 
 def _accounts(

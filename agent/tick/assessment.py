@@ -7,6 +7,7 @@ what the policy, the status report and the metrics read.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from agent.model import Greeks
@@ -31,7 +32,7 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
 
     book: Book
     net: dict[str, Greeks]
-    positions: dict[str, Greeks]
+    positions: Mapping[str, Greeks]  # by risk position id (``PositionGreeks``)
     underlyings: tuple[UnderlyingRisk, ...]
     liquidation: dict[str, LiquidationDistance]
     book_value_usd: float
@@ -61,27 +62,50 @@ def _greeks(named: dict[str, float]) -> Greeks:
     )
 
 
-def _position_greeks(book: Book, greeks: BookGreeks) -> dict[str, Greeks]:
-    """Per position id, the Greeks of ``portfolio.position_greeks`` (the same floats: + 0.0
-    turns -0.0 into 0.0 there too), column by column rather than a dict per row."""
-    rows = greeks.positions
-    spot = greeks.spot[book.arrays.codes[:, UNDERLYING]]
-    columns = (
-        rows[:, DELTA] + 0.0,
-        rows[:, DELTA] * spot + 0.0,
-        rows[:, GAMMA] + 0.0,
-        rows[:, VEGA] + 0.0,
-        rows[:, THETA] + 0.0,
-        rows[:, RHO] + 0.0,
-    )
-    ids = [position.id for position in book.positions]
-    return dict(zip(ids, map(Greeks, *(column.tolist() for column in columns)), strict=True))
+class PositionGreeks(Mapping[str, Greeks]):
+    """Per position id, the Greeks of ``portfolio.position_greeks`` (the same floats: +
+    0.0 turns -0.0 into 0.0 there too), each built when first asked for: the tick asks
+    for its options' only (to compare with the venue's), not for every loan's."""
+
+    __slots__ = ("_built", "_columns", "_rows")
+
+    def __init__(self, book: Book, greeks: BookGreeks) -> None:
+        table = greeks.positions
+        spot = greeks.spot[book.arrays.codes[:, UNDERLYING]]
+        columns = (
+            table[:, DELTA] + 0.0,
+            table[:, DELTA] * spot + 0.0,
+            table[:, GAMMA] + 0.0,
+            table[:, VEGA] + 0.0,
+            table[:, THETA] + 0.0,
+            table[:, RHO] + 0.0,
+        )
+        self._columns = tuple(column.tolist() for column in columns)
+        self._rows = {position.id: row for row, position in enumerate(book.positions)}
+        self._built: dict[str, Greeks] = {}
+
+    def __getitem__(self, identifier: str) -> Greeks:
+        found = self._built.get(identifier)
+        if found is None:
+            row = self._rows[identifier]
+            found = Greeks(*(column[row] for column in self._columns))
+            self._built[identifier] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"PositionGreeks({len(self)} positions)"
 
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
     greeks = book_greeks(book)
     net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
-    per_position = _position_greeks(book, greeks)
+    per_position = PositionGreeks(book, greeks)
     distances = liquidation_distance(book)
     risks = []
     for underlying, distance in sorted(distances.items()):

@@ -13,7 +13,6 @@ account's equity in the book matches the venue's exactly at the current prices.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from statistics import median
 
@@ -48,8 +47,9 @@ def build_book(
         records += venue_records
         if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, venue_records)
-        else:
-            records += [c for p in held if (c := _locked_collateral(p, profile, market))]
+        else:  # only options lock collateral: the loans and perps need no look
+            options = [p for p in held if p.instrument.kind is Kind.OPTION]
+            records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
     return _with_account_cash(now, market, records, accounts, snapshots)
@@ -84,7 +84,10 @@ def _market(
 
 
 def _position_id(position: Position) -> str:
-    return f"{position.key}:{position.instrument.kind.value}"
+    """``position.key`` and the kind: ``venue:symbol:position id:kind``."""
+    instrument = position.instrument
+    kind = instrument.kind.value
+    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}:{kind}"
 
 
 def _account_of(position: Position, profile: VenueProfile) -> str | None:
@@ -106,25 +109,48 @@ def _record(
     reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.Position:
+    return _RECORDS[position.instrument.kind](position, profile, reserves, market)
+
+
+def _supply(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.LendingSupplyPosition:
     instrument = position.instrument
-    ident = _position_id(position)
-    venue, underlying, protocol = instrument.venue, instrument.underlying, profile.protocol
-    kind = instrument.kind
-    if kind is Kind.OPTION:
-        return _option(position, profile, ident)
-    if kind in (Kind.PERP, Kind.FUTURE):
-        return _margined(position, profile, ident, market)
-    if kind is Kind.LENDING_SUPPLY:
-        reserve = reserves.get(instrument.symbol)
-        threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
-        return risk.LendingSupplyPosition(
-            ident, venue, underlying, position.quantity, threshold, protocol=protocol
-        )
-    if kind is Kind.LENDING_DEBT:
-        return risk.LendingDebtPosition(
-            ident, venue, underlying, abs(position.quantity), protocol=protocol
-        )
-    return risk.SpotPosition(ident, venue, underlying, position.quantity, protocol=protocol)
+    reserve = reserves.get(instrument.symbol)
+    threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
+    return risk.LendingSupplyPosition(
+        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
+        threshold, protocol=profile.protocol,
+    )  # fmt: skip
+
+
+def _debt(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.LendingDebtPosition:
+    instrument = position.instrument
+    return risk.LendingDebtPosition(
+        _position_id(position), instrument.venue, instrument.underlying,
+        abs(position.quantity), protocol=profile.protocol,
+    )  # fmt: skip
+
+
+def _spot(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.SpotPosition:
+    instrument = position.instrument
+    return risk.SpotPosition(
+        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
+        protocol=profile.protocol,
+    )  # fmt: skip
 
 
 def _locked_collateral(
@@ -153,13 +179,18 @@ def _locked_collateral(
     )
 
 
-def _option(position: Position, profile: VenueProfile, ident: str) -> risk.OptionPosition:
+def _option(
+    position: Position,
+    profile: VenueProfile,
+    reserves: Mapping[str, ReserveState],
+    market: Mapping[str, risk.MarketState],
+) -> risk.OptionPosition:
     instrument = position.instrument
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
     return risk.OptionPosition(
-        id=ident,
+        id=_position_id(position),
         venue=instrument.venue,
         underlying=instrument.underlying,
         option_type=RiskOptionType(instrument.option_type.value),
@@ -177,10 +208,11 @@ def _option(position: Position, profile: VenueProfile, ident: str) -> risk.Optio
 def _margined(
     position: Position,
     profile: VenueProfile,
-    ident: str,
+    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.PerpetualPosition | risk.FuturePosition:
     instrument = position.instrument
+    ident = _position_id(position)
     inverse = instrument.settlement is Settlement.INVERSE
     entry = position.entry_price or position.mark_price or market[instrument.underlying].spot
     # The risk engine counts inverse contracts in USD face value; ours are in coin.
@@ -206,6 +238,16 @@ def _margined(
         maintenance_margin_rate=maintenance, fees_usd=fees, account=account,
         protocol=profile.protocol,
     )  # fmt: skip
+
+
+_RECORDS = {
+    Kind.OPTION: _option,
+    Kind.PERP: _margined,
+    Kind.FUTURE: _margined,
+    Kind.SPOT: _spot,
+    Kind.LENDING_SUPPLY: _supply,
+    Kind.LENDING_DEBT: _debt,
+}
 
 
 def _cross_accounts(
@@ -241,13 +283,15 @@ def _with_account_cash(
     it is booked as a spot holding of the coin inside the account, so the collateral's
     delta is hedged like any other and moves with the coin under stress.
     """
-    # A position's value needs no other position: value those held in accounts only.
-    held = [(r.account, replace(r, account=None)) for r in records if r.account is not None]
-    loose = Book.from_records(now, market, [record for _, record in held])
-    values = book_greeks(loose).positions[:, 0] if held else ()
+    # A position's value needs no other position, nor its account: value those held in
+    # accounts only, in their accounts (no cash yet).
+    held = [r for r in records if r.account is not None]
+    values = book_greeks(Book.from_records(now, market, held, accounts)).positions[:, 0]
     value_of: dict[str, float] = {}
-    for (owner, _), value in zip(held, values, strict=True):
-        value_of[owner] = value_of.get(owner, 0.0) + float(value)
+    for record, value in zip(held, values.tolist(), strict=True):
+        owner = record.account
+        assert owner is not None
+        value_of[owner] = value_of.get(owner, 0.0) + value
     funded, holdings = [], []
     for account in accounts:
         cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)

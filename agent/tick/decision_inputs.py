@@ -132,38 +132,41 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
     netted: per reserve the account's supply, debt, wallet, and what the reserve allows
     (cap room, frozen, paused)."""
     supplied: dict[str, Position] = {}
-    debts: dict[str, Position] = {}
+    debts: dict[str, float] = {}
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
-        kind = position.instrument.kind
+        instrument = position.instrument
+        kind = instrument.kind
         if kind is Kind.LENDING_SUPPLY:
-            supplied[position.instrument.symbol] = position
+            supplied[instrument.symbol] = position
         elif kind is Kind.LENDING_DEBT:
-            debts[position.instrument.symbol] = position
+            debts[instrument.symbol] = abs(position.quantity)
     wallet = {b.asset: b.amount for b in snapshot.balances}
-    pending = view.lending_on(snapshot.venue)
+    pending = view.lending_on(snapshot.venue) if view.items else ()
     changes = lending_changes(pending) if pending else {}
     assets = []
     for reserve in snapshot.reserves:
         symbol = reserve.symbol
         supply = supplied.get(symbol)
-        enabled = (supply.collateral_usd or 0.0) > 0 if supply else reserve.ltv > 0
+        if supply is None:
+            enabled, held = reserve.ltv > 0, 0.0
+        else:
+            enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
         more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
-        debt = abs(debts[symbol].quantity) if symbol in debts else 0.0
         assets.append(
             LendingAsset(
-                symbol=symbol,
-                price_usd=reserve.price_usd,
-                liquidation_threshold=reserve.liquidation_threshold,
-                supplied=max((supply.quantity if supply else 0.0) + more_supplied, 0.0),
-                collateral_enabled=enabled,
-                debt=max(debt + more_debt, 0.0),
-                wallet=max(wallet.get(symbol, 0.0) + more_wallet, 0.0),
-                supply_apr=reserve.supply_apr,
-                borrow_apr=reserve.borrow_apr,
-                supply_room=reserve.supply_room,
-                frozen=reserve.frozen,
-                paused=reserve.paused,
-                underlying=underlying_of(symbol),
+                symbol,
+                reserve.price_usd,
+                reserve.liquidation_threshold,
+                max(held + more_supplied, 0.0),
+                enabled,
+                max(debts.get(symbol, 0.0) + more_debt, 0.0),
+                max(wallet.get(symbol, 0.0) + more_wallet, 0.0),
+                reserve.supply_apr,
+                reserve.borrow_apr,
+                reserve.supply_room,
+                reserve.frozen,
+                reserve.paused,
+                underlying_of(symbol),
             )
         )
     health = math.inf

@@ -30,6 +30,7 @@ from agent.watch import Evidence, Span
 from connectors.cex import DeribitVenue as DeribitConnector
 from connectors.cex import Endpoint
 from connectors.cex import HyperliquidVenue as HyperliquidConnector
+from connectors.cex.deribit_marks import StreamSettings
 from connectors.cex.paper import PaperVenue
 from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
@@ -298,12 +299,15 @@ def _endpoint(value: str) -> Endpoint:
 
 
 async def _deribit(name: str, settings: DeribitVenue, built: Venues, stack: AsyncExitStack) -> None:
+    stream = settings.stream  # Deribit's marks over its WebSocket ticker channels
+    marks = (stream.max_age_s, stream.heartbeat_s, stream.interval, stream.reconnect_s)
     venue = DeribitConnector(
         client_id=settings.client_id.get_secret_value(),
         client_secret=settings.client_secret,
         endpoint=_endpoint(settings.endpoint),
         name=name,
         currencies=tuple(settings.currencies),
+        stream=StreamSettings(*marks) if stream.enabled else None,
         now=_stamp(built),
     )
     await stack.enter_async_context(venue)

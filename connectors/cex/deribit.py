@@ -1,13 +1,14 @@
 """Deribit through ccxt: inverse options, futures and perpetuals, plus USDC-linear perps.
 
 Reads per snapshot, concurrently and whatever the number of positions:
-``private/get_positions`` (every currency), ``private/get_account_summaries`` (every
-currency account's summary in one request) and, per currency read (BTC, ETH, USDC by
-default), one ``public/get_book_summary_by_currency`` of every kind: futures' marks,
-bid/ask and funding, options' marks and IVs (``deribit_books.py``). So 2 + currencies
-requests a tick; ``public/ticker`` only for an option held whose instrument the summaries
-lack (one of a currency not read). Every method and field: Deribit API 2.1.1 reference,
-tests/fixtures/deribit_api_reference.json.
+``private/get_positions`` (every currency) and ``private/get_account_summaries`` (every
+currency account's summary in one request). Marks, bid/ask, funding and the options'
+IVs come per currency read (BTC, ETH, USDC by default) from Deribit's WebSocket ticker
+channels when they are fresh (``deribit_marks.py``, ``deribit_stream.py``: 2 requests a
+tick), else from one ``public/get_book_summary_by_currency`` of every kind
+(``deribit_books.py``; 2 + currencies without a stream). ``public/ticker`` only for an
+option held whose instrument neither covers (one of a currency not read). Every method
+and field: Deribit API 2.1.1 reference, tests/fixtures/deribit_api_reference.json.
 
 Units: Deribit sizes inverse futures in USD, linear futures and options in coin; the
 port speaks coin, and ``connectors.cex.units`` converts each order (an inverse future's
@@ -15,25 +16,21 @@ USD amount at the instrument's latest mark, see ``_sizing_price``). Positions he
 in coin (``size_currency`` for futures). Option prices are in coin and are converted to
 USD with the index. A segregated account's currencies each get a ``Health`` (``account``
 = currency); a cross-collateral account one for the whole (``deribit_accounts.py``).
-Orders carry the client id as Deribit's ``label`` (at most 64 characters) and are found
-by label, and after the venue forgets the label in its order and trade history
-(``deribit_lookup.py``).
+Orders, their fees and the account's liquidations: ``deribit_orders.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 import ccxt.async_support as ccxt
-import structlog
 from pydantic import SecretStr
 
-from agent.errors import InvariantViolation, TransientError
+from agent.errors import TransientError
 from agent.model import (
     Balance,
     Greeks,
@@ -41,24 +38,20 @@ from agent.model import (
     Position,
     Quote,
     Rate,
-    Side,
     VenueSnapshot,
 )
-from agent.ports import OrderRequest, OrderState
 from connectors.cex.deribit_accounts import account_health, by_currency, check_margin_model
 from connectors.cex.deribit_books import BookSummaries, OptionFacts, option_facts, option_position
-from connectors.cex.deribit_lookup import labelled_orders
+from connectors.cex.deribit_marks import MarksSource, StreamSettings
+from connectors.cex.deribit_orders import DeribitOrders, bind
 from connectors.cex.endpoint import Endpoint
-from connectors.cex.liquidations import deribit_liquidations
-from connectors.cex.markets import number, price_on_tick
-from connectors.cex.units import OrderUnits, deribit_units
-from connectors.cex.venue import CcxtVenue, together, utc_now
+from connectors.cex.markets import number
+from connectors.cex.venue import together, utc_now
 
-_log = structlog.get_logger(__name__)
 _FUNDING_PERIODS_PER_YEAR = 3 * 365  # funding_8h -> annual
 
 
-class DeribitVenue(CcxtVenue):
+class DeribitVenue(DeribitOrders):
     """A Deribit account (API key ``client_id`` / ``client_secret``, no withdrawal rights).
 
     ``currencies`` are the margin accounts read and searched for orders;
@@ -74,6 +67,7 @@ class DeribitVenue(CcxtVenue):
         name: str = "deribit",
         currencies: Sequence[str] = ("BTC", "ETH", "USDC"),
         mark_max_age_s: float = 30.0,
+        stream: StreamSettings | None = None,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -91,32 +85,24 @@ class DeribitVenue(CcxtVenue):
         self._future_marks: dict[str, tuple[float, datetime]] = {}  # id -> (mark, read at)
         self.mark_max_age_s = mark_max_age_s
         self.margin_model = ""  # read at open (deribit_accounts.py)
+        self._sources = MarksSource(venue=name, endpoint=endpoint, settings=stream, now=now)
 
     def _create_exchange(self, session: aiohttp.ClientSession) -> Any:
         config = self._base_config(session)
         config.update(apiKey=self._client_id, secret=self._client_secret.get_secret_value())
         return ccxt.deribit(config)
 
-    def _usd_per(self, currency: str) -> float:
-        """USD value of one unit of ``currency`` (index; 1 for USDC)."""
-        return self._indices.get(currency, 0.0)
-
     # --- snapshot ---------------------------------------------------------------------
 
     async def _read_snapshot(self) -> VenueSnapshot:
         observed_at = self._now()
         exchange = self.exchange
+        early = self._sources.stale(self.currencies)  # every currency without a stream
         replies = await together(
             # fetch_positions' own request; ccxt's parse of every field is not needed
-            self._read("fetch_positions", _call(exchange.privateGetGetPositions, {})),
-            self._read("account_summaries", _call(exchange.privateGetGetAccountSummaries, {})),
-            *(
-                self._read(
-                    f"book_summary.{code}",
-                    _call(exchange.publicGetGetBookSummaryByCurrency, {"currency": code}),
-                )
-                for code in self.currencies
-            ),
+            self._read("fetch_positions", bind(exchange.privateGetGetPositions, {})),
+            self._read("account_summaries", bind(exchange.privateGetGetAccountSummaries, {})),
+            *(self._book_summary(code) for code in early),
         )
         held = replies[0].get("result")
         if not isinstance(held, list):  # never read as "no positions"
@@ -125,12 +111,17 @@ class DeribitVenue(CcxtVenue):
             {"info": r, "symbol": self._symbol(str(r["instrument_name"]))} for r in held
         ]
         summaries = by_currency(self.name, replies[1]["result"], self.currencies)
-        rows = [row for reply in replies[2:] for row in reply["result"]]
+        options_held = [str(r["instrument_name"]) for r in held if r.get("kind") == "option"]
+        read = dict(zip(early, replies[2:], strict=True))
+        rows = await self._sources.rows(
+            self.currencies, options_held, observed_at, read, self._book_summary,
+            exchange.markets_by_id or {},
+        )  # fmt: skip
         summary = BookSummaries.split(rows, exchange.markets_by_id or {})
         books = summary.futures
         self._learn_indices(books)
         self._remember_marks(books, observed_at)
-        options = await self._option_facts(positions_raw, summary.options, observed_at)
+        options = await self._option_facts(options_held, summary.options, observed_at)
         positions = tuple(self._position(raw, options) for raw in positions_raw)
         return VenueSnapshot(
             venue=self.name,
@@ -144,6 +135,12 @@ class DeribitVenue(CcxtVenue):
             rates=tuple(self._rate(row) for row in books if "funding_8h" in row),
         )
 
+    async def _book_summary(self, code: str) -> list[Mapping[str, Any]]:
+        """Every instrument's row of ``code`` (``public/get_book_summary_by_currency``)."""
+        call = bind(self.exchange.publicGetGetBookSummaryByCurrency, {"currency": code})
+        reply = await self._read(f"book_summary.{code}", call)
+        return list(reply["result"])
+
     def _learn_indices(self, books: Sequence[Mapping[str, Any]]) -> None:
         for row in books:
             index = number(row.get("estimated_delivery_price"))
@@ -151,32 +148,24 @@ class DeribitVenue(CcxtVenue):
                 self._indices[str(row["base_currency"])] = index
 
     async def _option_facts(
-        self,
-        positions: Sequence[Mapping[str, Any]],
-        summaries: Mapping[str, Mapping[str, Any]],
-        at: datetime,
+        self, held: Sequence[str], summaries: Mapping[str, Mapping[str, Any]], at: datetime
     ) -> dict[str, OptionFacts]:
-        """Mark IV and rho of every option held, from the book summaries; an option they
-        lack (a currency not read) from its ``public/ticker``, whose fields the reference
-        shares with the summary's (``mark_iv``, ``underlying_price``, ``interest_rate``)."""
-        held = [
-            p["info"]["instrument_name"] for p in positions if p["info"].get("kind") == "option"
-        ]
+        """Mark IV and rho of every option ``held``, from the book summaries (or streamed
+        tickers); one they lack (a currency not read) from its ``public/ticker``, whose
+        fields the reference shares with the summary's (``mark_iv``, ``underlying_price``,
+        ``interest_rate``)."""
         missing = [name for name in held if name not in summaries]
         replies = await together(
             *(
-                self._read(
-                    f"ticker.{name}",
-                    _call(self.exchange.publicGetTicker, {"instrument_name": name}),
-                )
+                self._read(f"ticker.{name}", bind(self.exchange.publicGetTicker,
+                                                   {"instrument_name": name}))
                 for name in missing
             )
-        )
+        )  # fmt: skip
         rows = {name: summaries[name] for name in held if name in summaries}
         rows.update({name: reply["result"] for name, reply in zip(missing, replies, strict=True)})
         by_id = self.exchange.markets_by_id or {}
-        markets = {name: by_id[name][0] for name in rows if by_id.get(name)}
-        return option_facts(rows, markets, at)
+        return option_facts(rows, {name: by_id[name][0] for name in rows if by_id.get(name)}, at)
 
     def _position(self, raw: Mapping[str, Any], options: Mapping[str, OptionFacts]) -> Position:
         info = raw["info"]
@@ -236,9 +225,6 @@ class DeribitVenue(CcxtVenue):
 
     # --- orders -------------------------------------------------------------------------
 
-    def units(self, symbol: str) -> OrderUnits:
-        return deribit_units(self.exchange.market(symbol))
-
     async def _sizing_price(self, symbol: str) -> float:
         """The inverse future's mark (USD per coin): its USD position is worth
         size / mark coin, as Deribit's own ``size_currency`` counts it. The mark is the
@@ -259,7 +245,7 @@ class DeribitVenue(CcxtVenue):
         futures are sized at."""
         await super().open()
         summary = await self._read(
-            "account_summary", _call(self.exchange.privateGetGetAccountSummary,
+            "account_summary", bind(self.exchange.privateGetGetAccountSummary,
                                      {"currency": self.currencies[0]})
         )  # fmt: skip
         self.margin_model = check_margin_model(self.name, summary["result"])
@@ -268,11 +254,23 @@ class DeribitVenue(CcxtVenue):
         await together(
             *(self._refresh_marks(code) for code in sorted(inverse) if code in self.currencies)
         )
+        assert self._session is not None
+        self._sources.start(self._session, self.exchange.markets_by_id or {})
+
+    async def close(self) -> None:
+        """Stop the stream (its task and socket), then close the exchange and session."""
+        await self._sources.close()
+        await super().close()
+
+    @property
+    def marks(self) -> MarksSource:
+        """Where the marks come from each tick: the stream, and REST per currency."""
+        return self._sources
 
     async def _refresh_marks(self, currency: str) -> None:
         reply = await self._read(
             f"book_summary.{currency}",
-            _call(
+            bind(
                 self.exchange.publicGetGetBookSummaryByCurrency,
                 {"currency": currency, "kind": "future"},
             ),
@@ -284,119 +282,3 @@ class DeribitVenue(CcxtVenue):
             mark = number(row.get("mark_price"))
             if mark:
                 self._future_marks[str(row["instrument_name"])] = (mark, at)
-
-    def _state(self, raw: Mapping[str, Any], client_order_id: str) -> OrderState:
-        filled_amount = number(raw.get("filled"), 0.0) or 0.0
-        average = number(raw.get("average")) if filled_amount else None
-        filled = self.filled_coin(str(raw["symbol"]), filled_amount, client_order_id, average)
-        fee = number((raw.get("fee") or {}).get("cost"), 0.0) or 0.0
-        return OrderState(
-            client_order_id=client_order_id,
-            venue_order_id=None if raw.get("id") is None else str(raw["id"]),
-            symbol=str(raw["symbol"]),
-            status=self.status_of(raw.get("status")),
-            filled_quantity=filled,
-            average_price=average,
-            fee_usd=fee * self._fee_usd_per(str(raw["symbol"]), average),
-        )
-
-    def _fee_usd_per(self, symbol: str, average: float | None) -> float:
-        """USD per unit of the fee currency (the settlement currency)."""
-        market = self.exchange.market(symbol)
-        if not market.get("option") and market.get("inverse") and average:
-            return average
-        return self._usd_per(str(market["settle"]))
-
-    async def liquidations(self, since_ms: int, until_ms: int) -> list[str]:
-        """Evidence of our trades from ``since_ms`` to ``until_ms`` that liquidated us, per
-        currency (``private/get_user_trades_by_currency`` with start and end timestamps,
-        at most 1000 a call: Deribit API 2.1.1 reference)."""
-        window = {"start_timestamp": since_ms, "end_timestamp": until_ms, "count": 1000}
-        replies = await together(
-            *(
-                self._read(
-                    f"user_trades.{code}",
-                    _call(
-                        self.exchange.privateGetGetUserTradesByCurrency,
-                        {"currency": code, **window},
-                    ),
-                )
-                for code in self.currencies
-            )
-        )
-        trades = [t for reply in replies for t in (reply.get("result") or {}).get("trades") or []]
-        return deribit_liquidations(trades, since_ms, until_ms)
-
-    async def _with_fees(self, state: OrderState) -> OrderState:
-        """``state`` with its fees from its trades: Deribit's order object carries none
-        (API reference 2.1.1; fees are each trade's ``fee`` in ``fee_currency``)."""
-        if state.filled_quantity <= 0 or state.fee_usd > 0 or state.venue_order_id is None:
-            return state
-        try:
-            reply = await self.exchange.privateGetGetUserTradesByOrder(
-                {"order_id": state.venue_order_id}
-            )
-        except ccxt.BaseError as error:  # the order stands; only its cost is unknown
-            _log.warning(
-                "order_fees_unknown", venue=self.name, client_order_id=state.client_order_id,
-                error=f"{type(error).__name__}: {error}",
-            )  # fmt: skip
-            return state
-        fee = sum(number(t.get("fee"), 0.0) or 0.0 for t in reply.get("result") or [])
-        return replace(state, fee_usd=fee * self._fee_usd_per(state.symbol, state.average_price))
-
-    async def _submit(self, order: OrderRequest, amount: float) -> OrderState:
-        params: dict[str, Any] = {
-            "label": order.client_order_id,
-            "timeInForce": order.time_in_force,
-        }
-        if order.reduce_only:
-            params["reduceOnly"] = True
-        kind = "market" if order.limit_price is None else "limit"
-        price = order.limit_price
-        if price is not None:
-            market = self.exchange.market(order.symbol)
-            price = price_on_tick(market, price, buy=order.side is Side.BUY)
-        raw = await self.exchange.create_order(
-            order.symbol, kind, order.side.value, amount, price, params
-        )
-        return await self._with_fees(self._state(raw, order.client_order_id))
-
-    async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
-        market = self.exchange.market(symbol)
-        kind = "option" if market.get("option") else "future"
-        orders = await labelled_orders(self.exchange, market["settle"], kind, client_order_id)
-        if not orders:
-            return None
-        if len(orders) > 1:
-            ids = sorted(str(o.get("order_id")) for o in orders)
-            raise InvariantViolation(
-                f"{self.name}: {len(orders)} orders share client id {client_order_id}: {ids}"
-            )
-        return await self._with_fees(
-            self._state(self.exchange.parse_order(orders[0]), client_order_id)
-        )
-
-    async def _cancel(self, state: OrderState) -> None:
-        await self.exchange.cancel_order(state.venue_order_id, state.symbol)
-
-    async def _list_open(self) -> list[OrderState]:
-        replies = await together(
-            *(
-                self.exchange.privateGetGetOpenOrdersByCurrency({"currency": code})
-                for code in self.currencies
-            )
-        )
-        found = []
-        for reply in replies:
-            for raw in reply.get("result") or []:
-                parsed = self.exchange.parse_order(raw)
-                found.append(self._state(parsed, str(raw.get("label") or parsed.get("id"))))
-        return found
-
-
-def _call(
-    method: Callable[[dict[str, Any]], Awaitable[Any]], params: dict[str, Any]
-) -> Callable[[], Awaitable[Any]]:
-    """Bind ``params`` to one of ccxt's implicit API methods."""
-    return lambda: method(params)

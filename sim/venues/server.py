@@ -99,6 +99,11 @@ class VenueServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         operation = await self._operation_of(request)
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            # a stream's connection: the fault plan is for requests (the hub has its own)
+            upgraded = await handler(request)
+            self._record(request, operation, upgraded.status)
+            return upgraded
         retry_after = self.faults.take_rate_limit()
         if retry_after is not None:
             response: web.StreamResponse = self._rate_limited(retry_after)

@@ -8,8 +8,10 @@ Usage::
     async with simulator:
         ...  # point ccxt's URLs at simulator.url
 
-Faults (``simulator.faults``) and the request log (``simulator.requests``) are there
-for tests; ``simulator.liquidations`` lists every forced close.
+The WebSocket API (``/ws/api/v2``: subscriptions pushed after every market step,
+heartbeats) is ``simulator.stream`` (``stream.py``; ``min_heartbeat_s`` lowers Deribit's
+10 s floor for tests). Faults (``simulator.faults``) and the request log
+(``simulator.requests``) are there for tests; ``simulator.liquidations`` lists every forced close.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sim.venues.deribit.api import DeribitApi
 from sim.venues.deribit.exchange import Account, DeribitExchange, Liquidation
 from sim.venues.deribit.margin import MarginRules
 from sim.venues.deribit.orders import Order
+from sim.venues.deribit.stream import MIN_HEARTBEAT_S, StreamHub
 from sim.venues.faults import FaultPlan
 from sim.venues.server import ServedVenue, VenueServer
 
@@ -38,13 +41,17 @@ class DeribitSimulator(ServedVenue):
         coins: tuple[str, ...] = ("BTC", "ETH"),
         rules: MarginRules | None = None,
         smile: float = 0.0,
+        min_heartbeat_s: float = MIN_HEARTBEAT_S,
     ) -> None:
         self.exchange = DeribitExchange(initial, coins, rules, smile)
         self.exchange.available_funds = partial(cross.available_funds, self.exchange)
         self.faults = FaultPlan()
         api = DeribitApi(self.exchange, self.faults)
+        app = api.application()
+        self.stream = StreamHub(self.exchange, min_heartbeat_s)
+        self.stream.attach(app)
         self._server = VenueServer(
-            api.application(),
+            app,
             faults=self.faults,
             operation_of=api.operation_of,
             rate_limited=api.rate_limited,
@@ -77,3 +84,4 @@ class DeribitSimulator(ServedVenue):
         self.exchange.on_market(state)
         for account in self.exchange.accounts.values():
             cross.liquidate_if_needed(self.exchange, account)
+        await self.stream.on_market()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from sim.venues.deribit import history, views
+from sim.venues.deribit import history, stream, views
 from sim.venues.deribit.exchange import Account, DeribitExchange
 from sim.venues.deribit.instruments import Instrument
 from sim.venues.deribit.liquidation import estimated_liquidation_price
@@ -82,6 +82,8 @@ class DeribitApi:
 
     @staticmethod
     async def operation_of(request: web.Request) -> str:
+        if request.path == stream.PATH:  # one record per WebSocket connection
+            return "ws/api/v2"
         if "method" in request.match_info:
             return f"{request.match_info['scope']}/{request.match_info['method']}"
         try:

@@ -43,7 +43,8 @@ def driver() -> MarketDriver:
 
 @pytest.fixture
 async def deribit_sim(driver: MarketDriver) -> AsyncIterator[DeribitSimulator]:
-    simulator = DeribitSimulator(driver.state)
+    # heartbeats below Deribit's 10 s floor, so the stream tests see several in a second
+    simulator = DeribitSimulator(driver.state, min_heartbeat_s=0.1)
     simulator.add_account(
         DERIBIT_CLIENT_ID, DERIBIT_SECRET, {"BTC": 2.0, "ETH": 20.0, "USDC": 100_000.0}
     )
