@@ -6,15 +6,13 @@ times the whole read phase and counts the requests each chain client sent while 
 by operation, and the requests each simulator served from the meter's start to its
 results (the simulators run in the world's own process, ``bench.tick_world``; only the
 watched ticks run in between, so those requests are the ticks' own). It keeps the
-chain's last batch, and times turning its results into the EVM connectors' snapshots
-decoded in bulk against one result at a time (the same snapshots), interleaved in the
-same run.
+chain's last batch, to time the node's part of reading it and, when it takes several
+aggregate3 calls, sending them together against one after another.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import statistics
 import time
 from collections import Counter
@@ -25,8 +23,6 @@ from agent.daemon import Daemon
 from agent.ports import Call, CallResult
 from bench import Result
 from connectors.evm import aggregate3
-from connectors.evm.batch import Batch
-from connectors.evm.bulk_decode import decode_results
 from connectors.evm.rpc import ChainClient
 from connectors.evm.venue import ChainSession
 
@@ -58,6 +54,7 @@ class ReadMeter:
         self._reads: list[float] = []
         self._venue_ops: Counter[tuple[str, str]] = Counter()
         self._chain_ops: Counter[tuple[str, str]] = Counter()
+        self._chain_requests: Counter[str] = Counter()  # HTTP requests, per chain
         deribit = daemon.parts.reader.venues["deribit"]
         self.deribit_currencies = len(deribit.currencies)  # type: ignore[attr-defined]
         reader = daemon.parts.reader
@@ -72,9 +69,9 @@ class ReadMeter:
         batch = multicall.read
         self._last: tuple[Any, Sequence[Call], Sequence[CallResult]] | None = None
 
-        async def kept(calls: Sequence[Call]) -> Any:
-            block, results = await batch(calls)
-            self._last = (block, calls, results)  # the reader's Batch, as it decodes it
+        async def kept(calls: Sequence[Call], *pinned: Any) -> Any:
+            block, results = await batch(calls, *pinned)
+            self._last = (block, calls, results)  # the reader's Batch
             return block, results
 
         multicall.read = kept
@@ -98,46 +95,21 @@ class ReadMeter:
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
         methods = {name: self._methods(client) for name, client in self._chains.items()}
+        requests = {name: client.request_count for name, client in self._chains.items()}
         start = time.perf_counter()
         reads = await read_all()
         self._reads.append(time.perf_counter() - start)
         for name, client in self._chains.items():
+            self._chain_requests[name] += client.request_count - requests[name]
             for method, count in (self._methods(client) - methods[name]).items():
                 self._chain_ops[name, method] += count
         return reads
 
-    def decode_times(self, repeats: int = 15) -> tuple[float, float]:
-        """CPU seconds to turn the last tick's batch results into every EVM connector's
-        snapshot, best of ``repeats`` interleaved: (in bulk, one result at a time). Both
-        give equal snapshots."""
+    @property
+    def last_batch_size(self) -> int:
+        """Sub-calls in the last tick's batch (each distinct call once)."""
         assert self._last is not None
-        block, calls, raw = self._last
-        connectors = self._session.connectors
-        plans = {name: list(c.plan()) for name, c in connectors.items()}
-        where = {call: index for index, call in enumerate(calls)}
-
-        def snapshots(results: Sequence[CallResult]) -> dict[str, Any]:
-            return {
-                name: connectors[name].decode(block, [results[where[c]] for c in plan])
-                for name, plan in plans.items()
-            }
-
-        def bulk() -> dict[str, Any]:
-            if isinstance(calls, Batch):  # as BatchedReader decodes: its layouts grouped once
-                return snapshots(calls.decode(raw))
-            return snapshots(decode_results(calls, raw))
-
-        def one_by_one() -> dict[str, Any]:
-            return snapshots(raw)
-
-        assert bulk() == one_by_one()
-        best = {bulk: math.inf, one_by_one: math.inf}
-        for _ in range(repeats):
-            for function in best:
-                start = time.thread_time()  # CPU time: the machine may be shared
-                function()
-                best[function] = min(best[function], time.thread_time() - start)
-        return best[bulk], best[one_by_one]
+        return len(self._last[1])
 
     @staticmethod
     def _methods(client: ChainClient) -> Counter[str]:
@@ -226,11 +198,18 @@ class ReadMeter:
             found.append(self._line(name, venue, self._venue_ops, ticks, target, text))
         batches = -(-sub_calls // max_calls)
         for chain in self._chains:
-            text = f"<= {batches}: one eth_call per {max_calls} of {sub_calls} sub-calls"
-            found.append(self._line(name, f"chain {chain}", self._chain_ops, ticks, batches, text))
+            # One request per chain per batch bound: the head and the logs since the last
+            # read in one JSON-RPC batch, then one eth_call per max_calls sub-calls.
+            text = (
+                f"<= {1 + batches}: head and logs in one request, one eth_call per "
+                f"{max_calls} of {sub_calls} sub-calls"
+            )
+            found.append(self._chain_line(name, chain, ticks, 1 + batches, text))
         together, in_turn, node = await self.chain_read_times()
         print(f"   chain batches, the node's own time (encoded before, not decoded): "
               f"median {node * 1e3:.2f} ms")  # fmt: skip
+        if batches == 1:  # nothing to send side by side
+            return found
         found.append(
             Result(
                 f"{name}: chain read, {batches} batches together (median)",
@@ -242,19 +221,24 @@ class ReadMeter:
                 together < in_turn,
             )
         )
-        bulk, one_by_one = self.decode_times()
-        found.append(
-            Result(
-                f"{name}: chain results -> EVM snapshots (CPU)",
-                bulk * 1e3,
-                one_by_one * 1e3,
-                "one result at a time",
-                "ms",
-                "faster, same snapshots",
-                bulk < one_by_one,
-            )
-        )
         return found
+
+    def _chain_line(self, name: str, chain: str, ticks: int, target: int, text: str) -> Result:
+        """HTTP requests per tick on ``chain`` (a JSON-RPC batch is one), with the calls
+        they carried by method."""
+        mine = {op: n / ticks for (where, op), n in self._chain_ops.items() if where == chain}
+        per_tick = self._chain_requests[chain] / ticks
+        detail = ", ".join(f"{op} {count:g}" for op, count in sorted(mine.items()))
+        print(f"   chain {chain:<7} {per_tick:6.1f} requests/tick, carrying: {detail}")
+        return Result(
+            f"{name}: chain {chain} requests",
+            per_tick,
+            float(target),
+            "target",
+            "req/tick",
+            text,
+            per_tick <= target + 1e-9,
+        )
 
     def _line(
         self,

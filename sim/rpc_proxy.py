@@ -166,19 +166,23 @@ class RpcFaultProxy:
     async def _answer(self, request: web.Request, payload: Any) -> web.StreamResponse:
         if self.faults.down:
             return web.Response(status=503, text="no healthy upstream")
-        if isinstance(payload, list):
-            return web.json_response([await self._one(item) for item in payload])
-        method = payload["method"]
-        self.arrived[method].set()
-        statuses = self.faults.http_status.get(method)
-        if statuses:
-            return web.Response(status=statuses.pop(0), text="unavailable")
-        reply = await self._one(payload)
-        if self.faults.drop_reply.get(method, 0) > 0:
-            self.faults.drop_reply[method] -= 1
+        # A JSON-RPC batch is one HTTP request: an HTTP fault or a lost reply set for
+        # any of its methods hits the whole batch, as it would on a real load balancer.
+        items = payload if isinstance(payload, list) else [payload]
+        methods = [item["method"] for item in items]
+        for method in methods:
+            self.arrived[method].set()
+        for method in methods:
+            statuses = self.faults.http_status.get(method)
+            if statuses:
+                return web.Response(status=statuses.pop(0), text="unavailable")
+        replies = [await self._one(item) for item in items]
+        dropped = [m for m in methods if self.faults.drop_reply.get(m, 0) > 0]
+        if dropped:
+            self.faults.drop_reply[dropped[0]] -= 1
             assert request.transport is not None
             request.transport.abort()  # the node has it; the agent never hears back
-        return web.json_response(reply)
+        return web.json_response(replies if isinstance(payload, list) else replies[0])
 
     async def _one(self, payload: dict[str, Any]) -> dict[str, Any]:
         method, ident = payload["method"], payload.get("id")

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 from pydantic import (
     Field,
     NonNegativeFloat,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     StringConstraints,
@@ -44,6 +45,9 @@ class AaveVenue(Frozen):
     data_provider: Address | None = None
     oracle: Address | None = None
     assets: Annotated[list[str], Field(min_length=1)]
+    # Accounts computed from their kept state between their own events are cross-checked
+    # against a full read, this many a tick in rotation (0: never, only on events).
+    cross_checks_per_tick: NonNegativeInt = 2
 
     @model_validator(mode="after")
     def _one_way_to_the_market(self) -> Self:

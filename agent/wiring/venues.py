@@ -34,6 +34,7 @@ from connectors.cex.deribit_marks import StreamSettings
 from connectors.cex.paper import PaperVenue
 from connectors.cex.venue import CcxtVenue, utc_now
 from connectors.evm.aave_v3 import AaveV3Connector
+from connectors.evm.aave_v3_checks import MarketChecks
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.gmx_v2 import GmxAddresses, GmxMarketConfig, GmxV2Connector
 from connectors.evm.gmx_v2.events import liquidation_evidence, liquidation_log_filter
@@ -153,6 +154,7 @@ async def _aave(name: str, settings: AaveVenue, built: Venues, stack: AsyncExitS
         oracle=settings.oracle,
         assets=[chain.token(symbol) for symbol in settings.assets],
         name=name,
+        checks=MarketChecks(settings.cross_checks_per_tick),
     )
     await connector.discover(chain.reader)
     _register_actor(name, connector, chain, built)

@@ -6,12 +6,14 @@ oracle come from ``PoolAddressesProvider.getPool``/``getPoolDataProvider``/
 earlier configs pinned); then each asset's aToken (``getReserveTokensAddresses``) and
 e-mode category (``getReserveEModeCategory``).
 
-Reads (sans-I/O, per tick): ``Pool.getUserAccountData`` and ``getUserEMode`` for the
-account, ``getEModeCategoryData`` for each category the assets belong to, and per
-reserve ``PoolDataProvider.getUserReserveData``, ``getReserveData``,
-``getReserveConfigurationData``, ``getReserveCaps``, ``getPaused``,
-``AaveOracle.getAssetPrice``, the underlying's balance in the aToken, and the account's
-wallet balance and allowance to the pool. Rates are Aave's (APR in ray, not APY).
+Reads (sans-I/O, per tick), the market's calls, the same for every account (the batch
+makes each once): ``getEModeCategoryData`` for each category the assets belong to, and per
+reserve ``PoolDataProvider.getReserveData``, ``getReserveConfigurationData``,
+``getReserveCaps``, ``getPaused``, ``AaveOracle.getAssetPrice``, the underlying's balance
+in the aToken, ``Pool.getReserveData`` and its two normalized indexes. Then, when the
+account is read in full (``aave_v3_kept``: first read, its own events, the rotation's
+cross-check...), its own calls (``aave_v3_account``); otherwise its figures are computed
+exactly from its kept state (``aave_v3_local``). Rates are Aave's (APR in ray, not APY).
 
 Debt is variable plus stable (``getUserReserveData`` fields 2 and 1). Not modelled: an
 e-mode category's own price source (GenericLogic prices its assets through it when set;
@@ -43,25 +45,35 @@ from agent.model import (
     Instrument,
     Kind,
     Position,
-    Rate,
-    ReserveState,
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
-from connectors.evm import aave_v3_actions
-from connectors.evm.aave_v3_reserves import EModeCategory, ReserveRead, reserve_read
+from connectors.evm import aave_v3_actions, aave_v3_liquidations
+from connectors.evm.aave_v3_account import AccountFigures
+from connectors.evm.aave_v3_checks import MarketChecks, MarketRead
+from connectors.evm.aave_v3_kept import KeptAccount
+from connectors.evm.aave_v3_reserves import (
+    EModeCategory,
+    ReserveRead,
+    emode_read,
+    market_figures,
+    market_view,
+)
 from connectors.evm.abi import ContractAbi
+from connectors.evm.chain_news import ChainNews
 from connectors.evm.tokens import ERC20, TokenConfig
-from connectors.evm.venue import block_time, require
+from connectors.evm.venue import SubCallFailed, block_time, require
 
 POOL = ContractAbi.load("IPool")
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
 ORACLE = ContractAbi.load("IAaveOracle")
 ADDRESSES_PROVIDER = ContractAbi.load("IPoolAddressesProvider")
-CALLS_PER_ASSET = 9
-# What each of an asset's calls reads, in ``plan`` order, for the error naming a failed one.
-_LABELS = ("user reserve", "reserve data", "config", "caps", "paused", "price", "balance",
-           "allowance", "aToken cash")  # fmt: skip
+SCALED = ContractAbi.load("IScaledBalanceToken")
+MARKET_CALLS_PER_ASSET = 9
+# What each of an asset's market calls reads, in ``plan`` order, for the error naming a
+# failed one (the first six: ``reserve_read``; the last three: ``reserve_figures``).
+_LABELS = ("reserve data", "config", "caps", "paused", "price", "aToken cash",
+           "pool reserve", "income index", "debt index")  # fmt: skip
 
 
 class AaveV3Connector:
@@ -76,7 +88,10 @@ class AaveV3Connector:
         oracle: str | None = None,
         addresses_provider: str | None = None,
         name: str = "aave",
+        checks: MarketChecks | None = None,
     ) -> None:
+        """``checks``: the market's cross-checks, shared by its accounts (a new one with
+        the default rotation when None)."""
         if addresses_provider is None and None in (pool, data_provider, oracle):
             raise ConfigError(f"{name}: give addresses_provider, or pool, data_provider and oracle")
         self._name = name
@@ -91,9 +106,15 @@ class AaveV3Connector:
         self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
         self.stable_debts: dict[str, int] = {}
         self.a_tokens: dict[str, str] = {}
+        self.debt_tokens: dict[str, tuple[str, str]] = {}  # symbol -> (stable, variable)
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
-        self._plan: tuple[tuple[object, ...], tuple[Call, ...]] | None = None
+        # the plan's key, the market calls, the market and account calls (a full read)
+        self._plan: tuple[tuple[object, ...], tuple[Call, ...], tuple[Call, ...]] | None = None
         self._instruments: dict[tuple[str, str, str, Kind], Instrument] = {}
+        self.checks = checks if checks is not None else MarketChecks()
+        self.checks.join(name)
+        self.kept = KeptAccount(name, account)  # read in full or computed (aave_v3_local)
+        self._news: ChainNews | None = None  # this tick's, until ``plan`` takes it
 
     @property
     def name(self) -> str:
@@ -134,6 +155,10 @@ class AaveV3Connector:
             if int(tokens[0], 16) == 0:
                 raise ConfigError(f"{self.name}: {asset.symbol} is not a reserve of this market")
             self.a_tokens[asset.symbol] = to_checksum_address(tokens[0])
+            self.debt_tokens[asset.symbol] = (
+                to_checksum_address(tokens[1]),
+                to_checksum_address(tokens[2]),
+            )
             category = results[2 * index + 1]
             # v3.2 replaced a reserve's single category with per-category bitmaps and
             # dropped getReserveEModeCategory from the data provider (aave-v3-origin,
@@ -156,8 +181,10 @@ class AaveV3Connector:
             data_provider=self.data_provider,
             oracle=self.oracle,
             name=name,
+            checks=self.checks,
         )
         other.a_tokens = dict(self.a_tokens)
+        other.debt_tokens = dict(self.debt_tokens)
         other.emode_of = dict(self.emode_of)
         return other
 
@@ -167,10 +194,33 @@ class AaveV3Connector:
 
     # --- reads ----------------------------------------------------------------------
 
+    def watched_addresses(self) -> Sequence[str]:
+        """The contracts whose logs may name the account: the Pool, and per asset the
+        underlying, the aToken and both debt tokens (``chain_news``)."""
+        found = [self.pool]
+        for asset in self.assets:
+            found += [asset.address, self.a_tokens.get(asset.symbol, "")]
+            found += self.debt_tokens.get(asset.symbol, ())
+        return [address for address in found if address]
+
+    def observe(self, news: ChainNews) -> None:
+        """This tick's news: whether the account is read in full or computed."""
+        self._news = news
+        self.checks.begin(news.tick)
+
+    def doubted(self, missed: frozenset[str] | None) -> bool:
+        """Computed this tick from kept state while a cross-check of this tick failed, or
+        while logs the tick's news missed name the account (None: unknown)."""
+        if self.kept.full:
+            return False
+        return self.checks.suspect or missed is None or self.account.lower() in missed
+
     def plan(self) -> Sequence[Call]:
-        """The calls of this tick: the same tuple as long as what they depend on (the
-        account, the market's contracts, the assets, their aTokens and the e-mode
-        categories) is the same, so the batch they join is kept (``connectors.evm.batch``)."""
+        """The calls of this tick: the market's (the same for every account: the batch
+        makes each once), then, for a full read, the account's. Each is the same tuple as
+        long as what it depends on (the account, the market's contracts, the assets, their
+        aTokens and the e-mode categories) is the same, so the batch they join is kept
+        (``connectors.evm.batch``)."""
         if len(self.a_tokens) != len(self.assets):
             raise ConfigError(f"{self.name}: discover() must run before the first read")
         assets = tuple(self.assets)
@@ -179,90 +229,131 @@ class AaveV3Connector:
             tuple(self.a_tokens[asset.symbol] for asset in assets), tuple(self._categories),
         )  # fmt: skip
         if self._plan is None or self._plan[0] != key:
-            self._plan = (key, self._calls())
-        return self._plan[1]
+            market = self.checks.shared_calls(key[1:], self._market_calls)
+            self._plan = (key, market, market + self._account_calls())
+        news, self._news = self._news, None
+        full = self.kept.choose(news, self.checks)
+        return self._plan[2] if full else self._plan[1]
 
-    def _calls(self) -> tuple[Call, ...]:
-        calls = [
-            Call(self.pool, POOL.encode("getUserAccountData", self.account)),
-            Call(self.pool, POOL.encode("getUserEMode", self.account)),
-            *(Call(self.pool, POOL.encode("getEModeCategoryData", c)) for c in self._categories),
-        ]
+    def _market_calls(self) -> tuple[Call, ...]:
+        pool, provider = self.pool, self.data_provider
+        calls = [Call(pool, POOL.encode("getEModeCategoryData", c)) for c in self._categories]
         for asset in self.assets:
             address = asset.address
-            provider = self.data_provider
             calls += [
-                Call(provider, DATA_PROVIDER.encode("getUserReserveData", address, self.account)),
                 Call(provider, DATA_PROVIDER.encode("getReserveData", address)),
                 Call(provider, DATA_PROVIDER.encode("getReserveConfigurationData", address)),
                 Call(provider, DATA_PROVIDER.encode("getReserveCaps", address)),
                 Call(provider, DATA_PROVIDER.encode("getPaused", address)),
                 Call(self.oracle, ORACLE.encode("getAssetPrice", address)),
-                Call(address, ERC20.encode("balanceOf", self.account)),
-                Call(address, ERC20.encode("allowance", self.account, self.pool)),
                 Call(address, ERC20.encode("balanceOf", self.a_tokens[asset.symbol])),
+                Call(pool, POOL.encode("getReserveData", address)),
+                Call(pool, POOL.encode("getReserveNormalizedIncome", address)),
+                Call(pool, POOL.encode("getReserveNormalizedVariableDebt", address)),
+            ]
+        return tuple(calls)
+
+    def _account_calls(self) -> tuple[Call, ...]:
+        account, provider = self.account, self.data_provider
+        calls = [
+            Call(self.pool, POOL.encode("getUserAccountData", account)),
+            Call(self.pool, POOL.encode("getUserEMode", account)),
+            Call(self.pool, POOL.encode("getUserConfiguration", account)),
+        ]
+        for asset in self.assets:
+            address = asset.address
+            calls += [
+                Call(provider, DATA_PROVIDER.encode("getUserReserveData", address, account)),
+                Call(address, ERC20.encode("balanceOf", account)),
+                Call(address, ERC20.encode("allowance", account, self.pool)),
+                Call(self.a_tokens[asset.symbol], SCALED.encode("scaledBalanceOf", account)),
             ]
         return tuple(calls)
 
     def decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
-        account_data = POOL.decode("getUserAccountData", require(results[0], "getUserAccountData"))
-        user_emode = POOL.decode_one("getUserEMode", require(results[1], "getUserEMode"))
-        categories: dict[int, EModeCategory] = {}
-        for offset, number in enumerate(self._categories):
-            (data,) = POOL.decode(
-                "getEModeCategoryData", require(results[2 + offset], f"e-mode {number}")
-            )
-            categories[number] = EModeCategory(number, data[0], data[1], data[2])
-        first = 2 + len(categories)
+        """The snapshot from this tick's results: the account's figures as read in full,
+        or as computed from its kept state; a failure drops the state (the next tick
+        reads the account in full)."""
+        try:
+            return self._decode(block, results)
+        except BaseException:
+            self.kept.state = None
+            raise
+
+    def _decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
+        assert self._plan is not None
+        market_count = len(self._plan[1])
+        kept = self.kept
+        if len(results) != (len(self._plan[2]) if kept.full else market_count):
+            raise SubCallFailed(f"{self.name}: {len(results)} results for this tick's plan")
+        categories, risks, per_asset, figures = self.checks.parsed(
+            results[:market_count], self._market
+        )
+        if kept.full:
+            symbols = [asset.symbol for asset in self.assets]
+            account_results = results[market_count:]
+            account = kept.from_chain(account_results, symbols, figures, risks, self.checks)
+        else:
+            account = kept.computed(figures, risks, self.checks)
+        return self._snapshot(block, account, categories, per_asset)
+
+    def _market(self, results: Sequence[CallResult]) -> MarketRead:
+        """The market's results: e-mode categories, each asset's results and figures."""
+        categories, risks = emode_read(results, self._categories)
+        first = len(categories)
+        per_asset = [
+            results[first + i * MARKET_CALLS_PER_ASSET : first + (i + 1) * MARKET_CALLS_PER_ASSET]
+            for i in range(len(self.assets))
+        ]
+        if not all(result.success for result in results):
+            for asset, part in zip(self.assets, per_asset, strict=True):
+                for label, result in zip(_LABELS, part, strict=True):
+                    require(result, f"{asset.symbol} {label}")  # the first failed, named
+        return categories, risks, per_asset, [market_figures(part) for part in per_asset]
+
+    def _snapshot(
+        self,
+        block: BlockRef,
+        account: AccountFigures,
+        categories: dict[int, EModeCategory],
+        per_asset: Sequence[Sequence[CallResult]],
+    ) -> VenueSnapshot:
         positions: list[Position] = []
-        reserves: list[ReserveState] = []
-        rates: list[Rate] = []
         balances: list[Balance] = []
-        marks: dict[str, float] = {}
-        for index, asset in enumerate(self.assets):
-            start = first + index * CALLS_PER_ASSET
-            part = results[start : start + CALLS_PER_ASSET]
-            applies = user_emode != 0 and self.emode_of[asset.symbol] == user_emode
-            category = categories.get(user_emode) if applies else None
-            market, user_positions, wallet = self._asset(asset, part, category)
-            reserves.append(market.reserve)
-            positions += user_positions
-            balances.append(wallet)
-            rates += market.rates
-            marks.setdefault(asset.underlying, market.reserve.price_usd)
+        key = (account.emode, *(self.emode_of[asset.symbol] for asset in self.assets))
+        view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
+        for index, (asset, market) in enumerate(zip(self.assets, view.reads, strict=True)):
+            positions += self._positions(asset, market, account, index)
+            wallet = asset.from_units(account.wallet[index])
+            balances.append(Balance(asset.symbol, wallet, wallet * market.reserve.price_usd))
         return VenueSnapshot(
             venue=self.name,
             observed_at=block_time(block),
             positions=tuple(positions),
             balances=tuple(balances),
-            health=(Health.from_aave_account_data(self.name, tuple(account_data)),),
-            marks=marks,
-            rates=tuple(rates),
-            reserves=tuple(reserves),
+            health=(Health.from_aave_account_data(self.name, account.account_data),),
+            marks=dict(view.marks),
+            rates=view.rates,
+            reserves=view.reserves,
             block_number=block.number,
         )
 
-    def _asset(
-        self, asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
-    ) -> tuple[ReserveRead, list[Position], Balance]:
-        """The reserve (decoded once per tick for every account: ``_market``), our
-        positions in it and our wallet's balance."""
+    def _positions(
+        self, asset: TokenConfig, market: ReserveRead, account: AccountFigures, index: int
+    ) -> list[Position]:
+        """Our supply and debt of ``asset``; notes the debt and allowance for intents."""
         what = asset.symbol
-        for index, result in enumerate(results):
-            if not result.success:  # the first failed call, named
-                require(result, f"{what} {_LABELS[index]}")
-        user = DATA_PROVIDER.decode("getUserReserveData", results[0].data)
-        market = reserve_read(asset, results, category)
-        wallet = ERC20.decode_one("balanceOf", results[6].data)
-        self.allowances[what] = ERC20.decode_one("allowance", results[7].data)
-        supplied, debt = user[0], user[2] + user[1]  # variable + stable
+        self.allowances[what] = account.allowance[index]
+        supplied = account.supplied[index]
+        stable = account.stable_debt[index]
+        debt = account.variable_debt[index] + stable
         self.debts[what] = debt
-        self.stable_debts[what] = user[1]
+        self.stable_debts[what] = stable
         price = market.reserve.price_usd
         positions = []
         if supplied:
             amount = asset.from_units(supplied)
-            collateral = amount * price if user[8] else 0.0
+            collateral = amount * price if account.collateral[index] else 0.0
             instrument = self._instrument(asset, Kind.LENDING_SUPPLY)
             positions.append(
                 Position(instrument, amount, mark_price=price, collateral_usd=collateral)
@@ -270,8 +361,7 @@ class AaveV3Connector:
         if debt:
             instrument = self._instrument(asset, Kind.LENDING_DEBT)
             positions.append(Position(instrument, -asset.from_units(debt), mark_price=price))
-        amount = asset.from_units(wallet)
-        return market, positions, Balance(what, amount, amount * price)
+        return positions
 
     def _instrument(self, asset: TokenConfig, kind: Kind) -> Instrument:
         """The asset's instrument (immutable: made once, not every tick)."""
@@ -302,27 +392,9 @@ class AaveV3Connector:
         return aave_v3_actions.build(self, intent, in_flight)
 
     def liquidation_filter(self, from_block: int, to_block: int) -> dict[str, object]:
-        """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account
-        (Aave v3 IPool: collateralAsset, debtAsset and user indexed, in that order)."""
-        user = "0x" + self.account.lower().removeprefix("0x").rjust(64, "0")
-        topic = "0x" + POOL.event_topic("LiquidationCall").hex()
-        return {
-            "address": self.pool, "fromBlock": hex(from_block), "toBlock": hex(to_block),
-            "topics": [topic, None, None, user],
-        }  # fmt: skip
+        """eth_getLogs filter for the Pool's ``LiquidationCall`` events against our account."""
+        return aave_v3_liquidations.log_filter(self.pool, self.account, from_block, to_block)
 
     def liquidations(self, logs: Sequence[Mapping[str, Any]]) -> list[str]:
         """Each LiquidationCall log as evidence: transaction, block, amounts, liquidator."""
-        found = []
-        for log in logs:
-            decoded = POOL.decode_log(log)
-            if decoded is None or decoded[0] != "LiquidationCall":
-                continue
-            values = decoded[1]
-            found.append(
-                f"LiquidationCall tx {log['transactionHash']} block {int(log['blockNumber'], 16)}:"
-                f" debt covered {values['debtToCover']}, collateral taken"
-                f" {values['liquidatedCollateralAmount']} (smallest units), liquidator"
-                f" {values['liquidator']}"
-            )
-        return found
+        return aave_v3_liquidations.evidence(logs)

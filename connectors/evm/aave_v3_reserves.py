@@ -19,11 +19,14 @@ from typing import Any
 
 from agent.model import Rate, ReserveState
 from agent.ports import CallResult
+from connectors.evm.aave_v3_local import EModeRisk, ReserveFigures, reserve_figures
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20, TokenConfig
+from connectors.evm.venue import require
 
 RAY = 10**27
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
+POOL = ContractAbi.load("IPool")
 ORACLE = ContractAbi.load("IAaveOracle")
 
 
@@ -97,16 +100,17 @@ class ReserveRead:
 # category, which is all ``reserve_state`` depends on.
 _RESERVES: dict[tuple[object, ...], ReserveRead] = {}
 _RESERVES_KEPT = 256
-_MARKET_RESULTS = (1, 2, 3, 4, 5, 8)  # of an asset's CALLS_PER_ASSET: not the account's
+_RESERVE_RESULTS = range(6)  # of an asset's market calls: the reserve's own views
 
 
 def reserve_read(
     asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
 ) -> ReserveRead:
-    """The reserve's side of an asset's ``results`` (the nine calls of
-    ``AaveV3Connector.plan`` per asset, every one succeeded), decoded once per distinct
-    reply."""
-    key = (asset, category, *(results[index].data for index in _MARKET_RESULTS))
+    """The reserve's side of an asset's ``results`` (its market calls in
+    ``AaveV3Connector.plan``: the data provider's reserve data, configuration, caps and
+    paused flag, the oracle's price and the aToken's cash, every one succeeded), decoded
+    once per distinct reply."""
+    key = (asset, category, *(results[index].data for index in _RESERVE_RESULTS))
     found = _RESERVES.get(key)
     if found is None:
         if len(_RESERVES) >= _RESERVES_KEPT:
@@ -119,12 +123,86 @@ def _decode(
     asset: TokenConfig, results: Sequence[CallResult], category: EModeCategory | None
 ) -> ReserveRead:
     what = asset.symbol
-    data = DATA_PROVIDER.decode("getReserveData", results[1].data)
-    config = DATA_PROVIDER.decode("getReserveConfigurationData", results[2].data)
-    caps = DATA_PROVIDER.decode("getReserveCaps", results[3].data)
-    paused = DATA_PROVIDER.decode_one("getPaused", results[4].data)
-    price = ORACLE.decode_one("getAssetPrice", results[5].data) / 10**8
-    cash = ERC20.decode_one("balanceOf", results[8].data)
+    data = DATA_PROVIDER.decode("getReserveData", results[0].data)
+    config = DATA_PROVIDER.decode("getReserveConfigurationData", results[1].data)
+    caps = DATA_PROVIDER.decode("getReserveCaps", results[2].data)
+    paused = DATA_PROVIDER.decode_one("getPaused", results[3].data)
+    price = ORACLE.decode_one("getAssetPrice", results[4].data) / 10**8
+    cash = ERC20.decode_one("balanceOf", results[5].data)
     reserve = reserve_state(asset, data, config, caps, bool(paused), price, cash, category)
     rates = (Rate(what, "supply", reserve.supply_apr), Rate(what, "borrow", reserve.borrow_apr))
     return ReserveRead(reserve, rates)
+
+
+def emode_read(
+    results: Sequence[CallResult], numbers: Sequence[int]
+) -> tuple[dict[int, EModeCategory], dict[int, EModeRisk]]:
+    """``Pool.getEModeCategoryData`` of each category in ``numbers`` (``results`` in that
+    order): for the reserves' view, and for ``aave_v3_local`` (with the price source)."""
+    categories: dict[int, EModeCategory] = {}
+    risks: dict[int, EModeRisk] = {}
+    for offset, number in enumerate(numbers):
+        (data,) = POOL.decode("getEModeCategoryData", require(results[offset], f"e-mode {number}"))
+        categories[number] = EModeCategory(number, data[0], data[1], data[2])
+        risks[number] = EModeRisk(data[0], data[1], int(data[3], 16))
+    return categories, risks
+
+
+_FIGURES: dict[tuple[bytes, ...], ReserveFigures] = {}
+
+
+def market_figures(results: Sequence[CallResult]) -> ReserveFigures:
+    """An asset's market calls' ``results`` (every one succeeded) as ``aave_v3_local``
+    takes them: the oracle's price (fifth), ``Pool.getReserveData`` and the two
+    normalized indexes (the last three); decoded once per distinct reply, as
+    ``reserve_read``."""
+    key = tuple(results[index].data for index in (4, 6, 7, 8))
+    found = _FIGURES.get(key)
+    if found is None:
+        if len(_FIGURES) >= _RESERVES_KEPT:
+            _FIGURES.clear()
+        found = _FIGURES[key] = _figures(results)
+    return found
+
+
+def _figures(results: Sequence[CallResult]) -> ReserveFigures:
+    return reserve_figures(
+        POOL.decode("getReserveData", results[6].data)[0],
+        ORACLE.decode_one("getAssetPrice", results[4].data),
+        POOL.decode_one("getReserveNormalizedIncome", results[7].data),
+        POOL.decode_one("getReserveNormalizedVariableDebt", results[8].data),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """The reserves as the accounts of one e-mode category see them, for one tick."""
+
+    reads: tuple[ReserveRead, ...]
+    reserves: tuple[ReserveState, ...]
+    rates: tuple[Rate, ...]
+    marks: dict[str, float]
+
+
+def market_view(
+    assets: Sequence[TokenConfig],
+    emodes: Sequence[int],
+    categories: dict[int, EModeCategory],
+    per_asset: Sequence[Sequence[CallResult]],
+) -> MarketView:
+    """The reserves as an account sees them: ``emodes`` is its e-mode category, then each
+    asset's; ``per_asset`` each asset's market results, as ``reserve_read`` takes them."""
+    user_emode, *asset_emodes = emodes
+    reads = []
+    for asset, emode, part in zip(assets, asset_emodes, per_asset, strict=True):
+        applies = user_emode != 0 and emode == user_emode
+        reads.append(reserve_read(asset, part, categories.get(user_emode) if applies else None))
+    marks: dict[str, float] = {}
+    for asset, market in zip(assets, reads, strict=True):
+        marks.setdefault(asset.underlying, market.reserve.price_usd)
+    return MarketView(
+        tuple(reads),
+        tuple(market.reserve for market in reads),
+        tuple(rate for market in reads for rate in market.rates),
+        marks,
+    )

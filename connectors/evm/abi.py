@@ -25,8 +25,7 @@ from eth_utils.abi import (
 )
 from eth_utils.crypto import keccak
 
-from connectors.evm.bulk_decode import CallData, ReturnData
-from connectors.evm.static_abi import Decoder, Layout, compile_decoder, layout_of
+from connectors.evm.static_abi import Decoder, compile_decoder
 
 ABI_DIR = Path(__file__).parent / "abi"
 _ENCODE_CACHE = 4096
@@ -39,7 +38,6 @@ class ContractAbi:
         self.name = name
         self.raw: list[Mapping[str, Any]] = list(abi)
         self._decoders: dict[str, Decoder | None] = {}
-        self._layouts: dict[str, Layout | None] = {}
         self._encoded: dict[tuple[str, tuple[Any, ...]], bytes] = {}
         self._functions: dict[str, Mapping[str, Any]] = {}
         self._events_by_topic: dict[bytes, Mapping[str, Any]] = {}
@@ -107,24 +105,14 @@ class ContractAbi:
         return cached
 
     def _encode(self, name: str, *args: Any) -> bytes:
-        """The calldata, knowing its return layout (``bulk_decode``: the batch decodes it)."""
+        """The calldata of ``name`` with ``args``."""
         function = self._function(name)
         types = get_abi_input_types(function)  # type: ignore[arg-type]
         data = function_abi_to_4byte_selector(function) + abi_encode(types, list(args))  # type: ignore[arg-type]
-        return CallData(data, self._layout(name))
-
-    def _layout(self, name: str) -> Layout | None:
-        if name not in self._layouts:
-            self._layouts[name] = layout_of(self._function(name).get("outputs", []))
-        return self._layouts[name]
+        return data
 
     def decode(self, name: str, data: bytes) -> tuple[Any, ...]:
-        """The return values of ``name``, as a tuple (structs as nested tuples): those the
-        batch decoded in bulk when ``data`` carries them for this function's layout."""
-        if type(data) is ReturnData and data.layout is (
-            self._layouts[name] if name in self._layouts else self._layout(name)
-        ):
-            return data.values
+        """The return values of ``name``, as a tuple (structs as nested tuples)."""
         if name not in self._decoders:
             self._decoders[name] = compile_decoder(self._function(name).get("outputs", []))
         fast = self._decoders[name]

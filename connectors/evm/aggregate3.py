@@ -70,25 +70,6 @@ def encode(calls: Sequence[Call]) -> bytes:
     return encode_elements([element(call) for call in calls])
 
 
-class Replies(list[CallResult]):
-    """A batch's results in call order, with every result's success flag and data length
-    as arrays, for decoding in bulk without touching each result again."""
-
-    success: np.ndarray
-    lengths: np.ndarray
-
-    @classmethod
-    def joined(cls, parts: Sequence[Replies]) -> Replies:
-        made = cls(result for part in parts for result in part)
-        made.success = np.concatenate([p.success for p in parts]) if parts else _NO_FLAGS
-        made.lengths = np.concatenate([p.lengths for p in parts]) if parts else _NO_LENGTHS
-        return made
-
-
-_NO_FLAGS = np.zeros(0, dtype=bool)
-_NO_LENGTHS = np.zeros(0, dtype=np.int64)
-
-
 def _truncated() -> ValueError:
     return ValueError("aggregate3 reply is truncated")
 
@@ -110,7 +91,7 @@ def _integers(words: np.ndarray) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def decode(data: bytes) -> Replies:
+def decode(data: bytes) -> list[CallResult]:
     """The results of ``aggregate3``; ValueError when the reply is malformed."""
     reply = np.frombuffer(data, dtype=np.uint8)
     array = int(_integers(_words(reply, np.zeros(1, dtype=np.int64)))[0])
@@ -128,7 +109,4 @@ def decode(data: bytes) -> Replies:
     if count and int(ends.max()) > reply.size:
         raise _truncated()
     payloads = map(data.__getitem__, map(slice, starts.tolist(), ends.tolist()))
-    results = Replies(map(CallResult, success.tolist(), payloads))
-    results.success = success
-    results.lengths = lengths
-    return results
+    return list(map(CallResult, success.tolist(), payloads))

@@ -11,9 +11,13 @@ by identity, then by value: never assumed), so a read is always exactly the call
 connectors ask for now.
 
 A ``Batch`` is those calls as a ``Sequence[Call]`` that also knows their encoded
-elements, remembers the calldata of each chunk it was sent in (a chunk entirely in the
-base is encoded once for every tick), and which results it can decode in bulk
-(``bulk_decode``): the calls' return layouts of more than one word, grouped once.
+elements and remembers the calldata of each chunk it was sent in (a chunk entirely in
+the base is encoded once for every tick).
+
+Results are decoded by each connector, one call at a time (``static_abi``): decoding
+whole return layouts in bulk through numpy (issue 18) did not pay once an Aave market's
+accounts were computed rather than read (about 180 sub-calls a tick, most of them
+decoded once per distinct reply by the connectors' caches: 0.9x on the tick bench).
 """
 
 from __future__ import annotations
@@ -23,14 +27,8 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, overload
 
-import numpy as np
-
-from agent.ports import Call, CallResult
+from agent.ports import Call
 from connectors.evm import aggregate3
-from connectors.evm.bulk_decode import decode_groups
-from connectors.evm.static_abi import Layout
-
-_WORD = 32
 
 
 class Batch(Sequence[Call]):
@@ -40,7 +38,7 @@ class Batch(Sequence[Call]):
     encodes them), once per call for the life of the batch and of those it extends.
     """
 
-    __slots__ = ("_base", "_cache", "_calls", "_elements", "_layouts", "_stable", "_start")
+    __slots__ = ("_base", "_cache", "_calls", "_elements", "_stable", "_start")
 
     def __init__(
         self,
@@ -56,7 +54,6 @@ class Batch(Sequence[Call]):
         self._stable = len(base) if base is not None else len(self._calls)
         self._cache = cache if cache is not None else {}
         self._start = 0
-        self._layouts: dict[Layout, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -106,35 +103,6 @@ class Batch(Sequence[Call]):
                 self._cache[key] = cached
         return cached
 
-    def decode(self, results: Sequence[CallResult]) -> list[CallResult]:
-        """``results`` (of these calls, in order) with every bulk-decodable one decoded."""
-        if len(results) != len(self._calls):
-            raise ValueError(f"{len(results)} results for {len(self._calls)} calls")
-        success = getattr(results, "success", None)
-        lengths = getattr(results, "lengths", None)
-        if success is None or lengths is None:  # a reader without aggregate3's arrays
-            success = np.fromiter((r.success for r in results), dtype=bool, count=len(results))
-            lengths = np.fromiter((len(r.data) for r in results), np.int64, len(results))
-        groups = []
-        for layout, indices in self._groups().items():
-            good = indices[success[indices] & (lengths[indices] == layout.size)]
-            if good.size:
-                groups.append((layout, good.tolist()))
-        return decode_groups(results, groups)
-
-    def _groups(self) -> dict[Layout, np.ndarray]:
-        if self._layouts is None:
-            found: dict[Layout, list[int]] = {}
-            for index, call in enumerate(self._calls):
-                layout = getattr(call.data, "layout", None)
-                # A one-word result (a balance, an allowance, a flag) is decoded faster
-                # alone by the compiled decoder than wrapped as ReturnData (measured on
-                # the tick bench's 2,600 results: 1.8 ms less per read): bulk is for rows.
-                if layout is not None and layout.size > _WORD:
-                    found.setdefault(layout, []).append(index)
-            self._layouts = {k: np.array(v, dtype=np.int64) for k, v in found.items()}
-        return self._layouts
-
 
 def _picker(indices: Sequence[int]) -> Any:
     """A function of the batch's results giving one connector's, in its plan's order."""
@@ -159,13 +127,24 @@ class _Merged:
         self.index: dict[Call, int] = dict(base.index) if base else {}
         first = len(self.index)
         index = self.index
-        self.where = {
-            name: [index.setdefault(call, len(index)) for call in calls]
-            for name, calls in plans.items()
-        }
+        # Many connectors can share one plan tuple (an Aave market's accounts computed
+        # locally): its places are found once.
+        places: dict[int, list[int]] = {}
+        self.where = {}
+        for name, plan in plans.items():
+            where = places.get(id(plan))
+            if where is None:
+                where = places[id(plan)] = [index.setdefault(call, len(index)) for call in plan]
+            self.where[name] = where
         calls = list(islice(index, first, None))
         self.batch: Batch = base.batch.extended(calls) if base else Batch(calls)
-        self.pickers = {name: _picker(where) for name, where in self.where.items()}
+        pickers: dict[int, Any] = {}
+        self.pickers = {}
+        for name, where in self.where.items():
+            picker = pickers.get(id(where))
+            if picker is None:
+                picker = pickers[id(where)] = _picker(where)
+            self.pickers[name] = picker
 
 
 class Merger:

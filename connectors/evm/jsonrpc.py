@@ -156,8 +156,11 @@ class JsonRpcTransport:
             raise _error_from_reply(method, reply["error"])
         return reply.get("result")
 
-    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Several calls in one HTTP round trip; raises the first error in call order."""
+    async def batch(
+        self, calls: Sequence[tuple[str, Sequence[Any]]], *, errors_in_place: bool = False
+    ) -> list[Any]:
+        """Several calls in one HTTP round trip; raises the first error in call order, or
+        with ``errors_in_place`` returns each call's error (mapped) as its result."""
         first_id = next(self._ids)
         payload = [
             {"jsonrpc": "2.0", "id": first_id + offset, "method": method, "params": params}
@@ -170,13 +173,20 @@ class JsonRpcTransport:
         replies = await self._post(payload, label)
         if not isinstance(replies, list) or len(replies) != len(calls):
             raise TransientError(f"batch: malformed reply from {self.label}")
-        by_id = {reply.get("id"): reply for reply in replies}
+        by_id = {reply.get("id"): reply for reply in replies if isinstance(reply, dict)}
         results = []
         for offset, (method, _) in enumerate(calls):
-            reply = by_id.get(first_id + offset, {})
-            if reply.get("error"):
-                raise _error_from_reply(method, reply["error"])
-            results.append(reply.get("result"))
+            reply = by_id.get(first_id + offset)
+            if not isinstance(reply, dict):
+                error: Exception = TransientError(f"{method}: no reply in the batch")
+            elif reply.get("error"):
+                error = _error_from_reply(method, reply["error"])
+            else:
+                results.append(reply.get("result"))
+                continue
+            if not errors_in_place:
+                raise error
+            results.append(error)
         return results
 
     async def _post(self, payload: object, method: str) -> Any:

@@ -21,12 +21,17 @@ could pin the later ones only by number, which a reorganisation at the same heig
 defeats; on Arbitrum the L2 number would have to come from ArbSys(0x64).arbBlockNumber(),
 a precompile the local world's anvil cannot answer (its networks are ethereum, optimism
 and tempo; the "arbitrum" profile only replaces Multicall3), so nothing here could prove
-it. One request more per read keeps every batch pinned by hash.
+it. One request more per read keeps every batch pinned by hash; when connectors watch
+logs (``chain_news``), that request is a JSON-RPC batch carrying the head, the last read's
+block and the logs since, so a tick still costs one request before its aggregate3 calls
+(the logs' verification rides with the first of those: ``Companion``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -34,7 +39,6 @@ from agent.errors import TransientError
 from agent.ports import BlockRef, Call, CallResult
 from connectors.concurrency import together
 from connectors.evm import aggregate3
-from connectors.evm.aggregate3 import Replies
 from connectors.evm.batch import Batch, Merger
 from connectors.evm.jsonrpc import RpcError
 from connectors.evm.rpc import ChainClient
@@ -51,6 +55,31 @@ def _out_of_gas(error: RpcError) -> bool:
     """Whether the node ran one eth_call out of its gas cap."""
     message = error.rpc_message.lower().replace(" ", "")
     return any(text in message for text in _OUT_OF_GAS)
+
+
+def block_ref(reply: object, what: str) -> tuple[BlockRef, str]:
+    """A block as ``eth_getBlockByNumber`` answers it, and its hash (lowercase)."""
+    if not isinstance(reply, dict):
+        raise TransientError(f"{what} answered {reply!r}")
+    try:
+        ref = BlockRef(
+            number=int(reply["number"], 16),
+            timestamp=int(reply["timestamp"], 16),
+            parent_hash=str(reply["parentHash"]).lower(),
+        )
+        return ref, str(reply["hash"]).lower()
+    except (KeyError, TypeError, ValueError) as error:
+        raise TransientError(f"malformed block from the node ({what}): {error}") from error
+
+
+@dataclass
+class Companion:
+    """A read that travels in the same HTTP request as a read's first aggregate3 call (a
+    JSON-RPC batch): ``reply`` holds its result, or its error, once sent."""
+
+    method: str
+    params: list[Any]
+    reply: Any = None
 
 
 class Multicall3Reader:
@@ -81,24 +110,45 @@ class Multicall3Reader:
     def chain_id(self) -> int:
         return self.client.chain_id
 
-    async def _aggregate(self, calls: Sequence[Call], block: Mapping[str, str]) -> Replies:
-        """One ``aggregate3`` of ``calls`` at ``block``; a ``Batch`` brings its calldata
-        encoded (and remembered) already."""
+    async def _aggregate(
+        self,
+        calls: Sequence[Call],
+        block: Mapping[str, str],
+        companions: Sequence[Companion] = (),
+    ) -> list[CallResult]:
+        """One ``aggregate3`` of ``calls`` at ``block``, with ``companions`` in the same
+        request; a ``Batch`` brings its calldata encoded (and remembered) already."""
         if isinstance(calls, Batch):
             data = calls.calldata()
         else:
             data = "0x" + aggregate3.encode(calls).hex()
-        raw = await self.client.request("eth_call", [{"to": self.address, "data": data}, block])
+        params: list[Any] = [{"to": self.address, "data": data}, block]
+        if companions:
+            requests = [("eth_call", params), *((c.method, c.params) for c in companions)]
+            raw, *replies = await self.client.batch(requests, errors_in_place=True)
+            for companion, reply in zip(companions, replies, strict=True):
+                companion.reply = reply
+            if isinstance(raw, BaseException):
+                raise raw
+        else:
+            raw = await self.client.request("eth_call", params)
         try:
             return aggregate3.decode(bytes.fromhex(str(raw).removeprefix("0x")))
         except ValueError as error:  # the provider's fault, not ours
             raise TransientError(f"undecodable aggregate3 reply: {error}") from error
 
-    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
-        """Run ``calls`` at one block; results in call order."""
+    async def read(
+        self,
+        calls: Sequence[Call],
+        at: tuple[BlockRef, str] | None = None,
+        companions: Sequence[Companion] = (),
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
+        """Run ``calls`` at one block (``at``: a head already read, and its hash; else the
+        node's head now); results in call order. ``companions`` ride with the first
+        aggregate3 call."""
         while True:
             try:
-                return await self._read(calls)
+                return await self._read(calls, at, companions)
             except RpcError as error:
                 if self.max_calls <= 1 or not _out_of_gas(error):
                     raise
@@ -108,31 +158,28 @@ class Multicall3Reader:
     async def head(self) -> tuple[BlockRef, str]:
         """The node's latest block and its hash: what every batch of a read is pinned to."""
         block = await self.client.request("eth_getBlockByNumber", ["latest", False])
-        if not isinstance(block, dict):
-            raise TransientError(f"eth_getBlockByNumber(latest) answered {block!r}")
-        try:
-            ref = BlockRef(
-                number=int(block["number"], 16),
-                timestamp=int(block["timestamp"], 16),
-                parent_hash=str(block["parentHash"]).lower(),
-            )
-            return ref, str(block["hash"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise TransientError(f"malformed latest block from the node: {error}") from error
+        return block_ref(block, "eth_getBlockByNumber(latest)")
 
-    async def _read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+    async def _read(
+        self,
+        calls: Sequence[Call],
+        at: tuple[BlockRef, str] | None,
+        companions: Sequence[Companion] = (),
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
         """The head, then every batch at once: all are pinned to the same block, so their
         order does not matter; the node runs them side by side. The first failure is
         raised as itself (the others cancelled), as a one-batch read would raise it."""
-        block, block_hash = await self.head()
+        block, block_hash = at if at is not None else await self.head()
         pinned = {"blockHash": block_hash}
         batches = await together(
             *(
-                self._aggregate(calls[at : at + self.max_calls], pinned)
-                for at in range(0, len(calls), self.max_calls)
+                self._aggregate(
+                    calls[start : start + self.max_calls], pinned, () if start else companions
+                )
+                for start in range(0, len(calls), self.max_calls)
             )
         )
-        return block, Replies.joined(batches)
+        return block, [result for batch in batches for result in batch]
 
 
 class BatchedReader:
@@ -141,8 +188,7 @@ class BatchedReader:
     A call several connectors need (the reserves' configuration and the oracle's prices
     are the same for every account on a pool) is made once and its result shared. The
     merged batch and its encoding are kept while the plans stay the same
-    (``connectors.evm.batch``). The results are decoded in bulk, grouped by return
-    layout (``bulk_decode``), before the connectors read them.
+    (``connectors.evm.batch``).
     """
 
     def __init__(self, reader: Multicall3Reader) -> None:
@@ -150,9 +196,13 @@ class BatchedReader:
         self._merger = Merger()
 
     async def read(
-        self, plans: Mapping[str, Sequence[Call]]
+        self,
+        plans: Mapping[str, Sequence[Call]],
+        at: tuple[BlockRef, str] | None = None,
+        companions: Sequence[Companion] = (),
     ) -> tuple[BlockRef, dict[str, Sequence[CallResult]]]:
+        """Every plan's calls at one block (``at``, ``companions``: see
+        ``Multicall3Reader.read``)."""
         batch, pickers = self._merger.merge(plans)
-        block, results = await self.reader.read(batch)
-        decoded = batch.decode(results)
-        return block, {name: pickers[name](decoded) for name in plans}
+        block, results = await self.reader.read(batch, at, companions)
+        return block, {name: pickers[name](results) for name in plans}

@@ -16,7 +16,7 @@ pinned to it): no per-call chainId checks.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -216,12 +216,29 @@ class ChainClient:
         status.failures += 1
         status.down_until = self._monotonic() + self.cooldown_s
 
+    async def batch(
+        self, calls: Sequence[tuple[str, Sequence[Any]]], *, errors_in_place: bool = False
+    ) -> list[Any]:
+        """Several read calls in one HTTP request to the first usable provider, failing
+        over as ``request`` does when the request itself fails (``JsonRpcTransport.batch``:
+        ``errors_in_place`` returns each call's own error as its result)."""
+        label = ",".join(method for method, _ in calls)
+        replies: list[Any] = await self._first_usable(
+            label, lambda t: t.batch(calls, errors_in_place=errors_in_place)
+        )
+        return replies
+
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """Send to the first usable provider; fail over on transient errors.
 
         Raises TransientError when every provider failed, and OutcomeUnknown (without
         trying another provider) when a send may have been accepted.
         """
+        return await self._first_usable(method, lambda t: t.request(method, params))
+
+    async def _first_usable(
+        self, method: str, send: Callable[[JsonRpcTransport], Awaitable[Any]]
+    ) -> Any:
         errors = []
         for provider in self.providers:
             if not provider.status.usable and not provider.status.lagging:
@@ -229,7 +246,7 @@ class ChainClient:
             if not provider.status.usable:
                 continue
             try:
-                return await provider.transport.request(method, params)
+                return await send(provider.transport)
             except TransientError as error:
                 self._mark_down(provider, f"unreachable: {error}")
                 errors.append(f"{provider.status.label}: {error}")

@@ -4,9 +4,8 @@ Most view functions the connectors read return only static types (integers, addr
 booleans, fixed bytes and structs of those). Their encoding is one 32-byte word per
 leaf, so decoding is slicing; eth_abi's generic decoder costs ~50x more. ``layout_of``
 gives an ABI output list's ``Layout`` (its leaves in word order and how they nest), or
-None when something dynamic needs eth_abi; ``compile_decoder`` decodes one result by it,
-``bulk_decode`` a whole batch's results of one layout at once. The results equal
-eth_abi's (tests/unit/evm/test_static_abi.py and test_bulk_decode.py check it).
+None when something dynamic needs eth_abi; ``compile_decoder`` decodes one result by it.
+The results equal eth_abi's (tests/unit/evm/test_static_abi.py checks it).
 """
 
 from __future__ import annotations

@@ -4,18 +4,24 @@ An ``EvmConnector`` says which calls it needs (``plan``) and turns their results
 a ``VenueSnapshot`` (``decode``); it does no I/O. ``ChainSession`` owns one chain's
 batched reader and coalesces concurrent snapshot requests of all its connectors into
 one ``aggregate3``; ``EvmVenue`` presents one connector as a ``Venue``.
+
+A connector that keeps state between its own events (``WatchesLogs``: Aave accounts)
+names the contracts whose logs tell it what changed; the session then reads the head and
+those logs in one request (``chain_news.LogWatch``), tells each such connector the news
+(``observe``) before asking for its plan, and pins the batch to that head.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from agent.errors import TransientError
 from agent.model import VenueSnapshot
 from agent.ports import BlockRef, Call, CallResult
+from connectors.evm.chain_news import ChainNews, LogWatch
 from connectors.evm.multicall import BatchedReader
 
 
@@ -33,6 +39,26 @@ class EvmConnector(Protocol):
 
     def decode(self, block: BlockRef, results: Sequence[CallResult]) -> VenueSnapshot:
         """Build the snapshot from ``results`` (in ``plan`` order) read at ``block``."""
+        ...
+
+
+@runtime_checkable
+class WatchesLogs(EvmConnector, Protocol):
+    """A connector whose reads depend on what the chain's logs say changed."""
+
+    def watched_addresses(self) -> Sequence[str]:
+        """The contracts whose logs (any event) may name an account this connector reads."""
+        ...
+
+    def observe(self, news: ChainNews) -> None:
+        """This tick's news, before ``plan``; a tick without it reads everything in full."""
+        ...
+
+    def doubted(self, missed: frozenset[str] | None) -> bool:
+        """Whether this tick's snapshot came from kept state that something found during
+        the tick puts in doubt: a failed cross-check, or logs the news missed (``missed``:
+        the accounts they name; None: unknown). The session then reads it again in full,
+        at the same block."""
         ...
 
 
@@ -55,6 +81,17 @@ class ChainSession:
         self.connectors: dict[str, EvmConnector] = {}
         self._inflight: asyncio.Future[dict[str, VenueSnapshot | BaseException]] | None = None
         self.reads = 0
+        self.news = LogWatch(reader.reader.client)
+        self._watching_kinds: dict[type, bool] = {}
+
+    def _watches(self, connector: EvmConnector) -> TypeGuard[WatchesLogs]:
+        """Whether ``connector`` watches logs: decided once per class (a runtime protocol
+        check walks every member, too slow for hundreds of connectors every tick)."""
+        kind = type(connector)
+        found = self._watching_kinds.get(kind)
+        if found is None:
+            found = self._watching_kinds[kind] = isinstance(connector, WatchesLogs)
+        return found
 
     def register(self, connector: EvmConnector) -> EvmVenue:
         self.connectors[connector.name] = connector
@@ -74,16 +111,60 @@ class ChainSession:
         return await asyncio.shield(self._inflight)
 
     async def _read(self) -> dict[str, VenueSnapshot | BaseException]:
-        plans = {name: c.plan() for name, c in self.connectors.items()}
-        self.reads += 1
-        block, results = await self.reader.read(plans)
+        watching = [c for c in self.connectors.values() if self._watches(c)]
+        at = None
+        if watching:
+            watched = [address for c in watching for address in c.watched_addresses()]
+            news, head, head_hash = await self.news.next(watched)
+            at = (head, head_hash)
+        try:
+            for watcher in watching:
+                watcher.observe(news)
+            plans = {name: c.plan() for name, c in self.connectors.items()}
+            self.reads += 1
+            verification = self.news.verification() if watching else None
+            companions = () if verification is None else (verification,)
+            block, results = await self.reader.read(plans, at, companions)
+            snapshots = self._decoded(block, results, self.connectors)
+            missed = frozenset() if verification is None else self.news.missed(verification)
+            again: dict[str, EvmConnector] = {w.name: w for w in watching if w.doubted(missed)}
+            if again and at is not None:
+                snapshots.update(await self._read_in_full(again, at))
+        except BaseException:
+            # The news since the last read may have reached no connector's state: the
+            # next read starts again from every account in full.
+            self.news.forget()
+            raise
+        return snapshots
+
+    @staticmethod
+    def _decoded(
+        block: BlockRef,
+        results: Mapping[str, Sequence[CallResult]],
+        connectors: Mapping[str, EvmConnector],
+    ) -> dict[str, VenueSnapshot | BaseException]:
         snapshots: dict[str, VenueSnapshot | BaseException] = {}
-        for name, connector in self.connectors.items():
+        for name, connector in connectors.items():
             try:
                 snapshots[name] = connector.decode(block, results[name])
             except Exception as error:  # one connector's failure must not sink the others
                 snapshots[name] = error
         return snapshots
+
+    async def _read_in_full(
+        self, connectors: Mapping[str, EvmConnector], at: tuple[BlockRef, str]
+    ) -> dict[str, VenueSnapshot | BaseException]:
+        """``connectors`` read again in full (a plan without news), at the tick's block,
+        beside the kept batch (which stays as it is for the next tick)."""
+        plans = {name: c.plan() for name, c in connectors.items()}
+        calls = [call for plan in plans.values() for call in plan]
+        block, results = await self.reader.reader.read(calls, at)
+        split: dict[str, Sequence[CallResult]] = {}
+        start = 0
+        for name, plan in plans.items():
+            split[name] = results[start : start + len(plan)]
+            start += len(plan)
+        return self._decoded(block, split, connectors)
 
 
 class EvmVenue:

@@ -12,6 +12,10 @@ library AaveDataTypes {
         uint256 data;
     }
 
+    struct UserConfigurationMap {
+        uint256 data;
+    }
+
     struct ReserveDataLegacy {
         ReserveConfigurationMap configuration;
         uint128 liquidityIndex;
@@ -100,8 +104,17 @@ interface IPool {
     function getReserveData(address asset) external view returns (AaveDataTypes.ReserveDataLegacy memory);
     function getReservesList() external view returns (address[] memory);
     function getUserEMode(address user) external view returns (uint256);
+    function getUserConfiguration(address user) external view returns (AaveDataTypes.UserConfigurationMap memory);
+    function getReserveNormalizedIncome(address asset) external view returns (uint256);
+    function getReserveNormalizedVariableDebt(address asset) external view returns (uint256);
     function getEModeCategoryData(uint8 id) external view returns (AaveDataTypes.EModeCategory memory);
     function ADDRESSES_PROVIDER() external view returns (address);
+}
+
+/// aave-dao/aave-v3-origin, src/contracts/interfaces/IScaledBalanceToken.sol (aTokens and
+/// variable debt tokens)
+interface IScaledBalanceToken {
+    function scaledBalanceOf(address user) external view returns (uint256);
 }
 
 interface IAaveOracle {

@@ -144,6 +144,16 @@ def test_aave_needs_its_addresses_provider_or_all_three_addresses(secrets: Path)
         config.load(path)
 
 
+def test_aave_cross_checks_per_tick_is_a_count(secrets: Path) -> None:
+    provider = 'addresses_provider = "0xa97684ead0e402dC232d5A977953DF7ECBaB3CDb"'
+    path = _example_with(secrets, provider, f"{provider}\ncross_checks_per_tick = -1")
+    with pytest.raises(
+        ConfigError,
+        match=r"venues\.aave\.cross_checks_per_tick: Input should be greater than or equal to 0",
+    ):
+        config.load(path)
+
+
 def test_trigger_above_target_is_refused(secrets: Path) -> None:
     path = _example_with(secrets, "lending_target = 1.6", "lending_target = 1.2")
     with pytest.raises(ConfigError, match="lending_target must be above lending_trigger"):

@@ -99,7 +99,8 @@ RELEASED: dict[str, list[str]] = {
         "repayWithATokens(address,uint256,uint256)", "setUserUseReserveAsCollateral(address,bool)",
         "liquidationCall(address,address,address,uint256,bool)", "getUserAccountData(address)",
         "getReserveData(address)", "getReservesList()", "ADDRESSES_PROVIDER()",
-        "getUserEMode(address)", "getEModeCategoryData(uint8)",
+        "getUserEMode(address)", "getEModeCategoryData(uint8)", "getUserConfiguration(address)",
+        "getReserveNormalizedIncome(address)", "getReserveNormalizedVariableDebt(address)",
     ],
     "AaveOracle": [
         "getAssetPrice(address)", "getAssetsPrices(address[])", "getSourceOfAsset(address)",
@@ -182,6 +183,7 @@ def test_released_contract_has_the_functions_ballast_calls(contract: str) -> Non
 INTERFACE_RELEASES = {
     "IPool": ["Pool"],
     "IPoolDataProvider": ["AaveProtocolDataProvider"],
+    "IScaledBalanceToken": ["AToken", "VariableDebtToken"],
     "IAaveOracle": ["AaveOracle"],
     "IPoolAddressesProvider": ["PoolAddressesProvider"],
     "IUniswapV3Factory": ["UniswapV3Factory"],

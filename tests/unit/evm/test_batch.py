@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.ports import Call, CallResult
+from agent.ports import Call
 from connectors.evm import aggregate3
 from connectors.evm.abi import ContractAbi
-from connectors.evm.batch import Batch, Merger
-from connectors.evm.bulk_decode import ReturnData
+from connectors.evm.batch import Merger
 
 ERC20 = ContractAbi.load("IERC20Token")
 TARGETS = ["0x" + f"{n:040x}" for n in range(1, 4)]
@@ -85,44 +83,3 @@ def test_every_tick_reads_exactly_the_calls_asked_for(
         for at in range(0, len(batch), bound):
             chunk = batch[at : at + bound]
             assert chunk.calldata() == "0x" + aggregate3.encode(calls[at : at + bound]).hex()
-
-
-POOL_ABI = ContractAbi.load("IPool")
-ACCOUNT_DATA = [Call(target, POOL_ABI.encode("getUserAccountData", target)) for target in TARGETS]
-NAMES_OF = {call: "balanceOf" for call in POOL} | {c: "getUserAccountData" for c in ACCOUNT_DATA}
-
-
-def _reply(call: Call, outcome: int) -> tuple[bool, bytes]:
-    """A result: a revert, data of the wrong size, or values."""
-    if outcome % 3 == 0:
-        return False, b"\x08\xc3\x79\xa0"
-    if outcome % 3 == 1:
-        return True, b"\x01" * 31
-    if NAMES_OF[call] == "balanceOf":
-        return True, abi_encode(["uint256"], [outcome])
-    return True, abi_encode(["uint256"] * 6, [outcome + n for n in range(6)])
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(POOL + ACCOUNT_DATA), st.integers(0, 2**80)), max_size=20)
-)
-def test_batch_decoding_gives_the_values_of_decoding_each_result(
-    rows: list[tuple[Call, int]],
-) -> None:
-    outcomes = dict(rows)
-    calls = list(outcomes)
-    replies = [_reply(call, outcomes[call]) for call in calls]
-    plain = [CallResult(ok, data) for ok, data in replies]
-    # as a node's aggregate3 reply (flags and lengths as arrays), and as plain results
-    from_node = aggregate3.decode(abi_encode(["(bool,bytes)[]"], [replies]))
-    for results in (from_node, plain):
-        decoded = Batch(calls).decode(results)
-        assert decoded == plain  # the same flags and bytes
-        for call, mine, (ok, data) in zip(calls, decoded, replies, strict=True):
-            name = NAMES_OF[call]
-            abi = ERC20 if name == "balanceOf" else POOL_ABI
-            rows_of = name == "getUserAccountData" and ok and len(data) == 6 * 32
-            assert isinstance(mine.data, ReturnData) is rows_of
-            if ok and len(data) >= 32 * (6 if rows_of else 1):
-                assert abi.decode(name, mine.data) == abi.decode(name, data)

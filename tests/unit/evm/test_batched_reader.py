@@ -9,7 +9,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
 from agent.ports import BlockRef, Call, CallResult
-from connectors.evm.multicall import BatchedReader, Multicall3Reader
+from connectors.evm.multicall import BatchedReader, Companion, Multicall3Reader
 
 BLOCK = BlockRef(number=7, timestamp=1_700_000_000, parent_hash="0x" + "ab" * 32)
 
@@ -20,7 +20,12 @@ class EchoReader(Multicall3Reader):
     def __init__(self) -> None:
         self.asked: list[list[Call]] = []
 
-    async def read(self, calls: Sequence[Call]) -> tuple[BlockRef, Sequence[CallResult]]:
+    async def read(
+        self,
+        calls: Sequence[Call],
+        at: tuple[BlockRef, str] | None = None,
+        companions: Sequence[Companion] = (),
+    ) -> tuple[BlockRef, Sequence[CallResult]]:
         self.asked.append(list(calls))
         return BLOCK, [CallResult(call.allow_failure, call.data) for call in calls]
 

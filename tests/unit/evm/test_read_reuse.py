@@ -114,21 +114,21 @@ def test_an_aave_plan_is_kept_until_what_it_depends_on_changes() -> None:
     connector.emode_of["WETH"] = 1  # a new e-mode category: its data is read too
     with_category = connector.plan()
     assert with_category != first
-    assert with_category == connector._calls()
+    assert with_category == connector._market_calls() + connector._account_calls()
 
     connector.assets.append(USDC)  # a new asset (after discovery found its aToken)
     connector.a_tokens["USDC"] = "0x" + "a2" * 20
     connector.emode_of["USDC"] = 0
     with_usdc = connector.plan()
-    assert len(with_usdc) == len(with_category) + 9
-    assert with_usdc == connector._calls()
+    assert len(with_usdc) == len(with_category) + 9 + 4  # the market's, the account's
+    assert with_usdc == connector._market_calls() + connector._account_calls()
 
     connector.a_tokens["USDC"] = "0x" + "a3" * 20  # another aToken for it
     assert connector.plan() != with_usdc
-    assert connector.plan() == connector._calls()
+    assert connector.plan() == connector._market_calls() + connector._account_calls()
 
     for field in ("account", "pool", "data_provider", "oracle"):
         before = connector.plan()
         setattr(connector, field, "0x" + "ff" * 20)
         assert connector.plan() != before, field
-        assert connector.plan() == connector._calls(), field
+        assert connector.plan() == connector._market_calls() + connector._account_calls(), field
