@@ -230,15 +230,7 @@ class ReadMeter:
         per_tick = self._chain_requests[chain] / ticks
         detail = ", ".join(f"{op} {count:g}" for op, count in sorted(mine.items()))
         print(f"   chain {chain:<7} {per_tick:6.1f} requests/tick, carrying: {detail}")
-        return Result(
-            f"{name}: chain {chain} requests",
-            per_tick,
-            float(target),
-            "target",
-            "req/tick",
-            text,
-            per_tick <= target + 1e-9,
-        )
+        return _requests_result(f"{name}: chain {chain} requests", per_tick, target, text)
 
     def _line(
         self,
@@ -254,12 +246,11 @@ class ReadMeter:
         per_tick = sum(mine.values())
         detail = ", ".join(f"{op} {count:g}" for op, count in sorted(mine.items()))
         print(f"   {venue:<13} {per_tick:6.1f} requests/tick: {detail}")
-        return Result(
-            f"{name}: {venue} reads",
-            per_tick,
-            float(target),
-            "target",
-            "req/tick",
-            text,
-            per_tick <= target + 1e-9,
-        )
+        return _requests_result(f"{name}: {venue} reads", per_tick, target, text)
+
+
+def _requests_result(label: str, per_tick: float, target: int, text: str) -> Result:
+    """A line of requests per tick against its target."""
+    return Result(
+        label, per_tick, float(target), "target", "req/tick", text, per_tick <= target + 1e-9
+    )
