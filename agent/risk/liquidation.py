@@ -15,7 +15,6 @@ gate's changed account, laid out from the tick's rows without building a book fo
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,11 +32,11 @@ from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
     account_members,
-    first_failures_kernel,
     linear_accounts,
     refine_kernel,
     steady_values_kernel,
 )
+from agent.risk.liquidation_walk import levels_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
@@ -94,25 +93,29 @@ def arrays_liquidation_levels(
     account; cheaper for a few large accounts far from liquidation (the stress gate's
     changed account), where the walk prices each position at each move in turn."""
     layout = _Layout.of(arrays)
-    levels: dict[tuple[str, str], tuple[float | None, float | None]] = {}
-    for underlying, name in enumerate(arrays.underlyings):
-        for account, shocks in _underlying_levels(layout, underlying, whole_grid).items():
-            levels[(account, name)] = shocks
-    return levels
+    rows = _grid_levels(layout) if whole_grid else _walked_levels(layout)
+    names, accounts = arrays.underlyings, layout.accounts
+    return {
+        (accounts[account].name, names[underlying]): shocks for underlying, account, shocks in rows
+    }
 
 
 def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails."""
     arrays = book.arrays
-    layout = _Layout.of(arrays)
-    accounts = {account.name: account for account in layout.accounts}
+    accounts = {
+        account.name: account for account in arrays.lending_accounts + arrays.margin_accounts
+    }
+    by_underlying: dict[str, list[tuple[str, tuple[float | None, float | None]]]] = {}
+    for (account_name, held), shocks in account_liquidation_levels(book).items():
+        by_underlying.setdefault(held, []).append((account_name, shocks))
     result: dict[str, LiquidationDistance] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
             continue
         spot = float(arrays.market[underlying, 0])
         nearest: list[tuple[float, str] | None] = [None, None]
-        for account_name, shocks in _underlying_levels(layout, underlying, False).items():
+        for account_name, shocks in by_underlying.get(name, ()):
             for side, shock in enumerate(shocks):
                 if shock is None:
                     continue
@@ -132,48 +135,73 @@ def _level(book: Book, account: Account, shock: float, spot: float) -> Liquidati
     return LiquidationLevel(shock, spot * (1.0 + shock), account.name, account.venue, members)
 
 
+Levels = list[tuple[int, int, tuple[float | None, float | None]]]  # underlying, account, shocks
+
+
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """What every underlying's search reads of the book's layout: its accounts (lending
-    first, then margin), each account's positions and whether the account is linear."""
+    """What the search reads of the book's layout: its accounts (lending first, then
+    margin), each account's positions and whether the account is linear, and the
+    (underlying, account) pairs to search: every account on every non-pegged underlying
+    it holds positions in, ordered by underlying, then account."""
 
     arrays: BookArrays
     accounts: tuple[Account, ...]
-    owner: IntArray  # per position, its account (-1: none)
     members: IntArray
     starts: IntArray
     linear: BoolArray
+    queries: IntArray  # (pairs, 2): underlying, account
 
     @classmethod
     def of(cls, arrays: BookArrays) -> _Layout:
-        count = len(arrays.lending_accounts) + len(arrays.margin_accounts)
-        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), count)
-        linear = linear_accounts(arrays.codes, members, starts)
         accounts = arrays.lending_accounts + arrays.margin_accounts
-        return cls(arrays, accounts, _owners(arrays), members, starts, linear)
+        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), len(accounts))
+        linear = linear_accounts(arrays.codes, members, starts)
+        owner = _owners(arrays)
+        underlying = arrays.codes[:, UNDERLYING]
+        held = (owner >= 0) & ~arrays.pegged[underlying]
+        keys = np.unique(underlying[held] * len(accounts) + owner[held])
+        queries = np.stack([keys // max(len(accounts), 1), keys % max(len(accounts), 1)], axis=1)
+        return cls(arrays, accounts, members, starts, linear, queries)
+
+    def book(self) -> BookTerms:
+        """The kernels' view of the book."""
+        arrays = self.arrays
+        return (
+            arrays.terms,
+            arrays.codes,
+            arrays.market,
+            arrays.valuation_seconds,
+            len(arrays.lending_accounts),
+            arrays.margin_cash,
+        )
 
 
-def _underlying_levels(
-    layout: _Layout, underlying: int, whole_grid: bool
-) -> dict[str, tuple[float | None, float | None]]:
-    """Account name -> (down, up) shocks for the accounts exposed to ``underlying``
-    (none if it is pegged), in account order."""
-    arrays = layout.arrays
-    if arrays.pegged[underlying]:
-        return {}
-    held = layout.owner[(arrays.codes[:, UNDERLYING] == underlying) & (layout.owner >= 0)]
-    exposed = np.unique(held)
-    if not exposed.size:
-        return {}
-    search = _Search.of(layout, underlying)
-    if whole_grid:
+def _walked_levels(layout: _Layout) -> Levels:
+    """Every (underlying, account)'s shocks from one walk over the grid (``levels_kernel``)."""
+    queries = layout.queries
+    if not queries.shape[0]:
+        return []
+    walk = (_FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)
+    terms = (layout.members, layout.starts, layout.linear)
+    found = levels_kernel(layout.book(), terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, walk)
+    return [
+        (underlying, account, (None if down != down else down, None if up != up else up))
+        for (underlying, account), (down, up) in zip(queries.tolist(), found.tolist(), strict=True)
+    ]
+
+
+def _grid_levels(layout: _Layout) -> Levels:
+    """``_walked_levels`` with every move of the grid revalued at once, per underlying."""
+    rows: Levels = []
+    for underlying in np.unique(layout.queries[:, 0]).tolist():
+        exposed = layout.queries[layout.queries[:, 0] == underlying, 1]
+        search = _Search.of(layout, underlying)
         down = _grid_failures(search, _DOWN_GRID, exposed)
         up = _grid_failures(search, _UP_GRID, exposed)
-    else:
-        down = search.first_failures(_DOWN_SHOCKS, exposed)
-        up = search.first_failures(_UP_SHOCKS, exposed)
-    names = [layout.accounts[account].name for account in exposed.tolist()]
-    return dict(zip(names, zip(down, up, strict=True), strict=True))
+        for account, shocks in zip(exposed.tolist(), zip(down, up, strict=True), strict=True):
+            rows.append((underlying, account, shocks))
+    return rows
 
 
 def _owners(arrays: BookArrays) -> IntArray:
@@ -210,7 +238,6 @@ class _Search:
     """What the health of one account at one move of ``underlying`` needs."""
 
     layout: _Layout
-    book: BookTerms
     search: SearchTerms
 
     @classmethod
@@ -220,22 +247,7 @@ class _Search:
             arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds,
             layout.members, underlying,
         )  # fmt: skip
-        book = (
-            arrays.terms,
-            arrays.codes,
-            arrays.market,
-            arrays.valuation_seconds,
-            len(arrays.lending_accounts),
-            arrays.margin_cash,
-        )
-        return cls(layout, book, (layout.members, layout.starts, underlying, steady))
-
-    def first_failures(self, shocks: FloatArray, exposed: IntArray) -> list[float | None]:
-        """Per exposed account, the move nearest 0 along ``shocks`` (0.0, then the grid
-        ordered outwards) that fails, refined (``first_failures_kernel``)."""
-        walk = (shocks, _FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)
-        found = first_failures_kernel(self.book, self.search, self.layout.linear, exposed, walk)
-        return [None if math.isnan(shock) else shock for shock in found.tolist()]
+        return cls(layout, (layout.members, layout.starts, underlying, steady))
 
     def refine(self, brackets: list[Bracket]) -> dict[int, float]:
         """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
@@ -245,12 +257,14 @@ class _Search:
         ends = np.array(
             [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
         ).T.copy()
-        failing = refine_kernel(self.book, self.search, ends, accounts, _TOLERANCE, _MAX_STEPS)
+        book = self.layout.book()
+        failing = refine_kernel(book, self.search, ends, accounts, _TOLERANCE, _MAX_STEPS)
         return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
 
 
 def _grid_failures(search: _Search, grid: FloatArray, exposed: IntArray) -> list[float | None]:
-    """``_Search.first_failures`` with every move of ``grid`` revalued at once."""
+    """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that
+    fails, refined: ``levels_kernel``'s walk with every move revalued at once."""
     arrays = search.layout.arrays
     shocks = np.concatenate([[0.0], grid])
     multipliers = np.ones((arrays.market.shape[0], shocks.shape[0]))

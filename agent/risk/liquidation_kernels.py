@@ -37,8 +37,6 @@ _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
 # (members, starts, underlying, steady): see ``account_health_kernel``
 SearchTerms = tuple[IntArray, IntArray, int, FloatArray]
-# (shocks, first chunk, safe end, tolerance, maximum steps): see ``first_failures_kernel``
-Walk = tuple[FloatArray, int, float, float, int]
 
 
 @inline_kernel
@@ -119,7 +117,7 @@ def _add_position(
 
 
 @inline_kernel
-def _health_of(
+def health_of(
     book: BookTerms,
     search: SearchTerms,
     account: int,
@@ -179,7 +177,7 @@ def account_health_kernel(
     health = np.empty(shocks.shape)
     scratch = np.empty((4, shocks.shape[1]))
     for query in range(shocks.shape[0]):
-        _health_of(
+        health_of(
             book, search, accounts[query], multipliers[query], log_multipliers[query],
             health[query], scratch,
         )  # fmt: skip
@@ -187,7 +185,7 @@ def account_health_kernel(
 
 
 @inline_kernel
-def _refine_bracket(
+def refine_bracket(
     book: BookTerms,
     search: SearchTerms,
     account: int,
@@ -200,7 +198,7 @@ def _refine_bracket(
     """The failing end of one bracket (safe, failing, health - 1 at each) shrunk to
     ``tolerance`` (relative) by Illinois false position, every third step a bisection.
     ``probe`` is (3, 1) of working space (the probe's multiplier, its log, its health),
-    ``scratch`` ``_health_of``'s."""
+    ``scratch`` ``health_of``'s."""
     safe, failing, f_safe, f_fail = bracket[0], bracket[1], bracket[2], bracket[3]
     multiplier, log_multiplier, margin = probe[0], probe[1], probe[2]
     last = 0  # 1: the safe end moved last, -1: the failing end
@@ -215,7 +213,7 @@ def _refine_bracket(
         point = middle if step % 3 == 2 or not inside else secant
         multiplier[0] = 1.0 + point
         log_multiplier[0] = math.log(multiplier[0])
-        _health_of(book, search, account, multiplier, log_multiplier, margin, scratch)
+        health_of(book, search, account, multiplier, log_multiplier, margin, scratch)
         excess = margin[0] - 1.0
         fails, keeps = excess < 0.0, excess >= 0.0
         # Illinois: an end retained twice in a row has its margin halved.
@@ -227,7 +225,8 @@ def _refine_bracket(
             failing, f_fail, last = point, excess, -1
         if keeps:
             safe, f_safe, last = point, excess, 1
-    return failing
+    found: float = failing
+    return found
 
 
 @kernel
@@ -249,105 +248,11 @@ def refine_kernel(
     probe = np.empty((3, 1))
     scratch = np.empty((4, 1))
     for bracket in range(accounts.shape[0]):
-        failing_ends[bracket] = _refine_bracket(
+        failing_ends[bracket] = refine_bracket(
             book, search, accounts[bracket], brackets[:, bracket], tolerance, max_steps,
             probe, scratch,
         )  # fmt: skip
     return failing_ends
-
-
-@inline_kernel
-def _safe_at_ends(
-    book: BookTerms,
-    search: SearchTerms,
-    account: int,
-    ends: FloatArray,
-    safe_end: float,
-    health: FloatArray,
-    scratch: FloatArray,
-) -> bool:
-    """Whether ``account`` is healthy by ``safe_end`` at both moves of ``ends`` (rows:
-    multipliers, their logs), or unbacked-but-solvent (inf) at both."""
-    _health_of(book, search, account, ends[0], ends[1], health[:2], scratch)
-    low, high = health[0], health[1]
-    if math.isfinite(low) and math.isfinite(high) and low >= safe_end and high >= safe_end:
-        return True
-    return low == math.inf and high == math.inf
-
-
-@inline_kernel
-def _first_failure(
-    book: BookTerms,
-    search: SearchTerms,
-    account: int,
-    walk: Walk,
-    moves: FloatArray,
-    scratch: FloatArray,
-) -> float:
-    """The move nearest 0 along the walk's shocks at which ``account`` fails, refined:
-    0.0 if it fails at once, NaN if at none. The shocks are walked in chunks that double
-    from the first chunk's size. ``moves`` holds the shocks' multipliers, their logs and
-    room for the chunk's health; ``scratch`` is ``_health_of``'s, with room for a bracket
-    and a refinement probe in its rows 4 and 5-7."""
-    shocks, first_chunk, _, tolerance, max_steps = walk
-    count = shocks.shape[0]
-    previous = math.nan  # health at the last move walked
-    start, size = 0, first_chunk
-    while start < count:
-        stop = min(start + size, count)
-        multipliers, logs, health = (
-            moves[0, start:stop],
-            moves[1, start:stop],
-            moves[2, : stop - start],
-        )
-        _health_of(book, search, account, multipliers, logs, health, scratch)
-        for move in range(stop - start):
-            if health[move] < 1.0:
-                if start + move == 0:
-                    return 0.0
-                bracket = scratch[4, :4]
-                bracket[0], bracket[1] = shocks[start + move - 1], shocks[start + move]
-                bracket[2] = (health[move - 1] if move > 0 else previous) - 1.0
-                bracket[3] = health[move] - 1.0
-                return _refine_bracket(
-                    book, search, account, bracket, tolerance, max_steps, scratch[5:8, :1], scratch
-                )
-        previous = health[stop - start - 1]
-        start, size = stop, 2 * size
-    return math.nan
-
-
-@kernel
-def first_failures_kernel(
-    book: BookTerms, search: SearchTerms, linear: BoolArray, accounts: IntArray, walk: Walk
-) -> FloatArray:
-    """Per account of ``accounts``: ``_first_failure`` along the walk (NaN: none), NaN
-    without walking for a linear account safe at both ends of the shocks.
-
-    ``walk`` is (shocks: 0.0 then the grid ordered outwards, the first chunk's size, the
-    health both ends must reach to be safe, tolerance, maximum refinement steps). Each
-    account on its own, with the floats of the batched walk this replaced (each move
-    priced by ``_health_of`` alone, in the same chunks, and refined by ``_refine_bracket``).
-    """
-    shocks, safe_end = walk[0], walk[2]
-    count = shocks.shape[0]
-    ends = np.empty((2, 2))
-    ends[0, 0], ends[0, 1] = 1.0 + 0.0, 1.0 + shocks[count - 1]
-    ends[1] = np.log(ends[0])
-    moves = np.empty((3, count))
-    moves[0] = 1.0 + shocks
-    moves[1] = np.log(moves[0])
-    scratch = np.empty((8, max(count, 4)))
-    found = np.empty(accounts.shape[0])
-    for query in range(accounts.shape[0]):
-        account = accounts[query]
-        if linear[account] and _safe_at_ends(
-            book, search, account, ends, safe_end, moves[2], scratch
-        ):
-            found[query] = math.nan
-        else:
-            found[query] = _first_failure(book, search, account, walk, moves, scratch)
-    return found
 
 
 def account_members(
