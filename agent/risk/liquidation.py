@@ -32,9 +32,9 @@ from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
     account_members,
+    fixed_terms_kernel,
     linear_accounts,
     refine_kernel,
-    steady_values_kernel,
 )
 from agent.risk.liquidation_walk import levels_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
@@ -196,7 +196,7 @@ def _grid_levels(layout: _Layout) -> Levels:
     rows: Levels = []
     for underlying in np.unique(layout.queries[:, 0]).tolist():
         exposed = layout.queries[layout.queries[:, 0] == underlying, 1]
-        search = _Search.of(layout, underlying)
+        search = _Search.of(layout, underlying, exposed)
         down = _grid_failures(search, _DOWN_GRID, exposed)
         up = _grid_failures(search, _UP_GRID, exposed)
         for account, shocks in zip(exposed.tolist(), zip(down, up, strict=True), strict=True):
@@ -241,13 +241,14 @@ class _Search:
     search: SearchTerms
 
     @classmethod
-    def of(cls, layout: _Layout, underlying: int) -> _Search:
+    def of(cls, layout: _Layout, underlying: int, accounts: IntArray) -> _Search:
+        """The search of ``accounts`` (all exposed to ``underlying``)."""
         arrays = layout.arrays
-        steady = steady_values_kernel(
+        steady, setups, margins = fixed_terms_kernel(
             arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds,
-            layout.members, underlying,
+            layout.members, layout.starts, accounts, underlying,
         )  # fmt: skip
-        return cls(layout, (layout.members, layout.starts, underlying, steady))
+        return cls(layout, (layout.members, layout.starts, underlying, steady, setups, margins))
 
     def refine(self, brackets: list[Bracket]) -> dict[int, float]:
         """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""

@@ -27,7 +27,13 @@ from agent.risk.book import (
 )
 from agent.risk.book import UNDERLYING as UNDERLYING_CODE
 from agent.risk.jit import inline_kernel, kernel
-from agent.risk.scenario_kernels import _option_scenarios, linear_values
+from agent.risk.scenario_kernels import (
+    OPTION_SETUP_SIZE,
+    OptionSetup,
+    linear_values,
+    option_setup,
+    option_values,
+)
 from agent.risk.validation import BoolArray, FloatArray
 from agent.risk.valuation import maintenance_terms
 
@@ -35,49 +41,53 @@ _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
 # (terms, codes, market, valuation seconds, lending account count, margin cash)
 BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
-# (members, starts, underlying, steady): see ``account_health_kernel``
-SearchTerms = tuple[IntArray, IntArray, int, FloatArray]
-
-
-@inline_kernel
-def _row_values(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    now: float,
-    log_multipliers: FloatArray,
-    multipliers: FloatArray,
-    ones: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Values of position ``index`` at each spot multiplier (vol unmoved) into ``out``."""
-    if codes[index, KIND] == _OPTION:
-        _option_scenarios(terms, codes, index, market, now, log_multipliers, multipliers, ones, out)
-        return
-    linear_values(terms, codes, index, market, now, multipliers, out)
+# (members, starts, underlying, steady, setups, margins): see ``account_health_kernel``
+SearchTerms = tuple[IntArray, IntArray, int, FloatArray, FloatArray, FloatArray]
 
 
 @kernel
-def steady_values_kernel(
+def fixed_terms_kernel(
     terms: FloatArray,
     codes: IntArray,
     market: FloatArray,
     now: float,
     members: IntArray,
+    starts: IntArray,
+    accounts: IntArray,
     underlying: int,
-) -> FloatArray:
-    """Values at the current market of the ``members`` not on ``underlying`` (by book
-    index; the others are left unset): they do not move when ``underlying`` does."""
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """What no move of ``underlying`` changes, per position of ``accounts`` (by book
+    index; other rows are left unset): (steady, setups, margins). ``steady``: the values
+    at the current market of those not on ``underlying``; ``setups``: ``option_setup``
+    of the options on it; ``margins``: each one's ``maintenance_terms``. Computed once
+    per search, not once per query: the same floats, as the same functions of the same
+    inputs."""
     ones = np.ones(1)
     zero = np.zeros(1)
     out = np.empty(1)
     steady = np.empty(terms.shape[0])
-    for index in members:
-        if codes[index, UNDERLYING_CODE] != underlying:
-            _row_values(terms, codes, index, market, now, zero, ones, ones, out)
+    setups = np.empty((terms.shape[0], OPTION_SETUP_SIZE))
+    margins = np.empty((terms.shape[0], 3))
+    for account in accounts:
+        for index in members[starts[account] : starts[account + 1]]:
+            margin = maintenance_terms(terms, codes, index, market, now)
+            margins[index, 0], margins[index, 1], margins[index, 2] = margin
+            option = codes[index, KIND] == _OPTION
+            if codes[index, UNDERLYING_CODE] == underlying:
+                if option:
+                    setups[index] = option_setup(terms, codes, index, market, now)
+                continue
+            if option:
+                option_values(option_setup(terms, codes, index, market, now), zero, ones, ones, out)
+            else:
+                linear_values(terms, codes, index, market, now, ones, out)
             steady[index] = out[0]
-    return steady
+    return steady, setups, margins
+
+
+@inline_kernel
+def _setup_of(row: FloatArray) -> OptionSetup:
+    return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9])
 
 
 @inline_kernel
@@ -86,7 +96,7 @@ def _add_position(
     codes: IntArray,
     index: int,
     market: FloatArray,
-    now: float,
+    margins: FloatArray,
     lending: bool,
     moving: bool,
     multipliers: FloatArray,
@@ -96,7 +106,8 @@ def _add_position(
 ) -> None:
     """Add position ``index``'s ``values`` to its account's assets and requirement, as
     ``account_states_kernel`` does (lending: weighted collateral and debt; margin: equity
-    less fees, and maintenance at the moved spot)."""
+    less fees, and maintenance at the moved spot from ``margins``, the members'
+    ``maintenance_terms``)."""
     moves = values.shape[0]
     if lending:
         if codes[index, KIND] == _SUPPLY:
@@ -109,7 +120,7 @@ def _add_position(
         return
     fees = terms[index, FEES]
     spot = market[codes[index, UNDERLYING_CODE], SPOT]
-    fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
+    fixed, per_spot, basis = margins[index, 0], margins[index, 1], margins[index, 2]
     for move in range(moves):
         assets[move] += values[move] - fees
         moved = spot * (multipliers[move] if moving else 1.0)
@@ -131,7 +142,7 @@ def health_of(
     ``scratch`` is (4, at least the moves) of working space the caller allocates once:
     an allocation per query cost more than the query on a small account."""
     terms, codes, market, now, lending_count, margin_cash = book
-    members, starts, underlying, steady = search
+    members, starts, underlying, steady, setups, margins = search
     moves = multipliers.shape[0]
     ones, values = scratch[0, :moves], scratch[1, :moves]
     assets, requirement = scratch[2, :moves], scratch[3, :moves]
@@ -142,14 +153,14 @@ def health_of(
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
         moving = codes[index, UNDERLYING_CODE] == underlying
-        if moving:
-            _row_values(
-                terms, codes, index, market, now, log_multipliers, multipliers, ones, values
-            )
-        else:
+        if not moving:
             values[:] = steady[index]
+        elif codes[index, KIND] == _OPTION:
+            option_values(_setup_of(setups[index]), log_multipliers, multipliers, ones, values)
+        else:
+            linear_values(terms, codes, index, market, now, multipliers, values)
         _add_position(
-            terms, codes, index, market, now, lending, moving, multipliers, values,
+            terms, codes, index, market, margins, lending, moving, multipliers, values,
             assets, requirement,
         )  # fmt: skip
     for move in range(moves):
@@ -167,10 +178,10 @@ def account_health_kernel(
     moves by each of ``shocks[q]`` (a row per query).
 
     ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
-    cash); ``search`` is (members, starts, underlying, steady): accounts are numbered
-    lending first, then margin, ``members[starts[a]:starts[a+1]]`` are account a's
-    positions in book order, and ``steady`` the values of those on other underlyings
-    (``steady_values_kernel``).
+    cash); ``search`` is (members, starts, underlying, steady, setups, margins):
+    accounts are numbered lending first, then margin, ``members[starts[a]:starts[a+1]]``
+    are account a's positions in book order, and the last three what no move changes
+    (``fixed_terms_kernel``).
     """
     multipliers = 1.0 + shocks
     log_multipliers = np.log(multipliers)

@@ -25,9 +25,9 @@ from agent.risk.jit import inline_kernel, kernel
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
+    fixed_terms_kernel,
     health_of,
     refine_bracket,
-    steady_values_kernel,
 )
 from agent.risk.validation import BoolArray, FloatArray
 
@@ -119,34 +119,39 @@ def levels_kernel(
     """
     terms, codes, market, now = book[0], book[1], book[2], book[3]
     members, starts, linear = layout
-    safe_end = walk[1]
     down_moves, up_moves = _moves(down), _moves(up)
     ends = np.empty((3, 3))  # multipliers, logs, health at: now, the lowest, the highest
     ends[0, 0], ends[0, 1], ends[0, 2] = 1.0 + 0.0, 1.0 + down[-1], 1.0 + up[-1]
     ends[1] = np.log(ends[0])
     scratch = np.empty((8, max(down.shape[0], up.shape[0], 4)))
     found = np.empty((queries.shape[0], 2))
-    underlying = -1
-    steady = np.empty(0)
-    for query in range(queries.shape[0]):
-        if queries[query, 0] != underlying:
-            underlying = queries[query, 0]
-            steady = steady_values_kernel(terms, codes, market, now, members, underlying)
-        search = (members, starts, underlying, steady)
-        account = queries[query, 1]
-        safe_down = safe_up = False
-        if linear[account]:
-            health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
-            safe_down = _safe(ends[2, 0], ends[2, 1], safe_end)
-            safe_up = _safe(ends[2, 0], ends[2, 2], safe_end)
-        found[query, 0] = (
-            math.nan
-            if safe_down
-            else _first_failure(book, search, account, down, down_moves, walk, scratch)
+    first = 0
+    while first < queries.shape[0]:
+        underlying = queries[first, 0]
+        last = first
+        while last < queries.shape[0] and queries[last, 0] == underlying:
+            last += 1
+        accounts = queries[first:last, 1]
+        steady, setups, margins = fixed_terms_kernel(
+            terms, codes, market, now, members, starts, accounts, underlying
         )
-        found[query, 1] = (
-            math.nan
-            if safe_up
-            else _first_failure(book, search, account, up, up_moves, walk, scratch)
-        )
+        search = (members, starts, underlying, steady, setups, margins)
+        for query in range(first, last):
+            account = queries[query, 1]
+            safe_down = safe_up = False
+            if linear[account]:
+                health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
+                safe_down = _safe(ends[2, 0], ends[2, 1], walk[1])
+                safe_up = _safe(ends[2, 0], ends[2, 2], walk[1])
+            found[query, 0] = (
+                math.nan
+                if safe_down
+                else _first_failure(book, search, account, down, down_moves, walk, scratch)
+            )
+            found[query, 1] = (
+                math.nan
+                if safe_up
+                else _first_failure(book, search, account, up, up_moves, walk, scratch)
+            )
+        first = last
     return found

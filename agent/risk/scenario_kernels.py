@@ -42,24 +42,19 @@ _MINIMUM_TOTAL_VOL = 1e-150
 _MINIMUM_YEARS = 1e-300
 
 
-@kernel
-def _option_scenarios(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    now: float,
-    log_multipliers: FloatArray,
-    spot_multipliers: FloatArray,
-    vol_multipliers: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Values of option ``index`` in every scenario (same formulas as ``black.option_row``).
+# An option's scenario-independent terms (``option_setup``), in this order.
+OptionSetup = tuple[float, float, float, float, float, float, float, float, float, float]
+OPTION_SETUP_SIZE = 10
 
-    Not inlined into the threaded loop that calls it once per option: its own loop over
-    scenarios is what is vectorised, and keeping it out of the parallel kernel's body
-    keeps that kernel's compile time down.
-    """
+
+@inline_kernel
+def option_setup(
+    terms: FloatArray, codes: IntArray, index: int, market: FloatArray, now: float
+) -> OptionSetup:
+    """What option ``index``'s value in a scenario needs that no scenario changes:
+    (quantity, sign, strike, underlying price, expired (1.0 or 0.0), vol, sqrt of the
+    years, log-moneyness with carry, discounted forward, discounted strike); the last
+    five are NaN for an expired option, whose value is its intrinsic value."""
     underlying = codes[index, UNDERLYING]
     quantity = terms[index, QUANTITY]
     strike = terms[index, STRIKE]
@@ -73,22 +68,65 @@ def _option_scenarios(
     sign = 1.0 if codes[index, IS_CALL] == 1 else -1.0
     underlying_price = spot * ratio if black76 else spot
     if years <= 0.0:
-        for scenario in range(out.shape[0]):
-            moved = underlying_price * spot_multipliers[scenario]
-            out[scenario] = quantity * max(sign * (moved - strike), 0.0)
-        return
+        nan = math.nan
+        return (quantity, sign, strike, underlying_price, 1.0, nan, nan, nan, nan, nan)
     time = max(years, _MINIMUM_YEARS)
     root_time = math.sqrt(time)
     discount = exp(-rate * time)
     log_moneyness = log(underlying_price / strike) + (0.0 if black76 else rate * time)
     discounted_forward = discount * underlying_price if black76 else underlying_price
     discounted_strike = discount * strike
+    return (
+        quantity, sign, strike, underlying_price, 0.0, vol, root_time, log_moneyness,
+        discounted_forward, discounted_strike,
+    )  # fmt: skip
+
+
+@inline_kernel
+def option_values(
+    setup: OptionSetup,
+    log_multipliers: FloatArray,
+    spot_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of the option ``setup`` describes in every scenario into ``out`` (same
+    formulas as ``black.option_row``)."""
+    quantity, sign, strike, underlying_price, expired = setup[:5]
+    if expired == 1.0:
+        for scenario in range(out.shape[0]):
+            moved = underlying_price * spot_multipliers[scenario]
+            out[scenario] = quantity * max(sign * (moved - strike), 0.0)
+        return
+    vol, root_time, log_moneyness, discounted_forward, discounted_strike = setup[5:]
     for scenario in range(out.shape[0]):
         total_vol = max(vol * vol_multipliers[scenario] * root_time, _MINIMUM_TOTAL_VOL)
         d1 = (log_moneyness + log_multipliers[scenario]) / total_vol + 0.5 * total_vol
         forward_leg = discounted_forward * spot_multipliers[scenario] * norm_cdf(sign * d1)
         strike_leg = discounted_strike * norm_cdf(sign * (d1 - total_vol))
         out[scenario] = quantity * max(sign * (forward_leg - strike_leg), 0.0)
+
+
+@kernel
+def _option_scenarios(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    log_multipliers: FloatArray,
+    spot_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of option ``index`` in every scenario (``option_values`` of its setup).
+
+    Not inlined into the threaded loop that calls it once per option: its own loop over
+    scenarios is what is vectorised, and keeping it out of the parallel kernel's body
+    keeps that kernel's compile time down.
+    """
+    setup = option_setup(terms, codes, index, market, now)
+    option_values(setup, log_multipliers, spot_multipliers, vol_multipliers, out)
 
 
 @inline_kernel
