@@ -33,6 +33,7 @@ from agent.risk.scenario_kernels import (
     linear_values,
     option_setup,
     option_values,
+    plain_terms,
 )
 from agent.risk.validation import BoolArray, FloatArray
 from agent.risk.valuation import maintenance_terms
@@ -91,43 +92,6 @@ def _setup_of(row: FloatArray) -> OptionSetup:
 
 
 @inline_kernel
-def _add_position(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    margins: FloatArray,
-    lending: bool,
-    moving: bool,
-    multipliers: FloatArray,
-    values: FloatArray,
-    assets: FloatArray,
-    requirement: FloatArray,
-) -> None:
-    """Add position ``index``'s ``values`` to its account's assets and requirement, as
-    ``account_states_kernel`` does (lending: weighted collateral and debt; margin: equity
-    less fees, and maintenance at the moved spot from ``margins``, the members'
-    ``maintenance_terms``)."""
-    moves = values.shape[0]
-    if lending:
-        if codes[index, KIND] == _SUPPLY:
-            threshold = terms[index, THRESHOLD]
-            for move in range(moves):
-                assets[move] += values[move] * threshold
-        else:
-            for move in range(moves):
-                requirement[move] -= values[move]
-        return
-    fees = terms[index, FEES]
-    spot = market[codes[index, UNDERLYING_CODE], SPOT]
-    fixed, per_spot, basis = margins[index, 0], margins[index, 1], margins[index, 2]
-    for move in range(moves):
-        assets[move] += values[move] - fees
-        moved = spot * (multipliers[move] if moving else 1.0)
-        requirement[move] += fixed + per_spot * moved * basis
-
-
-@inline_kernel
 def health_of(
     book: BookTerms,
     search: SearchTerms,
@@ -141,14 +105,70 @@ def health_of(
 
     ``scratch`` is (4, at least the moves) of working space the caller allocates once:
     an allocation per query cost more than the query on a small account."""
-    terms, codes, market, now, lending_count, margin_cash = book
+    if account < book[4]:
+        _lending_health(book, search, account, multipliers, health)
+    else:
+        _margin_health(book, search, account, multipliers, log_multipliers, health, scratch)
+
+
+@inline_kernel
+def _lending_health(
+    book: BookTerms, search: SearchTerms, account: int, multipliers: FloatArray, health: FloatArray
+) -> None:
+    """``health_of`` a lending account: weighted collateral over debt, as
+    ``account_states_kernel`` sums them (positions in book order), one move at a time.
+
+    Its rows are supply and debt only, each worth ``quantity * (spot * multiplier)``
+    (``linear_values``); a move at a time with no working arrays, this costs a tenth of
+    the margin accounts' array-at-a-time loop, whose reference counting dominated a
+    loan of four rows."""
+    terms, codes, market = book[0], book[1], book[2]
+    members, starts, underlying, steady = search[0], search[1], search[2], search[3]
+    for move in range(multipliers.shape[0]):
+        multiplier = multipliers[move]
+        assets = 0.0
+        requirement = 0.0
+        for slot in range(starts[account], starts[account + 1]):
+            index = members[slot]
+            if codes[index, UNDERLYING_CODE] == underlying:
+                quantity, spot = plain_terms(terms, codes, index, market)
+                value = quantity * (spot * multiplier)
+            else:
+                value = steady[index]
+            if codes[index, KIND] == _SUPPLY:
+                assets += value * terms[index, THRESHOLD]
+            else:
+                requirement -= value
+        health[move] = _ratio(assets, requirement)
+
+
+@inline_kernel
+def _ratio(assets: float, requirement: float) -> float:
+    """Health from assets and requirement; inf when nothing is required but assets are
+    held, 0 when neither."""
+    if requirement > 0.0:
+        return assets / requirement
+    return math.inf if assets > 0.0 else 0.0
+
+
+@inline_kernel
+def _margin_health(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+    health: FloatArray,
+    scratch: FloatArray,
+) -> None:
+    """``health_of`` a margin account: equity over maintenance, a position at a time."""
+    terms, codes, market, _, lending_count, margin_cash = book
     members, starts, underlying, steady, setups, margins = search
     moves = multipliers.shape[0]
     ones, values = scratch[0, :moves], scratch[1, :moves]
     assets, requirement = scratch[2, :moves], scratch[3, :moves]
-    lending = account < lending_count
     ones[:] = 1.0
-    assets[:] = 0.0 if lending else margin_cash[account - lending_count]
+    assets[:] = margin_cash[account - lending_count]
     requirement[:] = 0.0
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
@@ -158,16 +178,16 @@ def health_of(
         elif codes[index, KIND] == _OPTION:
             option_values(_setup_of(setups[index]), log_multipliers, multipliers, ones, values)
         else:
-            linear_values(terms, codes, index, market, now, multipliers, values)
-        _add_position(
-            terms, codes, index, market, margins, lending, moving, multipliers, values,
-            assets, requirement,
-        )  # fmt: skip
+            linear_values(terms, codes, index, market, book[3], multipliers, values)
+        fees = terms[index, FEES]
+        spot = market[codes[index, UNDERLYING_CODE], SPOT]
+        fixed, per_spot, basis = margins[index, 0], margins[index, 1], margins[index, 2]
+        for move in range(moves):
+            assets[move] += values[move] - fees
+            moved = spot * (multipliers[move] if moving else 1.0)
+            requirement[move] += fixed + per_spot * moved * basis
     for move in range(moves):
-        if requirement[move] > 0.0:
-            health[move] = assets[move] / requirement[move]
-        else:
-            health[move] = math.inf if assets[move] > 0.0 else 0.0
+        health[move] = _ratio(assets[move], requirement[move])
 
 
 @kernel

@@ -179,10 +179,21 @@ def linear_values(
             row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
             out[scenario] = row[0]
         return
-    quantity = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
-    spot = market[codes[index, UNDERLYING], SPOT]
+    quantity, spot = plain_terms(terms, codes, index, market)
     for scenario in range(out.shape[0]):
         out[scenario] = quantity * (spot * multipliers[scenario])
+
+
+@inline_kernel
+def plain_terms(
+    terms: FloatArray, codes: IntArray, index: int, market: FloatArray
+) -> tuple[float, float]:
+    """(signed quantity, spot USD) of a spot or lending row, whose value at a spot
+    multiplier m is ``quantity * (spot * m)`` (``linear_values``)."""
+    kind = codes[index, KIND]
+    quantity: float = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
+    spot: float = market[codes[index, UNDERLYING], SPOT]
+    return quantity, spot
 
 
 @parallel_kernel
