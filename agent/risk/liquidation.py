@@ -103,11 +103,46 @@ def arrays_liquidation_levels(
 def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails."""
     arrays = book.arrays
+    layout = _Layout.of(arrays)
+    names = [account.name for account in layout.accounts]
+    if len(set(names)) < len(names):  # accounts sharing a name share one entry of the levels
+        return _distance_by_name(book, arrays_liquidation_levels(arrays))
+    found = _walk(layout)
+    groups = np.searchsorted(layout.queries[:, 0], np.arange(len(arrays.underlyings) + 1))
+    result: dict[str, LiquidationDistance] = {}
+    for underlying, name in enumerate(arrays.underlyings):
+        if arrays.pegged[underlying]:
+            continue
+        spot = float(arrays.market[underlying, 0])
+        rows = slice(groups[underlying], groups[underlying + 1])
+        accounts = layout.queries[rows, 1]
+        down, up = (_nearest(book, layout, accounts, found[rows, side], spot) for side in (0, 1))
+        result[name] = LiquidationDistance(name, spot, down, up)
+    return result
+
+
+def _nearest(
+    book: Book, layout: _Layout, accounts: IntArray, shocks: FloatArray, spot: float
+) -> LiquidationLevel | None:
+    """The level of the first of ``accounts`` whose shock (NaN: none) is nearest 0."""
+    found = np.flatnonzero(~np.isnan(shocks))
+    if not found.size:
+        return None
+    first = found[np.argmin(np.abs(shocks[found]))]
+    return _level(book, layout.accounts[accounts[first]], float(shocks[first]), spot)
+
+
+def _distance_by_name(
+    book: Book, levels: dict[tuple[str, str], tuple[float | None, float | None]]
+) -> dict[str, LiquidationDistance]:
+    """``liquidation_distance`` from the levels by account name, where two accounts share
+    a name (the later one's shocks and positions under the earlier one's place)."""
+    arrays = book.arrays
     accounts = {
         account.name: account for account in arrays.lending_accounts + arrays.margin_accounts
     }
     by_underlying: dict[str, list[tuple[str, tuple[float | None, float | None]]]] = {}
-    for (account_name, held), shocks in account_liquidation_levels(book).items():
+    for (account_name, held), shocks in levels.items():
         by_underlying.setdefault(held, []).append((account_name, shocks))
     result: dict[str, LiquidationDistance] = {}
     for underlying, name in enumerate(arrays.underlyings):
@@ -177,14 +212,21 @@ class _Layout:
         )
 
 
-def _walked_levels(layout: _Layout) -> Levels:
-    """Every (underlying, account)'s shocks from one walk over the grid (``levels_kernel``)."""
+def _walk(layout: _Layout) -> FloatArray:
+    """(queries, 2): each (underlying, account)'s down and up shocks, NaN for none, from
+    one walk over the grid (``levels_kernel``)."""
     queries = layout.queries
     if not queries.shape[0]:
-        return []
+        return np.empty((0, 2))
     walk = (_FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)
     terms = (layout.members, layout.starts, layout.linear)
-    found = levels_kernel(layout.book(), terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, walk)
+    found: FloatArray = levels_kernel(layout.book(), terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, walk)
+    return found
+
+
+def _walked_levels(layout: _Layout) -> Levels:
+    """Every (underlying, account)'s shocks, None for none (``_walk``)."""
+    queries, found = layout.queries, _walk(layout)
     return [
         (underlying, account, (None if down != down else down, None if up != up else up))
         for (underlying, account), (down, up) in zip(queries.tolist(), found.tolist(), strict=True)
