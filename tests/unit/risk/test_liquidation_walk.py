@@ -180,7 +180,7 @@ def test_the_one_call_walk_finds_the_batched_walks_and_the_whole_grids_floats(bo
 
 
 def test_a_loan_without_debt_never_fails_and_one_under_water_fails_at_once() -> None:
-    rows = [
+    rows: list[risk.Position] = [
         risk.LendingSupplyPosition("free:eth", "aave", "ETH", 1.0, 0.8, "free"),
         risk.LendingSupplyPosition("sunk:eth", "aave", "ETH", 1.0, 0.8, "sunk"),
         risk.LendingDebtPosition("sunk:usdc", "aave", "USDC", 2500.0, "sunk"),  # health 0.96
@@ -206,7 +206,7 @@ def test_a_loan_without_debt_never_fails_and_one_under_water_fails_at_once() -> 
 def test_accounts_sharing_a_name_are_read_as_the_levels_by_name_read_them() -> None:
     # A loan whose account is named like an isolated perpetual's: the levels, keyed by
     # name, hold one entry for both, which the distance has always reported.
-    rows = [
+    rows: list[risk.Position] = [
         risk.LendingSupplyPosition("loan:eth", "aave", "ETH", 1.0, 0.8, "p (isolated)"),
         risk.LendingDebtPosition("loan:usdc", "aave", "USDC", 2000.0, "p (isolated)"),
         risk.PerpetualPosition(
