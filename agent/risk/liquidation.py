@@ -286,11 +286,13 @@ class _Search:
     def of(cls, layout: _Layout, underlying: int, accounts: IntArray) -> _Search:
         """The search of ``accounts`` (all exposed to ``underlying``)."""
         arrays = layout.arrays
-        steady, setups, margins = fixed_terms_kernel(
+        steady, setups, columns, margins = fixed_terms_kernel(
             arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds,
             layout.members, layout.starts, accounts, underlying,
         )  # fmt: skip
-        return cls(layout, (layout.members, layout.starts, underlying, steady, setups, margins))
+        return cls(
+            layout, (layout.members, layout.starts, underlying, steady, setups, columns, margins)
+        )
 
     def refine(self, brackets: list[Bracket]) -> dict[int, float]:
         """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""

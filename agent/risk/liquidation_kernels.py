@@ -30,6 +30,8 @@ from agent.risk.jit import inline_kernel, kernel
 from agent.risk.scenario_kernels import (
     OPTION_SETUP_SIZE,
     OptionSetup,
+    black_value,
+    intrinsic_value,
     linear_values,
     option_setup,
     option_values,
@@ -42,8 +44,9 @@ _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
 # (terms, codes, market, valuation seconds, lending account count, margin cash)
 BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
-# (members, starts, underlying, steady, setups, margins): see ``account_health_kernel``
-SearchTerms = tuple[IntArray, IntArray, int, FloatArray, FloatArray, FloatArray]
+# (members, starts, underlying, steady, setups, columns, margins): see
+# ``account_health_kernel``
+SearchTerms = tuple[IntArray, IntArray, int, FloatArray, FloatArray, IntArray, FloatArray]
 
 
 @kernel
@@ -56,39 +59,55 @@ def fixed_terms_kernel(
     starts: IntArray,
     accounts: IntArray,
     underlying: int,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
     """What no move of ``underlying`` changes, per position of ``accounts`` (by book
-    index; other rows are left unset): (steady, setups, margins). ``steady``: the values
-    at the current market of those not on ``underlying``; ``setups``: ``option_setup``
-    of the options on it; ``margins``: each one's ``maintenance_terms``. Computed once
-    per search, not once per query: the same floats, as the same functions of the same
-    inputs."""
+    index; other rows are left unset): (steady, setups, columns, margins). ``steady``:
+    the values at the current market of those not on ``underlying``; ``setups``: one
+    column of ``option_setup`` per option on it, each account's together in book order,
+    ``columns`` the option's column; ``margins``: the ``maintenance_terms`` of each one
+    not in a loan (whose rows are supply and debt only).
+    Computed once per search, not once per query: the same floats, as the same functions
+    of the same inputs."""
     ones = np.ones(1)
     zero = np.zeros(1)
     out = np.empty(1)
     steady = np.empty(terms.shape[0])
-    setups = np.empty((terms.shape[0], OPTION_SETUP_SIZE))
+    setups = np.empty((OPTION_SETUP_SIZE, terms.shape[0]))
+    columns = np.empty(terms.shape[0], dtype=np.int64)
     margins = np.empty((terms.shape[0], 3))
+    column = 0
     for account in accounts:
         for index in members[starts[account] : starts[account + 1]]:
-            margin = maintenance_terms(terms, codes, index, market, now)
-            margins[index, 0], margins[index, 1], margins[index, 2] = margin
-            option = codes[index, KIND] == _OPTION
+            kind = codes[index, KIND]
+            if kind != _SUPPLY and kind != _DEBT:  # a loan's rows have no maintenance
+                margin = maintenance_terms(terms, codes, index, market, now)
+                margins[index, 0], margins[index, 1], margins[index, 2] = margin
             if codes[index, UNDERLYING_CODE] == underlying:
-                if option:
-                    setups[index] = option_setup(terms, codes, index, market, now)
-                continue
-            if option:
+                if kind == _OPTION:
+                    setup = option_setup(terms, codes, index, market, now)
+                    for term in range(OPTION_SETUP_SIZE):
+                        setups[term, column] = setup[term]
+                    columns[index] = column
+                    column += 1
+            elif kind == _OPTION:
                 option_values(option_setup(terms, codes, index, market, now), zero, ones, ones, out)
+                steady[index] = out[0]
+            elif kind in (_SPOT, _SUPPLY, _DEBT):
+                quantity, spot = plain_terms(terms, codes, index, market)
+                steady[index] = quantity * (spot * 1.0)  # linear_values' at a multiplier of 1
             else:
                 linear_values(terms, codes, index, market, now, ones, out)
-            steady[index] = out[0]
-    return steady, setups, margins
+                steady[index] = out[0]
+    return steady, setups, columns, margins
 
 
 @inline_kernel
-def _setup_of(row: FloatArray) -> OptionSetup:
-    return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9])
+def _setup_at(setups: FloatArray, column: int) -> OptionSetup:
+    return (
+        setups[0, column], setups[1, column], setups[2, column], setups[3, column],
+        setups[4, column], setups[5, column], setups[6, column], setups[7, column],
+        setups[8, column], setups[9, column],
+    )  # fmt: skip
 
 
 @inline_kernel
@@ -163,22 +182,27 @@ def _margin_health(
 ) -> None:
     """``health_of`` a margin account: equity over maintenance, a position at a time."""
     terms, codes, market, _, lending_count, margin_cash = book
-    members, starts, underlying, steady, setups, margins = search
+    members, starts, underlying, steady, setups, columns, margins = search
     moves = multipliers.shape[0]
     ones, values = scratch[0, :moves], scratch[1, :moves]
     assets, requirement = scratch[2, :moves], scratch[3, :moves]
     ones[:] = 1.0
     assets[:] = margin_cash[account - lending_count]
     requirement[:] = 0.0
+    options, first = _moving_options(book, search, account, multipliers, log_multipliers)
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
         moving = codes[index, UNDERLYING_CODE] == underlying
         if not moving:
             values[:] = steady[index]
-        elif codes[index, KIND] == _OPTION:
-            option_values(_setup_of(setups[index]), log_multipliers, multipliers, ones, values)
-        else:
+        elif codes[index, KIND] != _OPTION:
             linear_values(terms, codes, index, market, book[3], multipliers, values)
+        elif options.shape[0]:
+            for move in range(moves):
+                values[move] = options[move, columns[index] - first]
+        else:
+            setup = _setup_at(setups, columns[index])
+            option_values(setup, log_multipliers, multipliers, ones, values)
         fees = terms[index, FEES]
         spot = market[codes[index, UNDERLYING_CODE], SPOT]
         fixed, per_spot, basis = margins[index, 0], margins[index, 1], margins[index, 2]
@@ -190,6 +214,48 @@ def _margin_health(
         health[move] = _ratio(assets[move], requirement[move])
 
 
+# Below this many moves, an account's options are priced a move at a time, all options
+# at once (the loop over them vectorised): a refinement probe prices one move, where an
+# option at a time paid the loop's set-up for every option.
+_BY_MOVE_BELOW = 16
+
+
+@inline_kernel
+def _moving_options(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+) -> tuple[FloatArray, int]:
+    """(moves, options): the values of ``account``'s options on the moving underlying
+    (in book order) at each move, when there are few moves, else empty (priced an
+    option at a time); and the first one's column in the search's setups. Each value is
+    ``option_values``'s: the body of its loop over scenarios."""
+    codes = book[1]
+    members, starts, underlying, setups, columns = (
+        search[0], search[1], search[2], search[4], search[5],
+    )  # fmt: skip
+    moves = multipliers.shape[0]
+    first, count = -1, 0
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        if codes[index, UNDERLYING_CODE] == underlying and codes[index, KIND] == _OPTION:
+            first = columns[index] if first < 0 else first
+            count += 1
+    if moves >= _BY_MOVE_BELOW or count == 0:
+        return np.empty((0, 0)), first
+    values = np.empty((moves, count))
+    for move in range(moves):
+        log_multiplier, multiplier = log_multipliers[move], multipliers[move]
+        for option in range(count):
+            setup = _setup_at(setups, first + option)
+            intrinsic = intrinsic_value(setup, multiplier)
+            black = black_value(setup, log_multiplier, multiplier, 1.0)
+            values[move, option] = intrinsic if setup[4] == 1.0 else black
+    return values, first
+
+
 @kernel
 def account_health_kernel(
     book: BookTerms, search: SearchTerms, accounts: IntArray, shocks: FloatArray
@@ -198,10 +264,10 @@ def account_health_kernel(
     moves by each of ``shocks[q]`` (a row per query).
 
     ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
-    cash); ``search`` is (members, starts, underlying, steady, setups, margins):
-    accounts are numbered lending first, then margin, ``members[starts[a]:starts[a+1]]``
-    are account a's positions in book order, and the last three what no move changes
-    (``fixed_terms_kernel``).
+    cash); ``search`` is (members, starts, underlying, steady, setups, columns,
+    margins): accounts are numbered lending first, then margin,
+    ``members[starts[a]:starts[a+1]]`` are account a's positions in book order, and the
+    last four what no move changes (``fixed_terms_kernel``).
     """
     multipliers = 1.0 + shocks
     log_multipliers = np.log(multipliers)

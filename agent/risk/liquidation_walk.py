@@ -132,10 +132,10 @@ def levels_kernel(
         while last < queries.shape[0] and queries[last, 0] == underlying:
             last += 1
         accounts = queries[first:last, 1]
-        steady, setups, margins = fixed_terms_kernel(
+        steady, setups, columns, margins = fixed_terms_kernel(
             terms, codes, market, now, members, starts, accounts, underlying
         )
-        search = (members, starts, underlying, steady, setups, margins)
+        search = (members, starts, underlying, steady, setups, columns, margins)
         for query in range(first, last):
             account = queries[query, 1]
             safe_down = safe_up = False

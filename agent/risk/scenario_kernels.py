@@ -92,19 +92,36 @@ def option_values(
 ) -> None:
     """Values of the option ``setup`` describes in every scenario into ``out`` (same
     formulas as ``black.option_row``)."""
-    quantity, sign, strike, underlying_price, expired = setup[:5]
-    if expired == 1.0:
+    if setup[4] == 1.0:
         for scenario in range(out.shape[0]):
-            moved = underlying_price * spot_multipliers[scenario]
-            out[scenario] = quantity * max(sign * (moved - strike), 0.0)
+            out[scenario] = intrinsic_value(setup, spot_multipliers[scenario])
         return
-    vol, root_time, log_moneyness, discounted_forward, discounted_strike = setup[5:]
     for scenario in range(out.shape[0]):
-        total_vol = max(vol * vol_multipliers[scenario] * root_time, _MINIMUM_TOTAL_VOL)
-        d1 = (log_moneyness + log_multipliers[scenario]) / total_vol + 0.5 * total_vol
-        forward_leg = discounted_forward * spot_multipliers[scenario] * norm_cdf(sign * d1)
-        strike_leg = discounted_strike * norm_cdf(sign * (d1 - total_vol))
-        out[scenario] = quantity * max(sign * (forward_leg - strike_leg), 0.0)
+        out[scenario] = black_value(
+            setup, log_multipliers[scenario], spot_multipliers[scenario], vol_multipliers[scenario]
+        )
+
+
+@inline_kernel
+def intrinsic_value(setup: OptionSetup, spot_multiplier: float) -> float:
+    """An expired option's value (its intrinsic value) at one spot multiplier."""
+    quantity, sign, strike, underlying_price = setup[0], setup[1], setup[2], setup[3]
+    moved = underlying_price * spot_multiplier
+    return quantity * max(sign * (moved - strike), 0.0)
+
+
+@inline_kernel
+def black_value(
+    setup: OptionSetup, log_multiplier: float, spot_multiplier: float, vol_multiplier: float
+) -> float:
+    """A live option's value at one scenario (Black-Scholes or Black-76 on the setup)."""
+    quantity, sign = setup[0], setup[1]
+    vol, root_time, log_moneyness, discounted_forward, discounted_strike = setup[5:]
+    total_vol = max(vol * vol_multiplier * root_time, _MINIMUM_TOTAL_VOL)
+    d1 = (log_moneyness + log_multiplier) / total_vol + 0.5 * total_vol
+    forward_leg = discounted_forward * spot_multiplier * norm_cdf(sign * d1)
+    strike_leg = discounted_strike * norm_cdf(sign * (d1 - total_vol))
+    return quantity * max(sign * (forward_leg - strike_leg), 0.0)
 
 
 @kernel
