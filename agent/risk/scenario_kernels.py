@@ -279,11 +279,14 @@ def account_states_kernel(
     for index in range(terms.shape[0]):
         lending = codes[index, LENDING_ACCOUNT]
         margin = codes[index, MARGIN_ACCOUNT]
-        if lending >= 0:
+        if lending >= 0:  # element by element: whole-row expressions allocated a temporary
             if codes[index, KIND] == _SUPPLY:
-                collateral[lending] += values[index] * terms[index, THRESHOLD]
+                threshold = terms[index, THRESHOLD]
+                for scenario in range(scenarios):
+                    collateral[lending, scenario] += values[index, scenario] * threshold
             else:
-                debt[lending] -= values[index]
+                for scenario in range(scenarios):
+                    debt[lending, scenario] -= values[index, scenario]
         elif margin >= 0:
             underlying = codes[index, UNDERLYING]
             multipliers = spot_multipliers[underlying]
