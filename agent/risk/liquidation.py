@@ -31,9 +31,8 @@ from agent.risk.book import (
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
-    account_members,
     fixed_terms_kernel,
-    linear_accounts,
+    layout_kernel,
     refine_kernel,
 )
 from agent.risk.liquidation_walk import levels_kernel
@@ -190,13 +189,10 @@ class _Layout:
     @classmethod
     def of(cls, arrays: BookArrays) -> _Layout:
         accounts = arrays.lending_accounts + arrays.margin_accounts
-        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), len(accounts))
-        linear = linear_accounts(arrays.codes, members, starts)
-        owner = _owners(arrays)
-        underlying = arrays.codes[:, UNDERLYING]
-        held = (owner >= 0) & ~arrays.pegged[underlying]
-        keys = np.unique(underlying[held] * len(accounts) + owner[held])
-        queries = np.stack([keys // max(len(accounts), 1), keys % max(len(accounts), 1)], axis=1)
+        lending_count = len(arrays.lending_accounts)
+        members, starts, linear, queries = layout_kernel(
+            arrays.codes, lending_count, len(accounts), arrays.pegged
+        )
         return cls(arrays, accounts, members, starts, linear, queries)
 
     def book(self) -> BookTerms:

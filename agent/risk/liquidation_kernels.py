@@ -352,28 +352,42 @@ def refine_kernel(
     return failing_ends
 
 
-def account_members(
-    codes: IntArray, lending_count: int, account_count: int
-) -> tuple[IntArray, IntArray]:
-    """(members, starts): every account's positions in book order, accounts numbered
-    lending first, then margin (as ``account_health_kernel`` reads them)."""
-    lending = codes[:, LENDING_ACCOUNT]
-    margin = codes[:, MARGIN_ACCOUNT]
-    owner = np.where(lending >= 0, lending, np.where(margin >= 0, lending_count + margin, -1))
-    rows = np.flatnonzero(owner >= 0)
-    order = np.argsort(owner[rows], kind="stable")
-    members: IntArray = rows[order]
-    counts = np.bincount(owner[rows], minlength=account_count)
-    starts: IntArray = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return members.astype(np.int64), starts
-
-
-def linear_accounts(codes: IntArray, members: IntArray, starts: IntArray) -> BoolArray:
-    """Per account: whether all its positions are spot, supply or debt, so that its assets
-    and requirement are both affine in the underlying's price."""
-    count = starts.shape[0] - 1
-    owner = np.repeat(np.arange(count), np.diff(starts))
-    kinds = codes[members, KIND]
-    other = (kinds != _SPOT) & (kinds != _SUPPLY) & (kinds != _DEBT)
-    linear: BoolArray = np.bincount(owner[other], minlength=count) == 0
-    return linear
+@kernel
+def layout_kernel(
+    codes: IntArray, lending_count: int, account_count: int, pegged: BoolArray
+) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
+    """(members, starts, linear, queries) of a book's layout, accounts numbered lending
+    first, then margin: ``members[starts[a]:starts[a+1]]`` are account a's positions in
+    book order; ``linear[a]`` whether all of them are spot, supply or debt (its assets
+    and requirement affine in every price); ``queries`` (pairs, 2) every (underlying,
+    account) with the account holding a position on that non-pegged underlying, ordered
+    by underlying, then account."""
+    positions = codes.shape[0]
+    owner = np.full(positions, -1, dtype=np.int64)
+    counts = np.zeros(account_count + 1, dtype=np.int64)
+    linear = np.ones(account_count, dtype=np.bool_)
+    held = np.zeros((pegged.shape[0], account_count), dtype=np.bool_)
+    for index in range(positions):
+        lending, margin = codes[index, LENDING_ACCOUNT], codes[index, MARGIN_ACCOUNT]
+        account = lending if lending >= 0 else (lending_count + margin if margin >= 0 else -1)
+        if account < 0:
+            continue
+        owner[index] = account
+        counts[account + 1] += 1
+        kind = codes[index, KIND]
+        if kind != _SPOT and kind != _SUPPLY and kind != _DEBT:
+            linear[account] = False
+        underlying = codes[index, UNDERLYING_CODE]
+        if not pegged[underlying]:
+            held[underlying, account] = True
+    starts = np.cumsum(counts)
+    members = np.empty(starts[account_count], dtype=np.int64)
+    filled = starts[:account_count].copy()
+    for index in range(positions):
+        if owner[index] >= 0:
+            members[filled[owner[index]]] = index
+            filled[owner[index]] += 1
+    pairs = np.nonzero(held)  # row-major: by underlying, then account
+    queries = np.empty((pairs[0].shape[0], 2), dtype=np.int64)
+    queries[:, 0], queries[:, 1] = pairs[0], pairs[1]
+    return members, starts, linear, queries
