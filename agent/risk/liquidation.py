@@ -32,10 +32,9 @@ from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
     fixed_terms_kernel,
-    layout_kernel,
     refine_kernel,
 )
-from agent.risk.liquidation_walk import levels_kernel
+from agent.risk.liquidation_walk import layout_kernel, levels_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray

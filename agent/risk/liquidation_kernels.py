@@ -19,8 +19,6 @@ import numpy as np
 from agent.risk.book import (
     FEES,
     KIND,
-    LENDING_ACCOUNT,
-    MARGIN_ACCOUNT,
     SPOT,
     THRESHOLD,
     IntArray,
@@ -37,7 +35,7 @@ from agent.risk.scenario_kernels import (
     option_values,
     plain_terms,
 )
-from agent.risk.validation import BoolArray, FloatArray
+from agent.risk.validation import FloatArray
 from agent.risk.valuation import maintenance_terms
 
 _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
@@ -350,44 +348,3 @@ def refine_kernel(
             probe, scratch,
         )  # fmt: skip
     return failing_ends
-
-
-@kernel
-def layout_kernel(
-    codes: IntArray, lending_count: int, account_count: int, pegged: BoolArray
-) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
-    """(members, starts, linear, queries) of a book's layout, accounts numbered lending
-    first, then margin: ``members[starts[a]:starts[a+1]]`` are account a's positions in
-    book order; ``linear[a]`` whether all of them are spot, supply or debt (its assets
-    and requirement affine in every price); ``queries`` (pairs, 2) every (underlying,
-    account) with the account holding a position on that non-pegged underlying, ordered
-    by underlying, then account."""
-    positions = codes.shape[0]
-    owner = np.full(positions, -1, dtype=np.int64)
-    counts = np.zeros(account_count + 1, dtype=np.int64)
-    linear = np.ones(account_count, dtype=np.bool_)
-    held = np.zeros((pegged.shape[0], account_count), dtype=np.bool_)
-    for index in range(positions):
-        lending, margin = codes[index, LENDING_ACCOUNT], codes[index, MARGIN_ACCOUNT]
-        account = lending if lending >= 0 else (lending_count + margin if margin >= 0 else -1)
-        if account < 0:
-            continue
-        owner[index] = account
-        counts[account + 1] += 1
-        kind = codes[index, KIND]
-        if kind != _SPOT and kind != _SUPPLY and kind != _DEBT:
-            linear[account] = False
-        underlying = codes[index, UNDERLYING_CODE]
-        if not pegged[underlying]:
-            held[underlying, account] = True
-    starts = np.cumsum(counts)
-    members = np.empty(starts[account_count], dtype=np.int64)
-    filled = starts[:account_count].copy()
-    for index in range(positions):
-        if owner[index] >= 0:
-            members[filled[owner[index]]] = index
-            filled[owner[index]] += 1
-    pairs = np.nonzero(held)  # row-major: by underlying, then account
-    queries = np.empty((pairs[0].shape[0], 2), dtype=np.int64)
-    queries[:, 0], queries[:, 1] = pairs[0], pairs[1]
-    return members, starts, linear, queries
