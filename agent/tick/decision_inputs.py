@@ -18,17 +18,19 @@ from datetime import datetime
 
 from agent.config.models import Config
 from agent.in_flight import InFlightView, hedgeable_deviation, lending_changes
-from agent.model import HealthKind, Kind, Position, Settlement, VenueSnapshot
+from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
     LendingAccount,
-    LendingAsset,
     MarginAccount,
     MarginPosition,
     OracleDoubt,
     PolicyInput,
     PolicyState,
+    ReserveFacts,
     UnderlyingRisk,
+    held_asset,
+    reserve_facts,
 )
 from agent.profiles import VenueProfile
 from agent.tick.assessment import Assessment
@@ -66,10 +68,11 @@ def policy_input(
         return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
+    reserves: dict[int, tuple[ReserveState, ReserveFacts]] = {}
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
         if profile.kind == "aave_v3":
-            lending.append(lending_account(snapshot, gas_usd(name), view))
+            lending.append(lending_account(snapshot, gas_usd(name), view, reserves))
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
         margin += _margin_accounts(snapshot, profile, gas_usd(name))
@@ -92,6 +95,15 @@ def policy_input(
         state=state,
         oracle_doubts=doubts,
     )
+
+
+def hedge_snapshots(
+    snapshots: Mapping[str, VenueSnapshot], config: Config
+) -> dict[str, VenueSnapshot]:
+    """The configured hedge venues' snapshots: of the venues' exposures the policy input
+    reads only theirs (the room a cap leaves a hedge), not the lending accounts'."""
+    venues = {name for rules in config.underlyings.values() for name in rules.hedge_venues}
+    return {name: snapshots[name] for name in venues if name in snapshots}
 
 
 def _room(name: str, config: Config, exposure_usd: Mapping[str, float], book_usd: float) -> float:
@@ -127,10 +139,19 @@ def _netted(
 # --- lending --------------------------------------------------------------------------
 
 
-def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> LendingAccount:
+def lending_account(
+    snapshot: VenueSnapshot,
+    gas_usd: float,
+    view: InFlightView,
+    reserves: dict[int, tuple[ReserveState, ReserveFacts]] | None = None,
+) -> LendingAccount:
     """A lending venue's snapshot as the health policy reads it, with the work in flight
     netted: per reserve the account's supply, debt, wallet, and what the reserve allows
-    (cap room, frozen, paused)."""
+    (cap room, frozen, paused).
+
+    ``reserves`` keeps each reserve's checked facts by the ``ReserveState`` object for
+    the tick's other accounts: a connector hands every account of one market the same
+    objects, so their facts are checked and gathered once a tick, not once an account."""
     supplied: dict[str, Position] = {}
     debts: dict[str, float] = {}
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
@@ -143,9 +164,14 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
     wallet = {b.asset: b.amount for b in snapshot.balances}
     pending = view.lending_on(snapshot.venue) if view.items else ()
     changes = lending_changes(pending) if pending else {}
+    known = {} if reserves is None else reserves
     assets = []
     for reserve in snapshot.reserves:
-        symbol = reserve.symbol
+        entry = known.get(id(reserve))
+        if entry is None or entry[0] is not reserve:
+            entry = known[id(reserve)] = (reserve, _facts(reserve))
+        facts = entry[1]
+        symbol = facts.symbol
         supply = supplied.get(symbol)
         if supply is None:
             enabled, held = reserve.ltv > 0, 0.0
@@ -153,20 +179,12 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
             enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
         more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
         assets.append(
-            LendingAsset(
-                symbol,
-                reserve.price_usd,
-                reserve.liquidation_threshold,
+            held_asset(
+                facts,
                 max(held + more_supplied, 0.0),
                 enabled,
                 max(debts.get(symbol, 0.0) + more_debt, 0.0),
                 max(wallet.get(symbol, 0.0) + more_wallet, 0.0),
-                reserve.supply_apr,
-                reserve.borrow_apr,
-                reserve.supply_room,
-                reserve.frozen,
-                reserve.paused,
-                underlying_of(symbol),
             )
         )
     health = math.inf
@@ -176,6 +194,15 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
                 health = reported.ratio
                 break
     return LendingAccount(snapshot.venue, tuple(assets), health, gas_usd)
+
+
+def _facts(reserve: ReserveState) -> ReserveFacts:
+    symbol = reserve.symbol
+    return reserve_facts(
+        symbol, reserve.price_usd, reserve.liquidation_threshold, reserve.supply_apr,
+        reserve.borrow_apr, reserve.supply_room, reserve.frozen, reserve.paused,
+        underlying_of(symbol),
+    )  # fmt: skip
 
 
 _NO_CHANGE = (0.0, 0.0, 0.0)
