@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from agent.intents import Intent
 from agent.model import Side
@@ -96,13 +97,13 @@ def _health_plans(
     lending_count = len(policy_input.lending)
     ranked: list[tuple[float, str, Plan]] = []
     for lending, steered in zip(policy_input.lending, steering[:lending_count], strict=True):
-        plan = plan_lending(lending, settings.health, parameters, now, steered)
-        ratio = min(health_factor(lending), lending.health_factor)
-        ranked.append((ratio, lending.venue, plan))
+        ours = health_factor(lending)
+        plan = plan_lending(lending, settings.health, parameters, now, steered, ours)
+        ranked.append((min(ours, lending.health_factor), lending.venue, plan))
     for margin, steered in zip(policy_input.margin, steering[lending_count:], strict=True):
         plan = plan_margin(margin, settings.health, parameters, view, now, steered)
         ranked.append((margin.ratio, margin.name, plan))
-    return [plan for _, _, plan in sorted(ranked, key=lambda item: item[:2])]
+    return [plan for _, _, plan in sorted(ranked, key=itemgetter(0, 1))]
 
 
 def _venue_positions(policy_input: PolicyInput) -> dict[tuple[str, str], float]:
@@ -152,8 +153,8 @@ def _needs(
             blocked=frozenset(blocked.get(risk.underlying, ())),
             parameters=settings.parameters,
         )
-        widths[risk.underlying] = band_half_width(risk, rules, routes, context)
-        need = find_need(risk, rules, routes, context)
+        width = widths[risk.underlying] = band_half_width(risk, rules, routes, context)
+        need = find_need(risk, rules, routes, context, width)
         if need is not None:
             needs.append(need)
     return sorted(needs, key=lambda need: need.priority), widths

@@ -169,13 +169,16 @@ def find_need(
     settings: UnderlyingSettings,
     routes: tuple[HedgeRoute, ...],
     context: HedgeContext,
+    width: float | None = None,
 ) -> Need | None:
-    """The hedge ``risk`` needs under ``settings`` now, or None (see the module doc)."""
+    """The hedge ``risk`` needs under ``settings`` now, or None (see the module doc);
+    ``width`` is ``band_half_width`` of the same arguments when the caller has it."""
     deviation = context.delta_coin - settings.delta_target_coin
     if deviation == 0:
         return None
     side = side_of(-deviation)
-    width = band_half_width(risk, settings, routes, context)
+    if width is None:
+        width = band_half_width(risk, settings, routes, context)
     due = rebalance_due(context.last_rebalance, context.now, settings.max_rebalance_interval_s)
     found = hedge_quantity(deviation, width, settings.hedge_to, due)
     if found is None:

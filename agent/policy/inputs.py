@@ -152,14 +152,13 @@ def held_asset(
     field for field, without checking the reserve's price and threshold again: an
     account's amounts are refused with ``LendingAsset``'s errors. Hundreds a tick; a
     frozen dataclass's ``__init__`` costs twice this (one ``object.__setattr__`` a field)."""
-    room = facts.supply_room
+    symbol, price, threshold, supply_apr, borrow_apr, room, frozen, paused, underlying = facts
     if not (supplied >= 0 and debt >= 0 and wallet >= 0 and room >= 0):
-        _refuse_amounts(facts.symbol, supplied, debt, wallet, room)
+        _refuse_amounts(symbol, supplied, debt, wallet, room)
     asset = object.__new__(LendingAsset)
     values = (
-        facts.symbol, facts.price_usd, facts.liquidation_threshold, supplied, collateral_enabled,
-        debt, wallet, facts.supply_apr, facts.borrow_apr, room, facts.frozen, facts.paused,
-        facts.underlying, None, None,
+        symbol, price, threshold, supplied, collateral_enabled, debt, wallet, supply_apr,
+        borrow_apr, room, frozen, paused, underlying, None, None,
     )  # fmt: skip
     for setter, value in zip(_ASSET_SLOTS, values, strict=True):
         setter(asset, value)

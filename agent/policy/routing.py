@@ -191,20 +191,19 @@ def consume(
     same underlying, and the size shown shrinks on the route used."""
     change = signed(fill.side, fill.quantity)
     added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
+    used = fill.route
     updated = []
-    for route in routes:
-        if route.venue == fill.route.venue:
-            route = replace(route, room_usd=route.room_usd - added)
-            if route.underlying == fill.route.underlying:
-                route = replace(route, venue_position_coin=route.venue_position_coin + change)
-        if route.key == fill.route.key:
-            route = replace(
-                route,
-                position_coin=route.position_coin + change,
-                ask_size_coin=route.ask_size_coin - (fill.quantity if change > 0 else 0.0),
-                bid_size_coin=route.bid_size_coin - (fill.quantity if change < 0 else 0.0),
-            )
-        updated.append(route)
+    for route in routes:  # one replace a route: a slice of a hedge consumes a few a tick
+        changes: dict[str, float] = {}
+        if route.venue == used.venue:
+            changes["room_usd"] = route.room_usd - added
+            if route.underlying == used.underlying:
+                changes["venue_position_coin"] = route.venue_position_coin + change
+        if route.key == used.key:
+            changes["position_coin"] = route.position_coin + change
+            changes["ask_size_coin"] = route.ask_size_coin - (fill.quantity if change > 0 else 0.0)
+            changes["bid_size_coin"] = route.bid_size_coin - (fill.quantity if change < 0 else 0.0)
+        updated.append(replace(route, **changes) if changes else route)
     return tuple(updated)
 
 

@@ -170,21 +170,24 @@ def lending_account(
         entry = known.get(id(reserve))
         if entry is None or entry[0] is not reserve:
             entry = known[id(reserve)] = (reserve, _facts(reserve))
-        facts = entry[1]
-        symbol = facts.symbol
+        symbol = reserve.symbol
         supply = supplied.get(symbol)
         if supply is None:
             enabled, held = reserve.ltv > 0, 0.0
         else:
             enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
         more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
+        held += more_supplied
+        owed = debts.get(symbol, 0.0) + more_debt
+        spare = wallet.get(symbol, 0.0) + more_wallet
+        # max(x, 0.0) without the call: NaN passes on to be refused by held_asset
         assets.append(
             held_asset(
-                facts,
-                max(held + more_supplied, 0.0),
+                entry[1],
+                0.0 if held < 0.0 else held,
                 enabled,
-                max(debts.get(symbol, 0.0) + more_debt, 0.0),
-                max(wallet.get(symbol, 0.0) + more_wallet, 0.0),
+                0.0 if owed < 0.0 else owed,
+                0.0 if spare < 0.0 else spare,
             )
         )
     health = math.inf
