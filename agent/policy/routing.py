@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
@@ -194,7 +195,7 @@ def consume(
     used = fill.route
     updated = []
     for route in routes:  # one replace a route: a slice of a hedge consumes a few a tick
-        changes: dict[str, float] = {}
+        changes: dict[str, Any] = {}
         if route.venue == used.venue:
             changes["room_usd"] = route.room_usd - added
             if route.underlying == used.underlying:
