@@ -170,6 +170,10 @@ def quote(
     )
 
 
+# Quotes by (route object's id, quantity), with the route: see ``best_fill``.
+Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None]]
+
+
 def best_fill(
     routes: Iterable[HedgeRoute],
     side: Side,
@@ -177,9 +181,24 @@ def best_fill(
     reference_usd: float,
     holding_s: float,
     parameters: PolicyParameters,
+    known: Quotes | None = None,
 ) -> Fill | None:
-    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol."""
-    fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
+    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol.
+
+    ``known`` keeps each route's quote for later calls with the same side, reference,
+    holding and parameters (the slices of one hedge): a route that ``consume`` left
+    untouched is the same object and quotes the same, so only the routes an earlier
+    slice used are quoted again."""
+    if known is None:
+        fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
+    else:
+        fills = []
+        for route in routes:
+            entry = known.get((id(route), quantity))
+            if entry is None or entry[0] is not route:  # the route kept alive: ids stay
+                fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
+                entry = known[(id(route), quantity)] = (route, fill)
+            fills.append(entry[1])
     found = [fill for fill in fills if fill is not None]
     return min(found, key=lambda fill: fill.sort_key) if found else None
 

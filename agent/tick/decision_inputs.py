@@ -71,11 +71,13 @@ def policy_input(
     reserves: dict[int, tuple[ReserveState, ReserveFacts]] = {}
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
+        gas = gas_usd(name)
         if profile.kind == "aave_v3":
-            lending.append(lending_account(snapshot, gas_usd(name), view, reserves))
+            lending.append(lending_account(snapshot, gas, view, reserves))
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
-        margin += _margin_accounts(snapshot, profile, gas_usd(name))
+        if profile.margin != "none":  # hundreds of lending venues a tick have none
+            margin += _margin_accounts(snapshot, profile, gas)
         checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
         for name in rules.hedge_venues:
