@@ -141,8 +141,13 @@ def reserve_facts(
     )  # fmt: skip
 
 
-# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them.
-_ASSET_SLOTS = tuple(getattr(LendingAsset, f.name).__set__ for f in fields(LendingAsset))
+# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them
+# (unpacked by name, so a field added to LendingAsset fails here until it is set there).
+(
+    _set_symbol, _set_price, _set_threshold, _set_supplied, _set_enabled, _set_debt,
+    _set_wallet, _set_supply_apr, _set_borrow_apr, _set_room, _set_frozen, _set_paused,
+    _set_underlying, _set_oracle_price, _set_market_price,
+) = (getattr(LendingAsset, f.name).__set__ for f in fields(LendingAsset))  # fmt: skip
 
 
 def held_asset(
@@ -150,18 +155,30 @@ def held_asset(
 ) -> LendingAsset:
     """``LendingAsset(...)`` of the reserve ``facts`` with one account's amounts, equal
     field for field, without checking the reserve's price and threshold again: an
-    account's amounts are refused with ``LendingAsset``'s errors. Hundreds a tick; a
-    frozen dataclass's ``__init__`` costs twice this (one ``object.__setattr__`` a field)."""
+    account's amounts are refused with ``LendingAsset``'s errors.
+
+    Hundreds a tick: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__`` and then checks the reserve again, over twice the cost of
+    setting the slots here."""
     symbol, price, threshold, supply_apr, borrow_apr, room, frozen, paused, underlying = facts
     if not (supplied >= 0 and debt >= 0 and wallet >= 0 and room >= 0):
         _refuse_amounts(symbol, supplied, debt, wallet, room)
     asset = object.__new__(LendingAsset)
-    values = (
-        symbol, price, threshold, supplied, collateral_enabled, debt, wallet, supply_apr,
-        borrow_apr, room, frozen, paused, underlying, None, None,
-    )  # fmt: skip
-    for setter, value in zip(_ASSET_SLOTS, values, strict=True):
-        setter(asset, value)
+    _set_symbol(asset, symbol)
+    _set_price(asset, price)
+    _set_threshold(asset, threshold)
+    _set_supplied(asset, supplied)
+    _set_enabled(asset, collateral_enabled)
+    _set_debt(asset, debt)
+    _set_wallet(asset, wallet)
+    _set_supply_apr(asset, supply_apr)
+    _set_borrow_apr(asset, borrow_apr)
+    _set_room(asset, room)
+    _set_frozen(asset, frozen)
+    _set_paused(asset, paused)
+    _set_underlying(asset, underlying)
+    _set_oracle_price(asset, None)
+    _set_market_price(asset, None)
     return asset
 
 
