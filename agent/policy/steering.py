@@ -134,7 +134,7 @@ def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> 
         owed = asset.debt * asset.price_usd
         debt += owed
         moving_debt += owed if moving else 0.0
-    return Exposure(assets, moving_assets, debt, moving_debt, lending=True)
+    return Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
@@ -147,7 +147,7 @@ def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Ex
     if account.account in volatile:  # margined in the coin (Deribit's ETH account)
         moving += account.equity_usd
     maintenance = account.maintenance_margin_usd
-    return Exposure(account.equity_usd, moving, maintenance, maintenance, lending=False)
+    return Exposure(account.equity_usd, moving, maintenance, maintenance, False)
 
 
 def account_vol(underlyings: set[str], vols: Mapping[str, float]) -> float | None:
