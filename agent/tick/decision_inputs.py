@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from agent.config.models import Config
-from agent.in_flight import InFlightView, hedgeable_deviation, lending_changes
+from agent.in_flight import InFlight, InFlightView, hedgeable_deviation, lending_changes
 from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
@@ -62,6 +62,7 @@ def policy_input(
     account is read as if its pending actions had happened.
     """
     view = in_flight or InFlightView()
+    flying = _by_venue(view)  # each lending account nets only its venue's work
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
     def gas_usd(name: str) -> float:
@@ -73,7 +74,8 @@ def policy_input(
         profile = profiles[name]
         gas = gas_usd(name)
         if profile.kind == "aave_v3":
-            lending.append(lending_account(snapshot, gas, view, reserves))
+            own = flying.get(snapshot.venue, _NOTHING_FLYING)
+            lending.append(lending_account(snapshot, gas, own, reserves))
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
         if profile.margin != "none":  # hundreds of lending venues a tick have none
@@ -97,6 +99,18 @@ def policy_input(
         state=state,
         oracle_doubts=doubts,
     )
+
+
+def _by_venue(view: InFlightView) -> dict[str, InFlightView]:
+    """The work in flight by venue, in its order: hundreds of lending accounts a tick
+    each look through their venue's items only, not through all of them."""
+    grouped: dict[str, list[InFlight]] = {}
+    for item in view.items:
+        grouped.setdefault(item.venue, []).append(item)
+    return {venue: InFlightView(tuple(items)) for venue, items in grouped.items()}
+
+
+_NOTHING_FLYING = InFlightView()
 
 
 def hedge_snapshots(

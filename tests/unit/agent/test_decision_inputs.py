@@ -23,8 +23,17 @@ from agent.model import (
     ReserveState,
     VenueSnapshot,
 )
-from agent.policy.inputs import LendingAccount, LendingAsset, ReserveFacts, reserve_facts
-from agent.tick.decision_inputs import hedge_snapshots, lending_account
+from agent.policy.inputs import (
+    LendingAccount,
+    LendingAsset,
+    PolicyState,
+    ReserveFacts,
+    reserve_facts,
+)
+from agent.profiles import profile_for
+from agent.tick.assessment import assess
+from agent.tick.book_builder import build_book
+from agent.tick.decision_inputs import hedge_snapshots, lending_account, policy_input
 from agent.tick.exposures import gross_exposure_usd
 from agent.tick.hedge_routes import underlying_of
 from tests.unit.policy.builders import rules
@@ -180,3 +189,30 @@ def test_only_the_hedge_venues_exposure_is_summed() -> None:
         gross_exposure_usd(hedging, prices)["hyperliquid"]
         == (gross_exposure_usd(snapshots, prices)["hyperliquid"])
     )
+
+
+def test_each_account_nets_only_its_own_venues_work_in_flight() -> None:
+    # (aave:3 with its WETH as collateral: the book refuses a supply that is not one)
+    third = _account("aave:3", {"WETH": (4.0, 12_000.0)}, {"WETH": 1.0}, {"USDC": 100.0})
+    accounts = (*ACCOUNTS[:2], third)
+    oracle = VenueSnapshot("chainlink", NOW, marks={"ETH": 3000.0, "BTC": 60_000.0})
+    snapshots = {"chainlink": oracle, **{s.venue: s for s in accounts}}
+    profiles = {s.venue: profile_for(s.venue, "aave_v3") for s in accounts}
+    profiles["chainlink"] = profile_for("chainlink", "chainlink")
+    book = build_book(snapshots, profiles, now=NOW, oracle_venue="chainlink")
+    work = (
+        InFlight("a", "aave:3", Action.REPAY, "WETH", 0.25, 750.0, InFlightKind.ORDER, 0.0),
+        InFlight("b", "aave:1", Action.REPAY, "USDC", 2_000.0, 2_000.0, InFlightKind.ORDER, 0.0),
+        InFlight("c", "hyperliquid", Action.SELL, "ETH", 1.0, 3_000.0, InFlightKind.ORDER, 0.0),
+        InFlight("d", "aave:3", Action.SUPPLY, "USDC", 50.0, 50.0, InFlightKind.ORDER, 0.0),
+    )
+    view = InFlightView(work)
+    found = policy_input(
+        now=NOW, assessment=assess(book), snapshots=snapshots, profiles=profiles,
+        config=Config.model_construct(underlyings={}), exposure_usd={},
+        gas_price_gwei={}, state=PolicyState(), in_flight=view,
+    )  # fmt: skip
+    # as each account reads the whole view by itself
+    assert found.lending == tuple(lending_account(s, 0.0, view) for s in accounts)
+    assert found.lending[1] == lending_account(accounts[1], 0.0, InFlightView())
+    assert found.lending[2].asset("USDC").supplied == 50.0
