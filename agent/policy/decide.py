@@ -89,7 +89,8 @@ def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Stee
 def _health_plans(
     policy_input: PolicyInput, settings: PolicySettings, steering: Sequence[Steering]
 ) -> list[Plan]:
-    """Every account's repairs, the account nearest liquidation first."""
+    """Every account's repairs and alerts, the account nearest liquidation first (the
+    plans of accounts with neither left out: hundreds a tick)."""
     parameters, now = settings.parameters, policy_input.now
     risks = {risk.underlying: risk for risk in policy_input.underlyings}
     targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
@@ -99,10 +100,12 @@ def _health_plans(
     for lending, steered in zip(policy_input.lending, steering[:lending_count], strict=True):
         ours = health_factor(lending)
         plan = plan_lending(lending, settings.health, parameters, now, steered, ours)
-        ranked.append((min(ours, lending.health_factor), lending.venue, plan))
+        if plan.intents or plan.alerts:
+            ranked.append((min(ours, lending.health_factor), lending.venue, plan))
     for margin, steered in zip(policy_input.margin, steering[lending_count:], strict=True):
         plan = plan_margin(margin, settings.health, parameters, view, now, steered)
-        ranked.append((margin.ratio, margin.name, plan))
+        if plan.intents or plan.alerts:
+            ranked.append((margin.ratio, margin.name, plan))
     return [plan for _, _, plan in sorted(ranked, key=itemgetter(0, 1))]
 
 
