@@ -34,7 +34,7 @@ from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, f
 from agent.policy.health import health_factor, plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
-from agent.policy.oracle_doubt import at_worse_prices
+from agent.policy.oracle_doubt import all_at_worse_prices
 from agent.policy.plan import Plan, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
@@ -202,8 +202,7 @@ def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> li
 def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
     if policy_input.oracle_doubts:
-        doubts = policy_input.oracle_doubts
-        lending = tuple(at_worse_prices(account, doubts) for account in policy_input.lending)
+        lending = all_at_worse_prices(policy_input.lending, policy_input.oracle_doubts)
         policy_input = replace(policy_input, lending=lending)
     steering = steerings(policy_input, settings)
     health = _health_plans(policy_input, settings, steering)

@@ -47,7 +47,7 @@ from agent.config.models import HealthSettings
 from agent.intents import Action, Intent
 from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
-from agent.policy.oracle_doubt import at_oracle_prices, reference_price_usd
+from agent.policy.oracle_doubt import reference_price_usd
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
 from agent.policy.steering import Steering, vol_reason
@@ -81,6 +81,23 @@ def health_factor(account: LendingAccount) -> float:
     """N / D; inf without debt."""
     debt = debt_usd(account)
     return math.inf if debt <= 0 else weighted_collateral_usd(account) / debt
+
+
+def oracle_health_factor(account: LendingAccount) -> float:
+    """``health_factor(at_oracle_prices(account))``, the same float, without rebuilding
+    the account: each asset at the protocol's own price (``oracle_price_usd`` while its
+    feed is in doubt, else ``price_usd``). Hundreds of accounts a tick while in doubt."""
+    held = [
+        (a, a.price_usd if a.oracle_price_usd is None else a.oracle_price_usd)
+        for a in account.assets
+    ]
+    debt = math.fsum([a.debt * price for a, price in held])
+    if debt <= 0:
+        return math.inf
+    weighted = [
+        a.supplied * price * a.liquidation_threshold for a, price in held if a.collateral_enabled
+    ]
+    return math.fsum(weighted) / debt
 
 
 def gap_usd(account: LendingAccount, target: float) -> float:
@@ -258,7 +275,7 @@ def _model_alert(
     Both at the protocol's prices: a doubted feed's market pricing is not a model error."""
     reported = account.health_factor
     if account.market_priced:
-        ours = health_factor(at_oracle_prices(account))
+        ours = oracle_health_factor(account)
     if math.isinf(ours) and math.isinf(reported):
         return []
     difference = relative_difference(ours, reported) if math.isfinite(reported) else math.inf
