@@ -1,7 +1,7 @@
 """The policy input's lending accounts from reserves shared by every account of a market
 (their facts checked once a tick): each account keeps its own amounts, every asset is the
-constructor's, and a bad reserve or amount is refused as before. Only the hedge venues'
-exposure is summed."""
+constructor's, a bad reserve or amount is refused as before, and each nets only its own
+venue's work in flight. Only the hedge venues' exposure is summed."""
 
 from __future__ import annotations
 
