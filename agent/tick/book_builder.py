@@ -20,11 +20,13 @@ from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, Ve
 from agent.profiles import VenueProfile, profile_for
 from agent.risk import positions as risk
 from agent.risk.book import Book
+from agent.risk.lending_records import lending_debt, lending_supply
 from agent.risk.portfolio import book_greeks
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
 
 STABLECOINS = frozenset({"USDC", "USDT", "DAI", "USD"})
+_SUPPLY, _DEBT, _OPTION = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT, Kind.OPTION
 
 
 def build_book(
@@ -41,14 +43,11 @@ def build_book(
     accounts: list[risk.MarginAccount] = []
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles.get(name) or profile_for(name, name)
-        reserves = {r.symbol: r for r in snapshot.reserves}
-        held = [p for p in snapshot.positions if p.instrument.underlying in market and p.quantity]
-        venue_records = [_record(p, profile, reserves, market) for p in held]
-        records += venue_records
+        first = len(records)
+        options = _add_records(snapshot, profile, market, records)
         if profile.margin == "cross":  # collateral in a margin account is its cash
-            accounts += _cross_accounts(snapshot, venue_records)
+            accounts += _cross_accounts(snapshot, records[first:])
         else:  # only options lock collateral: the loans and perps need no look
-            options = [p for p in held if p.instrument.kind is Kind.OPTION]
             records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
@@ -86,8 +85,57 @@ def _market(
 def _position_id(position: Position) -> str:
     """``position.key`` and the kind: ``venue:symbol:position id:kind``."""
     instrument = position.instrument
-    kind = instrument.kind.value
-    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}:{kind}"
+    kind = _ID_ENDS[instrument.kind]
+    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}{kind}"
+
+
+_ID_ENDS = {kind: f":{kind.value}" for kind in Kind}  # (an enum's .value is a property)
+
+
+def _add_records(
+    snapshot: VenueSnapshot,
+    profile: VenueProfile,
+    market: Mapping[str, risk.MarketState],
+    records: list[risk.Position],
+) -> list[Position]:
+    """Append the risk record of each position ``snapshot`` holds in a priced underlying
+    to ``records``; return the options among them.
+
+    Lending positions, by far the most, go straight to their records' cheap constructors
+    (the same records, checked the same way: ``agent.risk.lending_records``).
+    """
+    reserves = {r.symbol: r for r in snapshot.reserves} if snapshot.reserves else {}
+    protocol = profile.protocol
+    options = []
+    for position in snapshot.positions:
+        instrument = position.instrument
+        quantity = position.quantity
+        if not quantity or instrument.underlying not in market:
+            continue
+        kind = instrument.kind
+        if kind is _SUPPLY:
+            reserve = reserves.get(instrument.symbol)
+            threshold = (
+                reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
+            )
+            ident, venue, underlying = (
+                _position_id(position),
+                instrument.venue,
+                instrument.underlying,
+            )
+            records.append(lending_supply(ident, venue, underlying, quantity, threshold, protocol))
+        elif kind is _DEBT:
+            ident, venue, underlying = (
+                _position_id(position),
+                instrument.venue,
+                instrument.underlying,
+            )
+            records.append(lending_debt(ident, venue, underlying, abs(quantity), protocol))
+        else:
+            if kind is _OPTION:
+                options.append(position)
+            records.append(_RECORDS[kind](position, profile, reserves, market))
+    return options
 
 
 def _account_of(position: Position, profile: VenueProfile) -> str | None:
@@ -101,43 +149,6 @@ def _currency(position: Position) -> str:
     if position.instrument.settlement is Settlement.INVERSE:
         return position.instrument.underlying
     return "USDC"
-
-
-def _record(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.Position:
-    return _RECORDS[position.instrument.kind](position, profile, reserves, market)
-
-
-def _supply(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.LendingSupplyPosition:
-    instrument = position.instrument
-    reserve = reserves.get(instrument.symbol)
-    threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
-    return risk.LendingSupplyPosition(
-        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
-        threshold, protocol=profile.protocol,
-    )  # fmt: skip
-
-
-def _debt(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.LendingDebtPosition:
-    instrument = position.instrument
-    return risk.LendingDebtPosition(
-        _position_id(position), instrument.venue, instrument.underlying,
-        abs(position.quantity), protocol=profile.protocol,
-    )  # fmt: skip
 
 
 def _spot(
@@ -245,8 +256,6 @@ _RECORDS = {
     Kind.PERP: _margined,
     Kind.FUTURE: _margined,
     Kind.SPOT: _spot,
-    Kind.LENDING_SUPPLY: _supply,
-    Kind.LENDING_DEBT: _debt,
 }
 
 
