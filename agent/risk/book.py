@@ -24,6 +24,12 @@ from types import MappingProxyType
 
 import numpy as np
 
+from agent.risk.book_checks import (
+    account_of,
+    check_records,
+    check_time_and_accounts,
+    margin_account,
+)
 from agent.risk.book_columns import (
     CARRY,
     CODE_COLUMNS,
@@ -61,17 +67,14 @@ from agent.risk.book_columns import (
     VOL,
     IntArray,
 )
-from agent.risk.book_rows import RICH_ROWS, option_terms
+from agent.risk.book_rows import lay_margined, lay_options
 from agent.risk.positions import (
-    FuturePosition,
     Kind,
     MarginAccount,
     MarketState,
-    OptionPosition,
-    PerpetualPosition,
     Position,
 )
-from agent.risk.validation import FloatArray, RiskInputError
+from agent.risk.validation import FloatArray
 
 __all__ = [
     "CARRY",
@@ -195,131 +198,32 @@ class Book:
         raise KeyError(identifier)
 
 
+# Per kind code (KIND_CODES): in a lending account; laid by a row of its own.
+_LENDING = np.array([False, False, False, False, True, True])
+_MARGINED = np.array([False, True, True, False, False, False])
 _OPTION, _SUPPLY = KIND_CODES[Kind.OPTION], KIND_CODES[Kind.LENDING_SUPPLY]
-_LENDING = (KIND_CODES[Kind.LENDING_SUPPLY], KIND_CODES[Kind.LENDING_DEBT])
-_RICH = (KIND_CODES[Kind.OPTION], KIND_CODES[Kind.PERP], KIND_CODES[Kind.FUTURE])
 
 
 def _lay_out(book: Book) -> BookArrays:
     """Check the records against each other (raises RiskInputError), then compile them."""
-    _check_time_and_accounts(book)
+    check_time_and_accounts(book)
     positions = book.positions
     kinds: IntArray = np.array([KIND_CODES[p.kind] for p in positions], dtype=np.int64)
-    lending, lending_owners = _lending_accounts(positions, kinds)
-    outside = np.flatnonzero(~np.isin(kinds, _LENDING)).tolist()  # not in a lending account
-    if not _plainly_consistent(book, kinds, outside, lending):
-        _check_each(book, set(lending))
-    return _compile(book, kinds, lending, lending_owners, outside)
-
-
-def _check_time_and_accounts(book: Book) -> None:
-    time = book.valuation_time
-    if time.tzinfo is None or time.utcoffset() is None:
-        raise RiskInputError("must carry a time zone", field="valuation_time")
-    for name, account in book.margin_accounts.items():
-        if name != account.id:
-            raise RiskInputError(
-                f"is keyed {name!r} but has id {account.id!r}", field=f"accounts.{name}"
-            )
-
-
-def _plainly_consistent(
-    book: Book, kinds: IntArray, outside: list[int], lending: Mapping[str, object]
-) -> bool:
-    """Whether ``_check_each`` would find nothing, asked of whole columns: true only if
-    it would pass (a False just sends the records through ``_check_each``)."""
-    positions, market, accounts = book.positions, book.market, book.margin_accounts
-    if len({p.id for p in positions}) != len(positions):
-        return False
-    if not {p.underlying for p in positions} <= market.keys():
-        return False
-    for index in outside:
-        position = positions[index]
-        if (
-            isinstance(position, OptionPosition)
-            and position.vol is None
-            and market[position.underlying].vol is None
-        ):
-            return False
-        account = position.account
-        if account is not None and (account not in accounts or account in lending):
-            return False
-    return True
-
-
-def _check_each(book: Book, lending_names: set[str]) -> None:
-    """Every record in turn: raises for the first that does not fit the others."""
-    seen: set[str] = set()
-    for index, position in enumerate(book.positions):
-        try:
-            _check_position(book, position, seen, lending_names)
-        except RiskInputError as error:
-            raise error.under(f"positions[{index}]") from None
-        seen.add(position.id)
-
-
-def _check_position(
-    book: Book, position: Position, seen: set[str], lending_names: set[str]
-) -> None:
-    if position.id in seen:
-        raise RiskInputError(f"duplicate position id {position.id!r}", field="id")
-    market = book.market.get(position.underlying)
-    if market is None:
-        known = ", ".join(sorted(book.market)) or "none"
-        raise RiskInputError(
-            f"unknown underlying {position.underlying!r} (market has {known})", field="underlying"
-        )
-    if isinstance(position, OptionPosition) and position.vol is None and market.vol is None:
-        raise RiskInputError(
-            f"no volatility: give one here or in market.{position.underlying}.vol", field="vol"
-        )
-    if not _is_lending(position) and position.account is not None:
-        if position.account not in book.margin_accounts:
-            raise RiskInputError(f"unknown margin account {position.account!r}", field="account")
-        if position.account in lending_names:
-            raise RiskInputError(f"{position.account!r} is also a lending account", field="account")
-
-
-def account_of(position: Position) -> str | None:
-    """The name of the account ``position`` belongs to (lending or margin), None if it
-    belongs to none."""
-    return _lending_account(position) if _is_lending(position) else _margin_account(position)
-
-
-_LENDING_KINDS = frozenset({Kind.LENDING_SUPPLY, Kind.LENDING_DEBT})
-
-
-def _is_lending(position: Position) -> bool:
-    # The records' class attribute: cheaper than isinstance of a union.
-    return position.kind in _LENDING_KINDS
-
-
-def _lending_account(position: Position) -> str:
-    return position.account if position.account is not None else position.venue
-
-
-def _margin_account(position: Position) -> str | None:
-    """Name of the margin account a position belongs to (its id when isolated)."""
-    if _is_lending(position):
-        return None
-    if position.account is not None:
-        return position.account
-    if (
-        isinstance(position, PerpetualPosition | FuturePosition)
-        and position.collateral_usd is not None
-    ):
-        return f"{position.id} (isolated)"
-    return None
+    lending = _LENDING[kinds]
+    accounts, lending_owners = _lending_accounts(positions, np.flatnonzero(lending).tolist())
+    outside = np.flatnonzero(~lending).tolist()
+    check_records(book, outside, accounts)
+    return _compile(book, kinds, accounts, lending_owners, outside)
 
 
 def _lending_accounts(
-    positions: Sequence[Position], kinds: IntArray
+    positions: Sequence[Position], lending: list[int]
 ) -> tuple[dict[str, tuple[int, str, list[int]]], list[int]]:
     """The lending accounts by name, in order of first appearance (their number, venue
     and positions), and per position the number of its lending account (-1 for none)."""
     accounts: dict[str, tuple[int, str, list[int]]] = {}
     owners = [-1] * len(positions)
-    for index in np.flatnonzero(np.isin(kinds, _LENDING)).tolist():
+    for index in lending:
         position = positions[index]
         name = position.venue if position.account is None else position.account
         account = accounts.get(name)
@@ -345,7 +249,7 @@ def _margin_accounts(
     owners = [-1] * len(positions)
     for index in outside:
         position = positions[index]
-        held_in = _margin_account(position)
+        held_in = margin_account(position)
         if held_in is None:
             continue
         if held_in not in margin:  # isolated: its own account with its own collateral
@@ -388,18 +292,18 @@ def _compile(
     codes[:, UNDERLYING] = [underlying_index[p.underlying] for p in positions]
     codes[:, LENDING_ACCOUNT] = lending_owners
     codes[:, MARGIN_ACCOUNT] = margin_owners
-    # Spot and lending rows: the quantity (a supply's threshold too), no maintenance, no
-    # fees, NaN elsewhere.
+    # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
+    # fees, NaN elsewhere; options, perpetuals and futures fill their own.
     terms = np.full((len(positions), TERM_COLUMNS), math.nan)
     terms[:, QUANTITY] = [p.quantity for p in positions]
     terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
     supplies = np.flatnonzero(kinds == _SUPPLY).tolist()
     terms[supplies, THRESHOLD] = [positions[i].liquidation_threshold for i in supplies]  # type: ignore[union-attr]
-    _lay_rich_rows(book, np.flatnonzero(np.isin(kinds, _RICH)).tolist(), now, terms, codes)
+    lay_margined(positions, np.flatnonzero(_MARGINED[kinds]).tolist(), states, now, terms, codes)
     options = np.flatnonzero(kinds == _OPTION).tolist()
-    option_columns = option_terms(positions, states, now, options)
+    option_terms = lay_options(positions, options, states, now, terms, codes)
     spots = np.ascontiguousarray(market[:, SPOT])
-    for array in (market, pegged, terms, codes, cash, spots, option_columns):
+    for array in (market, pegged, terms, codes, cash, spots, option_terms):
         array.setflags(write=False)
     lending_accounts = tuple(
         Account(name, venue, AccountKind.LENDING, tuple(members))
@@ -416,20 +320,5 @@ def _compile(
         cash,
         now,
         spots,
-        option_columns,
+        option_terms,
     )
-
-
-def _lay_rich_rows(
-    book: Book, rich: list[int], now: float, terms: FloatArray, codes: IntArray
-) -> None:
-    """Each option's, perpetual's and future's own row into ``terms`` and ``codes``."""
-    positions, states = book.positions, book.market
-    rows = []
-    for index in rich:
-        position = positions[index]
-        state = states[position.underlying]
-        rows.append(RICH_ROWS[position.kind](position, state.spot, state.rate, now))
-    terms[rich] = np.array([row for row, *_ in rows], dtype=np.float64).reshape(-1, TERM_COLUMNS)
-    flags = np.array([flags for _, *flags in rows], dtype=np.int64).reshape(-1, 3)
-    codes[rich, IS_CALL : ENTRY_BASIS + 1] = flags
