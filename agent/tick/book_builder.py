@@ -16,11 +16,20 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from statistics import median
 
-from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
+from agent.model import (
+    HealthKind,
+    Kind,
+    OptionType,
+    Position,
+    ReserveState,
+    Settlement,
+    VenueSnapshot,
+)
 from agent.profiles import VenueProfile, profile_for
+from agent.risk import fast_records
 from agent.risk import positions as risk
 from agent.risk.book import Book
-from agent.risk.lending_records import lending_debt, lending_supply
+from agent.risk.fast_records import lending_debt, lending_supply
 from agent.risk.portfolio import book_greeks
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
@@ -102,7 +111,7 @@ def _add_records(
     to ``records``; return the options among them.
 
     Lending positions, by far the most, go straight to their records' cheap constructors
-    (the same records, checked the same way: ``agent.risk.lending_records``).
+    (the same records, checked the same way: ``agent.risk.fast_records``).
     """
     reserves = {r.symbol: r for r in snapshot.reserves} if snapshot.reserves else {}
     protocol = profile.protocol
@@ -115,22 +124,16 @@ def _add_records(
         kind = instrument.kind
         if kind is _SUPPLY:
             reserve = reserves.get(instrument.symbol)
-            threshold = (
-                reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
+            threshold = 0.0  # not collateral: refused by the record, as it always was
+            if reserve is not None and position.collateral_usd:
+                threshold = reserve.liquidation_threshold
+            ident, coin = _position_id(position), instrument.underlying
+            records.append(
+                lending_supply(ident, instrument.venue, coin, quantity, threshold, protocol)
             )
-            ident, venue, underlying = (
-                _position_id(position),
-                instrument.venue,
-                instrument.underlying,
-            )
-            records.append(lending_supply(ident, venue, underlying, quantity, threshold, protocol))
         elif kind is _DEBT:
-            ident, venue, underlying = (
-                _position_id(position),
-                instrument.venue,
-                instrument.underlying,
-            )
-            records.append(lending_debt(ident, venue, underlying, abs(quantity), protocol))
+            ident, coin = _position_id(position), instrument.underlying
+            records.append(lending_debt(ident, instrument.venue, coin, abs(quantity), protocol))
         else:
             if kind is _OPTION:
                 options.append(position)
@@ -200,20 +203,22 @@ def _option(
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
-    return risk.OptionPosition(
-        id=_position_id(position),
-        venue=instrument.venue,
-        underlying=instrument.underlying,
-        option_type=RiskOptionType(instrument.option_type.value),
-        strike=instrument.strike,
-        expiry=instrument.expiry,
-        quantity=position.quantity,
-        settlement=RiskSettlement(instrument.settlement.value),
-        vol=position.mark_iv,
-        account=_account_of(position, profile),
-        protocol=profile.protocol,
-        maintenance_margin_rate=profile.maintenance_rate,
-    )
+    kind, settlement = instrument.option_type, instrument.settlement
+    return fast_records.option(
+        _position_id(position), instrument.venue, instrument.underlying,
+        _OPTION_TYPES[kind] if type(kind) is OptionType else RiskOptionType(kind.value),
+        instrument.strike, instrument.expiry, position.quantity,
+        _SETTLEMENTS[settlement] if type(settlement) is Settlement else RiskSettlement(
+            settlement.value
+        ),
+        position.mark_iv, _account_of(position, profile), profile.protocol,
+        profile.maintenance_rate,
+    )  # fmt: skip
+
+
+# The risk engine's own enums, by the model's (an enum's .value is a property).
+_OPTION_TYPES = {member: RiskOptionType(member.value) for member in OptionType}
+_SETTLEMENTS = {member: RiskSettlement(member.value) for member in Settlement}
 
 
 def _margined(
