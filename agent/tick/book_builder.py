@@ -67,26 +67,27 @@ def _market(
     snapshots: Mapping[str, VenueSnapshot], oracle_venue: str | None, default_vol: float
 ) -> dict[str, risk.MarketState]:
     oracle = snapshots.get(oracle_venue) if oracle_venue else None
+    oracle_marks = oracle.marks if oracle else {}
     held = {p.instrument.underlying for s in snapshots.values() for p in s.positions}
-    priced = held | set(oracle.marks if oracle else ())
-    marks: dict[str, list[float]] = {}
+    priced = held | set(oracle_marks)
+    marks: dict[str, list[float]] = {}  # in order of first mark (the oracle's: not kept)
     vols: dict[str, list[float]] = {}
     for snapshot in snapshots.values():
         for underlying, price in snapshot.marks.items():
             if underlying in priced:  # venues also mark single instruments by symbol
-                marks.setdefault(underlying, []).append(price)
+                prices = marks.setdefault(underlying, [])
+                if underlying not in oracle_marks:
+                    prices.append(price)
         for position in snapshot.positions:
             if position.mark_iv:
                 vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
     market = {}
     for underlying, prices in marks.items():
         pegged = underlying in STABLECOINS
-        spot = oracle.marks[underlying] if oracle and underlying in oracle.marks else median(prices)
+        spot = oracle_marks[underlying] if underlying in oracle_marks else median(prices)
         vol = median(vols[underlying]) if underlying in vols else default_vol
         market[underlying] = risk.MarketState(spot=spot, vol=None if pegged else vol, pegged=pegged)
-    for stable in STABLECOINS & {
-        p.instrument.underlying for s in snapshots.values() for p in s.positions
-    }:
+    for stable in STABLECOINS & held:
         market.setdefault(stable, risk.MarketState(spot=1.0, pegged=True))
     return market
 
