@@ -21,10 +21,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
 from agent.risk.book_checks import (
+    Records,
     account_of,
     check_records,
     check_time_and_accounts,
@@ -222,16 +224,33 @@ _MARGINED = np.array([False, True, True, False, False, False])
 _OPTION, _SUPPLY = KIND_CODES[Kind.OPTION], KIND_CODES[Kind.LENDING_SUPPLY]
 
 
-def _lay_out(book: Book) -> BookArrays:
-    """Check the records against each other (raises RiskInputError), then compile them."""
-    check_time_and_accounts(book)
-    positions = book.positions
+class Checked(NamedTuple):
+    """What the checks of a book's records found on the way: each record's kind code,
+    the lending accounts by name (number, venue, positions) and each record's number
+    of its lending account (-1 for none), and the records in no lending account."""
+
+    kinds: IntArray
+    lending: dict[str, tuple[int, str, list[int]]]
+    lending_owners: list[int]
+    outside: list[int]
+
+
+def check(records: Records) -> Checked:
+    """Check the records against each other; raises RiskInputError naming the first that
+    does not fit (``agent.risk.book_checks``)."""
+    check_time_and_accounts(records)
+    positions = records.positions
     kinds: IntArray = np.array([KIND_CODES[p.kind] for p in positions], dtype=np.int64)
     lending = _LENDING[kinds]
     accounts, lending_owners = _lending_accounts(positions, np.flatnonzero(lending).tolist())
     outside = np.flatnonzero(~lending).tolist()
-    check_records(book, outside, accounts)
-    return _compile(book, kinds, accounts, lending_owners, outside)
+    check_records(records, outside, accounts)
+    return Checked(kinds, accounts, lending_owners, outside)
+
+
+def _lay_out(book: Book) -> BookArrays:
+    """Check the records against each other (raises RiskInputError), then compile them."""
+    return _compile(book, check(book))
 
 
 def _lending_accounts(
@@ -284,32 +303,33 @@ def _margin_accounts(
     return accounts, margin_cash, owners
 
 
-def _compile(
-    book: Book,
-    kinds: IntArray,
-    lending: Mapping[str, tuple[int, str, list[int]]],
-    lending_owners: list[int],
-    outside: list[int],
-) -> BookArrays:
-    states = book.market
-    underlyings = tuple(states)
-    underlying_index = {name: index for index, name in enumerate(underlyings)}
+class Rows(NamedTuple):
+    """The records as arrays, all but their accounts (read-only; see BookArrays)."""
+
+    market: FloatArray
+    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+    terms: FloatArray
+    codes: IntArray  # LENDING_ACCOUNT and MARGIN_ACCOUNT -1: for the caller to fill
+    option_terms: FloatArray
+
+
+def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
+    """Each record's terms and codes, the market and the options' pricing columns."""
+    states = records.market
+    underlying_index = {name: index for index, name in enumerate(states)}
     market = np.array(
         [
             [state.spot, state.rate, math.nan if state.vol is None else state.vol]
             for state in states.values()
         ],
         dtype=np.float64,
-    ).reshape(len(underlyings), 3)
+    ).reshape(len(states), 3)
     pegged = np.array([state.pegged for state in states.values()], dtype=np.bool_)
-    now = book.valuation_time.timestamp()
-    positions = book.positions
-    margin, cash, margin_owners = _margin_accounts(book, outside)
+    positions = records.positions
     codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
     codes[:, KIND] = kinds
     codes[:, UNDERLYING] = [underlying_index[p.underlying] for p in positions]
-    codes[:, LENDING_ACCOUNT] = lending_owners
-    codes[:, MARGIN_ACCOUNT] = margin_owners
+    codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
     # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
     # fees, NaN elsewhere; options, perpetuals and futures fill their own.
     terms = np.full((len(positions), TERM_COLUMNS), math.nan)
@@ -320,23 +340,33 @@ def _compile(
     lay_margined(positions, np.flatnonzero(_MARGINED[kinds]).tolist(), states, now, terms, codes)
     options = np.flatnonzero(kinds == _OPTION).tolist()
     option_terms = lay_options(positions, options, states, now, terms, codes)
-    spots = np.ascontiguousarray(market[:, SPOT])
-    for array in (market, pegged, terms, codes, cash, spots, option_terms):
+    return Rows(market, pegged, terms, codes, option_terms)
+
+
+def _compile(book: Book, checked: Checked) -> BookArrays:
+    now = book.valuation_time.timestamp()
+    rows = lay_rows(book, checked.kinds, now)
+    margin, cash, margin_owners = _margin_accounts(book, checked.outside)
+    codes = rows.codes
+    codes[:, LENDING_ACCOUNT] = checked.lending_owners
+    codes[:, MARGIN_ACCOUNT] = margin_owners
+    spots = np.ascontiguousarray(rows.market[:, SPOT])
+    for array in (*rows, cash, spots):
         array.setflags(write=False)
     lending_accounts = tuple(
         _account(name, venue, AccountKind.LENDING, tuple(members))
-        for name, (_, venue, members) in lending.items()
+        for name, (_, venue, members) in checked.lending.items()
     )
     return BookArrays(
-        underlyings,
-        market,
-        pegged,
-        terms,
+        tuple(book.market),
+        rows.market,
+        rows.pegged,
+        rows.terms,
         codes,
         lending_accounts,
         margin,
         cash,
         now,
         spots,
-        option_terms,
+        rows.option_terms,
     )

@@ -9,17 +9,36 @@ there is walked record by record, which names the first record that does not fit
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Container, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
 
-from agent.risk.positions import FuturePosition, Kind, OptionPosition, PerpetualPosition, Position
+from agent.risk.positions import (
+    FuturePosition,
+    Kind,
+    MarginAccount,
+    MarketState,
+    OptionPosition,
+    PerpetualPosition,
+    Position,
+)
 from agent.risk.validation import RiskInputError
 
-if TYPE_CHECKING:
-    from agent.risk.book import Book
+
+class Records(Protocol):
+    """What a book is made of (``Book`` is one)."""
+
+    @property
+    def valuation_time(self) -> datetime: ...
+    @property
+    def market(self) -> Mapping[str, MarketState]: ...
+    @property
+    def positions(self) -> Sequence[Position]: ...
+    @property
+    def margin_accounts(self) -> Mapping[str, MarginAccount]: ...
 
 
-def check_time_and_accounts(book: Book) -> None:
+def check_time_and_accounts(book: Records) -> None:
     """Raise RiskInputError for a valuation time without a time zone, or a margin
     account keyed by another name than its id."""
     time = book.valuation_time
@@ -32,7 +51,7 @@ def check_time_and_accounts(book: Book) -> None:
             )
 
 
-def check_records(book: Book, outside: Sequence[int], lending_names: Container[str]) -> None:
+def check_records(book: Records, outside: Sequence[int], lending_names: Container[str]) -> None:
     """Raise RiskInputError naming the first record of ``book`` that does not fit the
     others. ``outside``: the indices of the records in no lending account;
     ``lending_names``: the lending accounts."""
@@ -40,7 +59,7 @@ def check_records(book: Book, outside: Sequence[int], lending_names: Container[s
         _check_each(book, lending_names)
 
 
-def _plainly_consistent(book: Book, outside: Sequence[int], lending: Container[str]) -> bool:
+def _plainly_consistent(book: Records, outside: Sequence[int], lending: Container[str]) -> bool:
     """Whether ``_check_each`` would find nothing, asked of whole columns: true only if
     it would pass (a False just sends the records through ``_check_each``)."""
     positions, market, accounts = book.positions, book.market, book.margin_accounts
@@ -62,7 +81,7 @@ def _plainly_consistent(book: Book, outside: Sequence[int], lending: Container[s
     return True
 
 
-def _check_each(book: Book, lending_names: Container[str]) -> None:
+def _check_each(book: Records, lending_names: Container[str]) -> None:
     """Every record in turn: raises for the first that does not fit the others."""
     seen: set[str] = set()
     for index, position in enumerate(book.positions):
@@ -74,7 +93,7 @@ def _check_each(book: Book, lending_names: Container[str]) -> None:
 
 
 def _check_position(
-    book: Book, position: Position, seen: set[str], lending_names: Container[str]
+    book: Records, position: Position, seen: set[str], lending_names: Container[str]
 ) -> None:
     if position.id in seen:
         raise RiskInputError(f"duplicate position id {position.id!r}", field="id")

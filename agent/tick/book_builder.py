@@ -12,7 +12,7 @@ account's equity in the book matches the venue's exactly at the current prices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
@@ -30,7 +30,7 @@ from agent.risk import fast_records
 from agent.risk import positions as risk
 from agent.risk.book import Book
 from agent.risk.fast_records import lending_debt, lending_supply
-from agent.risk.portfolio import book_greeks
+from agent.risk.record_values import record_values
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
 
@@ -114,7 +114,6 @@ def _add_records(
     Lending positions, by far the most, go straight to their records' cheap constructors
     (the same records, checked the same way: ``agent.risk.fast_records``).
     """
-    reserves = {r.symbol: r for r in snapshot.reserves} if snapshot.reserves else {}
     protocol = profile.protocol
     options = []
     for position in snapshot.positions:
@@ -124,10 +123,9 @@ def _add_records(
             continue
         kind = instrument.kind
         if kind is _SUPPLY:
-            reserve = reserves.get(instrument.symbol)
             threshold = 0.0  # not collateral: refused by the record, as it always was
-            if reserve is not None and position.collateral_usd:
-                threshold = reserve.liquidation_threshold
+            if position.collateral_usd:
+                threshold = _threshold(snapshot.reserves, instrument.symbol)
             ident, coin = _position_id(position), instrument.underlying
             records.append(
                 lending_supply(ident, instrument.venue, coin, quantity, threshold, protocol)
@@ -138,8 +136,16 @@ def _add_records(
         else:
             if kind is _OPTION:
                 options.append(position)
-            records.append(_RECORDS[kind](position, profile, reserves, market))
+            records.append(_RECORDS[kind](position, profile, market))
     return options
+
+
+def _threshold(reserves: Sequence[ReserveState], symbol: str) -> float:
+    """The liquidation threshold of ``symbol``'s reserve (the last listed), 0 if none."""
+    for reserve in reversed(reserves):
+        if reserve.symbol == symbol:
+            return reserve.liquidation_threshold
+    return 0.0
 
 
 def _account_of(position: Position, profile: VenueProfile) -> str | None:
@@ -158,7 +164,6 @@ def _currency(position: Position) -> str:
 def _spot(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.SpotPosition:
     instrument = position.instrument
@@ -197,7 +202,6 @@ def _locked_collateral(
 def _option(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.OptionPosition:
     instrument = position.instrument
@@ -225,7 +229,6 @@ _SETTLEMENTS = {member: RiskSettlement(member.value) for member in Settlement}
 def _margined(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.PerpetualPosition | risk.FuturePosition:
     instrument = position.instrument
@@ -301,9 +304,8 @@ def _with_account_cash(
     # A position's value needs no other position, nor its account: value those held in
     # accounts only, in their accounts (no cash yet).
     held = [r for r in records if r.account is not None]
-    values = book_greeks(Book.from_records(now, market, held, accounts)).positions[:, 0]
     value_of: dict[str, float] = {}
-    for record, value in zip(held, values.tolist(), strict=True):
+    for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
         owner = record.account
         assert owner is not None
         value_of[owner] = value_of.get(owner, 0.0) + value
