@@ -56,7 +56,7 @@ def build_book(
         options = _add_records(snapshot, profile, market, records)
         if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, records[first:])
-        else:  # only options lock collateral: the loans and perps need no look
+        elif options:  # only options lock collateral: the loans and perps need no look
             records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
