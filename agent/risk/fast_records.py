@@ -32,6 +32,25 @@ def _slot_setters(
     return tuple(getattr(cls, field.name).__set__ for field in fields(cls))
 
 
+def _known_names(
+    identifier: str, venue: str, underlying: str, account: str | None, protocol: str
+) -> bool:
+    """Whether ``_validate_identity`` would pass these names without a look: each a str
+    that ``_require_name`` has already found valid (``account`` may be None)."""
+    names = positions._VALID_NAMES
+    return (
+        type(identifier) is str
+        and identifier in names
+        and type(venue) is str
+        and venue in names
+        and type(underlying) is str
+        and underlying in names
+        and (account is None or (type(account) is str and account in names))
+        and type(protocol) is str
+        and protocol in names
+    )
+
+
 _SUPPLY_SLOTS = _slot_setters(LendingSupplyPosition)
 _DEBT_SLOTS = _slot_setters(LendingDebtPosition)
 _OPTION_SLOTS = _slot_setters(OptionPosition)
@@ -42,20 +61,12 @@ def lending_supply(
 ) -> LendingSupplyPosition:
     """``LendingSupplyPosition(identifier, venue, underlying, quantity, threshold,
     protocol=protocol)``, cheaper (see the module's doc)."""
-    names = positions._VALID_NAMES  # the names _require_name has found valid
     if (
         type(quantity) is float
         and 0.0 <= quantity < _INF  # require_non_negative
         and type(threshold) is float
         and 0.0 < threshold <= 1.0  # require_fraction
-        and type(identifier) is str
-        and identifier in names
-        and type(venue) is str
-        and venue in names
-        and type(underlying) is str
-        and underlying in names
-        and type(protocol) is str
-        and protocol in names
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(LendingSupplyPosition)
         (
@@ -85,18 +96,10 @@ def lending_debt(
 ) -> LendingDebtPosition:
     """``LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)``,
     cheaper (see the module's doc)."""
-    names = positions._VALID_NAMES
     if (
         type(quantity) is float
         and 0.0 <= quantity < _INF
-        and type(identifier) is str
-        and identifier in names
-        and type(venue) is str
-        and venue in names
-        and type(underlying) is str
-        and underlying in names
-        and type(protocol) is str
-        and protocol in names
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(LendingDebtPosition)
         set_id, set_venue, set_underlying, set_quantity, set_account, set_protocol = _DEBT_SLOTS
@@ -128,7 +131,6 @@ def option(
     quantity, settlement, vol, account=account, protocol=protocol,
     maintenance_margin_rate=maintenance_margin_rate)`` (no forward), cheaper (see the
     module's doc)."""
-    names = positions._VALID_NAMES
     if (
         type(strike) is float
         and 0.0 < strike < _INF  # require_positive
@@ -140,15 +142,7 @@ def option(
         and type(expiry) is datetime
         and expiry.tzinfo is not None
         and expiry.utcoffset() is not None  # _require_aware
-        and type(identifier) is str
-        and identifier in names
-        and type(venue) is str
-        and venue in names
-        and type(underlying) is str
-        and underlying in names
-        and (account is None or (type(account) is str and account in names))
-        and type(protocol) is str
-        and protocol in names
+        and _known_names(identifier, venue, underlying, account, protocol)
     ):
         record = _new(OptionPosition)
         (
