@@ -208,22 +208,30 @@ def _option(
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
-    kind, settlement = instrument.option_type, instrument.settlement
     return fast_records.option(
         _position_id(position), instrument.venue, instrument.underlying,
-        _OPTION_TYPES[kind] if type(kind) is OptionType else RiskOptionType(kind.value),
-        instrument.strike, instrument.expiry, position.quantity,
-        _SETTLEMENTS[settlement] if type(settlement) is Settlement else RiskSettlement(
-            settlement.value
-        ),
-        position.mark_iv, _account_of(position, profile), profile.protocol,
-        profile.maintenance_rate,
+        _risk_option_type(instrument.option_type), instrument.strike, instrument.expiry,
+        position.quantity, _risk_settlement(instrument.settlement), position.mark_iv,
+        _account_of(position, profile), profile.protocol, profile.maintenance_rate,
     )  # fmt: skip
 
 
-# The risk engine's own enums, by the model's (an enum's .value is a property).
+# The risk engine's own enum members by the model's: looked up, as an enum's ``.value``
+# is a property (slow); anything but a model member is converted by value, as before.
 _OPTION_TYPES = {member: RiskOptionType(member.value) for member in OptionType}
 _SETTLEMENTS = {member: RiskSettlement(member.value) for member in Settlement}
+
+
+def _risk_option_type(option_type: OptionType) -> RiskOptionType:
+    if type(option_type) is OptionType:
+        return _OPTION_TYPES[option_type]
+    return RiskOptionType(option_type.value)
+
+
+def _risk_settlement(settlement: Settlement) -> RiskSettlement:
+    if type(settlement) is Settlement:
+        return _SETTLEMENTS[settlement]
+    return RiskSettlement(settlement.value)
 
 
 def _margined(
@@ -241,7 +249,7 @@ def _margined(
     collateral = position.collateral_usd if isolated else None
     fees = (position.accrued_fees_usd or 0.0) if isolated else 0.0
     maintenance = profile.maintenance_rate or None
-    settlement = RiskSettlement(instrument.settlement.value)
+    settlement = _risk_settlement(instrument.settlement)
     account = _account_of(position, profile)
     if instrument.kind is Kind.FUTURE:
         assert instrument.expiry is not None
