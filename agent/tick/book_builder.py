@@ -95,11 +95,30 @@ def _market(
 def _position_id(position: Position) -> str:
     """``position.key`` and the kind: ``venue:symbol:position id:kind``."""
     instrument = position.instrument
-    kind = _ID_ENDS[instrument.kind]
-    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}{kind}"
+    key = (instrument.venue, instrument.symbol, position.position_id, instrument.kind)
+    try:
+        found = _IDS.get(key)
+    except TypeError:  # not names (unhashable): formatted as ever, for the record to refuse
+        return _formatted_id(position)
+    if found is None:
+        found = _formatted_id(position)
+        if len(_IDS) >= _IDS_LIMIT:
+            _IDS.clear()
+        _IDS[key] = found
+    return found
+
+
+def _formatted_id(position: Position) -> str:
+    instrument = position.instrument
+    end = _ID_ENDS[instrument.kind]
+    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}{end}"
 
 
 _ID_ENDS = {kind: f":{kind.value}" for kind in Kind}  # (an enum's .value is a property)
+# The ids made so far: a pure function of the key, so never stale. The same ~1,000 come
+# back every tick; one string each, its hash kept, rather than a new one a tick.
+_IDS: dict[tuple[str, str, str | None, Kind], str] = {}
+_IDS_LIMIT = 100_000
 
 
 def _add_records(

@@ -24,6 +24,7 @@ from agent.risk.book import Book
 from agent.risk.portfolio import book_greeks
 from agent.risk.positions import LendingDebtPosition, LendingSupplyPosition
 from agent.risk.validation import RiskInputError
+from agent.tick import book_builder
 from agent.tick.book_builder import build_book
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -128,3 +129,17 @@ def test_a_bad_figure_is_refused_naming_its_field(venue, change, field) -> None:
     with pytest.raises(RiskInputError) as raised:
         _build(snapshots)
     assert raised.value.field == field
+
+
+def test_position_ids_are_made_once_and_stay_exact(monkeypatch) -> None:
+    first, again = _build(_snapshots()), _build(_snapshots())
+    assert [p.id for p in first.positions] == [p.id for p in again.positions]
+    made = [(a.id, b.id) for a, b in zip(first.positions, again.positions, strict=True)]
+    assert all(a is b for a, b in made if not a.endswith(":cash"))  # one string, kept
+    assert "aave:1:USDC::lending_debt" in {p.id for p in first.positions}
+    assert "deribit:ETH-1::option" in {p.id for p in first.positions}
+    monkeypatch.setattr(book_builder, "_IDS", {})
+    monkeypatch.setattr(book_builder, "_IDS_LIMIT", 3)  # bounded: cleared when full
+    bounded = _build(_snapshots())
+    assert [p.id for p in bounded.positions] == [p.id for p in first.positions]
+    assert len(book_builder._IDS) <= 3
