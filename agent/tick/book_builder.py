@@ -74,10 +74,13 @@ def _market(
     vols: dict[str, list[float]] = {}
     for snapshot in snapshots.values():
         for underlying, price in snapshot.marks.items():
-            if underlying in priced:  # venues also mark single instruments by symbol
-                prices = marks.setdefault(underlying, [])
-                if underlying not in oracle_marks:
-                    prices.append(price)
+            if underlying not in priced:  # venues also mark single instruments by symbol
+                continue
+            prices = marks.get(underlying)
+            if prices is None:
+                prices = marks[underlying] = []
+            if underlying not in oracle_marks:
+                prices.append(price)
         for position in snapshot.positions:
             if position.mark_iv:
                 vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
