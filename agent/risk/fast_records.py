@@ -26,10 +26,14 @@ _new = object.__new__
 
 
 def _slot_setters(
-    cls: type[LendingSupplyPosition | LendingDebtPosition | OptionPosition],
+    cls: type[LendingSupplyPosition | LendingDebtPosition | OptionPosition], *names: str
 ) -> tuple[Callable[[object, object], None], ...]:
-    """The setters of ``cls``'s slots, in field order."""
-    return tuple(getattr(cls, field.name).__set__ for field in fields(cls))
+    """The setters of ``cls``'s slots, which must be ``names`` in field order (a field
+    added to a record must be laid here too: refuse to start until it is)."""
+    found = tuple(field.name for field in fields(cls))
+    if found != names:
+        raise TypeError(f"{cls.__name__} has the fields {found}; fast_records lays {names}")
+    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 def _known_names(
@@ -51,9 +55,15 @@ def _known_names(
     )
 
 
-_SUPPLY_SLOTS = _slot_setters(LendingSupplyPosition)
-_DEBT_SLOTS = _slot_setters(LendingDebtPosition)
-_OPTION_SLOTS = _slot_setters(OptionPosition)
+_IDENTITY = ("id", "venue", "underlying")
+_SUPPLY_SLOTS = _slot_setters(
+    LendingSupplyPosition, *_IDENTITY, "quantity", "liquidation_threshold", "account", "protocol"
+)
+_DEBT_SLOTS = _slot_setters(LendingDebtPosition, *_IDENTITY, "quantity", "account", "protocol")
+_OPTION_SLOTS = _slot_setters(
+    OptionPosition, *_IDENTITY, "option_type", "strike", "expiry", "quantity", "settlement",
+    "vol", "forward", "account", "protocol", "maintenance_margin_rate",
+)  # fmt: skip
 
 
 def lending_supply(

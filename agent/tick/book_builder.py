@@ -8,6 +8,11 @@ marks), vol from the options' own mark IVs (else ``default_vol``), rate 0. Margi
 accounts (Deribit per currency, Hyperliquid cross) take the venue's equity; their cash
 is that equity less what the risk engine itself values their positions at, so the
 account's equity in the book matches the venue's exactly at the current prices.
+
+It runs on every tick over ~1,000 positions (mostly Aave): the records come from their
+cheap constructors (``agent.risk.fast_records``: the same records, the same refusals),
+ids are made once per position, and the account-held positions are valued without a
+book of their own (``agent.risk.record_values``).
 """
 
 from __future__ import annotations
