@@ -117,8 +117,12 @@ __all__ = [
     "AccountKind",
     "Book",
     "BookArrays",
+    "Checked",
     "IntArray",
+    "Rows",
     "account_of",
+    "check",
+    "lay_rows",
 ]
 
 
