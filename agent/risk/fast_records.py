@@ -75,7 +75,7 @@ def lending_supply(
         type(quantity) is float
         and 0.0 <= quantity < _INF  # require_non_negative
         and type(threshold) is float
-        and 0.0 < threshold <= 1.0  # require_fraction
+        and 0.0 <= threshold <= 1.0  # require_fraction
         and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(LendingSupplyPosition)
