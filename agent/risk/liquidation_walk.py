@@ -56,7 +56,7 @@ def _moves(shocks: FloatArray) -> FloatArray:
     return moves
 
 
-@inline_kernel
+@kernel
 def _first_failure(
     book: BookTerms,
     search: SearchTerms,
