@@ -9,10 +9,10 @@ input checks decide what that means for the kill switch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import structlog
 
@@ -60,16 +60,26 @@ class VenueReader:
         self._grouped_kinds: dict[type, bool] = {}
 
     async def read_all(self) -> dict[str, VenueRead]:
-        alone, groups = self._partition()
         async with asyncio.TaskGroup() as tasks:
-            single = [tasks.create_task(self._read(name, venue)) for name, venue in alone]
-            shared = [
-                tasks.create_task(self._read_group(group, members))
-                for group, members in groups.items()
-            ]
-        reads = {read.venue: read for read in (task.result() for task in single)}
-        reads.update((read.venue, read) for task in shared for read in task.result())
+            started = [tasks.create_task(read) for read in self._reads()]
+        reads = {read.venue: read for task in started for read in task.result()}
         return {name: reads[name] for name in self.venues}
+
+    def _reads(self) -> list[Coroutine[Any, Any, list[VenueRead]]]:
+        """One read per venue read alone and per group, in the order of each one's first
+        venue (a group's members are all listed before its read starts)."""
+        reads = []
+        groups: dict[VenueGroup, list[tuple[str, str]]] = {}  # members: (ours, the group's)
+        for name, venue in self.venues.items():
+            if not self._grouped(venue):
+                reads.append(self._read(name, venue))
+                continue
+            members = groups.get(venue.group)
+            if members is None:
+                members = groups[venue.group] = []
+                reads.append(self._read_group(venue.group, members))
+            members.append((name, venue.name))
+        return reads
 
     def _grouped(self, venue: Venue) -> TypeGuard[GroupedVenue]:
         """Whether ``venue`` is read in a group: decided once per class (a runtime
@@ -80,26 +90,13 @@ class VenueReader:
             found = self._grouped_kinds[kind] = isinstance(venue, GroupedVenue)
         return found
 
-    def _partition(
-        self,
-    ) -> tuple[list[tuple[str, Venue]], dict[VenueGroup, list[tuple[str, str]]]]:
-        """The venues read alone, and each group's members: (our name, the group's)."""
-        alone: list[tuple[str, Venue]] = []
-        groups: dict[VenueGroup, list[tuple[str, str]]] = {}
-        for name, venue in self.venues.items():
-            if self._grouped(venue):
-                groups.setdefault(venue.group, []).append((name, venue.name))
-            else:
-                alone.append((name, venue))
-        return alone, groups
-
-    async def _read(self, name: str, venue: Venue) -> VenueRead:
+    async def _read(self, name: str, venue: Venue) -> list[VenueRead]:
         try:
             async with asyncio.timeout(self.timeout_s):
                 snapshot = await venue.snapshot()
         except Exception as error:  # a venue's failure, whatever it is, must not sink the tick
-            return self._failed(name, error)
-        return self._fresh(name, snapshot)
+            return [self._failed(name, error)]
+        return [self._fresh(name, snapshot)]
 
     async def _read_group(
         self, group: VenueGroup, members: Sequence[tuple[str, str]]
