@@ -32,6 +32,7 @@ Intents: ``connectors.evm.aave_v3_actions`` (the Pool calls and their approvals)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -54,7 +55,6 @@ from connectors.evm.aave_v3_checks import MarketChecks, MarketRead
 from connectors.evm.aave_v3_kept import KeptAccount
 from connectors.evm.aave_v3_reserves import (
     EModeCategory,
-    ReserveRead,
     emode_read,
     market_figures,
     market_view,
@@ -74,6 +74,18 @@ MARKET_CALLS_PER_ASSET = 9
 # failed one (the first six: ``reserve_read``; the last three: ``reserve_figures``).
 _LABELS = ("reserve data", "config", "caps", "paused", "price", "aToken cash",
            "pool reserve", "income index", "debt index")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _AssetFacts:
+    """One asset as the snapshot sees it, for as long as the plan stands: its units per
+    token (``TokenConfig.from_units`` divides by them) and its instruments (immutable:
+    made once, not every tick)."""
+
+    symbol: str
+    scale: int
+    supply: Instrument
+    debt: Instrument
 
 
 class AaveV3Connector:
@@ -110,7 +122,8 @@ class AaveV3Connector:
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
         # the plan's key, the market calls, the market and account calls (a full read)
         self._plan: tuple[tuple[object, ...], tuple[Call, ...], tuple[Call, ...]] | None = None
-        self._instruments: dict[tuple[str, str, str, Kind], Instrument] = {}
+        self._facts: tuple[_AssetFacts, ...] = ()  # of the plan's assets, in their order
+        self._emodes: tuple[int, ...] = ()  # the plan's assets' e-mode categories
         self.checks = checks if checks is not None else MarketChecks()
         self.checks.join(name)
         self.kept = KeptAccount(name, account)  # read in full or computed (aave_v3_local)
@@ -224,13 +237,16 @@ class AaveV3Connector:
         if len(self.a_tokens) != len(self.assets):
             raise ConfigError(f"{self.name}: discover() must run before the first read")
         assets = tuple(self.assets)
+        emodes = tuple(self.emode_of[asset.symbol] for asset in assets)
         key = (
             self.account, self.pool, self.data_provider, self.oracle, assets,
-            tuple(self.a_tokens[asset.symbol] for asset in assets), tuple(self._categories),
+            tuple(self.a_tokens[asset.symbol] for asset in assets), emodes,
         )  # fmt: skip
         if self._plan is None or self._plan[0] != key:
             market = self.checks.shared_calls(key[1:], self._market_calls)
             self._plan = (key, market, market + self._account_calls())
+            self._facts = tuple(self._asset_facts(asset) for asset in assets)
+            self._emodes = emodes
         news, self._news = self._news, None
         full = self.kept.choose(news, self.checks)
         return self._plan[2] if full else self._plan[1]
@@ -318,60 +334,53 @@ class AaveV3Connector:
         categories: dict[int, EModeCategory],
         per_asset: Sequence[Sequence[CallResult]],
     ) -> VenueSnapshot:
+        """The account's snapshot; the reserves' side (``MarketView``) is the one every
+        account of its e-mode shares, and the assets' facts are this plan's."""
+        facts = self._facts
+        key = (account.emode, *self._emodes)
+        view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
         positions: list[Position] = []
         balances: list[Balance] = []
-        key = (account.emode, *(self.emode_of[asset.symbol] for asset in self.assets))
-        view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
-        for index, (asset, market) in enumerate(zip(self.assets, view.reads, strict=True)):
-            positions += self._positions(asset, market, account, index)
-            wallet = asset.from_units(account.wallet[index])
-            balances.append(Balance(asset.symbol, wallet, wallet * market.reserve.price_usd))
+        allowances, debts, stable_debts = self.allowances, self.debts, self.stable_debts
+        supplied, collateral, wallets = account.supplied, account.collateral, account.wallet
+        stables, variables = account.stable_debt, account.variable_debt
+        for index, (asset, price) in enumerate(zip(facts, view.prices, strict=True)):
+            # our supply and debt of the asset; the debt and allowance noted for intents
+            symbol, scale = asset.symbol, asset.scale
+            allowances[symbol] = account.allowance[index]
+            stable = stables[index]
+            debt = variables[index] + stable
+            debts[symbol] = debt
+            stable_debts[symbol] = stable
+            if supplied[index]:
+                amount = supplied[index] / scale
+                value = amount * price if collateral[index] else 0.0
+                positions.append(
+                    Position(asset.supply, amount, mark_price=price, collateral_usd=value)
+                )
+            if debt:
+                positions.append(Position(asset.debt, -(debt / scale), mark_price=price))
+            wallet = wallets[index] / scale
+            balances.append(Balance(symbol, wallet, wallet * price))
         return VenueSnapshot(
             venue=self.name,
             observed_at=block_time(block),
             positions=tuple(positions),
             balances=tuple(balances),
             health=(Health.from_aave_account_data(self.name, account.account_data),),
-            marks=dict(view.marks),
+            marks=view.marks,  # copied by the snapshot
             rates=view.rates,
             reserves=view.reserves,
             block_number=block.number,
         )
 
-    def _positions(
-        self, asset: TokenConfig, market: ReserveRead, account: AccountFigures, index: int
-    ) -> list[Position]:
-        """Our supply and debt of ``asset``; notes the debt and allowance for intents."""
-        what = asset.symbol
-        self.allowances[what] = account.allowance[index]
-        supplied = account.supplied[index]
-        stable = account.stable_debt[index]
-        debt = account.variable_debt[index] + stable
-        self.debts[what] = debt
-        self.stable_debts[what] = stable
-        price = market.reserve.price_usd
-        positions = []
-        if supplied:
-            amount = asset.from_units(supplied)
-            collateral = amount * price if account.collateral[index] else 0.0
-            instrument = self._instrument(asset, Kind.LENDING_SUPPLY)
-            positions.append(
-                Position(instrument, amount, mark_price=price, collateral_usd=collateral)
-            )
-        if debt:
-            instrument = self._instrument(asset, Kind.LENDING_DEBT)
-            positions.append(Position(instrument, -asset.from_units(debt), mark_price=price))
-        return positions
-
-    def _instrument(self, asset: TokenConfig, kind: Kind) -> Instrument:
-        """The asset's instrument (immutable: made once, not every tick)."""
-        key = (self.name, asset.symbol, asset.underlying, kind)
-        found = self._instruments.get(key)
-        if found is None:
-            found = self._instruments[key] = Instrument(
-                venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
-            )
-        return found
+    def _asset_facts(self, asset: TokenConfig) -> _AssetFacts:
+        """What the snapshot needs of ``asset`` that only the plan changes."""
+        supply, debt = (
+            Instrument(venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind)
+            for kind in (Kind.LENDING_SUPPLY, Kind.LENDING_DEBT)
+        )
+        return _AssetFacts(asset.symbol, 10**asset.decimals, supply, debt)
 
     # --- actions --------------------------------------------------------------------
 

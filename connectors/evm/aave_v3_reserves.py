@@ -182,6 +182,7 @@ class MarketView:
     reserves: tuple[ReserveState, ...]
     rates: tuple[Rate, ...]
     marks: dict[str, float]
+    prices: tuple[float, ...]  # each reserve's price_usd
 
 
 def market_view(
@@ -205,4 +206,5 @@ def market_view(
         tuple(market.reserve for market in reads),
         tuple(rate for market in reads for rate in market.rates),
         marks,
+        tuple(market.reserve.price_usd for market in reads),
     )
