@@ -26,13 +26,13 @@ connector does not read yet: on a v3.1+ market, tokens sent to the aToken outsid
 protocol would count here). Total aTokens minus total debt is not it: the treasury's
 accrued share is owed but not yet minted.
 
-Intents: ``connectors.evm.aave_v3_actions`` (the Pool calls and their approvals).
+The snapshot: ``connectors.evm.aave_v3_snapshot``. Intents: ``connectors.evm.aave_v3_actions``
+(the Pool calls and their approvals).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -41,11 +41,6 @@ from agent.errors import ConfigError
 from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import (
-    Balance,
-    Health,
-    Instrument,
-    Kind,
-    Position,
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
@@ -59,10 +54,11 @@ from connectors.evm.aave_v3_reserves import (
     market_figures,
     market_view,
 )
+from connectors.evm.aave_v3_snapshot import AssetFacts, Noted, account_snapshot
 from connectors.evm.abi import ContractAbi
 from connectors.evm.chain_news import ChainNews
 from connectors.evm.tokens import ERC20, TokenConfig
-from connectors.evm.venue import SubCallFailed, block_time, require
+from connectors.evm.venue import SubCallFailed, require
 
 POOL = ContractAbi.load("IPool")
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
@@ -74,18 +70,6 @@ MARKET_CALLS_PER_ASSET = 9
 # failed one (the first six: ``reserve_read``; the last three: ``reserve_figures``).
 _LABELS = ("reserve data", "config", "caps", "paused", "price", "aToken cash",
            "pool reserve", "income index", "debt index")  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class _AssetFacts:
-    """One asset as the snapshot sees it, for as long as the plan stands: its units per
-    token (``TokenConfig.from_units`` divides by them) and its instruments (immutable:
-    made once, not every tick)."""
-
-    symbol: str
-    scale: int
-    supply: Instrument
-    debt: Instrument
 
 
 class AaveV3Connector:
@@ -117,12 +101,13 @@ class AaveV3Connector:
         self.allowances: dict[str, int] = {}
         self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
         self.stable_debts: dict[str, int] = {}
+        self._noted = Noted(self.allowances, self.debts, self.stable_debts)
         self.a_tokens: dict[str, str] = {}
         self.debt_tokens: dict[str, tuple[str, str]] = {}  # symbol -> (stable, variable)
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
         # the plan's key, the market calls, the market and account calls (a full read)
         self._plan: tuple[tuple[object, ...], tuple[Call, ...], tuple[Call, ...]] | None = None
-        self._facts: tuple[_AssetFacts, ...] = ()  # of the plan's assets, in their order
+        self._facts: tuple[AssetFacts, ...] = ()  # of the plan's assets, in their order
         self._emodes: tuple[int, ...] = ()  # the plan's assets' e-mode categories
         self.checks = checks if checks is not None else MarketChecks()
         self.checks.join(name)
@@ -245,7 +230,7 @@ class AaveV3Connector:
         if self._plan is None or self._plan[0] != key:
             market = self.checks.shared_calls(key[1:], self._market_calls)
             self._plan = (key, market, market + self._account_calls())
-            self._facts = tuple(self._asset_facts(asset) for asset in assets)
+            self._facts = tuple(AssetFacts.of(self.name, asset) for asset in assets)
             self._emodes = emodes
         news, self._news = self._news, None
         full = self.kept.choose(news, self.checks)
@@ -334,53 +319,11 @@ class AaveV3Connector:
         categories: dict[int, EModeCategory],
         per_asset: Sequence[Sequence[CallResult]],
     ) -> VenueSnapshot:
-        """The account's snapshot; the reserves' side (``MarketView``) is the one every
-        account of its e-mode shares, and the assets' facts are this plan's."""
-        facts = self._facts
+        """The account's snapshot, beside the reserves' view its e-mode shares with every
+        account of the market; the allowances and debts noted for intents."""
         key = (account.emode, *self._emodes)
         view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
-        positions: list[Position] = []
-        balances: list[Balance] = []
-        allowances, debts, stable_debts = self.allowances, self.debts, self.stable_debts
-        supplied, collateral, wallets = account.supplied, account.collateral, account.wallet
-        stables, variables = account.stable_debt, account.variable_debt
-        for index, (asset, price) in enumerate(zip(facts, view.prices, strict=True)):
-            # our supply and debt of the asset; the debt and allowance noted for intents
-            symbol, scale = asset.symbol, asset.scale
-            allowances[symbol] = account.allowance[index]
-            stable = stables[index]
-            debt = variables[index] + stable
-            debts[symbol] = debt
-            stable_debts[symbol] = stable
-            if supplied[index]:
-                amount = supplied[index] / scale
-                value = amount * price if collateral[index] else 0.0
-                positions.append(
-                    Position(asset.supply, amount, mark_price=price, collateral_usd=value)
-                )
-            if debt:
-                positions.append(Position(asset.debt, -(debt / scale), mark_price=price))
-            wallet = wallets[index] / scale
-            balances.append(Balance(symbol, wallet, wallet * price))
-        return VenueSnapshot(
-            venue=self.name,
-            observed_at=block_time(block),
-            positions=tuple(positions),
-            balances=tuple(balances),
-            health=(Health.from_aave_account_data(self.name, account.account_data),),
-            marks=view.marks,  # copied by the snapshot
-            rates=view.rates,
-            reserves=view.reserves,
-            block_number=block.number,
-        )
-
-    def _asset_facts(self, asset: TokenConfig) -> _AssetFacts:
-        """What the snapshot needs of ``asset`` that only the plan changes."""
-        supply, debt = (
-            Instrument(venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind)
-            for kind in (Kind.LENDING_SUPPLY, Kind.LENDING_DEBT)
-        )
-        return _AssetFacts(asset.symbol, 10**asset.decimals, supply, debt)
+        return account_snapshot(self.name, block, account, view, self._facts, self._noted)
 
     # --- actions --------------------------------------------------------------------
 
