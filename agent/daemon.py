@@ -44,7 +44,7 @@ from agent.tick.acting import execute
 from agent.tick.assessment import Assessment, assess
 from agent.tick.book_builder import build_book
 from agent.tick.checks import InputReport, check_inputs
-from agent.tick.decision_inputs import policy_input
+from agent.tick.decision_inputs import hedge_snapshots, policy_input
 from agent.tick.exposures import gross_exposure_usd
 from agent.tick.pacing import run_paced
 from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
@@ -330,7 +330,7 @@ class Daemon:
             snapshots=usable,
             profiles=self.parts.profiles,
             config=self.parts.config,
-            exposure_usd=gross_exposure_usd(snapshots, prices),
+            exposure_usd=gross_exposure_usd(hedge_snapshots(snapshots, self.parts.config), prices),
             gas_price_gwei=self.venue_gas_gwei(),
             state=self.policy_state,
             in_flight=self.in_flight,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from agent.intents import Intent
 from agent.model import Side
@@ -33,7 +34,7 @@ from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, f
 from agent.policy.health import health_factor, plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
-from agent.policy.oracle_doubt import at_worse_prices
+from agent.policy.oracle_doubt import all_at_worse_prices
 from agent.policy.plan import Plan, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
@@ -88,7 +89,8 @@ def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Stee
 def _health_plans(
     policy_input: PolicyInput, settings: PolicySettings, steering: Sequence[Steering]
 ) -> list[Plan]:
-    """Every account's repairs, the account nearest liquidation first."""
+    """Every account's repairs and alerts, the account nearest liquidation first (the
+    plans of accounts with neither left out: hundreds a tick)."""
     parameters, now = settings.parameters, policy_input.now
     risks = {risk.underlying: risk for risk in policy_input.underlyings}
     targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
@@ -96,13 +98,15 @@ def _health_plans(
     lending_count = len(policy_input.lending)
     ranked: list[tuple[float, str, Plan]] = []
     for lending, steered in zip(policy_input.lending, steering[:lending_count], strict=True):
-        plan = plan_lending(lending, settings.health, parameters, now, steered)
-        ratio = min(health_factor(lending), lending.health_factor)
-        ranked.append((ratio, lending.venue, plan))
+        ours = health_factor(lending)
+        plan = plan_lending(lending, settings.health, parameters, now, steered, ours)
+        if plan.intents or plan.alerts:
+            ranked.append((min(ours, lending.health_factor), lending.venue, plan))
     for margin, steered in zip(policy_input.margin, steering[lending_count:], strict=True):
         plan = plan_margin(margin, settings.health, parameters, view, now, steered)
-        ranked.append((margin.ratio, margin.name, plan))
-    return [plan for _, _, plan in sorted(ranked, key=lambda item: item[:2])]
+        if plan.intents or plan.alerts:
+            ranked.append((margin.ratio, margin.name, plan))
+    return [plan for _, _, plan in sorted(ranked, key=itemgetter(0, 1))]
 
 
 def _venue_positions(policy_input: PolicyInput) -> dict[tuple[str, str], float]:
@@ -152,8 +156,8 @@ def _needs(
             blocked=frozenset(blocked.get(risk.underlying, ())),
             parameters=settings.parameters,
         )
-        widths[risk.underlying] = band_half_width(risk, rules, routes, context)
-        need = find_need(risk, rules, routes, context)
+        width = widths[risk.underlying] = band_half_width(risk, rules, routes, context)
+        need = find_need(risk, rules, routes, context, width)
         if need is not None:
             needs.append(need)
     return sorted(needs, key=lambda need: need.priority), widths
@@ -198,8 +202,7 @@ def _missing(policy_input: PolicyInput, underlyings: Mapping[str, object]) -> li
 def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     """The intents (most urgent first) and alerts for one tick."""
     if policy_input.oracle_doubts:
-        doubts = policy_input.oracle_doubts
-        lending = tuple(at_worse_prices(account, doubts) for account in policy_input.lending)
+        lending = all_at_worse_prices(policy_input.lending, policy_input.oracle_doubts)
         policy_input = replace(policy_input, lending=lending)
     steering = steerings(policy_input, settings)
     health = _health_plans(policy_input, settings, steering)

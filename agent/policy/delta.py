@@ -38,7 +38,7 @@ from agent.model import Side
 from agent.policy.alerts import Alert, AlertCode, Severity
 from agent.policy.inputs import HedgeRoute, UnderlyingRisk
 from agent.policy.plan import Plan, reduces_risk, side_of, signed, trade_action
-from agent.policy.routing import Fill, best_fill, consume, cost_fraction
+from agent.policy.routing import Fill, Quotes, best_fill, consume, cost_fraction
 from agent.policy.settings import PolicyParameters
 
 BAND, INTERVAL = "band", "interval"
@@ -169,13 +169,16 @@ def find_need(
     settings: UnderlyingSettings,
     routes: tuple[HedgeRoute, ...],
     context: HedgeContext,
+    width: float | None = None,
 ) -> Need | None:
-    """The hedge ``risk`` needs under ``settings`` now, or None (see the module doc)."""
+    """The hedge ``risk`` needs under ``settings`` now, or None (see the module doc);
+    ``width`` is ``band_half_width`` of the same arguments when the caller has it."""
     deviation = context.delta_coin - settings.delta_target_coin
     if deviation == 0:
         return None
     side = side_of(-deviation)
-    width = band_half_width(risk, settings, routes, context)
+    if width is None:
+        width = band_half_width(risk, settings, routes, context)
     due = rebalance_due(context.last_rebalance, context.now, settings.max_rebalance_interval_s)
     found = hedge_quantity(deviation, width, settings.hedge_to, due)
     if found is None:
@@ -191,9 +194,10 @@ def _route(
     fills: list[Fill] = []
     unrouted = 0.0
     spot, holding = need.risk.spot_usd, need.settings.expected_holding_s
+    known: Quotes = {}  # every slice is one side, reference, holding and parameters
     for amount in slices(need.quantity, need.settings.max_slice_coin):
         usable = usable_routes(routes, need.risk.underlying, need.settings)
-        fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters)
+        fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters, known)
         if fill is None:
             unrouted += amount
             continue

@@ -47,7 +47,7 @@ from agent.config.models import HealthSettings
 from agent.intents import Action, Intent
 from agent.policy.alerts import Alert, AlertCode, Severity, relative_difference
 from agent.policy.inputs import LendingAccount, LendingAsset
-from agent.policy.oracle_doubt import at_oracle_prices, reference_price_usd
+from agent.policy.oracle_doubt import reference_price_usd
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
 from agent.policy.steering import Steering, vol_reason
@@ -57,27 +57,47 @@ _OPPOSED = {
     Action.SUPPLY: Action.REPAY_WITH_COLLATERAL,
     Action.REPAY_WITH_COLLATERAL: Action.SUPPLY,
 }
+_NOTHING = Plan()  # a healthy account's plan (frozen: one serves every account)
 _CLOSED = 1e-12  # relative to T * D: a gap this small is closed (float rounding)
 
 
 def weighted_collateral_usd(account: LendingAccount) -> float:
     """N: collateral at liquidation-threshold weight, USD."""
     return math.fsum(
-        a.supplied * a.price_usd * a.liquidation_threshold
-        for a in account.assets
-        if a.collateral_enabled
+        [
+            a.supplied * a.price_usd * a.liquidation_threshold
+            for a in account.assets
+            if a.collateral_enabled
+        ]
     )
 
 
 def debt_usd(account: LendingAccount) -> float:
     """D: all debt, USD."""
-    return math.fsum(a.debt * a.price_usd for a in account.assets)
+    return math.fsum([a.debt * a.price_usd for a in account.assets])
 
 
 def health_factor(account: LendingAccount) -> float:
     """N / D; inf without debt."""
     debt = debt_usd(account)
     return math.inf if debt <= 0 else weighted_collateral_usd(account) / debt
+
+
+def oracle_health_factor(account: LendingAccount) -> float:
+    """``health_factor(at_oracle_prices(account))``, the same float, without rebuilding
+    the account: each asset at the protocol's own price (``oracle_price_usd`` while its
+    feed is in doubt, else ``price_usd``). Hundreds of accounts a tick while in doubt."""
+    held = [
+        (a, a.price_usd if a.oracle_price_usd is None else a.oracle_price_usd)
+        for a in account.assets
+    ]
+    debt = math.fsum([a.debt * price for a, price in held])
+    if debt <= 0:
+        return math.inf
+    weighted = [
+        a.supplied * price * a.liquidation_threshold for a, price in held if a.collateral_enabled
+    ]
+    return math.fsum(weighted) / debt
 
 
 def gap_usd(account: LendingAccount, target: float) -> float:
@@ -255,7 +275,7 @@ def _model_alert(
     Both at the protocol's prices: a doubted feed's market pricing is not a model error."""
     reported = account.health_factor
     if account.market_priced:
-        ours = health_factor(at_oracle_prices(account))
+        ours = oracle_health_factor(account)
     if math.isinf(ours) and math.isinf(reported):
         return []
     difference = relative_difference(ours, reported) if math.isfinite(reported) else math.inf
@@ -289,6 +309,7 @@ def plan_lending(
     parameters: PolicyParameters,
     now: datetime,
     steering: Steering | None = None,
+    ours: float | None = None,
 ) -> Plan:
     """Repairs for one lending account when its health factor (reported or ours) is under
     ``health.lending_trigger``, or its ``steering`` says act (probability of liquidation
@@ -297,13 +318,15 @@ def plan_lending(
 
     Ours is at the account's asset prices: the protocol's, or the worse of it and the
     venues' while a feed it prices with is in doubt (``agent.policy.oracle_doubt``), so
-    then it acts on the health the account will have when the feed catches up."""
-    ours = health_factor(account)
+    then it acts on the health the account will have when the feed catches up. A caller
+    that has it already passes it as ``ours`` (``health_factor(account)``)."""
+    if ours is None:
+        ours = health_factor(account)
     alerts = _model_alert(account, ours, parameters.health_model_tolerance, health.lending_trigger)
     lowest = min(ours, account.health_factor)
     vol_acting = steering is not None and steering.acting and lowest >= health.lending_trigger
     if lowest >= health.lending_trigger and not vol_acting:
-        return Plan(alerts=tuple(alerts))
+        return Plan(alerts=tuple(alerts)) if alerts else _NOTHING
     target = health.lending_target if steering is None else steering.target
     steps = plan_repairs(account, target, parameters.health_horizon_s / SECONDS_PER_YEAR)
     after = account

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
+from typing import NamedTuple
 
 from agent.model import Greeks, Instrument, Kind
 
@@ -85,17 +86,100 @@ class LendingAsset:
     market_price_usd: float | None = None
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.price_usd) and self.price_usd > 0):
-            raise ValueError(f"{self.symbol}: price_usd must be positive")
-        if not 0 <= self.liquidation_threshold < 1:
-            raise ValueError(f"{self.symbol}: liquidation_threshold must be in [0, 1)")
+        _check_reserve(self.symbol, self.price_usd, self.liquidation_threshold)
         # One comparison chain first (the policy input builds hundreds a tick); the
-        # loop only names the field that failed.
+        # refusal only names the field that failed.
         if self.supplied >= 0 and self.debt >= 0 and self.wallet >= 0 and self.supply_room >= 0:
             return
-        for name in ("supplied", "debt", "wallet", "supply_room"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{self.symbol}: {name} must not be negative")
+        _refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
+
+
+def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) -> None:
+    if not (math.isfinite(price_usd) and price_usd > 0):
+        raise ValueError(f"{symbol}: price_usd must be positive")
+    if not 0 <= liquidation_threshold < 1:
+        raise ValueError(f"{symbol}: liquidation_threshold must be in [0, 1)")
+
+
+def _refuse_amounts(symbol: str, *amounts: float) -> None:
+    for name, amount in zip(("supplied", "debt", "wallet", "supply_room"), amounts, strict=True):
+        if not amount >= 0:
+            raise ValueError(f"{symbol}: {name} must not be negative")
+
+
+class ReserveFacts(NamedTuple):
+    """What every account's ``LendingAsset`` of one reserve shares (``reserve_facts``
+    checks them once, then ``held_asset`` adds each account's amounts)."""
+
+    symbol: str
+    price_usd: float
+    liquidation_threshold: float
+    supply_apr: float
+    borrow_apr: float
+    supply_room: float
+    frozen: bool
+    paused: bool
+    underlying: str | None
+
+
+def reserve_facts(
+    symbol: str,
+    price_usd: float,
+    liquidation_threshold: float,
+    supply_apr: float,
+    borrow_apr: float,
+    supply_room: float,
+    frozen: bool,
+    paused: bool,
+    underlying: str | None,
+) -> ReserveFacts:
+    """A reserve's facts, refused as ``LendingAsset`` refuses a bad price or threshold."""
+    _check_reserve(symbol, price_usd, liquidation_threshold)
+    return ReserveFacts(
+        symbol, price_usd, liquidation_threshold, supply_apr, borrow_apr, supply_room, frozen,
+        paused, underlying,
+    )  # fmt: skip
+
+
+# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them
+# (unpacked by name, so a field added to LendingAsset fails here until it is set there).
+(
+    _set_symbol, _set_price, _set_threshold, _set_supplied, _set_enabled, _set_debt,
+    _set_wallet, _set_supply_apr, _set_borrow_apr, _set_room, _set_frozen, _set_paused,
+    _set_underlying, _set_oracle_price, _set_market_price,
+) = (getattr(LendingAsset, f.name).__set__ for f in fields(LendingAsset))  # fmt: skip
+
+
+def held_asset(
+    facts: ReserveFacts, supplied: float, collateral_enabled: bool, debt: float, wallet: float
+) -> LendingAsset:
+    """``LendingAsset(...)`` of the reserve ``facts`` with one account's amounts, equal
+    field for field, without checking the reserve's price and threshold again: an
+    account's amounts are refused with ``LendingAsset``'s errors.
+
+    Hundreds a tick: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__`` and then checks the reserve again, over twice the cost of
+    setting the slots here."""
+    symbol, price, threshold, supply_apr, borrow_apr, room, frozen, paused, underlying = facts
+    if not (supplied >= 0 and debt >= 0 and wallet >= 0 and room >= 0):
+        _refuse_amounts(symbol, supplied, debt, wallet, room)
+    asset = object.__new__(LendingAsset)
+    _set_symbol(asset, symbol)
+    _set_price(asset, price)
+    _set_threshold(asset, threshold)
+    _set_supplied(asset, supplied)
+    _set_enabled(asset, collateral_enabled)
+    _set_debt(asset, debt)
+    _set_wallet(asset, wallet)
+    _set_supply_apr(asset, supply_apr)
+    _set_borrow_apr(asset, borrow_apr)
+    _set_room(asset, room)
+    _set_frozen(asset, frozen)
+    _set_paused(asset, paused)
+    _set_underlying(asset, underlying)
+    _set_oracle_price(asset, None)
+    _set_market_price(asset, None)
+    return asset
 
 
 @dataclass(frozen=True, slots=True)

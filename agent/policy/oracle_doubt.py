@@ -59,15 +59,28 @@ def at_worse_prices(account: LendingAccount, doubts: Iterable[OracleDoubt]) -> L
     collateral, the higher for debt; a wallet token it could supply counts as
     collateral, so no repair is sized on the doubted price either). ``market_priced``
     names the doubts that touch what the account holds."""
+    return _at_worse_prices(account, {doubt.underlying: doubt for doubt in doubts})
+
+
+def all_at_worse_prices(
+    accounts: Iterable[LendingAccount], doubts: Iterable[OracleDoubt]
+) -> tuple[LendingAccount, ...]:
+    """``at_worse_prices`` of each account (the doubts by underlying gathered once)."""
     market = {doubt.underlying: doubt for doubt in doubts}
+    return tuple(_at_worse_prices(account, market) for account in accounts)
+
+
+def _at_worse_prices(account: LendingAccount, market: Mapping[str, OracleDoubt]) -> LendingAccount:
     if not market:
         return account
     collateral = math.fsum(
-        a.supplied * a.price_usd * a.liquidation_threshold
-        for a in account.assets
-        if a.collateral_enabled
+        [
+            a.supplied * a.price_usd * a.liquidation_threshold
+            for a in account.assets
+            if a.collateral_enabled
+        ]
     )
-    debt = math.fsum(a.debt * a.price_usd for a in account.assets)
+    debt = math.fsum([a.debt * a.price_usd for a in account.assets])
     assets, touched, repriced = [], set(), False
     for asset in account.assets:
         doubt = market.get(asset.underlying or "")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
@@ -169,6 +170,10 @@ def quote(
     )
 
 
+# Quotes by (route object's id, quantity), with the route: see ``best_fill``.
+Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None]]
+
+
 def best_fill(
     routes: Iterable[HedgeRoute],
     side: Side,
@@ -176,9 +181,24 @@ def best_fill(
     reference_usd: float,
     holding_s: float,
     parameters: PolicyParameters,
+    known: Quotes | None = None,
 ) -> Fill | None:
-    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol."""
-    fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
+    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol.
+
+    ``known`` keeps each route's quote for later calls with the same side, reference,
+    holding and parameters (the slices of one hedge): a route that ``consume`` left
+    untouched is the same object and quotes the same, so only the routes an earlier
+    slice used are quoted again."""
+    if known is None:
+        fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
+    else:
+        fills = []
+        for route in routes:
+            entry = known.get((id(route), quantity))
+            if entry is None or entry[0] is not route:  # the route kept alive: ids stay
+                fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
+                entry = known[(id(route), quantity)] = (route, fill)
+            fills.append(entry[1])
     found = [fill for fill in fills if fill is not None]
     return min(found, key=lambda fill: fill.sort_key) if found else None
 
@@ -191,20 +211,19 @@ def consume(
     same underlying, and the size shown shrinks on the route used."""
     change = signed(fill.side, fill.quantity)
     added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
+    used = fill.route
     updated = []
-    for route in routes:
-        if route.venue == fill.route.venue:
-            route = replace(route, room_usd=route.room_usd - added)
-            if route.underlying == fill.route.underlying:
-                route = replace(route, venue_position_coin=route.venue_position_coin + change)
-        if route.key == fill.route.key:
-            route = replace(
-                route,
-                position_coin=route.position_coin + change,
-                ask_size_coin=route.ask_size_coin - (fill.quantity if change > 0 else 0.0),
-                bid_size_coin=route.bid_size_coin - (fill.quantity if change < 0 else 0.0),
-            )
-        updated.append(route)
+    for route in routes:  # one replace a route: a slice of a hedge consumes a few a tick
+        changes: dict[str, Any] = {}
+        if route.venue == used.venue:
+            changes["room_usd"] = route.room_usd - added
+            if route.underlying == used.underlying:
+                changes["venue_position_coin"] = route.venue_position_coin + change
+        if route.key == used.key:
+            changes["position_coin"] = route.position_coin + change
+            changes["ask_size_coin"] = route.ask_size_coin - (fill.quantity if change > 0 else 0.0)
+            changes["bid_size_coin"] = route.bid_size_coin - (fill.quantity if change < 0 else 0.0)
+        updated.append(replace(route, **changes) if changes else route)
     return tuple(updated)
 
 

@@ -62,6 +62,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agent.config.models import HealthSettings
 from agent.policy.inputs import LendingAccount, MarginAccount
@@ -134,7 +135,7 @@ def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> 
         owed = asset.debt * asset.price_usd
         debt += owed
         moving_debt += owed if moving else 0.0
-    return Exposure(assets, moving_assets, debt, moving_debt, lending=True)
+    return Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
@@ -147,7 +148,7 @@ def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Ex
     if account.account in volatile:  # margined in the coin (Deribit's ETH account)
         moving += account.equity_usd
     maintenance = account.maintenance_margin_usd
-    return Exposure(account.equity_usd, moving, maintenance, maintenance, lending=False)
+    return Exposure(account.equity_usd, moving, maintenance, maintenance, False)
 
 
 def account_vol(underlyings: set[str], vols: Mapping[str, float]) -> float | None:
@@ -186,16 +187,48 @@ class Steering:
     market_priced: tuple[str, ...] = ()
 
 
+class Moves(NamedTuple):
+    """Relative moves of an account's underlyings (-0.02: a 2% fall): see ``moves``."""
+
+    at_ceiling: float
+    at_target: float
+    adverse: float | None
+
+
 class ProbabilityModel:
     """P(first passage within the horizon) and the distance for a probability, cached
-    per (vol, direction, probability) for one tick. The jump-diffusion variant
-    simulates each vol's paths once (seeded) and reads both from their extremes."""
+    per (vol, direction, probability) for one tick, and the moves ``steer`` derives from
+    them (``moves``). The jump-diffusion variant simulates each vol's paths once
+    (seeded) and reads both from their extremes."""
 
     def __init__(self, settings: HealthSettings) -> None:
         self.settings = settings
         self.years = settings.liquidation_horizon_s / SECONDS_PER_YEAR
         self._distances: dict[tuple[float, bool, float], float] = {}
         self._paths: dict[float, PathExtremes] = {}
+        self._moves: dict[tuple[float, bool, float, float, float], Moves] = {}
+
+    def moves(self, vol: float, *, down: bool, settings: HealthSettings) -> Moves:
+        """The relative moves every account of this vol and direction steers by: where
+        its liquidation lies at the ceiling's and the target's probability, and the
+        adverse ``projection_sigmas`` move over the horizon (None when not projected).
+        Once per (vol, direction) a tick, not once an account."""
+        ceiling, aimed = (
+            settings.max_liquidation_probability,
+            settings.target_liquidation_probability,
+        )
+        sigmas = settings.projection_sigmas
+        key = (vol, down, ceiling, aimed, sigmas)
+        found = self._moves.get(key)
+        if found is None:
+            sign = -1.0 if down else 1.0
+            at_ceiling = math.expm1(sign * self.log_distance(ceiling, vol, down=down))
+            at_target = math.expm1(sign * self.log_distance(aimed, vol, down=down))
+            adverse = (
+                math.expm1(sign * sigmas * vol * math.sqrt(self.years)) if sigmas > 0 else None
+            )
+            found = self._moves[key] = Moves(at_ceiling, at_target, adverse)
+        return found
 
     def _extremes(self, vol: float) -> PathExtremes:
         if vol not in self._paths:
@@ -262,19 +295,15 @@ def steer(
     cause = "trigger" if health < floor else ""
     trigger, projected = floor, None
     if settings.vol_aware and move is not None and vol is not None and vol > 0:
-        down = move <= 0
-        sign = -1.0 if down else 1.0
-        ceiling = model.log_distance(settings.max_liquidation_probability, vol, down=down)
-        aimed = model.log_distance(settings.target_liquidation_probability, vol, down=down)
-        trigger = max(trigger, min(exposure.health_for(math.expm1(sign * ceiling)), cap))
+        at_ceiling, at_target, adverse = model.moves(vol, down=move <= 0, settings=settings)
+        trigger = max(trigger, min(exposure.health_for(at_ceiling), cap))
         static_target = target
-        target = max(target, min(exposure.health_for(math.expm1(sign * aimed)), cap))
+        target = max(target, min(exposure.health_for(at_target), cap))
         # Over the ceiling acts only while there is somewhere higher to go: at the cap
         # the target can be below the health already held.
         if not cause and probability > settings.max_liquidation_probability and health < target:
             cause = "probability"
-        if settings.projection_sigmas > 0:
-            adverse = math.expm1(sign * settings.projection_sigmas * vol * math.sqrt(model.years))
+        if adverse is not None:
             projected = exposure.health_after(adverse)
             floor_now = min(exposure.health_for(adverse, floor), cap)
             trigger = max(trigger, floor_now)

@@ -242,7 +242,13 @@ class LendingSupplyPosition:
     """Collateral supplied to a lending market (Aave v3), in coins.
 
     ``liquidation_threshold`` is the asset's LT (0.83 = 83%) in its account, which is
-    ``account`` or, by default, the venue.
+    ``account`` or, by default, the venue. 0 for a supply that is not collateral: an
+    asset its owner switched off (``Pool.setUserUseReserveAsCollateral``) or one the
+    protocol lets no one borrow against (a reserve configured with LT 0) still counts in
+    the book's delta but adds nothing to the account's health (Aave v3 counts an asset's
+    collateral only ``if (vars.liquidationThreshold != 0 &&
+    params.userConfig.isUsingAsCollateral(vars.i))``: @aave/core-v3 1.19.3,
+    GenericLogic.sol, ``calculateUserAccountData``).
     """
 
     id: str

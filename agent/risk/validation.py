@@ -60,9 +60,9 @@ def require_finite(value: float, field: str) -> float:
 
 
 def require_fraction(value: float, field: str) -> float:
-    """Return ``value`` if it lies in (0, 1], else raise ``RiskInputError``."""
-    if not (math.isfinite(value) and 0.0 < value <= 1.0):
-        raise RiskInputError(f"must be in (0, 1], got {value!r}", field=field)
+    """Return ``value`` if it lies in [0, 1], else raise ``RiskInputError``."""
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise RiskInputError(f"must be in [0, 1], got {value!r}", field=field)
     return value
 
 

@@ -8,23 +8,39 @@ marks), vol from the options' own mark IVs (else ``default_vol``), rate 0. Margi
 accounts (Deribit per currency, Hyperliquid cross) take the venue's equity; their cash
 is that equity less what the risk engine itself values their positions at, so the
 account's equity in the book matches the venue's exactly at the current prices.
+
+It runs on every tick over ~1,000 positions (mostly Aave): the records come from their
+cheap constructors (``agent.risk.fast_records``: the same records, the same refusals),
+ids are made once per position, and the account-held positions are valued without a
+book of their own (``agent.risk.record_values``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
-from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
+from agent.model import (
+    HealthKind,
+    Kind,
+    OptionType,
+    Position,
+    ReserveState,
+    Settlement,
+    VenueSnapshot,
+)
 from agent.profiles import VenueProfile, profile_for
+from agent.risk import fast_records
 from agent.risk import positions as risk
 from agent.risk.book import Book
-from agent.risk.portfolio import book_greeks
+from agent.risk.fast_records import lending_debt, lending_supply
+from agent.risk.record_values import record_values
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
 
 STABLECOINS = frozenset({"USDC", "USDT", "DAI", "USD"})
+_SUPPLY, _DEBT, _OPTION = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT, Kind.OPTION
 
 
 def build_book(
@@ -41,14 +57,11 @@ def build_book(
     accounts: list[risk.MarginAccount] = []
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles.get(name) or profile_for(name, name)
-        reserves = {r.symbol: r for r in snapshot.reserves}
-        held = [p for p in snapshot.positions if p.instrument.underlying in market and p.quantity]
-        venue_records = [_record(p, profile, reserves, market) for p in held]
-        records += venue_records
+        first = len(records)
+        options = _add_records(snapshot, profile, market, records)
         if profile.margin == "cross":  # collateral in a margin account is its cash
-            accounts += _cross_accounts(snapshot, venue_records)
-        else:  # only options lock collateral: the loans and perps need no look
-            options = [p for p in held if p.instrument.kind is Kind.OPTION]
+            accounts += _cross_accounts(snapshot, records[first:])
+        elif options:  # only options lock collateral: the loans and perps need no look
             records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
@@ -59,26 +72,30 @@ def _market(
     snapshots: Mapping[str, VenueSnapshot], oracle_venue: str | None, default_vol: float
 ) -> dict[str, risk.MarketState]:
     oracle = snapshots.get(oracle_venue) if oracle_venue else None
+    oracle_marks = oracle.marks if oracle else {}
     held = {p.instrument.underlying for s in snapshots.values() for p in s.positions}
-    priced = held | set(oracle.marks if oracle else ())
-    marks: dict[str, list[float]] = {}
+    priced = held | set(oracle_marks)
+    marks: dict[str, list[float]] = {}  # in order of first mark (the oracle's: not kept)
     vols: dict[str, list[float]] = {}
     for snapshot in snapshots.values():
         for underlying, price in snapshot.marks.items():
-            if underlying in priced:  # venues also mark single instruments by symbol
-                marks.setdefault(underlying, []).append(price)
+            if underlying not in priced:  # venues also mark single instruments by symbol
+                continue
+            prices = marks.get(underlying)
+            if prices is None:
+                prices = marks[underlying] = []
+            if underlying not in oracle_marks:
+                prices.append(price)
         for position in snapshot.positions:
             if position.mark_iv:
                 vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
     market = {}
     for underlying, prices in marks.items():
         pegged = underlying in STABLECOINS
-        spot = oracle.marks[underlying] if oracle and underlying in oracle.marks else median(prices)
+        spot = oracle_marks[underlying] if underlying in oracle_marks else median(prices)
         vol = median(vols[underlying]) if underlying in vols else default_vol
         market[underlying] = risk.MarketState(spot=spot, vol=None if pegged else vol, pegged=pegged)
-    for stable in STABLECOINS & {
-        p.instrument.underlying for s in snapshots.values() for p in s.positions
-    }:
+    for stable in STABLECOINS & held:
         market.setdefault(stable, risk.MarketState(spot=1.0, pegged=True))
     return market
 
@@ -86,8 +103,76 @@ def _market(
 def _position_id(position: Position) -> str:
     """``position.key`` and the kind: ``venue:symbol:position id:kind``."""
     instrument = position.instrument
-    kind = instrument.kind.value
-    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}:{kind}"
+    key = (instrument.venue, instrument.symbol, position.position_id, instrument.kind)
+    try:
+        found = _IDS.get(key)
+    except TypeError:  # not names (unhashable): formatted as ever, for the record to refuse
+        return _formatted_id(position)
+    if found is None:
+        found = _formatted_id(position)
+        if len(_IDS) >= _IDS_LIMIT:
+            _IDS.clear()
+        _IDS[key] = found
+    return found
+
+
+def _formatted_id(position: Position) -> str:
+    instrument = position.instrument
+    end = _ID_ENDS[instrument.kind]
+    return f"{instrument.venue}:{instrument.symbol}:{position.position_id or ''}{end}"
+
+
+_ID_ENDS = {kind: f":{kind.value}" for kind in Kind}  # (an enum's .value is a property)
+# The ids made so far: a pure function of the key, so never stale. The same ~1,000 come
+# back every tick; one string each, its hash kept, rather than a new one a tick.
+_IDS: dict[tuple[str, str, str | None, Kind], str] = {}
+_IDS_LIMIT = 100_000
+
+
+def _add_records(
+    snapshot: VenueSnapshot,
+    profile: VenueProfile,
+    market: Mapping[str, risk.MarketState],
+    records: list[risk.Position],
+) -> list[Position]:
+    """Append the risk record of each position ``snapshot`` holds in a priced underlying
+    to ``records``; return the options among them.
+
+    Lending positions, by far the most, go straight to their records' cheap constructors
+    (the same records, checked the same way: ``agent.risk.fast_records``).
+    """
+    protocol = profile.protocol
+    options = []
+    for position in snapshot.positions:
+        instrument = position.instrument
+        quantity = position.quantity
+        if not quantity or instrument.underlying not in market:
+            continue
+        kind = instrument.kind
+        if kind is _SUPPLY:
+            threshold = 0.0  # not collateral: refused by the record, as it always was
+            if position.collateral_usd:
+                threshold = _threshold(snapshot.reserves, instrument.symbol)
+            ident, coin = _position_id(position), instrument.underlying
+            records.append(
+                lending_supply(ident, instrument.venue, coin, quantity, threshold, protocol)
+            )
+        elif kind is _DEBT:
+            ident, coin = _position_id(position), instrument.underlying
+            records.append(lending_debt(ident, instrument.venue, coin, abs(quantity), protocol))
+        else:
+            if kind is _OPTION:
+                options.append(position)
+            records.append(_RECORDS[kind](position, profile, market))
+    return options
+
+
+def _threshold(reserves: Sequence[ReserveState], symbol: str) -> float:
+    """The liquidation threshold of ``symbol``'s reserve (the last listed), 0 if none."""
+    for reserve in reversed(reserves):
+        if reserve.symbol == symbol:
+            return reserve.liquidation_threshold
+    return 0.0
 
 
 def _account_of(position: Position, profile: VenueProfile) -> str | None:
@@ -103,47 +188,9 @@ def _currency(position: Position) -> str:
     return "USDC"
 
 
-def _record(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.Position:
-    return _RECORDS[position.instrument.kind](position, profile, reserves, market)
-
-
-def _supply(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.LendingSupplyPosition:
-    instrument = position.instrument
-    reserve = reserves.get(instrument.symbol)
-    threshold = reserve.liquidation_threshold if reserve and position.collateral_usd else 0.0
-    return risk.LendingSupplyPosition(
-        _position_id(position), instrument.venue, instrument.underlying, position.quantity,
-        threshold, protocol=profile.protocol,
-    )  # fmt: skip
-
-
-def _debt(
-    position: Position,
-    profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
-    market: Mapping[str, risk.MarketState],
-) -> risk.LendingDebtPosition:
-    instrument = position.instrument
-    return risk.LendingDebtPosition(
-        _position_id(position), instrument.venue, instrument.underlying,
-        abs(position.quantity), protocol=profile.protocol,
-    )  # fmt: skip
-
-
 def _spot(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.SpotPosition:
     instrument = position.instrument
@@ -182,33 +229,41 @@ def _locked_collateral(
 def _option(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.OptionPosition:
     instrument = position.instrument
     assert instrument.option_type is not None
     assert instrument.strike is not None
     assert instrument.expiry is not None
-    return risk.OptionPosition(
-        id=_position_id(position),
-        venue=instrument.venue,
-        underlying=instrument.underlying,
-        option_type=RiskOptionType(instrument.option_type.value),
-        strike=instrument.strike,
-        expiry=instrument.expiry,
-        quantity=position.quantity,
-        settlement=RiskSettlement(instrument.settlement.value),
-        vol=position.mark_iv,
-        account=_account_of(position, profile),
-        protocol=profile.protocol,
-        maintenance_margin_rate=profile.maintenance_rate,
-    )
+    return fast_records.option(
+        _position_id(position), instrument.venue, instrument.underlying,
+        _risk_option_type(instrument.option_type), instrument.strike, instrument.expiry,
+        position.quantity, _risk_settlement(instrument.settlement), position.mark_iv,
+        _account_of(position, profile), profile.protocol, profile.maintenance_rate,
+    )  # fmt: skip
+
+
+# The risk engine's own enum members by the model's: looked up, as an enum's ``.value``
+# is a property (slow); anything but a model member is converted by value, as before.
+_OPTION_TYPES = {member: RiskOptionType(member.value) for member in OptionType}
+_SETTLEMENTS = {member: RiskSettlement(member.value) for member in Settlement}
+
+
+def _risk_option_type(option_type: OptionType) -> RiskOptionType:
+    if type(option_type) is OptionType:
+        return _OPTION_TYPES[option_type]
+    return RiskOptionType(option_type.value)
+
+
+def _risk_settlement(settlement: Settlement) -> RiskSettlement:
+    if type(settlement) is Settlement:
+        return _SETTLEMENTS[settlement]
+    return RiskSettlement(settlement.value)
 
 
 def _margined(
     position: Position,
     profile: VenueProfile,
-    reserves: Mapping[str, ReserveState],
     market: Mapping[str, risk.MarketState],
 ) -> risk.PerpetualPosition | risk.FuturePosition:
     instrument = position.instrument
@@ -221,7 +276,7 @@ def _margined(
     collateral = position.collateral_usd if isolated else None
     fees = (position.accrued_fees_usd or 0.0) if isolated else 0.0
     maintenance = profile.maintenance_rate or None
-    settlement = RiskSettlement(instrument.settlement.value)
+    settlement = _risk_settlement(instrument.settlement)
     account = _account_of(position, profile)
     if instrument.kind is Kind.FUTURE:
         assert instrument.expiry is not None
@@ -245,8 +300,6 @@ _RECORDS = {
     Kind.PERP: _margined,
     Kind.FUTURE: _margined,
     Kind.SPOT: _spot,
-    Kind.LENDING_SUPPLY: _supply,
-    Kind.LENDING_DEBT: _debt,
 }
 
 
@@ -286,9 +339,8 @@ def _with_account_cash(
     # A position's value needs no other position, nor its account: value those held in
     # accounts only, in their accounts (no cash yet).
     held = [r for r in records if r.account is not None]
-    values = book_greeks(Book.from_records(now, market, held, accounts)).positions[:, 0]
     value_of: dict[str, float] = {}
-    for record, value in zip(held, values.tolist(), strict=True):
+    for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
         owner = record.account
         assert owner is not None
         value_of[owner] = value_of.get(owner, 0.0) + value

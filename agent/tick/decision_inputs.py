@@ -17,18 +17,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from agent.config.models import Config
-from agent.in_flight import InFlightView, hedgeable_deviation, lending_changes
-from agent.model import HealthKind, Kind, Position, Settlement, VenueSnapshot
+from agent.in_flight import InFlight, InFlightView, hedgeable_deviation, lending_changes
+from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
     LendingAccount,
-    LendingAsset,
     MarginAccount,
     MarginPosition,
     OracleDoubt,
     PolicyInput,
     PolicyState,
+    ReserveFacts,
     UnderlyingRisk,
+    held_asset,
+    reserve_facts,
 )
 from agent.profiles import VenueProfile
 from agent.tick.assessment import Assessment
@@ -60,19 +62,24 @@ def policy_input(
     account is read as if its pending actions had happened.
     """
     view = in_flight or InFlightView()
+    flying = _by_venue(view)  # each lending account nets only its venue's work
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
     def gas_usd(name: str) -> float:
         return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
+    reserves: dict[int, tuple[ReserveState, ReserveFacts]] = {}
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
+        gas = gas_usd(name)
         if profile.kind == "aave_v3":
-            lending.append(lending_account(snapshot, gas_usd(name), view))
+            own = flying.get(snapshot.venue, _NOTHING_FLYING)
+            lending.append(lending_account(snapshot, gas, own, reserves))
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
-        margin += _margin_accounts(snapshot, profile, gas_usd(name))
+        if profile.margin != "none":  # hundreds of lending venues a tick have none
+            margin += _margin_accounts(snapshot, profile, gas)
         checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
         for name in rules.hedge_venues:
@@ -92,6 +99,27 @@ def policy_input(
         state=state,
         oracle_doubts=doubts,
     )
+
+
+def _by_venue(view: InFlightView) -> dict[str, InFlightView]:
+    """The work in flight by venue, in its order: hundreds of lending accounts a tick
+    each look through their venue's items only, not through all of them."""
+    grouped: dict[str, list[InFlight]] = {}
+    for item in view.items:
+        grouped.setdefault(item.venue, []).append(item)
+    return {venue: InFlightView(tuple(items)) for venue, items in grouped.items()}
+
+
+_NOTHING_FLYING = InFlightView()
+
+
+def hedge_snapshots(
+    snapshots: Mapping[str, VenueSnapshot], config: Config
+) -> dict[str, VenueSnapshot]:
+    """The configured hedge venues' snapshots: of the venues' exposures the policy input
+    reads only theirs (the room a cap leaves a hedge), not the lending accounts'."""
+    venues = {name for rules in config.underlyings.values() for name in rules.hedge_venues}
+    return {name: snapshots[name] for name in venues if name in snapshots}
 
 
 def _room(name: str, config: Config, exposure_usd: Mapping[str, float], book_usd: float) -> float:
@@ -127,10 +155,19 @@ def _netted(
 # --- lending --------------------------------------------------------------------------
 
 
-def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView) -> LendingAccount:
+def lending_account(
+    snapshot: VenueSnapshot,
+    gas_usd: float,
+    view: InFlightView,
+    reserves: dict[int, tuple[ReserveState, ReserveFacts]] | None = None,
+) -> LendingAccount:
     """A lending venue's snapshot as the health policy reads it, with the work in flight
     netted: per reserve the account's supply, debt, wallet, and what the reserve allows
-    (cap room, frozen, paused)."""
+    (cap room, frozen, paused).
+
+    ``reserves`` keeps each reserve's checked facts by the ``ReserveState`` object for
+    the tick's other accounts: a connector hands every account of one market the same
+    objects, so their facts are checked and gathered once a tick, not once an account."""
     supplied: dict[str, Position] = {}
     debts: dict[str, float] = {}
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
@@ -143,8 +180,12 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
     wallet = {b.asset: b.amount for b in snapshot.balances}
     pending = view.lending_on(snapshot.venue) if view.items else ()
     changes = lending_changes(pending) if pending else {}
+    known = {} if reserves is None else reserves
     assets = []
     for reserve in snapshot.reserves:
+        entry = known.get(id(reserve))
+        if entry is None or entry[0] is not reserve:
+            entry = known[id(reserve)] = (reserve, _facts(reserve))
         symbol = reserve.symbol
         supply = supplied.get(symbol)
         if supply is None:
@@ -152,21 +193,17 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
         else:
             enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
         more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
+        held += more_supplied
+        owed = debts.get(symbol, 0.0) + more_debt
+        spare = wallet.get(symbol, 0.0) + more_wallet
+        # max(x, 0.0) without the call: NaN passes on to be refused by held_asset
         assets.append(
-            LendingAsset(
-                symbol,
-                reserve.price_usd,
-                reserve.liquidation_threshold,
-                max(held + more_supplied, 0.0),
+            held_asset(
+                entry[1],
+                0.0 if held < 0.0 else held,
                 enabled,
-                max(debts.get(symbol, 0.0) + more_debt, 0.0),
-                max(wallet.get(symbol, 0.0) + more_wallet, 0.0),
-                reserve.supply_apr,
-                reserve.borrow_apr,
-                reserve.supply_room,
-                reserve.frozen,
-                reserve.paused,
-                underlying_of(symbol),
+                0.0 if owed < 0.0 else owed,
+                0.0 if spare < 0.0 else spare,
             )
         )
     health = math.inf
@@ -176,6 +213,15 @@ def lending_account(snapshot: VenueSnapshot, gas_usd: float, view: InFlightView)
                 health = reported.ratio
                 break
     return LendingAccount(snapshot.venue, tuple(assets), health, gas_usd)
+
+
+def _facts(reserve: ReserveState) -> ReserveFacts:
+    symbol = reserve.symbol
+    return reserve_facts(
+        symbol, reserve.price_usd, reserve.liquidation_threshold, reserve.supply_apr,
+        reserve.borrow_apr, reserve.supply_room, reserve.frozen, reserve.paused,
+        underlying_of(symbol),
+    )  # fmt: skip
 
 
 _NO_CHANGE = (0.0, 0.0, 0.0)

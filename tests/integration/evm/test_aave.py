@@ -11,6 +11,11 @@ import pytest
 from agent.errors import RejectedError
 from agent.intents import Action
 from agent.model import HealthKind, Kind, VenueSnapshot
+from agent.profiles import profile_for
+from agent.risk.health import account_health
+from agent.risk.portfolio import book_greeks
+from agent.risk.positions import Kind as RiskKind
+from agent.tick.book_builder import build_book
 from connectors.evm.rpc import ChainClient
 from sim.world import ChainOracles
 from tests.integration.conftest import World
@@ -121,6 +126,45 @@ async def test_full_repay_and_withdraw_leave_nothing(world: World, client: Chain
     assert 0 < allowance <= 2_000 * 10**6 * 0.0011, (
         "the full-repay approval covered the debt plus 0.1%"
     )
+
+
+async def test_a_supply_switched_off_as_collateral_is_booked_without_health(
+    world: World, client: ChainClient
+) -> None:
+    """A supply its owner no longer uses as collateral (the Pool's own switch, on the real
+    bytecode) stays in the book with its coins and threshold 0: the book builds (it once
+    refused the record and failed the whole tick) and its health is the Pool's."""
+    agent = world.account("agent")
+    await world.contract("token.WETH").send("deposit", sender=agent, value=10 * 10**18)
+    await world.contract("token.WBTC").send("mint", agent, 10**8, sender=world.account("deployer"))
+    aave = await read_aave(world.manifest, agent, client)
+    lending = venue(client, aave)
+    await lending.snapshot()
+    await send_all(world, agent, aave.build(intent("aave", Action.SUPPLY, "WETH", 5.0)))
+    await send_all(world, agent, aave.build(intent("aave", Action.SUPPLY, "WBTC", 0.5)))
+    await send_all(world, agent, aave.build(intent("aave", Action.BORROW, "USDC", 4_000.0)))
+    wbtc = world.manifest.token("WBTC").address
+    pool = world.contract("aave.pool")
+    await pool.send("setUserUseReserveAsCollateral", wbtc, False, sender=agent)
+    snapshot = await lending.snapshot()
+    await _assert_matches_contracts(world, snapshot, agent)
+    [off] = [
+        p for p in snapshot.positions
+        if p.instrument.symbol == "WBTC" and p.instrument.kind is Kind.LENDING_SUPPLY
+    ]  # fmt: skip
+    assert off.quantity == 0.5
+    assert off.collateral_usd == 0.0
+
+    book = build_book({"aave": snapshot}, {"aave": profile_for("aave", "aave_v3")},
+                      now=snapshot.observed_at, oracle_venue="aave")  # fmt: skip
+    [record] = [r for r in book.positions if r.underlying == "BTC"]
+    assert record.kind is RiskKind.LENDING_SUPPLY
+    assert record.quantity == 0.5
+    assert record.liquidation_threshold == 0.0
+    [account] = account_health(book)
+    *_, health = await pool.read("getUserAccountData", agent)
+    assert account.health == pytest.approx(health / 10**18, rel=1e-9)
+    assert book_greeks(book).net_for("BTC")["delta"] == 0.5  # the coins still count
 
 
 async def test_reserve_state_matches_the_data_provider(world: World, client: ChainClient) -> None:

@@ -17,6 +17,7 @@ from agent.policy.delta import (
     BAND,
     INTERVAL,
     HedgeContext,
+    band_half_width,
     find_need,
     half_width_coin,
     hedge_quantity,
@@ -214,3 +215,15 @@ def test_a_need_knows_why_and_how_far_out() -> None:
     assert due is not None
     assert (due.reason, due.breach) == (INTERVAL, 0.5)
     assert need.priority < due.priority
+
+
+@pytest.mark.parametrize("delta", [0.0, 0.5, 3.0, -7.5])
+def test_a_width_passed_in_finds_the_need_it_would_compute(delta: float) -> None:
+    # decide computes each band once for its report and hands it to find_need
+    settings = rules(
+        band=BandSettings(mode="whalley_wilmott", half_width_coin=0.2, risk_aversion_per_usd=1.0)
+    )
+    routes = (route("hyperliquid", taker_fee_rate=0.0005), route("gmx", gas_usd=2.0))
+    risk, now = eth_risk(delta, gamma=0.02), context(delta)
+    width = band_half_width(risk, settings, routes, now)
+    assert find_need(risk, settings, routes, now, width) == find_need(risk, settings, routes, now)

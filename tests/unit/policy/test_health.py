@@ -296,3 +296,14 @@ def test_a_repay_that_lifts_health_over_the_threshold_lets_atokens_follow() -> N
         (Action.REPAY_WITH_COLLATERAL, "USDC", pytest.approx(7_540 / 0.82, rel=1e-12)),
     ]
     assert after(start, got) == pytest.approx(1.6, rel=1e-12)
+
+
+@pytest.mark.parametrize("debt", [0.0, 5_000.0, 13_750.0, 14_000.0])
+@pytest.mark.parametrize("reported", [None, 1.1, math.inf])
+def test_a_health_factor_passed_in_plans_as_one_computed(
+    debt: float, reported: float | None
+) -> None:
+    # decide passes the health factor it ranks accounts by: the same plan and alerts
+    loan = account(COLLATERAL, usdc(debt=debt, wallet=1_000.0), reported=reported)
+    plan = plan_lending(loan, HEALTH, PolicyParameters(), NOW)
+    assert plan_lending(loan, HEALTH, PolicyParameters(), NOW, None, health_factor(loan)) == plan

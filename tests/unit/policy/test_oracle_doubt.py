@@ -16,9 +16,14 @@ from agent.execution.proposal import Proposal, ReasonCode
 from agent.execution.rules import evaluate
 from agent.intents import Action, KillState
 from agent.policy.decide import decide
-from agent.policy.health import Step, apply, health_factor, repairs
+from agent.policy.health import Step, apply, health_factor, oracle_health_factor, repairs
 from agent.policy.inputs import LendingAccount, OracleDoubt, PolicyInput
-from agent.policy.oracle_doubt import at_oracle_prices, at_worse_prices, market_spots
+from agent.policy.oracle_doubt import (
+    all_at_worse_prices,
+    at_oracle_prices,
+    at_worse_prices,
+    market_spots,
+)
 from agent.realized import RealizedVols
 from tests.unit.execution.guard_builders import context as guard_context
 from tests.unit.execution.guard_builders import limits
@@ -157,3 +162,28 @@ def test_realized_vol_follows_the_venues_while_the_feed_is_frozen() -> None:
     assert on_feed.vol("ETH") == 0.0
     assert (on_market.vol("ETH") or 0.0) > 1.0  # a 14 % fall in 8 minutes: over 100 % a year
     assert market_spots({"BTC": 60_000.0}, (STALE,)) == {"BTC": 60_000.0}
+
+
+def test_many_accounts_repriced_at_once_as_one_by_one_and_ours_at_the_oracle() -> None:
+    # decide reprices a tick's accounts with the doubts gathered once, and reads our
+    # health at the protocol's prices without rebuilding each account: the same floats.
+    accounts = [
+        frozen_loan(),
+        frozen_loan(wallet_weth=2.0),
+        LendingAccount("aave", (weth(price_usd=3_000.0, debt=4.0, underlying="ETH"),), 1.2),
+        LendingAccount(
+            "aave",
+            (weth(price_usd=3_000.0, supplied=1.0, underlying="ETH", collateral_enabled=False),),
+            float("inf"),
+        ),
+        LendingAccount("aave", (usdc(supplied=1_000.0, debt=10.0),), 80.0),  # nothing doubted
+    ]
+    doubts = (STALE, OracleDoubt("BTC", 60_000.0, "oracle_at_bound"))
+    for market in (2_500.0, 3_500.0):
+        each = (replace(STALE, market_usd=market), doubts[1])
+        together = all_at_worse_prices(accounts, each)
+        assert together == tuple(at_worse_prices(account, each) for account in accounts)
+        for repriced in together:
+            expected = health_factor(at_oracle_prices(repriced))
+            assert repr(oracle_health_factor(repriced)) == repr(expected)
+    assert all_at_worse_prices(accounts, ()) == tuple(accounts)

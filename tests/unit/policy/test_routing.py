@@ -8,7 +8,7 @@ import pytest
 
 from agent.model import Instrument, Kind, Side
 from agent.policy.inputs import HedgeRoute
-from agent.policy.routing import best_fill, consume, cost, quote, tradable_quantity
+from agent.policy.routing import Quotes, best_fill, consume, cost, quote, tradable_quantity
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
 
 DAY = 86_400.0
@@ -171,3 +171,28 @@ def test_consume_keeps_other_underlyings_positions() -> None:
     after = consume([eth_perp, btc_perp], fill, SPOT)
     assert [r.venue_position_coin for r in after] == [-1.0, 0.5]
     assert [r.room_usd for r in after] == [8_000.0, 8_000.0]
+
+
+def test_kept_quotes_route_every_slice_as_fresh_ones() -> None:
+    # Slices of one hedge: the cheap perp runs out of size, its venue's spot route loses
+    # room with it, the other venue is untouched (its quote kept). With the quotes kept
+    # by route object each slice fills exactly as quoting every route afresh does.
+    spot = instrument("gmx", "WETH", Kind.SPOT)
+    routes = (
+        route("gmx", ask_size_coin=2.5, room_usd=9_000.0),
+        route("gmx", instrument=spot, taker_fee_rate=0.0002, room_usd=9_000.0),
+        route("hyperliquid", taker_fee_rate=0.0004, gas_usd=0.5),
+    )
+    kept: Quotes = {}
+    fresh_routes, kept_routes, venues = routes, routes, []
+    for _ in range(6):
+        fresh = best_fill(fresh_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+        found = best_fill(kept_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS, kept)
+        assert found == fresh
+        if fresh is None or found is None:
+            break
+        venues.append(found.route.key)
+        fresh_routes = consume(fresh_routes, fresh, SPOT)
+        kept_routes = consume(kept_routes, found, SPOT)
+    assert venues == [routes[0].key] * 2 + [routes[1].key] * 2 + [routes[2].key] * 2
+    assert fresh_routes == kept_routes

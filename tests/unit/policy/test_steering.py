@@ -245,3 +245,25 @@ def test_a_margin_account_is_topped_up_until_its_projection_is_the_static_target
 def test_projection_sigmas_out_of_range_is_refused(sigmas: float) -> None:
     with pytest.raises(ValueError, match="projection_sigmas"):
         replace_settings(projection_sigmas=sigmas)
+
+
+def test_moves_shared_by_a_ticks_accounts_steer_as_computed_alone() -> None:
+    # One model serves the tick: the moves it keeps per vol and direction (and
+    # settings) must steer each account as a model of its own would, for falls and
+    # rises, different vols, with and without the projection, and a stricter ceiling.
+    shorted = MarginAccount(
+        "hyperliquid", 5_000.0, 400.0,
+        (MarginPosition(Instrument("hyperliquid", "ETH", "ETH", Kind.PERP), -5.0, 2000.0, 0.04),),
+    )  # fmt: skip
+    cases = [
+        (lending_exposure(loan(health), {"ETH": vol}), vol, rules)
+        for health in (1.35, 1.7, 2.5)
+        for vol in (0.4, 0.9)
+        for rules in (HEALTH, PROBABILITY, HealthSettings(max_liquidation_probability=0.01))
+    ] + [(margin_exposure(shorted, {"ETH": 0.9}), 0.9, HEALTH)]
+    assert any((e.liquidation_move() or 0.0) > 0 for e, _, _ in cases)  # a rise liquidates
+    shared = ProbabilityModel(HEALTH)
+    for exposure, vol, rules in cases:
+        alone = steer("x", exposure, vol, rules, ProbabilityModel(rules))
+        assert steer("x", exposure, vol, rules, shared) == alone
+        assert (alone.projected_health is None) == (rules.projection_sigmas == 0)

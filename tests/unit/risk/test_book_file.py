@@ -80,7 +80,7 @@ def _mutated(path: tuple, value=None, *, delete: bool = False) -> dict:
             ("positions", 10, "liquidation_threshold"),
             1.2,
             "positions[10].liquidation_threshold",
-            "(0, 1]",
+            "[0, 1]",
         ),
         (("positions", 11, "quantity"), -5, "positions[11].quantity", ">= 0"),
         (("positions", 1, "id"), "o1", "positions[1].id", "duplicate position id"),
