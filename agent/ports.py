@@ -6,7 +6,7 @@ Each port is a handful of async methods. Optional abilities are separate Protoco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -52,6 +52,24 @@ class Venue(Protocol):
     async def snapshot(self) -> VenueSnapshot:
         """Read the venue now. Raises TransientError when it cannot be read."""
         ...
+
+
+class VenueGroup(Protocol):
+    """Venues whose reads are one read (an EVM chain's connectors: one batched call)."""
+
+    async def read_all(self) -> Mapping[str, VenueSnapshot | BaseException]:
+        """Every member's snapshot, or the exception its own part failed with, by member
+        name. Raises when the read as a whole fails: then every member has failed."""
+        ...
+
+
+@runtime_checkable
+class GroupedVenue(Venue, Protocol):
+    """A venue read as a member of ``group`` (under its ``name``); its ``snapshot`` reads
+    the group and returns its own part, for callers that want one venue."""
+
+    @property
+    def group(self) -> VenueGroup: ...
 
 
 # --- EVM: sans-I/O reads, batched by one ChainReader per chain --------------------

@@ -76,22 +76,24 @@ class ReadMeter:
 
         multicall.read = kept
         self._venue_times: dict[str, list[float]] = {}
-        for name in ("deribit", "hyperliquid", "chainlink"):
-            self._time_venue(name, reader.venues[name])
+        for name in ("deribit", "hyperliquid"):
+            self._time_venue(name, reader.venues[name], "snapshot")
+        # The chain's venues are read as one group: its session's read (agent.tick.reading)
+        self._time_venue("chainlink", self._session, "read_all")
 
-    def _time_venue(self, name: str, venue: Any) -> None:
-        """Time ``venue``'s snapshots (chainlink's is the whole chain's batched read)."""
-        snapshot = venue.snapshot
+    def _time_venue(self, name: str, reader: Any, method: str) -> None:
+        """Time ``reader.<method>()``: a venue's snapshot, or the chain's batched read."""
+        read = getattr(reader, method)
         times = self._venue_times[name] = []
 
         async def timed() -> Any:
             start = time.perf_counter()
             try:
-                return await snapshot()
+                return await read()
             finally:
                 times.append(time.perf_counter() - start)
 
-        venue.snapshot = timed
+        setattr(reader, method, timed)
 
     async def _measure(self, read_all: Callable[[], Awaitable[Any]]) -> Any:
         methods = {name: self._methods(client) for name, client in self._chains.items()}

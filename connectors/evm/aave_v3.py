@@ -26,7 +26,8 @@ connector does not read yet: on a v3.1+ market, tokens sent to the aToken outsid
 protocol would count here). Total aTokens minus total debt is not it: the treasury's
 accrued share is owed but not yet minted.
 
-Intents: ``connectors.evm.aave_v3_actions`` (the Pool calls and their approvals).
+The snapshot: ``connectors.evm.aave_v3_snapshot``. Intents: ``connectors.evm.aave_v3_actions``
+(the Pool calls and their approvals).
 """
 
 from __future__ import annotations
@@ -40,11 +41,6 @@ from agent.errors import ConfigError
 from agent.in_flight import InFlight
 from agent.intents import Intent
 from agent.model import (
-    Balance,
-    Health,
-    Instrument,
-    Kind,
-    Position,
     VenueSnapshot,
 )
 from agent.ports import BlockRef, Call, CallResult, ChainReader, TxRequest
@@ -54,15 +50,15 @@ from connectors.evm.aave_v3_checks import MarketChecks, MarketRead
 from connectors.evm.aave_v3_kept import KeptAccount
 from connectors.evm.aave_v3_reserves import (
     EModeCategory,
-    ReserveRead,
     emode_read,
     market_figures,
     market_view,
 )
+from connectors.evm.aave_v3_snapshot import AssetFacts, Noted, account_snapshot
 from connectors.evm.abi import ContractAbi
 from connectors.evm.chain_news import ChainNews
 from connectors.evm.tokens import ERC20, TokenConfig
-from connectors.evm.venue import SubCallFailed, block_time, require
+from connectors.evm.venue import SubCallFailed, require
 
 POOL = ContractAbi.load("IPool")
 DATA_PROVIDER = ContractAbi.load("IPoolDataProvider")
@@ -105,12 +101,14 @@ class AaveV3Connector:
         self.allowances: dict[str, int] = {}
         self.debts: dict[str, int] = {}  # variable + stable, raw units, as last read
         self.stable_debts: dict[str, int] = {}
+        self._noted = Noted(self.allowances, self.debts, self.stable_debts)
         self.a_tokens: dict[str, str] = {}
         self.debt_tokens: dict[str, tuple[str, str]] = {}  # symbol -> (stable, variable)
         self.emode_of: dict[str, int] = {}  # asset symbol -> its e-mode category (0: none)
         # the plan's key, the market calls, the market and account calls (a full read)
         self._plan: tuple[tuple[object, ...], tuple[Call, ...], tuple[Call, ...]] | None = None
-        self._instruments: dict[tuple[str, str, str, Kind], Instrument] = {}
+        self._facts: tuple[AssetFacts, ...] = ()  # of the plan's assets, in their order
+        self._emodes: tuple[int, ...] = ()  # the plan's assets' e-mode categories
         self.checks = checks if checks is not None else MarketChecks()
         self.checks.join(name)
         self.kept = KeptAccount(name, account)  # read in full or computed (aave_v3_local)
@@ -224,13 +222,16 @@ class AaveV3Connector:
         if len(self.a_tokens) != len(self.assets):
             raise ConfigError(f"{self.name}: discover() must run before the first read")
         assets = tuple(self.assets)
+        emodes = tuple(self.emode_of[asset.symbol] for asset in assets)
         key = (
             self.account, self.pool, self.data_provider, self.oracle, assets,
-            tuple(self.a_tokens[asset.symbol] for asset in assets), tuple(self._categories),
+            tuple(self.a_tokens[asset.symbol] for asset in assets), emodes,
         )  # fmt: skip
         if self._plan is None or self._plan[0] != key:
             market = self.checks.shared_calls(key[1:], self._market_calls)
             self._plan = (key, market, market + self._account_calls())
+            self._facts = tuple(AssetFacts.of(self.name, asset) for asset in assets)
+            self._emodes = emodes
         news, self._news = self._news, None
         full = self.kept.choose(news, self.checks)
         return self._plan[2] if full else self._plan[1]
@@ -318,60 +319,11 @@ class AaveV3Connector:
         categories: dict[int, EModeCategory],
         per_asset: Sequence[Sequence[CallResult]],
     ) -> VenueSnapshot:
-        positions: list[Position] = []
-        balances: list[Balance] = []
-        key = (account.emode, *(self.emode_of[asset.symbol] for asset in self.assets))
+        """The account's snapshot, beside the reserves' view its e-mode shares with every
+        account of the market; the allowances and debts noted for intents."""
+        key = (account.emode, *self._emodes)
         view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
-        for index, (asset, market) in enumerate(zip(self.assets, view.reads, strict=True)):
-            positions += self._positions(asset, market, account, index)
-            wallet = asset.from_units(account.wallet[index])
-            balances.append(Balance(asset.symbol, wallet, wallet * market.reserve.price_usd))
-        return VenueSnapshot(
-            venue=self.name,
-            observed_at=block_time(block),
-            positions=tuple(positions),
-            balances=tuple(balances),
-            health=(Health.from_aave_account_data(self.name, account.account_data),),
-            marks=dict(view.marks),
-            rates=view.rates,
-            reserves=view.reserves,
-            block_number=block.number,
-        )
-
-    def _positions(
-        self, asset: TokenConfig, market: ReserveRead, account: AccountFigures, index: int
-    ) -> list[Position]:
-        """Our supply and debt of ``asset``; notes the debt and allowance for intents."""
-        what = asset.symbol
-        self.allowances[what] = account.allowance[index]
-        supplied = account.supplied[index]
-        stable = account.stable_debt[index]
-        debt = account.variable_debt[index] + stable
-        self.debts[what] = debt
-        self.stable_debts[what] = stable
-        price = market.reserve.price_usd
-        positions = []
-        if supplied:
-            amount = asset.from_units(supplied)
-            collateral = amount * price if account.collateral[index] else 0.0
-            instrument = self._instrument(asset, Kind.LENDING_SUPPLY)
-            positions.append(
-                Position(instrument, amount, mark_price=price, collateral_usd=collateral)
-            )
-        if debt:
-            instrument = self._instrument(asset, Kind.LENDING_DEBT)
-            positions.append(Position(instrument, -asset.from_units(debt), mark_price=price))
-        return positions
-
-    def _instrument(self, asset: TokenConfig, kind: Kind) -> Instrument:
-        """The asset's instrument (immutable: made once, not every tick)."""
-        key = (self.name, asset.symbol, asset.underlying, kind)
-        found = self._instruments.get(key)
-        if found is None:
-            found = self._instruments[key] = Instrument(
-                venue=self.name, symbol=asset.symbol, underlying=asset.underlying, kind=kind
-            )
-        return found
+        return account_snapshot(self.name, block, account, view, self._facts, self._noted)
 
     # --- actions --------------------------------------------------------------------
 

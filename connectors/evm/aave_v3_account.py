@@ -19,10 +19,8 @@ from connectors.evm.aave_v3_local import (
     EModeRisk,
     NotReplicable,
     ReserveFigures,
-    account_data,
-    supplied,
+    account_figures,
     uses_as_collateral,
-    variable_debt,
 )
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20
@@ -113,21 +111,15 @@ def computed(
 ) -> AccountFigures:
     """The figures a full read would give at the block ``reserves`` were read at, from
     ``state`` (``NotReplicable`` when they cannot be computed exactly)."""
+    data, balances, debts = account_figures(state, reserves, categories)
+    configuration = state.configuration
     return AccountFigures(
-        account_data=account_data(state, reserves, categories),
+        account_data=data,
         emode=state.emode,
-        supplied=tuple(
-            supplied(scaled, reserve)
-            for scaled, reserve in zip(state.scaled_supply, reserves, strict=True)
-        ),
+        supplied=balances,
         stable_debt=(0,) * len(reserves),
-        variable_debt=tuple(
-            variable_debt(scaled, reserve)
-            for scaled, reserve in zip(state.scaled_variable_debt, reserves, strict=True)
-        ),
-        collateral=tuple(
-            uses_as_collateral(state.configuration, reserve.reserve_id) for reserve in reserves
-        ),
+        variable_debt=debts,
+        collateral=tuple([uses_as_collateral(configuration, r.reserve_id) for r in reserves]),
         wallet=state.wallet,
         allowance=state.allowance,
     )

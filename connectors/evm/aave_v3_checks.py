@@ -71,12 +71,14 @@ class MarketChecks:
         """``parse(results)``, once for every account of the market given the very same
         result objects (the batch's, for the market's shared calls) in a row."""
         last = self._parsed
-        if (
-            last is not None
-            and len(last[0]) == len(results)
-            and all(mine is theirs for mine, theirs in zip(last[0], results, strict=True))
-        ):
-            return last[1]
+        if last is not None:
+            if last[0] is results:  # the accounts of one plan share one tuple (BatchedReader)
+                return last[1]
+            if len(last[0]) == len(results) and all(
+                mine is theirs for mine, theirs in zip(last[0], results, strict=True)
+            ):
+                self._parsed = (tuple(results), last[1])  # the next account: the first test
+                return last[1]
         found = parse(results)
         self._parsed = (tuple(results), found)
         self._views.clear()

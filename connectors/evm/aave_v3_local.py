@@ -52,7 +52,10 @@ def _checked(value: int) -> int:
 
 def ray_mul(a: int, b: int) -> int:
     """WadRayMath.rayMul: ``(a * b + HALF_RAY) / RAY``, half up; reverts on overflow."""
-    return _checked(a * b + HALF_RAY) // RAY
+    value = a * b + HALF_RAY
+    if value > UINT256_MAX:  # ``_checked``, inline: the hottest multiplication
+        raise NotReplicable("uint256 overflow (the Pool would revert)")
+    return value // RAY
 
 
 def wad_div(a: int, b: int) -> int:
@@ -134,6 +137,12 @@ def _check_tracked(configuration: int, reserves: Sequence[ReserveFigures]) -> No
         raise NotReplicable("the account uses a reserve the connector does not track")
 
 
+# A user's figures without any reserve in use (userConfig.isEmpty()).
+NO_POSITION = (0, 0, 0, 0, 0, UINT256_MAX)
+# 10**decimals for every decimals a reserve's configuration can hold (8 bits): assetUnit
+_UNITS = tuple(10**decimals for decimals in range(256))
+
+
 def account_data(
     state: AccountState,
     reserves: Sequence[ReserveFigures],
@@ -146,29 +155,78 @@ def account_data(
     ``reserves`` are in the order of ``state``'s tuples. The loop's sums do not depend
     on the order GenericLogic visits the reserves in (reserve id): integer addition.
     """
-    configuration = state.configuration
-    if configuration == 0:  # userConfig.isEmpty()
-        return (0, 0, 0, 0, 0, UINT256_MAX)
-    _check_tracked(configuration, reserves)
-    emode_ltv = emode_threshold = 0
-    if state.emode != 0:
-        category = categories.get(state.emode)
-        if category is None:
-            raise NotReplicable(f"e-mode category {state.emode} was not read")
-        if category.price_source != 0:  # EModeLogic.getEModeConfiguration: its own price
-            raise NotReplicable("the e-mode category has its own price source")
-        emode_ltv, emode_threshold = category.ltv_bps, category.liquidation_threshold_bps
+    if state.configuration == 0:  # userConfig.isEmpty()
+        return NO_POSITION
+    return _totals(state, reserves, _emode_risk(state, reserves, categories), None)
+
+
+def account_figures(
+    state: AccountState,
+    reserves: Sequence[ReserveFigures],
+    categories: Mapping[int, EModeRisk],
+) -> tuple[tuple[int, int, int, int, int, int], tuple[int, ...], tuple[int, ...]]:
+    """``account_data``'s six numbers, and every reserve's aToken balance (``supplied``)
+    and variable debt (``variable_debt``), each balance computed once: after the same
+    checks as ``account_data``, before its loop, which takes them."""
+    risk = None if state.configuration == 0 else _emode_risk(state, reserves, categories)
+    balances = tuple(
+        [
+            ray_mul(scaled, reserve.normalized_income)
+            for scaled, reserve in zip(state.scaled_supply, reserves, strict=True)
+        ]
+    )
+    debts = tuple(
+        [
+            0 if scaled == 0 else ray_mul(scaled, reserve.normalized_variable_debt)
+            for scaled, reserve in zip(state.scaled_variable_debt, reserves, strict=True)
+        ]
+    )
+    if risk is None:
+        return NO_POSITION, balances, debts
+    return _totals(state, reserves, risk, (balances, debts)), balances, debts
+
+
+def _emode_risk(
+    state: AccountState, reserves: Sequence[ReserveFigures], categories: Mapping[int, EModeRisk]
+) -> tuple[int, int]:
+    """The user's e-mode (LTV, liquidation threshold), (0, 0) outside e-mode, after the
+    checks that the Pool's answer can be replicated (``NotReplicable``)."""
+    _check_tracked(state.configuration, reserves)
+    if state.emode == 0:
+        return 0, 0
+    category = categories.get(state.emode)
+    if category is None:
+        raise NotReplicable(f"e-mode category {state.emode} was not read")
+    if category.price_source != 0:  # EModeLogic.getEModeConfiguration: its own price
+        raise NotReplicable("the e-mode category has its own price source")
+    return category.ltv_bps, category.liquidation_threshold_bps
+
+
+def _totals(
+    state: AccountState,
+    reserves: Sequence[ReserveFigures],
+    emode_risk: tuple[int, int],
+    balances: tuple[Sequence[int], Sequence[int]] | None,
+) -> tuple[int, int, int, int, int, int]:
+    """GenericLogic's loop and what follows it (``account_data``); ``balances``: every
+    reserve's aToken balance and variable debt, else computed here where needed."""
+    configuration, emode = state.configuration, state.emode
+    emode_ltv, emode_threshold = emode_risk
     collateral = debt = weighted_ltv = weighted_threshold = 0
     for index, reserve in enumerate(reserves):
         pair = (configuration >> (reserve.reserve_id << 1)) & 3
         if pair == 0:  # !isUsingAsCollateralOrBorrowing
             continue
-        unit = 10**reserve.decimals  # assetUnit
-        in_emode = state.emode != 0 and state.emode == reserve.emode_category
+        unit = _UNITS[reserve.decimals]  # assetUnit
+        in_emode = emode != 0 and emode == reserve.emode_category
         if reserve.liquidation_threshold_bps != 0 and pair & 2:
             # _getUserBalanceInBaseCurrency: (scaled.rayMul(income) * price) / assetUnit
-            value = _checked(supplied(state.scaled_supply[index], reserve) * reserve.price)
-            balance = value // unit
+            held = (
+                supplied(state.scaled_supply[index], reserve)
+                if balances is None
+                else balances[0][index]
+            )
+            balance = _checked(held * reserve.price) // unit
             collateral = _checked(collateral + balance)
             if reserve.ltv_bps != 0:  # else hasZeroLtvCollateral (not in the six numbers)
                 ltv = emode_ltv if in_emode else reserve.ltv_bps
@@ -178,7 +236,11 @@ def account_data(
         if pair & 1:  # isBorrowing
             # _getUserDebtInBaseCurrency: (variable + stable) * price / assetUnit; stable
             # debt is never replicated (``state_from_full_read`` refuses it), so it is 0.
-            owed = variable_debt(state.scaled_variable_debt[index], reserve)
+            owed = (
+                variable_debt(state.scaled_variable_debt[index], reserve)
+                if balances is None
+                else balances[1][index]
+            )
             debt = _checked(debt + _checked(reserve.price * owed) // unit)
     # unchecked divisions by the total collateral, 0 without collateral
     average_ltv = weighted_ltv // collateral if collateral else 0

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.model import Rate, ReserveState
+from agent.model import Balance, Rate, ReserveState
 from agent.ports import CallResult
 from connectors.evm.aave_v3_local import EModeRisk, ReserveFigures, reserve_figures
 from connectors.evm.abi import ContractAbi
@@ -182,6 +182,8 @@ class MarketView:
     reserves: tuple[ReserveState, ...]
     rates: tuple[Rate, ...]
     marks: dict[str, float]
+    prices: tuple[float, ...]  # each reserve's price_usd
+    empty_wallets: tuple[Balance, ...]  # each asset's balance of a wallet holding none
 
 
 def market_view(
@@ -198,11 +200,15 @@ def market_view(
         applies = user_emode != 0 and emode == user_emode
         reads.append(reserve_read(asset, part, categories.get(user_emode) if applies else None))
     marks: dict[str, float] = {}
+    empty = []
     for asset, market in zip(assets, reads, strict=True):
         marks.setdefault(asset.underlying, market.reserve.price_usd)
+        empty.append(Balance(asset.symbol, 0.0, 0.0 * market.reserve.price_usd))
     return MarketView(
         tuple(reads),
         tuple(market.reserve for market in reads),
         tuple(rate for market in reads for rate in market.rates),
         marks,
+        tuple(market.reserve.price_usd for market in reads),
+        tuple(empty),
     )

@@ -205,4 +205,14 @@ class BatchedReader:
         ``Multicall3Reader.read``)."""
         batch, pickers = self._merger.merge(plans)
         block, results = await self.reader.read(batch, at, companions)
-        return block, {name: pickers[name](results) for name in plans}
+        # Connectors with the same plan (an Aave market's accounts computed locally) share
+        # one picker: its results are picked once, and they share that (immutable) tuple.
+        picked: dict[int, Sequence[CallResult]] = {}
+        split = {}
+        for name in plans:
+            picker = pickers[name]
+            found = picked.get(id(picker))
+            if found is None:
+                found = picked[id(picker)] = picker(results)
+            split[name] = found
+        return block, split

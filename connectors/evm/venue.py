@@ -3,7 +3,8 @@
 An ``EvmConnector`` says which calls it needs (``plan``) and turns their results into
 a ``VenueSnapshot`` (``decode``); it does no I/O. ``ChainSession`` owns one chain's
 batched reader and coalesces concurrent snapshot requests of all its connectors into
-one ``aggregate3``; ``EvmVenue`` presents one connector as a ``Venue``.
+one ``aggregate3`` (it is their ``VenueGroup``); ``EvmVenue`` presents one connector as
+a ``Venue``.
 
 A connector that keeps state between its own events (``WatchesLogs``: Aave accounts)
 names the contracts whose logs tell it what changed; the session then reads the head and
@@ -168,7 +169,8 @@ class ChainSession:
 
 
 class EvmVenue:
-    """One EVM connector behind the ``Venue`` port."""
+    """One EVM connector behind the ``Venue`` port, a member of its chain's session
+    (``GroupedVenue``: the tick reads the session once for all its connectors)."""
 
     def __init__(self, session: ChainSession, name: str) -> None:
         self.session = session
@@ -177,6 +179,10 @@ class EvmVenue:
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def group(self) -> ChainSession:
+        return self.session
 
     async def snapshot(self) -> VenueSnapshot:
         outcome = (await self.session.read_all())[self._name]

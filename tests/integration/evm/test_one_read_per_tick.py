@@ -7,9 +7,11 @@ import asyncio
 
 import pytest
 
+from agent.clock import SystemClock
 from agent.errors import TransientError
 from agent.intents import Action
-from agent.ports import Call
+from agent.ports import Call, GroupedVenue
+from agent.tick.reading import VenueReader
 from connectors.evm.chainlink import ChainlinkConnector, FeedConfig
 from connectors.evm.multicall import BatchedReader, Multicall3Reader
 from connectors.evm.rpc import ChainClient
@@ -86,6 +88,20 @@ async def test_a_failing_sub_call_fails_only_its_connector(world: World) -> None
         assert isinstance(broken_outcome, TransientError)
         assert "NOPE" in str(broken_outcome)
         assert session.reads == 1
+        # The tick's reader reads the session as the group of its venues: one read, and
+        # the broken connector's failure stays its own.
+        assert isinstance(broken, GroupedVenue)
+        assert broken.group is session
+        reader = VenueReader({"feeds": healthy, "broken": broken}, SystemClock(), timeout_s=10)
+        reads = await reader.read_all()
+        assert session.reads == 2
+        assert reads["feeds"].fresh
+        assert reads["feeds"].snapshot is not None
+        assert reads["feeds"].snapshot.marks["ETH"] == 3000.0
+        assert not reads["broken"].fresh
+        assert reads["broken"].snapshot is None
+        assert reads["broken"].error is not None
+        assert "NOPE" in reads["broken"].error
 
 
 async def test_a_batch_the_node_runs_out_of_gas_is_split_and_read_at_one_block(

@@ -196,3 +196,117 @@ def test_an_old_snapshot_is_stale() -> None:
         {"deribit": read}, now=NOW, limits=LIMITS, triggers=TRIGGERS, oracle_venue=None
     )
     assert [p.code for p in report.problems] == ["stale_snapshot"]
+
+
+class SubCallError(Exception):
+    """A member's own part of the group's read failed."""
+
+
+class ScriptedGroup:
+    """A ``VenueGroup``: each read pops an outcome (every member's snapshot or error by
+    name, an exception for the whole read, or "hang")."""
+
+    def __init__(self, outcomes: list[object]) -> None:
+        self.outcomes = outcomes
+        self.reads = 0
+
+    async def read_all(self) -> Mapping[str, VenueSnapshot | BaseException]:
+        self.reads += 1
+        outcome = self.outcomes.pop(0)
+        if outcome == "hang":
+            await asyncio.Event().wait()
+        if isinstance(outcome, Exception):
+            raise outcome
+        assert isinstance(outcome, dict)
+        return outcome
+
+
+class Member:
+    """A ``GroupedVenue`` (its ``snapshot`` is not what the reader calls)."""
+
+    def __init__(self, name: str, group: ScriptedGroup) -> None:
+        self._name = name
+        self._group = group
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def group(self) -> ScriptedGroup:
+        return self._group
+
+    async def snapshot(self) -> VenueSnapshot:
+        raise AssertionError("a member is read through its group")
+
+
+async def test_a_group_is_read_once_and_each_member_keeps_its_own_read() -> None:
+    """A member's own failure is its alone; the group's failure or timeout is every
+    member's; each keeps its own last good snapshot; a lone venue beside the group is
+    read as before."""
+    clock = Clock()
+    group = ScriptedGroup([])
+    first = {"a1": snap("a1"), "a2": snap("a2"), "a3": snap("a3"), "other": snap("other")}
+    group.outcomes = [
+        first,
+        {**first, "a1": snap("a1", age_s=0.5), "a2": SubCallError("a2's reply malformed")},
+        TransientError("rpc down"),
+        "hang",
+        {"a1": snap("a1", age_s=0.2), "a3": snap("a3", age_s=0.2)},  # a2 missing
+    ]
+    venues: dict[str, object] = {
+        "a1": Member("a1", group),
+        "deribit": ScriptedVenue("deribit", [snap("deribit")] * 5),
+        "a2": Member("a2", group),
+        "renamed": Member("a3", group),  # the reader's name for the group's "a3"
+    }
+    reader = VenueReader(venues, clock, timeout_s=0.05)  # type: ignore[arg-type]
+
+    reads = await reader.read_all()
+    assert list(reads) == ["a1", "deribit", "a2", "renamed"], "the venues' order"
+    assert all(r.fresh for r in reads.values())
+    assert group.reads == 1
+    assert reads["renamed"].snapshot is first["a3"]
+    assert reads["a2"].snapshot is first["a2"]
+
+    clock.at = NOW + timedelta(seconds=10)
+    reads = await reader.read_all()
+    assert group.reads == 2
+    assert reads["a1"].fresh
+    assert reads["renamed"].fresh
+    assert reads["deribit"].fresh
+    assert not reads["a2"].fresh
+    assert reads["a2"].snapshot is first["a2"]
+    assert reads["a2"].error == "SubCallError: a2's reply malformed"
+    assert reads["a2"].failing_since == NOW + timedelta(seconds=10)
+
+    clock.at = NOW + timedelta(seconds=20)
+    reads = await reader.read_all()
+    assert reads["deribit"].fresh
+    assert {n: r.error for n, r in reads.items() if not r.fresh} == {
+        "a1": "TransientError: rpc down",
+        "a2": "TransientError: rpc down",
+        "renamed": "TransientError: rpc down",
+    }
+    assert reads["a1"].snapshot is not first["a1"]
+    assert reads["a1"].snapshot is not None
+    assert reads["renamed"].snapshot is first["a3"]
+    assert reads["a1"].failing_since == NOW + timedelta(seconds=20)
+    assert reads["a2"].failing_since == NOW + timedelta(seconds=10), "still failing"
+
+    clock.at = NOW + timedelta(seconds=30)
+    reads = await reader.read_all()
+    assert reads["deribit"].fresh
+    for name in ("a1", "a2", "renamed"):
+        assert not reads[name].fresh
+        assert reads[name].error == "no answer within 0.05s"
+    assert reads["renamed"].snapshot is first["a3"]
+
+    reads = await reader.read_all()
+    assert reads["a1"].fresh
+    assert reads["renamed"].fresh
+    assert reads["a1"].failing_since is None
+    assert not reads["a2"].fresh
+    assert reads["a2"].snapshot is first["a2"]
+    assert reads["a2"].error == 'KeyError: "a2 is not in its group\'s read"'
+    assert group.reads == 5

@@ -93,3 +93,31 @@ async def test_every_batch_is_pinned_to_the_nodes_head_by_hash() -> None:
     [(head, _), *calls] = node.requests
     assert head == "eth_getBlockByNumber"
     assert [params[1] for _, params in calls] == [{"blockHash": "0x" + "aa" * 32}] * 3
+
+
+async def test_connectors_of_one_plan_share_their_results_and_no_other_does() -> None:
+    """An Aave market's accounts computed locally share one plan tuple: they get one
+    results tuple (picked once); a connector whose plan differs, even by one call, or is
+    equal but another tuple, gets its own, each in its own plan's order."""
+    price, config = _call("0xoracle", b"price"), _call("0xpool", b"config")
+    market = (price, config)
+    reader = BatchedReader(EchoReader())
+    for _ in range(2):  # the merged batch built, then kept
+        _, results = await reader.read(
+            {
+                "aave:1": market,
+                "aave:2": market,
+                "aave:3": (*market, _call("0xpool", b"account-3")),
+                "aave:4": (config, price),
+                "aave:5": market,
+                "aave:6": tuple(list(market)),  # equal, another tuple
+            }
+        )
+        assert results["aave:1"] is results["aave:2"]
+        assert results["aave:5"] is results["aave:1"]
+        assert [r.data for r in results["aave:1"]] == [b"price", b"config"]
+        assert [r.data for r in results["aave:3"]] == [b"price", b"config", b"account-3"]
+        assert [r.data for r in results["aave:4"]] == [b"config", b"price"]
+        assert results["aave:3"] is not results["aave:1"]
+        assert [r.data for r in results["aave:6"]] == [b"price", b"config"]
+        assert results["aave:6"] is not results["aave:1"]
