@@ -23,6 +23,7 @@ from agent.risk.book import (
     LENDING_ACCOUNT,
     MARGIN_ACCOUNT,
     UNDERLYING,
+    Account,
     Book,
     BookArrays,
     IntArray,
@@ -30,12 +31,10 @@ from agent.risk.book import (
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
-    account_health_kernel,
-    account_members,
-    linear_accounts,
+    fixed_terms_kernel,
     refine_kernel,
-    steady_values_kernel,
 )
+from agent.risk.liquidation_walk import layout_kernel, levels_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
@@ -91,88 +90,114 @@ def arrays_liquidation_levels(
     floats, which the walk's kernel reproduces) instead of walking it account by
     account; cheaper for a few large accounts far from liquidation (the stress gate's
     changed account), where the walk prices each position at each move in turn."""
-    levels: dict[tuple[str, str], tuple[float | None, float | None]] = {}
-    for underlying, name in enumerate(arrays.underlyings):
-        if arrays.pegged[underlying]:
-            continue
-        exposed = _exposed_accounts(arrays, underlying)
-        if not exposed:
-            continue
-        search = _Search.of(arrays, underlying)
-        failures = _grid_failures if whole_grid else _first_failures
-        down = failures(search, _DOWN_GRID, exposed)
-        up = failures(search, _UP_GRID, exposed)
-        accounts = arrays.lending_accounts + arrays.margin_accounts
-        for account in exposed:
-            levels[(accounts[account].name, name)] = (down[account], up[account])
-    return levels
+    layout = _Layout.of(arrays)
+    rows = _grid_levels(layout) if whole_grid else _walked_levels(layout)
+    names, accounts = arrays.underlyings, layout.accounts
+    return {
+        (accounts[account].name, names[underlying]): shocks for underlying, account, shocks in rows
+    }
 
 
 def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails."""
     arrays = book.arrays
-    accounts = {
-        account.name: account for account in arrays.lending_accounts + arrays.margin_accounts
-    }
-    levels = account_liquidation_levels(book)
+    layout = _Layout.of(arrays)
+    names = [account.name for account in layout.accounts]
+    if len(set(names)) < len(names):  # accounts sharing a name share one entry of the levels
+        return _distance_by_name(book, arrays_liquidation_levels(arrays))
+    found = _walk(layout)
+    groups = np.searchsorted(layout.queries[:, 0], np.arange(len(arrays.underlyings) + 1))
     result: dict[str, LiquidationDistance] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
             continue
         spot = float(arrays.market[underlying, 0])
-        nearest: list[LiquidationLevel | None] = [None, None]
-        for (account_name, level_underlying), shocks in levels.items():
-            if level_underlying != name:
-                continue
+        rows = slice(groups[underlying], groups[underlying + 1])
+        accounts = layout.queries[rows, 1]
+        down, up = (_nearest(book, layout, accounts, found[rows, side], spot) for side in (0, 1))
+        result[name] = LiquidationDistance(name, spot, down, up)
+    return result
+
+
+def _nearest(
+    book: Book, layout: _Layout, accounts: IntArray, shocks: FloatArray, spot: float
+) -> LiquidationLevel | None:
+    """The level of the first of ``accounts`` whose shock (NaN: none) is nearest 0."""
+    found = np.flatnonzero(~np.isnan(shocks))
+    if not found.size:
+        return None
+    first = found[np.argmin(np.abs(shocks[found]))]
+    return _level(book, layout.accounts[accounts[first]], float(shocks[first]), spot)
+
+
+def _distance_by_name(
+    book: Book, levels: dict[tuple[str, str], tuple[float | None, float | None]]
+) -> dict[str, LiquidationDistance]:
+    """``liquidation_distance`` from the levels by account name, where two accounts share
+    a name (the later one's shocks and positions under the earlier one's place)."""
+    arrays = book.arrays
+    accounts = {
+        account.name: account for account in arrays.lending_accounts + arrays.margin_accounts
+    }
+    by_underlying: dict[str, list[tuple[str, tuple[float | None, float | None]]]] = {}
+    for (account_name, held), shocks in levels.items():
+        by_underlying.setdefault(held, []).append((account_name, shocks))
+    result: dict[str, LiquidationDistance] = {}
+    for underlying, name in enumerate(arrays.underlyings):
+        if arrays.pegged[underlying]:
+            continue
+        spot = float(arrays.market[underlying, 0])
+        nearest: list[tuple[float, str] | None] = [None, None]
+        for account_name, shocks in by_underlying.get(name, ()):
             for side, shock in enumerate(shocks):
                 if shock is None:
                     continue
                 current = nearest[side]
-                if current is None or abs(shock) < abs(current.shock):
-                    account = accounts[account_name]
-                    members = tuple(book.positions[index].id for index in account.positions)
-                    nearest[side] = LiquidationLevel(
-                        shock, spot * (1.0 + shock), account.name, account.venue, members
-                    )
-        result[name] = LiquidationDistance(name, spot, nearest[0], nearest[1])
+                if current is None or abs(shock) < abs(current[0]):
+                    nearest[side] = (shock, account_name)
+        down, up = (
+            None if found is None else _level(book, accounts[found[1]], found[0], spot)
+            for found in nearest
+        )
+        result[name] = LiquidationDistance(name, spot, down, up)
     return result
 
 
-def _exposed_accounts(arrays: BookArrays, underlying: int) -> list[int]:
-    codes = arrays.codes
-    lending, margin = codes[:, LENDING_ACCOUNT], codes[:, MARGIN_ACCOUNT]
-    owner = np.where(
-        lending >= 0, lending, np.where(margin >= 0, len(arrays.lending_accounts) + margin, -1)
-    )
-    held = owner[(codes[:, UNDERLYING] == underlying) & (owner >= 0)]
-    return [int(account) for account in np.unique(held)]
+def _level(book: Book, account: Account, shock: float, spot: float) -> LiquidationLevel:
+    members = tuple(book.positions[index].id for index in account.positions)
+    return LiquidationLevel(shock, spot * (1.0 + shock), account.name, account.venue, members)
+
+
+Levels = list[tuple[int, int, tuple[float | None, float | None]]]  # underlying, account, shocks
 
 
 @dataclass(frozen=True, slots=True)
-class _Search:
-    """What the health of one account at one move of ``underlying`` needs."""
+class _Layout:
+    """What the search reads of the book's layout: its accounts (lending first, then
+    margin), each account's positions and whether the account is linear, and the
+    (underlying, account) pairs to search: every account on every non-pegged underlying
+    it holds positions in, ordered by underlying, then account."""
 
     arrays: BookArrays
-    underlying: int
+    accounts: tuple[Account, ...]
     members: IntArray
     starts: IntArray
-    steady: FloatArray
-    linear: BoolArray  # per account: assets and requirement affine in the price
+    linear: BoolArray
+    queries: IntArray  # (pairs, 2): underlying, account
 
     @classmethod
-    def of(cls, arrays: BookArrays, underlying: int) -> _Search:
-        count = len(arrays.lending_accounts) + len(arrays.margin_accounts)
-        members, starts = account_members(arrays.codes, len(arrays.lending_accounts), count)
-        steady = steady_values_kernel(
-            arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, members, underlying
+    def of(cls, arrays: BookArrays) -> _Layout:
+        accounts = arrays.lending_accounts + arrays.margin_accounts
+        lending_count = len(arrays.lending_accounts)
+        members, starts, linear, queries = layout_kernel(
+            arrays.codes, lending_count, len(accounts), arrays.pegged
         )
-        linear = linear_accounts(arrays.codes, members, starts)
-        return cls(arrays, underlying, members, starts, steady, linear)
+        return cls(arrays, accounts, members, starts, linear, queries)
 
-    def terms(self) -> tuple[BookTerms, SearchTerms]:
-        """The kernels' view of the book and of this search."""
+    def book(self) -> BookTerms:
+        """The kernels' view of the book."""
         arrays = self.arrays
-        book = (
+        return (
             arrays.terms,
             arrays.codes,
             arrays.market,
@@ -180,23 +205,57 @@ class _Search:
             len(arrays.lending_accounts),
             arrays.margin_cash,
         )
-        return book, (self.members, self.starts, self.underlying, self.steady)
 
-    def health(self, accounts: IntArray, shocks: FloatArray) -> FloatArray:
-        """Health (queries, moves) of ``accounts[q]`` at each move of ``shocks[q]``."""
-        result: FloatArray = account_health_kernel(*self.terms(), accounts, shocks)
-        return result
 
-    def refine(self, brackets: list[Bracket]) -> dict[int, float]:
-        """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
-        if not brackets:
-            return {}
-        accounts = np.array([b.account for b in brackets], dtype=np.int64)
-        ends = np.array(
-            [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
-        ).T.copy()
-        failing = refine_kernel(*self.terms(), ends, accounts, _TOLERANCE, _MAX_STEPS)
-        return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
+def _walk(layout: _Layout) -> FloatArray:
+    """(queries, 2): each (underlying, account)'s down and up shocks, NaN for none, from
+    one walk over the grid (``levels_kernel``)."""
+    queries = layout.queries
+    if not queries.shape[0]:
+        return np.empty((0, 2))
+    walk = (_FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)
+    terms = (layout.members, layout.starts, layout.linear)
+    found: FloatArray = levels_kernel(layout.book(), terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, walk)
+    return found
+
+
+def _walked_levels(layout: _Layout) -> Levels:
+    """Every (underlying, account)'s shocks, None for none (``_walk``)."""
+    queries, found = layout.queries, _walk(layout)
+    return [
+        (underlying, account, (None if down != down else down, None if up != up else up))
+        for (underlying, account), (down, up) in zip(queries.tolist(), found.tolist(), strict=True)
+    ]
+
+
+def _grid_levels(layout: _Layout) -> Levels:
+    """``_walked_levels`` with every move of the grid revalued at once, per underlying."""
+    rows: Levels = []
+    for underlying in np.unique(layout.queries[:, 0]).tolist():
+        exposed = layout.queries[layout.queries[:, 0] == underlying, 1]
+        search = _Search.of(layout, underlying, exposed)
+        down = _grid_failures(search, _DOWN_GRID, exposed)
+        up = _grid_failures(search, _UP_GRID, exposed)
+        for account, shocks in zip(exposed.tolist(), zip(down, up, strict=True), strict=True):
+            rows.append((underlying, account, shocks))
+    return rows
+
+
+def _owners(arrays: BookArrays) -> IntArray:
+    """Per position, the account it belongs to (lending first, then margin), -1 if none."""
+    codes = arrays.codes
+    lending, margin = codes[:, LENDING_ACCOUNT], codes[:, MARGIN_ACCOUNT]
+    owner: IntArray = np.where(
+        lending >= 0, lending, np.where(margin >= 0, len(arrays.lending_accounts) + margin, -1)
+    )
+    return owner
+
+
+def _exposed_accounts(arrays: BookArrays, underlying: int) -> list[int]:
+    """The accounts (lending first, then margin) holding positions on ``underlying``."""
+    owner = _owners(arrays)
+    held = owner[(arrays.codes[:, UNDERLYING] == underlying) & (owner >= 0)]
+    return [int(account) for account in np.unique(held)]
 
 
 # The grid is walked outwards in chunks that double, and an account leaves the walk at
@@ -207,73 +266,49 @@ _FIRST_CHUNK = 16
 # healthy by this margin at both ends, or unbacked-but-solvent (inf) at both, it is
 # healthy everywhere between, far beyond rounding.
 _SAFE_ENDS = 1.0 + 1e-9
+_DOWN_SHOCKS: FloatArray = np.concatenate([[0.0], _DOWN_GRID])
+_UP_SHOCKS: FloatArray = np.concatenate([[0.0], _UP_GRID])
 
 
-def _safe_throughout(search: _Search, grid: FloatArray, accounts: IntArray) -> BoolArray:
-    """Which ``accounts`` are linear and healthy at both ends of ``grid`` (so at every move)."""
-    linear = search.linear[accounts]
-    safe = np.zeros(accounts.shape[0], dtype=np.bool_)
-    if not linear.any():
-        return safe
-    tested = accounts[linear]
-    ends = np.tile(np.array([0.0, float(grid[-1])]), (tested.shape[0], 1))
-    health = search.health(tested, ends)
-    finite = np.isfinite(health)
-    healthy = (finite.all(axis=1) & (health >= _SAFE_ENDS).all(axis=1)) | (health == np.inf).all(
-        axis=1
-    )
-    safe[linear] = healthy
-    return safe
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What the health of one account at one move of ``underlying`` needs."""
+
+    layout: _Layout
+    search: SearchTerms
+
+    @classmethod
+    def of(cls, layout: _Layout, underlying: int, accounts: IntArray) -> _Search:
+        """The search of ``accounts`` (all exposed to ``underlying``)."""
+        arrays = layout.arrays
+        steady, setups, columns, margins = fixed_terms_kernel(
+            arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds,
+            layout.members, layout.starts, accounts, underlying,
+        )  # fmt: skip
+        return cls(
+            layout, (layout.members, layout.starts, underlying, steady, setups, columns, margins)
+        )
+
+    def refine(self, brackets: list[Bracket]) -> dict[int, float]:
+        """Each bracket's failing end, shrunk to ``_TOLERANCE`` (``refine_kernel``)."""
+        if not brackets:
+            return {}
+        accounts = np.array([b.account for b in brackets], dtype=np.int64)
+        ends = np.array(
+            [[b.safe, b.failing, b.safe_margin, b.failing_margin] for b in brackets]
+        ).T.copy()
+        book = self.layout.book()
+        failing = refine_kernel(book, self.search, ends, accounts, _TOLERANCE, _MAX_STEPS)
+        return {int(a): float(shock) for a, shock in zip(accounts, failing, strict=True)}
 
 
-def _first_failures(
-    search: _Search, grid: FloatArray, exposed: list[int]
-) -> dict[int, float | None]:
-    """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that fails."""
-    shocks = np.concatenate([[0.0], grid])
-    result: dict[int, float | None] = dict.fromkeys(exposed)
-    brackets: list[Bracket] = []
-    pending = np.array(exposed, dtype=np.int64)
-    pending = pending[~_safe_throughout(search, grid, pending)]
-    previous = np.full(pending.shape[0], np.nan)  # health at the last move walked, per pending
-    start, size = 0, _FIRST_CHUNK
-    while pending.size and start < shocks.shape[0]:
-        stop = min(start + size, shocks.shape[0])
-        chunk = shocks[start:stop]
-        health = search.health(pending, np.tile(chunk, (pending.size, 1)))
-        fails = health < 1.0
-        failed = fails.any(axis=1)
-        for row in np.flatnonzero(failed):
-            account = int(pending[row])
-            first = int(np.argmax(fails[row]))
-            if start + first == 0:
-                result[account] = 0.0
-                continue
-            inside = health[row, first - 1] if first > 0 else previous[row]
-            brackets.append(
-                Bracket(
-                    account,
-                    float(shocks[start + first - 1]),
-                    float(shocks[start + first]),
-                    float(inside) - 1.0,
-                    float(health[row, first]) - 1.0,
-                )
-            )
-        pending, previous = pending[~failed], health[~failed, -1]
-        start, size = stop, 2 * size
-    brackets.sort(key=lambda bracket: bracket.account)
-    result.update(search.refine(brackets))
-    return result
-
-
-def _grid_failures(
-    search: _Search, grid: FloatArray, exposed: list[int]
-) -> dict[int, float | None]:
-    """``_first_failures`` with every move of ``grid`` revalued at once."""
-    arrays = search.arrays
+def _grid_failures(search: _Search, grid: FloatArray, exposed: IntArray) -> list[float | None]:
+    """Per exposed account, the move nearest 0 along ``grid`` (ordered outwards) that
+    fails, refined: ``levels_kernel``'s walk with every move revalued at once."""
+    arrays = search.layout.arrays
     shocks = np.concatenate([[0.0], grid])
     multipliers = np.ones((arrays.market.shape[0], shocks.shape[0]))
-    multipliers[search.underlying] = 1.0 + shocks
+    multipliers[search.search[2]] = 1.0 + shocks
     now = arrays.valuation_seconds
     # The thread pool's kernel: the serial one prices linear rows far slower per move.
     values = scenario_values_kernel(
@@ -284,14 +319,14 @@ def _grid_failures(
         len(arrays.lending_accounts), arrays.margin_cash,
     )  # fmt: skip
     health = AccountStates(
-        arrays.lending_accounts + arrays.margin_accounts,
+        search.layout.accounts,
         len(arrays.lending_accounts),
         np.vstack([collateral, equity]),
         np.vstack([debt, maintenance]),
     ).health
-    result: dict[int, float | None] = dict.fromkeys(exposed)
+    result: dict[int, float | None] = dict.fromkeys(exposed.tolist())
     brackets: list[Bracket] = []
-    for account in exposed:
+    for account in exposed.tolist():
         failing = np.flatnonzero(health[account] < 1.0)
         if failing.size == 0:
             continue
@@ -309,7 +344,7 @@ def _grid_failures(
             )
         )
     result.update(search.refine(brackets))
-    return result
+    return list(result.values())
 
 
 @dataclass(frozen=True, slots=True)

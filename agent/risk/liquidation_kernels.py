@@ -19,105 +19,97 @@ import numpy as np
 from agent.risk.book import (
     FEES,
     KIND,
-    LENDING_ACCOUNT,
-    MARGIN_ACCOUNT,
     SPOT,
     THRESHOLD,
     IntArray,
 )
 from agent.risk.book import UNDERLYING as UNDERLYING_CODE
 from agent.risk.jit import inline_kernel, kernel
-from agent.risk.scenario_kernels import _option_scenarios, linear_values
-from agent.risk.validation import BoolArray, FloatArray
+from agent.risk.scenario_kernels import (
+    OPTION_SETUP_SIZE,
+    OptionSetup,
+    black_value,
+    intrinsic_value,
+    linear_values,
+    option_setup,
+    option_values,
+    plain_terms,
+)
+from agent.risk.validation import FloatArray
 from agent.risk.valuation import maintenance_terms
 
 _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
 # (terms, codes, market, valuation seconds, lending account count, margin cash)
 BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
-# (members, starts, underlying, steady): see ``account_health_kernel``
-SearchTerms = tuple[IntArray, IntArray, int, FloatArray]
-
-
-@inline_kernel
-def _row_values(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    now: float,
-    log_multipliers: FloatArray,
-    multipliers: FloatArray,
-    ones: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Values of position ``index`` at each spot multiplier (vol unmoved) into ``out``."""
-    if codes[index, KIND] == _OPTION:
-        _option_scenarios(terms, codes, index, market, now, log_multipliers, multipliers, ones, out)
-        return
-    linear_values(terms, codes, index, market, now, multipliers, out)
+# (members, starts, underlying, steady, setups, columns, margins): see
+# ``account_health_kernel``
+SearchTerms = tuple[IntArray, IntArray, int, FloatArray, FloatArray, IntArray, FloatArray]
 
 
 @kernel
-def steady_values_kernel(
+def fixed_terms_kernel(
     terms: FloatArray,
     codes: IntArray,
     market: FloatArray,
     now: float,
     members: IntArray,
+    starts: IntArray,
+    accounts: IntArray,
     underlying: int,
-) -> FloatArray:
-    """Values at the current market of the ``members`` not on ``underlying`` (by book
-    index; the others are left unset): they do not move when ``underlying`` does."""
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+    """What no move of ``underlying`` changes, per position of ``accounts`` (by book
+    index; other rows are left unset): (steady, setups, columns, margins). ``steady``:
+    the values at the current market of those not on ``underlying``; ``setups``: one
+    column of ``option_setup`` per option on it, each account's together in book order,
+    ``columns`` the option's column; ``margins``: the ``maintenance_terms`` of each one
+    not in a loan (whose rows are supply and debt only).
+    Computed once per search, not once per query: the same floats, as the same functions
+    of the same inputs."""
     ones = np.ones(1)
     zero = np.zeros(1)
     out = np.empty(1)
     steady = np.empty(terms.shape[0])
-    for index in members:
-        if codes[index, UNDERLYING_CODE] != underlying:
-            _row_values(terms, codes, index, market, now, zero, ones, ones, out)
-            steady[index] = out[0]
-    return steady
+    setups = np.empty((OPTION_SETUP_SIZE, terms.shape[0]))
+    columns = np.empty(terms.shape[0], dtype=np.int64)
+    margins = np.empty((terms.shape[0], 3))
+    column = 0
+    for account in accounts:
+        for index in members[starts[account] : starts[account + 1]]:
+            kind = codes[index, KIND]
+            if kind != _SUPPLY and kind != _DEBT:  # a loan's rows have no maintenance
+                margin = maintenance_terms(terms, codes, index, market, now)
+                margins[index, 0], margins[index, 1], margins[index, 2] = margin
+            if codes[index, UNDERLYING_CODE] == underlying:
+                if kind == _OPTION:
+                    setup = option_setup(terms, codes, index, market, now)
+                    for term in range(OPTION_SETUP_SIZE):
+                        setups[term, column] = setup[term]
+                    columns[index] = column
+                    column += 1
+            elif kind == _OPTION:
+                option_values(option_setup(terms, codes, index, market, now), zero, ones, ones, out)
+                steady[index] = out[0]
+            elif kind in (_SPOT, _SUPPLY, _DEBT):
+                quantity, spot = plain_terms(terms, codes, index, market)
+                steady[index] = quantity * (spot * 1.0)  # linear_values' at a multiplier of 1
+            else:
+                linear_values(terms, codes, index, market, now, ones, out)
+                steady[index] = out[0]
+    return steady, setups, columns, margins
 
 
 @inline_kernel
-def _add_position(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    now: float,
-    lending: bool,
-    moving: bool,
-    multipliers: FloatArray,
-    values: FloatArray,
-    assets: FloatArray,
-    requirement: FloatArray,
-) -> None:
-    """Add position ``index``'s ``values`` to its account's assets and requirement, as
-    ``account_states_kernel`` does (lending: weighted collateral and debt; margin: equity
-    less fees, and maintenance at the moved spot)."""
-    moves = values.shape[0]
-    if lending:
-        if codes[index, KIND] == _SUPPLY:
-            threshold = terms[index, THRESHOLD]
-            for move in range(moves):
-                assets[move] += values[move] * threshold
-        else:
-            for move in range(moves):
-                requirement[move] -= values[move]
-        return
-    fees = terms[index, FEES]
-    spot = market[codes[index, UNDERLYING_CODE], SPOT]
-    fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
-    for move in range(moves):
-        assets[move] += values[move] - fees
-        moved = spot * (multipliers[move] if moving else 1.0)
-        requirement[move] += fixed + per_spot * moved * basis
+def _setup_at(setups: FloatArray, column: int) -> OptionSetup:
+    return (
+        setups[0, column], setups[1, column], setups[2, column], setups[3, column],
+        setups[4, column], setups[5, column], setups[6, column], setups[7, column],
+        setups[8, column], setups[9, column],
+    )  # fmt: skip
 
 
-@inline_kernel
-def _health_of(
+@kernel
+def health_of(
     book: BookTerms,
     search: SearchTerms,
     account: int,
@@ -128,35 +120,142 @@ def _health_of(
 ) -> None:
     """Health of ``account`` at each spot multiplier of the search's underlying.
 
+    A kernel called, not inlined (nor are ``refine_bracket`` and the walk's
+    ``_first_failure``): inlined at every call site, option pricing and all, a cold
+    start's warm-up compiled for 122 s instead of 34 s (before this search: 21 s).
+
     ``scratch`` is (4, at least the moves) of working space the caller allocates once:
     an allocation per query cost more than the query on a small account."""
-    terms, codes, market, now, lending_count, margin_cash = book
-    members, starts, underlying, steady = search
+    if account < book[4]:
+        _lending_health(book, search, account, multipliers, health)
+    else:
+        _margin_health(book, search, account, multipliers, log_multipliers, health, scratch)
+
+
+@inline_kernel
+def _lending_health(
+    book: BookTerms, search: SearchTerms, account: int, multipliers: FloatArray, health: FloatArray
+) -> None:
+    """``health_of`` a lending account: weighted collateral over debt, as
+    ``account_states_kernel`` sums them (positions in book order), one move at a time.
+
+    Its rows are supply and debt only, each worth ``quantity * (spot * multiplier)``
+    (``linear_values``); a move at a time with no working arrays, this costs a tenth of
+    the margin accounts' array-at-a-time loop, whose reference counting dominated a
+    loan of four rows."""
+    terms, codes, market = book[0], book[1], book[2]
+    members, starts, underlying, steady = search[0], search[1], search[2], search[3]
+    for move in range(multipliers.shape[0]):
+        multiplier = multipliers[move]
+        assets = 0.0
+        requirement = 0.0
+        for slot in range(starts[account], starts[account + 1]):
+            index = members[slot]
+            if codes[index, UNDERLYING_CODE] == underlying:
+                quantity, spot = plain_terms(terms, codes, index, market)
+                value = quantity * (spot * multiplier)
+            else:
+                value = steady[index]
+            if codes[index, KIND] == _SUPPLY:
+                assets += value * terms[index, THRESHOLD]
+            else:
+                requirement -= value
+        health[move] = _ratio(assets, requirement)
+
+
+@inline_kernel
+def _ratio(assets: float, requirement: float) -> float:
+    """Health from assets and requirement; inf when nothing is required but assets are
+    held, 0 when neither."""
+    if requirement > 0.0:
+        return assets / requirement
+    return math.inf if assets > 0.0 else 0.0
+
+
+@inline_kernel
+def _margin_health(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+    health: FloatArray,
+    scratch: FloatArray,
+) -> None:
+    """``health_of`` a margin account: equity over maintenance, a position at a time."""
+    terms, codes, market, _, lending_count, margin_cash = book
+    members, starts, underlying, steady, setups, columns, margins = search
     moves = multipliers.shape[0]
     ones, values = scratch[0, :moves], scratch[1, :moves]
     assets, requirement = scratch[2, :moves], scratch[3, :moves]
-    lending = account < lending_count
     ones[:] = 1.0
-    assets[:] = 0.0 if lending else margin_cash[account - lending_count]
+    assets[:] = margin_cash[account - lending_count]
     requirement[:] = 0.0
+    options, first = _moving_options(book, search, account, multipliers, log_multipliers)
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
         moving = codes[index, UNDERLYING_CODE] == underlying
-        if moving:
-            _row_values(
-                terms, codes, index, market, now, log_multipliers, multipliers, ones, values
-            )
-        else:
+        if not moving:
             values[:] = steady[index]
-        _add_position(
-            terms, codes, index, market, now, lending, moving, multipliers, values,
-            assets, requirement,
-        )  # fmt: skip
-    for move in range(moves):
-        if requirement[move] > 0.0:
-            health[move] = assets[move] / requirement[move]
+        elif codes[index, KIND] != _OPTION:
+            linear_values(terms, codes, index, market, book[3], multipliers, values)
+        elif options.shape[0]:
+            for move in range(moves):
+                values[move] = options[move, columns[index] - first]
         else:
-            health[move] = math.inf if assets[move] > 0.0 else 0.0
+            setup = _setup_at(setups, columns[index])
+            option_values(setup, log_multipliers, multipliers, ones, values)
+        fees = terms[index, FEES]
+        spot = market[codes[index, UNDERLYING_CODE], SPOT]
+        fixed, per_spot, basis = margins[index, 0], margins[index, 1], margins[index, 2]
+        for move in range(moves):
+            assets[move] += values[move] - fees
+            moved = spot * (multipliers[move] if moving else 1.0)
+            requirement[move] += fixed + per_spot * moved * basis
+    for move in range(moves):
+        health[move] = _ratio(assets[move], requirement[move])
+
+
+# Below this many moves, an account's options are priced a move at a time, all options
+# at once (the loop over them vectorised): a refinement probe prices one move, where an
+# option at a time paid the loop's set-up for every option.
+_BY_MOVE_BELOW = 16
+
+
+@inline_kernel
+def _moving_options(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    multipliers: FloatArray,
+    log_multipliers: FloatArray,
+) -> tuple[FloatArray, int]:
+    """(moves, options): the values of ``account``'s options on the moving underlying
+    (in book order) at each move, when there are few moves, else empty (priced an
+    option at a time); and the first one's column in the search's setups. Each value is
+    ``option_values``'s: the body of its loop over scenarios."""
+    codes = book[1]
+    members, starts, underlying, setups, columns = (
+        search[0], search[1], search[2], search[4], search[5],
+    )  # fmt: skip
+    moves = multipliers.shape[0]
+    first, count = -1, 0
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        if codes[index, UNDERLYING_CODE] == underlying and codes[index, KIND] == _OPTION:
+            first = columns[index] if first < 0 else first
+            count += 1
+    if moves >= _BY_MOVE_BELOW or count == 0:
+        return np.empty((0, 0)), first
+    values = np.empty((moves, count))
+    for move in range(moves):
+        log_multiplier, multiplier = log_multipliers[move], multipliers[move]
+        for option in range(count):
+            setup = _setup_at(setups, first + option)
+            intrinsic = intrinsic_value(setup, multiplier)
+            black = black_value(setup, log_multiplier, multiplier, 1.0)
+            values[move, option] = intrinsic if setup[4] == 1.0 else black
+    return values, first
 
 
 @kernel
@@ -167,21 +266,66 @@ def account_health_kernel(
     moves by each of ``shocks[q]`` (a row per query).
 
     ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
-    cash); ``search`` is (members, starts, underlying, steady): accounts are numbered
-    lending first, then margin, ``members[starts[a]:starts[a+1]]`` are account a's
-    positions in book order, and ``steady`` the values of those on other underlyings
-    (``steady_values_kernel``).
+    cash); ``search`` is (members, starts, underlying, steady, setups, columns,
+    margins): accounts are numbered lending first, then margin,
+    ``members[starts[a]:starts[a+1]]`` are account a's positions in book order, and the
+    last four what no move changes (``fixed_terms_kernel``).
     """
     multipliers = 1.0 + shocks
     log_multipliers = np.log(multipliers)
     health = np.empty(shocks.shape)
     scratch = np.empty((4, shocks.shape[1]))
     for query in range(shocks.shape[0]):
-        _health_of(
+        health_of(
             book, search, accounts[query], multipliers[query], log_multipliers[query],
             health[query], scratch,
         )  # fmt: skip
     return health
+
+
+@kernel
+def refine_bracket(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    bracket: FloatArray,
+    tolerance: float,
+    max_steps: int,
+    probe: FloatArray,
+    scratch: FloatArray,
+) -> float:
+    """The failing end of one bracket (safe, failing, health - 1 at each) shrunk to
+    ``tolerance`` (relative) by Illinois false position, every third step a bisection.
+    ``probe`` is (3, 1) of working space (the probe's multiplier, its log, its health),
+    ``scratch`` ``health_of``'s."""
+    safe, failing, f_safe, f_fail = bracket[0], bracket[1], bracket[2], bracket[3]
+    multiplier, log_multiplier, margin = probe[0], probe[1], probe[2]
+    last = 0  # 1: the safe end moved last, -1: the failing end
+    for step in range(max_steps):
+        if abs(failing - safe) <= tolerance * max(abs(failing), 1e-3):
+            break
+        middle = 0.5 * (safe + failing)
+        secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
+        inside = (
+            math.isfinite(secant) and min(safe, failing) < secant and secant < max(safe, failing)
+        )
+        point = middle if step % 3 == 2 or not inside else secant
+        multiplier[0] = 1.0 + point
+        log_multiplier[0] = math.log(multiplier[0])
+        health_of(book, search, account, multiplier, log_multiplier, margin, scratch)
+        excess = margin[0] - 1.0
+        fails, keeps = excess < 0.0, excess >= 0.0
+        # Illinois: an end retained twice in a row has its margin halved.
+        if fails and last == -1:
+            f_safe = 0.5 * f_safe
+        if keeps and last == 1:
+            f_fail = 0.5 * f_fail
+        if fails:
+            failing, f_fail, last = point, excess, -1
+        if keeps:
+            safe, f_safe, last = point, excess, 1
+    found: float = failing
+    return found
 
 
 @kernel
@@ -200,65 +344,11 @@ def refine_kernel(
     (``liquidation._refine``), so the same floats.
     """
     failing_ends = np.empty(accounts.shape[0])
-    multiplier = np.empty(1)
-    log_multiplier = np.empty(1)
-    margin = np.empty(1)
+    probe = np.empty((3, 1))
     scratch = np.empty((4, 1))
     for bracket in range(accounts.shape[0]):
-        safe, failing = brackets[0, bracket], brackets[1, bracket]
-        f_safe, f_fail = brackets[2, bracket], brackets[3, bracket]
-        last = 0  # 1: the safe end moved last, -1: the failing end
-        for step in range(max_steps):
-            if abs(failing - safe) <= tolerance * max(abs(failing), 1e-3):
-                break
-            middle = 0.5 * (safe + failing)
-            secant = failing - f_fail * (failing - safe) / (f_fail - f_safe)
-            inside = (
-                math.isfinite(secant)
-                and min(safe, failing) < secant
-                and secant < max(safe, failing)
-            )
-            point = middle if step % 3 == 2 or not inside else secant
-            multiplier[0] = 1.0 + point
-            log_multiplier[0] = math.log(multiplier[0])
-            _health_of(book, search, accounts[bracket], multiplier, log_multiplier, margin, scratch)
-            excess = margin[0] - 1.0
-            fails, keeps = excess < 0.0, excess >= 0.0
-            # Illinois: an end retained twice in a row has its margin halved.
-            if fails and last == -1:
-                f_safe = 0.5 * f_safe
-            if keeps and last == 1:
-                f_fail = 0.5 * f_fail
-            if fails:
-                failing, f_fail, last = point, excess, -1
-            if keeps:
-                safe, f_safe, last = point, excess, 1
-        failing_ends[bracket] = failing
+        failing_ends[bracket] = refine_bracket(
+            book, search, accounts[bracket], brackets[:, bracket], tolerance, max_steps,
+            probe, scratch,
+        )  # fmt: skip
     return failing_ends
-
-
-def account_members(
-    codes: IntArray, lending_count: int, account_count: int
-) -> tuple[IntArray, IntArray]:
-    """(members, starts): every account's positions in book order, accounts numbered
-    lending first, then margin (as ``account_health_kernel`` reads them)."""
-    lending = codes[:, LENDING_ACCOUNT]
-    margin = codes[:, MARGIN_ACCOUNT]
-    owner = np.where(lending >= 0, lending, np.where(margin >= 0, lending_count + margin, -1))
-    rows = np.flatnonzero(owner >= 0)
-    order = np.argsort(owner[rows], kind="stable")
-    members: IntArray = rows[order]
-    counts = np.bincount(owner[rows], minlength=account_count)
-    starts: IntArray = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return members.astype(np.int64), starts
-
-
-def linear_accounts(codes: IntArray, members: IntArray, starts: IntArray) -> BoolArray:
-    """Per account: whether all its positions are spot, supply or debt, so that its assets
-    and requirement are both affine in the underlying's price."""
-    count = starts.shape[0] - 1
-    owner = np.repeat(np.arange(count), np.diff(starts))
-    kinds = codes[members, KIND]
-    other = (kinds != _SPOT) & (kinds != _SUPPLY) & (kinds != _DEBT)
-    linear: BoolArray = np.bincount(owner[other], minlength=count) == 0
-    return linear

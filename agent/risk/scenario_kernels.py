@@ -42,24 +42,19 @@ _MINIMUM_TOTAL_VOL = 1e-150
 _MINIMUM_YEARS = 1e-300
 
 
-@kernel
-def _option_scenarios(
-    terms: FloatArray,
-    codes: IntArray,
-    index: int,
-    market: FloatArray,
-    now: float,
-    log_multipliers: FloatArray,
-    spot_multipliers: FloatArray,
-    vol_multipliers: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Values of option ``index`` in every scenario (same formulas as ``black.option_row``).
+# An option's scenario-independent terms (``option_setup``), in this order.
+OptionSetup = tuple[float, float, float, float, float, float, float, float, float, float]
+OPTION_SETUP_SIZE = 10
 
-    Not inlined into the threaded loop that calls it once per option: its own loop over
-    scenarios is what is vectorised, and keeping it out of the parallel kernel's body
-    keeps that kernel's compile time down.
-    """
+
+@inline_kernel
+def option_setup(
+    terms: FloatArray, codes: IntArray, index: int, market: FloatArray, now: float
+) -> OptionSetup:
+    """What option ``index``'s value in a scenario needs that no scenario changes:
+    (quantity, sign, strike, underlying price, expired (1.0 or 0.0), vol, sqrt of the
+    years, log-moneyness with carry, discounted forward, discounted strike); the last
+    five are NaN for an expired option, whose value is its intrinsic value."""
     underlying = codes[index, UNDERLYING]
     quantity = terms[index, QUANTITY]
     strike = terms[index, STRIKE]
@@ -73,22 +68,82 @@ def _option_scenarios(
     sign = 1.0 if codes[index, IS_CALL] == 1 else -1.0
     underlying_price = spot * ratio if black76 else spot
     if years <= 0.0:
-        for scenario in range(out.shape[0]):
-            moved = underlying_price * spot_multipliers[scenario]
-            out[scenario] = quantity * max(sign * (moved - strike), 0.0)
-        return
+        nan = math.nan
+        return (quantity, sign, strike, underlying_price, 1.0, nan, nan, nan, nan, nan)
     time = max(years, _MINIMUM_YEARS)
     root_time = math.sqrt(time)
     discount = exp(-rate * time)
     log_moneyness = log(underlying_price / strike) + (0.0 if black76 else rate * time)
     discounted_forward = discount * underlying_price if black76 else underlying_price
     discounted_strike = discount * strike
+    return (
+        quantity, sign, strike, underlying_price, 0.0, vol, root_time, log_moneyness,
+        discounted_forward, discounted_strike,
+    )  # fmt: skip
+
+
+@inline_kernel
+def option_values(
+    setup: OptionSetup,
+    log_multipliers: FloatArray,
+    spot_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of the option ``setup`` describes in every scenario into ``out`` (same
+    formulas as ``black.option_row``)."""
+    if setup[4] == 1.0:
+        for scenario in range(out.shape[0]):
+            out[scenario] = intrinsic_value(setup, spot_multipliers[scenario])
+        return
     for scenario in range(out.shape[0]):
-        total_vol = max(vol * vol_multipliers[scenario] * root_time, _MINIMUM_TOTAL_VOL)
-        d1 = (log_moneyness + log_multipliers[scenario]) / total_vol + 0.5 * total_vol
-        forward_leg = discounted_forward * spot_multipliers[scenario] * norm_cdf(sign * d1)
-        strike_leg = discounted_strike * norm_cdf(sign * (d1 - total_vol))
-        out[scenario] = quantity * max(sign * (forward_leg - strike_leg), 0.0)
+        out[scenario] = black_value(
+            setup, log_multipliers[scenario], spot_multipliers[scenario], vol_multipliers[scenario]
+        )
+
+
+@inline_kernel
+def intrinsic_value(setup: OptionSetup, spot_multiplier: float) -> float:
+    """An expired option's value (its intrinsic value) at one spot multiplier."""
+    quantity, sign, strike, underlying_price = setup[0], setup[1], setup[2], setup[3]
+    moved = underlying_price * spot_multiplier
+    return quantity * max(sign * (moved - strike), 0.0)
+
+
+@inline_kernel
+def black_value(
+    setup: OptionSetup, log_multiplier: float, spot_multiplier: float, vol_multiplier: float
+) -> float:
+    """A live option's value at one scenario (Black-Scholes or Black-76 on the setup)."""
+    quantity, sign = setup[0], setup[1]
+    vol, root_time, log_moneyness, discounted_forward, discounted_strike = setup[5:]
+    total_vol = max(vol * vol_multiplier * root_time, _MINIMUM_TOTAL_VOL)
+    d1 = (log_moneyness + log_multiplier) / total_vol + 0.5 * total_vol
+    forward_leg = discounted_forward * spot_multiplier * norm_cdf(sign * d1)
+    strike_leg = discounted_strike * norm_cdf(sign * (d1 - total_vol))
+    return quantity * max(sign * (forward_leg - strike_leg), 0.0)
+
+
+@kernel
+def _option_scenarios(
+    terms: FloatArray,
+    codes: IntArray,
+    index: int,
+    market: FloatArray,
+    now: float,
+    log_multipliers: FloatArray,
+    spot_multipliers: FloatArray,
+    vol_multipliers: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Values of option ``index`` in every scenario (``option_values`` of its setup).
+
+    Not inlined into the threaded loop that calls it once per option: its own loop over
+    scenarios is what is vectorised, and keeping it out of the parallel kernel's body
+    keeps that kernel's compile time down.
+    """
+    setup = option_setup(terms, codes, index, market, now)
+    option_values(setup, log_multipliers, spot_multipliers, vol_multipliers, out)
 
 
 @inline_kernel
@@ -141,10 +196,21 @@ def linear_values(
             row = linear_position_row(terms, codes, index, market, now, multipliers[scenario])
             out[scenario] = row[0]
         return
-    quantity = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
-    spot = market[codes[index, UNDERLYING], SPOT]
+    quantity, spot = plain_terms(terms, codes, index, market)
     for scenario in range(out.shape[0]):
         out[scenario] = quantity * (spot * multipliers[scenario])
+
+
+@inline_kernel
+def plain_terms(
+    terms: FloatArray, codes: IntArray, index: int, market: FloatArray
+) -> tuple[float, float]:
+    """(signed quantity, spot USD) of a spot or lending row, whose value at a spot
+    multiplier m is ``quantity * (spot * m)`` (``linear_values``)."""
+    kind = codes[index, KIND]
+    quantity: float = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
+    spot: float = market[codes[index, UNDERLYING], SPOT]
+    return quantity, spot
 
 
 @parallel_kernel
@@ -213,11 +279,14 @@ def account_states_kernel(
     for index in range(terms.shape[0]):
         lending = codes[index, LENDING_ACCOUNT]
         margin = codes[index, MARGIN_ACCOUNT]
-        if lending >= 0:
+        if lending >= 0:  # element by element: whole-row expressions allocated a temporary
             if codes[index, KIND] == _SUPPLY:
-                collateral[lending] += values[index] * terms[index, THRESHOLD]
+                threshold = terms[index, THRESHOLD]
+                for scenario in range(scenarios):
+                    collateral[lending, scenario] += values[index, scenario] * threshold
             else:
-                debt[lending] -= values[index]
+                for scenario in range(scenarios):
+                    debt[lending, scenario] -= values[index, scenario]
         elif margin >= 0:
             underlying = codes[index, UNDERLYING]
             multipliers = spot_multipliers[underlying]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.risk.book import Book
+from agent.risk.book import Account, Book
 from agent.risk.scenarios import account_members, account_states, revalue, spot_multipliers_for
 from agent.risk.validation import FloatArray, RiskInputError
 
@@ -76,14 +76,11 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     values = revalue(book, multipliers, vol_multipliers)
     members = account_members(book)
     states = account_states(book, multipliers, values[members], members)
-    unshocked = np.ones((multipliers.shape[0], 1))
-    values -= revalue(book, unshocked, np.ones(1))  # P&L against the book as it is, in place
+    values -= _unshocked(book, grid, values)  # P&L against the book as it is, in place
     position_pnl = values.reshape(-1, spot_count, vol_count)
     health = states.health.reshape(-1, spot_count, vol_count)
     names = tuple(account.name for account in states.accounts)
-    ids = [position.id for position in book.positions]
-    member_ids = [tuple(ids[i] for i in account.positions) for account in states.accounts]
-    liquidated, liquidated_positions = _liquidations(health < 1.0, names, member_ids)
+    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, states.accounts)
     return StressResult(
         grid=grid,
         pnl_usd=position_pnl.sum(axis=0),
@@ -95,17 +92,34 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     )
 
 
+def _unshocked(book: Book, grid: StressGrid, values: FloatArray) -> FloatArray:
+    """(positions, 1): the book's values as it is. The grid's cell of no move where it
+    has one: its spot and vol multipliers are exactly 1, as here, and each cell is priced
+    on its own, so the same floats; otherwise revalued."""
+    if 0.0 in grid.spot_shocks and 0.0 in grid.vol_shocks:
+        vol_count = len(grid.vol_shocks)
+        cell = grid.spot_shocks.index(0.0) * vol_count + grid.vol_shocks.index(0.0)
+        return values[:, cell : cell + 1].copy()
+    unshocked = np.ones((len(book.arrays.underlyings), 1))
+    return revalue(book, unshocked, np.ones(1))
+
+
 def _liquidations(
-    failing: np.ndarray, names: tuple[str, ...], member_ids: list[tuple[str, ...]]
+    book: Book, failing: np.ndarray, names: tuple[str, ...], accounts: tuple[Account, ...]
 ) -> tuple[Cells, Cells]:
     """Per cell, the failing accounts and the positions they hold."""
     _, spot_count, vol_count = failing.shape
-    accounts: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
+    failed: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
     positions: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
+    member_ids: dict[int, tuple[str, ...]] = {}  # of the accounts failing somewhere
     for account, spot, vol in zip(*np.nonzero(failing), strict=True):
-        accounts[spot][vol].append(names[account])
-        positions[spot][vol].extend(member_ids[account])
+        failed[spot][vol].append(names[account])
+        ids = member_ids.get(account)
+        if ids is None:
+            ids = tuple(book.positions[index].id for index in accounts[account].positions)
+            member_ids[account] = ids
+        positions[spot][vol].extend(ids)
     return (
-        tuple(tuple(tuple(cell) for cell in row) for row in accounts),
+        tuple(tuple(tuple(cell) for cell in row) for row in failed),
         tuple(tuple(tuple(cell) for cell in row) for row in positions),
     )

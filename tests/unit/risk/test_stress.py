@@ -13,6 +13,7 @@ from agent.risk.positions import (
     OptionPosition,
     PerpetualPosition,
 )
+from agent.risk.scenarios import revalue, spot_multipliers_for
 from agent.risk.stress import StressGrid, stress_test
 from agent.risk.terms import OptionType, Settlement
 from agent.risk.validation import RiskInputError
@@ -106,3 +107,42 @@ def test_custom_grid_and_invalid_grids():
         StressGrid(spot_shocks=(-1.0, 0.0))
     with pytest.raises(RiskInputError):
         StressGrid(vol_shocks=())
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [StressGrid(), StressGrid(spot_shocks=(-0.2, 0.3), vol_shocks=(0.1,))],  # with, without 0
+)
+def test_pnl_is_against_the_book_revalued_as_it_is_and_liquidations_name_members(grid):
+    # The P&L subtracts the cell of no move where the grid has one: it must be exactly the
+    # book revalued unshocked (options live and expired, perps, loans).
+    rows = [
+        OptionPosition("call", "deribit", "ETH", OptionType.CALL, 3100.0, EXPIRY, 3.0),
+        OptionPosition("gone", "deribit", "ETH", OptionType.PUT, 3200.0, NOW, -2.0),
+        PerpetualPosition(
+            "perp", "gmx", "ETH", -4.0, entry_price=2900.0, collateral_usd=2500.0,
+            maintenance_margin_rate=0.01, fees_usd=1.5,
+        ),
+        LendingSupplyPosition("eth", "aave", "ETH", 2.0, 0.8),
+        LendingDebtPosition("usdc", "aave", "USDC", 4000.0),
+    ]  # fmt: skip
+    book = Book.from_records(NOW, market(), rows)
+    result = stress_test(book, grid)
+    spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
+    shocks = np.repeat(np.array(grid.spot_shocks), vol_count)
+    multipliers = spot_multipliers_for(book, shocks)
+    vols = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
+    values = revalue(book, multipliers, vols)
+    values -= revalue(book, np.ones((multipliers.shape[0], 1)), np.ones(1))
+    expected = values.reshape(-1, spot_count, vol_count)
+    assert np.array_equal(result.position_pnl_usd, expected)
+    for i in range(spot_count):
+        for j in range(vol_count):
+            held = [
+                position.id
+                for account in book.arrays.lending_accounts + book.arrays.margin_accounts
+                if account.name in result.liquidated[i][j]
+                for position in (book.positions[k] for k in account.positions)
+            ]
+            assert list(result.liquidated_positions[i][j]) == held
+    assert any(cell for row in result.liquidated for cell in row)

@@ -1,0 +1,200 @@
+"""The liquidation search's walk over the grid, for every (underlying, account) at once.
+
+One kernel call answers every question of ``liquidation.account_liquidation_levels``:
+per (underlying, account), the first move down and up at which the account fails,
+refined. A call per side and underlying, with Python between, cost more in dispatch and
+bookkeeping than the pricing of the book's hundreds of small loans.
+
+The floats are those of the batched walk this replaced (``account_health_kernel`` over
+chunks that doubled, then ``refine_kernel``): every health here is ``health_of``'s for
+the same account at the same move, and ``health_of`` computes each move on its own (per
+move, the account's positions summed in book order; nothing is carried across moves and
+no fast-math flag lets LLVM reorder a sum), so a move's health does not depend on which
+other moves share its call. So a linear account's three grid ends (now, the lowest
+move, the highest) are priced in one call, where the two sides each priced two.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agent.risk.book import KIND, LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, IntArray
+from agent.risk.jit import inline_kernel, kernel
+from agent.risk.liquidation_kernels import (
+    BookTerms,
+    SearchTerms,
+    fixed_terms_kernel,
+    health_of,
+    refine_bracket,
+)
+from agent.risk.validation import BoolArray, FloatArray
+
+_SPOT, _SUPPLY, _DEBT = 3, 4, 5  # agent.risk.book.KIND_CODES
+
+# (members, starts, linear): see ``levels_kernel``
+Layout = tuple[IntArray, IntArray, BoolArray]
+# (chunk, safe end, tolerance, maximum refinement steps): see ``levels_kernel``
+Walk = tuple[int, float, float, int]
+
+
+@inline_kernel
+def _safe(now: float, end: float, safe_end: float) -> bool:
+    """Healthy by ``safe_end`` at both health figures, or unbacked-but-solvent at both."""
+    if math.isfinite(now) and math.isfinite(end) and now >= safe_end and end >= safe_end:
+        return True
+    return now == math.inf and end == math.inf
+
+
+@inline_kernel
+def _moves(shocks: FloatArray) -> FloatArray:
+    """(3, moves): the shocks' multipliers, their logs, and room for health at each."""
+    moves = np.empty((3, shocks.shape[0]))
+    moves[0] = 1.0 + shocks
+    moves[1] = np.log(moves[0])
+    return moves
+
+
+@kernel
+def _first_failure(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    shocks: FloatArray,
+    moves: FloatArray,
+    walk: Walk,
+    scratch: FloatArray,
+) -> float:
+    """The move nearest 0 along ``shocks`` (0.0, then one side of the grid outwards) at
+    which ``account`` fails, refined: 0.0 if it fails at once, NaN if at none.
+
+    The shocks are walked in chunks that double from the walk's first chunk. ``moves``
+    is ``_moves(shocks)``; ``scratch`` is (8, at least the shocks): rows 0-3
+    ``health_of``'s, row 4 the bracket, rows 5-7 the refinement's probe."""
+    chunk, _, tolerance, max_steps = walk
+    count = shocks.shape[0]
+    previous = math.nan  # health at the last move walked
+    start, size = 0, chunk
+    while start < count:
+        stop = min(start + size, count)
+        health = moves[2, : stop - start]
+        multipliers, logs = moves[0, start:stop], moves[1, start:stop]
+        health_of(book, search, account, multipliers, logs, health, scratch)
+        for move in range(stop - start):
+            if health[move] < 1.0:
+                if start + move == 0:
+                    return 0.0
+                bracket = scratch[4, :4]
+                bracket[0], bracket[1] = shocks[start + move - 1], shocks[start + move]
+                bracket[2] = (health[move - 1] if move > 0 else previous) - 1.0
+                bracket[3] = health[move] - 1.0
+                probe = scratch[5:8, :1]
+                return refine_bracket(
+                    book, search, account, bracket, tolerance, max_steps, probe, scratch
+                )
+        previous = health[stop - start - 1]
+        start, size = stop, 2 * size
+    return math.nan
+
+
+@kernel
+def levels_kernel(
+    book: BookTerms,
+    layout: Layout,
+    queries: IntArray,
+    down: FloatArray,
+    up: FloatArray,
+    walk: Walk,
+) -> FloatArray:
+    """(queries, 2): per query row (underlying, account), sorted by underlying, the
+    account's first failing move down and up when that underlying moves (NaN: none).
+
+    ``layout``: accounts are numbered lending first, then margin, and
+    ``members[starts[a]:starts[a+1]]`` are account a's positions in book order;
+    ``linear[a]`` says its assets and requirement are affine in every price. ``down``
+    and ``up`` are 0.0 then each side of the grid, ordered outwards. ``walk``: the moves
+    priced by the walk's first call (each next call prices twice as many), the health a
+    linear account must reach at both ends of a side to be safe throughout it (it is
+    then not walked), the refinement's relative tolerance and its maximum steps
+    (``refine_bracket``).
+    """
+    terms, codes, market, now = book[0], book[1], book[2], book[3]
+    members, starts, linear = layout
+    down_moves, up_moves = _moves(down), _moves(up)
+    ends = np.empty((3, 3))  # multipliers, logs, health at: now, the lowest, the highest
+    ends[0, 0], ends[0, 1], ends[0, 2] = 1.0 + 0.0, 1.0 + down[-1], 1.0 + up[-1]
+    ends[1] = np.log(ends[0])
+    scratch = np.empty((8, max(down.shape[0], up.shape[0], 4)))
+    found = np.empty((queries.shape[0], 2))
+    first = 0
+    while first < queries.shape[0]:
+        underlying = queries[first, 0]
+        last = first
+        while last < queries.shape[0] and queries[last, 0] == underlying:
+            last += 1
+        accounts = queries[first:last, 1]
+        steady, setups, columns, margins = fixed_terms_kernel(
+            terms, codes, market, now, members, starts, accounts, underlying
+        )
+        search = (members, starts, underlying, steady, setups, columns, margins)
+        for query in range(first, last):
+            account = queries[query, 1]
+            safe_down = safe_up = False
+            if linear[account]:
+                health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
+                safe_down = _safe(ends[2, 0], ends[2, 1], walk[1])
+                safe_up = _safe(ends[2, 0], ends[2, 2], walk[1])
+            found[query, 0] = (
+                math.nan
+                if safe_down
+                else _first_failure(book, search, account, down, down_moves, walk, scratch)
+            )
+            found[query, 1] = (
+                math.nan
+                if safe_up
+                else _first_failure(book, search, account, up, up_moves, walk, scratch)
+            )
+        first = last
+    return found
+
+
+@kernel
+def layout_kernel(
+    codes: IntArray, lending_count: int, account_count: int, pegged: BoolArray
+) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
+    """(members, starts, linear, queries) of a book's layout, accounts numbered lending
+    first, then margin: ``members[starts[a]:starts[a+1]]`` are account a's positions in
+    book order; ``linear[a]`` whether all of them are spot, supply or debt (its assets
+    and requirement affine in every price); ``queries`` (pairs, 2) every (underlying,
+    account) with the account holding a position on that non-pegged underlying, ordered
+    by underlying, then account."""
+    positions = codes.shape[0]
+    owner = np.full(positions, -1, dtype=np.int64)
+    counts = np.zeros(account_count + 1, dtype=np.int64)
+    linear = np.ones(account_count, dtype=np.bool_)
+    held = np.zeros((pegged.shape[0], account_count), dtype=np.bool_)
+    for index in range(positions):
+        lending, margin = codes[index, LENDING_ACCOUNT], codes[index, MARGIN_ACCOUNT]
+        account = lending if lending >= 0 else (lending_count + margin if margin >= 0 else -1)
+        if account < 0:
+            continue
+        owner[index] = account
+        counts[account + 1] += 1
+        kind = codes[index, KIND]
+        if kind != _SPOT and kind != _SUPPLY and kind != _DEBT:
+            linear[account] = False
+        underlying = codes[index, UNDERLYING]
+        if not pegged[underlying]:
+            held[underlying, account] = True
+    starts = np.cumsum(counts)
+    members = np.empty(starts[account_count], dtype=np.int64)
+    filled = starts[:account_count].copy()
+    for index in range(positions):
+        if owner[index] >= 0:
+            members[filled[owner[index]]] = index
+            filled[owner[index]] += 1
+    pairs = np.nonzero(held)  # row-major: by underlying, then account
+    queries = np.empty((pairs[0].shape[0], 2), dtype=np.int64)
+    queries[:, 0], queries[:, 1] = pairs[0], pairs[1]
+    return members, starts, linear, queries
