@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
 from agent.model import Greeks, Instrument, Kind
+from agent.slots import slot_setters
 
 _HEDGE_KINDS = frozenset({Kind.SPOT, Kind.PERP, Kind.FUTURE})
 
@@ -141,13 +142,16 @@ def reserve_facts(
     )  # fmt: skip
 
 
-# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them
-# (unpacked by name, so a field added to LendingAsset fails here until it is set there).
+# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them.
 (
     _set_symbol, _set_price, _set_threshold, _set_supplied, _set_enabled, _set_debt,
     _set_wallet, _set_supply_apr, _set_borrow_apr, _set_room, _set_frozen, _set_paused,
     _set_underlying, _set_oracle_price, _set_market_price,
-) = (getattr(LendingAsset, f.name).__set__ for f in fields(LendingAsset))  # fmt: skip
+) = slot_setters(
+    LendingAsset, "symbol", "price_usd", "liquidation_threshold", "supplied",
+    "collateral_enabled", "debt", "wallet", "supply_apr", "borrow_apr", "supply_room",
+    "frozen", "paused", "underlying", "oracle_price_usd", "market_price_usd",
+)  # fmt: skip
 
 
 def held_asset(

@@ -13,27 +13,15 @@ the same inputs are refused with the same errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import fields
 from datetime import datetime
 
 from agent.risk import positions
 from agent.risk.positions import LendingDebtPosition, LendingSupplyPosition, OptionPosition
 from agent.risk.terms import OptionType, Settlement
+from agent.slots import slot_setters
 
 _INF = math.inf
 _new = object.__new__
-
-
-def _slot_setters(
-    cls: type[LendingSupplyPosition | LendingDebtPosition | OptionPosition], *names: str
-) -> tuple[Callable[[object, object], None], ...]:
-    """The setters of ``cls``'s slots, which must be ``names`` in field order (a field
-    added to a record must be laid here too: refuse to start until it is)."""
-    found = tuple(field.name for field in fields(cls))
-    if found != names:
-        raise TypeError(f"{cls.__name__} has the fields {found}; fast_records lays {names}")
-    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 def _known_names(
@@ -56,11 +44,11 @@ def _known_names(
 
 
 _IDENTITY = ("id", "venue", "underlying")
-_SUPPLY_SLOTS = _slot_setters(
+_SUPPLY_SLOTS = slot_setters(
     LendingSupplyPosition, *_IDENTITY, "quantity", "liquidation_threshold", "account", "protocol"
 )
-_DEBT_SLOTS = _slot_setters(LendingDebtPosition, *_IDENTITY, "quantity", "account", "protocol")
-_OPTION_SLOTS = _slot_setters(
+_DEBT_SLOTS = slot_setters(LendingDebtPosition, *_IDENTITY, "quantity", "account", "protocol")
+_OPTION_SLOTS = slot_setters(
     OptionPosition, *_IDENTITY, "option_type", "strike", "expiry", "quantity", "settlement",
     "vol", "forward", "account", "protocol", "maintenance_margin_rate",
 )  # fmt: skip
