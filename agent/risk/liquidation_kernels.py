@@ -42,8 +42,9 @@ _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 
 # (terms, codes, market, valuation seconds, lending account count, margin cash)
 BookTerms = tuple[FloatArray, IntArray, FloatArray, float, int, FloatArray]
-# (members, starts, underlying, steady, setups, columns, margins): see
-# ``account_health_kernel``
+# (members, starts, underlying, steady, setups, columns, margins): accounts are numbered
+# lending first, then margin, ``members[starts[a]:starts[a+1]]`` are account a's positions
+# in book order, and the last four what no move changes (``fixed_terms_kernel``)
 SearchTerms = tuple[IntArray, IntArray, int, FloatArray, FloatArray, IntArray, FloatArray]
 
 
@@ -256,31 +257,6 @@ def _moving_options(
             black = black_value(setup, log_multiplier, multiplier, 1.0)
             values[move, option] = intrinsic if setup[4] == 1.0 else black
     return values, first
-
-
-@kernel
-def account_health_kernel(
-    book: BookTerms, search: SearchTerms, accounts: IntArray, shocks: FloatArray
-) -> FloatArray:
-    """Health (queries, moves) of account ``accounts[q]`` when the search's underlying
-    moves by each of ``shocks[q]`` (a row per query).
-
-    ``book`` is (terms, codes, market, valuation seconds, lending account count, margin
-    cash); ``search`` is (members, starts, underlying, steady, setups, columns,
-    margins): accounts are numbered lending first, then margin,
-    ``members[starts[a]:starts[a+1]]`` are account a's positions in book order, and the
-    last four what no move changes (``fixed_terms_kernel``).
-    """
-    multipliers = 1.0 + shocks
-    log_multipliers = np.log(multipliers)
-    health = np.empty(shocks.shape)
-    scratch = np.empty((4, shocks.shape[1]))
-    for query in range(shocks.shape[0]):
-        health_of(
-            book, search, accounts[query], multipliers[query], log_multipliers[query],
-            health[query], scratch,
-        )  # fmt: skip
-    return health
 
 
 @kernel

@@ -15,16 +15,37 @@ from hypothesis import strategies as st
 
 from agent.risk import liquidation
 from agent.risk import positions as risk
-from agent.risk.book import Book
+from agent.risk.book import Book, IntArray
+from agent.risk.jit import kernel
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
-    account_health_kernel,
+    health_of,
     refine_kernel,
 )
 from agent.risk.terms import OptionType, Settlement
+from agent.risk.validation import FloatArray
 
 from .books import NOW
+
+
+@kernel
+def account_health_kernel(
+    book: BookTerms, search: SearchTerms, accounts: IntArray, shocks: FloatArray
+) -> FloatArray:
+    """The replaced walk's query: health (queries, moves) of account ``accounts[q]`` when
+    the search's underlying moves by each of ``shocks[q]`` (a row per query)."""
+    multipliers = 1.0 + shocks
+    log_multipliers = np.log(multipliers)
+    health = np.empty(shocks.shape)
+    scratch = np.empty((4, shocks.shape[1]))
+    for query in range(shocks.shape[0]):
+        health_of(
+            book, search, accounts[query], multipliers[query], log_multipliers[query],
+            health[query], scratch,
+        )  # fmt: skip
+    return health
+
 
 MARKET = {
     "ETH": risk.MarketState(spot=3000.0, rate=0.03, vol=0.6),
