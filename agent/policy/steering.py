@@ -72,6 +72,7 @@ from agent.risk.liquidation_probability import (
     PathExtremes,
     first_passage_probability,
     jump_diffusion_extremes,
+    passage_log_distance,
 )
 
 _BISECTIONS = 48
@@ -258,14 +259,11 @@ class ProbabilityModel:
             return self._distances[key]
         if self.settings.probability_model == "jump_diffusion":
             found = self._extremes(vol).log_distance(probability, down=down)
-        else:
-            low, found = 0.0, _MOST_LOG_DISTANCE
-            for _ in range(_BISECTIONS):
-                middle = 0.5 * (low + found)
-                if self.probability(middle, vol, down=down) > probability:
-                    low = middle
-                else:
-                    found = middle
+        else:  # the bisection on ``probability``, in one compiled loop
+            found = passage_log_distance(
+                probability, self.years, vol, down=down, most=_MOST_LOG_DISTANCE,
+                bisections=_BISECTIONS,
+            )  # fmt: skip
         self._distances[key] = found
         return found
 
