@@ -79,9 +79,10 @@ _BISECTIONS = 48
 _MOST_LOG_DISTANCE = 12.0  # e^-12: a fall of 99.9994%; beyond it nothing is reachable
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """H(s) = (assets + moving_assets s) / (requirement + moving_requirement s), USD."""
+class Exposure(NamedTuple):
+    """H(s) = (assets + moving_assets s) / (requirement + moving_requirement s), USD.
+
+    A named tuple: one is made per account a tick, and it is never pickled."""
 
     assets: float
     moving_assets: float
@@ -124,19 +125,58 @@ class Exposure:
         return (self.assets + self.moving_assets * move) / requirement
 
 
-def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
-    """The lending account's exposure; ``volatile`` maps the moving underlyings to vol."""
+class LendingFigures(NamedTuple):
+    """What one pass over a lending account's assets gives: its exposure, its vol
+    (``account_vol`` of the underlyings it holds), and the terms of the health factor's
+    N (each collateral's supplied * price * threshold) and D (each asset's debt * price),
+    which ``agent.policy.health.health_factor_of`` sums as ``health_factor`` does."""
+
+    exposure: Exposure
+    vol: float | None
+    weighted_usd: list[float]
+    owed_usd: list[float]
+
+
+def lending_figures(account: LendingAccount, vols: Mapping[str, float]) -> LendingFigures:
+    """The account's figures (see ``LendingFigures``); ``vols`` maps the moving
+    underlyings to their vol."""
     assets = moving_assets = debt = moving_debt = 0.0
+    weighted_usd: list[float] = []
+    owed_usd: list[float] = []
+    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
     for asset in account.assets:
-        moving = asset.underlying in volatile
+        underlying = asset.underlying
+        moving = underlying in vols
         if asset.collateral_enabled:
             weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+            weighted_usd.append(weighted)
             assets += weighted
             moving_assets += weighted if moving else 0.0
         owed = asset.debt * asset.price_usd
+        owed_usd.append(owed)
         debt += owed
         moving_debt += owed if moving else 0.0
-    return Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
+        if moving and underlying and (asset.supplied or asset.debt):
+            held.append(underlying)
+    exposure = Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
+    return LendingFigures(exposure, _held_vol(account, held, vols), weighted_usd, owed_usd)
+
+
+def _held_vol(account: LendingAccount, held: list[str], vols: Mapping[str, float]) -> float | None:
+    """``account_vol`` of the underlyings the account holds; ``held`` names those with a
+    vol. One of them: its vol (the max of one value). Several: ``account_vol`` over
+    the very set it is given elsewhere, so ties and NaNs resolve in the same order."""
+    if not held:
+        return None
+    if held.count(held[0]) == len(held):
+        return vols[held[0]]
+    underlyings = {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
+    return account_vol(underlyings, vols)
+
+
+def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
+    """The lending account's exposure; ``volatile`` maps the moving underlyings to vol."""
+    return lending_figures(account, volatile).exposure
 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
