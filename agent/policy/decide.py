@@ -35,7 +35,7 @@ from agent.policy.health import health_factor_of, plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
-from agent.policy.plan import Plan, signed_trade
+from agent.policy.plan import Plan, Rebuild, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
     ProbabilityModel,
@@ -63,6 +63,9 @@ class Decision:
     hedged: tuple[str, ...] = ()
     band_half_widths: Mapping[str, float] = field(default_factory=dict)
     steering: tuple[Steering, ...] = ()
+
+
+_numbered = Rebuild(Intent)  # replace(intent, sequence=n), tens of intents a tick
 
 
 def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Steering, ...]:
@@ -232,7 +235,7 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         *(alert for _, plan in hedges for alert in plan.alerts),
     ]
     return Decision(
-        intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
+        intents=tuple(_numbered(intent, sequence=n) for n, intent in enumerate(intents)),
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
         band_half_widths=widths,
