@@ -31,7 +31,7 @@ from agent.policy.alerts import (
     risk_alerts,
 )
 from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, find_need
-from agent.policy.health import health_factor_of, plan_lending
+from agent.policy.health import plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
@@ -82,9 +82,9 @@ def _steerings(
     model = ProbabilityModel(settings.health)
     found = []
     ours = []
-    for lending in policy_input.lending:
-        exposure, vol, weighted, owed = lending_figures(lending, vols)
-        ours.append(health_factor_of(weighted, owed))
+    figures = lending_figures(policy_input.lending, vols)
+    for lending, (exposure, vol, health_factor) in zip(policy_input.lending, figures, strict=True):
+        ours.append(health_factor)
         found.append(
             steer(lending.venue, exposure, vol, settings.health, model, lending.market_priced)
         )

@@ -83,13 +83,6 @@ def health_factor(account: LendingAccount) -> float:
     return math.inf if debt <= 0 else weighted_collateral_usd(account) / debt
 
 
-def health_factor_of(weighted_usd: list[float], owed_usd: list[float]) -> float:
-    """``health_factor`` from the terms of N and D, in the assets' order (the same
-    float: both are summed with ``math.fsum``)."""
-    debt = math.fsum(owed_usd)
-    return math.inf if debt <= 0 else math.fsum(weighted_usd) / debt
-
-
 def oracle_health_factor(account: LendingAccount) -> float:
     """``health_factor(at_oracle_prices(account))``, the same float, without rebuilding
     the account: each asset at the protocol's own price (``oracle_price_usd`` while its

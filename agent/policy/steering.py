@@ -60,7 +60,7 @@ and the health whose projection is the static target (capped at ``max_*_target``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -125,58 +125,51 @@ class Exposure(NamedTuple):
         return (self.assets + self.moving_assets * move) / requirement
 
 
-class LendingFigures(NamedTuple):
-    """What one pass over a lending account's assets gives: its exposure, its vol
-    (``account_vol`` of the underlyings it holds), and the terms of the health factor's
-    N (each collateral's supplied * price * threshold) and D (each asset's debt * price),
-    which ``agent.policy.health.health_factor_of`` sums as ``health_factor`` does."""
+def lending_figures(
+    accounts: Iterable[LendingAccount], vols: Mapping[str, float]
+) -> Iterator[tuple[Exposure, float | None, float]]:
+    """Each lending account's exposure, vol (``account_vol`` of the underlyings it holds)
+    and health factor (``agent.policy.health.health_factor``, the same float: N and D
+    summed with ``math.fsum``), from one pass over its assets; ``vols`` maps the moving
+    underlyings to their vol. One loop for a tick's hundreds of accounts."""
+    fsum = math.fsum
+    for account in accounts:
+        assets = moving_assets = debt = moving_debt = 0.0
+        weighted_usd: list[float] = []  # N's terms
+        owed_usd: list[float] = []  # D's terms
+        held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+        for asset in account.assets:
+            underlying = asset.underlying
+            moving = underlying in vols
+            if asset.collateral_enabled:
+                weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+                weighted_usd.append(weighted)
+                assets += weighted
+                moving_assets += weighted if moving else 0.0
+            owed = asset.debt * asset.price_usd
+            owed_usd.append(owed)
+            debt += owed
+            moving_debt += owed if moving else 0.0
+            if moving and underlying and (asset.supplied or asset.debt):
+                held.append(underlying)
+        # account_vol: one underlying held is its vol (the max of one value); several go
+        # through account_vol over the very set it is given elsewhere (ties, NaNs).
+        vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
+        if vol is None and held:
+            vol = account_vol(_held(account), vols)
+        owed_total = fsum(owed_usd)
+        ours = math.inf if owed_total <= 0 else fsum(weighted_usd) / owed_total
+        yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
 
-    exposure: Exposure
-    vol: float | None
-    weighted_usd: list[float]
-    owed_usd: list[float]
 
-
-def lending_figures(account: LendingAccount, vols: Mapping[str, float]) -> LendingFigures:
-    """The account's figures (see ``LendingFigures``); ``vols`` maps the moving
-    underlyings to their vol."""
-    assets = moving_assets = debt = moving_debt = 0.0
-    weighted_usd: list[float] = []
-    owed_usd: list[float] = []
-    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
-    for asset in account.assets:
-        underlying = asset.underlying
-        moving = underlying in vols
-        if asset.collateral_enabled:
-            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
-            weighted_usd.append(weighted)
-            assets += weighted
-            moving_assets += weighted if moving else 0.0
-        owed = asset.debt * asset.price_usd
-        owed_usd.append(owed)
-        debt += owed
-        moving_debt += owed if moving else 0.0
-        if moving and underlying and (asset.supplied or asset.debt):
-            held.append(underlying)
-    exposure = Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
-    return LendingFigures(exposure, _held_vol(account, held, vols), weighted_usd, owed_usd)
-
-
-def _held_vol(account: LendingAccount, held: list[str], vols: Mapping[str, float]) -> float | None:
-    """``account_vol`` of the underlyings the account holds; ``held`` names those with a
-    vol. One of them: its vol (the max of one value). Several: ``account_vol`` over
-    the very set it is given elsewhere, so ties and NaNs resolve in the same order."""
-    if not held:
-        return None
-    if held.count(held[0]) == len(held):
-        return vols[held[0]]
-    underlyings = {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
-    return account_vol(underlyings, vols)
+def _held(account: LendingAccount) -> set[str]:
+    """The underlyings a lending account holds (supplied or owed)."""
+    return {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
 
 
 def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
     """The lending account's exposure; ``volatile`` maps the moving underlyings to vol."""
-    return lending_figures(account, volatile).exposure
+    return next(lending_figures((account,), volatile))[0]
 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:

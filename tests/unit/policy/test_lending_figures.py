@@ -1,6 +1,6 @@
-"""One pass over a lending account's assets (``lending_figures``) against the separate
-functions it stands in for in the tick: the exposure summed as written out here,
-``health_factor`` and ``account_vol`` of the held underlyings, bit for bit."""
+"""One pass over each lending account's assets (``lending_figures``) against what it
+stands in for in the tick: the exposure summed as written out here, ``health_factor``
+and ``account_vol`` of the held underlyings, bit for bit, every account in its row."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.policy.health import health_factor, health_factor_of
+from agent.policy.health import health_factor
 from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.steering import account_vol, lending_figures
 
@@ -50,18 +50,24 @@ def _exposure_terms(
     return assets, moving_assets, debt, moving_debt
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    held=st.lists(assets, max_size=6),
+    books=st.lists(st.lists(assets, max_size=5), max_size=4),
     vols=st.dictionaries(st.sampled_from(["", "ETH", "BTC", "SOL"]), _VOLS, max_size=4),
 )
 def test_one_pass_is_the_exposure_the_health_factor_and_the_vol_bit_for_bit(
-    held: list[LendingAsset], vols: dict[str, float]
+    books: list[list[LendingAsset]], vols: dict[str, float]
 ) -> None:
-    account = LendingAccount("aave:1", tuple(held), health_factor=1.0)
-    exposure, vol, weighted, owed = lending_figures(account, vols)
-    assert [_bits(x) for x in exposure[:4]] == [_bits(x) for x in _exposure_terms(account, vols)]
-    assert exposure.lending
-    assert _bits(health_factor_of(weighted, owed)) == _bits(health_factor(account))
-    underlyings = {a.underlying for a in held if a.underlying and (a.supplied or a.debt)}
-    assert _bits(vol) == _bits(account_vol(underlyings, vols))
+    accounts = [LendingAccount(f"aave:{n}", tuple(held), 1.0) for n, held in enumerate(books)]
+    found = list(lending_figures(accounts, vols))
+    assert len(found) == len(accounts)
+    for account, (exposure, vol, ours) in zip(accounts, found, strict=True):
+        assert [_bits(x) for x in exposure[:4]] == [
+            _bits(x) for x in _exposure_terms(account, vols)
+        ]
+        assert exposure.lending
+        assert _bits(ours) == _bits(health_factor(account))
+        underlyings = {
+            a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)
+        }
+        assert _bits(vol) == _bits(account_vol(underlyings, vols))
