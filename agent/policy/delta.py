@@ -199,15 +199,21 @@ def _route(
     known: Quotes = {}  # every slice is one side, reference, holding and parameters
     # Which routes are usable never changes as slices consume them (venue, underlying).
     usable_at = [n for n, r in enumerate(routes) if _usable(r, need.risk.underlying, need.settings)]
+    failed = None  # a slice no route took, on the routes as they still are
     for amount in slices(need.quantity, need.settings.max_slice_coin):
+        if amount == failed:  # the same question again: the same answer
+            unrouted += amount
+            continue
         usable = [routes[n] for n in usable_at]
         fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters, known)
         if fill is None:
             unrouted += amount
+            failed = amount
             continue
         unrouted += amount - fill.quantity
         fills.append(fill)
         routes = consume(routes, fill, spot)
+        failed = None
     return fills, unrouted, routes
 
 
