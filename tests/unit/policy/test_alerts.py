@@ -148,9 +148,15 @@ def test_greek_alerts_are_the_comparison_as_written(
     pairs: list[tuple[Greeks, Greeks]], tolerance: float
 ) -> None:
     checks = [GreekCheck("deribit", f"p{n}", ours, venue) for n, (ours, venue) in enumerate(pairs)]
-    found = {a.subject: _bits(a.values) for a in greek_alerts(checks, tolerance, PARAMETERS)}
+    alerts = greek_alerts(checks, tolerance, PARAMETERS)
+    found = {a.subject: _bits(a.values) for a in alerts}
     expected = {f"deribit:{c.position}": _disagreeing_as_written(c, tolerance) for c in checks}
     assert found == {name: _bits(values) for name, values in expected.items() if values}
+    for alert in alerts:
+        names = ", ".join(key[: -len("_ours")] for key in alert.values if key.endswith("_ours"))
+        assert alert.message == (
+            f"{alert.subject}: the venue's {names} differ from ours by more than {tolerance:.1%}"
+        )
 
 
 def _bits(values: Mapping[str, float]) -> list[tuple[str, bytes]]:
