@@ -134,23 +134,6 @@ def _log_distance_passage(
 
 
 @kernel
-def _log_distance_passages(
-    distances: np.ndarray,
-    down: bool,
-    years: float,
-    vol_squared: float,
-    deviation: float,
-    drift: float,
-) -> np.ndarray:
-    found = np.empty(distances.shape[0])
-    for index in range(distances.shape[0]):
-        found[index] = _log_distance_passage(
-            distances[index], down, years, vol_squared, deviation, drift
-        )
-    return found
-
-
-@kernel
 def _bisect_log_distance(
     probability: float,
     most: float,
@@ -180,25 +163,12 @@ def _gbm_terms(years: float, vol: float) -> tuple[float, float, float]:
     return vol**2, vol * math.sqrt(years), 0.0 - 0.5 * vol * vol
 
 
-def log_distance_passages(
-    distances: np.ndarray, years: float, vol: float, *, down: bool
-) -> np.ndarray:
-    """``first_passage_probability(1.0, years, vol, lower=e^-L)`` (down) or
-    ``upper=e^L`` (up) for every log-distance L of ``distances`` (1 where L <= 0), the
-    same floats in one compiled loop. Each L at most 700, so e^-L and e^L stay finite
-    and positive."""
-    values = np.ascontiguousarray(distances, dtype=np.float64)
-    if values.size and not np.max(values) <= _MOST_LOG_DISTANCE:
-        raise RiskInputError(f"must be at most 700, got {np.max(values)!r}", field="distances")
-    return _log_distance_passages(values, down, years, *_gbm_terms(years, vol))
-
-
 def passage_log_distance(
     probability: float, years: float, vol: float, *, down: bool, most: float, bisections: int
 ) -> float:
     """The log-distance L at which a GBM from 1, driftless in price, touches e^-L (down)
     or e^L (up) within ``years`` with ``probability``: ``bisections`` halvings of
-    [0, ``most``] on ``log_distance_passages``' probability (it falls with L), the
+    [0, ``most``] on ``_log_distance_passage``'s probability (it falls with L), the
     upper end of the last interval; one compiled loop instead of ``bisections`` Python
     calls. ``most`` is at most 700, so e^-L and e^L stay finite and positive."""
     if not 0.0 < most <= _MOST_LOG_DISTANCE:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import math
 import struct
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.risk.liquidation_probability import (
     JumpDiffusion,
+    _gbm_terms,
+    _log_distance_passage,
     first_passage_probability,
     jump_diffusion_extremes,
     jump_diffusion_probability,
-    log_distance_passages,
     passage_log_distance,
 )
 from agent.risk.validation import RiskInputError
@@ -139,7 +139,7 @@ def test_log_distance_kernel_is_the_call_by_call_bisection_bit_for_bit(
 
 
 def _passage_call_by_call(distance: float, years: float, vol: float, down: bool) -> float:
-    """What ``log_distance_passages`` computes per element, as steering asked it."""
+    """What the bisection's compiled step computes, as steering asked it call by call."""
     if distance <= 0:
         return 1.0
     barrier = math.exp(-distance if down else distance)
@@ -159,7 +159,8 @@ def _passage_call_by_call(distance: float, years: float, vol: float, down: bool)
 def test_passage_kernel_is_first_passage_probability_bit_for_bit(
     distances: list[float], years: float, vol: float, down: bool
 ) -> None:
-    found = log_distance_passages(np.array(distances), years, vol, down=down).tolist()
+    terms = _gbm_terms(years, vol)
+    found = [_log_distance_passage(d, down, years, *terms) for d in distances]
     expected = [_passage_call_by_call(d, years, vol, down) for d in distances]
     assert [struct.pack("<d", x) for x in found] == [struct.pack("<d", x) for x in expected]
 
@@ -173,8 +174,3 @@ def test_log_distance_refuses_what_the_probability_refuses(
 ) -> None:
     with pytest.raises(RiskInputError, match=field):
         passage_log_distance(0.01, years, vol, down=True, most=most, bisections=4)
-
-
-def test_passages_refuse_a_distance_beyond_700() -> None:
-    with pytest.raises(RiskInputError, match="distances"):
-        log_distance_passages(np.array([1.0, 701.0]), 0.1, 0.5, down=False)
