@@ -11,30 +11,27 @@ their lending accounts only (repairs on the venues' prices: ``agent.tick.checks`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from agent.config.models import Config
-from agent.in_flight import InFlight, InFlightView, hedgeable_deviation, lending_changes
-from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
+from agent.in_flight import InFlight, InFlightView, hedgeable_deviation
+from agent.model import HealthKind, Kind, Position, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
-    LendingAccount,
     MarginAccount,
     MarginPosition,
     OracleDoubt,
     PolicyInput,
     PolicyState,
-    ReserveFacts,
     UnderlyingRisk,
-    held_asset,
-    reserve_facts,
 )
 from agent.profiles import VenueProfile
 from agent.tick.assessment import Assessment
-from agent.tick.hedge_routes import hedge_routes, underlying_of
+from agent.tick.hedge_routes import hedge_routes
+from agent.tick.lending_inputs import LendingAccounts
+from agent.tick.lending_inputs import lending_account as lending_account  # its home before
 
 GWEI = 1e-9
 
@@ -69,18 +66,21 @@ def policy_input(
         return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
 
     lending, margin, routes, checks = [], [], [], []
-    reserves: dict[int, tuple[ReserveState, ReserveFacts]] = {}
+    accounts = LendingAccounts()  # each market's reserves laid out once this tick
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
         gas = gas_usd(name)
+        others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
-            lending.append(lending_account(snapshot, gas, own, reserves))
+            account, others = accounts.account(snapshot, gas, own)
+            lending.append(account)
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
         if profile.margin != "none":  # hundreds of lending venues a tick have none
             margin += _margin_accounts(snapshot, profile, gas)
-        checks += _greek_checks(snapshot, assessment)
+        if others:
+            checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
         for name in rules.hedge_venues:
             if name in snapshots:
@@ -150,81 +150,6 @@ def _netted(
             risk = replace(risk, delta_coin=target + deviation)
         netted.append(risk)
     return tuple(netted)
-
-
-# --- lending --------------------------------------------------------------------------
-
-
-def lending_account(
-    snapshot: VenueSnapshot,
-    gas_usd: float,
-    view: InFlightView,
-    reserves: dict[int, tuple[ReserveState, ReserveFacts]] | None = None,
-) -> LendingAccount:
-    """A lending venue's snapshot as the health policy reads it, with the work in flight
-    netted: per reserve the account's supply, debt, wallet, and what the reserve allows
-    (cap room, frozen, paused).
-
-    ``reserves`` keeps each reserve's checked facts by the ``ReserveState`` object for
-    the tick's other accounts: a connector hands every account of one market the same
-    objects, so their facts are checked and gathered once a tick, not once an account."""
-    supplied: dict[str, Position] = {}
-    debts: dict[str, float] = {}
-    for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
-        instrument = position.instrument
-        kind = instrument.kind
-        if kind is Kind.LENDING_SUPPLY:
-            supplied[instrument.symbol] = position
-        elif kind is Kind.LENDING_DEBT:
-            debts[instrument.symbol] = abs(position.quantity)
-    wallet = {b.asset: b.amount for b in snapshot.balances}
-    pending = view.lending_on(snapshot.venue) if view.items else ()
-    changes = lending_changes(pending) if pending else {}
-    known = {} if reserves is None else reserves
-    assets = []
-    for reserve in snapshot.reserves:
-        entry = known.get(id(reserve))
-        if entry is None or entry[0] is not reserve:
-            entry = known[id(reserve)] = (reserve, _facts(reserve))
-        symbol = reserve.symbol
-        supply = supplied.get(symbol)
-        if supply is None:
-            enabled, held = reserve.ltv > 0, 0.0
-        else:
-            enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
-        more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
-        held += more_supplied
-        owed = debts.get(symbol, 0.0) + more_debt
-        spare = wallet.get(symbol, 0.0) + more_wallet
-        # max(x, 0.0) without the call: NaN passes on to be refused by held_asset
-        assets.append(
-            held_asset(
-                entry[1],
-                0.0 if held < 0.0 else held,
-                enabled,
-                0.0 if owed < 0.0 else owed,
-                0.0 if spare < 0.0 else spare,
-            )
-        )
-    health = math.inf
-    if not pending:  # else the venue's figure predates them: recompute from the assets
-        for reported in snapshot.health:
-            if reported.kind is HealthKind.LENDING:
-                health = reported.ratio
-                break
-    return LendingAccount(snapshot.venue, tuple(assets), health, gas_usd)
-
-
-def _facts(reserve: ReserveState) -> ReserveFacts:
-    symbol = reserve.symbol
-    return reserve_facts(
-        symbol, reserve.price_usd, reserve.liquidation_threshold, reserve.supply_apr,
-        reserve.borrow_apr, reserve.supply_room, reserve.frozen, reserve.paused,
-        underlying_of(symbol),
-    )  # fmt: skip
-
-
-_NO_CHANGE = (0.0, 0.0, 0.0)
 
 
 # --- margin ---------------------------------------------------------------------------
