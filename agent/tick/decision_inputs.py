@@ -17,7 +17,7 @@ from datetime import datetime
 
 from agent.config.models import Config
 from agent.in_flight import InFlight, InFlightView, hedgeable_deviation
-from agent.model import HealthKind, Kind, Position, Settlement, VenueSnapshot
+from agent.model import Health, HealthKind, Instrument, Kind, Position, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
     MarginAccount,
@@ -28,6 +28,7 @@ from agent.policy.inputs import (
     UnderlyingRisk,
 )
 from agent.profiles import VenueProfile
+from agent.slots import draft_class
 from agent.tick.assessment import Assessment
 from agent.tick.hedge_routes import hedge_routes
 from agent.tick.lending_inputs import LendingAccounts
@@ -69,7 +70,7 @@ def policy_input(
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
-        gas = gas_usd(name)
+        gas = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth  # gas_usd
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
@@ -152,6 +153,13 @@ def _netted(
     return tuple(netted)
 
 
+# Filled by attribute, then made the record (``agent.slots.draft_class``): ~100 a tick
+# each, records that check nothing in a constructor of their own.
+_MarginPositionDraft = draft_class(MarginPosition)
+_GreekCheckDraft = draft_class(GreekCheck)
+_new = object.__new__
+
+
 # --- margin ---------------------------------------------------------------------------
 
 
@@ -166,53 +174,75 @@ def _margin_accounts(
         ]
     if profile.margin != "cross":
         return []
-    accounts = []
     margin = [
         h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
     ]
     # an isolated position's health is named after its symbol (Hyperliquid isolated margin)
     isolated = {h.account for h in margin} & {p.instrument.symbol for p in snapshot.positions}
+    whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
+    pooled = _pooled(snapshot.positions, isolated)
+    accounts = []
     for health in margin:
         assert health.equity_usd is not None
-        whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
-        members = [
-            p
-            for p in snapshot.positions
-            if _in_account(p, health.account, isolated, whole_venue=whole_venue)
-        ]
-        notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
-        maintenance = health.maintenance_margin_usd or 0.0
-        rate = maintenance / notional if notional > 0 else profile.maintenance_rate
-        positions = tuple(
-            MarginPosition(
-                p.instrument, p.quantity, p.mark_price or 0.0, rate, profile.taker_fee_rate
-            )
-            for p in members
-            if p.mark_price
-        )
-        accounts.append(
-            MarginAccount(
-                venue=snapshot.venue,
-                equity_usd=health.equity_usd,
-                maintenance_margin_usd=maintenance,
-                positions=positions,
-                gas_usd=gas_usd,
-                account=health.account,
-            )
-        )
+        account = health.account
+        if account in isolated:
+            members = [p for p in snapshot.positions if p.instrument.symbol == account]
+        elif account is None or whole_venue:
+            members = [p for p, _ in pooled]
+        else:
+            members = [p for p, currency in pooled if currency == account]
+        accounts.append(_cross(snapshot.venue, health, members, profile, gas_usd))
     return accounts
 
 
-def _in_account(
-    position: Position, account: str | None, isolated: set[str | None], *, whole_venue: bool
-) -> bool:
-    symbol = position.instrument.symbol
-    if account in isolated or symbol in isolated:
-        return account == symbol
-    if account is None or whole_venue:
-        return True
-    inverse = position.instrument.settlement is Settlement.INVERSE
-    return (position.instrument.underlying if inverse else "USDC") == account
+def _pooled(
+    positions: tuple[Position, ...], isolated: set[str | None]
+) -> list[tuple[Position, str]]:
+    """The positions margined in a pool (not in an isolated account of their own), in
+    order, each with the currency of its pool: the underlying when settled in it
+    (inverse), else USDC. Found once, not once per account."""
+    return [
+        (p, p.instrument.underlying if p.instrument.settlement is Settlement.INVERSE else "USDC")
+        for p in positions
+        if p.instrument.symbol not in isolated
+    ]
+
+
+def _cross(
+    venue: str, health: Health, members: list[Position], profile: VenueProfile, gas_usd: float
+) -> MarginAccount:
+    """The margin account of ``health`` holding ``members``."""
+    assert health.equity_usd is not None
+    notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
+    maintenance = health.maintenance_margin_usd or 0.0
+    rate = maintenance / notional if notional > 0 else profile.maintenance_rate
+    fee = profile.taker_fee_rate
+    positions = tuple(
+        [
+            _margin_position(p.instrument, p.quantity, p.mark_price, rate, fee)
+            for p in members
+            if p.mark_price
+        ]
+    )
+    return MarginAccount(
+        venue=venue,
+        equity_usd=health.equity_usd,
+        maintenance_margin_usd=maintenance,
+        positions=positions,
+        gas_usd=gas_usd,
+        account=health.account,
+    )
+
+
+def _margin_position(
+    instrument: Instrument, quantity: float, mark: float, rate: float, fee: float
+) -> MarginPosition:
+    """``MarginPosition(instrument, quantity, mark, rate, fee)``, field for field."""
+    member = _new(_MarginPositionDraft)
+    member.instrument, member.quantity, member.mark_price_usd = instrument, quantity, mark
+    member.maintenance_rate, member.taker_fee_rate = rate, fee
+    member.__class__ = MarginPosition
+    return member  # type: ignore[no-any-return]
 
 
 def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> MarginAccount:
@@ -245,10 +275,27 @@ def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> Marg
 
 def _greek_checks(snapshot: VenueSnapshot, assessment: Assessment) -> list[GreekCheck]:
     checks = []
+    ours_by_id = assessment.positions
     for position in snapshot.positions:
-        if position.venue_greeks is None or position.instrument.kind is not Kind.OPTION:
+        reported = position.venue_greeks
+        if reported is None or position.instrument.kind is not Kind.OPTION:
             continue
-        ours = assessment.positions.get(f"{position.key}:{position.instrument.kind.value}")
-        if ours is not None:
-            checks.append(GreekCheck(snapshot.venue, position.key, ours, position.venue_greeks))
+        key = position.key
+        try:  # Mapping.get, without its own call
+            ours = ours_by_id[key + _OPTION_ID]
+        except KeyError:
+            continue
+        check = _new(_GreekCheckDraft)
+        check.venue, check.position, check.ours, check.reported = (
+            snapshot.venue,
+            key,
+            ours,
+            reported,
+        )
+        check.__class__ = GreekCheck
+        checks.append(check)
     return checks
+
+
+# A position's id in the book is its key and its kind (``agent.tick.book_builder``).
+_OPTION_ID = f":{Kind.OPTION.value}"
