@@ -12,7 +12,6 @@ still share the facts of the reserve objects seen before.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 from agent.in_flight import InFlightView, lending_changes
 from agent.model import HealthKind, Kind, Position, ReserveState, VenueSnapshot
@@ -30,15 +29,12 @@ from agent.tick.hedge_routes import underlying_of
 Facts = dict[int, tuple[ReserveState, ReserveFacts]]
 
 
-class Row(NamedTuple):
-    """One reserve of a market: its facts (None: refused, its error raised again at its
-    turn in each account, after the assets before it, as ever), the row of its symbol's
-    amounts (a symbol listed twice has one row), whether a first supply is collateral."""
-
-    facts: ReserveFacts | None
-    row: int
-    first_supply_enabled: bool
-    reserve: ReserveState
+# One reserve of a market, a plain tuple (made for every account of a tick whose
+# reserves are its own): its facts (None: refused, the error raised again at its turn in
+# each account, after the assets before it, as ever), the row of its symbol's amounts (a
+# symbol listed twice has one row), whether a first supply is collateral (LTV > 0), and
+# the reserve.
+Row = tuple[ReserveFacts | None, int, bool, ReserveState]
 
 
 class Market:
@@ -48,13 +44,16 @@ class Market:
 
     def __init__(self, reserves: tuple[ReserveState, ...], known: Facts) -> None:
         self.reserves = reserves  # kept: the markets are found by the tuple's id
-        self.rows: dict[str, int] = {}
-        layout = []
+        rows: dict[str, int] = {}
+        layout: list[Row] = []
         for reserve in reserves:
-            row = self.rows.setdefault(reserve.symbol, len(self.rows))
-            layout.append(Row(_checked(reserve, known), row, reserve.ltv > 0, reserve))
+            row = rows.get(reserve.symbol)
+            if row is None:
+                row = rows[reserve.symbol] = len(rows)
+            layout.append((_checked(reserve, known), row, reserve.ltv > 0, reserve))
+        self.rows = rows
         self.layout = tuple(layout)
-        self.unchanged = (_NO_CHANGE,) * len(self.rows)  # per row, the work in flight: none
+        self.unchanged = (_NO_CHANGE,) * len(rows)  # per row, the work in flight: none
 
 
 class LendingAccounts:
@@ -64,19 +63,16 @@ class LendingAccounts:
         self.known: Facts = {} if known is None else known
         self.markets: dict[int, Market] = {}
 
-    def market(self, reserves: tuple[ReserveState, ...]) -> Market:
-        """The layout of ``reserves``, made at its tuple's first account this tick."""
-        market = self.markets.get(id(reserves))
-        if market is None or market.reserves is not reserves:
-            market = self.markets[id(reserves)] = Market(reserves, self.known)
-        return market
-
     def account(
         self, snapshot: VenueSnapshot, gas_usd: float, view: InFlightView
     ) -> tuple[LendingAccount, bool]:
         """``snapshot``'s account (``lending_account``), and whether it holds anything
         other than lending positions (then the venue's Greeks may need checking)."""
-        return _account(snapshot, self.market(snapshot.reserves), gas_usd, view)
+        reserves = snapshot.reserves
+        market = self.markets.get(id(reserves))
+        if market is None or market.reserves is not reserves:  # its first account
+            market = self.markets[id(reserves)] = Market(reserves, self.known)
+        return _account(snapshot, market, gas_usd, view)
 
 
 def lending_account(
