@@ -99,8 +99,10 @@ def _account(
     if pending:
         changes = lending_changes(pending)
         more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
+        health = math.inf  # the venue's figure predates them: recomputed from the assets
     else:
         more = market.unchanged
+        health = _reported_health(snapshot)
     assets = []
     for facts, row, first_supply_enabled, reserve in market.layout:
         supply = supplies[row]
@@ -122,7 +124,6 @@ def _account(
                 0.0 if spare < 0.0 else spare,
             )
         )
-    health = math.inf if pending else _reported_health(snapshot)
     return held_account(snapshot.venue, tuple(assets), health, gas_usd), others
 
 
