@@ -1,6 +1,7 @@
 """From snapshots and the assessment to the policy's inputs (pure).
 
-Lending accounts come from lending venues' reserves and positions; margin accounts
+Lending accounts come from lending venues' reserves and positions, each market's
+reserves laid out once a tick (``agent.tick.lending_inputs``); margin accounts
 from cross-margin venues' reported equity and from each isolated perp; hedge routes
 from the quotes, rates and positions of each underlying's configured hedge venues
 (``agent.tick.hedge_routes``). Only venues that passed the input checks produce
@@ -32,7 +33,7 @@ from agent.slots import draft_class
 from agent.tick.assessment import Assessment
 from agent.tick.hedge_routes import hedge_routes
 from agent.tick.lending_inputs import LendingAccounts
-from agent.tick.lending_inputs import lending_account as lending_account  # its home before
+from agent.tick.lending_inputs import lending_account as lending_account  # found here too
 
 GWEI = 1e-9
 
@@ -63,14 +64,12 @@ def policy_input(
     flying = _by_venue(view)  # each lending account nets only its venue's work
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
-    def gas_usd(name: str) -> float:
-        return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
-
     lending, margin, routes, checks = [], [], [], []
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
+    gas_usd: dict[str, float] = {}  # one action's, per venue
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
-        gas = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth  # gas_usd
+        gas = gas_usd[name] = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
@@ -87,7 +86,7 @@ def policy_input(
             if name in snapshots:
                 room = _room(name, config, exposure_usd, assessment.book_value_usd)
                 routes += hedge_routes(
-                    snapshots[name], profiles[name], underlying, gas_usd(name), room
+                    snapshots[name], profiles[name], underlying, gas_usd[name], room
                 )
     return PolicyInput(
         now=now,
