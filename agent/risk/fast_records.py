@@ -13,7 +13,6 @@ the same inputs are refused with the same errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import datetime
 
 from agent.risk import positions
@@ -60,13 +59,34 @@ def lending_supply(
 ) -> LendingSupplyPosition:
     """``LendingSupplyPosition(identifier, venue, underlying, quantity, threshold,
     protocol=protocol)``, cheaper (see the module's doc)."""
-    if threshold is None:  # not a debt's row: the class refuses it
-        return LendingSupplyPosition(
-            identifier, venue, underlying, quantity, threshold, protocol=protocol
-        )
-    record = lending_records([(identifier, venue, underlying, quantity, threshold)], protocol)[0]
-    assert isinstance(record, LendingSupplyPosition)
-    return record
+    if (
+        type(quantity) is float
+        and 0.0 <= quantity < _INF  # require_non_negative
+        and type(threshold) is float
+        and 0.0 <= threshold <= 1.0  # require_fraction
+        and _known_names(identifier, venue, underlying, None, protocol)
+    ):
+        record = _new(LendingSupplyPosition)
+        (
+            set_id,
+            set_venue,
+            set_underlying,
+            set_quantity,
+            set_threshold,
+            set_account,
+            set_protocol,
+        ) = _SUPPLY_SLOTS
+        set_id(record, identifier)
+        set_venue(record, venue)
+        set_underlying(record, underlying)
+        set_quantity(record, quantity)
+        set_threshold(record, threshold)
+        set_account(record, None)
+        set_protocol(record, protocol)
+        return record
+    return LendingSupplyPosition(
+        identifier, venue, underlying, quantity, threshold, protocol=protocol
+    )
 
 
 def lending_debt(
@@ -74,76 +94,21 @@ def lending_debt(
 ) -> LendingDebtPosition:
     """``LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)``,
     cheaper (see the module's doc)."""
-    record = lending_records([(identifier, venue, underlying, quantity, None)], protocol)[0]
-    assert isinstance(record, LendingDebtPosition)
-    return record
-
-
-# A lending record's fields as ``lending_records`` takes them: id, venue, underlying,
-# quantity and the liquidation threshold of a supply (None for a debt).
-LendingRow = tuple[str, str, str, float, float | None]
-
-
-def lending_records(
-    rows: Iterable[LendingRow], protocol: str
-) -> list[LendingSupplyPosition | LendingDebtPosition]:
-    """Each row's record, in order: ``lending_supply(*row, protocol)`` for a row with a
-    threshold, ``lending_debt(*row[:4], protocol)`` for one without (None). One call for
-    an account's records, its protocol's name looked up once (see the module's doc)."""
-    names = positions._VALID_NAMES
-    known = type(protocol) is str and protocol in names
-    set_id, set_venue, set_underlying, set_quantity, set_threshold, set_account, set_protocol = (
-        _SUPPLY_SLOTS
-    )
-    set_debt_id, set_debt_venue, set_debt_underlying, set_owed, set_debt_account, set_owner = (
-        _DEBT_SLOTS
-    )
-    records: list[LendingSupplyPosition | LendingDebtPosition] = []
-    for row in rows:
-        identifier, venue, underlying, quantity, threshold = row
-        if not (
-            known
-            and type(quantity) is float
-            and 0.0 <= quantity < _INF  # require_non_negative
-            and type(identifier) is str
-            and identifier in names
-            and type(venue) is str
-            and venue in names
-            and type(underlying) is str
-            and underlying in names
-            and (threshold is None or (type(threshold) is float and 0.0 <= threshold <= 1.0))
-        ):
-            records.append(_checked_lending(row, protocol))  # require_fraction ^
-        elif threshold is None:
-            debt = _new(LendingDebtPosition)
-            set_debt_id(debt, identifier)
-            set_debt_venue(debt, venue)
-            set_debt_underlying(debt, underlying)
-            set_owed(debt, quantity)
-            set_debt_account(debt, None)
-            set_owner(debt, protocol)
-            records.append(debt)
-        else:
-            supply = _new(LendingSupplyPosition)
-            set_id(supply, identifier)
-            set_venue(supply, venue)
-            set_underlying(supply, underlying)
-            set_quantity(supply, quantity)
-            set_threshold(supply, threshold)
-            set_account(supply, None)
-            set_protocol(supply, protocol)
-            records.append(supply)
-    return records
-
-
-def _checked_lending(row: LendingRow, protocol: str) -> LendingSupplyPosition | LendingDebtPosition:
-    """The row's record built by its class, which checks every field."""
-    identifier, venue, underlying, quantity, threshold = row
-    if threshold is None:
-        return LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)
-    return LendingSupplyPosition(
-        identifier, venue, underlying, quantity, threshold, protocol=protocol
-    )
+    if (
+        type(quantity) is float
+        and 0.0 <= quantity < _INF
+        and _known_names(identifier, venue, underlying, None, protocol)
+    ):
+        record = _new(LendingDebtPosition)
+        set_id, set_venue, set_underlying, set_quantity, set_account, set_protocol = _DEBT_SLOTS
+        set_id(record, identifier)
+        set_venue(record, venue)
+        set_underlying(record, underlying)
+        set_quantity(record, quantity)
+        set_account(record, None)
+        set_protocol(record, protocol)
+        return record
+    return LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)
 
 
 def option(
