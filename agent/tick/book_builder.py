@@ -165,17 +165,19 @@ def _add_records(
         if not quantity or instrument.underlying not in market:
             continue
         kind = instrument.kind
-        if kind is _SUPPLY:
+        if kind is _SUPPLY or kind is _DEBT:
+            try:  # _position_id's look-up, inline (~900 a tick); made there when new
+                ident = _IDS[(instrument.venue, instrument.symbol, position.position_id, kind)]
+            except (KeyError, TypeError):
+                ident = _position_id(position)
+            venue, coin = instrument.venue, instrument.underlying
+            if kind is _DEBT:
+                records.append(lending_debt(ident, venue, coin, abs(quantity), protocol))
+                continue
             threshold = 0.0  # not collateral: refused by the record, as it always was
             if position.collateral_usd:
                 threshold = _threshold(snapshot.reserves, instrument.symbol)
-            ident, coin = _position_id(position), instrument.underlying
-            records.append(
-                lending_supply(ident, instrument.venue, coin, quantity, threshold, protocol)
-            )
-        elif kind is _DEBT:
-            ident, coin = _position_id(position), instrument.underlying
-            records.append(lending_debt(ident, instrument.venue, coin, abs(quantity), protocol))
+            records.append(lending_supply(ident, venue, coin, quantity, threshold, protocol))
         else:
             if kind is _OPTION:
                 options.append(position)
