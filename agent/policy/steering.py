@@ -74,6 +74,7 @@ from agent.risk.liquidation_probability import (
     jump_diffusion_extremes,
     passage_log_distance,
 )
+from agent.slots import draft_class
 
 _BISECTIONS = 48
 _MOST_LOG_DISTANCE = 12.0  # e^-12: a fall of 99.9994%; beyond it nothing is reachable
@@ -221,6 +222,10 @@ class Steering:
     market_priced: tuple[str, ...] = ()
 
 
+_SteeringDraft = draft_class(Steering)
+_new = object.__new__
+
+
 class Moves(NamedTuple):
     """Relative moves of an account's underlyings (-0.02: a 2% fall): see ``moves``."""
 
@@ -341,11 +346,20 @@ def steer(
             target = max(target, min(exposure.health_for(adverse, static_target), cap))
             if not cause and health < floor_now:
                 cause = "projection"
-    kind = "lending" if lending else "margin"
-    return Steering(
-        name, kind, health, vol, move, probability, trigger, target, bool(cause), projected, cause,
-        market_priced,
+    # A Steering filled as a draft (agent.slots.draft_class): one an account, hundreds a
+    # tick, and a frozen dataclass's __init__ costs four times the plain stores.
+    found = _new(_SteeringDraft)
+    found.account, found.kind, found.health, found.vol = (
+        name, "lending" if lending else "margin", health, vol,
     )  # fmt: skip
+    found.liquidation_move, found.probability, found.trigger, found.target = (
+        move, probability, trigger, target,
+    )  # fmt: skip
+    found.acting, found.projected_health, found.cause, found.market_priced = (
+        bool(cause), projected, cause, market_priced,
+    )  # fmt: skip
+    found.__class__ = Steering
+    return found  # type: ignore[no-any-return]
 
 
 def vol_reason(steering: Steering, settings: HealthSettings, measure: str) -> str:
