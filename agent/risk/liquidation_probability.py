@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.risk.jit import kernel
+from agent.risk.jit import inline_kernel, kernel
 from agent.risk.validation import (
     RiskInputError,
     require_finite,
@@ -28,6 +28,7 @@ from agent.risk.validation import (
 )
 
 _MAXIMUM_IMAGES = 200
+_MOST_LOG_DISTANCE = 700.0  # e^700 and e^-700 are finite and positive doubles
 
 
 def _phi(value: float) -> float:
@@ -97,6 +98,83 @@ def first_passage_probability(
     low = -math.inf if not lower else math.log(lower / spot)
     high = math.inf if upper is None else math.log(upper / spot)
     return 1.0 - _survival(low, high, drift - 0.5 * vol * vol, vol, years)
+
+
+@inline_kernel
+def _log_distance_passage(
+    distance: float,
+    down: bool,
+    years: float,
+    vol_squared: float,
+    deviation: float,
+    drift: float,
+) -> float:
+    """``first_passage_probability(1.0, years, vol, lower=e^-L)`` (down) or
+    ``upper=e^L`` (up), 1 for L <= 0, operation for operation as that function and its
+    one-barrier ``_survival`` compute it, so every float is theirs (the same libm
+    ``exp``, ``log`` and ``erfc``; no fastmath). ``vol_squared``, ``deviation`` and
+    ``drift`` come from the caller, computed as those functions compute them."""
+    if distance <= 0:
+        return 1.0
+    barrier = math.exp(-distance if down else distance)
+    if (barrier >= 1.0) if down else (barrier <= 1.0):
+        return 1.0
+    if years == 0.0:
+        return 0.0
+    level = math.log(barrier / 1.0)
+    reach, nu = (-level, -drift) if down else (level, drift)
+    first = 0.5 * math.erfc(-((reach - nu * years) / deviation) / math.sqrt(2.0))
+    reflected = math.exp(2.0 * nu * reach / vol_squared) * (
+        0.5 * math.erfc(-((-reach - nu * years) / deviation) / math.sqrt(2.0))
+    )
+    survival = first - reflected
+    if survival < 0.0:  # max(survival, 0.0), keeping a NaN as Python's max keeps it
+        survival = 0.0
+    return 1.0 - survival
+
+
+@kernel
+def _bisect_log_distance(
+    probability: float,
+    most: float,
+    bisections: int,
+    down: bool,
+    years: float,
+    vol_squared: float,
+    deviation: float,
+    drift: float,
+) -> float:
+    low = 0.0
+    found = most
+    for _ in range(bisections):
+        middle = 0.5 * (low + found)
+        if _log_distance_passage(middle, down, years, vol_squared, deviation, drift) > probability:
+            low = middle
+        else:
+            found = middle
+    return found
+
+
+def _gbm_terms(years: float, vol: float) -> tuple[float, float, float]:
+    """``vol**2``, the deviation and the log drift exactly as ``first_passage_probability``
+    and ``_survival`` compute them (driftless in price), after the same checks."""
+    require_non_negative(years, "years")
+    require_positive(vol, "vol")
+    return vol**2, vol * math.sqrt(years), 0.0 - 0.5 * vol * vol
+
+
+def passage_log_distance(
+    probability: float, years: float, vol: float, *, down: bool, most: float, bisections: int
+) -> float:
+    """The log-distance L at which a GBM from 1, driftless in price, touches e^-L (down)
+    or e^L (up) within ``years`` with ``probability``: ``bisections`` halvings of
+    [0, ``most``] on ``_log_distance_passage``'s probability (it falls with L), the
+    upper end of the last interval; one compiled loop instead of ``bisections`` Python
+    calls. ``most`` is at most 700, so e^-L and e^L stay finite and positive."""
+    if not 0.0 < most <= _MOST_LOG_DISTANCE:
+        raise RiskInputError(f"must be in (0, 700], got {most!r}", field="most")
+    terms = _gbm_terms(years, vol)
+    return float(_bisect_log_distance(probability, most, bisections, down, years, *terms))
 
 
 @dataclass(frozen=True, slots=True)
