@@ -67,13 +67,8 @@ from typing import NamedTuple
 from agent.config.models import HealthSettings
 from agent.policy.inputs import LendingAccount, MarginAccount
 from agent.policy.settings import SECONDS_PER_YEAR
-from agent.risk.liquidation_probability import (
-    JumpDiffusion,
-    PathExtremes,
-    first_passage_probability,
-    jump_diffusion_extremes,
-    passage_log_distance,
-)
+from agent.risk.jump_diffusion import JumpDiffusion, PathExtremes, jump_diffusion_extremes
+from agent.risk.liquidation_probability import first_passage_probability, passage_log_distance
 from agent.slots import draft_class
 
 _BISECTIONS = 48

@@ -9,13 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.risk.liquidation_probability import (
+from agent.risk.jump_diffusion import (
     JumpDiffusion,
+    jump_diffusion_extremes,
+    jump_diffusion_probability,
+)
+from agent.risk.liquidation_probability import (
     _gbm_terms,
     _log_distance_passage,
     first_passage_probability,
-    jump_diffusion_extremes,
-    jump_diffusion_probability,
     passage_log_distance,
 )
 from agent.risk.validation import RiskInputError
