@@ -52,32 +52,38 @@ def account_snapshot(
     account: AccountFigures,
     view: MarketView,
     assets: Sequence[AssetFacts],
+    symbols: Sequence[str],
     noted: Noted,
 ) -> VenueSnapshot:
     """The snapshot of ``account`` (its figures per asset in ``assets``' order, which is
-    the view's) read at ``block``; each asset's allowance and debts go to ``noted``."""
+    the view's; ``symbols``: theirs) read at ``block``; each asset's allowance and debts
+    go to ``noted``."""
+    stables = account.stable_debt
+    debts = account.variable_debt
+    if any(stables):
+        debts = tuple([variable + stable for variable, stable in zip(debts, stables, strict=True)])
+    noted.allowances.update(zip(symbols, account.allowance, strict=True))
+    noted.debts.update(zip(symbols, debts, strict=True))
+    noted.stable_debts.update(zip(symbols, stables, strict=True))
     positions: list[Position] = []
-    balances: list[Balance] = []
-    supplied, collateral, wallets = account.supplied, account.collateral, account.wallet
-    stables, variables = account.stable_debt, account.variable_debt
-    for index, (asset, price) in enumerate(zip(assets, view.prices, strict=True)):
-        symbol, scale = asset.symbol, asset.scale
-        noted.allowances[symbol] = account.allowance[index]
-        stable = stables[index]
-        debt = variables[index] + stable
-        noted.debts[symbol] = debt
-        noted.stable_debts[symbol] = stable
-        if supplied[index]:
-            amount = supplied[index] / scale
-            value = amount * price if collateral[index] else 0.0
+    for asset, price, held, collateral, debt in zip(
+        assets, view.prices, account.supplied, account.collateral, debts, strict=True
+    ):
+        if held:
+            amount = held / asset.scale
+            value = amount * price if collateral else 0.0
             positions.append(Position(asset.supply, amount, mark_price=price, collateral_usd=value))
         if debt:
-            positions.append(Position(asset.debt, -(debt / scale), mark_price=price))
-        if wallets[index]:
-            wallet = wallets[index] / scale
-            balances.append(Balance(symbol, wallet, wallet * price))
+            positions.append(Position(asset.debt, -(debt / asset.scale), mark_price=price))
+    balances: list[Balance] = []
+    for symbol, asset, price, wallet, empty in zip(
+        symbols, assets, view.prices, account.wallet, view.empty_wallets, strict=True
+    ):
+        if wallet:
+            amount = wallet / asset.scale
+            balances.append(Balance(symbol, amount, amount * price))
         else:  # 0 / scale: the view's own, the same for every account
-            balances.append(view.empty_wallets[index])
+            balances.append(empty)
     return VenueSnapshot(
         venue=venue,
         observed_at=block_time(block),
