@@ -108,7 +108,6 @@ class AaveV3Connector:
         # the plan's key, the market calls, the market and account calls (a full read)
         self._plan: tuple[tuple[object, ...], tuple[Call, ...], tuple[Call, ...]] | None = None
         self._facts: tuple[AssetFacts, ...] = ()  # of the plan's assets, in their order
-        self._symbols: tuple[str, ...] = ()  # theirs
         self._emodes: tuple[int, ...] = ()  # the plan's assets' e-mode categories
         self.checks = checks if checks is not None else MarketChecks()
         self.checks.join(name)
@@ -232,7 +231,6 @@ class AaveV3Connector:
             market = self.checks.shared_calls(key[1:], self._market_calls)
             self._plan = (key, market, market + self._account_calls())
             self._facts = tuple(AssetFacts.of(self.name, asset) for asset in assets)
-            self._symbols = tuple(asset.symbol for asset in assets)
             self._emodes = emodes
         news, self._news = self._news, None
         full = self.kept.choose(news, self.checks)
@@ -325,9 +323,7 @@ class AaveV3Connector:
         account of the market; the allowances and debts noted for intents."""
         key = (account.emode, *self._emodes)
         view = self.checks.view(key, lambda: market_view(self.assets, key, categories, per_asset))
-        return account_snapshot(
-            self.name, block, account, view, self._facts, self._symbols, self._noted
-        )
+        return account_snapshot(self.name, block, account, view, self._facts, self._noted)
 
     # --- actions --------------------------------------------------------------------
 

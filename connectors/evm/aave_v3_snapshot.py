@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
 from agent.model import Balance, Health, Instrument, Kind, Position, VenueSnapshot
 from agent.ports import BlockRef
+from agent.slots import slot_setters
 from connectors.evm.aave_v3_account import AccountFigures
 from connectors.evm.aave_v3_reserves import MarketView
 from connectors.evm.tokens import TokenConfig
@@ -52,46 +55,113 @@ def account_snapshot(
     account: AccountFigures,
     view: MarketView,
     assets: Sequence[AssetFacts],
-    symbols: Sequence[str],
     noted: Noted,
 ) -> VenueSnapshot:
     """The snapshot of ``account`` (its figures per asset in ``assets``' order, which is
-    the view's; ``symbols``: theirs) read at ``block``; each asset's allowance and debts
-    go to ``noted``."""
-    stables = account.stable_debt
-    debts = account.variable_debt
-    if any(stables):
-        debts = tuple([variable + stable for variable, stable in zip(debts, stables, strict=True)])
-    noted.allowances.update(zip(symbols, account.allowance, strict=True))
-    noted.debts.update(zip(symbols, debts, strict=True))
-    noted.stable_debts.update(zip(symbols, stables, strict=True))
+    the view's) read at ``block``; each asset's allowance and debts go to ``noted``."""
     positions: list[Position] = []
-    for asset, price, held, collateral, debt in zip(
-        assets, view.prices, account.supplied, account.collateral, debts, strict=True
-    ):
-        if held:
-            amount = held / asset.scale
-            value = amount * price if collateral else 0.0
-            positions.append(Position(asset.supply, amount, mark_price=price, collateral_usd=value))
-        if debt:
-            positions.append(Position(asset.debt, -(debt / asset.scale), mark_price=price))
     balances: list[Balance] = []
-    for symbol, asset, price, wallet, empty in zip(
-        symbols, assets, view.prices, account.wallet, view.empty_wallets, strict=True
-    ):
-        if wallet:
-            amount = wallet / asset.scale
-            balances.append(Balance(symbol, amount, amount * price))
+    supplied, collateral, wallets = account.supplied, account.collateral, account.wallet
+    stables, variables = account.stable_debt, account.variable_debt
+    allowances, debts, stable_debts = noted.allowances, noted.debts, noted.stable_debts
+    for index, (asset, price) in enumerate(zip(assets, view.prices, strict=True)):
+        symbol, scale = asset.symbol, asset.scale
+        allowances[symbol] = account.allowance[index]
+        stable = stables[index]
+        debt = variables[index] + stable
+        debts[symbol] = debt
+        stable_debts[symbol] = stable
+        if supplied[index]:
+            amount = supplied[index] / scale
+            value = amount * price if collateral[index] else 0.0
+            positions.append(_position(asset.supply, amount, price, value))
+        if debt:
+            positions.append(_position(asset.debt, -(debt / scale), price, None))
+        if wallets[index]:
+            wallet = wallets[index] / scale
+            balances.append(Balance(symbol, wallet, wallet * price))
         else:  # 0 / scale: the view's own, the same for every account
-            balances.append(empty)
-    return VenueSnapshot(
-        venue=venue,
-        observed_at=block_time(block),
-        positions=tuple(positions),
-        balances=tuple(balances),
-        health=(Health.from_aave_account_data(venue, account.account_data),),
-        marks=view.marks,  # copied by the snapshot
-        rates=view.rates,
-        reserves=view.reserves,
-        block_number=block.number,
+            balances.append(view.empty_wallets[index])
+    return _snapshot(
+        venue,
+        block_time(block),
+        tuple(positions),
+        tuple(balances),
+        (Health.from_aave_account_data(venue, account.account_data),),
+        view,
+        block.number,
     )
+
+
+# The snapshot's records by the hundred a tick (an account's positions, its snapshot),
+# their slots laid directly as their classes' ``__init__`` would lay them (``agent.slots``:
+# a field added to or moved in a class stops the import until it is laid here too).
+_new = object.__new__
+_POSITION = slot_setters(
+    Position, "instrument", "quantity", "entry_price", "mark_price", "liquidation_price",
+    "collateral_usd", "unrealized_pnl_usd", "accrued_fees_usd", "venue_greeks", "mark_iv",
+    "position_id",
+)  # fmt: skip
+_SNAPSHOT = slot_setters(
+    VenueSnapshot, "venue", "observed_at", "positions", "balances", "health", "marks",
+    "quotes", "rates", "oracles", "reserves", "block_number", "flags", "settings", "pending",
+)  # fmt: skip
+
+
+def _position(
+    instrument: Instrument, quantity: float, price: float, collateral_usd: float | None
+) -> Position:
+    """``Position(instrument, quantity, mark_price=price, collateral_usd=collateral_usd)``."""
+    position = _new(Position)
+    (
+        set_instrument, set_quantity, set_entry, set_mark, set_liquidation, set_collateral,
+        set_pnl, set_fees, set_greeks, set_iv, set_id,
+    ) = _POSITION  # fmt: skip
+    set_instrument(position, instrument)
+    set_quantity(position, quantity)
+    set_entry(position, None)
+    set_mark(position, price)
+    set_liquidation(position, None)
+    set_collateral(position, collateral_usd)
+    set_pnl(position, None)
+    set_fees(position, None)
+    set_greeks(position, None)
+    set_iv(position, None)
+    set_id(position, None)
+    return position
+
+
+def _snapshot(
+    venue: str,
+    observed_at: datetime,
+    positions: tuple[Position, ...],
+    balances: tuple[Balance, ...],
+    health: tuple[Health, ...],
+    view: MarketView,
+    block_number: int,
+) -> VenueSnapshot:
+    """``VenueSnapshot(venue=venue, observed_at=observed_at, positions=positions,
+    balances=balances, health=health, marks=view.marks, rates=view.rates,
+    reserves=view.reserves, block_number=block_number)``, its mappings frozen as its
+    ``__post_init__`` freezes them: each a copy of its own, read-only."""
+    snapshot = _new(VenueSnapshot)
+    (
+        set_venue, set_observed, set_positions, set_balances, set_health, set_marks,
+        set_quotes, set_rates, set_oracles, set_reserves, set_block, set_flags, set_settings,
+        set_pending,
+    ) = _SNAPSHOT  # fmt: skip
+    set_venue(snapshot, venue)
+    set_observed(snapshot, observed_at)
+    set_positions(snapshot, positions)
+    set_balances(snapshot, balances)
+    set_health(snapshot, health)
+    set_marks(snapshot, MappingProxyType(dict(view.marks)))
+    set_quotes(snapshot, ())
+    set_rates(snapshot, view.rates)
+    set_oracles(snapshot, ())
+    set_reserves(snapshot, view.reserves)
+    set_block(snapshot, block_number)
+    set_flags(snapshot, MappingProxyType({}))
+    set_settings(snapshot, MappingProxyType({}))
+    set_pending(snapshot, ())
+    return snapshot
