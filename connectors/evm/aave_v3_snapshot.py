@@ -6,12 +6,21 @@ account of the same e-mode), with what only the connector's plan changes made on
 
 from __future__ import annotations
 
+import math
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from agent.model import Balance, Health, Instrument, Kind, Position, VenueSnapshot
+from agent.model import (
+    Balance,
+    Health,
+    HealthKind,
+    Instrument,
+    Kind,
+    Position,
+    VenueSnapshot,
+)
 from agent.ports import BlockRef
 from agent.slots import slot_setters
 from connectors.evm.aave_v3_account import AccountFigures
@@ -87,7 +96,7 @@ def account_snapshot(
         block_time(block),
         tuple(positions),
         tuple(balances),
-        (Health.from_aave_account_data(venue, account.account_data),),
+        (_health(venue, account.account_data),),
         view,
         block.number,
     )
@@ -101,6 +110,11 @@ _POSITION = slot_setters(
     Position, "instrument", "quantity", "entry_price", "mark_price", "liquidation_price",
     "collateral_usd", "unrealized_pnl_usd", "accrued_fees_usd", "venue_greeks", "mark_iv",
     "position_id",
+)  # fmt: skip
+_HEALTH = slot_setters(
+    Health, "venue", "kind", "ratio", "collateral_usd", "debt_usd", "equity_usd",
+    "maintenance_margin_usd", "initial_margin_usd", "liquidation_threshold", "ltv",
+    "available_borrow_usd", "account",
 )  # fmt: skip
 _SNAPSHOT = slot_setters(
     VenueSnapshot, "venue", "observed_at", "positions", "balances", "health", "marks",
@@ -129,6 +143,30 @@ def _position(
     set_iv(position, None)
     set_id(position, None)
     return position
+
+
+def _health(venue: str, account_data: tuple[int, int, int, int, int, int]) -> Health:
+    """``Health.from_aave_account_data(venue, account_data)``: the same figures from
+    ``getUserAccountData``'s six (base currency in 8 decimals, bps, the factor in wad)."""
+    collateral, debt, available, threshold_bps, ltv_bps, health_wad = account_data
+    health = _new(Health)
+    (
+        set_venue, set_kind, set_ratio, set_collateral, set_debt, set_equity, set_maintenance,
+        set_initial, set_threshold, set_ltv, set_available, set_account,
+    ) = _HEALTH  # fmt: skip
+    set_venue(health, venue)
+    set_kind(health, HealthKind.LENDING)
+    set_ratio(health, math.inf if debt == 0 else health_wad / 10**18)
+    set_collateral(health, collateral / 10**8)
+    set_debt(health, debt / 10**8)
+    set_equity(health, None)
+    set_maintenance(health, None)
+    set_initial(health, None)
+    set_threshold(health, threshold_bps / 10_000)
+    set_ltv(health, ltv_bps / 10_000)
+    set_available(health, available / 10**8)
+    set_account(health, None)
+    return health
 
 
 def _snapshot(

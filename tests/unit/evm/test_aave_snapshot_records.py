@@ -1,18 +1,22 @@
 """An Aave account's snapshot, whose records are laid slot by slot (``aave_v3_snapshot``),
 is the snapshot the classes' own constructors build from the same figures: every
 position and balance in its place (a supply, a debt, a wallet; none for a zero), the
-health, the view's marks as a read-only copy of the snapshot's own, the debts noted."""
+health (``Health.from_aave_account_data``'s, for any six numbers), the view's marks as
+a read-only copy of the snapshot's own, the debts noted."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from agent.model import Balance, Health, Position, VenueSnapshot
 from agent.ports import BlockRef
 from connectors.evm.aave_v3_account import AccountFigures
 from connectors.evm.aave_v3_reserves import MarketView
-from connectors.evm.aave_v3_snapshot import AssetFacts, Noted, account_snapshot
+from connectors.evm.aave_v3_snapshot import AssetFacts, Noted, _health, account_snapshot
 from connectors.evm.tokens import TokenConfig
 
 TOKENS = (
@@ -81,3 +85,17 @@ def test_the_snapshot_is_the_one_its_constructors_build() -> None:
     other = account_snapshot("aave:4", BLOCK, figures, view, facts, Noted({}, {}, {}))
     assert other.flags is not found.flags
     assert other.marks is not found.marks
+
+
+uint256 = st.one_of(st.just(0), st.integers(0, 10**30), st.integers(0, 2**256 - 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.tuples(uint256, uint256, uint256, uint256, uint256, uint256))
+def test_the_health_is_the_one_its_constructor_builds(
+    data: tuple[int, int, int, int, int, int],
+) -> None:
+    expected = Health.from_aave_account_data("aave:9", data)
+    found = _health("aave:9", data)
+    assert found == expected
+    assert repr(found) == repr(expected)
