@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+from agent.slots import draft_class
+
 
 class Kind(enum.StrEnum):
     """What an instrument is, as far as risk is concerned."""
@@ -176,17 +178,20 @@ class Health:
         currentLiquidationThreshold [bps], ltv [bps], healthFactor [wad]).
         """
         collateral, debt, available, threshold_bps, ltv_bps, health_wad = account_data
-        ratio = float("inf") if debt == 0 else health_wad / 10**18
-        return cls(
-            venue=venue,
-            kind=HealthKind.LENDING,
-            ratio=ratio,
-            collateral_usd=collateral / base_currency_unit,
-            debt_usd=debt / base_currency_unit,
-            available_borrow_usd=available / base_currency_unit,
-            liquidation_threshold=threshold_bps / 10_000,
-            ltv=ltv_bps / 10_000,
-        )
+        # One a tick per Aave account watched (hundreds): filled as a draft of its slots
+        # (``agent.slots``), the fields ``cls(...)`` would set from these keywords.
+        health = object.__new__(_HealthDraft)
+        health.venue, health.kind = venue, HealthKind.LENDING
+        health.ratio = math.inf if debt == 0 else health_wad / 10**18
+        health.collateral_usd = collateral / base_currency_unit
+        health.debt_usd = debt / base_currency_unit
+        health.equity_usd = health.maintenance_margin_usd = health.initial_margin_usd = None
+        health.liquidation_threshold = threshold_bps / 10_000
+        health.ltv = ltv_bps / 10_000
+        health.available_borrow_usd = available / base_currency_unit
+        health.account = None
+        health.__class__ = cls
+        return health  # type: ignore[no-any-return]
 
     @classmethod
     def from_margin(
@@ -211,6 +216,9 @@ class Health:
             initial_margin_usd=initial_margin_usd,
             account=account,
         )
+
+
+_HealthDraft = draft_class(Health)
 
 
 @dataclass(frozen=True, slots=True)

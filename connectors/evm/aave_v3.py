@@ -222,10 +222,11 @@ class AaveV3Connector:
         if len(self.a_tokens) != len(self.assets):
             raise ConfigError(f"{self.name}: discover() must run before the first read")
         assets = tuple(self.assets)
-        emodes = tuple(self.emode_of[asset.symbol] for asset in assets)
+        emode_of, a_tokens = self.emode_of, self.a_tokens
+        emodes = tuple([emode_of[asset.symbol] for asset in assets])
         key = (
             self.account, self.pool, self.data_provider, self.oracle, assets,
-            tuple(self.a_tokens[asset.symbol] for asset in assets), emodes,
+            tuple([a_tokens[asset.symbol] for asset in assets]), emodes,
         )  # fmt: skip
         if self._plan is None or self._plan[0] != key:
             market = self.checks.shared_calls(key[1:], self._market_calls)

@@ -17,10 +17,8 @@ from agent.ports import CallResult
 from connectors.evm.aave_v3_local import (
     AccountState,
     EModeRisk,
+    LocalMarket,
     NotReplicable,
-    ReserveFigures,
-    account_figures,
-    uses_as_collateral,
 )
 from connectors.evm.abi import ContractAbi
 from connectors.evm.tokens import ERC20
@@ -106,20 +104,19 @@ def read_full(results: Sequence[CallResult], symbols: Sequence[str]) -> FullRead
 
 def computed(
     state: AccountState,
-    reserves: Sequence[ReserveFigures],
+    market: LocalMarket,
     categories: Mapping[int, EModeRisk],
 ) -> AccountFigures:
-    """The figures a full read would give at the block ``reserves`` were read at, from
-    ``state`` (``NotReplicable`` when they cannot be computed exactly)."""
-    data, balances, debts = account_figures(state, reserves, categories)
-    configuration = state.configuration
+    """The figures a full read would give at the block ``market``'s reserves were read
+    at, from ``state`` (``NotReplicable`` when they cannot be computed exactly)."""
+    data, balances, debts, collateral = market.figures(state, categories)
     return AccountFigures(
         account_data=data,
         emode=state.emode,
         supplied=balances,
-        stable_debt=(0,) * len(reserves),
+        stable_debt=market.zeros,
         variable_debt=debts,
-        collateral=tuple([uses_as_collateral(configuration, r.reserve_id) for r in reserves]),
+        collateral=collateral,
         wallet=state.wallet,
         allowance=state.allowance,
     )

@@ -24,7 +24,7 @@ import structlog
 from prometheus_client import Counter
 
 from agent.ports import CallResult
-from connectors.evm.aave_v3_local import EModeRisk, ReserveFigures
+from connectors.evm.aave_v3_local import EModeRisk, LocalMarket, ReserveFigures
 from connectors.evm.aave_v3_reserves import EModeCategory, MarketView
 
 log = structlog.get_logger(__name__)
@@ -64,6 +64,7 @@ class MarketChecks:
         self._calls: dict[Hashable, tuple[Any, ...]] = {}
         self._parsed: tuple[tuple[CallResult, ...], MarketRead] | None = None
         self._views: dict[Hashable, MarketView] = {}  # of the parsed results
+        self._local: LocalMarket | None = None  # of the parsed results' figures
 
     def parsed(
         self, results: Sequence[CallResult], parse: Callable[[Sequence[CallResult]], MarketRead]
@@ -82,6 +83,16 @@ class MarketChecks:
         found = parse(results)
         self._parsed = (tuple(results), found)
         self._views.clear()
+        self._local = None
+        return found
+
+    def local(self, reserves: Sequence[ReserveFigures]) -> LocalMarket:
+        """``reserves`` (the figures of the results last parsed: that very list, which
+        nothing changes) as ``aave_v3_local`` computes accounts from them, prepared once
+        for every account of the market."""
+        found = self._local
+        if found is None or found.reserves is not reserves:
+            found = self._local = LocalMarket(reserves)
         return found
 
     def view(self, key: Hashable, make: Callable[[], MarketView]) -> MarketView:

@@ -83,7 +83,7 @@ class KeptAccount:
         """Whether ``state`` computes ``chain``'s figures; not replicable: no verdict, and
         the account keeps the full read."""
         try:
-            local = computed(state, reserves, risks)
+            local = computed(state, checks.local(reserves), risks)
         except NotReplicable as reason:
             log.debug("aave_account_read_in_full", venue=self.venue, reason=str(reason))
             self.state = None
@@ -103,7 +103,7 @@ class KeptAccount:
         if checks.suspect:
             raise SubCallFailed(f"{self.venue}: local figures unconfirmed (market suspect)")
         try:
-            local = computed(self.state, reserves, risks)
+            local = computed(self.state, checks.local(reserves), risks)
         except NotReplicable as reason:
             raise SubCallFailed(f"{self.venue}: cannot compute the account: {reason}") from None
         self.local_reads += 1

@@ -166,24 +166,98 @@ def account_figures(
     categories: Mapping[int, EModeRisk],
 ) -> tuple[tuple[int, int, int, int, int, int], tuple[int, ...], tuple[int, ...]]:
     """``account_data``'s six numbers, and every reserve's aToken balance (``supplied``)
-    and variable debt (``variable_debt``), each balance computed once: after the same
-    checks as ``account_data``, before its loop, which takes them."""
-    risk = None if state.configuration == 0 else _emode_risk(state, reserves, categories)
-    balances = tuple(
-        [
-            ray_mul(scaled, reserve.normalized_income)
-            for scaled, reserve in zip(state.scaled_supply, reserves, strict=True)
-        ]
-    )
-    debts = tuple(
-        [
-            0 if scaled == 0 else ray_mul(scaled, reserve.normalized_variable_debt)
-            for scaled, reserve in zip(state.scaled_variable_debt, reserves, strict=True)
-        ]
-    )
-    if risk is None:
-        return NO_POSITION, balances, debts
-    return _totals(state, reserves, risk, (balances, debts)), balances, debts
+    and variable debt (``variable_debt``): ``LocalMarket.figures`` for one account."""
+    return LocalMarket(reserves).figures(state, categories)[:3]
+
+
+class LocalMarket:
+    """One tick's reserves with what every account's figures take from them worked out
+    once (bit positions, indexes, prices, units, LTVs, thresholds), so that what is left
+    per account is its own ray arithmetic: ``figures``."""
+
+    __slots__ = ("_rows", "_tracked", "reserves", "zeros")
+
+    def __init__(self, reserves: Sequence[ReserveFigures]) -> None:
+        self.reserves = reserves
+        self.zeros = (0,) * len(reserves)  # no stable debt: never replicated
+        tracked = 0
+        rows = []
+        for reserve in reserves:
+            tracked |= 3 << (reserve.reserve_id << 1)
+            rows.append(
+                (
+                    reserve.reserve_id << 1,
+                    reserve.normalized_income,
+                    reserve.normalized_variable_debt,
+                    reserve.price,
+                    _UNITS[reserve.decimals],
+                    reserve.ltv_bps,
+                    reserve.liquidation_threshold_bps,
+                    reserve.emode_category,
+                )
+            )
+        self._rows = tuple(rows)
+        self._tracked = tracked
+
+    def _emode_terms(
+        self, state: AccountState, categories: Mapping[int, EModeRisk]
+    ) -> tuple[int, int]:
+        """``_emode_risk`` with the tracked reserves' bits worked out once; (0, 0) for an
+        empty configuration, which is not checked (``account_data``)."""
+        if state.configuration == 0:
+            return 0, 0
+        if state.configuration & ~self._tracked:
+            raise NotReplicable("the account uses a reserve the connector does not track")
+        return _emode_terms(state.emode, categories)
+
+    def figures(
+        self, state: AccountState, categories: Mapping[int, EModeRisk]
+    ) -> tuple[
+        tuple[int, int, int, int, int, int], tuple[int, ...], tuple[int, ...], tuple[bool, ...]
+    ]:
+        """``account_figures``' three, and whether each reserve is used as collateral
+        (``uses_as_collateral``): the same integers as ``account_data``, ``supplied`` and
+        ``variable_debt`` (and the same refusals), in one pass over the reserves.
+
+        Every figure is a uint256, so never negative: a sum's partial sums never exceed
+        the whole, and a sum is checked (``_checked``) once, at the end, exactly when
+        GenericLogic's running sum would have reverted on the way.
+        """
+        configuration, emode = state.configuration, state.emode
+        emode_ltv, emode_threshold = self._emode_terms(state, categories)
+        balances, debts, flags = [], [], []
+        collateral = debt = weighted_ltv = weighted_threshold = 0
+        for row, scaled, owed_scaled in zip(
+            self._rows, state.scaled_supply, state.scaled_variable_debt, strict=True
+        ):
+            shift, income, index, price, unit, ltv, threshold, category = row
+            held = ray_mul(scaled, income)  # as ``supplied`` and ``variable_debt``
+            owed = ray_mul(owed_scaled, index) if owed_scaled else 0
+            balances.append(held)
+            debts.append(owed)
+            pair = (configuration >> shift) & 3
+            flags.append(pair > 1)  # isUsingAsCollateral: the pair's high bit
+            if pair == 0:  # as ``_totals`` from here
+                continue
+            in_emode = emode != 0 and emode == category
+            if threshold != 0 and pair & 2:
+                balance = _checked(held * price) // unit
+                collateral += balance
+                if ltv != 0:
+                    weighted_ltv += balance * (emode_ltv if in_emode else ltv)
+                weighted_threshold += balance * (emode_threshold if in_emode else threshold)
+            if pair & 1:
+                debt += _checked(price * owed) // unit
+        if configuration == 0:
+            return NO_POSITION, tuple(balances), tuple(debts), tuple(flags)
+        for total in (collateral, debt, weighted_ltv, weighted_threshold):
+            _checked(total)
+        return (
+            _closing(collateral, debt, weighted_ltv, weighted_threshold),
+            tuple(balances),
+            tuple(debts),
+            tuple(flags),
+        )
 
 
 def _emode_risk(
@@ -192,11 +266,16 @@ def _emode_risk(
     """The user's e-mode (LTV, liquidation threshold), (0, 0) outside e-mode, after the
     checks that the Pool's answer can be replicated (``NotReplicable``)."""
     _check_tracked(state.configuration, reserves)
-    if state.emode == 0:
+    return _emode_terms(state.emode, categories)
+
+
+def _emode_terms(emode: int, categories: Mapping[int, EModeRisk]) -> tuple[int, int]:
+    """E-mode ``emode``'s (LTV, liquidation threshold), (0, 0) outside e-mode."""
+    if emode == 0:
         return 0, 0
-    category = categories.get(state.emode)
+    category = categories.get(emode)
     if category is None:
-        raise NotReplicable(f"e-mode category {state.emode} was not read")
+        raise NotReplicable(f"e-mode category {emode} was not read")
     if category.price_source != 0:  # EModeLogic.getEModeConfiguration: its own price
         raise NotReplicable("the e-mode category has its own price source")
     return category.ltv_bps, category.liquidation_threshold_bps
@@ -242,6 +321,14 @@ def _totals(
                 else balances[1][index]
             )
             debt = _checked(debt + _checked(reserve.price * owed) // unit)
+    return _closing(collateral, debt, weighted_ltv, weighted_threshold)
+
+
+def _closing(
+    collateral: int, debt: int, weighted_ltv: int, weighted_threshold: int
+) -> tuple[int, int, int, int, int, int]:
+    """What follows GenericLogic's loop: the averages, the health factor and
+    calculateAvailableBorrows, from the loop's four sums."""
     # unchecked divisions by the total collateral, 0 without collateral
     average_ltv = weighted_ltv // collateral if collateral else 0
     average_threshold = weighted_threshold // collateral if collateral else 0

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
-from agent.model import Balance, Health, Instrument, Kind, Position, VenueSnapshot
+from agent.model import (
+    Balance,
+    Health,
+    Instrument,
+    Kind,
+    Position,
+    VenueSnapshot,
+)
 from agent.ports import BlockRef
+from agent.slots import draft_class
 from connectors.evm.aave_v3_account import AccountFigures
 from connectors.evm.aave_v3_reserves import MarketView
 from connectors.evm.tokens import TokenConfig
@@ -60,32 +70,78 @@ def account_snapshot(
     balances: list[Balance] = []
     supplied, collateral, wallets = account.supplied, account.collateral, account.wallet
     stables, variables = account.stable_debt, account.variable_debt
+    allowances, debts, stable_debts = noted.allowances, noted.debts, noted.stable_debts
     for index, (asset, price) in enumerate(zip(assets, view.prices, strict=True)):
         symbol, scale = asset.symbol, asset.scale
-        noted.allowances[symbol] = account.allowance[index]
+        allowances[symbol] = account.allowance[index]
         stable = stables[index]
         debt = variables[index] + stable
-        noted.debts[symbol] = debt
-        noted.stable_debts[symbol] = stable
+        debts[symbol] = debt
+        stable_debts[symbol] = stable
         if supplied[index]:
             amount = supplied[index] / scale
             value = amount * price if collateral[index] else 0.0
-            positions.append(Position(asset.supply, amount, mark_price=price, collateral_usd=value))
+            positions.append(_position(asset.supply, amount, price, value))
         if debt:
-            positions.append(Position(asset.debt, -(debt / scale), mark_price=price))
+            positions.append(_position(asset.debt, -(debt / scale), price, None))
         if wallets[index]:
             wallet = wallets[index] / scale
             balances.append(Balance(symbol, wallet, wallet * price))
         else:  # 0 / scale: the view's own, the same for every account
             balances.append(view.empty_wallets[index])
-    return VenueSnapshot(
-        venue=venue,
-        observed_at=block_time(block),
-        positions=tuple(positions),
-        balances=tuple(balances),
-        health=(Health.from_aave_account_data(venue, account.account_data),),
-        marks=view.marks,  # copied by the snapshot
-        rates=view.rates,
-        reserves=view.reserves,
-        block_number=block.number,
+    return _snapshot(
+        venue,
+        block_time(block),
+        tuple(positions),
+        tuple(balances),
+        (Health.from_aave_account_data(venue, account.account_data),),
+        view,
+        block.number,
     )
+
+
+# The snapshot's records by the hundred a tick (an account's positions, its snapshot),
+# filled as drafts of their slots (``agent.slots``) with what their classes' ``__init__``
+# would set: tests/unit/evm/test_aave_snapshot_records.py compares them with the classes'.
+_new = object.__new__
+_PositionDraft = draft_class(Position)
+_SnapshotDraft = draft_class(VenueSnapshot)
+
+
+def _position(
+    instrument: Instrument, quantity: float, price: float, collateral_usd: float | None
+) -> Position:
+    """``Position(instrument, quantity, mark_price=price, collateral_usd=collateral_usd)``."""
+    position = _new(_PositionDraft)
+    position.instrument, position.quantity, position.mark_price = instrument, quantity, price
+    position.collateral_usd = collateral_usd
+    position.entry_price = position.liquidation_price = position.unrealized_pnl_usd = None
+    position.accrued_fees_usd = position.venue_greeks = position.mark_iv = None
+    position.position_id = None
+    position.__class__ = Position
+    return position  # type: ignore[no-any-return]
+
+
+def _snapshot(
+    venue: str,
+    observed_at: datetime,
+    positions: tuple[Position, ...],
+    balances: tuple[Balance, ...],
+    health: tuple[Health, ...],
+    view: MarketView,
+    block_number: int,
+) -> VenueSnapshot:
+    """``VenueSnapshot(venue=venue, observed_at=observed_at, positions=positions,
+    balances=balances, health=health, marks=view.marks, rates=view.rates,
+    reserves=view.reserves, block_number=block_number)``, its mappings frozen as its
+    ``__post_init__`` freezes them: each a copy of its own, read-only."""
+    snapshot = _new(_SnapshotDraft)
+    snapshot.venue, snapshot.observed_at, snapshot.block_number = venue, observed_at, block_number
+    snapshot.positions, snapshot.balances, snapshot.health = positions, balances, health
+    snapshot.marks = MappingProxyType(dict(view.marks))
+    snapshot.rates, snapshot.reserves = view.rates, view.reserves
+    snapshot.quotes = snapshot.oracles = snapshot.pending = ()
+    snapshot.flags = MappingProxyType({})
+    snapshot.settings = MappingProxyType({})
+    snapshot.__class__ = VenueSnapshot
+    return snapshot  # type: ignore[no-any-return]

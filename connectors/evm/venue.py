@@ -115,8 +115,11 @@ class ChainSession:
         watching = [c for c in self.connectors.values() if self._watches(c)]
         at = None
         if watching:
-            watched = [address for c in watching for address in c.watched_addresses()]
-            news, head, head_hash = await self.news.next(watched)
+            # Each address once (the accounts of a market watch the same contracts).
+            watched: dict[str, None] = {}
+            for connector in watching:
+                watched.update(dict.fromkeys(connector.watched_addresses()))
+            news, head, head_hash = await self.news.next(list(watched))
             at = (head, head_hash)
         try:
             for watcher in watching:
