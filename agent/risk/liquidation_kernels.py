@@ -129,13 +129,13 @@ def health_of(
     ``scratch`` is (4, at least the moves) of working space the caller allocates once:
     an allocation per query cost more than the query on a small account."""
     if account < book[4]:
-        _lending_health(book, search, account, multipliers, health)
+        lending_health(book, search, account, multipliers, health)
     else:
         _margin_health(book, search, account, multipliers, log_multipliers, health, scratch)
 
 
 @inline_kernel
-def _lending_health(
+def lending_health(
     book: BookTerms, search: SearchTerms, account: int, multipliers: FloatArray, health: FloatArray
 ) -> None:
     """``health_of`` a lending account: weighted collateral over debt, as

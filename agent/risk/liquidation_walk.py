@@ -28,6 +28,7 @@ from agent.risk.liquidation_kernels import (
     SearchTerms,
     fixed_terms_kernel,
     health_of,
+    lending_health,
     refine_bracket,
 )
 from agent.risk.validation import BoolArray, FloatArray
@@ -55,6 +56,25 @@ def _moves(shocks: FloatArray) -> FloatArray:
     moves[0] = 1.0 + shocks
     moves[1] = np.log(moves[0])
     return moves
+
+
+@inline_kernel
+def _safe_sides(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    ends: FloatArray,
+    safe_end: float,
+    scratch: FloatArray,
+) -> tuple[bool, bool]:
+    """Whether linear ``account`` is safe throughout the down side and the up side
+    (``_safe`` at now and at each side's far end: ``ends``' columns). A loan's health
+    is inlined here, not called: the call's set-up cost more than a loan's few rows."""
+    if account < book[4]:
+        lending_health(book, search, account, ends[0], ends[2])
+    else:
+        health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
+    return _safe(ends[2, 0], ends[2, 1], safe_end), _safe(ends[2, 0], ends[2, 2], safe_end)
 
 
 @kernel
@@ -228,9 +248,7 @@ def levels_kernel(
             account = queries[query, 1]
             safe_down = safe_up = False
             if linear[account]:
-                health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
-                safe_down = _safe(ends[2, 0], ends[2, 1], walk[1])
-                safe_up = _safe(ends[2, 0], ends[2, 2], walk[1])
+                safe_down, safe_up = _safe_sides(book, search, account, ends, walk[1], scratch)
             found[query, 0] = (
                 math.nan
                 if safe_down

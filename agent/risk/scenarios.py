@@ -41,10 +41,9 @@ class AccountStates:
     @property
     def health(self) -> FloatArray:
         """Health per account and scenario (inf when nothing is owed and assets >= 0)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = self.assets / self.requirement
-        unbacked = np.where(self.assets > 0.0, math.inf, 0.0)
-        result: FloatArray = np.where(self.requirement > 0.0, ratio, unbacked)
+        result: FloatArray = np.where(self.assets > 0.0, math.inf, 0.0)  # when nothing is owed
+        # Divided only where something is owed: no division by zero to silence.
+        np.divide(self.assets, self.requirement, out=result, where=self.requirement > 0.0)
         return result
 
 
