@@ -129,13 +129,13 @@ def health_of(
     ``scratch`` is (4, at least the moves) of working space the caller allocates once:
     an allocation per query cost more than the query on a small account."""
     if account < book[4]:
-        lending_health(book, search, account, multipliers, health)
+        _lending_health(book, search, account, multipliers, health)
     else:
         _margin_health(book, search, account, multipliers, log_multipliers, health, scratch)
 
 
 @inline_kernel
-def lending_health(
+def _lending_health(
     book: BookTerms, search: SearchTerms, account: int, multipliers: FloatArray, health: FloatArray
 ) -> None:
     """``health_of`` a lending account: weighted collateral over debt, as
@@ -162,11 +162,11 @@ def lending_health(
                 assets += value * terms[index, THRESHOLD]
             else:
                 requirement -= value
-        health[move] = _ratio(assets, requirement)
+        health[move] = health_ratio(assets, requirement)
 
 
 @inline_kernel
-def _ratio(assets: float, requirement: float) -> float:
+def health_ratio(assets: float, requirement: float) -> float:
     """Health from assets and requirement; inf when nothing is required but assets are
     held, 0 when neither."""
     if requirement > 0.0:
@@ -215,7 +215,7 @@ def _margin_health(
             moved = spot * (multipliers[move] if moving else 1.0)
             requirement[move] += fixed + per_spot * moved * basis
     for move in range(moves):
-        health[move] = _ratio(assets[move], requirement[move])
+        health[move] = health_ratio(assets[move], requirement[move])
 
 
 # Below this many moves, an account's options are priced a move at a time, all options

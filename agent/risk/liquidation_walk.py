@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from agent.risk.book import KIND, LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, IntArray
+from agent.risk.book import KIND, LENDING_ACCOUNT, MARGIN_ACCOUNT, THRESHOLD, UNDERLYING, IntArray
 from agent.risk.jit import inline_kernel, kernel
 from agent.risk.liquidation_bounds import safe_between
 from agent.risk.liquidation_kernels import (
@@ -28,9 +28,10 @@ from agent.risk.liquidation_kernels import (
     SearchTerms,
     fixed_terms_kernel,
     health_of,
-    lending_health,
+    health_ratio,
     refine_bracket,
 )
+from agent.risk.scenario_kernels import plain_terms
 from agent.risk.validation import BoolArray, FloatArray
 
 _SPOT, _SUPPLY, _DEBT = 3, 4, 5  # agent.risk.book.KIND_CODES
@@ -59,22 +60,46 @@ def _moves(shocks: FloatArray) -> FloatArray:
 
 
 @inline_kernel
-def _safe_sides(
-    book: BookTerms,
-    search: SearchTerms,
+def _loan_ends(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    layout: tuple[IntArray, IntArray, int, FloatArray],
     account: int,
     ends: FloatArray,
-    safe_end: float,
-    scratch: FloatArray,
-) -> tuple[bool, bool]:
-    """Whether linear ``account`` is safe throughout the down side and the up side
-    (``_safe`` at now and at each side's far end: ``ends``' columns). A loan's health
-    is inlined here, not called: the call's set-up cost more than a loan's few rows."""
-    if account < book[4]:
-        lending_health(book, search, account, ends[0], ends[2])
-    else:
-        health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
-    return _safe(ends[2, 0], ends[2, 1], safe_end), _safe(ends[2, 0], ends[2, 2], safe_end)
+) -> None:
+    """``_lending_health`` of loan ``account`` at the three multipliers ``ends[0]`` into
+    ``ends[2]``: a row at a time, its terms read once for the three moves, each move's
+    sums in book order as there (so the same floats). ``layout``: (members, starts,
+    underlying, steady) as in ``SearchTerms``.
+
+    Inlined into the walk's loop over queries with the arrays it already holds: reached
+    through the search's tuples, each array taken out of them was reference counted,
+    which cost a loan's end check four times its arithmetic."""
+    members, starts, underlying, steady = layout
+    now, low, high = ends[0, 0], ends[0, 1], ends[0, 2]
+    assets_now = assets_low = assets_high = 0.0
+    owed_now = owed_low = owed_high = 0.0
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        if codes[index, UNDERLYING] == underlying:
+            quantity, spot = plain_terms(terms, codes, index, market)
+            at_now, at_low = quantity * (spot * now), quantity * (spot * low)
+            at_high = quantity * (spot * high)
+        else:
+            at_now = at_low = at_high = steady[index]
+        if codes[index, KIND] == _SUPPLY:
+            threshold = terms[index, THRESHOLD]
+            assets_now += at_now * threshold
+            assets_low += at_low * threshold
+            assets_high += at_high * threshold
+        else:
+            owed_now -= at_now
+            owed_low -= at_low
+            owed_high -= at_high
+    ends[2, 0] = health_ratio(assets_now, owed_now)
+    ends[2, 1] = health_ratio(assets_low, owed_low)
+    ends[2, 2] = health_ratio(assets_high, owed_high)
 
 
 @kernel
@@ -244,11 +269,17 @@ def levels_kernel(
             terms, codes, market, now, members, starts, accounts, underlying
         )
         search = (members, starts, underlying, steady, setups, columns, margins)
+        loans = (members, starts, underlying, steady)
         for query in range(first, last):
             account = queries[query, 1]
             safe_down = safe_up = False
             if linear[account]:
-                safe_down, safe_up = _safe_sides(book, search, account, ends, walk[1], scratch)
+                if account < book[4]:  # inlined, on the arrays at hand: see ``_loan_ends``
+                    _loan_ends(terms, codes, market, loans, account, ends)
+                else:
+                    health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
+                safe_down = _safe(ends[2, 0], ends[2, 1], walk[1])
+                safe_up = _safe(ends[2, 0], ends[2, 2], walk[1])
             found[query, 0] = (
                 math.nan
                 if safe_down
