@@ -16,6 +16,7 @@ gate's changed account, laid out from the tick's rows without building a book fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -164,8 +165,16 @@ def _distance_by_name(
 
 
 def _level(book: Book, account: Account, shock: float, spot: float) -> LiquidationLevel:
-    members = tuple(book.positions[index].id for index in account.positions)
+    members = member_ids(book, account)
     return LiquidationLevel(shock, spot * (1.0 + shock), account.name, account.venue, members)
+
+
+_ID = attrgetter("id")
+
+
+def member_ids(book: Book, account: Account) -> tuple[str, ...]:
+    """The ids of ``account``'s positions, in book order."""
+    return tuple(map(_ID, map(book.positions.__getitem__, account.positions)))
 
 
 Levels = list[tuple[int, int, tuple[float | None, float | None]]]  # underlying, account, shocks
