@@ -311,3 +311,19 @@ def account_states_kernel(
                 moved = spot * multipliers[scenario]
                 maintenance[margin, scenario] += fixed + per_spot * moved * basis
     return collateral, debt, equity, maintenance
+
+
+@kernel
+def health_kernel(assets: FloatArray, requirement: FloatArray) -> FloatArray:
+    """Health (accounts, scenarios): assets / requirement where something is required,
+    else inf with assets > 0 and 0 without (one pass: numpy's masked division and
+    selects took four)."""
+    health = np.empty(assets.shape)
+    for account in range(assets.shape[0]):
+        for scenario in range(assets.shape[1]):
+            owed, held = requirement[account, scenario], assets[account, scenario]
+            if owed > 0.0:
+                health[account, scenario] = held / owed
+            else:
+                health[account, scenario] = math.inf if held > 0.0 else 0.0
+    return health
