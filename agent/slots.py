@@ -6,6 +6,10 @@ a frozen dataclass sets each field through ``object.__setattr__``, so laying the
 directly costs a fraction of it. The builder names every field it lays, in order, and the
 setters are refused at import when the class's fields are not those names: a field added,
 renamed or moved in the class must be laid by its builder too.
+
+Cheaper still, ``draft_class``: a plain class with the record's slots, whose instance is
+filled by plain attribute stores (the interpreter's fastest) and then made the record by
+assigning its ``__class__``, which CPython allows only between classes of one layout.
 """
 
 from __future__ import annotations
@@ -21,3 +25,20 @@ def slot_setters(cls: type[Any], *names: str) -> tuple[Callable[[object, object]
     if found != names:
         raise TypeError(f"{cls.__name__} has the fields {found}; its builder lays {names}")
     return tuple(getattr(cls, name).__set__ for name in names)
+
+
+def draft_class(cls: type[Any]) -> type[Any]:
+    """A plain class with the slots of ``cls`` (a slotted dataclass): fill an instance's
+    every field by attribute, then ``draft.__class__ = cls`` makes it one of ``cls``.
+
+    The slots are named after the fields, so a store lands in the field it names
+    whatever the order; CPython refuses the ``__class__`` assignment between classes
+    whose layouts differ, tried here once at import. A field left unset reads as an
+    AttributeError, never as another field's value."""
+    names = tuple(field.name for field in fields(cls))
+    if getattr(cls, "__slots__", None) != names:
+        raise TypeError(f"{cls.__name__}: a draft needs exactly its fields as slots")
+    draft = type(f"{cls.__name__}Draft", (), {"__slots__": names, "__module__": cls.__module__})
+    probe: Any = object.__new__(draft)
+    probe.__class__ = cls  # TypeError here when the layouts differ
+    return draft

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from agent.model import Greeks, Instrument, Kind
-from agent.slots import slot_setters
+from agent.slots import draft_class
 
 _HEDGE_KINDS = frozenset({Kind.SPOT, Kind.PERP, Kind.FUTURE})
 
@@ -142,16 +142,8 @@ def reserve_facts(
     )  # fmt: skip
 
 
-# Each slot's setter, in field order: ``held_asset`` fills a LendingAsset through them.
-(
-    _set_symbol, _set_price, _set_threshold, _set_supplied, _set_enabled, _set_debt,
-    _set_wallet, _set_supply_apr, _set_borrow_apr, _set_room, _set_frozen, _set_paused,
-    _set_underlying, _set_oracle_price, _set_market_price,
-) = slot_setters(
-    LendingAsset, "symbol", "price_usd", "liquidation_threshold", "supplied",
-    "collateral_enabled", "debt", "wallet", "supply_apr", "borrow_apr", "supply_room",
-    "frozen", "paused", "underlying", "oracle_price_usd", "market_price_usd",
-)  # fmt: skip
+_AssetDraft = draft_class(LendingAsset)  # filled by ``held_asset``, then a LendingAsset
+_new = object.__new__
 
 
 def held_asset(
@@ -162,28 +154,23 @@ def held_asset(
     account's amounts are refused with ``LendingAsset``'s errors.
 
     Hundreds a tick: a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__`` and then checks the reserve again, over twice the cost of
-    setting the slots here."""
-    symbol, price, threshold, supply_apr, borrow_apr, room, frozen, paused, underlying = facts
-    if not (supplied >= 0 and debt >= 0 and wallet >= 0 and room >= 0):
-        _refuse_amounts(symbol, supplied, debt, wallet, room)
-    asset = object.__new__(LendingAsset)
-    _set_symbol(asset, symbol)
-    _set_price(asset, price)
-    _set_threshold(asset, threshold)
-    _set_supplied(asset, supplied)
-    _set_enabled(asset, collateral_enabled)
-    _set_debt(asset, debt)
-    _set_wallet(asset, wallet)
-    _set_supply_apr(asset, supply_apr)
-    _set_borrow_apr(asset, borrow_apr)
-    _set_room(asset, room)
-    _set_frozen(asset, frozen)
-    _set_paused(asset, paused)
-    _set_underlying(asset, underlying)
-    _set_oracle_price(asset, None)
-    _set_market_price(asset, None)
-    return asset
+    ``object.__setattr__`` and then checks the reserve again, five times the cost of
+    filling a draft of its slots (``agent.slots.draft_class``)."""
+    if not (supplied >= 0 and debt >= 0 and wallet >= 0 and facts[5] >= 0):
+        _refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
+    asset = _new(_AssetDraft)
+    (
+        asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
+        asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
+    ) = facts  # fmt: skip
+    asset.supplied = supplied
+    asset.collateral_enabled = collateral_enabled
+    asset.debt = debt
+    asset.wallet = wallet
+    asset.oracle_price_usd = None
+    asset.market_price_usd = None
+    asset.__class__ = LendingAsset
+    return asset  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +198,25 @@ class LendingAccount:
             if item.symbol == symbol:
                 return item
         raise KeyError(symbol)
+
+
+_AccountDraft = draft_class(LendingAccount)
+
+
+def held_account(
+    venue: str, assets: tuple[LendingAsset, ...], health_factor: float, gas_usd: float
+) -> LendingAccount:
+    """``LendingAccount(venue, assets, health_factor, gas_usd)``, equal field for field,
+    from a draft of its slots: hundreds a tick (it checks nothing to skip)."""
+    account = _new(_AccountDraft)
+    account.venue = venue
+    account.assets = assets
+    account.health_factor = health_factor
+    account.gas_usd = gas_usd
+    account.account = None
+    account.market_priced = ()
+    account.__class__ = LendingAccount
+    return account  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

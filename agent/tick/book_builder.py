@@ -73,22 +73,25 @@ def _market(
 ) -> dict[str, risk.MarketState]:
     oracle = snapshots.get(oracle_venue) if oracle_venue else None
     oracle_marks = oracle.marks if oracle else {}
-    held = {p.instrument.underlying for s in snapshots.values() for p in s.positions}
+    held, vols = _held(snapshots)
     priced = held | set(oracle_marks)
     marks: dict[str, list[float]] = {}  # in order of first mark (the oracle's: not kept)
-    vols: dict[str, list[float]] = {}
+    # Marks that add nothing: unpriced, or the oracle's once listed (~230 venues repeat them).
+    idle: set[str] = set()
     for snapshot in snapshots.values():
+        if snapshot.marks.keys() <= idle:
+            continue
         for underlying, price in snapshot.marks.items():
             if underlying not in priced:  # venues also mark single instruments by symbol
+                idle.add(underlying)
                 continue
             prices = marks.get(underlying)
             if prices is None:
                 prices = marks[underlying] = []
             if underlying not in oracle_marks:
                 prices.append(price)
-        for position in snapshot.positions:
-            if position.mark_iv:
-                vols.setdefault(position.instrument.underlying, []).append(position.mark_iv)
+            else:
+                idle.add(underlying)
     market = {}
     for underlying, prices in marks.items():
         pegged = underlying in STABLECOINS
@@ -98,6 +101,19 @@ def _market(
     for stable in STABLECOINS & held:
         market.setdefault(stable, risk.MarketState(spot=1.0, pegged=True))
     return market
+
+
+def _held(snapshots: Mapping[str, VenueSnapshot]) -> tuple[set[str], dict[str, list[float]]]:
+    """The underlyings held, and per underlying its positions' mark IVs (in order)."""
+    held: set[str] = set()
+    vols: dict[str, list[float]] = {}
+    for snapshot in snapshots.values():
+        for position in snapshot.positions:
+            underlying = position.instrument.underlying
+            held.add(underlying)
+            if position.mark_iv:
+                vols.setdefault(underlying, []).append(position.mark_iv)
+    return held, vols
 
 
 def _position_id(position: Position) -> str:
@@ -149,17 +165,19 @@ def _add_records(
         if not quantity or instrument.underlying not in market:
             continue
         kind = instrument.kind
-        if kind is _SUPPLY:
+        if kind is _SUPPLY or kind is _DEBT:
+            try:  # _position_id's look-up, inline (~900 a tick); made there when new
+                ident = _IDS[(instrument.venue, instrument.symbol, position.position_id, kind)]
+            except (KeyError, TypeError):
+                ident = _position_id(position)
+            venue, coin = instrument.venue, instrument.underlying
+            if kind is _DEBT:
+                records.append(lending_debt(ident, venue, coin, abs(quantity), protocol))
+                continue
             threshold = 0.0  # not collateral: refused by the record, as it always was
             if position.collateral_usd:
                 threshold = _threshold(snapshot.reserves, instrument.symbol)
-            ident, coin = _position_id(position), instrument.underlying
-            records.append(
-                lending_supply(ident, instrument.venue, coin, quantity, threshold, protocol)
-            )
-        elif kind is _DEBT:
-            ident, coin = _position_id(position), instrument.underlying
-            records.append(lending_debt(ident, instrument.venue, coin, abs(quantity), protocol))
+            records.append(lending_supply(ident, venue, coin, quantity, threshold, protocol))
         else:
             if kind is _OPTION:
                 options.append(position)

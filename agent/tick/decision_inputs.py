@@ -1,6 +1,7 @@
 """From snapshots and the assessment to the policy's inputs (pure).
 
-Lending accounts come from lending venues' reserves and positions; margin accounts
+Lending accounts come from lending venues' reserves and positions, each market's
+reserves laid out once a tick (``agent.tick.lending_inputs``); margin accounts
 from cross-margin venues' reported equity and from each isolated perp; hedge routes
 from the quotes, rates and positions of each underlying's configured hedge venues
 (``agent.tick.hedge_routes``). Only venues that passed the input checks produce
@@ -11,30 +12,28 @@ their lending accounts only (repairs on the venues' prices: ``agent.tick.checks`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from agent.config.models import Config
-from agent.in_flight import InFlight, InFlightView, hedgeable_deviation, lending_changes
-from agent.model import HealthKind, Kind, Position, ReserveState, Settlement, VenueSnapshot
+from agent.in_flight import InFlight, InFlightView, hedgeable_deviation
+from agent.model import Health, HealthKind, Instrument, Kind, Position, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
-    LendingAccount,
     MarginAccount,
     MarginPosition,
     OracleDoubt,
     PolicyInput,
     PolicyState,
-    ReserveFacts,
     UnderlyingRisk,
-    held_asset,
-    reserve_facts,
 )
 from agent.profiles import VenueProfile
+from agent.slots import draft_class
 from agent.tick.assessment import Assessment
-from agent.tick.hedge_routes import hedge_routes, underlying_of
+from agent.tick.hedge_routes import hedge_routes
+from agent.tick.lending_inputs import LendingAccounts
+from agent.tick.lending_inputs import lending_account as lending_account  # found here too
 
 GWEI = 1e-9
 
@@ -65,28 +64,29 @@ def policy_input(
     flying = _by_venue(view)  # each lending account nets only its venue's work
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
-    def gas_usd(name: str) -> float:
-        return profiles[name].gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
-
     lending, margin, routes, checks = [], [], [], []
-    reserves: dict[int, tuple[ReserveState, ReserveFacts]] = {}
+    accounts = LendingAccounts()  # each market's reserves laid out once this tick
+    gas_usd: dict[str, float] = {}  # one action's, per venue
     for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
         profile = profiles[name]
-        gas = gas_usd(name)
+        gas = gas_usd[name] = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
+        others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
-            lending.append(lending_account(snapshot, gas, own, reserves))
+            account, others = accounts.account(snapshot, gas, own)
+            lending.append(account)
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
         if profile.margin != "none":  # hundreds of lending venues a tick have none
             margin += _margin_accounts(snapshot, profile, gas)
-        checks += _greek_checks(snapshot, assessment)
+        if others:
+            checks += _greek_checks(snapshot, assessment)
     for underlying, rules in config.underlyings.items():
         for name in rules.hedge_venues:
             if name in snapshots:
                 room = _room(name, config, exposure_usd, assessment.book_value_usd)
                 routes += hedge_routes(
-                    snapshots[name], profiles[name], underlying, gas_usd(name), room
+                    snapshots[name], profiles[name], underlying, gas_usd[name], room
                 )
     return PolicyInput(
         now=now,
@@ -152,79 +152,11 @@ def _netted(
     return tuple(netted)
 
 
-# --- lending --------------------------------------------------------------------------
-
-
-def lending_account(
-    snapshot: VenueSnapshot,
-    gas_usd: float,
-    view: InFlightView,
-    reserves: dict[int, tuple[ReserveState, ReserveFacts]] | None = None,
-) -> LendingAccount:
-    """A lending venue's snapshot as the health policy reads it, with the work in flight
-    netted: per reserve the account's supply, debt, wallet, and what the reserve allows
-    (cap room, frozen, paused).
-
-    ``reserves`` keeps each reserve's checked facts by the ``ReserveState`` object for
-    the tick's other accounts: a connector hands every account of one market the same
-    objects, so their facts are checked and gathered once a tick, not once an account."""
-    supplied: dict[str, Position] = {}
-    debts: dict[str, float] = {}
-    for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
-        instrument = position.instrument
-        kind = instrument.kind
-        if kind is Kind.LENDING_SUPPLY:
-            supplied[instrument.symbol] = position
-        elif kind is Kind.LENDING_DEBT:
-            debts[instrument.symbol] = abs(position.quantity)
-    wallet = {b.asset: b.amount for b in snapshot.balances}
-    pending = view.lending_on(snapshot.venue) if view.items else ()
-    changes = lending_changes(pending) if pending else {}
-    known = {} if reserves is None else reserves
-    assets = []
-    for reserve in snapshot.reserves:
-        entry = known.get(id(reserve))
-        if entry is None or entry[0] is not reserve:
-            entry = known[id(reserve)] = (reserve, _facts(reserve))
-        symbol = reserve.symbol
-        supply = supplied.get(symbol)
-        if supply is None:
-            enabled, held = reserve.ltv > 0, 0.0
-        else:
-            enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
-        more_supplied, more_debt, more_wallet = changes.get(symbol, _NO_CHANGE)
-        held += more_supplied
-        owed = debts.get(symbol, 0.0) + more_debt
-        spare = wallet.get(symbol, 0.0) + more_wallet
-        # max(x, 0.0) without the call: NaN passes on to be refused by held_asset
-        assets.append(
-            held_asset(
-                entry[1],
-                0.0 if held < 0.0 else held,
-                enabled,
-                0.0 if owed < 0.0 else owed,
-                0.0 if spare < 0.0 else spare,
-            )
-        )
-    health = math.inf
-    if not pending:  # else the venue's figure predates them: recompute from the assets
-        for reported in snapshot.health:
-            if reported.kind is HealthKind.LENDING:
-                health = reported.ratio
-                break
-    return LendingAccount(snapshot.venue, tuple(assets), health, gas_usd)
-
-
-def _facts(reserve: ReserveState) -> ReserveFacts:
-    symbol = reserve.symbol
-    return reserve_facts(
-        symbol, reserve.price_usd, reserve.liquidation_threshold, reserve.supply_apr,
-        reserve.borrow_apr, reserve.supply_room, reserve.frozen, reserve.paused,
-        underlying_of(symbol),
-    )  # fmt: skip
-
-
-_NO_CHANGE = (0.0, 0.0, 0.0)
+# Filled by attribute, then made the record (``agent.slots.draft_class``): ~100 a tick
+# each, records that check nothing in a constructor of their own.
+_MarginPositionDraft = draft_class(MarginPosition)
+_GreekCheckDraft = draft_class(GreekCheck)
+_new = object.__new__
 
 
 # --- margin ---------------------------------------------------------------------------
@@ -241,53 +173,75 @@ def _margin_accounts(
         ]
     if profile.margin != "cross":
         return []
-    accounts = []
     margin = [
         h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
     ]
     # an isolated position's health is named after its symbol (Hyperliquid isolated margin)
     isolated = {h.account for h in margin} & {p.instrument.symbol for p in snapshot.positions}
+    whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
+    pooled = _pooled(snapshot.positions, isolated)
+    accounts = []
     for health in margin:
         assert health.equity_usd is not None
-        whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
-        members = [
-            p
-            for p in snapshot.positions
-            if _in_account(p, health.account, isolated, whole_venue=whole_venue)
-        ]
-        notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
-        maintenance = health.maintenance_margin_usd or 0.0
-        rate = maintenance / notional if notional > 0 else profile.maintenance_rate
-        positions = tuple(
-            MarginPosition(
-                p.instrument, p.quantity, p.mark_price or 0.0, rate, profile.taker_fee_rate
-            )
-            for p in members
-            if p.mark_price
-        )
-        accounts.append(
-            MarginAccount(
-                venue=snapshot.venue,
-                equity_usd=health.equity_usd,
-                maintenance_margin_usd=maintenance,
-                positions=positions,
-                gas_usd=gas_usd,
-                account=health.account,
-            )
-        )
+        account = health.account
+        if account in isolated:
+            members = [p for p in snapshot.positions if p.instrument.symbol == account]
+        elif account is None or whole_venue:
+            members = [p for p, _ in pooled]
+        else:
+            members = [p for p, currency in pooled if currency == account]
+        accounts.append(_cross(snapshot.venue, health, members, profile, gas_usd))
     return accounts
 
 
-def _in_account(
-    position: Position, account: str | None, isolated: set[str | None], *, whole_venue: bool
-) -> bool:
-    symbol = position.instrument.symbol
-    if account in isolated or symbol in isolated:
-        return account == symbol
-    if account is None or whole_venue:
-        return True
-    inverse = position.instrument.settlement is Settlement.INVERSE
-    return (position.instrument.underlying if inverse else "USDC") == account
+def _pooled(
+    positions: tuple[Position, ...], isolated: set[str | None]
+) -> list[tuple[Position, str]]:
+    """The positions margined in a pool (not in an isolated account of their own), in
+    order, each with the currency of its pool: the underlying when settled in it
+    (inverse), else USDC. Found once, not once per account."""
+    return [
+        (p, p.instrument.underlying if p.instrument.settlement is Settlement.INVERSE else "USDC")
+        for p in positions
+        if p.instrument.symbol not in isolated
+    ]
+
+
+def _cross(
+    venue: str, health: Health, members: list[Position], profile: VenueProfile, gas_usd: float
+) -> MarginAccount:
+    """The margin account of ``health`` holding ``members``."""
+    assert health.equity_usd is not None
+    notional = sum(abs(p.quantity) * (p.mark_price or 0.0) for p in members)
+    maintenance = health.maintenance_margin_usd or 0.0
+    rate = maintenance / notional if notional > 0 else profile.maintenance_rate
+    fee = profile.taker_fee_rate
+    positions = tuple(
+        [
+            _margin_position(p.instrument, p.quantity, p.mark_price, rate, fee)
+            for p in members
+            if p.mark_price
+        ]
+    )
+    return MarginAccount(
+        venue=venue,
+        equity_usd=health.equity_usd,
+        maintenance_margin_usd=maintenance,
+        positions=positions,
+        gas_usd=gas_usd,
+        account=health.account,
+    )
+
+
+def _margin_position(
+    instrument: Instrument, quantity: float, mark: float, rate: float, fee: float
+) -> MarginPosition:
+    """``MarginPosition(instrument, quantity, mark, rate, fee)``, field for field."""
+    member = _new(_MarginPositionDraft)
+    member.instrument, member.quantity, member.mark_price_usd = instrument, quantity, mark
+    member.maintenance_rate, member.taker_fee_rate = rate, fee
+    member.__class__ = MarginPosition
+    return member  # type: ignore[no-any-return]
 
 
 def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> MarginAccount:
@@ -320,10 +274,27 @@ def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> Marg
 
 def _greek_checks(snapshot: VenueSnapshot, assessment: Assessment) -> list[GreekCheck]:
     checks = []
+    ours_by_id = assessment.positions
     for position in snapshot.positions:
-        if position.venue_greeks is None or position.instrument.kind is not Kind.OPTION:
+        reported = position.venue_greeks
+        if reported is None or position.instrument.kind is not Kind.OPTION:
             continue
-        ours = assessment.positions.get(f"{position.key}:{position.instrument.kind.value}")
-        if ours is not None:
-            checks.append(GreekCheck(snapshot.venue, position.key, ours, position.venue_greeks))
+        key = position.key
+        try:  # Mapping.get, without its own call
+            ours = ours_by_id[key + _OPTION_ID]
+        except KeyError:
+            continue
+        check = _new(_GreekCheckDraft)
+        check.venue, check.position, check.ours, check.reported = (
+            snapshot.venue,
+            key,
+            ours,
+            reported,
+        )
+        check.__class__ = GreekCheck
+        checks.append(check)
     return checks
+
+
+# A position's id in the book is its key and its kind (``agent.tick.book_builder``).
+_OPTION_ID = f":{Kind.OPTION.value}"
