@@ -11,6 +11,7 @@ import enum
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
 
 from agent.config.models import AlertSettings
@@ -131,18 +132,31 @@ def relative_difference(ours: float, reported: float) -> float:
     return 0.0 if scale == 0 else abs(ours - reported) / scale
 
 
+_GREEKS = ("delta", "gamma", "vega")  # compared with the venue's, in this order
+_GREEK_KEYS = tuple((name, f"{name}_ours", f"{name}_venue") for name in _GREEKS)
+_greek_values = attrgetter(*_GREEKS)
+
+
 def _disagreements(
-    check: GreekCheck, tolerance: float, floors: Mapping[str, float]
-) -> dict[str, float]:
-    """The Greeks of ``check`` that disagree, ours and the venue's side by side."""
+    check: GreekCheck, tolerance: float, floors: tuple[float, ...]
+) -> tuple[list[str], dict[str, float]]:
+    """The Greeks of ``check`` that disagree, by name, and ours and the venue's side by
+    side; ``floors`` per name of ``_GREEKS``. A hundred checks a tick:
+    ``relative_difference`` is written out here, sharing its scale with the floor's
+    test (the same floats)."""
+    names: list[str] = []
     values: dict[str, float] = {}
-    for name, floor in floors.items():
-        ours, reported = getattr(check.ours, name), getattr(check.reported, name)
-        finite = math.isfinite(ours) and math.isfinite(reported)
-        material = max(abs(ours), abs(reported)) > floor
-        if not finite or (material and relative_difference(ours, reported) > tolerance):
-            values[f"{name}_ours"], values[f"{name}_venue"] = ours, reported
-    return values
+    pairs = zip(_greek_values(check.ours), _greek_values(check.reported), strict=True)
+    for (name, ours_key, venue_key), floor, (ours, reported) in zip(
+        _GREEK_KEYS, floors, pairs, strict=True
+    ):
+        scale = max(abs(ours), abs(reported))
+        if not (math.isfinite(ours) and math.isfinite(reported)) or (
+            scale > floor and (0.0 if scale == 0 else abs(ours - reported) / scale) > tolerance
+        ):
+            names.append(name)
+            values[ours_key], values[venue_key] = ours, reported
+    return names, values
 
 
 def greek_alerts(
@@ -150,24 +164,24 @@ def greek_alerts(
 ) -> list[Alert]:
     """One alert per position whose venue-reported delta, gamma or vega differs from ours
     by more than ``tolerance`` (relative), ignoring magnitudes under the floors."""
-    floors = {
-        "delta": parameters.greek_floor_delta,
-        "gamma": parameters.greek_floor_gamma,
-        "vega": parameters.greek_floor_vega,
-    }
+    floors = (
+        parameters.greek_floor_delta,
+        parameters.greek_floor_gamma,
+        parameters.greek_floor_vega,
+    )
+    beyond = f"differ from ours by more than {tolerance:.1%}"
     alerts = []
     for check in checks:
-        values = _disagreements(check, tolerance, floors)
-        if not values:
+        names, values = _disagreements(check, tolerance, floors)
+        if not names:
             continue
         subject = f"{check.venue}:{check.position}"
-        names = ", ".join(name for name in floors if f"{name}_ours" in values)
         alerts.append(
             Alert(
                 AlertCode.VENUE_GREEKS,
                 Severity.WARNING,
                 subject,
-                f"{subject}: the venue's {names} differ from ours by more than {tolerance:.1%}",
+                f"{subject}: the venue's {', '.join(names)} {beyond}",
                 values,
             )
         )

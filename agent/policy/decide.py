@@ -31,17 +31,17 @@ from agent.policy.alerts import (
     risk_alerts,
 )
 from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, find_need
-from agent.policy.health import health_factor, plan_lending
+from agent.policy.health import plan_lending
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
-from agent.policy.plan import Plan, signed_trade
+from agent.policy.plan import Plan, Rebuild, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
     ProbabilityModel,
     Steering,
     account_vol,
-    lending_exposure,
+    lending_figures,
     margin_exposure,
     steer,
 )
@@ -65,15 +65,26 @@ class Decision:
     steering: tuple[Steering, ...] = ()
 
 
+_numbered = Rebuild(Intent)  # replace(intent, sequence=n), tens of intents a tick
+
+
 def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Steering, ...]:
     """Every lending account's, then every margin account's, vol-aware health."""
+    return _steerings(policy_input, settings)[0]
+
+
+def _steerings(
+    policy_input: PolicyInput, settings: PolicySettings
+) -> tuple[tuple[Steering, ...], list[float]]:
+    """``steerings``, and every lending account's health factor (``health_factor``) from
+    the same pass over its assets."""
     vols = {r.underlying: r.vol for r in policy_input.underlyings if r.vol is not None}
     model = ProbabilityModel(settings.health)
     found = []
-    for lending in policy_input.lending:
-        held = {a.underlying for a in lending.assets if a.underlying and (a.supplied or a.debt)}
-        exposure = lending_exposure(lending, vols)
-        vol = account_vol(held, vols)
+    ours = []
+    figures = lending_figures(policy_input.lending, vols)
+    for lending, (exposure, vol, health_factor) in zip(policy_input.lending, figures, strict=True):
+        ours.append(health_factor)
         found.append(
             steer(lending.venue, exposure, vol, settings.health, model, lending.market_priced)
         )
@@ -83,22 +94,27 @@ def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Stee
         vol = account_vol(held, vols)
         exposure = margin_exposure(margin, vols)
         found.append(steer(margin.name, exposure, vol, settings.health, model))
-    return tuple(found)
+    return tuple(found), ours
 
 
 def _health_plans(
-    policy_input: PolicyInput, settings: PolicySettings, steering: Sequence[Steering]
+    policy_input: PolicyInput,
+    settings: PolicySettings,
+    steering: Sequence[Steering],
+    health_factors: Sequence[float],
 ) -> list[Plan]:
     """Every account's repairs and alerts, the account nearest liquidation first (the
-    plans of accounts with neither left out: hundreds a tick)."""
+    plans of accounts with neither left out: hundreds a tick); ``health_factors`` are
+    the lending accounts' own (``health_factor``)."""
     parameters, now = settings.parameters, policy_input.now
     risks = {risk.underlying: risk for risk in policy_input.underlyings}
     targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
     view = DeltaView(risks, targets, _venue_positions(policy_input))
     lending_count = len(policy_input.lending)
     ranked: list[tuple[float, str, Plan]] = []
-    for lending, steered in zip(policy_input.lending, steering[:lending_count], strict=True):
-        ours = health_factor(lending)
+    for lending, steered, ours in zip(
+        policy_input.lending, steering[:lending_count], health_factors, strict=True
+    ):
         plan = plan_lending(lending, settings.health, parameters, now, steered, ours)
         if plan.intents or plan.alerts:
             ranked.append((min(ours, lending.health_factor), lending.venue, plan))
@@ -204,8 +220,8 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
     if policy_input.oracle_doubts:
         lending = all_at_worse_prices(policy_input.lending, policy_input.oracle_doubts)
         policy_input = replace(policy_input, lending=lending)
-    steering = steerings(policy_input, settings)
-    health = _health_plans(policy_input, settings, steering)
+    steering, health_factors = _steerings(policy_input, settings)
+    health = _health_plans(policy_input, settings, steering, health_factors)
     health_intents = [intent for plan in health for intent in plan.intents]
     hedges, widths = _hedges(policy_input, settings, health_intents)
     intents = health_intents + [intent for _, plan in hedges for intent in plan.intents]
@@ -219,7 +235,7 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         *(alert for _, plan in hedges for alert in plan.alerts),
     ]
     return Decision(
-        intents=tuple(replace(intent, sequence=n) for n, intent in enumerate(intents)),
+        intents=tuple(_numbered(intent, sequence=n) for n, intent in enumerate(intents)),
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
         band_half_widths=widths,

@@ -133,9 +133,11 @@ def usable_routes(
     routes: tuple[HedgeRoute, ...], underlying: str, settings: UnderlyingSettings
 ) -> tuple[HedgeRoute, ...]:
     """The routes that trade ``underlying`` on one of its ``hedge_venues``."""
-    return tuple(
-        r for r in routes if r.underlying == underlying and r.venue in settings.hedge_venues
-    )
+    return tuple(r for r in routes if _usable(r, underlying, settings))
+
+
+def _usable(route: HedgeRoute, underlying: str, settings: UnderlyingSettings) -> bool:
+    return route.underlying == underlying and route.venue in settings.hedge_venues
 
 
 def band_half_width(
@@ -195,15 +197,23 @@ def _route(
     unrouted = 0.0
     spot, holding = need.risk.spot_usd, need.settings.expected_holding_s
     known: Quotes = {}  # every slice is one side, reference, holding and parameters
+    # Which routes are usable never changes as slices consume them (venue, underlying).
+    usable_at = [n for n, r in enumerate(routes) if _usable(r, need.risk.underlying, need.settings)]
+    failed = None  # a slice no route took, on the routes as they still are
     for amount in slices(need.quantity, need.settings.max_slice_coin):
-        usable = usable_routes(routes, need.risk.underlying, need.settings)
+        if amount == failed:  # the same question again: the same answer
+            unrouted += amount
+            continue
+        usable = [routes[n] for n in usable_at]
         fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters, known)
         if fill is None:
             unrouted += amount
+            failed = amount
             continue
         unrouted += amount - fill.quantity
         fills.append(fill)
         routes = consume(routes, fill, spot)
+        failed = None
     return fills, unrouted, routes
 
 

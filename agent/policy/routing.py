@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
-from agent.policy.plan import signed
+from agent.policy.plan import Rebuild, signed
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
 
 _LOT_EPSILON = 1e-9  # a quantity within this many lots of a multiple is that multiple
@@ -211,20 +211,26 @@ def consume(
     same underlying, and the size shown shrinks on the route used."""
     change = signed(fill.side, fill.quantity)
     added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
-    used = fill.route
+    used = fill.route.instrument
+    used_key = fill.route.key
     updated = []
-    for route in routes:  # one replace a route: a slice of a hedge consumes a few a tick
-        changes: dict[str, Any] = {}
-        if route.venue == used.venue:
-            changes["room_usd"] = route.room_usd - added
-            if route.underlying == used.underlying:
-                changes["venue_position_coin"] = route.venue_position_coin + change
-        if route.key == used.key:
+    for route in routes:  # one new route a route changed: a hedge's slices, a few a tick
+        instrument = route.instrument
+        if instrument.venue != used.venue:
+            updated.append(route)
+            continue
+        changes: dict[str, Any] = {"room_usd": route.room_usd - added}
+        if instrument.underlying == used.underlying:
+            changes["venue_position_coin"] = route.venue_position_coin + change
+        if route.key == used_key:
             changes["position_coin"] = route.position_coin + change
             changes["ask_size_coin"] = route.ask_size_coin - (fill.quantity if change > 0 else 0.0)
             changes["bid_size_coin"] = route.bid_size_coin - (fill.quantity if change < 0 else 0.0)
-        updated.append(replace(route, **changes) if changes else route)
+        updated.append(_changed(route, **changes))
     return tuple(updated)
+
+
+_changed = Rebuild(HedgeRoute)
 
 
 def cost_fraction(

@@ -60,27 +60,25 @@ and the health whose projection is the static target (capped at ``max_*_target``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from agent.config.models import HealthSettings
 from agent.policy.inputs import LendingAccount, MarginAccount
 from agent.policy.settings import SECONDS_PER_YEAR
-from agent.risk.liquidation_probability import (
-    JumpDiffusion,
-    PathExtremes,
-    first_passage_probability,
-    jump_diffusion_extremes,
-)
+from agent.risk.jump_diffusion import JumpDiffusion, PathExtremes, jump_diffusion_extremes
+from agent.risk.liquidation_probability import first_passage_probability, passage_log_distance
+from agent.slots import draft_class
 
 _BISECTIONS = 48
 _MOST_LOG_DISTANCE = 12.0  # e^-12: a fall of 99.9994%; beyond it nothing is reachable
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """H(s) = (assets + moving_assets s) / (requirement + moving_requirement s), USD."""
+class Exposure(NamedTuple):
+    """H(s) = (assets + moving_assets s) / (requirement + moving_requirement s), USD.
+
+    A named tuple: one is made per account a tick, and it is never pickled."""
 
     assets: float
     moving_assets: float
@@ -123,19 +121,51 @@ class Exposure:
         return (self.assets + self.moving_assets * move) / requirement
 
 
+def lending_figures(
+    accounts: Iterable[LendingAccount], vols: Mapping[str, float]
+) -> Iterator[tuple[Exposure, float | None, float]]:
+    """Each lending account's exposure, vol (``account_vol`` of the underlyings it holds)
+    and health factor (``agent.policy.health.health_factor``, the same float: N and D
+    summed with ``math.fsum``), from one pass over its assets; ``vols`` maps the moving
+    underlyings to their vol. One loop for a tick's hundreds of accounts."""
+    fsum = math.fsum
+    for account in accounts:
+        assets = moving_assets = debt = moving_debt = 0.0
+        weighted_usd: list[float] = []  # N's terms
+        owed_usd: list[float] = []  # D's terms
+        held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+        for asset in account.assets:
+            underlying = asset.underlying
+            moving = underlying in vols
+            if asset.collateral_enabled:
+                weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+                weighted_usd.append(weighted)
+                assets += weighted
+                moving_assets += weighted if moving else 0.0
+            owed = asset.debt * asset.price_usd
+            owed_usd.append(owed)
+            debt += owed
+            moving_debt += owed if moving else 0.0
+            if moving and underlying and (asset.supplied or asset.debt):
+                held.append(underlying)
+        # account_vol: one underlying held is its vol (the max of one value); several go
+        # through account_vol over the very set it is given elsewhere (ties, NaNs).
+        vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
+        if vol is None and held:
+            vol = account_vol(_held(account), vols)
+        owed_total = fsum(owed_usd)
+        ours = math.inf if owed_total <= 0 else fsum(weighted_usd) / owed_total
+        yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
+
+
+def _held(account: LendingAccount) -> set[str]:
+    """The underlyings a lending account holds (supplied or owed)."""
+    return {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
+
+
 def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> Exposure:
     """The lending account's exposure; ``volatile`` maps the moving underlyings to vol."""
-    assets = moving_assets = debt = moving_debt = 0.0
-    for asset in account.assets:
-        moving = asset.underlying in volatile
-        if asset.collateral_enabled:
-            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
-            assets += weighted
-            moving_assets += weighted if moving else 0.0
-        owed = asset.debt * asset.price_usd
-        debt += owed
-        moving_debt += owed if moving else 0.0
-    return Exposure(assets, moving_assets, debt, moving_debt, True)  # positional: 231 a tick
+    return next(lending_figures((account,), volatile))[0]
 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
@@ -185,6 +215,10 @@ class Steering:
     projected_health: float | None = None
     cause: str = ""
     market_priced: tuple[str, ...] = ()
+
+
+_SteeringDraft = draft_class(Steering)
+_new = object.__new__
 
 
 class Moves(NamedTuple):
@@ -258,14 +292,11 @@ class ProbabilityModel:
             return self._distances[key]
         if self.settings.probability_model == "jump_diffusion":
             found = self._extremes(vol).log_distance(probability, down=down)
-        else:
-            low, found = 0.0, _MOST_LOG_DISTANCE
-            for _ in range(_BISECTIONS):
-                middle = 0.5 * (low + found)
-                if self.probability(middle, vol, down=down) > probability:
-                    low = middle
-                else:
-                    found = middle
+        else:  # the bisection on ``probability``, in one compiled loop
+            found = passage_log_distance(
+                probability, self.years, vol, down=down, most=_MOST_LOG_DISTANCE,
+                bisections=_BISECTIONS,
+            )  # fmt: skip
         self._distances[key] = found
         return found
 
@@ -310,11 +341,20 @@ def steer(
             target = max(target, min(exposure.health_for(adverse, static_target), cap))
             if not cause and health < floor_now:
                 cause = "projection"
-    kind = "lending" if lending else "margin"
-    return Steering(
-        name, kind, health, vol, move, probability, trigger, target, bool(cause), projected, cause,
-        market_priced,
+    # A Steering filled as a draft (agent.slots.draft_class): one an account, hundreds a
+    # tick, and a frozen dataclass's __init__ costs four times the plain stores.
+    found = _new(_SteeringDraft)
+    found.account, found.kind, found.health, found.vol = (
+        name, "lending" if lending else "margin", health, vol,
     )  # fmt: skip
+    found.liquidation_move, found.probability, found.trigger, found.target = (
+        move, probability, trigger, target,
+    )  # fmt: skip
+    found.acting, found.projected_health, found.cause, found.market_priced = (
+        bool(cause), projected, cause, market_priced,
+    )  # fmt: skip
+    found.__class__ = Steering
+    return found  # type: ignore[no-any-return]
 
 
 def vol_reason(steering: Steering, settings: HealthSettings, measure: str) -> str:

@@ -29,13 +29,9 @@ from agent.risk.health import (
     isolated_liquidation_price,
 )
 from agent.risk.implied_volatility import implied_vol
+from agent.risk.jump_diffusion import JumpDiffusion, MonteCarloEstimate, jump_diffusion_probability
 from agent.risk.liquidation import LiquidationDistance, LiquidationLevel, liquidation_distance
-from agent.risk.liquidation_probability import (
-    JumpDiffusion,
-    MonteCarloEstimate,
-    first_passage_probability,
-    jump_diffusion_probability,
-)
+from agent.risk.liquidation_probability import first_passage_probability
 from agent.risk.portfolio import (
     BookGreeks,
     book_greeks,

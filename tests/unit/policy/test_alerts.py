@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import struct
+from collections.abc import Mapping
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.config.models import AlertSettings
 from agent.model import Greeks
@@ -110,3 +116,48 @@ def test_ordered_most_severe_first_then_code_then_subject() -> None:
         (AlertCode.VEGA_LIMIT, "ETH"),
         (AlertCode.HEDGE_DEFERRED, "BTC"),
     ]
+
+
+def _disagreeing_as_written(check: GreekCheck, tolerance: float) -> dict[str, float]:
+    """The comparison ``greek_alerts`` makes, per Greek, through ``relative_difference``."""
+    floors = {
+        "delta": PARAMETERS.greek_floor_delta,
+        "gamma": PARAMETERS.greek_floor_gamma,
+        "vega": PARAMETERS.greek_floor_vega,
+    }
+    values: dict[str, float] = {}
+    for name, floor in floors.items():
+        ours, reported = getattr(check.ours, name), getattr(check.reported, name)
+        finite = math.isfinite(ours) and math.isfinite(reported)
+        material = max(abs(ours), abs(reported)) > floor
+        if not finite or (material and relative_difference(ours, reported) > tolerance):
+            values[f"{name}_ours"], values[f"{name}_venue"] = ours, reported
+    return values
+
+
+_GREEK = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-9, 0.01, 0.5, 1.0, -1.0]),
+)
+_GREEKS = st.builds(Greeks, delta=_GREEK, gamma=_GREEK, vega=_GREEK)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=st.lists(st.tuples(_GREEKS, _GREEKS), max_size=5), tolerance=st.floats(0.0, 2.0))
+def test_greek_alerts_are_the_comparison_as_written(
+    pairs: list[tuple[Greeks, Greeks]], tolerance: float
+) -> None:
+    checks = [GreekCheck("deribit", f"p{n}", ours, venue) for n, (ours, venue) in enumerate(pairs)]
+    alerts = greek_alerts(checks, tolerance, PARAMETERS)
+    found = {a.subject: _bits(a.values) for a in alerts}
+    expected = {f"deribit:{c.position}": _disagreeing_as_written(c, tolerance) for c in checks}
+    assert found == {name: _bits(values) for name, values in expected.items() if values}
+    for alert in alerts:
+        names = ", ".join(key[: -len("_ours")] for key in alert.values if key.endswith("_ours"))
+        assert alert.message == (
+            f"{alert.subject}: the venue's {names} differ from ours by more than {tolerance:.1%}"
+        )
+
+
+def _bits(values: Mapping[str, float]) -> list[tuple[str, bytes]]:
+    return [(name, struct.pack("<d", value)) for name, value in values.items()]

@@ -77,6 +77,27 @@ def test_slices_fall_to_the_next_route_when_one_is_full() -> None:
     assert [i.reason.rsplit(" ", 1)[-1] for i in plan.intents] == ["1/3", "2/3", "3/3"]
 
 
+@given(room_slices=st.integers(0, 6), size_slices=st.integers(0, 6), count=st.integers(1, 7))
+def test_slices_no_route_takes_are_each_counted_unrouted(
+    room_slices: int, size_slices: int, count: int
+) -> None:
+    # Room for some slices on one venue, book size for some on another: once neither
+    # takes a slice, every later one (the same size, the same routes) is unrouted too.
+    slice_coin = 2.0  # above the band (1 coin): every count hedges
+    roomy = route("hyperliquid", room_usd=room_slices * slice_coin * 2_000.0 * 1.0001)
+    shallow = route("gmx", taker_fee_rate=0.001, bid_size_coin=size_slices * slice_coin + 1e-9)
+    settings = rules(max_slice_coin=slice_coin)
+    delta = count * slice_coin
+    plan = plan_hedge(eth_risk(delta), settings, (roomy, shallow), context(delta))
+    filled = min(room_slices, count) + min(size_slices, max(count - room_slices, 0))
+    assert len(plan.intents) == filled
+    unrouted = sum(a.values["unrouted_coin"] for a in plan.alerts)
+    expected = 0.0
+    for _ in range(count - filled):
+        expected += delta / count  # as the slices add up, one at a time
+    assert unrouted == expected
+
+
 def test_only_the_underlyings_hedge_venues_are_used() -> None:
     plan = plan_hedge(
         eth_risk(2.0), rules(hedge_venues=["gmx"]), (route("hyperliquid"),), context(2.0)

@@ -4,7 +4,8 @@ target health it steers to, checked against a first-passage formula written here
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+import pickle
+from dataclasses import astuple, fields, replace
 
 import pytest
 
@@ -17,6 +18,7 @@ from agent.policy.inputs import LendingAccount, MarginAccount, MarginPosition, P
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.steering import (
     ProbabilityModel,
+    Steering,
     lending_exposure,
     margin_exposure,
     steer,
@@ -267,3 +269,16 @@ def test_moves_shared_by_a_ticks_accounts_steer_as_computed_alone() -> None:
         alone = steer("x", exposure, vol, rules, ProbabilityModel(rules))
         assert steer("x", exposure, vol, rules, shared) == alone
         assert (alone.projected_health is None) == (rules.projection_sigmas == 0)
+
+
+def test_a_steering_filled_as_a_draft_is_the_one_its_class_makes() -> None:
+    # steer fills a draft (agent.slots.draft_class): every field laid, the same record.
+    for exposure in (lending_exposure(loan(1.2), {"ETH": 0.9}), lending_exposure(loan(3.0), {})):
+        found = steer("aave", exposure, 0.9, HEALTH, ProbabilityModel(HEALTH), ("ETH: stale",))
+        made = Steering(*(getattr(found, f.name) for f in fields(Steering)))
+        assert type(found) is Steering
+        assert found == made
+        assert astuple(found) == astuple(made)
+        assert pickle.dumps(found) == pickle.dumps(made)
+        with pytest.raises(AttributeError):
+            found.health = 2.0  # type: ignore[misc]  # frozen, as ever

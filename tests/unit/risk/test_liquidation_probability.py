@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import math
+import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from agent.risk.liquidation_probability import (
+from agent.risk.jump_diffusion import (
     JumpDiffusion,
-    first_passage_probability,
     jump_diffusion_extremes,
     jump_diffusion_probability,
+)
+from agent.risk.liquidation_probability import (
+    _gbm_terms,
+    _log_distance_passage,
+    first_passage_probability,
+    passage_log_distance,
 )
 from agent.risk.validation import RiskInputError
 
@@ -97,3 +105,74 @@ def test_path_extremes_agree_with_the_closed_form_and_the_crossing_estimator():
     distance = jumpy.log_distance(0.01, down=True)
     assert jumpy.probability(lower=math.exp(-distance)) <= 0.01
     assert jumpy.probability(lower=math.exp(-distance * 0.999)) > 0.01 - 1 / paths
+
+
+def _bisection_call_by_call(
+    probability: float, years: float, vol: float, down: bool, most: float, bisections: int
+) -> float:
+    """The bisection ``passage_log_distance`` replaces, one Python call per step."""
+    low, found = 0.0, most
+    for _ in range(bisections):
+        middle = 0.5 * (low + found)
+        barrier = math.exp(-middle if down else middle)
+        lower, upper = (barrier, None) if down else (None, barrier)
+        if first_passage_probability(1.0, years, vol, lower=lower, upper=upper) > probability:
+            low = middle
+        else:
+            found = middle
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    probability=st.one_of(st.floats(0.0, 1.0), st.floats(1e-12, 1e-2)),
+    years=st.one_of(st.just(0.0), st.floats(1e-9, 2.0)),
+    vol=st.floats(1e-3, 60.0),
+    down=st.booleans(),
+    most=st.one_of(st.just(12.0), st.floats(1e-6, 700.0)),
+)
+def test_log_distance_kernel_is_the_call_by_call_bisection_bit_for_bit(
+    probability: float, years: float, vol: float, down: bool, most: float
+) -> None:
+    found = passage_log_distance(probability, years, vol, down=down, most=most, bisections=48)
+    expected = _bisection_call_by_call(probability, years, vol, down, most, 48)
+    assert math.copysign(1.0, found) == math.copysign(1.0, expected)
+    assert found == expected or (math.isnan(found) and math.isnan(expected))
+
+
+def _passage_call_by_call(distance: float, years: float, vol: float, down: bool) -> float:
+    """What the bisection's compiled step computes, as steering asked it call by call."""
+    if distance <= 0:
+        return 1.0
+    barrier = math.exp(-distance if down else distance)
+    lower, upper = (barrier, None) if down else (None, barrier)
+    return first_passage_probability(1.0, years, vol, lower=lower, upper=upper)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    distances=st.lists(
+        st.one_of(st.floats(-1.0, 700.0), st.floats(1e-9, 0.5), st.just(0.0)), max_size=40
+    ),
+    years=st.one_of(st.just(0.0), st.floats(1e-9, 2.0)),
+    vol=st.floats(1e-3, 60.0),
+    down=st.booleans(),
+)
+def test_passage_kernel_is_first_passage_probability_bit_for_bit(
+    distances: list[float], years: float, vol: float, down: bool
+) -> None:
+    terms = _gbm_terms(years, vol)
+    found = [_log_distance_passage(d, down, years, *terms) for d in distances]
+    expected = [_passage_call_by_call(d, years, vol, down) for d in distances]
+    assert [struct.pack("<d", x) for x in found] == [struct.pack("<d", x) for x in expected]
+
+
+@pytest.mark.parametrize(
+    ("years", "vol", "most", "field"),
+    [(-1.0, 0.5, 12.0, "years"), (0.1, 0.0, 12.0, "vol"), (0.1, 0.5, 701.0, "most")],
+)
+def test_log_distance_refuses_what_the_probability_refuses(
+    years: float, vol: float, most: float, field: str
+) -> None:
+    with pytest.raises(RiskInputError, match=field):
+        passage_log_distance(0.01, years, vol, down=True, most=most, bisections=4)
