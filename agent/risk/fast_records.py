@@ -18,7 +18,7 @@ from datetime import datetime
 from agent.risk import positions
 from agent.risk.positions import LendingDebtPosition, LendingSupplyPosition, OptionPosition
 from agent.risk.terms import OptionType, Settlement
-from agent.slots import slot_setters
+from agent.slots import draft_class
 
 _INF = math.inf
 _new = object.__new__
@@ -43,15 +43,10 @@ def _known_names(
     )
 
 
-_IDENTITY = ("id", "venue", "underlying")
-_SUPPLY_SLOTS = slot_setters(
-    LendingSupplyPosition, *_IDENTITY, "quantity", "liquidation_threshold", "account", "protocol"
-)
-_DEBT_SLOTS = slot_setters(LendingDebtPosition, *_IDENTITY, "quantity", "account", "protocol")
-_OPTION_SLOTS = slot_setters(
-    OptionPosition, *_IDENTITY, "option_type", "strike", "expiry", "quantity", "settlement",
-    "vol", "forward", "account", "protocol", "maintenance_margin_rate",
-)  # fmt: skip
+# Filled by attribute, then made the record (``agent.slots.draft_class``).
+_SupplyDraft = draft_class(LendingSupplyPosition)
+_DebtDraft = draft_class(LendingDebtPosition)
+_OptionDraft = draft_class(OptionPosition)
 
 
 def lending_supply(
@@ -66,24 +61,12 @@ def lending_supply(
         and 0.0 <= threshold <= 1.0  # require_fraction
         and _known_names(identifier, venue, underlying, None, protocol)
     ):
-        record = _new(LendingSupplyPosition)
-        (
-            set_id,
-            set_venue,
-            set_underlying,
-            set_quantity,
-            set_threshold,
-            set_account,
-            set_protocol,
-        ) = _SUPPLY_SLOTS
-        set_id(record, identifier)
-        set_venue(record, venue)
-        set_underlying(record, underlying)
-        set_quantity(record, quantity)
-        set_threshold(record, threshold)
-        set_account(record, None)
-        set_protocol(record, protocol)
-        return record
+        record = _new(_SupplyDraft)
+        record.id, record.venue, record.underlying = identifier, venue, underlying
+        record.quantity, record.liquidation_threshold = quantity, threshold
+        record.account, record.protocol = None, protocol
+        record.__class__ = LendingSupplyPosition
+        return record  # type: ignore[no-any-return]
     return LendingSupplyPosition(
         identifier, venue, underlying, quantity, threshold, protocol=protocol
     )
@@ -99,15 +82,11 @@ def lending_debt(
         and 0.0 <= quantity < _INF
         and _known_names(identifier, venue, underlying, None, protocol)
     ):
-        record = _new(LendingDebtPosition)
-        set_id, set_venue, set_underlying, set_quantity, set_account, set_protocol = _DEBT_SLOTS
-        set_id(record, identifier)
-        set_venue(record, venue)
-        set_underlying(record, underlying)
-        set_quantity(record, quantity)
-        set_account(record, None)
-        set_protocol(record, protocol)
-        return record
+        record = _new(_DebtDraft)
+        record.id, record.venue, record.underlying = identifier, venue, underlying
+        record.quantity, record.account, record.protocol = quantity, None, protocol
+        record.__class__ = LendingDebtPosition
+        return record  # type: ignore[no-any-return]
     return LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)
 
 
@@ -142,26 +121,14 @@ def option(
         and expiry.utcoffset() is not None  # _require_aware
         and _known_names(identifier, venue, underlying, account, protocol)
     ):
-        record = _new(OptionPosition)
-        (
-            set_id, set_venue, set_underlying, set_option_type, set_strike, set_expiry,
-            set_quantity, set_settlement, set_vol, set_forward, set_account, set_protocol,
-            set_maintenance,
-        ) = _OPTION_SLOTS  # fmt: skip
-        set_id(record, identifier)
-        set_venue(record, venue)
-        set_underlying(record, underlying)
-        set_option_type(record, option_type)
-        set_strike(record, strike)
-        set_expiry(record, expiry)
-        set_quantity(record, quantity)
-        set_settlement(record, settlement)
-        set_vol(record, vol)
-        set_forward(record, None)
-        set_account(record, account)
-        set_protocol(record, protocol)
-        set_maintenance(record, maintenance_margin_rate)
-        return record
+        record = _new(_OptionDraft)
+        record.id, record.venue, record.underlying = identifier, venue, underlying
+        record.option_type, record.strike, record.expiry = option_type, strike, expiry
+        record.quantity, record.settlement, record.vol = quantity, settlement, vol
+        record.forward, record.account, record.protocol = None, account, protocol
+        record.maintenance_margin_rate = maintenance_margin_rate
+        record.__class__ = OptionPosition
+        return record  # type: ignore[no-any-return]
     return OptionPosition(
         identifier, venue, underlying, option_type, strike, expiry, quantity, settlement, vol,
         account=account, protocol=protocol, maintenance_margin_rate=maintenance_margin_rate,

@@ -1,5 +1,4 @@
-"""``agent.slots``: a builder that lays a record's slots names every field,
-in order, or is refused at import; a draft of its slots becomes the record."""
+"""``agent.slots``: a draft of a record's slots becomes the record."""
 
 from __future__ import annotations
 
@@ -8,27 +7,13 @@ from typing import Any
 
 import pytest
 
-from agent.slots import draft_class, slot_setters
+from agent.slots import draft_class
 
 
 @dataclass(frozen=True, slots=True)
 class _Pair:
     left: float
     right: float
-
-
-def test_the_setters_lay_each_named_slot() -> None:
-    set_left, set_right = slot_setters(_Pair, "left", "right")
-    pair = object.__new__(_Pair)
-    set_left(pair, 1.0)
-    set_right(pair, 2.0)
-    assert pair == _Pair(1.0, 2.0)
-
-
-@pytest.mark.parametrize("names", [("right", "left"), ("left",), ("left", "right", "middle")])
-def test_fields_other_than_the_names_are_refused(names: tuple[str, ...]) -> None:
-    with pytest.raises(TypeError, match=r"_Pair has the fields \('left', 'right'\)"):
-        slot_setters(_Pair, *names)
 
 
 @dataclass(frozen=True, slots=True)
