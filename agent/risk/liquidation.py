@@ -16,6 +16,7 @@ gate's changed account, laid out from the tick's rows without building a book fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -45,6 +46,7 @@ _UP_GRID: FloatArray = np.concatenate(
 )
 _TOLERANCE = 1e-14  # relative width of the final bracket, as the bisection had
 _MAX_STEPS = 120  # a third of them bisections: enough for any bracket of the grid
+_ID, _NAME = attrgetter("id"), attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +104,12 @@ def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails."""
     arrays = book.arrays
     layout = _Layout.of(arrays)
-    names = [account.name for account in layout.accounts]
-    if len(set(names)) < len(names):  # accounts sharing a name share one entry of the levels
+    names = set(map(_NAME, layout.accounts))
+    if len(names) < len(layout.accounts):  # accounts sharing a name share one level entry
         return _distance_by_name(book, arrays_liquidation_levels(arrays))
     found = _walk(layout)
+    reach = np.abs(found)
+    reach[np.isnan(found)] = np.inf  # no level: never the nearest
     groups = np.searchsorted(layout.queries[:, 0], np.arange(len(arrays.underlyings) + 1))
     result: dict[str, LiquidationDistance] = {}
     for underlying, name in enumerate(arrays.underlyings):
@@ -114,19 +118,29 @@ def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
         spot = float(arrays.market[underlying, 0])
         rows = slice(groups[underlying], groups[underlying + 1])
         accounts = layout.queries[rows, 1]
-        down, up = (_nearest(book, layout, accounts, found[rows, side], spot) for side in (0, 1))
+        down, up = (
+            _nearest(book, layout, accounts, found[rows, side], reach[rows, side], spot)
+            for side in (0, 1)
+        )
         result[name] = LiquidationDistance(name, spot, down, up)
     return result
 
 
 def _nearest(
-    book: Book, layout: _Layout, accounts: IntArray, shocks: FloatArray, spot: float
+    book: Book,
+    layout: _Layout,
+    accounts: IntArray,
+    shocks: FloatArray,
+    reach: FloatArray,
+    spot: float,
 ) -> LiquidationLevel | None:
-    """The level of the first of ``accounts`` whose shock (NaN: none) is nearest 0."""
-    found = np.flatnonzero(~np.isnan(shocks))
-    if not found.size:
+    """The level of the first of ``accounts`` whose shock (NaN: none) is nearest 0;
+    ``reach`` is each one's size, inf where there is none."""
+    if not reach.size:
         return None
-    first = found[np.argmin(np.abs(shocks[found]))]
+    first = int(np.argmin(reach))
+    if reach[first] == np.inf:
+        return None
     return _level(book, layout.accounts[accounts[first]], float(shocks[first]), spot)
 
 
@@ -164,8 +178,13 @@ def _distance_by_name(
 
 
 def _level(book: Book, account: Account, shock: float, spot: float) -> LiquidationLevel:
-    members = tuple(book.positions[index].id for index in account.positions)
+    members = member_ids(book, account)
     return LiquidationLevel(shock, spot * (1.0 + shock), account.name, account.venue, members)
+
+
+def member_ids(book: Book, account: Account) -> tuple[str, ...]:
+    """The ids of ``account``'s positions, in book order."""
+    return tuple(map(_ID, map(book.positions.__getitem__, account.positions)))
 
 
 Levels = list[tuple[int, int, tuple[float | None, float | None]]]  # underlying, account, shocks

@@ -101,7 +101,8 @@ def fixed_terms_kernel(
 
 
 @inline_kernel
-def _setup_at(setups: FloatArray, column: int) -> OptionSetup:
+def setup_at(setups: FloatArray, column: int) -> OptionSetup:
+    """The ``option_setup`` in column ``column`` of a search's setups."""
     return (
         setups[0, column], setups[1, column], setups[2, column], setups[3, column],
         setups[4, column], setups[5, column], setups[6, column], setups[7, column],
@@ -161,11 +162,11 @@ def _lending_health(
                 assets += value * terms[index, THRESHOLD]
             else:
                 requirement -= value
-        health[move] = _ratio(assets, requirement)
+        health[move] = health_ratio(assets, requirement)
 
 
 @inline_kernel
-def _ratio(assets: float, requirement: float) -> float:
+def health_ratio(assets: float, requirement: float) -> float:
     """Health from assets and requirement; inf when nothing is required but assets are
     held, 0 when neither."""
     if requirement > 0.0:
@@ -192,7 +193,7 @@ def _margin_health(
     ones[:] = 1.0
     assets[:] = margin_cash[account - lending_count]
     requirement[:] = 0.0
-    options, first = _moving_options(book, search, account, multipliers, log_multipliers)
+    options, first = moving_options(book, search, account, multipliers, log_multipliers)
     for slot in range(starts[account], starts[account + 1]):
         index = members[slot]
         moving = codes[index, UNDERLYING_CODE] == underlying
@@ -204,7 +205,7 @@ def _margin_health(
             for move in range(moves):
                 values[move] = options[move, columns[index] - first]
         else:
-            setup = _setup_at(setups, columns[index])
+            setup = setup_at(setups, columns[index])
             option_values(setup, log_multipliers, multipliers, ones, values)
         fees = terms[index, FEES]
         spot = market[codes[index, UNDERLYING_CODE], SPOT]
@@ -214,7 +215,7 @@ def _margin_health(
             moved = spot * (multipliers[move] if moving else 1.0)
             requirement[move] += fixed + per_spot * moved * basis
     for move in range(moves):
-        health[move] = _ratio(assets[move], requirement[move])
+        health[move] = health_ratio(assets[move], requirement[move])
 
 
 # Below this many moves, an account's options are priced a move at a time, all options
@@ -224,7 +225,7 @@ _BY_MOVE_BELOW = 16
 
 
 @inline_kernel
-def _moving_options(
+def moving_options(
     book: BookTerms,
     search: SearchTerms,
     account: int,
@@ -252,7 +253,7 @@ def _moving_options(
     for move in range(moves):
         log_multiplier, multiplier = log_multipliers[move], multipliers[move]
         for option in range(count):
-            setup = _setup_at(setups, first + option)
+            setup = setup_at(setups, first + option)
             intrinsic = intrinsic_value(setup, multiplier)
             black = black_value(setup, log_multiplier, multiplier, 1.0)
             values[move, option] = intrinsic if setup[4] == 1.0 else black

@@ -20,15 +20,18 @@ import math
 
 import numpy as np
 
-from agent.risk.book import KIND, LENDING_ACCOUNT, MARGIN_ACCOUNT, UNDERLYING, IntArray
+from agent.risk.book import KIND, LENDING_ACCOUNT, MARGIN_ACCOUNT, THRESHOLD, UNDERLYING, IntArray
 from agent.risk.jit import inline_kernel, kernel
+from agent.risk.liquidation_bounds import safe_between
 from agent.risk.liquidation_kernels import (
     BookTerms,
     SearchTerms,
     fixed_terms_kernel,
     health_of,
+    health_ratio,
     refine_bracket,
 )
+from agent.risk.scenario_kernels import plain_terms
 from agent.risk.validation import BoolArray, FloatArray
 
 _SPOT, _SUPPLY, _DEBT = 3, 4, 5  # agent.risk.book.KIND_CODES
@@ -56,6 +59,49 @@ def _moves(shocks: FloatArray) -> FloatArray:
     return moves
 
 
+@inline_kernel
+def _loan_ends(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    layout: tuple[IntArray, IntArray, int, FloatArray],
+    account: int,
+    ends: FloatArray,
+) -> None:
+    """``_lending_health`` of loan ``account`` at the three multipliers ``ends[0]`` into
+    ``ends[2]``: a row at a time, its terms read once for the three moves, each move's
+    sums in book order as there (so the same floats). ``layout``: (members, starts,
+    underlying, steady) as in ``SearchTerms``.
+
+    Inlined into the walk's loop over queries with the arrays it already holds: reached
+    through the search's tuples, each array taken out of them was reference counted,
+    which cost a loan's end check four times its arithmetic."""
+    members, starts, underlying, steady = layout
+    now, low, high = ends[0, 0], ends[0, 1], ends[0, 2]
+    assets_now = assets_low = assets_high = 0.0
+    owed_now = owed_low = owed_high = 0.0
+    for slot in range(starts[account], starts[account + 1]):
+        index = members[slot]
+        if codes[index, UNDERLYING] == underlying:
+            quantity, spot = plain_terms(terms, codes, index, market)
+            at_now, at_low = quantity * (spot * now), quantity * (spot * low)
+            at_high = quantity * (spot * high)
+        else:
+            at_now = at_low = at_high = steady[index]
+        if codes[index, KIND] == _SUPPLY:
+            threshold = terms[index, THRESHOLD]
+            assets_now += at_now * threshold
+            assets_low += at_low * threshold
+            assets_high += at_high * threshold
+        else:
+            owed_now -= at_now
+            owed_low -= at_low
+            owed_high -= at_high
+    ends[2, 0] = health_ratio(assets_now, owed_now)
+    ends[2, 1] = health_ratio(assets_low, owed_low)
+    ends[2, 2] = health_ratio(assets_high, owed_high)
+
+
 @kernel
 def _first_failure(
     book: BookTerms,
@@ -69,10 +115,14 @@ def _first_failure(
     """The move nearest 0 along ``shocks`` (0.0, then one side of the grid outwards) at
     which ``account`` fails, refined: 0.0 if it fails at once, NaN if at none.
 
-    The shocks are walked in chunks that double from the walk's first chunk. ``moves``
-    is ``_moves(shocks)``; ``scratch`` is (8, at least the shocks): rows 0-3
-    ``health_of``'s, row 4 the bracket, rows 5-7 the refinement's probe."""
-    chunk, _, tolerance, max_steps = walk
+    ``moves`` is ``_moves(shocks)``; ``scratch`` is (``SCRATCH_ROWS``, at least the
+    shocks): rows 0-3 ``health_of``'s, row 4 the bracket, rows 5-7 the refinement's
+    probe, rows 8-9 ``_bounded_failure``'s. A margin account's walk is
+    ``_bounded_failure``; a loan's, the shocks walked in chunks that double from the
+    walk's first chunk (a loan's few rows price a move in nanoseconds)."""
+    if account >= book[4]:
+        return _bounded_failure(book, search, account, shocks, moves, walk, scratch)
+    chunk = walk[0]
     count = shocks.shape[0]
     previous = math.nan  # health at the last move walked
     start, size = 0, chunk
@@ -83,19 +133,100 @@ def _first_failure(
         health_of(book, search, account, multipliers, logs, health, scratch)
         for move in range(stop - start):
             if health[move] < 1.0:
-                if start + move == 0:
-                    return 0.0
-                bracket = scratch[4, :4]
-                bracket[0], bracket[1] = shocks[start + move - 1], shocks[start + move]
-                bracket[2] = (health[move - 1] if move > 0 else previous) - 1.0
-                bracket[3] = health[move] - 1.0
-                probe = scratch[5:8, :1]
-                return refine_bracket(
-                    book, search, account, bracket, tolerance, max_steps, probe, scratch
-                )
+                inside = health[move - 1] if move > 0 else previous
+                return _refined(
+                    book, search, account, shocks, moves, walk, scratch,
+                    start + move, health[move], inside,
+                )  # fmt: skip
         previous = health[stop - start - 1]
         start, size = stop, 2 * size
     return math.nan
+
+
+# A stretch of the walk longer than this is first tried by its bounds (``safe_between``);
+# a shorter one, or one they leave in doubt once halved down to this, is priced.
+_PRICED_UP_TO = 16
+_PENDING = 64  # stretches pending at most: two per halving of a side of the grid
+SCRATCH_ROWS = 10
+
+
+@kernel
+def _bounded_failure(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    shocks: FloatArray,
+    moves: FloatArray,
+    walk: Walk,
+    scratch: FloatArray,
+) -> float:
+    """``_first_failure`` of a margin account: stretches of moves, nearest 0 first,
+    skipped where ``safe_between`` proves every move in them healthy, halved where it
+    does not, priced move by move once short. The first failing move and the health
+    before it are the floats the chunked walk finds (a move's health does not depend
+    on which others share its call): so is its refinement."""
+    pending = np.empty((_PENDING, 2), dtype=np.int64)
+    pending[0, 0], pending[0, 1] = 0, shocks.shape[0]
+    count = 1
+    ends = scratch[8:10, :2]
+    known, previous = -1, math.nan  # a move priced, and its health
+    while count:
+        count -= 1
+        start, stop = pending[count, 0], pending[count, 1]
+        if stop - start > _PRICED_UP_TO:
+            ends[0, 0], ends[0, 1] = moves[0, start], moves[0, stop - 1]
+            ends[1, 0], ends[1, 1] = moves[1, start], moves[1, stop - 1]
+            if not safe_between(book, search, account, ends):
+                middle = (start + stop) // 2
+                pending[count, 0], pending[count, 1] = middle, stop
+                pending[count + 1, 0], pending[count + 1, 1] = start, middle
+                count += 2
+            continue
+        health = moves[2, : stop - start]
+        health_of(
+            book, search, account, moves[0, start:stop], moves[1, start:stop], health, scratch
+        )
+        for move in range(stop - start):
+            if health[move] < 1.0:
+                inside = health[move - 1] if move > 0 else math.nan
+                if move == 0 and known == start - 1:
+                    inside = previous
+                return _refined(
+                    book, search, account, shocks, moves, walk, scratch,
+                    start + move, health[move], inside,
+                )  # fmt: skip
+        known, previous = stop - 1, health[stop - start - 1]
+    return math.nan
+
+
+@kernel
+def _refined(
+    book: BookTerms,
+    search: SearchTerms,
+    account: int,
+    shocks: FloatArray,
+    moves: FloatArray,
+    walk: Walk,
+    scratch: FloatArray,
+    failing: int,
+    health: float,
+    inside: float,
+) -> float:
+    """0.0 if ``account`` fails at the walk's first move; else the bracket between move
+    ``failing`` (where its health is ``health``) and the move before (``inside``; NaN:
+    not priced yet, priced here) refined (``refine_bracket``)."""
+    if failing == 0:
+        return 0.0
+    if math.isnan(inside):
+        before = scratch[5, :1]
+        multiplier, log = moves[0, failing - 1 : failing], moves[1, failing - 1 : failing]
+        health_of(book, search, account, multiplier, log, before, scratch)
+        inside = before[0]
+    bracket = scratch[4, :4]
+    bracket[0], bracket[1] = shocks[failing - 1], shocks[failing]
+    bracket[2], bracket[3] = inside - 1.0, health - 1.0
+    probe = scratch[5:8, :1]
+    return refine_bracket(book, search, account, bracket, walk[2], walk[3], probe, scratch)
 
 
 @kernel
@@ -125,7 +256,7 @@ def levels_kernel(
     ends = np.empty((3, 3))  # multipliers, logs, health at: now, the lowest, the highest
     ends[0, 0], ends[0, 1], ends[0, 2] = 1.0 + 0.0, 1.0 + down[-1], 1.0 + up[-1]
     ends[1] = np.log(ends[0])
-    scratch = np.empty((8, max(down.shape[0], up.shape[0], 4)))
+    scratch = np.empty((SCRATCH_ROWS, max(down.shape[0], up.shape[0], 4)))
     found = np.empty((queries.shape[0], 2))
     first = 0
     while first < queries.shape[0]:
@@ -138,11 +269,15 @@ def levels_kernel(
             terms, codes, market, now, members, starts, accounts, underlying
         )
         search = (members, starts, underlying, steady, setups, columns, margins)
+        loans = (members, starts, underlying, steady)
         for query in range(first, last):
             account = queries[query, 1]
             safe_down = safe_up = False
             if linear[account]:
-                health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
+                if account < book[4]:  # inlined, on the arrays at hand: see ``_loan_ends``
+                    _loan_ends(terms, codes, market, loans, account, ends)
+                else:
+                    health_of(book, search, account, ends[0], ends[1], ends[2], scratch)
                 safe_down = _safe(ends[2, 0], ends[2, 1], walk[1])
                 safe_up = _safe(ends[2, 0], ends[2, 2], walk[1])
             found[query, 0] = (

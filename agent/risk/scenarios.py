@@ -11,7 +11,6 @@ number for every kind of account: >= 1 is safe, < 1 is liquidatable.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from agent.risk.book import LENDING_ACCOUNT, MARGIN_ACCOUNT, Account, Book, IntArray
 from agent.risk.scenario_kernels import (
     account_states_kernel,
+    health_kernel,
     scenario_values_kernel,
     scenario_values_serial,
 )
@@ -40,11 +40,9 @@ class AccountStates:
 
     @property
     def health(self) -> FloatArray:
-        """Health per account and scenario (inf when nothing is owed and assets >= 0)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = self.assets / self.requirement
-        unbacked = np.where(self.assets > 0.0, math.inf, 0.0)
-        result: FloatArray = np.where(self.requirement > 0.0, ratio, unbacked)
+        """Health per account and scenario (inf when nothing is owed and assets > 0, 0
+        when neither)."""
+        result: FloatArray = health_kernel(self.assets, self.requirement)
         return result
 
 

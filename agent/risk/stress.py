@@ -12,14 +12,17 @@ Default grid: spot -30%..+30% in 5% steps plus the extended moves -66%, -50% and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
 from agent.risk.book import Account, Book
-from agent.risk.scenarios import account_members, account_states, revalue, spot_multipliers_for
+from agent.risk.liquidation import member_ids
+from agent.risk.scenarios import account_states, revalue, spot_multipliers_for
 from agent.risk.validation import FloatArray, RiskInputError
 
 Cells = tuple[tuple[tuple[str, ...], ...], ...]
+_NAME = attrgetter("name")
 _DEFAULT_SPOT_SHOCKS = (-0.66, -0.5, *(step / 100.0 for step in range(-30, 31, 5)), 1.0)
 
 
@@ -74,12 +77,13 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
     multipliers = spot_multipliers_for(book, spot_shocks)
     values = revalue(book, multipliers, vol_multipliers)
-    members = account_members(book)
-    states = account_states(book, multipliers, values[members], members)
+    # Every row: those in no account add nothing to any (``account_states_kernel``), and
+    # the members' are summed in the same order, so the same floats without a copy.
+    states = account_states(book, multipliers, values)
     values -= _unshocked(book, grid, values)  # P&L against the book as it is, in place
     position_pnl = values.reshape(-1, spot_count, vol_count)
     health = states.health.reshape(-1, spot_count, vol_count)
-    names = tuple(account.name for account in states.accounts)
+    names = tuple(map(_NAME, states.accounts))
     liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, states.accounts)
     return StressResult(
         grid=grid,
@@ -109,17 +113,22 @@ def _liquidations(
 ) -> tuple[Cells, Cells]:
     """Per cell, the failing accounts and the positions they hold."""
     _, spot_count, vol_count = failing.shape
-    failed: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
-    positions: list[list[list[str]]] = [[[] for _ in range(vol_count)] for _ in range(spot_count)]
-    member_ids: dict[int, tuple[str, ...]] = {}  # of the accounts failing somewhere
-    for account, spot, vol in zip(*np.nonzero(failing), strict=True):
-        failed[spot][vol].append(names[account])
-        ids = member_ids.get(account)
+    cell_count = spot_count * vol_count
+    cells: dict[int, tuple[list[str], list[str]]] = {}  # the cells (spot, vol) with any
+    held: dict[int, tuple[str, ...]] = {}  # the positions of the accounts failing somewhere
+    for flat in np.flatnonzero(failing).tolist():  # by account, then cell (spot, vol)
+        account, cell = divmod(flat, cell_count)
+        ids = held.get(account)
         if ids is None:
-            ids = tuple(book.positions[index].id for index in accounts[account].positions)
-            member_ids[account] = ids
-        positions[spot][vol].extend(ids)
+            ids = held[account] = member_ids(book, accounts[account])
+        failed, positions = cells.setdefault(cell, ([], []))
+        failed.append(names[account])
+        positions.extend(ids)
+    found = {cell: (tuple(failed), tuple(ids)) for cell, (failed, ids) in cells.items()}
+    empty: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    rows = [[found.get(spot * vol_count + vol, empty) for vol in range(vol_count)]
+            for spot in range(spot_count)]  # fmt: skip
     return (
-        tuple(tuple(tuple(cell) for cell in row) for row in failed),
-        tuple(tuple(tuple(cell) for cell in row) for row in positions),
+        tuple(tuple(cell[0] for cell in row) for row in rows),
+        tuple(tuple(cell[1] for cell in row) for row in rows),
     )

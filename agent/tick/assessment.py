@@ -10,12 +10,15 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import UNDERLYING, Book
+from agent.risk.book import KIND, KIND_CODES, UNDERLYING, Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, book_greeks
+from agent.risk.positions import Kind
 from agent.risk.stress import StressGrid, StressResult, stress_test
 from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
 from agent.risk.venue_failure import VenueFailure, venue_failures
@@ -70,42 +73,52 @@ _new = object.__new__
 class PositionGreeks(Mapping[str, Greeks]):
     """Per position id, the Greeks of ``portfolio.position_greeks`` (the same floats: +
     0.0 turns -0.0 into 0.0 there too), each built when first asked for: the tick asks
-    for its options' only (to compare with the venue's), not for every loan's."""
+    for its options' only (to compare with the venue's), not for every loan's.
 
-    __slots__ = ("_built", "_columns", "_rows")
+    The options' ids are indexed at once; every id only when another is asked for or
+    the mapping is walked (a thousand ids cost more than the rest of the Greeks)."""
+
+    __slots__ = ("_built", "_options", "_positions", "_rows", "_table")
 
     def __init__(self, book: Book, greeks: BookGreeks) -> None:
         table = greeks.positions
-        spot = greeks.spot[book.arrays.codes[:, UNDERLYING]]
-        columns = (
-            table[:, DELTA] + 0.0,
-            table[:, DELTA] * spot + 0.0,
-            table[:, GAMMA] + 0.0,
-            table[:, VEGA] + 0.0,
-            table[:, THETA] + 0.0,
-            table[:, RHO] + 0.0,
-        )
-        self._columns = tuple(column.tolist() for column in columns)
-        self._rows = {position.id: row for row, position in enumerate(book.positions)}
+        codes = book.arrays.codes
+        rows = np.empty((table.shape[0], 6))  # Greeks' fields, in their order
+        rows[:, 0] = table[:, DELTA]
+        rows[:, 1] = table[:, DELTA] * greeks.spot[codes[:, UNDERLYING]]
+        rows[:, 2:] = table[:, (GAMMA, VEGA, THETA, RHO)]
+        rows += 0.0
+        self._table = rows
+        self._positions = positions = book.positions
+        options = np.flatnonzero(codes[:, KIND] == KIND_CODES[Kind.OPTION]).tolist()
+        self._options = {positions[row].id: row for row in options}
+        self._rows: dict[str, int] | None = None
         self._built: dict[str, Greeks] = {}
 
     def __getitem__(self, identifier: str) -> Greeks:
         found = self._built.get(identifier)
         if found is None:
-            row = self._rows[identifier]
-            delta, delta_usd, gamma, vega, theta, rho = self._columns
+            row = self._options.get(identifier)
+            if row is None:
+                row = self._every_row()[identifier]
+            delta, delta_usd, gamma, vega, theta, rho = self._table[row].tolist()
             draft = _new(_GreeksDraft)  # Greeks(...) checks nothing: a quarter of its cost
-            draft.delta, draft.delta_usd, draft.gamma = delta[row], delta_usd[row], gamma[row]
-            draft.vega, draft.theta, draft.rho = vega[row], theta[row], rho[row]
+            draft.delta, draft.delta_usd, draft.gamma = delta, delta_usd, gamma
+            draft.vega, draft.theta, draft.rho = vega, theta, rho
             draft.__class__ = Greeks
             found = self._built[identifier] = draft
         return found
 
+    def _every_row(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {position.id: row for row, position in enumerate(self._positions)}
+        return self._rows
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
+        return iter(self._every_row())
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._positions)
 
     def __repr__(self) -> str:
         return f"PositionGreeks({len(self)} positions)"

@@ -15,6 +15,7 @@ worse of the protocol's price and the consensus (``agent.policy.oracle_doubt``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,10 +78,22 @@ def check_inputs(
 ) -> InputReport:
     problems: list[Problem] = []
     usable = set()
+    oldest = limits.max_input_age_s
     for name, read in reads.items():
+        snapshot = read.snapshot
+        # The common case, with no problem: ``_venue_problems``' conditions, inlined (a
+        # call and a list per venue were most of the checks of a book of many accounts).
+        if (
+            snapshot is not None
+            and read.fresh
+            and not (now - snapshot.observed_at).total_seconds() > oldest
+            and not snapshot.flags
+        ):
+            usable.add(name)
+            continue
         found = _venue_problems(read, now, limits, triggers)
         problems += found
-        if not found and read.snapshot is not None:
+        if not found and snapshot is not None:
             usable.add(name)
     doubts: tuple[OracleDoubt, ...] = ()
     repairable: frozenset[str] = frozenset()
@@ -167,15 +180,10 @@ def _price_deviations(
     oracle = reads[oracle_venue].snapshot
     if oracle is None:
         return []
+    by_underlying = _marks_by_underlying(reads, oracle_venue, oracle.marks)
     problems = []
     for underlying, oracle_price in oracle.marks.items():
-        marks = {
-            name: read.snapshot.marks[underlying]
-            for name, read in reads.items()
-            if name != oracle_venue
-            and read.snapshot is not None
-            and underlying in read.snapshot.marks
-        }
+        marks = by_underlying[underlying]
         if not marks:
             continue
         consensus = median(marks.values())
@@ -187,10 +195,42 @@ def _price_deviations(
                 )
             )
             continue
+        low, high = _surely_near(oracle_price, max_deviation)
         for name, mark in marks.items():
+            if low < mark < high:
+                continue
             if abs(mark / oracle_price - 1) > max_deviation:
                 message = f"{underlying} mark {mark:.2f} vs oracle {oracle_price:.2f}"
                 problems.append(
                     Problem(f"price_deviation:{underlying}", name, message, KillState.REDUCE_ONLY)
                 )
     return problems
+
+
+def _marks_by_underlying(
+    reads: Mapping[str, VenueRead], oracle_venue: str, priced: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
+    """Per underlying the oracle prices, every other venue's mark of it, in the reads'
+    order: one pass over the venues (not one per underlying)."""
+    found: dict[str, dict[str, float]] = {underlying: {} for underlying in priced}
+    groups = tuple(found.items())
+    for name, read in reads.items():
+        if name == oracle_venue or read.snapshot is None:
+            continue
+        marks = read.snapshot.marks
+        for underlying, group in groups:
+            if underlying in marks:
+                group[name] = marks[underlying]
+    return found
+
+
+def _surely_near(oracle_price: float, max_deviation: float) -> tuple[float, float]:
+    """Marks strictly between these pass ``_price_deviations``' own test (``abs(mark /
+    oracle_price - 1) > max_deviation`` is False) by a margin of 1e-9, far above that
+    test's rounding (a few 1e-16): a comparison each, not a division. Others take the
+    test itself, as do all when the price is not positive and finite or the allowed
+    deviation within the margin."""
+    half_width = max_deviation - 1e-9
+    if not (0.0 < oracle_price < math.inf and half_width > 0.0):
+        return math.inf, -math.inf  # nothing is between
+    return oracle_price * (1.0 - half_width), oracle_price * (1.0 + half_width)

@@ -19,6 +19,7 @@ from agent.model import (
 from agent.profiles import VenueProfile, profile_for
 from agent.risk.book import Book
 from agent.risk.portfolio import book_greeks, position_greeks
+from agent.risk.positions import Kind as RiskKind
 from agent.tick.assessment import assess
 from agent.tick.book_builder import build_book
 
@@ -83,3 +84,21 @@ def test_account_cash_and_position_greeks_are_the_plain_floats() -> None:
         greeks = assessment.positions[position.id]
         names = ("delta", "delta_usd", "gamma", "vega", "theta", "rho")
         assert tuple(getattr(greeks, name) for name in names) == tuple(row[n] for n in names)
+
+
+def test_position_greeks_find_options_before_and_other_rows_after_the_full_index() -> None:
+    book = build_book(_snapshots(), _profiles(), now=NOW, oracle_venue="chainlink")
+    plain = position_greeks(book, book_greeks(book))
+    names = ("delta", "delta_usd", "gamma", "vega", "theta", "rho")
+    positions = assess(book).positions
+    options = [row for row, p in enumerate(book.positions) if p.kind is RiskKind.OPTION]
+    assert len(options) == 12
+    for row in reversed(options):  # an option's row, from the options' own index
+        greeks = positions[book.positions[row].id]
+        assert tuple(getattr(greeks, name) for name in names) == tuple(plain[row][n] for n in names)
+    assert positions.get("deribit:ETH-1:perp") is None  # not held: neither index has it
+    others = [row for row in range(len(book.positions)) if row not in options]
+    for row in others:  # every other row through the full index
+        greeks = positions[book.positions[row].id]
+        assert tuple(getattr(greeks, name) for name in names) == tuple(plain[row][n] for n in names)
+    assert list(positions) == [p.id for p in book.positions]

@@ -9,7 +9,11 @@ import pytest
 from agent.risk import positions
 from agent.risk.book import KIND
 from agent.risk.positions import LendingDebtPosition, SpotPosition
-from agent.risk.scenario_kernels import scenario_values_kernel, scenario_values_serial
+from agent.risk.scenario_kernels import (
+    health_kernel,
+    scenario_values_kernel,
+    scenario_values_serial,
+)
 from agent.risk.scenarios import spot_multipliers_for
 from agent.risk.validation import RiskInputError
 from agent.risk.valuation import linear_position_row
@@ -71,3 +75,16 @@ def test_names_checked_once_still_refuse_bad_names(monkeypatch):
         with pytest.raises(RiskInputError, match="non-empty name"):
             SpotPosition("ok", bad, "ETH", 1.0)
     assert not {"", " wallet", "wallet "} & positions._VALID_NAMES
+
+
+def test_health_is_the_masked_ratio_exactly():
+    special = [0.0, -0.0, 1.0, -1.0, 2.5, 1e-300, np.inf, -np.inf, np.nan, 7e300]
+    assets, requirement = np.meshgrid(special, special)
+    assets = np.ascontiguousarray(assets)
+    requirement = np.ascontiguousarray(requirement)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = assets / requirement
+    expected = np.where(requirement > 0.0, ratio, np.where(assets > 0.0, np.inf, 0.0))
+    found = health_kernel(assets, requirement)
+    np.testing.assert_array_equal(found, expected)
+    assert found.tobytes() == expected.tobytes()  # bit for bit (the signs of zeros too)
