@@ -303,6 +303,24 @@ def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert
     )
 
 
+def quiet(
+    account: LendingAccount, ours: float, steering: Steering, trigger: float, tolerance: float
+) -> bool:
+    """Whether ``plan_lending`` would give this account the empty plan, told from the
+    health factors alone: not steered to act, not market-priced, reported and ours
+    (``health_factor(account)``) both at or over ``trigger`` and within ``tolerance``
+    of each other (``_model_alert``'s test). Most accounts of a tick are; any other
+    goes through ``plan_lending``."""
+    if steering.acting or account.market_priced:
+        return False
+    reported = account.health_factor
+    if not (ours >= trigger and reported >= trigger):
+        return False
+    if math.isinf(ours) and math.isinf(reported):
+        return True
+    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+
+
 def plan_lending(
     account: LendingAccount,
     health: HealthSettings,
