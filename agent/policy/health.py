@@ -276,10 +276,7 @@ def _model_alert(
     reported = account.health_factor
     if account.market_priced:
         ours = oracle_health_factor(account)
-    if math.isinf(ours) and math.isinf(reported):
-        return []
-    difference = relative_difference(ours, reported) if math.isfinite(reported) else math.inf
-    if difference <= tolerance:
+    if _agree(ours, reported, tolerance):
         return []
     return [
         Alert(
@@ -290,6 +287,14 @@ def _model_alert(
             {"reported": reported, "ours": ours},
         )
     ]
+
+
+def _agree(ours: float, reported: float, tolerance: float) -> bool:
+    """Whether our health factor and the venue's agree: both infinite (no debt), or the
+    venue's finite and within ``tolerance`` of ours."""
+    if math.isinf(ours) and math.isinf(reported):
+        return True
+    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
 
 
 def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert:
@@ -314,11 +319,7 @@ def quiet(
     if steering.acting or account.market_priced:
         return False
     reported = account.health_factor
-    if not (ours >= trigger and reported >= trigger):
-        return False
-    if math.isinf(ours) and math.isinf(reported):
-        return True
-    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+    return ours >= trigger and reported >= trigger and _agree(ours, reported, tolerance)
 
 
 def plan_lending(
