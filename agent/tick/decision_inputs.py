@@ -67,8 +67,9 @@ def policy_input(
     lending, margin, routes, checks = [], [], [], []
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
     gas_usd: dict[str, float] = {}  # one action's, per venue
-    for name, snapshot in sorted({**(repairable or {}), **snapshots}.items()):
-        profile = profiles[name]
+    read = {**repairable, **snapshots} if repairable else snapshots
+    for name in sorted(read):  # by name (not by (name, snapshot): a quarter of the time)
+        snapshot, profile = read[name], profiles[name]
         gas = gas_usd[name] = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":

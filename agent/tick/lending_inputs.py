@@ -16,10 +16,11 @@ import math
 from agent.in_flight import InFlightView, lending_changes
 from agent.model import HealthKind, Kind, Position, ReserveState, VenueSnapshot
 from agent.policy.inputs import (
+    Held,
     LendingAccount,
     ReserveFacts,
     held_account,
-    held_asset,
+    held_assets,
     reserve_facts,
 )
 from agent.tick.hedge_routes import underlying_of
@@ -103,28 +104,31 @@ def _account(
     else:
         more = market.unchanged
         health = _reported_health(snapshot)
-    assets = []
+    held: list[Held] = []  # each reserve's facts and amounts: assets in one call
     for facts, row, first_supply_enabled, reserve in market.layout:
+        if facts is None:  # refused: after any fault of the assets before it, as ever
+            held_assets(held)
+            facts = _facts(reserve)  # raises
         supply = supplies[row]
         if supply is None:
-            enabled, held = first_supply_enabled, 0.0
+            enabled, supplied = first_supply_enabled, 0.0
         else:
-            enabled, held = (supply.collateral_usd or 0.0) > 0, supply.quantity
+            enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
         more_supplied, more_debt, more_wallet = more[row]
-        held += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
+        supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
         owed = debts[row] + more_debt
         spare = wallet[row] + more_wallet
-        # max(x, 0.0) without the call: NaN passes on to be refused by held_asset
-        assets.append(
-            held_asset(
-                _facts(reserve) if facts is None else facts,  # None: _facts raises
-                0.0 if held < 0.0 else held,
+        # max(x, 0.0) without the call: NaN passes on to be refused by held_assets
+        held.append(
+            (
+                facts,
+                0.0 if supplied < 0.0 else supplied,
                 enabled,
                 0.0 if owed < 0.0 else owed,
                 0.0 if spare < 0.0 else spare,
             )
         )
-    return held_account(snapshot.venue, tuple(assets), health, gas_usd), others
+    return held_account(snapshot.venue, held_assets(held), health, gas_usd), others
 
 
 def _amounts(
@@ -139,11 +143,11 @@ def _amounts(
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
         instrument = position.instrument
         kind = instrument.kind
-        if kind is Kind.LENDING_SUPPLY:
+        if kind is _SUPPLY:
             row = rows.get(instrument.symbol)
             if row is not None:
                 supplies[row] = position
-        elif kind is Kind.LENDING_DEBT:
+        elif kind is _DEBT:
             row = rows.get(instrument.symbol)
             if row is not None:
                 debts[row] = abs(position.quantity)
@@ -186,3 +190,4 @@ def _facts(reserve: ReserveState) -> ReserveFacts:
 
 
 _NO_CHANGE = (0.0, 0.0, 0.0)
+_SUPPLY, _DEBT = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT

@@ -216,3 +216,23 @@ def test_each_account_nets_only_its_own_venues_work_in_flight() -> None:
     assert found.lending == tuple(lending_account(s, 0.0, view) for s in accounts)
     assert found.lending[1] == lending_account(accounts[1], 0.0, InFlightView())
     assert found.lending[2].asset("USDC").supplied == 50.0
+
+
+def test_repairable_and_usable_accounts_come_in_the_venues_order() -> None:
+    oracle = VenueSnapshot("chainlink", NOW, marks={"ETH": 3000.0, "BTC": 60_000.0})
+    everything = {"chainlink": oracle, **{s.venue: s for s in ACCOUNTS}}
+    profiles = {s.venue: profile_for(s.venue, "aave_v3") for s in ACCOUNTS}
+    profiles["chainlink"] = profile_for("chainlink", "chainlink")
+    book = build_book(everything, profiles, now=NOW, oracle_venue="chainlink")
+    usable = {"aave:3": ACCOUNTS[2], "chainlink": oracle, "aave:1": ACCOUNTS[0]}  # unsorted
+    for repairable in ({"aave:2": ACCOUNTS[1]}, {}, None):
+        found = policy_input(
+            now=NOW, assessment=assess(book), snapshots=usable, profiles=profiles,
+            config=Config.model_construct(underlyings={}), exposure_usd={},
+            gas_price_gwei={}, state=PolicyState(), repairable=repairable,
+        )  # fmt: skip
+        venues = sorted({**(repairable or {}), **usable}.keys() - {"chainlink"})
+        assert [a.venue for a in found.lending] == venues
+        assert found.lending == tuple(
+            lending_account(everything[v], 0.0, InFlightView()) for v in venues
+        )

@@ -1,5 +1,6 @@
-"""A lending asset built from its reserve's facts checked once (``held_asset``) is the
-constructor's, field for field, and refuses what the constructor refuses, in its words."""
+"""A lending asset built from its reserve's facts checked once (``held_asset``, an
+account's assets in one call: ``held_assets``) is the constructor's, field for field,
+and refuses what the constructor refuses, in its words."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from dataclasses import fields
 
 import pytest
 
-from agent.policy.inputs import LendingAsset, ReserveFacts, held_asset, reserve_facts
+from agent.policy.inputs import (
+    LendingAsset,
+    ReserveFacts,
+    held_asset,
+    held_assets,
+    reserve_facts,
+)
 
 FACTS = ReserveFacts("WETH", 2000.0, 0.825, 0.02, 0.031, 500.0, False, True, "ETH")
 
@@ -77,3 +84,25 @@ def test_reserve_facts_refuse_as_the_constructor(price: float, threshold: float)
     found = _error(lambda: reserve_facts(*facts))
     # the reserve's fault is named before any amount's, as the constructor does
     assert found == _error(lambda: _constructed(facts, -1.0, True, 0.0, 0.0))
+
+
+OTHER = ReserveFacts("USDC", 1.0, 0.78, 0.05, 0.07, math.inf, True, False, None)
+AMOUNTS = [(FACTS, 3.5, True, 0.0, 1.0), (OTHER, 0.0, False, 7.25, -0.0), (FACTS, 0.0, False, 0, 2)]
+
+
+def test_held_assets_are_each_entrys_constructor_in_order() -> None:
+    built = held_assets(iter(AMOUNTS))
+    expected = [_constructed(*entry) for entry in AMOUNTS]
+    assert type(built) is tuple
+    assert [type(asset) for asset in built] == [LendingAsset] * 3
+    assert [repr(asset) for asset in built] == [repr(asset) for asset in expected]
+    assert held_assets([]) == ()
+
+
+@pytest.mark.parametrize("bad", [0, 1, 2])
+def test_held_assets_refuse_the_first_bad_entry_as_the_constructor(bad: int) -> None:
+    entries = list(AMOUNTS)
+    entries[bad] = (entries[bad][0], 1.0, True, math.nan, 0.0)  # a debt that is no amount
+    entries.append((OTHER, -1.0, True, 0.0, 0.0))  # a later fault is not the one named
+    found = _error(lambda: held_assets(entries))
+    assert found == _error(lambda: _constructed(*entries[bad]))
