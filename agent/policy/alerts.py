@@ -137,23 +137,28 @@ _GREEK_KEYS = tuple((name, f"{name}_ours", f"{name}_venue") for name in _GREEKS)
 _greek_values = attrgetter(*_GREEKS)
 
 
+def _differs(ours: float, reported: float, floor: float, tolerance: float) -> bool:
+    """Whether one Greek disagrees: either is not finite, or the larger magnitude is over
+    ``floor`` and ``relative_difference`` (written out here, sharing its scale with the
+    floor's test: the same floats) over ``tolerance``."""
+    scale = max(abs(ours), abs(reported))
+    return not (math.isfinite(ours) and math.isfinite(reported)) or (
+        scale > floor and (0.0 if scale == 0 else abs(ours - reported) / scale) > tolerance
+    )
+
+
 def _disagreements(
     check: GreekCheck, tolerance: float, floors: tuple[float, ...]
 ) -> tuple[list[str], dict[str, float]]:
-    """The Greeks of ``check`` that disagree, by name, and ours and the venue's side by
-    side; ``floors`` per name of ``_GREEKS``. A hundred checks a tick:
-    ``relative_difference`` is written out here, sharing its scale with the floor's
-    test (the same floats)."""
+    """The Greeks of ``check`` that disagree (``_differs``), by name, and ours and the
+    venue's side by side; ``floors`` per name of ``_GREEKS``."""
     names: list[str] = []
     values: dict[str, float] = {}
     pairs = zip(_greek_values(check.ours), _greek_values(check.reported), strict=True)
     for (name, ours_key, venue_key), floor, (ours, reported) in zip(
         _GREEK_KEYS, floors, pairs, strict=True
     ):
-        scale = max(abs(ours), abs(reported))
-        if not (math.isfinite(ours) and math.isfinite(reported)) or (
-            scale > floor and (0.0 if scale == 0 else abs(ours - reported) / scale) > tolerance
-        ):
+        if _differs(ours, reported, floor, tolerance):
             names.append(name)
             values[ours_key], values[venue_key] = ours, reported
     return names, values
@@ -170,11 +175,17 @@ def greek_alerts(
         parameters.greek_floor_vega,
     )
     beyond = f"differ from ours by more than {tolerance:.1%}"
+    delta_floor, gamma_floor, vega_floor = floors
     alerts = []
     for check in checks:
-        names, values = _disagreements(check, tolerance, floors)
-        if not names:
+        ours, reported = check.ours, check.reported
+        if not (  # a hundred checks a tick, nearly all agreeing: told without the lists
+            _differs(ours.delta, reported.delta, delta_floor, tolerance)
+            or _differs(ours.gamma, reported.gamma, gamma_floor, tolerance)
+            or _differs(ours.vega, reported.vega, vega_floor, tolerance)
+        ):
             continue
+        names, values = _disagreements(check, tolerance, floors)
         subject = f"{check.venue}:{check.position}"
         alerts.append(
             Alert(

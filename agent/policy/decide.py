@@ -31,11 +31,11 @@ from agent.policy.alerts import (
     risk_alerts,
 )
 from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, find_need
-from agent.policy.health import plan_lending
+from agent.policy.health import plan_lending, quiet
 from agent.policy.inputs import HedgeRoute, PolicyInput
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
-from agent.policy.plan import Plan, Rebuild, signed_trade
+from agent.policy.plan import Plan, numbered, signed_trade
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
     ProbabilityModel,
@@ -63,9 +63,6 @@ class Decision:
     hedged: tuple[str, ...] = ()
     band_half_widths: Mapping[str, float] = field(default_factory=dict)
     steering: tuple[Steering, ...] = ()
-
-
-_numbered = Rebuild(Intent)  # replace(intent, sequence=n), tens of intents a tick
 
 
 def steerings(policy_input: PolicyInput, settings: PolicySettings) -> tuple[Steering, ...]:
@@ -111,10 +108,13 @@ def _health_plans(
     targets = {name: rules.delta_target_coin for name, rules in settings.underlyings.items()}
     view = DeltaView(risks, targets, _venue_positions(policy_input))
     lending_count = len(policy_input.lending)
+    trigger, tolerance = settings.health.lending_trigger, parameters.health_model_tolerance
     ranked: list[tuple[float, str, Plan]] = []
     for lending, steered, ours in zip(
         policy_input.lending, steering[:lending_count], health_factors, strict=True
     ):
+        if quiet(lending, ours, steered, trigger, tolerance):
+            continue  # plan_lending's empty plan, told without it
         plan = plan_lending(lending, settings.health, parameters, now, steered, ours)
         if plan.intents or plan.alerts:
             ranked.append((min(ours, lending.health_factor), lending.venue, plan))
@@ -235,7 +235,7 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         *(alert for _, plan in hedges for alert in plan.alerts),
     ]
     return Decision(
-        intents=tuple(_numbered(intent, sequence=n) for n, intent in enumerate(intents)),
+        intents=tuple(numbered(intent, n) for n, intent in enumerate(intents)),
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
         band_half_widths=widths,

@@ -37,7 +37,7 @@ from agent.intents import Intent
 from agent.model import Side
 from agent.policy.alerts import Alert, AlertCode, Severity
 from agent.policy.inputs import HedgeRoute, UnderlyingRisk
-from agent.policy.plan import Plan, reduces_risk, side_of, signed, trade_action
+from agent.policy.plan import Plan, intent_of, reduces_risk, side_of, signed, trade_action
 from agent.policy.routing import Fill, Quotes, best_fill, consume, cost_fraction
 from agent.policy.settings import PolicyParameters
 
@@ -230,7 +230,7 @@ def _intents(need: Need, fills: list[Fill]) -> list[Intent]:
         )
         delta += change
         intents.append(
-            Intent(
+            intent_of(
                 venue=fill.route.venue,
                 action=trade_action(fill.side),
                 asset=risk.underlying,
@@ -241,7 +241,9 @@ def _intents(need: Need, fills: list[Fill]) -> list[Intent]:
                 reference_price=risk.spot_usd,
                 notional_usd=fill.quantity * risk.spot_usd,
                 risk_reducing=claim,
+                urgent=False,
                 created_at=context.now,
+                sequence=0,
             )
         )
     return intents

@@ -276,10 +276,7 @@ def _model_alert(
     reported = account.health_factor
     if account.market_priced:
         ours = oracle_health_factor(account)
-    if math.isinf(ours) and math.isinf(reported):
-        return []
-    difference = relative_difference(ours, reported) if math.isfinite(reported) else math.inf
-    if difference <= tolerance:
+    if _agree(ours, reported, tolerance):
         return []
     return [
         Alert(
@@ -292,6 +289,14 @@ def _model_alert(
     ]
 
 
+def _agree(ours: float, reported: float, tolerance: float) -> bool:
+    """Whether our health factor and the venue's agree: both infinite (no debt), or the
+    venue's finite and within ``tolerance`` of ours."""
+    if math.isinf(ours) and math.isinf(reported):
+        return True
+    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+
+
 def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert:
     return Alert(
         AlertCode.HEALTH_UNRESTORED,
@@ -301,6 +306,20 @@ def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert
         "with what the wallet and the account hold",
         {"reported": account.health_factor, "reachable": reached, "target": target},
     )
+
+
+def quiet(
+    account: LendingAccount, ours: float, steering: Steering, trigger: float, tolerance: float
+) -> bool:
+    """Whether ``plan_lending`` would give this account the empty plan, told from the
+    health factors alone: not steered to act, not market-priced, reported and ours
+    (``health_factor(account)``) both at or over ``trigger`` and within ``tolerance``
+    of each other (``_model_alert``'s test). Most accounts of a tick are; any other
+    goes through ``plan_lending``."""
+    if steering.acting or account.market_priced:
+        return False
+    reported = account.health_factor
+    return ours >= trigger and reported >= trigger and _agree(ours, reported, tolerance)
 
 
 def plan_lending(

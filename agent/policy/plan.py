@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from agent.intents import Action, Intent
-from agent.model import Side
+from agent.model import Instrument, Side
 from agent.policy.alerts import Alert
+from agent.slots import draft_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +79,58 @@ class Rebuild(Generic[Record]):
         for name, value in changes.items():
             values[self.positions[name]] = value
         return self.kind(*values)
+
+
+# Intents filled as drafts (agent.slots.draft_class): Intent has no checks of its own to
+# skip, and its frozen __init__ costs three times the plain stores; a tick builds tens
+# of hedge slices, then copies every intent once more with its sequence number.
+_IntentDraft = draft_class(Intent)
+_new = object.__new__
+
+
+def intent_of(
+    *,
+    venue: str,
+    action: Action,
+    asset: str,
+    quantity: float,
+    reason: str,
+    instrument: Instrument | None,
+    limit_price: float | None,
+    reference_price: float | None,
+    notional_usd: float,
+    risk_reducing: bool,
+    urgent: bool,
+    created_at: datetime | None,
+    sequence: int,
+) -> Intent:
+    """``Intent(...)`` with every field given (no defaults to keep in step with the
+    class's), the same record."""
+    found = _new(_IntentDraft)
+    found.venue, found.action, found.asset, found.quantity, found.reason = (
+        venue, action, asset, quantity, reason,
+    )  # fmt: skip
+    found.instrument, found.limit_price, found.reference_price = (
+        instrument, limit_price, reference_price,
+    )  # fmt: skip
+    found.notional_usd, found.risk_reducing, found.urgent = notional_usd, risk_reducing, urgent
+    found.created_at, found.sequence = created_at, sequence
+    found.__class__ = Intent
+    return found  # type: ignore[no-any-return]
+
+
+def numbered(intent: Intent, sequence: int) -> Intent:
+    """``replace(intent, sequence=sequence)``, the same record."""
+    found = _new(_IntentDraft)
+    found.venue, found.action, found.asset, found.quantity, found.reason = (
+        intent.venue, intent.action, intent.asset, intent.quantity, intent.reason,
+    )  # fmt: skip
+    found.instrument, found.limit_price, found.reference_price = (
+        intent.instrument, intent.limit_price, intent.reference_price,
+    )  # fmt: skip
+    found.notional_usd, found.risk_reducing, found.urgent = (
+        intent.notional_usd, intent.risk_reducing, intent.urgent,
+    )  # fmt: skip
+    found.created_at, found.sequence = intent.created_at, sequence
+    found.__class__ = Intent
+    return found  # type: ignore[no-any-return]

@@ -36,6 +36,7 @@ from agent.model import Side
 from agent.policy.inputs import HedgeRoute
 from agent.policy.plan import Rebuild, signed
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
+from agent.slots import draft_class
 
 _LOT_EPSILON = 1e-9  # a quantity within this many lots of a multiple is that multiple
 
@@ -74,6 +75,13 @@ class Fill:
         return (self.cost_per_coin_usd, *self.route.key)
 
 
+# Fills and costs filled as drafts (agent.slots.draft_class): neither checks anything in
+# its own __init__, and every slice of every hedge quotes each usable route.
+_FillDraft = draft_class(Fill)
+_CostDraft = draft_class(Cost)
+_new = object.__new__
+
+
 def fill_price(route: HedgeRoute, side: Side, quantity: float) -> float:
     """Expected average fill price (USD/coin) for ``quantity`` coin."""
     if side is Side.BUY:
@@ -96,12 +104,13 @@ def cost(
     mid = (route.bid_usd + route.ask_usd) / 2
     after = route.position_coin + signed(side, quantity)
     carry = _annual_carry(route, after) - _annual_carry(route, route.position_coin)
-    return Cost(
-        fee_usd=route.taker_fee_rate * quantity * price,
-        slippage_usd=quantity * abs(price - mid),
-        carry_usd=carry * reference_usd * holding_s / SECONDS_PER_YEAR,
-        gas_usd=route.gas_usd,
-    )
+    found = _new(_CostDraft)
+    found.fee_usd = route.taker_fee_rate * quantity * price
+    found.slippage_usd = quantity * abs(price - mid)
+    found.carry_usd = carry * reference_usd * holding_s / SECONDS_PER_YEAR
+    found.gas_usd = route.gas_usd
+    found.__class__ = Cost
+    return found  # type: ignore[no-any-return]
 
 
 def bounded_limit(
@@ -160,14 +169,12 @@ def quote(
     price = fill_price(route, side, tradable)
     if price <= 0 or not _within_slippage(side, price, reference_usd, parameters.max_slippage):
         return None
-    return Fill(
-        route=route,
-        side=side,
-        quantity=tradable,
-        price_usd=price,
-        limit_price_usd=bounded_limit(side, price, reference_usd, parameters),
-        cost=cost(route, side, tradable, reference_usd, holding_s),
-    )
+    found = _new(_FillDraft)
+    found.route, found.side, found.quantity, found.price_usd = route, side, tradable, price
+    found.limit_price_usd = bounded_limit(side, price, reference_usd, parameters)
+    found.cost = cost(route, side, tradable, reference_usd, holding_s)
+    found.__class__ = Fill
+    return found  # type: ignore[no-any-return]
 
 
 # Quotes by (route object's id, quantity), with the route: see ``best_fill``.

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from agent.config.models import HealthSettings
 from agent.intents import Action
 from agent.policy.alerts import AlertCode, Severity
-from agent.policy.health import Step, apply, health_factor, plan_lending, repairs
+from agent.policy.health import Step, apply, health_factor, plan_lending, quiet, repairs
 from agent.policy.inputs import LendingAccount, LendingAsset
+from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
+from agent.policy.steering import Steering
 from tests.unit.policy.builders import NOW, PARAMETERS, usdc, weth
 
 HEALTH = HealthSettings()  # trigger 1.3, target 1.6
@@ -307,3 +309,30 @@ def test_a_health_factor_passed_in_plans_as_one_computed(
     loan = account(COLLATERAL, usdc(debt=debt, wallet=1_000.0), reported=reported)
     plan = plan_lending(loan, HEALTH, PolicyParameters(), NOW)
     assert plan_lending(loan, HEALTH, PolicyParameters(), NOW, None, health_factor(loan)) == plan
+
+
+def test_an_account_told_quiet_is_one_plan_lending_leaves_alone() -> None:
+    # decide skips plan_lending for the accounts ``quiet`` names: each of them must get
+    # the empty plan from it, whatever its health, reported figure, steering and tolerance.
+    told = []
+    for debt in (0.0, 5_000.0, 12_680.0, 12_720.0, 13_750.0):  # HF inf, 3.3, 1.301, 1.297, 1.2
+        for shift in (None, 0.0, 0.004, -0.004, 0.03, math.inf, math.nan):
+            made = account(COLLATERAL, usdc(debt=debt, wallet=1_000.0))
+            reported = None if shift is None else made.health_factor + shift
+            if shift is not None and math.isinf(made.health_factor):
+                reported = 2.0 if math.isinf(shift) else made.health_factor
+            loan = account(COLLATERAL, usdc(debt=debt, wallet=1_000.0), reported=reported)
+            for acting in (False, True):
+                for tolerance in (0.0, 0.01):
+                    steering = Steering("aave", "lending", 1.0, 0.6, -0.3, 0.01, 1.3, 1.7, acting)
+                    parameters = PolicyParameters(health_model_tolerance=tolerance)
+                    ours = health_factor(loan)
+                    found = quiet(loan, ours, steering, HEALTH.lending_trigger, tolerance)
+                    told.append(found)
+                    plan = plan_lending(loan, HEALTH, parameters, NOW, steering, ours)
+                    assert not found or plan == Plan(), (debt, shift, acting, tolerance)
+                    doubted = replace(loan, market_priced=("ETH: oracle_stale",))
+                    assert not quiet(doubted, ours, steering, HEALTH.lending_trigger, tolerance)
+    assert True in told
+    assert False in told
+    assert told.count(True) >= 8

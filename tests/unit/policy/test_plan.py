@@ -8,8 +8,8 @@ import pytest
 
 from agent.intents import Action, Intent
 from agent.policy.inputs import HedgeRoute
-from agent.policy.plan import Rebuild
-from tests.unit.policy.builders import NOW, route
+from agent.policy.plan import Rebuild, intent_of, numbered
+from tests.unit.policy.builders import NOW, instrument, route
 
 
 def test_every_field_changed_alone_is_the_copy_replace_makes() -> None:
@@ -39,3 +39,25 @@ def test_a_class_with_a_field_outside_init_is_refused() -> None:
 
     with pytest.raises(TypeError, match="init field"):
         Rebuild(Derived)
+
+
+def test_a_drafted_intent_is_the_class_s_own() -> None:
+    # intent_of and numbered fill an Intent's slots by hand: a field left out reads as
+    # an AttributeError in ==, a field swapped for another as a difference
+    given = {
+        "venue": "gmx", "action": Action.SELL, "asset": "ETH", "quantity": 1.25,
+        "reason": "band", "instrument": instrument("gmx"), "limit_price": 1_990.0,
+        "reference_price": 2_000.0, "notional_usd": 2_500.0, "risk_reducing": True,
+        "urgent": True, "created_at": NOW, "sequence": 3,
+    }  # fmt: skip
+    assert set(given) == {item.name for item in fields(Intent)}
+    drafted = intent_of(**given)
+    assert type(drafted) is Intent
+    assert drafted == Intent(**given)
+    assert [getattr(drafted, name) for name in given] == list(given.values())
+    for sequence in (0, 1, 29):
+        copy = numbered(drafted, sequence)
+        assert type(copy) is Intent
+        assert copy == replace(drafted, sequence=sequence)
+    plain = Intent("aave", Action.REPAY, "USDC", 10.0, "health")  # the defaults
+    assert numbered(plain, 4) == replace(plain, sequence=4)

@@ -8,7 +8,16 @@ import pytest
 
 from agent.model import Instrument, Kind, Side
 from agent.policy.inputs import HedgeRoute
-from agent.policy.routing import Quotes, best_fill, consume, cost, quote, tradable_quantity
+from agent.policy.routing import (
+    Cost,
+    Fill,
+    Quotes,
+    best_fill,
+    consume,
+    cost,
+    quote,
+    tradable_quantity,
+)
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
 
 DAY = 86_400.0
@@ -196,3 +205,21 @@ def test_kept_quotes_route_every_slice_as_fresh_ones() -> None:
         kept_routes = consume(kept_routes, found, SPOT)
     assert venues == [routes[0].key] * 2 + [routes[1].key] * 2 + [routes[2].key] * 2
     assert fresh_routes == kept_routes
+
+
+@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
+def test_a_drafted_fill_and_cost_are_the_class_s_own(side: Side) -> None:
+    # quote and cost fill their records' slots by hand: each must be the record the
+    # class builds from the same values (a field left out fails in ==)
+    r = route(
+        "gmx", taker_fee_rate=0.0005, impact_per_coin=0.0001, carry_long_annual=0.10,
+        carry_short_annual=0.05, gas_usd=0.3, position_coin=1.0,
+    )  # fmt: skip
+    found = quote(r, side, 2.0, SPOT, DAY, PARAMETERS)
+    assert found is not None
+    assert type(found) is Fill
+    assert type(found.cost) is Cost
+    parts = cost(r, side, 2.0, SPOT, DAY)
+    assert parts == Cost(parts.fee_usd, parts.slippage_usd, parts.carry_usd, parts.gas_usd)
+    assert found.cost == parts
+    assert found == Fill(r, side, 2.0, found.price_usd, found.limit_price_usd, parts)
