@@ -162,21 +162,22 @@ def _add_records(
     for position in snapshot.positions:
         instrument = position.instrument
         quantity = position.quantity
-        if not quantity or instrument.underlying not in market:
+        coin = instrument.underlying
+        if not quantity or coin not in market:
             continue
         kind = instrument.kind
         if kind is _SUPPLY or kind is _DEBT:
+            venue, symbol = instrument.venue, instrument.symbol  # each read once
             try:  # _position_id's look-up, inline (~900 a tick); made there when new
-                ident = _IDS[(instrument.venue, instrument.symbol, position.position_id, kind)]
+                ident = _IDS[(venue, symbol, position.position_id, kind)]
             except (KeyError, TypeError):
                 ident = _position_id(position)
-            venue, coin = instrument.venue, instrument.underlying
             if kind is _DEBT:
                 records.append(lending_debt(ident, venue, coin, abs(quantity), protocol))
                 continue
             threshold = 0.0  # not collateral: refused by the record, as it always was
             if position.collateral_usd:
-                threshold = _threshold(snapshot.reserves, instrument.symbol)
+                threshold = _threshold(snapshot.reserves, symbol)
             records.append(lending_supply(ident, venue, coin, quantity, threshold, protocol))
         else:
             if kind is _OPTION:

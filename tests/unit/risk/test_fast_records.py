@@ -131,3 +131,24 @@ def test_known_names_and_plain_numbers_skip_the_per_field_checks(monkeypatch) ->
     assert checked == []  # the cheap path: the fields laid in, the checks done inline
     fast_records.lending_debt(*DEBT[:3], -1.0, DEBT[4])
     assert len(checked) == 1  # a bad number goes through the class and its checks
+
+
+@pytest.mark.parametrize(
+    ("fast", "fields"), [(fast_records.lending_supply, SUPPLY), (fast_records.lending_debt, DEBT)]
+)
+def test_a_lending_record_with_any_name_not_yet_known_goes_through_the_class(
+    monkeypatch, fast, fields
+) -> None:
+    fast(*fields)  # every name found valid: the next build takes the cheap path
+    name_fields = [0, 1, 2, len(fields) - 1]  # id, venue, underlying, protocol
+    checked: list[object] = []
+    for cls in (LendingSupplyPosition, LendingDebtPosition):
+        monkeypatch.setattr(cls, "__post_init__", lambda self: checked.append(self))
+    for index in name_fields:
+        known = positions._VALID_NAMES
+        monkeypatch.setattr(positions, "_VALID_NAMES", known - {fields[index]})
+        fast(*fields)
+        monkeypatch.setattr(positions, "_VALID_NAMES", known)
+    assert len(checked) == len(name_fields)  # each unknown name sent it to the class
+    fast(*fields)
+    assert len(checked) == len(name_fields)  # all known again: the cheap path
