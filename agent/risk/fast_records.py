@@ -59,14 +59,7 @@ def lending_supply(
         and 0.0 <= quantity < _INF  # require_non_negative
         and type(threshold) is float
         and 0.0 <= threshold <= 1.0  # require_fraction
-        and type(identifier) is str  # _known_names, inline (~450 a tick)
-        and type(venue) is str
-        and type(underlying) is str
-        and type(protocol) is str
-        and identifier in (names := positions._VALID_NAMES)
-        and venue in names
-        and underlying in names
-        and protocol in names
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(_SupplyDraft)
         record.id, record.venue, record.underlying = identifier, venue, underlying
@@ -87,14 +80,7 @@ def lending_debt(
     if (
         type(quantity) is float
         and 0.0 <= quantity < _INF
-        and type(identifier) is str  # _known_names, inline (~450 a tick)
-        and type(venue) is str
-        and type(underlying) is str
-        and type(protocol) is str
-        and identifier in (names := positions._VALID_NAMES)
-        and venue in names
-        and underlying in names
-        and protocol in names
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(_DebtDraft)
         record.id, record.venue, record.underlying = identifier, venue, underlying
