@@ -16,8 +16,8 @@ column whole, and only options, perpetuals and futures build a row of their own.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -69,7 +69,8 @@ from agent.risk.book_columns import (
     VOL,
     IntArray,
 )
-from agent.risk.book_rows import lay_margined, lay_options
+from agent.risk.book_lending import LendingRuns, lay_lending, lending_runs
+from agent.risk.book_rows import lay_margined, lay_options, picked
 from agent.risk.positions import (
     Kind,
     MarginAccount,
@@ -77,6 +78,7 @@ from agent.risk.positions import (
     Position,
 )
 from agent.risk.validation import FloatArray
+from agent.slots import draft_class
 
 __all__ = [
     "CARRY",
@@ -204,22 +206,25 @@ class Book:
         raise KeyError(identifier)
 
 
+# Filled by attribute, then made the Account (``agent.slots.draft_class``): a book has
+# one per Aave account, ~230 a tick.
+_AccountDraft = draft_class(Account)
 _new_object = object.__new__
-_SET_NAME, _SET_VENUE, _SET_KIND, _SET_POSITIONS = (
-    getattr(Account, account_field.name).__set__ for account_field in fields(Account)
-)
 
 
-def _account(name: str, venue: str, kind: AccountKind, positions: tuple[int, ...]) -> Account:
-    """``Account(name, venue, kind, positions)``, its fields laid into its slots directly
-    (what its ``__init__`` does through ``object.__setattr__``, which checks nothing): a
-    book has one per Aave account, ~230 a tick."""
-    account = _new_object(Account)
-    _SET_NAME(account, name)
-    _SET_VENUE(account, venue)
-    _SET_KIND(account, kind)
-    _SET_POSITIONS(account, positions)
-    return account
+def _accounts(
+    fields: Iterable[tuple[str, str, AccountKind, tuple[int, ...]]],
+) -> tuple[Account, ...]:
+    """``Account(name, venue, kind, positions)`` for each of ``fields``, each laid into
+    its slots directly (what its ``__init__`` does through ``object.__setattr__``, which
+    checks nothing)."""
+    made = []
+    for name, venue, kind, positions in fields:
+        account = _new_object(_AccountDraft)
+        account.name, account.venue, account.kind, account.positions = name, venue, kind, positions
+        account.__class__ = Account
+        made.append(account)
+    return tuple(made)
 
 
 # Per kind code (KIND_CODES): in a lending account; laid by a row of its own.
@@ -229,13 +234,13 @@ _OPTION, _SUPPLY = KIND_CODES[Kind.OPTION], KIND_CODES[Kind.LENDING_SUPPLY]
 
 
 class Checked(NamedTuple):
-    """What the checks of a book's records found on the way: each record's kind code,
-    the lending accounts by name (number, venue, positions) and each record's number
-    of its lending account (-1 for none), and the records in no lending account."""
+    """What the checks of a book's records found on the way, for the layout to reuse:
+    each record's kind code and underlying, the lending records in runs of one account
+    (``agent.risk.book_lending``), and the records in no lending account."""
 
     kinds: IntArray
-    lending: dict[str, tuple[int, str, list[int]]]
-    lending_owners: list[int]
+    underlyings: list[str]
+    lending: LendingRuns
     outside: list[int]
 
 
@@ -246,33 +251,16 @@ def check(records: Records) -> Checked:
     positions = records.positions
     kinds: IntArray = np.array([KIND_CODES[p.kind] for p in positions], dtype=np.int64)
     lending = _LENDING[kinds]
-    accounts, lending_owners = _lending_accounts(positions, np.flatnonzero(lending).tolist())
+    runs = lending_runs(positions, np.flatnonzero(lending))
     outside = np.flatnonzero(~lending).tolist()
-    check_records(records, outside, accounts)
-    return Checked(kinds, accounts, lending_owners, outside)
+    underlyings = [p.underlying for p in positions]
+    check_records(records, outside, runs.numbers, underlyings)
+    return Checked(kinds, underlyings, runs, outside)
 
 
 def _lay_out(book: Book) -> BookArrays:
     """Check the records against each other (raises RiskInputError), then compile them."""
     return _compile(book, check(book))
-
-
-def _lending_accounts(
-    positions: Sequence[Position], lending: list[int]
-) -> tuple[dict[str, tuple[int, str, list[int]]], list[int]]:
-    """The lending accounts by name, in order of first appearance (their number, venue
-    and positions), and per position the number of its lending account (-1 for none)."""
-    accounts: dict[str, tuple[int, str, list[int]]] = {}
-    owners = [-1] * len(positions)
-    for index in lending:
-        position = positions[index]
-        name = position.venue if position.account is None else position.account
-        account = accounts.get(name)
-        if account is None:
-            account = accounts[name] = (len(accounts), position.venue, [])
-        account[2].append(index)
-        owners[index] = account[0]
-    return accounts, owners
 
 
 def _margin_accounts(
@@ -299,9 +287,8 @@ def _margin_accounts(
             number[held_in] = len(number)
         margin[held_in][2].append(index)
         owners[index] = number[held_in]
-    accounts = tuple(
-        _account(name, venue, kind, tuple(members))
-        for name, (venue, kind, members) in margin.items()
+    accounts = _accounts(
+        (name, venue, kind, tuple(members)) for name, (venue, kind, members) in margin.items()
     )
     margin_cash = np.array([cash[account.name] for account in accounts], dtype=np.float64)
     return accounts, margin_cash, owners
@@ -317,7 +304,7 @@ class Rows(NamedTuple):
     option_terms: FloatArray
 
 
-def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
+def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     """Each record's terms and codes, the market and the options' pricing columns."""
     states = records.market
     underlying_index = {name: index for index, name in enumerate(states)}
@@ -329,10 +316,10 @@ def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
         dtype=np.float64,
     ).reshape(len(states), 3)
     pegged = np.array([state.pegged for state in states.values()], dtype=np.bool_)
-    positions = records.positions
+    positions, kinds = records.positions, checked.kinds
     codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
     codes[:, KIND] = kinds
-    codes[:, UNDERLYING] = [underlying_index[p.underlying] for p in positions]
+    codes[:, UNDERLYING] = [underlying_index[name] for name in checked.underlyings]
     codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
     # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
     # fees, NaN elsewhere; options, perpetuals and futures fill their own.
@@ -340,27 +327,26 @@ def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
     terms[:, QUANTITY] = [p.quantity for p in positions]
     terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
     supplies = np.flatnonzero(kinds == _SUPPLY).tolist()
-    terms[supplies, THRESHOLD] = [positions[i].liquidation_threshold for i in supplies]  # type: ignore[union-attr]
+    terms[supplies, THRESHOLD] = [p.liquidation_threshold for p in picked(positions, supplies)]  # type: ignore[union-attr]
     lay_margined(positions, np.flatnonzero(_MARGINED[kinds]).tolist(), states, now, terms, codes)
     options = np.flatnonzero(kinds == _OPTION).tolist()
-    option_terms = lay_options(positions, options, states, now, terms, codes)
+    option_terms = lay_options(positions, options, market, now, terms, codes)
     return Rows(market, pegged, terms, codes, option_terms)
 
 
 def _compile(book: Book, checked: Checked) -> BookArrays:
     now = book.valuation_time.timestamp()
-    rows = lay_rows(book, checked.kinds, now)
+    rows = lay_rows(book, checked, now)
     margin, cash, margin_owners = _margin_accounts(book, checked.outside)
     codes = rows.codes
-    codes[:, LENDING_ACCOUNT] = checked.lending_owners
+    runs = checked.lending
+    members = lay_lending(runs, codes[:, LENDING_ACCOUNT])
+    kinds = [AccountKind.LENDING] * len(members)
+    lending_accounts = _accounts(zip(runs.numbers, runs.venues, kinds, members, strict=True))
     codes[:, MARGIN_ACCOUNT] = margin_owners
     spots = np.ascontiguousarray(rows.market[:, SPOT])
     for array in (*rows, cash, spots):
         array.setflags(write=False)
-    lending_accounts = tuple(
-        _account(name, venue, AccountKind.LENDING, tuple(members))
-        for name, (_, venue, members) in checked.lending.items()
-    )
     return BookArrays(
         tuple(book.market),
         rows.market,

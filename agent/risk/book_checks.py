@@ -9,7 +9,7 @@ there is walked record by record, which names the first record that does not fit
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -51,21 +51,29 @@ def check_time_and_accounts(book: Records) -> None:
             )
 
 
-def check_records(book: Records, outside: Sequence[int], lending_names: Container[str]) -> None:
+def check_records(
+    book: Records,
+    outside: Sequence[int],
+    lending_names: Container[str],
+    underlyings: Iterable[str],
+) -> None:
     """Raise RiskInputError naming the first record of ``book`` that does not fit the
     others. ``outside``: the indices of the records in no lending account;
-    ``lending_names``: the lending accounts."""
-    if not _plainly_consistent(book, outside, lending_names):
+    ``lending_names``: the lending accounts; ``underlyings``: each record's underlying
+    (read once by the caller, who lays them out too)."""
+    if not _plainly_consistent(book, outside, lending_names, underlyings):
         _check_each(book, lending_names)
 
 
-def _plainly_consistent(book: Records, outside: Sequence[int], lending: Container[str]) -> bool:
+def _plainly_consistent(
+    book: Records, outside: Sequence[int], lending: Container[str], underlyings: Iterable[str]
+) -> bool:
     """Whether ``_check_each`` would find nothing, asked of whole columns: true only if
     it would pass (a False just sends the records through ``_check_each``)."""
     positions, market, accounts = book.positions, book.market, book.margin_accounts
     if len({p.id for p in positions}) != len(positions):
         return False
-    if not {p.underlying for p in positions} <= market.keys():
+    if not set(underlyings) <= market.keys():
         return False
     for index in outside:
         position = positions[index]
