@@ -112,7 +112,8 @@ def lay_options(
     options: Sequence[OptionPosition] = picked(positions, indices)  # type: ignore[arg-type]
     fields = zip(*map(_OPTION_FIELDS, options), strict=True)
     quantities, strikes, expiries, vols, forwards, types, settlements, maintenance = fields
-    states = market[codes[indices, UNDERLYING]]  # each option's spot, rate and market vol
+    at = np.array(indices, dtype=np.intp)
+    states = market[codes[at, UNDERLYING]]  # each option's spot, rate and market vol
     spot = states[:, SPOT]
     quantity = np.array(quantities, dtype=np.float64)
     strike = np.array(strikes, dtype=np.float64)
@@ -125,15 +126,15 @@ def lay_options(
     ratio = forward / spot  # NaN without a forward (a forward is never NaN)
     black76 = ~np.isnan(forward)
     scale = np.where(black76, ratio, 1.0)
-    rows = terms[indices]
+    rows = terms[at]
     rows[:, QUANTITY], rows[:, STRIKE], rows[:, EXPIRY] = quantity, strike, expiry
     rows[:, VOL], rows[:, FORWARD_RATIO] = vol, ratio
     rows[:, MAINTENANCE] = maintenance
-    terms[indices] = rows
-    codes[indices, IS_CALL] = is_call
-    codes[indices, INVERSE] = [settlement is inverse for settlement in settlements]
+    terms[at] = rows
+    codes[at, IS_CALL] = is_call
+    codes[at, INVERSE] = [settlement is inverse for settlement in settlements]
     columns = (
-        np.array(indices, dtype=np.float64),
+        at.astype(np.float64),
         quantity,
         spot * scale,
         strike,
