@@ -16,7 +16,7 @@ column whole, and only options, perpetuals and futures build a row of their own.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -69,8 +69,9 @@ from agent.risk.book_columns import (
     VOL,
     IntArray,
 )
-from agent.risk.book_lending import LendingRuns, lay_lending, lending_runs
+from agent.risk.book_lending import lay_lending, lending_runs
 from agent.risk.book_rows import lay_margined, lay_options, picked
+from agent.risk.book_structure import Identity, Recent, identity
 from agent.risk.positions import (
     Kind,
     MarginAccount,
@@ -234,28 +235,55 @@ _OPTION, _SUPPLY = KIND_CODES[Kind.OPTION], KIND_CODES[Kind.LENDING_SUPPLY]
 
 
 class Checked(NamedTuple):
-    """What the checks of a book's records found on the way, for the layout to reuse:
-    each record's kind code and underlying, the lending records in runs of one account
-    (``agent.risk.book_lending``), and the records in no lending account."""
+    """What the checks of a book's records found on the way, all decided by the records'
+    identities (``agent.risk.book_structure``), for the layout to reuse: each record's
+    kind code, its underlying's row of the market and its lending account's number (-1
+    for none); the lending accounts (by name: their number); the records in no lending
+    account. Shared by books of the same identities: every array read-only."""
 
     kinds: IntArray
-    underlyings: list[str]
-    lending: LendingRuns
-    outside: list[int]
+    underlyings: IntArray
+    lending_owners: IntArray
+    lending_names: dict[str, int]
+    lending_accounts: tuple[Account, ...]
+    outside: tuple[int, ...]
+
+
+# The last few books' identities, and what they decided.
+_RECENT: Recent[Checked] = Recent(4)
 
 
 def check(records: Records) -> Checked:
     """Check the records against each other; raises RiskInputError naming the first that
     does not fit (``agent.risk.book_checks``)."""
     check_time_and_accounts(records)
-    positions = records.positions
-    kinds: IntArray = np.array([KIND_CODES[p.kind] for p in positions], dtype=np.int64)
-    lending = _LENDING[kinds]
-    runs = lending_runs(positions, np.flatnonzero(lending))
-    outside = np.flatnonzero(~lending).tolist()
-    underlyings = [p.underlying for p in positions]
-    check_records(records, outside, runs.numbers, underlyings)
-    return Checked(kinds, underlyings, runs, outside)
+    key = identity(records)
+    checked = _RECENT.get(key)
+    if checked is None:
+        checked = _check_identities(records, key)
+        _RECENT.put(key, checked)
+    else:  # the identities were checked: the values and the margin accounts still are
+        check_records(records, checked.outside, checked.lending_names, None)
+    return checked
+
+
+def _check_identities(records: Records, key: Identity) -> Checked:
+    """Check records of identities not seen lately, in full."""
+    market, ids, kinds, venues, accounts, underlyings = key
+    codes: IntArray = np.array([KIND_CODES[kind] for kind in kinds], dtype=np.int64)
+    lending = _LENDING[codes]
+    runs = lending_runs(venues, accounts, np.flatnonzero(lending))
+    outside = tuple(np.flatnonzero(~lending).tolist())
+    check_records(records, outside, runs.numbers, (ids, underlyings))
+    row = {name: index for index, name in enumerate(market)}
+    rows = np.array([row[name] for name in underlyings], dtype=np.int64)
+    owners = np.full(len(ids), -1, dtype=np.int64)
+    members = lay_lending(runs, owners)
+    kind = [AccountKind.LENDING] * len(members)
+    lent = _accounts(zip(runs.numbers, runs.venues, kind, members, strict=True))
+    for array in (codes, rows, owners):
+        array.setflags(write=False)
+    return Checked(codes, rows, owners, runs.numbers, lent, outside)
 
 
 def _lay_out(book: Book) -> BookArrays:
@@ -264,7 +292,7 @@ def _lay_out(book: Book) -> BookArrays:
 
 
 def _margin_accounts(
-    book: Book, outside: list[int]
+    book: Book, outside: Sequence[int]
 ) -> tuple[tuple[Account, ...], FloatArray, list[int]]:
     """The margin accounts (the book's cross accounts, then each isolated position's own),
     their cash, and per position the number of its margin account (-1 for none)."""
@@ -307,7 +335,6 @@ class Rows(NamedTuple):
 def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     """Each record's terms and codes, the market and the options' pricing columns."""
     states = records.market
-    underlying_index = {name: index for index, name in enumerate(states)}
     market = np.array(
         [
             [state.spot, state.rate, math.nan if state.vol is None else state.vol]
@@ -319,7 +346,7 @@ def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     positions, kinds = records.positions, checked.kinds
     codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
     codes[:, KIND] = kinds
-    codes[:, UNDERLYING] = [underlying_index[name] for name in checked.underlyings]
+    codes[:, UNDERLYING] = checked.underlyings
     codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
     # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
     # fees, NaN elsewhere; options, perpetuals and futures fill their own.
@@ -339,10 +366,7 @@ def _compile(book: Book, checked: Checked) -> BookArrays:
     rows = lay_rows(book, checked, now)
     margin, cash, margin_owners = _margin_accounts(book, checked.outside)
     codes = rows.codes
-    runs = checked.lending
-    members = lay_lending(runs, codes[:, LENDING_ACCOUNT])
-    kinds = [AccountKind.LENDING] * len(members)
-    lending_accounts = _accounts(zip(runs.numbers, runs.venues, kinds, members, strict=True))
+    codes[:, LENDING_ACCOUNT] = checked.lending_owners
     codes[:, MARGIN_ACCOUNT] = margin_owners
     spots = np.ascontiguousarray(rows.market[:, SPOT])
     for array in (*rows, cash, spots):
@@ -353,7 +377,7 @@ def _compile(book: Book, checked: Checked) -> BookArrays:
         rows.pegged,
         rows.terms,
         codes,
-        lending_accounts,
+        checked.lending_accounts,
         margin,
         cash,
         now,

@@ -16,7 +16,6 @@ from typing import NamedTuple
 import numpy as np
 
 from agent.risk.book_columns import IntArray
-from agent.risk.positions import Position
 
 
 class LendingRuns(NamedTuple):
@@ -31,25 +30,28 @@ class LendingRuns(NamedTuple):
     venues: list[str]
 
 
-def lending_runs(positions: Sequence[Position], indices: IntArray) -> LendingRuns:
-    """The runs of the lending records at ``indices`` (ascending book indices)."""
+def lending_runs(
+    venues: Sequence[str], accounts: Sequence[str | None], indices: IntArray
+) -> LendingRuns:
+    """The runs of the lending records at ``indices`` (ascending book indices), given
+    every record's venue and account."""
     numbers: dict[str, int] = {}
-    venues: list[str] = []
+    first_venues: list[str] = []
     starts: list[int] = []
     owners: list[int] = []
     last = None
     for index in indices.tolist():
-        position = positions[index]
-        name = position.venue if position.account is None else position.account
+        account = accounts[index]
+        name = venues[index] if account is None else account
         if name != last:
             last = name
             number = numbers.get(name)
             if number is None:
-                number = numbers[name] = len(venues)
-                venues.append(position.venue)
+                number = numbers[name] = len(first_venues)
+                first_venues.append(venues[index])
             starts.append(index)
             owners.append(number)
-    return LendingRuns(indices, starts, owners, numbers, venues)
+    return LendingRuns(indices, starts, owners, numbers, first_venues)
 
 
 def lay_lending(runs: LendingRuns, column: IntArray) -> list[tuple[int, ...]]:
