@@ -239,7 +239,8 @@ class Checked(NamedTuple):
     identities (``agent.risk.book_structure``), for the layout to reuse: each record's
     kind code, its underlying's row of the market and its lending account's number (-1
     for none); the lending accounts (by name: their number); the records in no lending
-    account. Shared by books of the same identities: every array read-only."""
+    account; the supplies, the perpetuals and futures, the options. Shared by books of
+    the same identities: every array read-only."""
 
     kinds: IntArray
     underlyings: IntArray
@@ -247,6 +248,9 @@ class Checked(NamedTuple):
     lending_names: dict[str, int]
     lending_accounts: tuple[Account, ...]
     outside: tuple[int, ...]
+    supplies: tuple[int, ...]
+    margined: tuple[int, ...]
+    options: tuple[int, ...]
 
 
 # The last few books' identities, and what they decided.
@@ -283,7 +287,11 @@ def _check_identities(records: Records, key: Identity) -> Checked:
     lent = _accounts(zip(runs.numbers, runs.venues, kind, members, strict=True))
     for array in (codes, rows, owners):
         array.setflags(write=False)
-    return Checked(codes, rows, owners, runs.numbers, lent, outside)
+    supplies, margined, options = (
+        tuple(np.flatnonzero(of).tolist())
+        for of in (codes == _SUPPLY, _MARGINED[codes], codes == _OPTION)
+    )
+    return Checked(codes, rows, owners, runs.numbers, lent, outside, supplies, margined, options)
 
 
 def _lay_out(book: Book) -> BookArrays:
@@ -353,11 +361,10 @@ def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     terms = np.full((len(positions), TERM_COLUMNS), math.nan)
     terms[:, QUANTITY] = [p.quantity for p in positions]
     terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
-    supplies = np.flatnonzero(kinds == _SUPPLY).tolist()
+    supplies = checked.supplies
     terms[supplies, THRESHOLD] = [p.liquidation_threshold for p in picked(positions, supplies)]  # type: ignore[union-attr]
-    lay_margined(positions, np.flatnonzero(_MARGINED[kinds]).tolist(), states, now, terms, codes)
-    options = np.flatnonzero(kinds == _OPTION).tolist()
-    option_terms = lay_options(positions, options, market, now, terms, codes)
+    lay_margined(positions, checked.margined, states, now, terms, codes)
+    option_terms = lay_options(positions, checked.options, market, now, terms, codes)
     return Rows(market, pegged, terms, codes, option_terms)
 
 
