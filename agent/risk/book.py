@@ -10,7 +10,10 @@ Both steps run on every tick over ~1,000 records, so they work by column: the ch
 first ask whether the records are plainly consistent (sets of ids and underlyings, the
 few records that name an account or price with a vol) and only when they are not walk
 the records one by one, which finds and reports the first bad one; the arrays take each
-column whole, and only options, perpetuals and futures build a row of their own.
+column whole, and only options, perpetuals and futures build a row of their own. What
+the records' identities alone decide (kinds, underlyings, lending accounts, unique ids)
+is checked and laid once per set of records and found again while the positions stay
+the same (``agent.risk.book_structure``); the values are read and checked every time.
 """
 
 from __future__ import annotations
