@@ -94,15 +94,7 @@ class Exposure(NamedTuple):
 
     def liquidation_move(self) -> float | None:
         """s* with H(s*) = 1 inside (-1, inf); 0.0 when liquidatable now; None: never."""
-        if self.requirement <= 0:
-            return None
-        if self.assets < self.requirement:
-            return 0.0
-        slope = self.moving_assets - self.moving_requirement
-        if slope == 0:
-            return None
-        move = (self.requirement - self.assets) / slope
-        return move if move > -1.0 else None
+        return liquidation_move(*self[:4])
 
     def health_for(self, move: float, level: float = 1.0) -> float:
         """The health now at which this account's health after ``move`` is ``level``
@@ -121,44 +113,67 @@ class Exposure(NamedTuple):
         return (self.assets + self.moving_assets * move) / requirement
 
 
+def liquidation_move(
+    assets: float, moving_assets: float, requirement: float, moving_requirement: float
+) -> float | None:
+    """``Exposure.liquidation_move`` of these terms (see ``Exposure``)."""
+    if requirement <= 0:
+        return None
+    if assets < requirement:
+        return 0.0
+    slope = moving_assets - moving_requirement
+    if slope == 0:
+        return None
+    move = (requirement - assets) / slope
+    return move if move > -1.0 else None
+
+
 def lending_figures(
     accounts: Iterable[LendingAccount], vols: Mapping[str, float]
 ) -> Iterator[tuple[Exposure, float | None, float]]:
-    """Each lending account's exposure, vol (``account_vol`` of the underlyings it holds)
-    and health factor (``agent.policy.health.health_factor``, the same float: N and D
-    summed with ``math.fsum``), from one pass over its assets; ``vols`` maps the moving
-    underlyings to their vol. One loop for a tick's hundreds of accounts."""
-    fsum = math.fsum
+    """Each lending account's exposure, vol and health factor (``lending_terms``)."""
     for account in accounts:
-        assets = moving_assets = debt = moving_debt = 0.0
-        weighted_usd: list[float] = []  # N's terms
-        owed_usd: list[float] = []  # D's terms
-        held: list[str] = []  # the underlyings held that have a vol, in the assets' order
-        for asset in account.assets:
-            underlying = asset.underlying
-            moving = underlying in vols
-            if asset.collateral_enabled:
-                weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
-                weighted_usd.append(weighted)
-                assets += weighted
-                moving_assets += weighted if moving else 0.0
-            owed = asset.debt * asset.price_usd
-            owed_usd.append(owed)
-            debt += owed
-            moving_debt += owed if moving else 0.0
-            if moving and underlying and (asset.supplied or asset.debt):
-                held.append(underlying)
-        # account_vol: one underlying held is its vol (the max of one value); several go
-        # through account_vol over the very set it is given elsewhere (ties, NaNs).
-        vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
-        if vol is None and held:
-            vol = account_vol(_held(account), vols)
-        owed_total = fsum(owed_usd)
-        ours = math.inf if owed_total <= 0 else fsum(weighted_usd) / owed_total
+        assets, moving_assets, debt, moving_debt, vol, ours = lending_terms(account, vols)
         yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
 
 
-def _held(account: LendingAccount) -> set[str]:
+def lending_terms(
+    account: LendingAccount, vols: Mapping[str, float]
+) -> tuple[float, float, float, float, float | None, float]:
+    """The lending account's exposure terms (``Exposure``'s first four), vol
+    (``account_vol`` of the underlyings it holds) and health factor
+    (``agent.policy.health.health_factor``, the same float: N and D summed with
+    ``math.fsum``), from one pass over its assets; ``vols`` maps the moving underlyings
+    to their vol. Called for each of a tick's hundreds of accounts."""
+    assets = moving_assets = debt = moving_debt = 0.0
+    weighted_usd: list[float] = []  # N's terms
+    owed_usd: list[float] = []  # D's terms
+    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+    for asset in account.assets:
+        underlying = asset.underlying
+        moving = underlying in vols
+        if asset.collateral_enabled:
+            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+            weighted_usd.append(weighted)
+            assets += weighted
+            moving_assets += weighted if moving else 0.0
+        owed = asset.debt * asset.price_usd
+        owed_usd.append(owed)
+        debt += owed
+        moving_debt += owed if moving else 0.0
+        if moving and underlying and (asset.supplied or asset.debt):
+            held.append(underlying)
+    # account_vol: one underlying held is its vol (the max of one value); several go
+    # through account_vol over the very set it is given elsewhere (ties, NaNs).
+    vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
+    if vol is None and held:
+        vol = account_vol(held_underlyings(account), vols)
+    owed_total = math.fsum(owed_usd)
+    ours = math.inf if owed_total <= 0 else math.fsum(weighted_usd) / owed_total
+    return assets, moving_assets, debt, moving_debt, vol, ours
+
+
+def held_underlyings(account: LendingAccount) -> set[str]:
     """The underlyings a lending account holds (supplied or owed)."""
     return {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
 
