@@ -37,12 +37,11 @@ from agent.policy.lending_steering import lending_steerings
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
 from agent.policy.plan import Plan, numbered, signed_trade
+from agent.policy.probability_model import ProbabilityModel
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
-    ProbabilityModel,
     Steering,
-    account_vol,
-    margin_exposure,
+    margin_figures,
     steer,
 )
 
@@ -79,10 +78,7 @@ def _steerings(
     model = ProbabilityModel(settings.health)
     found, ours = lending_steerings(policy_input.lending, vols, settings.health, model)
     for margin in policy_input.margin:
-        held = {p.instrument.underlying for p in margin.positions}
-        held |= {margin.account} if margin.account in vols else set()
-        vol = account_vol(held, vols)
-        exposure = margin_exposure(margin, vols)
+        exposure, vol = margin_figures(margin, vols)
         found.append(steer(margin.name, exposure, vol, settings.health, model))
     return tuple(found), ours
 

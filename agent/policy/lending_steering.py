@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 
 from agent.config.models import HealthSettings
 from agent.policy.inputs import LendingAccount
+from agent.policy.probability_model import ProbabilityModel
 from agent.policy.steering import (
     Exposure,
-    ProbabilityModel,
     Steering,
     lending_terms,
     liquidation_move,

@@ -1,19 +1,29 @@
-"""``lending_steerings`` against what it stands in for: ``steer`` over ``lending_figures``,
-every account in its row, every field bit for bit (static and steered accounts alike)."""
+"""The steering's one-pass figures against what they stand in for, bit for bit:
+``lending_steerings`` against ``steer`` over ``lending_figures`` (every account in its
+row, static and steered alike), ``margin_figures`` against the two passes it replaced."""
 
 from __future__ import annotations
 
 import math
 import struct
 from dataclasses import fields
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.config.models import HealthSettings
-from agent.policy.inputs import LendingAccount, LendingAsset
+from agent.model import Instrument, Kind, OptionType
+from agent.policy.inputs import LendingAccount, LendingAsset, MarginAccount, MarginPosition
 from agent.policy.lending_steering import lending_steerings
-from agent.policy.steering import ProbabilityModel, Steering, lending_figures, steer
+from agent.policy.steering import (
+    ProbabilityModel,
+    Steering,
+    account_vol,
+    lending_figures,
+    margin_figures,
+    steer,
+)
 from tests.unit.policy.test_lending_figures import assets
 
 _VOLS = st.one_of(st.floats(0.0, 5.0), st.just(-0.0), st.just(math.nan), st.just(0.65))
@@ -106,3 +116,53 @@ def test_random_accounts_are_steer_over_lending_figures_bit_for_bit(
     rules = HealthSettings(vol_aware=vol_aware, projection_sigmas=sigmas, lending_trigger=trigger)
     accounts = [LendingAccount(f"aave:{n}", tuple(held), 1.0) for n, held in enumerate(books)]
     _same(accounts, vols, rules)
+
+
+_EXPIRY = datetime(2030, 1, 1, tzinfo=UTC)
+_INSTRUMENTS = [
+    Instrument("deribit", f"{underlying}-{kind.value}", underlying, kind, **extra)
+    for underlying in ("ETH", "BTC", "SOL")
+    for kind, extra in (
+        (Kind.PERP, {}),
+        (Kind.FUTURE, {"expiry": _EXPIRY}),
+        (Kind.OPTION, {"option_type": OptionType.CALL, "strike": 3e3, "expiry": _EXPIRY}),
+        (Kind.SPOT, {}),
+    )
+]
+positions = st.builds(
+    MarginPosition,
+    instrument=st.sampled_from(_INSTRUMENTS),
+    quantity=st.floats(-1e6, 1e6),
+    mark_price_usd=st.floats(0.0, 1e5),
+    maintenance_rate=st.just(0.01),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.lists(positions, max_size=8),
+    account=st.sampled_from([None, "ETH", "BTC", "USDC"]),
+    vols=st.dictionaries(st.sampled_from(["ETH", "BTC", "SOL"]), _VOLS, max_size=3),
+    equity=st.floats(-1e6, 1e7),
+)
+def test_margin_figures_are_the_exposure_and_the_vol_of_the_held_set(
+    held: list[MarginPosition],
+    account: str | None,
+    vols: dict[str, float],
+    equity: float,
+) -> None:
+    # one pass over the positions for what took two: the exposure and account_vol over
+    # the underlyings held (and the account's coin when it moves), bit for bit
+    margin = MarginAccount("deribit", equity, 5_000.0, tuple(held), account=account)
+    exposure, vol = margin_figures(margin, vols)
+    underlyings = {p.instrument.underlying for p in margin.positions}
+    underlyings |= {margin.account} if margin.account in vols else set()
+    moving = sum(
+        p.quantity * p.mark_price_usd
+        for p in held
+        if p.instrument.underlying in vols and p.instrument.kind in (Kind.PERP, Kind.FUTURE)
+    )
+    if account in vols:
+        moving += equity
+    assert _bits(vol) == _bits(account_vol(underlyings, vols))
+    assert [_bits(x) for x in exposure] == [_bits(x) for x in (equity, moving, 5e3, 5e3)] + [False]
