@@ -148,18 +148,6 @@ def _bisect_log_distance(
     return found
 
 
-@kernel
-def _passage_probability(
-    distance: float,
-    down: bool,
-    years: float,
-    vol_squared: float,
-    deviation: float,
-    drift: float,
-) -> float:
-    return _log_distance_passage(distance, down, years, vol_squared, deviation, drift)
-
-
 def passage_probability(
     log_distance: float,
     years: float,
@@ -175,7 +163,7 @@ def passage_probability(
     if 0.0 < log_distance <= _MOST_LOG_DISTANCE:
         if terms is None:
             terms = _gbm_terms(years, vol)
-        return float(_passage_probability(log_distance, down, years, *terms))
+        return float(_log_distance_passage(log_distance, down, years, *terms))
     if log_distance <= 0:
         return 1.0
     barrier = math.exp(-log_distance if down else log_distance)

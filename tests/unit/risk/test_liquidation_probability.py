@@ -171,16 +171,13 @@ def test_passage_kernel_is_first_passage_probability_bit_for_bit(
     assert [struct.pack("<d", x) for x in found] == [struct.pack("<d", x) for x in expected]
 
 
+_EDGES = [0.0, -0.0, 700.0, 700.5, 745.5, 1e308, math.inf, math.nan]  # 700: e^L's bound
+_DISTANCES = st.one_of(st.floats(-1.0, 700.0), st.floats(1e-9, 0.5), st.sampled_from(_EDGES))
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    distances=st.lists(
-        st.one_of(
-            st.floats(-1.0, 700.0),
-            st.floats(1e-9, 0.5),
-            st.sampled_from([0.0, -0.0, 700.0, 700.5, 745.5, 1e308, math.inf, math.nan]),
-        ),
-        max_size=30,
-    ),
+    distances=st.lists(_DISTANCES, max_size=30),
     years=st.one_of(st.just(0.0), st.floats(1e-9, 2.0)),
     vol=st.floats(1e-3, 60.0),
     down=st.booleans(),
