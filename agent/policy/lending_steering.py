@@ -4,7 +4,8 @@
 float for float, without a generator step, an exposure and a ``steer`` call for every
 account: an account that no move of its underlyings liquidates (no debt, a move past
 -100%, or nothing held that moves) has the static trigger and target, told here from
-its terms (``lending_terms``); any other goes through ``steer`` with its exposure.
+its terms (``lending_terms``); any other goes through ``steer_at`` with its exposure,
+health and liquidation move (computed once).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from agent.policy.steering import (
     Steering,
     lending_terms,
     liquidation_move,
-    steer,
+    steer_at,
 )
 from agent.slots import draft_class
 
@@ -49,8 +50,9 @@ def lending_steerings(
         move = liquidation_move(assets, moving_assets, debt, moving_debt)
         if move is not None and vol is not None and vol > 0:
             exposure = Exposure(assets, moving_assets, debt, moving_debt, True)
+            priced = account.market_priced
             found.append(
-                steer(account.venue, exposure, vol, settings, model, account.market_priced)
+                steer_at(account.venue, exposure, health, move, vol, settings, model, priced)
             )
             continue
         # steer's static case: nothing vol-aware applies

@@ -257,12 +257,26 @@ def steer(
 ) -> Steering:
     """The account's probability, trigger and target (static ones when not vol-aware);
     ``market_priced`` as ``Steering.market_priced``."""
+    health, move = exposure.health, exposure.liquidation_move()
+    return steer_at(name, exposure, health, move, vol, settings, model, market_priced)
+
+
+def steer_at(
+    name: str,
+    exposure: Exposure,
+    health: float,
+    move: float | None,
+    vol: float | None,
+    settings: HealthSettings,
+    model: ProbabilityModel,
+    market_priced: tuple[str, ...] = (),
+) -> Steering:
+    """``steer`` for a caller that has the exposure's ``health`` and
+    ``liquidation_move()`` already (``agent.policy.lending_steering``)."""
     lending = exposure.lending
     floor = settings.lending_trigger if lending else settings.margin_trigger
     target = settings.lending_target if lending else settings.margin_target
     cap = settings.max_lending_target if lending else settings.max_margin_target
-    health = exposure.health
-    move = exposure.liquidation_move()
     probability = 0.0
     if move is not None and vol is not None and vol > 0:
         distance = -math.log1p(move) if move < 0 else math.log1p(move)
