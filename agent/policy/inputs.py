@@ -92,7 +92,7 @@ class LendingAsset:
         # refusal only names the field that failed.
         if self.supplied >= 0 and self.debt >= 0 and self.wallet >= 0 and self.supply_room >= 0:
             return
-        _refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
+        refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
 
 
 def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) -> None:
@@ -102,7 +102,7 @@ def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) 
         raise ValueError(f"{symbol}: liquidation_threshold must be in [0, 1)")
 
 
-def _refuse_amounts(symbol: str, *amounts: float) -> None:
+def refuse_amounts(symbol: str, *amounts: float) -> None:
     for name, amount in zip(("supplied", "debt", "wallet", "supply_room"), amounts, strict=True):
         if not amount >= 0:
             raise ValueError(f"{symbol}: {name} must not be negative")
@@ -157,7 +157,7 @@ def held_assets(held: Iterable[Held]) -> tuple[LendingAsset, ...]:
     assets = []
     for facts, supplied, collateral_enabled, debt, wallet in held:
         if not (supplied >= 0 and debt >= 0 and wallet >= 0 and facts[5] >= 0):
-            _refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
+            refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
         asset = _new(_AssetDraft)
         (
             asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
