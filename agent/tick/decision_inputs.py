@@ -12,21 +12,13 @@ their lending accounts only (repairs on the venues' prices: ``agent.tick.checks`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from agent.config.models import Config
 from agent.in_flight import InFlight, InFlightView, hedgeable_deviation
-from agent.model import (
-    Greeks,
-    Health,
-    HealthKind,
-    Kind,
-    Position,
-    Settlement,
-    VenueSnapshot,
-)
+from agent.model import Health, HealthKind, Instrument, Kind, Position, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
     MarginAccount,
@@ -72,8 +64,7 @@ def policy_input(
     flying = _by_venue(view)  # each lending account nets only its venue's work
     eth = assessment.book.market["ETH"].spot if "ETH" in assessment.book.market else 0.0
 
-    lending, margin, routes = [], [], []
-    checks: list[GreekCheck] = []
+    lending, margin, routes, checks = [], [], [], []
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
     gas_usd: dict[str, float] = {}  # one action's, per venue
     read = {**repairable, **snapshots} if repairable else snapshots
@@ -87,10 +78,6 @@ def policy_input(
             lending.append(account)
         if name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
-        if profile.margin == "cross":  # its accounts and its options' checks in one walk
-            ours = assessment.positions if others else None
-            margin += _cross_accounts(snapshot, profile, gas, ours, checks)
-            continue
         if profile.margin != "none":  # hundreds of lending venues a tick have none
             margin += _margin_accounts(snapshot, profile, gas)
         if others:
@@ -187,84 +174,38 @@ def _margin_accounts(
         ]
     if profile.margin != "cross":
         return []
-    return _cross_accounts(snapshot, profile, gas_usd, None, [])
-
-
-def _cross_accounts(
-    snapshot: VenueSnapshot,
-    profile: VenueProfile,
-    gas_usd: float,
-    ours: Mapping[str, Greeks] | None,
-    checks: list[GreekCheck],
-) -> list[MarginAccount]:
-    """A cross-margin venue's accounts, one a margin health it reports: an isolated
-    position's (named after its symbol: Hyperliquid isolated margin), the whole pool's
-    (one cross account: Hyperliquid), or a currency's pool (Deribit). With ``ours`` (the
-    assessment's Greeks by position id), its options' checks against the venue's own
-    Greeks are added to ``checks``: one walk over the positions serves both."""
     margin = [
         h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
     ]
-    pooled, pools, isolated = _walk(snapshot, {h.account for h in margin}, ours, checks)
+    # an isolated position's health is named after its symbol (Hyperliquid isolated margin)
+    isolated = {h.account for h in margin} & {p.instrument.symbol for p in snapshot.positions}
     whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
+    pooled = _pooled(snapshot.positions, isolated)
     accounts = []
     for health in margin:
+        assert health.equity_usd is not None
         account = health.account
         if account in isolated:
-            members = isolated[account]
+            members = [p for p in snapshot.positions if p.instrument.symbol == account]
         elif account is None or whole_venue:
-            members = pooled
+            members = [p for p, _ in pooled]
         else:
-            members = pools.get(account, [])
+            members = [p for p, currency in pooled if currency == account]
         accounts.append(_cross(snapshot.venue, health, members, profile, gas_usd))
     return accounts
 
 
-Pools = tuple[list[Position], dict[str | None, list[Position]], dict[str | None, list[Position]]]
-
-
-def _walk(
-    snapshot: VenueSnapshot,
-    named: Set[str | None],
-    ours: Mapping[str, Greeks] | None,
-    checks: list[GreekCheck],
-) -> Pools:
-    """The positions margined in a pool (not in an isolated account of their own: one
-    whose symbol names a margin health), in order; the same by the currency of their
-    pool (the underlying when settled in it, inverse; else USDC); the isolated ones by
-    symbol. With ``ours``, each option's check (``_greek_checks``) added to ``checks``."""
-    pooled: list[Position] = []
-    pools: dict[str | None, list[Position]] = {}
-    isolated: dict[str | None, list[Position]] = {}
-    venue = snapshot.venue
-    for position in snapshot.positions:
-        instrument = position.instrument
-        if instrument.symbol in named:
-            isolated.setdefault(instrument.symbol, []).append(position)
-        else:
-            pooled.append(position)
-            currency = instrument.underlying if instrument.settlement is _INVERSE else "USDC"
-            members = pools.get(currency)
-            if members is None:
-                pools[currency] = [position]
-            else:
-                members.append(position)
-        reported = position.venue_greeks
-        if ours is None or reported is None or instrument.kind is not Kind.OPTION:
-            continue
-        key = position.key
-        try:  # Mapping.get, without its own call
-            found = ours[key + _OPTION_ID]
-        except KeyError:
-            continue
-        check = _new(_GreekCheckDraft)
-        check.venue, check.position, check.ours, check.reported = venue, key, found, reported
-        check.__class__ = GreekCheck
-        checks.append(check)
-    return pooled, pools, isolated
-
-
-_INVERSE = Settlement.INVERSE
+def _pooled(
+    positions: tuple[Position, ...], isolated: set[str | None]
+) -> list[tuple[Position, str]]:
+    """The positions margined in a pool (not in an isolated account of their own), in
+    order, each with the currency of its pool: the underlying when settled in it
+    (inverse), else USDC. Found once, not once per account."""
+    return [
+        (p, p.instrument.underlying if p.instrument.settlement is Settlement.INVERSE else "USDC")
+        for p in positions
+        if p.instrument.symbol not in isolated
+    ]
 
 
 def _cross(
@@ -276,23 +217,32 @@ def _cross(
     maintenance = health.maintenance_margin_usd or 0.0
     rate = maintenance / notional if notional > 0 else profile.maintenance_rate
     fee = profile.taker_fee_rate
-    positions = []
-    for p in members:
-        mark = p.mark_price
-        if mark:  # MarginPosition(instrument, quantity, mark, rate, fee), field for field
-            member = _new(_MarginPositionDraft)
-            member.instrument, member.quantity = p.instrument, p.quantity
-            member.mark_price_usd, member.maintenance_rate, member.taker_fee_rate = mark, rate, fee
-            member.__class__ = MarginPosition
-            positions.append(member)
+    positions = tuple(
+        [
+            _margin_position(p.instrument, p.quantity, p.mark_price, rate, fee)
+            for p in members
+            if p.mark_price
+        ]
+    )
     return MarginAccount(
         venue=venue,
         equity_usd=health.equity_usd,
         maintenance_margin_usd=maintenance,
-        positions=tuple(positions),
+        positions=positions,
         gas_usd=gas_usd,
         account=health.account,
     )
+
+
+def _margin_position(
+    instrument: Instrument, quantity: float, mark: float, rate: float, fee: float
+) -> MarginPosition:
+    """``MarginPosition(instrument, quantity, mark, rate, fee)``, field for field."""
+    member = _new(_MarginPositionDraft)
+    member.instrument, member.quantity, member.mark_price_usd = instrument, quantity, mark
+    member.maintenance_rate, member.taker_fee_rate = rate, fee
+    member.__class__ = MarginPosition
+    return member  # type: ignore[no-any-return]
 
 
 def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> MarginAccount:
@@ -324,13 +274,27 @@ def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> Marg
 
 
 def _greek_checks(snapshot: VenueSnapshot, assessment: Assessment) -> list[GreekCheck]:
-    """Our Greeks beside the venue's, for each option of ``snapshot`` that has both."""
-    checks: list[GreekCheck] = []
-    _walk(snapshot, _NOBODY, assessment.positions, checks)
+    checks = []
+    ours_by_id = assessment.positions
+    for position in snapshot.positions:
+        reported = position.venue_greeks
+        if reported is None or position.instrument.kind is not Kind.OPTION:
+            continue
+        key = position.key
+        try:  # Mapping.get, without its own call
+            ours = ours_by_id[key + _OPTION_ID]
+        except KeyError:
+            continue
+        check = _new(_GreekCheckDraft)
+        check.venue, check.position, check.ours, check.reported = (
+            snapshot.venue,
+            key,
+            ours,
+            reported,
+        )
+        check.__class__ = GreekCheck
+        checks.append(check)
     return checks
-
-
-_NOBODY: frozenset[str | None] = frozenset()  # no margin health names a position
 
 
 # A position's id in the book is its key and its kind (``agent.tick.book_builder``).
