@@ -12,7 +12,7 @@ their lending accounts only (repairs on the venues' prices: ``agent.tick.checks`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -121,6 +121,36 @@ def hedge_snapshots(
     reads only theirs (the room a cap leaves a hedge), not the lending accounts'."""
     venues = {name for rules in config.underlyings.values() for name in rules.hedge_venues}
     return {name: snapshots[name] for name in venues if name in snapshots}
+
+
+def usable_snapshots(
+    snapshots: Mapping[str, VenueSnapshot], usable: frozenset[str]
+) -> Mapping[str, VenueSnapshot]:
+    """The snapshots of the ``usable`` venues: all of them, as a rule (the input checks
+    find every usable venue among the snapshots, so as many names are the same names)."""
+    if len(usable) == len(snapshots):
+        return snapshots
+    return {name: snapshots[name] for name in usable}
+
+
+class SnapshotBlocks(Mapping[str, int | None]):
+    """Each venue's block as its snapshot says, looked up when asked: the work in flight
+    asks for its own venues' only (``agent.execution.in_flight_view``), not for the
+    hundreds a tick reads."""
+
+    __slots__ = ("_snapshots",)
+
+    def __init__(self, snapshots: Mapping[str, VenueSnapshot]) -> None:
+        self._snapshots = snapshots
+
+    def __getitem__(self, venue: str) -> int | None:
+        return self._snapshots[venue].block_number
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._snapshots)
+
+    def __len__(self) -> int:
+        return len(self._snapshots)
 
 
 def _room(name: str, config: Config, exposure_usd: Mapping[str, float], book_usd: float) -> float:
