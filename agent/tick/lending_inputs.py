@@ -20,7 +20,6 @@ from agent.policy.inputs import (
     LendingAccount,
     LendingAsset,
     ReserveFacts,
-    held_account,
     refuse_amounts,
     reserve_facts,
 )
@@ -107,16 +106,14 @@ def lending_account(
 def _account(
     snapshot: VenueSnapshot, market: Market, gas_usd: float, view: InFlightView
 ) -> tuple[LendingAccount, bool]:
-    found, others = _found(snapshot, market)
+    found, others, health = _found(snapshot, market)
     debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
     pending = view.lending_on(snapshot.venue) if view.items else ()
+    more = None
     if pending:
         changes = lending_changes(pending)
         more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
         health = math.inf  # the venue's figure predates them: recomputed from the assets
-    else:
-        more = None
-        health = _reported_health(snapshot)
     assets = []
     for facts, row, first_supply_enabled, reserve in market.layout:
         if facts is None:  # refused: after any fault of the assets before it, as ever
@@ -161,14 +158,20 @@ def _account(
         asset.market_price_usd = None
         asset.__class__ = LendingAsset
         assets.append(asset)
-    return held_account(snapshot.venue, tuple(assets), health, gas_usd), others
+    account = _new(_AccountDraft)  # held_account(...), without its call
+    account.venue, account.assets = snapshot.venue, tuple(assets)
+    account.health_factor, account.gas_usd = health, gas_usd
+    account.account, account.market_priced = None, ()
+    account.__class__ = LendingAccount
+    return account, others
 
 
-def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool]:
+def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool, float]:
     """Per row of ``market``: the account's supply position, then (from
     ``market.debts``) its debt position and (from ``market.wallets``) its wallet balance,
-    the last of a symbol kept as a dict by symbol keeps; and whether it holds anything
-    other than lending positions. One list an account, no amounts copied."""
+    the last of a symbol kept as a dict by symbol keeps; whether it holds anything other
+    than lending positions; and the venue's health factor (inf without debt). One list
+    an account, no amounts copied."""
     found = market.nothing.copy()
     supplies, debts, wallets = market.supply_at, market.debt_at, market.wallet_at
     others = False
@@ -188,16 +191,10 @@ def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool]:
         at = wallets.get(balance.asset)
         if at is not None:
             found[at] = balance
-    return found, others
-
-
-def _reported_health(snapshot: VenueSnapshot) -> float:
-    """The venue's health factor (inf without debt); with work in flight, the figure
-    predates it and the policy recomputes it from the assets instead."""
     for reported in snapshot.health:
-        if reported.kind is HealthKind.LENDING:
-            return reported.ratio
-    return math.inf
+        if reported.kind is _LENDING:
+            return found, others, reported.ratio
+    return found, others, math.inf
 
 
 def _checked(reserve: ReserveState, known: Facts) -> ReserveFacts | None:
@@ -222,5 +219,6 @@ def _facts(reserve: ReserveState) -> ReserveFacts:
 
 _NO_CHANGE = (0.0, 0.0, 0.0)
 _AssetDraft = draft_class(LendingAsset)  # filled by ``_account``, then a LendingAsset
+_AccountDraft = draft_class(LendingAccount)  # filled by ``_account``: hundreds a tick
 _new = object.__new__
-_SUPPLY, _DEBT = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT
+_SUPPLY, _DEBT, _LENDING = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT, HealthKind.LENDING
