@@ -103,6 +103,9 @@ def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) 
 
 
 def refuse_amounts(symbol: str, *amounts: float) -> None:
+    """Raise ``LendingAsset``'s error for the first of supplied, debt, wallet and
+    supply_room that is not an amount (negative or NaN); a builder that checked all four
+    at once calls it to name the one."""
     for name, amount in zip(("supplied", "debt", "wallet", "supply_room"), amounts, strict=True):
         if not amount >= 0:
             raise ValueError(f"{symbol}: {name} must not be negative")
@@ -110,7 +113,8 @@ def refuse_amounts(symbol: str, *amounts: float) -> None:
 
 class ReserveFacts(NamedTuple):
     """What every account's ``LendingAsset`` of one reserve shares (``reserve_facts``
-    checks them once, then ``held_asset`` adds each account's amounts)."""
+    checks them once, then each account adds its amounts: ``held_asset``, and the policy
+    input's lending accounts, ``agent.tick.lending_inputs``)."""
 
     symbol: str
     price_usd: float
@@ -212,25 +216,6 @@ class LendingAccount:
             if item.symbol == symbol:
                 return item
         raise KeyError(symbol)
-
-
-_AccountDraft = draft_class(LendingAccount)
-
-
-def held_account(
-    venue: str, assets: tuple[LendingAsset, ...], health_factor: float, gas_usd: float
-) -> LendingAccount:
-    """``LendingAccount(venue, assets, health_factor, gas_usd)``, equal field for field,
-    from a draft of its slots: hundreds a tick (it checks nothing to skip)."""
-    account = _new(_AccountDraft)
-    account.venue = venue
-    account.assets = assets
-    account.health_factor = health_factor
-    account.gas_usd = gas_usd
-    account.account = None
-    account.market_priced = ()
-    account.__class__ = LendingAccount
-    return account  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
