@@ -43,8 +43,8 @@ class Market:
     """The rows of one tuple of reserves, the same for every account holding it."""
 
     __slots__ = (
-        "debt_at", "debts", "layout", "nothing", "reserves", "rows", "supply_at", "wallet_at",
-        "wallets",
+        "debt_at", "debts", "layout", "nothing", "reserves", "rows", "supply_at", "unchanged",
+        "wallet_at", "wallets",
     )  # fmt: skip
 
     def __init__(self, reserves: tuple[ReserveState, ...], known: Facts) -> None:
@@ -66,6 +66,7 @@ class Market:
         self.debt_at = {symbol: self.debts + row for symbol, row in rows.items()}
         self.wallet_at = {symbol: self.wallets + row for symbol, row in rows.items()}
         self.nothing: list[Any] = [None] * (3 * len(rows))
+        self.unchanged = (_NO_CHANGE,) * len(rows)  # per row, the work in flight: none
 
 
 class LendingAccounts:
@@ -109,7 +110,7 @@ def _account(
     found, others, health = _found(snapshot, market)
     debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
     pending = view.lending_on(snapshot.venue) if view.items else ()
-    more = None
+    more = market.unchanged
     if pending:
         changes = lending_changes(pending)
         more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
@@ -124,24 +125,15 @@ def _account(
         else:
             enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
         debt: Position | None = found[debts + row]
-        owed = 0.0 if debt is None else abs(debt.quantity)
         balance: Balance | None = found[wallets + row]
-        spare = 0.0 if balance is None else balance.amount
-        if more is None:  # max(x + 0.0, 0.0) without a new float: the amount itself
-            # (-0.0 becomes 0.0, as ever), NaN passed on to be refused below
-            if not supplied > 0.0 and supplied == supplied:
-                supplied = 0.0
-            if not spare > 0.0 and spare == spare:
-                spare = 0.0
-        else:
-            more_supplied, more_debt, more_wallet = more[row]
-            supplied += more_supplied
-            owed += more_debt
-            spare += more_wallet
-            # max(x, 0.0) without the call: NaN passes on to be refused below
-            supplied = 0.0 if supplied < 0.0 else supplied
-            owed = 0.0 if owed < 0.0 else owed
-            spare = 0.0 if spare < 0.0 else spare
+        more_supplied, more_debt, more_wallet = more[row]
+        supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
+        owed = (0.0 if debt is None else abs(debt.quantity)) + more_debt
+        spare = (0.0 if balance is None else balance.amount) + more_wallet
+        # max(x, 0.0) without the call: NaN passes on to be refused below
+        supplied = 0.0 if supplied < 0.0 else supplied
+        owed = 0.0 if owed < 0.0 else owed
+        spare = 0.0 if spare < 0.0 else spare
         room = facts[5]
         if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
             refuse_amounts(facts[0], supplied, owed, spare, room)
