@@ -85,7 +85,55 @@ class LendingAccounts:
         market = self.markets.get(id(reserves))
         if market is None or market.reserves is not reserves:  # its first account
             market = self.markets[id(reserves)] = Market(reserves, self.known)
-        return _account(snapshot, market, gas_usd, view)
+        found, others, health = _found(snapshot, market)
+        debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
+        pending = view.lending_on(snapshot.venue) if view.items else ()
+        more = market.unchanged
+        if pending:
+            changes = lending_changes(pending)
+            more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
+            health = math.inf  # the venue's figure predates them: recomputed from the assets
+        assets = []
+        for facts, row, first_supply_enabled, reserve in market.layout:
+            if facts is None:  # refused: after any fault of the assets before it, as ever
+                facts = _facts(reserve)  # raises
+            supply: Position | None = found[row]
+            if supply is None:
+                enabled, supplied = first_supply_enabled, 0.0
+            else:
+                enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
+            debt: Position | None = found[debts + row]
+            balance: Balance | None = found[wallets + row]
+            more_supplied, more_debt, more_wallet = more[row]
+            supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
+            owed = (0.0 if debt is None else abs(debt.quantity)) + more_debt
+            spare = (0.0 if balance is None else balance.amount) + more_wallet
+            # max(x, 0.0) without the call: NaN passes on to be refused below
+            supplied = 0.0 if supplied < 0.0 else supplied
+            owed = 0.0 if owed < 0.0 else owed
+            spare = 0.0 if spare < 0.0 else spare
+            room = facts[5]
+            if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
+                refuse_amounts(facts[0], supplied, owed, spare, room)
+            asset = _new(_AssetDraft)  # LendingAsset(...) field for field (agent.slots)
+            (
+                asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
+                asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
+            ) = facts  # fmt: skip
+            asset.supplied = supplied
+            asset.collateral_enabled = enabled
+            asset.debt = owed
+            asset.wallet = spare
+            asset.oracle_price_usd = None
+            asset.market_price_usd = None
+            asset.__class__ = LendingAsset
+            assets.append(asset)
+        account = _new(_AccountDraft)  # held_account(...), without its call
+        account.venue, account.assets = snapshot.venue, tuple(assets)
+        account.health_factor, account.gas_usd = health, gas_usd
+        account.account, account.market_priced = None, ()
+        account.__class__ = LendingAccount
+        return account, others
 
 
 def lending_account(
@@ -102,60 +150,6 @@ def lending_account(
     the tick's other accounts: a connector hands every account of one market the same
     objects, so their facts are checked and gathered once a tick, not once an account."""
     return LendingAccounts(reserves).account(snapshot, gas_usd, view)[0]
-
-
-def _account(
-    snapshot: VenueSnapshot, market: Market, gas_usd: float, view: InFlightView
-) -> tuple[LendingAccount, bool]:
-    found, others, health = _found(snapshot, market)
-    debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
-    pending = view.lending_on(snapshot.venue) if view.items else ()
-    more = market.unchanged
-    if pending:
-        changes = lending_changes(pending)
-        more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
-        health = math.inf  # the venue's figure predates them: recomputed from the assets
-    assets = []
-    for facts, row, first_supply_enabled, reserve in market.layout:
-        if facts is None:  # refused: after any fault of the assets before it, as ever
-            facts = _facts(reserve)  # raises
-        supply: Position | None = found[row]
-        if supply is None:
-            enabled, supplied = first_supply_enabled, 0.0
-        else:
-            enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
-        debt: Position | None = found[debts + row]
-        balance: Balance | None = found[wallets + row]
-        more_supplied, more_debt, more_wallet = more[row]
-        supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
-        owed = (0.0 if debt is None else abs(debt.quantity)) + more_debt
-        spare = (0.0 if balance is None else balance.amount) + more_wallet
-        # max(x, 0.0) without the call: NaN passes on to be refused below
-        supplied = 0.0 if supplied < 0.0 else supplied
-        owed = 0.0 if owed < 0.0 else owed
-        spare = 0.0 if spare < 0.0 else spare
-        room = facts[5]
-        if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
-            refuse_amounts(facts[0], supplied, owed, spare, room)
-        asset = _new(_AssetDraft)  # LendingAsset(...) field for field (agent.slots)
-        (
-            asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
-            asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
-        ) = facts  # fmt: skip
-        asset.supplied = supplied
-        asset.collateral_enabled = enabled
-        asset.debt = owed
-        asset.wallet = spare
-        asset.oracle_price_usd = None
-        asset.market_price_usd = None
-        asset.__class__ = LendingAsset
-        assets.append(asset)
-    account = _new(_AccountDraft)  # held_account(...), without its call
-    account.venue, account.assets = snapshot.venue, tuple(assets)
-    account.health_factor, account.gas_usd = health, gas_usd
-    account.account, account.market_priced = None, ()
-    account.__class__ = LendingAccount
-    return account, others
 
 
 def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool, float]:
