@@ -333,15 +333,12 @@ def _grid_failures(search: _Search, grid: FloatArray, exposed: IntArray) -> list
     values = scenario_values_kernel(
         arrays.terms, arrays.codes, arrays.market, now, multipliers, np.ones(shocks.shape[0])
     )
-    collateral, debt, equity, maintenance = account_states_kernel(
+    assets, requirement = account_states_kernel(
         arrays.terms, arrays.codes, arrays.market, now, multipliers, values,
         len(arrays.lending_accounts), arrays.margin_cash,
     )  # fmt: skip
     health = AccountStates(
-        search.layout.accounts,
-        len(arrays.lending_accounts),
-        np.vstack([collateral, equity]),
-        np.vstack([debt, maintenance]),
+        search.layout.accounts, len(arrays.lending_accounts), assets, requirement
     ).health
     result: dict[int, float | None] = dict.fromkeys(exposed.tolist())
     brackets: list[Bracket] = []

@@ -18,7 +18,8 @@ import numpy as np
 
 from agent.risk.book import Account, Book
 from agent.risk.liquidation import member_ids
-from agent.risk.scenarios import account_states, revalue, spot_multipliers_for
+from agent.risk.scenario_kernels import account_health_kernel, pnl_kernel
+from agent.risk.scenarios import revalue, spot_multipliers_for
 from agent.risk.validation import FloatArray, RiskInputError
 
 Cells = tuple[tuple[tuple[str, ...], ...], ...]
@@ -77,18 +78,26 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
     multipliers = spot_multipliers_for(book, spot_shocks)
     values = revalue(book, multipliers, vol_multipliers)
+    arrays = book.arrays
     # Every row: those in no account add nothing to any (``account_states_kernel``), and
     # the members' are summed in the same order, so the same floats without a copy.
-    states = account_states(book, multipliers, values)
-    values -= _unshocked(book, grid, values)  # P&L against the book as it is, in place
-    position_pnl = values.reshape(-1, spot_count, vol_count)
-    health = states.health.reshape(-1, spot_count, vol_count)
-    names = tuple(map(_NAME, states.accounts))
-    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, states.accounts)
+    health = account_health_kernel(
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, multipliers,
+        values, len(arrays.lending_accounts), arrays.margin_cash,
+    ).reshape(-1, spot_count, vol_count)  # fmt: skip
+    unshocked = _unshocked(book, grid, values)  # P&L against the book as it is, in place
+    if values.shape[1] > 1:
+        pnl = pnl_kernel(values, unshocked)
+    else:  # numpy sums one column pairwise, which ``pnl_kernel`` does not
+        values -= unshocked[:, None]
+        pnl = values.sum(axis=0)
+    accounts = arrays.lending_accounts + arrays.margin_accounts
+    names = tuple(map(_NAME, accounts))
+    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, accounts)
     return StressResult(
         grid=grid,
-        pnl_usd=position_pnl.sum(axis=0),
-        position_pnl_usd=position_pnl,
+        pnl_usd=pnl.reshape(spot_count, vol_count),
+        position_pnl_usd=values.reshape(-1, spot_count, vol_count),
         accounts=names,
         health=health,
         liquidated=liquidated,
@@ -97,15 +106,15 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
 
 
 def _unshocked(book: Book, grid: StressGrid, values: FloatArray) -> FloatArray:
-    """(positions, 1): the book's values as it is. The grid's cell of no move where it
+    """(positions,): the book's values as it is. The grid's cell of no move where it
     has one: its spot and vol multipliers are exactly 1, as here, and each cell is priced
     on its own, so the same floats; otherwise revalued."""
     if 0.0 in grid.spot_shocks and 0.0 in grid.vol_shocks:
         vol_count = len(grid.vol_shocks)
         cell = grid.spot_shocks.index(0.0) * vol_count + grid.vol_shocks.index(0.0)
-        return values[:, cell : cell + 1].copy()
+        return values[:, cell]
     unshocked = np.ones((len(book.arrays.underlyings), 1))
-    return revalue(book, unshocked, np.ones(1))
+    return revalue(book, unshocked, np.ones(1))[:, 0]
 
 
 def _liquidations(

@@ -1,0 +1,122 @@
+"""The stress grid's fused kernels against the steps they replace, on random books: the
+accounts' sums laid out in one (accounts, scenarios) pair and their health in the same
+call (``account_health_kernel``; it replaced four arrays stacked by numpy, then
+``health_kernel``), and the P&L taken and summed in one pass (``pnl_kernel``; it
+replaced ``values -= unshocked`` and ``values.sum(axis=0)``). Bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.risk.book import (
+    FEES,
+    KIND,
+    LENDING_ACCOUNT,
+    MARGIN_ACCOUNT,
+    SPOT,
+    THRESHOLD,
+    UNDERLYING,
+    Book,
+)
+from agent.risk.scenario_kernels import (
+    account_health_kernel,
+    account_states_kernel,
+    health_kernel,
+    pnl_kernel,
+    scenario_values_serial,
+)
+from agent.risk.scenarios import spot_multipliers_for
+from agent.risk.stress import StressGrid, stress_test
+from agent.risk.valuation import maintenance_terms
+
+from .test_liquidation_walk import books
+
+_SUPPLY = 4
+
+
+def _stacked_states(book: Book, multipliers: np.ndarray, values: np.ndarray) -> tuple:
+    """The accounts' sums as the replaced path made them: lending and margin accounts in
+    arrays of their own, a position's row at a time in book order, then stacked."""
+    arrays = book.arrays
+    terms, codes, market, now = arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds
+    lending_count, scenarios = len(arrays.lending_accounts), values.shape[1]
+    collateral, debt = np.zeros((lending_count, scenarios)), np.zeros((lending_count, scenarios))
+    equity = np.repeat(arrays.margin_cash[:, None], scenarios, axis=1)
+    maintenance = np.zeros_like(equity)
+    for index in range(terms.shape[0]):
+        lending, margin = codes[index, LENDING_ACCOUNT], codes[index, MARGIN_ACCOUNT]
+        if lending >= 0:
+            if codes[index, KIND] == _SUPPLY:
+                collateral[lending] += values[index] * terms[index, THRESHOLD]
+            else:
+                debt[lending] -= values[index]
+        elif margin >= 0:
+            underlying = codes[index, UNDERLYING]
+            fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
+            equity[margin] += values[index] - terms[index, FEES]
+            moved = market[underlying, SPOT] * multipliers[underlying]
+            maintenance[margin] += fixed + per_spot * moved * basis
+    return np.vstack([collateral, equity]), np.vstack([debt, maintenance])
+
+
+def _grid(
+    book: Book, data: st.DataObject, least: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    count = data.draw(st.integers(least, 40))
+    shocks = np.array(data.draw(st.lists(st.floats(-0.99, 3.0), min_size=count, max_size=count)))
+    vols = np.array(data.draw(st.lists(st.floats(0.1, 3.0), min_size=count, max_size=count)))
+    multipliers = spot_multipliers_for(book, shocks)
+    arrays = book.arrays
+    values = scenario_values_serial(
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, multipliers, vols
+    )
+    return multipliers, vols, values
+
+
+@settings(max_examples=60, deadline=None)
+@given(books(), st.data())
+def test_account_sums_and_health_are_the_stacked_paths(book: Book, data: st.DataObject) -> None:
+    multipliers, _, values = _grid(book, data)
+    arrays = book.arrays
+    inputs = (
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, multipliers,
+        values, len(arrays.lending_accounts), arrays.margin_cash,
+    )  # fmt: skip
+    assets, requirement = account_states_kernel(*inputs)
+    expected_assets, expected_requirement = _stacked_states(book, multipliers, values)
+    assert assets.tobytes() == expected_assets.tobytes()
+    assert requirement.tobytes() == expected_requirement.tobytes()
+    health = account_health_kernel(*inputs)
+    assert health.tobytes() == health_kernel(expected_assets, expected_requirement).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(books(), st.data())
+def test_pnl_is_numpys_difference_and_sum(book: Book, data: st.DataObject) -> None:
+    _, _, values = _grid(book, data, least=2)  # numpy sums a single column pairwise
+    values[0, : values.shape[1] // 2] = -0.0  # a lone -0.0 sums to 0.0, as numpy's does
+    cell = data.draw(st.integers(0, values.shape[1] - 1))
+    expected = values - values[:, cell : cell + 1].copy()
+    found = values.copy()
+    totals = pnl_kernel(found, found[:, cell])  # the column read before its row changes
+    assert found.tobytes() == expected.tobytes()
+    assert totals.tobytes() == expected.sum(axis=0).tobytes()
+    other = np.array(data.draw(st.lists(st.floats(-1e6, 1e6), min_size=values.shape[0],
+                                        max_size=values.shape[0])))  # fmt: skip
+    found = values.copy()
+    totals = pnl_kernel(found, other)
+    expected = values - other[:, None]
+    assert found.tobytes() == expected.tobytes()
+    assert totals.tobytes() == expected.sum(axis=0).tobytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(books())
+def test_the_grids_pnl_sums_its_positions_pnl(book: Book) -> None:
+    grids = (StressGrid(), StressGrid((-0.3, 0.2), (0.5,)), StressGrid((-0.1,), (0.0,)))
+    for grid in grids:  # the last: one cell, no cell of no move
+        result = stress_test(book, grid)
+        expected = result.position_pnl_usd.sum(axis=0)
+        assert result.pnl_usd.tobytes() == expected.tobytes()
