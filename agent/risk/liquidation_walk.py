@@ -31,8 +31,8 @@ from agent.risk.liquidation_kernels import (
     health_ratio,
     refine_bracket,
 )
-from agent.risk.scenario_kernels import plain_terms
 from agent.risk.validation import BoolArray, FloatArray
+from agent.risk.valuation import plain_terms
 
 _SPOT, _SUPPLY, _DEBT = 3, 4, 5  # agent.risk.book.KIND_CODES
 

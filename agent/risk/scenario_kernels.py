@@ -35,7 +35,7 @@ from agent.risk.elementary import exp, log, norm_cdf
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import linear_position_row, maintenance_terms
+from agent.risk.valuation import linear_position_row, maintenance_terms, plain_terms
 
 _OPTION, _PERP, _FUTURE, _SUPPLY, _DEBT = 0, 1, 2, 4, 5
 _MINIMUM_TOTAL_VOL = 1e-150
@@ -205,18 +205,6 @@ def linear_values(
     quantity, spot = plain_terms(terms, codes, index, market)
     for scenario in range(out.shape[0]):
         out[scenario] = quantity * (spot * multipliers[scenario])
-
-
-@inline_kernel
-def plain_terms(
-    terms: FloatArray, codes: IntArray, index: int, market: FloatArray
-) -> tuple[float, float]:
-    """(signed quantity, spot USD) of a spot or lending row, whose value at a spot
-    multiplier m is ``quantity * (spot * m)`` (``linear_values``)."""
-    kind = codes[index, KIND]
-    quantity: float = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
-    spot: float = market[codes[index, UNDERLYING], SPOT]
-    return quantity, spot
 
 
 # Positions per task of the threaded kernel: enough to pay for a task, few enough to

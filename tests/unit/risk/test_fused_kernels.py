@@ -1,8 +1,10 @@
-"""The stress grid's fused kernels against the steps they replace, on random books: the
-accounts' sums laid out in one (accounts, scenarios) pair and their health in the same
-call (``account_health_kernel``; it replaced four arrays stacked by numpy, then
-``health_kernel``), and the P&L taken and summed in one pass (``pnl_kernel``; it
-replaced ``values -= unshocked`` and ``values.sum(axis=0)``). Bit for bit."""
+"""The risk kernels' fused paths against the steps they replace, on random books, bit
+for bit: the accounts' sums laid out in one (accounts, scenarios) pair and their health
+in the same call (``account_health_kernel``; it replaced four arrays stacked by numpy,
+then ``health_kernel``), the stress grid's P&L taken and summed in one pass
+(``pnl_kernel``; it replaced ``values -= unshocked`` and ``values.sum(axis=0)``), and
+the Greeks of spot and lending rows written straight (``book_greeks_kernel``; it went
+through ``linear_position_row``)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,9 @@ from agent.risk.scenario_kernels import (
 )
 from agent.risk.scenarios import spot_multipliers_for
 from agent.risk.stress import StressGrid, stress_test
-from agent.risk.valuation import maintenance_terms
+from agent.risk.valuation import book_greeks_kernel, linear_position_row, maintenance_terms
 
+from .books import example_book
 from .test_liquidation_walk import books
 
 _SUPPLY = 4
@@ -120,3 +123,24 @@ def test_the_grids_pnl_sums_its_positions_pnl(book: Book) -> None:
         result = stress_test(book, grid)
         expected = result.position_pnl_usd.sum(axis=0)
         assert result.pnl_usd.tobytes() == expected.tobytes()
+
+
+def _greeks_rows_are_the_row_functions(book: Book) -> None:
+    arrays = book.arrays
+    terms, codes, market, now = arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds
+    table = book_greeks_kernel(terms, codes, market, now, arrays.option_terms)
+    for index in np.flatnonzero(codes[:, KIND] != 0).tolist():
+        expected = np.array(linear_position_row(terms, codes, index, market, now, 1.0))
+        assert table[index].tobytes() == expected.tobytes()
+
+
+def test_every_kind_of_linear_row_has_the_row_functions_greeks() -> None:
+    book = example_book()
+    assert {int(kind) for kind in book.arrays.codes[:, KIND]} >= {1, 2, 3, 4, 5}
+    _greeks_rows_are_the_row_functions(book)
+
+
+@settings(max_examples=40, deadline=None)
+@given(books())
+def test_random_books_rows_have_the_row_functions_greeks(book: Book) -> None:
+    _greeks_rows_are_the_row_functions(book)
