@@ -11,6 +11,7 @@ Default grid: spot -30%..+30% in 5% steps plus the extended moves -66%, -50% and
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -70,12 +71,14 @@ class StressResult:
         )
 
 
-def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
-    """Revalue the book on every cell of ``grid`` (default: the module's grid)."""
-    grid = grid or StressGrid()
+def stress_test(
+    book: Book, grid: StressGrid | None = None, names: tuple[str, ...] | None = None
+) -> StressResult:
+    """Revalue the book on every cell of ``grid`` (default: the module's grid).
+    ``names``: the accounts' names (lending first, then margin) if already at hand."""
+    grid = grid or _DEFAULT_GRID
     spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
-    spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)  # cells in [spot, vol] order
-    vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
+    spot_shocks, vol_multipliers = _cells(grid)
     multipliers = spot_multipliers_for(book, spot_shocks)
     values = revalue(book, multipliers, vol_multipliers)
     arrays = book.arrays
@@ -92,7 +95,7 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
         values -= unshocked[:, None]
         pnl = values.sum(axis=0)
     accounts = arrays.lending_accounts + arrays.margin_accounts
-    names = tuple(map(_NAME, accounts))
+    names = names if names is not None else tuple(map(_NAME, accounts))
     liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, accounts)
     return StressResult(
         grid=grid,
@@ -103,6 +106,19 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
         liquidated=liquidated,
         liquidated_positions=liquidated_positions,
     )
+
+
+_DEFAULT_GRID = StressGrid()
+
+
+@functools.lru_cache(maxsize=8)
+def _cells(grid: StressGrid) -> tuple[FloatArray, FloatArray]:
+    """Per cell, in [spot, vol] order, its spot shock and vol multiplier: a grid's
+    own (settings, not market data), laid out once. Read only by the kernels."""
+    spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
+    spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)
+    vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
+    return spot_shocks, vol_multipliers
 
 
 def _unshocked(book: Book, grid: StressGrid, values: FloatArray) -> FloatArray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -68,6 +69,7 @@ def _greeks(named: dict[str, float]) -> Greeks:
 
 _GreeksDraft = draft_class(Greeks)  # filled by attribute, then a Greeks (agent.slots)
 _new = object.__new__
+_NAME = attrgetter("name")
 
 
 class PositionGreeks(Mapping[str, Greeks]):
@@ -128,7 +130,9 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     greeks = book_greeks(book)
     net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
     per_position = PositionGreeks(book, greeks)
-    distances = liquidation_distance(book)
+    arrays = book.arrays
+    names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
+    distances = liquidation_distance(book, names)
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
@@ -148,7 +152,7 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     worst = None
     result = None
     if run_stress and book.positions:
-        result = stress_test(book, stress)
+        result = stress_test(book, stress, names)
         worst = max(-result.worst[0], 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash

@@ -4,7 +4,8 @@ in the same call (``account_health_kernel``; it replaced four arrays stacked by 
 then ``health_kernel``), the stress grid's P&L taken and summed in one pass
 (``pnl_kernel``; it replaced ``values -= unshocked`` and ``values.sum(axis=0)``), and
 the Greeks of spot and lending rows written straight (``book_greeks_kernel``; it went
-through ``linear_position_row``)."""
+through ``linear_position_row``), and the nearest liquidation picked in a kernel
+(``nearest_kernel``; it replaced ``np.argmin`` over each underlying's rows)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from agent.risk.book import (
     UNDERLYING,
     Book,
 )
+from agent.risk.liquidation_walk import nearest_kernel
 from agent.risk.scenario_kernels import (
     account_health_kernel,
     account_states_kernel,
@@ -144,3 +146,35 @@ def test_every_kind_of_linear_row_has_the_row_functions_greeks() -> None:
 @given(books())
 def test_random_books_rows_have_the_row_functions_greeks(book: Book) -> None:
     _greeks_rows_are_the_row_functions(book)
+
+
+def _argmin_nearest(found: np.ndarray, queries: np.ndarray, underlyings: int) -> list:
+    """The replaced path: per underlying's rows, ``np.argmin`` of the shocks' sizes with
+    NaN as inf; none where the nearest is inf (or there are no rows)."""
+    reach = np.abs(found)
+    reach[np.isnan(found)] = np.inf
+    groups = np.searchsorted(queries[:, 0], np.arange(underlyings + 1))
+    result = []
+    for underlying in range(underlyings):
+        rows = np.arange(groups[underlying], groups[underlying + 1])
+        picks = []
+        for side in (0, 1):
+            sizes = reach[rows, side]
+            first = int(np.argmin(sizes)) if sizes.size else -1
+            picks.append(-1 if first < 0 or sizes[first] == np.inf else int(rows[first]))
+        result.append(picks)
+    return result
+
+
+SHOCKS = st.sampled_from([np.nan, 0.0, -0.0, 0.25, -0.25, 0.5, -0.1, 1e-300, np.inf, 3.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), SHOCKS, SHOCKS), max_size=30))
+def test_nearest_is_the_first_argmin_of_each_underlyings_rows(rows: list) -> None:
+    rows = sorted(rows, key=lambda row: row[0])  # the walk's rows are by underlying
+    queries = np.array([[row[0], index] for index, row in enumerate(rows)], dtype=np.int64)
+    queries = queries.reshape(-1, 2)
+    found = np.array([[row[1], row[2]] for row in rows], dtype=np.float64).reshape(-1, 2)
+    expected = _argmin_nearest(found, queries, 4)
+    assert nearest_kernel(found, queries, 4).tolist() == expected
