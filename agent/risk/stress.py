@@ -146,14 +146,15 @@ def _liquidations(
         ids = held.get(account)
         if ids is None:
             ids = held[account] = member_ids(book, accounts[account])
-        failed, positions = cells.setdefault(cell, ([], []))
-        failed.append(names[account])
-        positions.extend(ids)
-    found = {cell: (tuple(failed), tuple(ids)) for cell, (failed, ids) in cells.items()}
-    empty: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    rows = [[found.get(spot * vol_count + vol, empty) for vol in range(vol_count)]
-            for spot in range(spot_count)]  # fmt: skip
+        names_in, ids_in = cells.setdefault(cell, ([], []))
+        names_in.append(names[account])
+        ids_in.extend(ids)
+    failed: list[tuple[str, ...]] = [()] * cell_count  # by cell, in [spot, vol] order
+    positions: list[tuple[str, ...]] = [()] * cell_count
+    for cell, (names_in, ids_in) in cells.items():
+        failed[cell], positions[cell] = tuple(names_in), tuple(ids_in)
+    rows = range(0, cell_count, vol_count)  # slices of the flat lists, no generator a cell
     return (
-        tuple(tuple(cell[0] for cell in row) for row in rows),
-        tuple(tuple(cell[1] for cell in row) for row in rows),
+        tuple([tuple(failed[row : row + vol_count]) for row in rows]),
+        tuple([tuple(positions[row : row + vol_count]) for row in rows]),
     )
