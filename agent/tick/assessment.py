@@ -11,17 +11,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 
-import numpy as np
-
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import KIND, KIND_CODES, UNDERLYING, Book
+from agent.risk.book import Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, book_greeks
-from agent.risk.positions import Kind
 from agent.risk.stress import StressGrid, StressResult, stress_test
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
+from agent.risk.valuation import position_rows_kernel
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
 
@@ -83,17 +80,10 @@ class PositionGreeks(Mapping[str, Greeks]):
     __slots__ = ("_built", "_options", "_positions", "_rows", "_table")
 
     def __init__(self, book: Book, greeks: BookGreeks) -> None:
-        table = greeks.positions
-        codes = book.arrays.codes
-        rows = np.empty((table.shape[0], 6))  # Greeks' fields, in their order
-        rows[:, 0] = table[:, DELTA]
-        rows[:, 1] = table[:, DELTA] * greeks.spot[codes[:, UNDERLYING]]
-        rows[:, 2:] = table[:, (GAMMA, VEGA, THETA, RHO)]
-        rows += 0.0
-        self._table = rows
+        rows, options = position_rows_kernel(greeks.table, greeks.spot, book.arrays.codes)
+        self._table = rows  # Greeks' fields, in their order
         self._positions = positions = book.positions
-        options = np.flatnonzero(codes[:, KIND] == KIND_CODES[Kind.OPTION]).tolist()
-        self._options = {positions[row].id: row for row in options}
+        self._options = {positions[row].id: row for row in options.tolist()}
         self._rows: dict[str, int] | None = None
         self._built: dict[str, Greeks] = {}
 

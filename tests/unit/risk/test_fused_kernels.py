@@ -4,8 +4,10 @@ in the same call (``account_health_kernel``; it replaced four arrays stacked by 
 then ``health_kernel``), the stress grid's P&L taken and summed in one pass
 (``pnl_kernel``; it replaced ``values -= unshocked`` and ``values.sum(axis=0)``), and
 the Greeks of spot and lending rows written straight (``book_greeks_kernel``; it went
-through ``linear_position_row``), and the nearest liquidation picked in a kernel
-(``nearest_kernel``; it replaced ``np.argmin`` over each underlying's rows)."""
+through ``linear_position_row``), the per-position Greeks table and the options' rows
+in one pass (``position_rows_kernel``; it replaced six numpy steps), and the nearest
+liquidation picked in a kernel (``nearest_kernel``; it replaced ``np.argmin`` over each
+underlying's rows)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,17 @@ from agent.risk.scenario_kernels import (
 )
 from agent.risk.scenarios import spot_multipliers_for
 from agent.risk.stress import StressGrid, stress_test
-from agent.risk.valuation import book_greeks_kernel, linear_position_row, maintenance_terms
+from agent.risk.valuation import (
+    DELTA,
+    GAMMA,
+    RHO,
+    THETA,
+    VEGA,
+    book_greeks_kernel,
+    linear_position_row,
+    maintenance_terms,
+    position_rows_kernel,
+)
 
 from .books import example_book
 from .test_liquidation_walk import books
@@ -178,3 +190,31 @@ def test_nearest_is_the_first_argmin_of_each_underlyings_rows(rows: list) -> Non
     found = np.array([[row[1], row[2]] for row in rows], dtype=np.float64).reshape(-1, 2)
     expected = _argmin_nearest(found, queries, 4)
     assert nearest_kernel(found, queries, 4).tolist() == expected
+
+
+GREEKS = st.sampled_from([0.0, -0.0, 1.5, -2.25, 1e-310, -1e-310, 3e300, np.nan, np.inf])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 12), st.integers(1, 3), st.data())
+def test_position_rows_are_numpys_table_and_option_rows(
+    count: int, underlyings: int, data: st.DataObject
+) -> None:
+    size = (count + underlyings) * 6
+    table = np.array(data.draw(st.lists(GREEKS, min_size=size, max_size=size))).reshape(-1, 6)
+    spot = np.array(data.draw(st.lists(st.sampled_from([3000.0, 0.5, 1e-300]),
+                                       min_size=underlyings, max_size=underlyings)))  # fmt: skip
+    codes = np.zeros((count, 7), dtype=np.int64)
+    codes[:, KIND] = data.draw(st.lists(st.integers(0, 5), min_size=count, max_size=count))
+    codes[:, UNDERLYING] = data.draw(
+        st.lists(st.integers(0, underlyings - 1), min_size=count, max_size=count)
+    )
+    positions = table[:count]
+    expected = np.empty((count, 6))  # the replaced steps
+    expected[:, 0] = positions[:, DELTA]
+    expected[:, 1] = positions[:, DELTA] * spot[codes[:, UNDERLYING]]
+    expected[:, 2:] = positions[:, (GAMMA, VEGA, THETA, RHO)]
+    expected += 0.0
+    rows, options = position_rows_kernel(table, spot, codes)
+    assert rows.tobytes() == expected.tobytes()
+    assert options.tolist() == np.flatnonzero(codes[:, KIND] == 0).tolist()
