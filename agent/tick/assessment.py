@@ -18,7 +18,7 @@ from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, book_greeks
 from agent.risk.stress import StressGrid, StressResult, stress_test
-from agent.risk.valuation import position_rows_kernel
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA, position_rows_kernel
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
 
@@ -53,15 +53,23 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
         return venue_failures(self.book)
 
 
-def _greeks(named: dict[str, float]) -> Greeks:
-    return Greeks(
-        delta=named["delta"],
-        delta_usd=named["delta_usd"],
-        gamma=named["gamma"],
-        vega=named["vega"],
-        theta=named["theta"],
-        rho=named["rho"],
-    )
+def _nets(greeks: BookGreeks) -> dict[str, Greeks]:
+    """Per underlying, its net Greeks: ``BookGreeks.net_for``'s floats (+ 0.0 turns -0.0
+    into 0.0 there too), read from the table in one ``tolist``, not a dict each."""
+    spots = greeks.spot.tolist()
+    return {
+        underlying: Greeks(
+            delta=row[DELTA] + 0.0,
+            delta_usd=row[DELTA] * spot + 0.0,
+            gamma=row[GAMMA] + 0.0,
+            vega=row[VEGA] + 0.0,
+            theta=row[THETA] + 0.0,
+            rho=row[RHO] + 0.0,
+        )
+        for underlying, row, spot in zip(
+            greeks.underlyings, greeks.net.tolist(), spots, strict=True
+        )
+    }
 
 
 _GreeksDraft = draft_class(Greeks)  # filled by attribute, then a Greeks (agent.slots)
@@ -118,7 +126,7 @@ class PositionGreeks(Mapping[str, Greeks]):
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
     greeks = book_greeks(book)
-    net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
+    net = _nets(greeks)
     per_position = PositionGreeks(book, greeks)
     arrays = book.arrays
     names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
