@@ -11,17 +11,25 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from agent.control.killswitch import KillTransition
-from agent.policy.steering import Steering
-from agent.risk.venue_failure import VenueFailure
 from sim.keepers import LiquidationRecord
 from sim.local_config import DERIBIT_CLIENT_ID
+from sim.scenario_figures import (
+    delta_figures,
+    fine,
+    health_min,
+    nearest_liquidation,
+    steering_extremes,
+    steering_row,
+    usd,
+    venue_failure,
+)
 from sim.scenario_model import Scenario
 from sim.scenario_record import Recorder, Sample
 from sim.stack import LocalStack
@@ -35,21 +43,6 @@ def scrub(text: str) -> str:
     """``text`` without what differs from run to run (loopback ports, wall-clock
     millisecond stamps)."""
     return _LONG_NUMBER.sub("<n>", _PORT.sub(r"\1:<port>", text))
-
-
-def usd(value: float | None) -> float | None:
-    return _round(value, 2)
-
-
-def fine(value: float | None) -> float | None:
-    return _round(value, 6)
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    rounded = round(value, digits)
-    return 0.0 if rounded == 0 else rounded  # no "-0.0"
 
 
 def _iso(timestamp: float) -> str:
@@ -124,120 +117,6 @@ def kill_transitions(history: Iterable[KillTransition], start: int) -> list[dict
     ]
 
 
-# --- figures -------------------------------------------------------------------------
-
-
-def _delta_figures(samples: Sequence[Sample], underlying: str) -> dict[str, Any]:
-    """Deviation from target (coin) and time outside the band (% of ticks, before and
-    after the tick's actions)."""
-    rows = [s for s in samples if underlying in s.delta]
-    if not rows:
-        return {}
-    deviations = [abs(s.delta[underlying] - s.target[underlying]) for s in rows]
-    after = [abs(s.delta_after[underlying] - s.target[underlying]) for s in rows]
-    bands = [s.band.get(underlying, math.inf) for s in rows]
-    outside = sum(d > b for d, b in zip(deviations, bands, strict=True))
-    outside_after = sum(d > b for d, b in zip(after, bands, strict=True))
-    return {
-        "target_coin": fine(rows[0].target[underlying]),
-        "max_abs_delta_deviation": fine(max(deviations)),
-        "mean_abs_delta_deviation": fine(math.fsum(deviations) / len(rows)),
-        "time_outside_band_pct": _round(100.0 * outside / len(rows), 2),
-        "time_outside_band_after_actions_pct": _round(100.0 * outside_after / len(rows), 2),
-    }
-
-
-def _health_min(samples: Sequence[Sample]) -> dict[str, float | None]:
-    lowest: dict[str, float] = {}
-    for sample in samples:
-        for venue, ratio in sample.health.items():
-            lowest[venue] = min(lowest.get(venue, math.inf), ratio)
-    return {venue: fine(value) for venue, value in sorted(lowest.items())}
-
-
-def chance(value: float | None) -> float | None:
-    """A probability to four significant digits (tiny ones stay visible)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(f"{value:.4g}")
-
-
-def _steering_row(steering: Steering) -> dict[str, Any]:
-    return {
-        "health": fine(steering.health),
-        "liquidation_probability": chance(steering.probability),
-        "trigger": fine(steering.trigger),
-        "target": fine(steering.target),
-        "vol": fine(steering.vol),
-        "projected_health": fine(steering.projected_health),
-        "cause": steering.cause or None,
-        # the doubted feeds this account is steered on the venues' prices for (or None)
-        "market_priced": list(steering.market_priced) or None,
-    }
-
-
-def _steering(samples: Sequence[Sample]) -> dict[str, Any]:
-    """Per account: the highest probability of liquidation seen (and when), the
-    highest trigger and target the vol-aware health steered to, and the lowest projected
-    health (after the adverse projection move; None: never projected)."""
-    found: dict[str, dict[str, Any]] = {}
-    for sample in samples:
-        for account, steering in sample.steering.items():
-            row = found.setdefault(
-                account,
-                {"max_probability": -1.0, "max_trigger": 0.0, "max_target": 0.0,
-                 "min_projected": math.inf},
-            )  # fmt: skip
-            if steering.probability > row["max_probability"]:
-                row.update(max_probability=steering.probability, at_s=sample.time_s)
-            row["max_trigger"] = max(row["max_trigger"], steering.trigger)
-            row["max_target"] = max(row["max_target"], steering.target)
-            if steering.projected_health is not None:
-                row["min_projected"] = min(row["min_projected"], steering.projected_health)
-    return {
-        account: {
-            "max_liquidation_probability": chance(row["max_probability"]),
-            "max_liquidation_probability_at_s": row["at_s"],
-            "max_trigger": fine(row["max_trigger"]),
-            "max_target": fine(row["max_target"]),
-            "min_projected_health": fine(row["min_projected"]),
-        }
-        for account, row in sorted(found.items())
-    }
-
-
-def _venue_failure(samples: Sequence[Sample]) -> dict[str, Any]:
-    """Per venue: the most the book would have lost had it failed, when, and the net
-    delta its failure would have left."""
-    worst: dict[str, tuple[int, VenueFailure]] = {}
-    for sample in samples:
-        for venue, row in sample.venue_failure.items():
-            if venue not in worst or row.loss_usd > worst[venue][1].loss_usd:
-                worst[venue] = (sample.time_s, row)
-    return {
-        venue: {
-            "max_loss_usd": usd(row.loss_usd),
-            "time_s": time_s,
-            "net_delta_after": {u: fine(d) for u, d in sorted(row.delta_after.items())},
-        }
-        for venue, (time_s, row) in sorted(worst.items())
-    }
-
-
-def _nearest_liquidation(samples: Sequence[Sample]) -> dict[str, Any]:
-    """Per underlying, the smallest move down to a liquidation seen, when and where."""
-    nearest: dict[str, Any] = {}
-    for sample in samples:
-        for underlying, distance in sample.liquidation_distance.items():
-            known = nearest.get(underlying)
-            if known is None or distance["down"] < known["down"]:
-                nearest[underlying] = {**distance, "time_s": sample.time_s}
-    return {
-        u: {"down": fine(d["down"]), "venue": d["venue"], "time_s": d["time_s"]}
-        for u, d in sorted(nearest.items())
-    }
-
-
 def _costs(recorder: Recorder) -> dict[str, float | None]:
     """Fees as the venues reported them; slippage: the rest of the execution cost (equity
     lost across the actions at unchanged prices); gas from receipts. USD, >0 paid."""
@@ -294,7 +173,7 @@ def _sample_row(sample: Sample) -> dict[str, Any]:
         "vega": each(sample.vega, usd),
         "theta": each(sample.theta, usd),
         "health": each(sample.health),
-        "steering": {k: _steering_row(v) for k, v in sorted(sample.steering.items())},
+        "steering": {k: steering_row(v) for k, v in sorted(sample.steering.items())},
         "kill_state": sample.kill_state,
         "equity_usd": usd(sample.equity_usd),
         "fees_usd": usd(sample.fees_usd),
@@ -354,11 +233,11 @@ def build_report(
             "final_kill_state": recorder.samples[-1].kill_state if recorder.samples else None,
         },
         "liquidations": liquidations,
-        "delta": {u: _delta_figures(recorder.samples, u) for u in underlyings},
-        "health_min": _health_min(recorder.samples),
-        "health_steering": _steering(recorder.samples),
-        "venue_failure": _venue_failure(recorder.samples),
-        "liquidation_distance_min": _nearest_liquidation(recorder.samples),
+        "delta": {u: delta_figures(recorder.samples, u) for u in underlyings},
+        "health_min": health_min(recorder.samples),
+        "health_steering": steering_extremes(recorder.samples),
+        "venue_failure": venue_failure(recorder.samples),
+        "liquidation_distance_min": nearest_liquidation(recorder.samples),
         "actions": [_action_row(a) for a in recorder.actions],
         "costs": _costs(recorder),
         "pnl": _pnl(recorder),

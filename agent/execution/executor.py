@@ -233,31 +233,13 @@ class Executor:
         return verdict
 
     def _effective(self, context: GuardContext) -> GuardContext:
-        """The caller's context, never laxer than what the executor itself knows.
-
-        The kill switch is the stricter of the two states; the rolling hour is at least
-        what the journal holds; intents still in flight count against their venue's and
-        protocol's caps (conservative: a fill already visible on the venue while its
-        transaction confirms is counted twice, never zero times).
-        """
-        live = self.killswitch.state
-        kill_state = max(context.kill_state, live, key=lambda state: state.strictness)
-        reserved = self.journal.reserved_by_venue()
-        venues = dict(context.venue_exposure_usd)
-        protocols = dict(context.protocol_exposure_usd)
-        for venue, usd in reserved.items():
-            venues[venue] = venues.get(venue, 0.0) + usd
-            protocol = self.guard.limits.protocol_of_venue.get(venue)
-            if protocol is not None:
-                protocols[protocol] = protocols.get(protocol, 0.0) + usd
-        return replace(
-            context,
-            kill_state=kill_state,
-            notional_last_hour_usd=max(
-                context.notional_last_hour_usd, self.notional_last_hour_usd()
-            ),
-            venue_exposure_usd=venues,
-            protocol_exposure_usd=protocols,
+        """The caller's context, never laxer than the kill switch and the journal (the
+        rolling hour, the exposure reserved by intents in flight)."""
+        return context.never_laxer(
+            self.killswitch.state,
+            self.journal.reserved_by_venue(),
+            self.guard.limits.protocol_of_venue,
+            self.notional_last_hour_usd(),
         )
 
     async def _run_transactions(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -90,6 +90,34 @@ class GuardContext:
     notional_last_hour_usd: float = 0.0
     chain_id: int | None = None
     stress: StressBaseline | None = None
+
+    def never_laxer(
+        self,
+        live: KillState,
+        reserved_usd: Mapping[str, float],
+        protocol_of_venue: Mapping[str, str],
+        notional_last_hour_usd: float,
+    ) -> GuardContext:
+        """This context, never laxer than what the executor itself knows: the stricter
+        kill state of this one and ``live``; at least ``notional_last_hour_usd`` in the
+        rolling hour; the exposure ``reserved_usd`` per venue by intents still in flight
+        added to their venue's and protocol's (conservative: a fill already visible on the
+        venue while its transaction confirms is counted twice, never zero times)."""
+        kill_state = max(self.kill_state, live, key=lambda state: state.strictness)
+        venues = dict(self.venue_exposure_usd)
+        protocols = dict(self.protocol_exposure_usd)
+        for venue, usd in reserved_usd.items():
+            venues[venue] = venues.get(venue, 0.0) + usd
+            protocol = protocol_of_venue.get(venue)
+            if protocol is not None:
+                protocols[protocol] = protocols.get(protocol, 0.0) + usd
+        return replace(
+            self,
+            kill_state=kill_state,
+            notional_last_hour_usd=max(self.notional_last_hour_usd, notional_last_hour_usd),
+            venue_exposure_usd=venues,
+            protocol_exposure_usd=protocols,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
@@ -38,13 +37,13 @@ from connectors.cex.endpoint import Endpoint
 from connectors.cex.errors import Fate, submission_fate, translate
 from connectors.cex.markets import instrument_from_market
 from connectors.cex.pause import Pause
+from connectors.cex.submitted import Submitted
 from connectors.cex.transport import noting_replies, open_session
 from connectors.cex.units import OrderUnits
 from connectors.concurrency import together as together  # the cex connectors' import
 
 T = TypeVar("T")
 _log = structlog.get_logger("ballast.cex")
-_REMEMBERED_CLIENT_IDS = 10_000
 _ORDER_STATUSES = {"open", "closed", "canceled", "rejected"}
 
 
@@ -71,9 +70,7 @@ class CcxtVenue(abc.ABC):
         self._sleep = sleep
         self._session: aiohttp.ClientSession | None = None
         self._exchange: Any = None
-        # client id -> the USD/coin price its amount was sized at (None: sized in coin)
-        self._submitted: OrderedDict[str, float | None] = OrderedDict()
-        self._unresolved: set[str] = set()
+        self._submitted = Submitted()  # client ids sent from here (connectors.cex.submitted)
         self._pause = Pause(name, now)  # what the venue asked us to stay away for
         self._instruments: dict[str, tuple[Any, Instrument]] = {}  # symbol -> (market, ours)
 
@@ -231,7 +228,7 @@ class CcxtVenue(abc.ABC):
         units = self.units(symbol)
         if not units.needs_price or filled_amount == 0:
             return filled_amount
-        return units.coin(filled_amount, self._submitted.get(client_order_id) or average)
+        return units.coin(filled_amount, self._submitted.sizing_price(client_order_id) or average)
 
     @abc.abstractmethod
     async def _lookup(self, client_order_id: str, symbol: str) -> OrderState | None:
@@ -262,7 +259,7 @@ class CcxtVenue(abc.ABC):
         self._validate_client_id(client_id)
         if client_id in self._submitted:
             return await self._recall(order)
-        self._remember(client_id, None)  # before any await: a duplicate only looks up
+        self._submitted.remember(client_id, None)  # before any await: a duplicate looks up
         try:
             return await call_with_retry(
                 ORDER,
@@ -271,7 +268,7 @@ class CcxtVenue(abc.ABC):
                 sleep=self._sleep,
             )
         except (RejectedError, TransientError):
-            self._submitted.pop(client_id, None)  # definitely not placed: may be tried again
+            self._submitted.forget(client_id)  # definitely not placed: may be tried again
             raise
 
     async def _place_once(self, order: OrderRequest, last_look: LastLook | None) -> OrderState:
@@ -279,7 +276,7 @@ class CcxtVenue(abc.ABC):
         was definitely not placed; otherwise finds it, or raises OutcomeUnknown."""
         self._pause.check("place_order")
         amount, price = await self._once("order_amount", lambda: self.order_amount(order))
-        self._remember(order.client_order_id, price)
+        self._submitted.remember(order.client_order_id, price)
         take_last_look(last_look, self._name, order.client_order_id)
         _log.info(
             "order_submitting",
@@ -313,7 +310,7 @@ class CcxtVenue(abc.ABC):
 
     async def _recover_lost_reply(self, order: OrderRequest, problem: Exception) -> OrderState:
         client_id = order.client_order_id
-        self._unresolved.add(client_id)
+        self._submitted.lost(client_id)
         _log.warning(
             "order_reply_lost", venue=self._name, client_order_id=client_id, error=str(problem)
         )
@@ -330,7 +327,7 @@ class CcxtVenue(abc.ABC):
                 f"{self._name}: order {client_id} may be live but cannot be found yet; "
                 "keep its exposure reserved and reconcile before acting"
             ) from problem
-        self._unresolved.discard(client_id)
+        self._submitted.seen(client_id)
         _log.info(
             "order_recovered", venue=self._name, client_order_id=client_id, status=found.status
         )
@@ -340,7 +337,7 @@ class CcxtVenue(abc.ABC):
         try:
             found = await self.find_order(order.client_order_id, order.symbol)
         except TransientError as error:
-            if order.client_order_id not in self._unresolved:
+            if not self._submitted.is_unresolved(order.client_order_id):
                 raise
             raise OutcomeUnknown(
                 f"{self._name}: order {order.client_order_id} is unresolved and the venue "
@@ -353,17 +350,11 @@ class CcxtVenue(abc.ABC):
             )
         return found
 
-    def _remember(self, client_id: str, sizing_price: float | None) -> None:
-        self._submitted[client_id] = sizing_price
-        self._submitted.move_to_end(client_id)
-        while len(self._submitted) > _REMEMBERED_CLIENT_IDS:
-            self._submitted.popitem(last=False)
-
     async def find_order(self, client_order_id: str, symbol: str) -> OrderState | None:
         """The order with this client id; None if the venue shows none."""
         found = await self._read("find_order", lambda: self._lookup(client_order_id, symbol))
         if found is not None:
-            self._unresolved.discard(client_order_id)
+            self._submitted.seen(client_order_id)
         return found
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> OrderState:
@@ -394,7 +385,7 @@ class CcxtVenue(abc.ABC):
     @property
     def unresolved_client_ids(self) -> frozenset[str]:
         """Client ids whose orders may be live but have not been seen since submission."""
-        return frozenset(self._unresolved)
+        return self._submitted.unresolved
 
     @staticmethod
     def status_of(raw: object) -> str:

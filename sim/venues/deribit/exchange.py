@@ -1,10 +1,11 @@
 """The Deribit simulator's matching, positions, funding, expiry and liquidation.
 
 Pure state: no I/O. The HTTP layer (``api.py``) turns requests into calls here; the
-market driver calls ``on_market`` with each new state. Liquidation follows Deribit's
-standard margin: when a currency account's equity falls below its maintenance margin
-its open orders are cancelled and its positions are closed at mark, largest
-maintenance requirement first, until equity covers maintenance again.
+market driver calls ``on_market`` with each new state (funding and expiries:
+``settlement.py``). Liquidation follows Deribit's standard margin: when a currency
+account's equity falls below its maintenance margin its open orders are cancelled and
+its positions are closed at mark, largest maintenance requirement first, until equity
+covers maintenance again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sim.market import MarketState
-from sim.venues.blackscholes import intrinsic
 from sim.venues.depth import DepthModel
 from sim.venues.deribit.instruments import Instrument, Pricer, build_instruments
 from sim.venues.deribit.margin import (
@@ -36,8 +36,8 @@ from sim.venues.deribit.orders import (
     take_depth,
     touch,
 )
+from sim.venues.deribit.settlement import accrue_funding, settle_expired
 
-_EIGHT_HOURS_S = 8 * 3600.0
 LIQUIDATION_FEE = 0.0075  # of the coin notional, Deribit's max_liquidation_commission
 
 
@@ -314,41 +314,11 @@ class DeribitExchange:
         self.depth.refill()
         for account in self.accounts.values():
             if elapsed > 0:
-                self._accrue_funding(account, elapsed)
-            self._settle_expired(account)
+                accrue_funding(self, account, elapsed)
+            settle_expired(self, account)
             self._match_resting(account)
             for currency in self.currencies:
                 self._liquidate_if_needed(account, currency)
-
-    def _accrue_funding(self, account: Account, elapsed_s: int) -> None:
-        pricer = self.pricer
-        for name, holding in account.holdings.items():
-            instrument = self.instruments[name]
-            if not instrument.perpetual or holding.size == 0:
-                continue
-            mark = pricer.mark(instrument)
-            exposure = holding.size / mark if instrument.inverse else holding.size * mark
-            payment = exposure * pricer.funding_8h(instrument) * elapsed_s / _EIGHT_HOURS_S
-            account.balances[instrument.settle] -= payment
-            holding.realized_funding -= payment
-
-    def _settle_expired(self, account: Account) -> None:
-        spot_of = self.pricer.index
-        for name, holding in list(account.holdings.items()):
-            instrument = self.instruments[name]
-            if instrument.perpetual or instrument.expiry_ms > self.now_ms:
-                continue
-            spot = spot_of(instrument.base)
-            if instrument.kind == "option":
-                payoff = intrinsic(spot, instrument.strike or 0.0, instrument.option_type == "call")
-                account.balances[instrument.settle] += holding.size * payoff / spot
-            else:
-                pnl = future_pnl(instrument, holding.size, holding.average_price, spot)
-                account.balances[instrument.settle] += pnl
-            del account.holdings[name]
-        for order in account.orders.values():
-            if order.state == "open" and order.instrument.expiry_ms <= self.now_ms:
-                order.state, order.cancel_reason = "cancelled", "settlement"
 
     def _match_resting(self, account: Account) -> None:
         for order in list(account.orders.values()):

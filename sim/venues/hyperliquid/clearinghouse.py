@@ -1,4 +1,5 @@
-"""Hyperliquid's perp clearinghouse, simulated: orders, cross margin, funding, liquidation.
+"""Hyperliquid's perp clearinghouse, simulated: orders, cross margin, funding, liquidation
+(``liquidation.py``).
 
 Rules from Hyperliquid's documentation: initial margin = notional / leverage (cross,
 default leverage min(20, max leverage)); maintenance margin = half the initial margin
@@ -20,6 +21,7 @@ import math
 from sim.market import MarketState
 from sim.venues.depth import DepthModel, Level, walk
 from sim.venues.hyperliquid.isolated import is_isolated, on_fill
+from sim.venues.hyperliquid.liquidation import liquidate_if_needed
 from sim.venues.hyperliquid.numbers import fmt, price_ok, round_price
 from sim.venues.hyperliquid.records import (
     Asset,
@@ -68,6 +70,16 @@ class Clearinghouse:
     @property
     def now_ms(self) -> int:
         return self.state.timestamp * 1000
+
+    def new_oid(self) -> int:
+        """The next order id (orders and the liquidation engine's closes share them)."""
+        self._next_oid += 1
+        return self._next_oid
+
+    def new_tid(self) -> int:
+        """The next fill's trade id."""
+        self._next_tid += 1
+        return self._next_tid
 
     def oracle(self, coin: str) -> float:
         return self.state.price(coin)
@@ -177,9 +189,8 @@ class Clearinghouse:
                 f"Order could not immediately match against any resting orders. {where}"
             )
         self._check_margin(user, asset, size if is_buy else -size, where)
-        self._next_oid += 1
         order = HlOrder(
-            oid=self._next_oid,
+            oid=self.new_oid(),
             asset=asset,
             is_buy=is_buy,
             limit_px=price,
@@ -305,9 +316,8 @@ class Clearinghouse:
         if order.sz <= 0:
             order.sz = 0.0
             order.status, order.status_timestamp = "filled", self.now_ms
-        self._next_tid += 1
         fill = Fill(
-            tid=self._next_tid, oid=order.oid, coin=order.asset.name, is_buy=order.is_buy,
+            tid=self.new_tid(), oid=order.oid, coin=order.asset.name, is_buy=order.is_buy,
             price=price, size=size, start_position=old, closed_pnl=closed_pnl, fee=fee,
             crossed=crossed, time=self.now_ms,
         )  # fmt: skip
@@ -355,7 +365,7 @@ class Clearinghouse:
                     self._fill(user, order, order.limit_px, MAKER_FEE, False)
                     cancel_stale_reduce_only(self, user)
             fire_triggers(self, user)
-            self._liquidate_if_needed(user)
+            liquidate_if_needed(self, user)
 
     def _accrue_funding(self, user: User, elapsed_s: int) -> None:
         for coin, position in user.positions.items():
@@ -367,38 +377,3 @@ class Clearinghouse:
                 user.balance -= payment
             position.funding_all_time += payment
             position.funding_since_open += payment
-
-    def _liquidate_if_needed(self, user: User) -> None:
-        for coin, position in list(user.positions.items()):
-            if not is_isolated(user, coin):
-                continue
-            equity = position.isolated_margin + self.unrealized(position, coin)
-            if equity < self.position_maintenance(coin, position):
-                self._liquidate(user, [coin])
-        maintenance = self.maintenance(user)
-        if maintenance <= 0 or self.account_value(user, cross_only=True) >= maintenance:
-            return
-        for order in self.open_orders(user):
-            order.status, order.status_timestamp = "marginCanceled", self.now_ms
-        self._liquidate(user, [c for c in user.positions if not is_isolated(user, c)])
-
-    def _liquidate(self, user: User, coins: list[str]) -> None:
-        """Close ``coins`` at the oracle; an isolated position loses only its margin."""
-        for coin in coins:
-            position = user.positions.pop(coin)
-            price = self.oracle(coin)
-            left = position.isolated_margin + position.szi * (price - position.entry_px)
-            user.balance += max(left, 0.0) if is_isolated(user, coin) else left
-            self.liquidations.append(
-                Liquidation(user.address, coin, position.szi, price, self.now_ms)
-            )
-            # The close is a fill of the user's, marked as a liquidation in userFills.
-            self._next_oid += 1
-            self._next_tid += 1
-            fill = Fill(
-                tid=self._next_tid, oid=self._next_oid, coin=coin, is_buy=position.szi < 0,
-                price=price, size=abs(position.szi), start_position=position.szi,
-                closed_pnl=position.szi * (price - position.entry_px), fee=0.0, crossed=True,
-                time=self.now_ms, liquidation_mark=price,
-            )  # fmt: skip
-            user.fills.append(fill)
