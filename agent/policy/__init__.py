@@ -6,6 +6,9 @@ inputs.py    the frozen records the daemon fills each tick
 settings.py  book rules from the config plus the policy's own parameters
 health.py    lending health factor repairs (repay, repay with aTokens, supply)
 margin.py    margin ratio repairs (add collateral, reduce positions)
+steering.py  vol-aware health: each account's probability of liquidation, trigger, target
+probability_model.py  the passage probabilities and moves steering solves once per vol
+lending_steering.py   every lending account's steering in one loop
 delta.py     the delta band (fixed or Whalley-Wilmott), rebalance interval, slices
 routing.py   venue and instrument per slice by all-in cost
 unwind.py    FLATTEN: every hedge closed, least healthy account first

@@ -33,16 +33,15 @@ from agent.policy.alerts import (
 from agent.policy.delta import HedgeContext, Need, band_half_width, carry_out, find_need
 from agent.policy.health import plan_lending, quiet
 from agent.policy.inputs import HedgeRoute, PolicyInput
+from agent.policy.lending_steering import lending_steerings
 from agent.policy.margin import DeltaView, plan_margin
 from agent.policy.oracle_doubt import all_at_worse_prices
 from agent.policy.plan import Plan, numbered, signed_trade
+from agent.policy.probability_model import ProbabilityModel
 from agent.policy.settings import PolicySettings
 from agent.policy.steering import (
-    ProbabilityModel,
     Steering,
-    account_vol,
-    lending_figures,
-    margin_exposure,
+    margin_figures,
     steer,
 )
 
@@ -77,19 +76,9 @@ def _steerings(
     the same pass over its assets."""
     vols = {r.underlying: r.vol for r in policy_input.underlyings if r.vol is not None}
     model = ProbabilityModel(settings.health)
-    found = []
-    ours = []
-    figures = lending_figures(policy_input.lending, vols)
-    for lending, (exposure, vol, health_factor) in zip(policy_input.lending, figures, strict=True):
-        ours.append(health_factor)
-        found.append(
-            steer(lending.venue, exposure, vol, settings.health, model, lending.market_priced)
-        )
+    found, ours = lending_steerings(policy_input.lending, vols, settings.health, model)
     for margin in policy_input.margin:
-        held = {p.instrument.underlying for p in margin.positions}
-        held |= {margin.account} if margin.account in vols else set()
-        vol = account_vol(held, vols)
-        exposure = margin_exposure(margin, vols)
+        exposure, vol = margin_figures(margin, vols)
         found.append(steer(margin.name, exposure, vol, settings.health, model))
     return tuple(found), ours
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
-from typing import Any, Generic, TypeVar
 
 from agent.intents import Action, Intent
 from agent.model import Instrument, Side
@@ -55,30 +53,6 @@ def reduces_risk(change_coin: float, venue_position_coin: float, net_delta_coin:
     if abs(venue_position_coin + change_coin) < abs(venue_position_coin):
         return True
     return abs(net_delta_coin + change_coin) < abs(net_delta_coin)
-
-
-Record = TypeVar("Record")
-
-
-class Rebuild(Generic[Record]):
-    """``dataclasses.replace`` for one dataclass whose fields are all plain init fields,
-    without replace's generic walk over them: the values are read at once and passed
-    in their order to the class, which builds and checks the copy as it builds any
-    (the policy copies dozens of routes and intents a tick)."""
-
-    def __init__(self, kind: type[Record]) -> None:
-        found = fields(kind)  # type: ignore[arg-type]
-        if not all(f.init for f in found):
-            raise TypeError(f"{kind.__name__}: every field must be an init field")
-        self.kind = kind
-        self.positions = {f.name: n for n, f in enumerate(found)}
-        self.values = attrgetter(*self.positions)
-
-    def __call__(self, record: Record, /, **changes: Any) -> Record:
-        values = list(self.values(record))
-        for name, value in changes.items():
-            values[self.positions[name]] = value
-        return self.kind(*values)
 
 
 # Intents filled as drafts (agent.slots.draft_class): Intent has no checks of its own to

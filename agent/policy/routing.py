@@ -30,11 +30,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
-from agent.policy.plan import Rebuild, signed
+from agent.policy.plan import signed
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
 from agent.slots import draft_class
 
@@ -177,8 +176,9 @@ def quote(
     return found  # type: ignore[no-any-return]
 
 
-# Quotes by (route object's id, quantity), with the route: see ``best_fill``.
-Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None]]
+# Quotes by (route object's id, quantity): the route, its fill and the fill's sort key
+# (None when the route cannot carry it); see ``best_fill``.
+Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None, tuple[float, str, str] | None]]
 
 
 def best_fill(
@@ -190,24 +190,26 @@ def best_fill(
     parameters: PolicyParameters,
     known: Quotes | None = None,
 ) -> Fill | None:
-    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol.
+    """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol
+    (the first of equals in ``routes``' order, as ``min`` takes it).
 
     ``known`` keeps each route's quote for later calls with the same side, reference,
     holding and parameters (the slices of one hedge): a route that ``consume`` left
     untouched is the same object and quotes the same, so only the routes an earlier
     slice used are quoted again."""
-    if known is None:
-        fills = [quote(r, side, quantity, reference_usd, holding_s, parameters) for r in routes]
-    else:
-        fills = []
-        for route in routes:
-            entry = known.get((id(route), quantity))
-            if entry is None or entry[0] is not route:  # the route kept alive: ids stay
-                fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
-                entry = known[(id(route), quantity)] = (route, fill)
-            fills.append(entry[1])
-    found = [fill for fill in fills if fill is not None]
-    return min(found, key=lambda fill: fill.sort_key) if found else None
+    best: Fill | None = None
+    best_key: tuple[float, str, str] | None = None
+    for route in routes:
+        entry = None if known is None else known.get((id(route), quantity))
+        if entry is None or entry[0] is not route:  # the route kept alive: ids stay
+            fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
+            entry = (route, fill, None if fill is None else fill.sort_key)
+            if known is not None:
+                known[(id(route), quantity)] = entry
+        key = entry[2]  # None exactly when the fill is
+        if key is not None and (best_key is None or key < best_key):
+            best, best_key = entry[1], key
+    return best
 
 
 def consume(
@@ -226,18 +228,46 @@ def consume(
         if instrument.venue != used.venue:
             updated.append(route)
             continue
-        changes: dict[str, Any] = {"room_usd": route.room_usd - added}
+        venue_position, position = route.venue_position_coin, route.position_coin
+        ask_size, bid_size = route.ask_size_coin, route.bid_size_coin
         if instrument.underlying == used.underlying:
-            changes["venue_position_coin"] = route.venue_position_coin + change
+            venue_position += change
         if route.key == used_key:
-            changes["position_coin"] = route.position_coin + change
-            changes["ask_size_coin"] = route.ask_size_coin - (fill.quantity if change > 0 else 0.0)
-            changes["bid_size_coin"] = route.bid_size_coin - (fill.quantity if change < 0 else 0.0)
-        updated.append(_changed(route, **changes))
+            position += change
+            ask_size -= fill.quantity if change > 0 else 0.0
+            bid_size -= fill.quantity if change < 0 else 0.0
+        room = route.room_usd - added
+        updated.append(_moved(route, room, venue_position, position, ask_size, bid_size))
     return tuple(updated)
 
 
-_changed = Rebuild(HedgeRoute)
+# Routes copied as drafts (agent.slots.draft_class): a hedge's every slice copies the
+# routes of the venue it used, and consume changes none of what HedgeRoute checks (the
+# instrument, bid and ask), so the copy passes its checks as the route did.
+_RouteDraft = draft_class(HedgeRoute)
+
+
+def _moved(
+    route: HedgeRoute,
+    room_usd: float,
+    venue_position_coin: float,
+    position_coin: float,
+    ask_size_coin: float,
+    bid_size_coin: float,
+) -> HedgeRoute:
+    """``replace(route, ...)`` with these fields, the same record."""
+    found = _new(_RouteDraft)
+    found.instrument, found.bid_usd, found.ask_usd = route.instrument, route.bid_usd, route.ask_usd
+    found.taker_fee_rate, found.impact_per_coin = route.taker_fee_rate, route.impact_per_coin
+    found.bid_size_coin, found.ask_size_coin = bid_size_coin, ask_size_coin
+    found.carry_long_annual, found.carry_short_annual = (
+        route.carry_long_annual, route.carry_short_annual,
+    )  # fmt: skip
+    found.gas_usd, found.room_usd = route.gas_usd, room_usd
+    found.position_coin, found.venue_position_coin = position_coin, venue_position_coin
+    found.min_size_coin, found.lot_size_coin = route.min_size_coin, route.lot_size_coin
+    found.__class__ = HedgeRoute
+    return found  # type: ignore[no-any-return]
 
 
 def cost_fraction(

@@ -66,13 +66,8 @@ from typing import NamedTuple
 
 from agent.config.models import HealthSettings
 from agent.policy.inputs import LendingAccount, MarginAccount
-from agent.policy.settings import SECONDS_PER_YEAR
-from agent.risk.jump_diffusion import JumpDiffusion, PathExtremes, jump_diffusion_extremes
-from agent.risk.liquidation_probability import first_passage_probability, passage_log_distance
+from agent.policy.probability_model import ProbabilityModel as ProbabilityModel  # re-exported
 from agent.slots import draft_class
-
-_BISECTIONS = 48
-_MOST_LOG_DISTANCE = 12.0  # e^-12: a fall of 99.9994%; beyond it nothing is reachable
 
 
 class Exposure(NamedTuple):
@@ -94,15 +89,7 @@ class Exposure(NamedTuple):
 
     def liquidation_move(self) -> float | None:
         """s* with H(s*) = 1 inside (-1, inf); 0.0 when liquidatable now; None: never."""
-        if self.requirement <= 0:
-            return None
-        if self.assets < self.requirement:
-            return 0.0
-        slope = self.moving_assets - self.moving_requirement
-        if slope == 0:
-            return None
-        move = (self.requirement - self.assets) / slope
-        return move if move > -1.0 else None
+        return liquidation_move(*self[:4])
 
     def health_for(self, move: float, level: float = 1.0) -> float:
         """The health now at which this account's health after ``move`` is ``level``
@@ -121,44 +108,67 @@ class Exposure(NamedTuple):
         return (self.assets + self.moving_assets * move) / requirement
 
 
+def liquidation_move(
+    assets: float, moving_assets: float, requirement: float, moving_requirement: float
+) -> float | None:
+    """``Exposure.liquidation_move`` of these terms (see ``Exposure``)."""
+    if requirement <= 0:
+        return None
+    if assets < requirement:
+        return 0.0
+    slope = moving_assets - moving_requirement
+    if slope == 0:
+        return None
+    move = (requirement - assets) / slope
+    return move if move > -1.0 else None
+
+
 def lending_figures(
     accounts: Iterable[LendingAccount], vols: Mapping[str, float]
 ) -> Iterator[tuple[Exposure, float | None, float]]:
-    """Each lending account's exposure, vol (``account_vol`` of the underlyings it holds)
-    and health factor (``agent.policy.health.health_factor``, the same float: N and D
-    summed with ``math.fsum``), from one pass over its assets; ``vols`` maps the moving
-    underlyings to their vol. One loop for a tick's hundreds of accounts."""
-    fsum = math.fsum
+    """Each lending account's exposure, vol and health factor (``lending_terms``)."""
     for account in accounts:
-        assets = moving_assets = debt = moving_debt = 0.0
-        weighted_usd: list[float] = []  # N's terms
-        owed_usd: list[float] = []  # D's terms
-        held: list[str] = []  # the underlyings held that have a vol, in the assets' order
-        for asset in account.assets:
-            underlying = asset.underlying
-            moving = underlying in vols
-            if asset.collateral_enabled:
-                weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
-                weighted_usd.append(weighted)
-                assets += weighted
-                moving_assets += weighted if moving else 0.0
-            owed = asset.debt * asset.price_usd
-            owed_usd.append(owed)
-            debt += owed
-            moving_debt += owed if moving else 0.0
-            if moving and underlying and (asset.supplied or asset.debt):
-                held.append(underlying)
-        # account_vol: one underlying held is its vol (the max of one value); several go
-        # through account_vol over the very set it is given elsewhere (ties, NaNs).
-        vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
-        if vol is None and held:
-            vol = account_vol(_held(account), vols)
-        owed_total = fsum(owed_usd)
-        ours = math.inf if owed_total <= 0 else fsum(weighted_usd) / owed_total
+        assets, moving_assets, debt, moving_debt, vol, ours = lending_terms(account, vols)
         yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
 
 
-def _held(account: LendingAccount) -> set[str]:
+def lending_terms(
+    account: LendingAccount, vols: Mapping[str, float]
+) -> tuple[float, float, float, float, float | None, float]:
+    """The lending account's exposure terms (``Exposure``'s first four), vol
+    (``account_vol`` of the underlyings it holds) and health factor
+    (``agent.policy.health.health_factor``, the same float: N and D summed with
+    ``math.fsum``), from one pass over its assets; ``vols`` maps the moving underlyings
+    to their vol. Called for each of a tick's hundreds of accounts."""
+    assets = moving_assets = debt = moving_debt = 0.0
+    weighted_usd: list[float] = []  # N's terms
+    owed_usd: list[float] = []  # D's terms
+    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+    for asset in account.assets:
+        underlying = asset.underlying
+        moving = underlying in vols
+        if asset.collateral_enabled:
+            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+            weighted_usd.append(weighted)
+            assets += weighted
+            moving_assets += weighted if moving else 0.0
+        owed = asset.debt * asset.price_usd
+        owed_usd.append(owed)
+        debt += owed
+        moving_debt += owed if moving else 0.0
+        if moving and underlying and (asset.supplied or asset.debt):
+            held.append(underlying)
+    # account_vol: one underlying held is its vol (the max of one value); several go
+    # through account_vol over the very set it is given elsewhere (ties, NaNs).
+    vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
+    if vol is None and held:
+        vol = account_vol(held_underlyings(account), vols)
+    owed_total = math.fsum(owed_usd)
+    ours = math.inf if owed_total <= 0 else math.fsum(weighted_usd) / owed_total
+    return assets, moving_assets, debt, moving_debt, vol, ours
+
+
+def held_underlyings(account: LendingAccount) -> set[str]:
     """The underlyings a lending account holds (supplied or owed)."""
     return {a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)}
 
@@ -170,15 +180,31 @@ def lending_exposure(account: LendingAccount, volatile: Mapping[str, float]) -> 
 
 def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Exposure:
     """The margin account's exposure (perps and futures; see the module docstring)."""
-    moving = sum(
-        p.quantity * p.mark_price_usd
-        for p in account.positions
-        if p.instrument.underlying in volatile and p.instrument.kind.value in ("perp", "future")
-    )
-    if account.account in volatile:  # margined in the coin (Deribit's ETH account)
+    return margin_figures(account, volatile)[0]
+
+
+def margin_figures(
+    account: MarginAccount, volatile: Mapping[str, float]
+) -> tuple[Exposure, float | None]:
+    """The margin account's exposure (``margin_exposure``) and vol (``account_vol`` of
+    its positions' underlyings, and of its own coin when margined in it), from one pass
+    over its positions; ``volatile`` maps the moving underlyings to their vol."""
+    held: set[str] = set()
+    moving_usd: list[float] = []  # the moving perps' and futures' notionals, summed by ``sum``
+    for position in account.positions:
+        instrument = position.instrument
+        underlying = instrument.underlying
+        held.add(underlying)
+        if underlying in volatile and instrument.kind.value in ("perp", "future"):
+            moving_usd.append(position.quantity * position.mark_price_usd)
+    moving = sum(moving_usd)
+    coin = account.account
+    if coin is not None and coin in volatile:  # margined in the coin (Deribit's ETH account)
         moving += account.equity_usd
+        held.add(coin)
     maintenance = account.maintenance_margin_usd
-    return Exposure(account.equity_usd, moving, maintenance, maintenance, False)
+    exposure = Exposure(account.equity_usd, moving, maintenance, maintenance, False)
+    return exposure, account_vol(held, volatile)
 
 
 def account_vol(underlyings: set[str], vols: Mapping[str, float]) -> float | None:
@@ -221,86 +247,6 @@ _SteeringDraft = draft_class(Steering)
 _new = object.__new__
 
 
-class Moves(NamedTuple):
-    """Relative moves of an account's underlyings (-0.02: a 2% fall): see ``moves``."""
-
-    at_ceiling: float
-    at_target: float
-    adverse: float | None
-
-
-class ProbabilityModel:
-    """P(first passage within the horizon) and the distance for a probability, cached
-    per (vol, direction, probability) for one tick, and the moves ``steer`` derives from
-    them (``moves``). The jump-diffusion variant simulates each vol's paths once
-    (seeded) and reads both from their extremes."""
-
-    def __init__(self, settings: HealthSettings) -> None:
-        self.settings = settings
-        self.years = settings.liquidation_horizon_s / SECONDS_PER_YEAR
-        self._distances: dict[tuple[float, bool, float], float] = {}
-        self._paths: dict[float, PathExtremes] = {}
-        self._moves: dict[tuple[float, bool, float, float, float], Moves] = {}
-
-    def moves(self, vol: float, *, down: bool, settings: HealthSettings) -> Moves:
-        """The relative moves every account of this vol and direction steers by: where
-        its liquidation lies at the ceiling's and the target's probability, and the
-        adverse ``projection_sigmas`` move over the horizon (None when not projected).
-        Once per (vol, direction) a tick, not once an account."""
-        ceiling, aimed = (
-            settings.max_liquidation_probability,
-            settings.target_liquidation_probability,
-        )
-        sigmas = settings.projection_sigmas
-        key = (vol, down, ceiling, aimed, sigmas)
-        found = self._moves.get(key)
-        if found is None:
-            sign = -1.0 if down else 1.0
-            at_ceiling = math.expm1(sign * self.log_distance(ceiling, vol, down=down))
-            at_target = math.expm1(sign * self.log_distance(aimed, vol, down=down))
-            adverse = (
-                math.expm1(sign * sigmas * vol * math.sqrt(self.years)) if sigmas > 0 else None
-            )
-            found = self._moves[key] = Moves(at_ceiling, at_target, adverse)
-        return found
-
-    def _extremes(self, vol: float) -> PathExtremes:
-        if vol not in self._paths:
-            jumps = self.settings.jumps
-            model = JumpDiffusion(
-                vol, jumps.intensity_per_year, jumps.mean_log_jump, jumps.std_log_jump
-            )
-            self._paths[vol] = jump_diffusion_extremes(
-                self.years, model, paths=jumps.paths, steps=jumps.steps
-            )
-        return self._paths[vol]
-
-    def probability(self, log_distance: float, vol: float, *, down: bool) -> float:
-        """P(touch spot * e^-L (down) or e^L (up) within the horizon)."""
-        if log_distance <= 0:
-            return 1.0
-        barrier = math.exp(-log_distance if down else log_distance)
-        lower, upper = (barrier, None) if down else (None, barrier)
-        if self.settings.probability_model == "jump_diffusion":
-            return self._extremes(vol).probability(lower=lower, upper=upper)
-        return first_passage_probability(1.0, self.years, vol, lower=lower, upper=upper)
-
-    def log_distance(self, probability: float, vol: float, *, down: bool) -> float:
-        """The log-distance L at which the passage probability is ``probability``."""
-        key = (vol, down, probability)
-        if key in self._distances:
-            return self._distances[key]
-        if self.settings.probability_model == "jump_diffusion":
-            found = self._extremes(vol).log_distance(probability, down=down)
-        else:  # the bisection on ``probability``, in one compiled loop
-            found = passage_log_distance(
-                probability, self.years, vol, down=down, most=_MOST_LOG_DISTANCE,
-                bisections=_BISECTIONS,
-            )  # fmt: skip
-        self._distances[key] = found
-        return found
-
-
 def steer(
     name: str,
     exposure: Exposure,
@@ -311,12 +257,26 @@ def steer(
 ) -> Steering:
     """The account's probability, trigger and target (static ones when not vol-aware);
     ``market_priced`` as ``Steering.market_priced``."""
+    health, move = exposure.health, exposure.liquidation_move()
+    return steer_at(name, exposure, health, move, vol, settings, model, market_priced)
+
+
+def steer_at(
+    name: str,
+    exposure: Exposure,
+    health: float,
+    move: float | None,
+    vol: float | None,
+    settings: HealthSettings,
+    model: ProbabilityModel,
+    market_priced: tuple[str, ...] = (),
+) -> Steering:
+    """``steer`` for a caller that has the exposure's ``health`` and
+    ``liquidation_move()`` already (``agent.policy.lending_steering``)."""
     lending = exposure.lending
     floor = settings.lending_trigger if lending else settings.margin_trigger
     target = settings.lending_target if lending else settings.margin_target
     cap = settings.max_lending_target if lending else settings.max_margin_target
-    health = exposure.health
-    move = exposure.liquidation_move()
     probability = 0.0
     if move is not None and vol is not None and vol > 0:
         distance = -math.log1p(move) if move < 0 else math.log1p(move)

@@ -148,6 +148,35 @@ def _bisect_log_distance(
     return found
 
 
+def passage_probability(
+    log_distance: float,
+    years: float,
+    vol: float,
+    *,
+    down: bool,
+    terms: tuple[float, float, float] | None = None,
+) -> float:
+    """``first_passage_probability(1.0, years, vol, lower=e^-L)`` (down) or ``upper=e^L``
+    (up), 1 for L <= 0, float for float: one compiled call (``_log_distance_passage``)
+    for L up to 700, any other L (NaN, beyond) through that function itself. ``terms``
+    are ``passage_terms(years, vol)`` when the caller has them."""
+    if 0.0 < log_distance <= _MOST_LOG_DISTANCE:
+        if terms is None:
+            terms = _gbm_terms(years, vol)
+        return float(_log_distance_passage(log_distance, down, years, *terms))
+    if log_distance <= 0:
+        return 1.0
+    barrier = math.exp(-log_distance if down else log_distance)
+    lower, upper = (barrier, None) if down else (None, barrier)
+    return first_passage_probability(1.0, years, vol, lower=lower, upper=upper)
+
+
+def passage_terms(years: float, vol: float) -> tuple[float, float, float]:
+    """What ``passage_probability`` computes of ``years`` and ``vol`` alone, checked as
+    ``first_passage_probability`` checks them (``RiskInputError``): once per vol."""
+    return _gbm_terms(years, vol)
+
+
 def _gbm_terms(years: float, vol: float) -> tuple[float, float, float]:
     """``vol**2``, the deviation and the log drift exactly as ``first_passage_probability``
     and ``_survival`` compute them (driftless in price), after the same checks."""

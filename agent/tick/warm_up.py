@@ -2,8 +2,9 @@
 and the cyclic garbage collector kept out of the ticks.
 
 - ``warm_up``: every risk kernel of the tick runs once on a small book (and the
-  decision's log-distance bisection once), so numba loads (or compiles) its machine
-  code and OpenMP starts its threads before the first tick, not during it.
+  decision's log-distance bisection and passage probability once), so numba loads (or
+  compiles) its machine code and OpenMP starts its threads before the first tick, not
+  during it.
 - ``settle_heap``: collect once, then ``gc.freeze()`` the start-up heap (connectors,
   ABIs, web3, ccxt: hundreds of thousands of long-lived objects) into the permanent
   generation, which the cyclic collector never scans again. A full collection then
@@ -27,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from agent.risk import positions as risk
 from agent.risk.book import Book
-from agent.risk.liquidation_probability import passage_log_distance
+from agent.risk.liquidation_probability import passage_log_distance, passage_probability
 from agent.risk.terms import OptionType, Settlement
 from agent.tick.assessment import assess
 
@@ -60,6 +61,7 @@ def warm_up() -> None:
     book = Book.from_records(now, market, positions, [risk.MarginAccount("warm:ETH", "warm")])
     assess(book)
     passage_log_distance(0.001, 1e-4, 0.6, down=True, most=12.0, bisections=1)  # steering's
+    passage_probability(0.1, 1e-4, 0.6, down=True)  # and its per-account probability
 
 
 def settle_heap() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -223,3 +224,67 @@ def test_a_drafted_fill_and_cost_are_the_class_s_own(side: Side) -> None:
     assert parts == Cost(parts.fee_usd, parts.slippage_usd, parts.carry_usd, parts.gas_usd)
     assert found.cost == parts
     assert found == Fill(r, side, 2.0, found.price_usd, found.limit_price_usd, parts)
+
+
+@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
+def test_consume_copies_every_field_as_replace_does(side: Side) -> None:
+    # consume copies routes field by field (drafts): every field set apart from its
+    # default, so a field copied from the wrong place or left out shows in ==
+    def full(venue: str, symbol: str, underlying: str, seed: float) -> HedgeRoute:
+        kind = Instrument(venue=venue, symbol=symbol, underlying=underlying, kind=Kind.PERP)
+        return HedgeRoute(
+            kind, 1999.0 + seed, 2001.0 + seed, 0.0003 + seed / 1e4, 1e-5 * seed, 40.0 + seed,
+            41.0 + seed, 0.07 + seed / 100, 0.03 + seed / 100, 0.2 + seed, 90_000.0 + seed,
+            1.5 + seed, 3.5 + seed, 0.01 * seed, 0.001 * seed,
+        )  # fmt: skip
+
+    used = full("gmx", "ETH-PERP", "ETH", 1.0)
+    routes = [used, full("gmx", "BTC-PERP", "BTC", 2.0), full("gmx", "ETH-B", "ETH", 3.0)]
+    routes.append(full("hyperliquid", "ETH-PERP", "ETH", 4.0))
+    fill = quote(used, side, 2.0, SPOT, DAY, PARAMETERS)
+    assert fill is not None
+    change = 2.0 if side is Side.BUY else -2.0
+    added = max((abs(used.venue_position_coin + change) - abs(used.venue_position_coin)) * SPOT, 0)
+    expected = [
+        replace(
+            used,
+            room_usd=used.room_usd - added,
+            venue_position_coin=used.venue_position_coin + change,
+            position_coin=used.position_coin + change,
+            ask_size_coin=used.ask_size_coin - (2.0 if change > 0 else 0.0),
+            bid_size_coin=used.bid_size_coin - (2.0 if change < 0 else 0.0),
+        ),
+        replace(routes[1], room_usd=routes[1].room_usd - added),
+        replace(
+            routes[2],
+            room_usd=routes[2].room_usd - added,
+            venue_position_coin=routes[2].venue_position_coin + change,
+        ),
+        routes[3],
+    ]
+    after = consume(routes, fill, SPOT)
+    assert [type(r) for r in after] == [HedgeRoute] * 4
+    assert list(after) == expected
+    assert after[3] is routes[3]
+
+
+def test_best_fill_is_min_over_the_quotes_first_of_equals() -> None:
+    # The cheapest per coin, ties by venue then symbol, and of identical routes the
+    # first in order, as min over every quote takes it; kept quotes answer the same.
+    twin = route("gmx", taker_fee_rate=0.0004)
+    candidates = [
+        [route("hyperliquid", taker_fee_rate=0.0004), twin, route("gmx", taker_fee_rate=0.0004)],
+        [route("gmx", ask_size_coin=0.5), route("aave", bid_usd=10.0, ask_usd=9e9)],
+        [route("b", gas_usd=1.0), route("a", gas_usd=1.0), route("c", taker_fee_rate=1e-5)],
+        [route("gmx", ask_size_coin=0.5)],
+    ]
+    kept: dict[Side, Quotes] = {Side.BUY: {}, Side.SELL: {}}  # quotes are per side
+    for routes in candidates * 2:
+        for side in (Side.BUY, Side.SELL):
+            quotes = [quote(r, side, 1.0, SPOT, DAY, PARAMETERS) for r in routes]
+            found = [q for q in quotes if q is not None]
+            expected = min(found, key=lambda q: q.sort_key) if found else None
+            for known in (None, kept[side]):
+                fill = best_fill(routes, side, 1.0, SPOT, DAY, PARAMETERS, known)
+                assert fill == expected
+                assert (fill and fill.route) is (expected and expected.route)

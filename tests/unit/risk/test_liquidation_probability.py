@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +21,8 @@ from agent.risk.liquidation_probability import (
     _log_distance_passage,
     first_passage_probability,
     passage_log_distance,
+    passage_probability,
+    passage_terms,
 )
 from agent.risk.validation import RiskInputError
 
@@ -165,6 +169,50 @@ def test_passage_kernel_is_first_passage_probability_bit_for_bit(
     found = [_log_distance_passage(d, down, years, *terms) for d in distances]
     expected = [_passage_call_by_call(d, years, vol, down) for d in distances]
     assert [struct.pack("<d", x) for x in found] == [struct.pack("<d", x) for x in expected]
+
+
+_EDGES = [0.0, -0.0, 700.0, 700.5, 745.5, 1e308, math.inf, math.nan]  # 700: e^L's bound
+_DISTANCES = st.one_of(st.floats(-1.0, 700.0), st.floats(1e-9, 0.5), st.sampled_from(_EDGES))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    distances=st.lists(_DISTANCES, max_size=30),
+    years=st.one_of(st.just(0.0), st.floats(1e-9, 2.0)),
+    vol=st.floats(1e-3, 60.0),
+    down=st.booleans(),
+)
+def test_passage_probability_is_first_passage_probability_bit_for_bit(
+    distances: list[float], years: float, vol: float, down: bool
+) -> None:
+    # steering's per-account probability: compiled up to 700, the scalar path beyond
+    # (which overflows past e^709 upwards and refuses e^inf: the same error either way)
+    def outcome(probability: Callable[[], float]) -> bytes | str:
+        try:
+            return struct.pack("<d", probability())
+        except (OverflowError, RiskInputError) as error:
+            return f"{type(error).__name__}: {error}"
+
+    terms = passage_terms(years, vol)
+    expected = [outcome(partial(_passage_call_by_call, d, years, vol, down)) for d in distances]
+    for kept in (terms, None):
+        found = [
+            outcome(partial(passage_probability, d, years, vol, down=down, terms=kept))
+            for d in distances
+        ]
+        assert found == expected
+
+
+@pytest.mark.parametrize(("years", "vol", "field"), [(-1.0, 0.5, "years"), (0.1, 0.0, "vol")])
+def test_passage_probability_refuses_what_the_probability_refuses(
+    years: float, vol: float, field: str
+) -> None:
+    with pytest.raises(RiskInputError, match=field):
+        first_passage_probability(1.0, years, vol, lower=0.5)
+    with pytest.raises(RiskInputError, match=field):
+        passage_terms(years, vol)
+    with pytest.raises(RiskInputError, match=field):
+        passage_probability(0.5, years, vol, down=True)
 
 
 @pytest.mark.parametrize(
