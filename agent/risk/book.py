@@ -10,14 +10,17 @@ Both steps run on every tick over ~1,000 records, so they work by column: the ch
 first ask whether the records are plainly consistent (sets of ids and underlyings, the
 few records that name an account or price with a vol) and only when they are not walk
 the records one by one, which finds and reports the first bad one; the arrays take each
-column whole, and only options, perpetuals and futures build a row of their own.
+column whole, and only options, perpetuals and futures build a row of their own. What
+the records' identities alone decide (kinds, underlyings, lending accounts, unique ids)
+is checked and laid once per set of records and found again while the positions stay
+the same (``agent.risk.book_structure``); the values are read and checked every time.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -69,7 +72,9 @@ from agent.risk.book_columns import (
     VOL,
     IntArray,
 )
-from agent.risk.book_rows import lay_margined, lay_options
+from agent.risk.book_lending import lay_lending, lending_runs
+from agent.risk.book_rows import lay_margined, lay_options, picked
+from agent.risk.book_structure import Identity, Recent, identity
 from agent.risk.positions import (
     Kind,
     MarginAccount,
@@ -77,6 +82,7 @@ from agent.risk.positions import (
     Position,
 )
 from agent.risk.validation import FloatArray
+from agent.slots import draft_class
 
 __all__ = [
     "CARRY",
@@ -204,22 +210,25 @@ class Book:
         raise KeyError(identifier)
 
 
+# Filled by attribute, then made the Account (``agent.slots.draft_class``): a book has
+# one per Aave account, ~230 a tick.
+_AccountDraft = draft_class(Account)
 _new_object = object.__new__
-_SET_NAME, _SET_VENUE, _SET_KIND, _SET_POSITIONS = (
-    getattr(Account, account_field.name).__set__ for account_field in fields(Account)
-)
 
 
-def _account(name: str, venue: str, kind: AccountKind, positions: tuple[int, ...]) -> Account:
-    """``Account(name, venue, kind, positions)``, its fields laid into its slots directly
-    (what its ``__init__`` does through ``object.__setattr__``, which checks nothing): a
-    book has one per Aave account, ~230 a tick."""
-    account = _new_object(Account)
-    _SET_NAME(account, name)
-    _SET_VENUE(account, venue)
-    _SET_KIND(account, kind)
-    _SET_POSITIONS(account, positions)
-    return account
+def _accounts(
+    fields: Iterable[tuple[str, str, AccountKind, tuple[int, ...]]],
+) -> tuple[Account, ...]:
+    """``Account(name, venue, kind, positions)`` for each of ``fields``, each laid into
+    its slots directly (what its ``__init__`` does through ``object.__setattr__``, which
+    checks nothing)."""
+    made = []
+    for name, venue, kind, positions in fields:
+        account = _new_object(_AccountDraft)
+        account.name, account.venue, account.kind, account.positions = name, venue, kind, positions
+        account.__class__ = Account
+        made.append(account)
+    return tuple(made)
 
 
 # Per kind code (KIND_CODES): in a lending account; laid by a row of its own.
@@ -229,27 +238,63 @@ _OPTION, _SUPPLY = KIND_CODES[Kind.OPTION], KIND_CODES[Kind.LENDING_SUPPLY]
 
 
 class Checked(NamedTuple):
-    """What the checks of a book's records found on the way: each record's kind code,
-    the lending accounts by name (number, venue, positions) and each record's number
-    of its lending account (-1 for none), and the records in no lending account."""
+    """What the checks of a book's records found on the way, all decided by the records'
+    identities (``agent.risk.book_structure``), for the layout to reuse: each record's
+    kind code, its underlying's row of the market and its lending account's number (-1
+    for none); the lending accounts (by name: their number); the records in no lending
+    account; the supplies, the perpetuals and futures, the options. Shared by books of
+    the same identities: every array read-only."""
 
     kinds: IntArray
-    lending: dict[str, tuple[int, str, list[int]]]
-    lending_owners: list[int]
-    outside: list[int]
+    underlyings: IntArray
+    lending_owners: IntArray
+    lending_names: dict[str, int]
+    lending_accounts: tuple[Account, ...]
+    outside: tuple[int, ...]
+    supplies: tuple[int, ...]
+    margined: tuple[int, ...]
+    options: tuple[int, ...]
+
+
+# The last few books' identities, and what they decided.
+_RECENT: Recent[Checked] = Recent(4)
 
 
 def check(records: Records) -> Checked:
     """Check the records against each other; raises RiskInputError naming the first that
     does not fit (``agent.risk.book_checks``)."""
     check_time_and_accounts(records)
-    positions = records.positions
-    kinds: IntArray = np.array([KIND_CODES[p.kind] for p in positions], dtype=np.int64)
-    lending = _LENDING[kinds]
-    accounts, lending_owners = _lending_accounts(positions, np.flatnonzero(lending).tolist())
-    outside = np.flatnonzero(~lending).tolist()
-    check_records(records, outside, accounts)
-    return Checked(kinds, accounts, lending_owners, outside)
+    key = identity(records)
+    checked = _RECENT.get(key)
+    if checked is None:
+        checked = _check_identities(records, key)
+        _RECENT.put(key, checked)
+    else:  # the identities were checked: the values and the margin accounts still are
+        check_records(records, checked.outside, checked.lending_names, None)
+    return checked
+
+
+def _check_identities(records: Records, key: Identity) -> Checked:
+    """Check records of identities not seen lately, in full."""
+    market, ids, kinds, venues, accounts, underlyings = key
+    codes: IntArray = np.array([KIND_CODES[kind] for kind in kinds], dtype=np.int64)
+    lending = _LENDING[codes]
+    runs = lending_runs(venues, accounts, np.flatnonzero(lending))
+    outside = tuple(np.flatnonzero(~lending).tolist())
+    check_records(records, outside, runs.numbers, (ids, underlyings))
+    row = {name: index for index, name in enumerate(market)}
+    rows = np.array([row[name] for name in underlyings], dtype=np.int64)
+    owners = np.full(len(ids), -1, dtype=np.int64)
+    members = lay_lending(runs, owners)
+    kind = [AccountKind.LENDING] * len(members)
+    lent = _accounts(zip(runs.numbers, runs.venues, kind, members, strict=True))
+    for array in (codes, rows, owners):
+        array.setflags(write=False)
+    supplies, margined, options = (
+        tuple(np.flatnonzero(of).tolist())
+        for of in (codes == _SUPPLY, _MARGINED[codes], codes == _OPTION)
+    )
+    return Checked(codes, rows, owners, runs.numbers, lent, outside, supplies, margined, options)
 
 
 def _lay_out(book: Book) -> BookArrays:
@@ -257,26 +302,8 @@ def _lay_out(book: Book) -> BookArrays:
     return _compile(book, check(book))
 
 
-def _lending_accounts(
-    positions: Sequence[Position], lending: list[int]
-) -> tuple[dict[str, tuple[int, str, list[int]]], list[int]]:
-    """The lending accounts by name, in order of first appearance (their number, venue
-    and positions), and per position the number of its lending account (-1 for none)."""
-    accounts: dict[str, tuple[int, str, list[int]]] = {}
-    owners = [-1] * len(positions)
-    for index in lending:
-        position = positions[index]
-        name = position.venue if position.account is None else position.account
-        account = accounts.get(name)
-        if account is None:
-            account = accounts[name] = (len(accounts), position.venue, [])
-        account[2].append(index)
-        owners[index] = account[0]
-    return accounts, owners
-
-
 def _margin_accounts(
-    book: Book, outside: list[int]
+    book: Book, outside: Sequence[int]
 ) -> tuple[tuple[Account, ...], FloatArray, list[int]]:
     """The margin accounts (the book's cross accounts, then each isolated position's own),
     their cash, and per position the number of its margin account (-1 for none)."""
@@ -299,9 +326,8 @@ def _margin_accounts(
             number[held_in] = len(number)
         margin[held_in][2].append(index)
         owners[index] = number[held_in]
-    accounts = tuple(
-        _account(name, venue, kind, tuple(members))
-        for name, (venue, kind, members) in margin.items()
+    accounts = _accounts(
+        (name, venue, kind, tuple(members)) for name, (venue, kind, members) in margin.items()
     )
     margin_cash = np.array([cash[account.name] for account in accounts], dtype=np.float64)
     return accounts, margin_cash, owners
@@ -317,10 +343,9 @@ class Rows(NamedTuple):
     option_terms: FloatArray
 
 
-def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
+def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     """Each record's terms and codes, the market and the options' pricing columns."""
     states = records.market
-    underlying_index = {name: index for index, name in enumerate(states)}
     market = np.array(
         [
             [state.spot, state.rate, math.nan if state.vol is None else state.vol]
@@ -329,27 +354,26 @@ def lay_rows(records: Records, kinds: IntArray, now: float) -> Rows:
         dtype=np.float64,
     ).reshape(len(states), 3)
     pegged = np.array([state.pegged for state in states.values()], dtype=np.bool_)
-    positions = records.positions
+    positions, kinds = records.positions, checked.kinds
     codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
     codes[:, KIND] = kinds
-    codes[:, UNDERLYING] = [underlying_index[p.underlying] for p in positions]
+    codes[:, UNDERLYING] = checked.underlyings
     codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
     # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
     # fees, NaN elsewhere; options, perpetuals and futures fill their own.
     terms = np.full((len(positions), TERM_COLUMNS), math.nan)
     terms[:, QUANTITY] = [p.quantity for p in positions]
     terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
-    supplies = np.flatnonzero(kinds == _SUPPLY).tolist()
-    terms[supplies, THRESHOLD] = [positions[i].liquidation_threshold for i in supplies]  # type: ignore[union-attr]
-    lay_margined(positions, np.flatnonzero(_MARGINED[kinds]).tolist(), states, now, terms, codes)
-    options = np.flatnonzero(kinds == _OPTION).tolist()
-    option_terms = lay_options(positions, options, states, now, terms, codes)
+    supplies = checked.supplies
+    terms[supplies, THRESHOLD] = [p.liquidation_threshold for p in picked(positions, supplies)]  # type: ignore[union-attr]
+    lay_margined(positions, checked.margined, states, now, terms, codes)
+    option_terms = lay_options(positions, checked.options, market, now, terms, codes)
     return Rows(market, pegged, terms, codes, option_terms)
 
 
 def _compile(book: Book, checked: Checked) -> BookArrays:
     now = book.valuation_time.timestamp()
-    rows = lay_rows(book, checked.kinds, now)
+    rows = lay_rows(book, checked, now)
     margin, cash, margin_owners = _margin_accounts(book, checked.outside)
     codes = rows.codes
     codes[:, LENDING_ACCOUNT] = checked.lending_owners
@@ -357,17 +381,13 @@ def _compile(book: Book, checked: Checked) -> BookArrays:
     spots = np.ascontiguousarray(rows.market[:, SPOT])
     for array in (*rows, cash, spots):
         array.setflags(write=False)
-    lending_accounts = tuple(
-        _account(name, venue, AccountKind.LENDING, tuple(members))
-        for name, (_, venue, members) in checked.lending.items()
-    )
     return BookArrays(
         tuple(book.market),
         rows.market,
         rows.pegged,
         rows.terms,
         codes,
-        lending_accounts,
+        checked.lending_accounts,
         margin,
         cash,
         now,

@@ -9,7 +9,7 @@ there is walked record by record, which names the first record that does not fit
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -51,22 +51,35 @@ def check_time_and_accounts(book: Records) -> None:
             )
 
 
-def check_records(book: Records, outside: Sequence[int], lending_names: Container[str]) -> None:
+def check_records(
+    book: Records,
+    outside: Sequence[int],
+    lending_names: Container[str],
+    names: tuple[Collection[str], Iterable[str]] | None,
+) -> None:
     """Raise RiskInputError naming the first record of ``book`` that does not fit the
     others. ``outside``: the indices of the records in no lending account;
-    ``lending_names``: the lending accounts."""
-    if not _plainly_consistent(book, outside, lending_names):
+    ``lending_names``: the lending accounts; ``names``: each record's id and each
+    record's underlying (read once by the caller), or None where records of the same
+    identities were found consistent before (``agent.risk.book_structure``): unique ids,
+    known underlyings."""
+    if not _plainly_consistent(book, outside, lending_names, names):
         _check_each(book, lending_names)
 
 
-def _plainly_consistent(book: Records, outside: Sequence[int], lending: Container[str]) -> bool:
+def _plainly_consistent(
+    book: Records,
+    outside: Sequence[int],
+    lending: Container[str],
+    names: tuple[Collection[str], Iterable[str]] | None,
+) -> bool:
     """Whether ``_check_each`` would find nothing, asked of whole columns: true only if
     it would pass (a False just sends the records through ``_check_each``)."""
     positions, market, accounts = book.positions, book.market, book.margin_accounts
-    if len({p.id for p in positions}) != len(positions):
-        return False
-    if not {p.underlying for p in positions} <= market.keys():
-        return False
+    if names is not None:
+        ids, underlyings = names
+        if len(set(ids)) != len(ids) or not set(underlyings) <= market.keys():
+            return False
     for index in outside:
         position = positions[index]
         if (

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from operator import attrgetter, itemgetter
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,9 +23,13 @@ from agent.risk.book_columns import (
     INVERSE,
     IS_CALL,
     MAINTENANCE,
+    MARKET_VOL,
     OPTION_ROWS,
     QUANTITY,
+    RATE,
+    SPOT,
     STRIKE,
+    UNDERLYING,
     VOL,
     IntArray,
 )
@@ -39,6 +45,7 @@ from agent.risk.terms import OptionType, Settlement
 from agent.risk.validation import FloatArray
 
 _NAN = math.nan
+_T = TypeVar("_T")
 _YEAR_SECONDS = 365.0 * 86400.0
 
 
@@ -73,45 +80,67 @@ def lay_margined(
         codes[index, ENTRY_BASIS] = position.margin_basis is MarginBasis.ENTRY
 
 
+def picked(items: Sequence[_T], indices: Sequence[int]) -> Sequence[_T]:
+    """``[items[i] for i in indices]``, gathered in one C call where there are several."""
+    if len(indices) > 1:
+        found: tuple[_T, ...] = itemgetter(*indices)(items)
+        return found
+    return [items[i] for i in indices]
+
+
+# An option's fields the layout reads, each once.
+_OPTION_FIELDS = attrgetter(
+    "quantity", "strike", "expiry", "vol", "forward", "option_type", "settlement",
+    "maintenance_margin_rate",
+)  # fmt: skip
+
+
 def lay_options(
     positions: Sequence[Position],
     indices: Sequence[int],
-    market: Mapping[str, MarketState],
+    market: FloatArray,
     now: float,
     terms: FloatArray,
     codes: IntArray,
 ) -> FloatArray:
     """The options' rows at ``indices`` (quantity, strike, expiry, own vol, forward /
     spot, maintenance rate; call and inverse codes), and their pricing inputs, one column
-    per option (the rows of ``BookArrays.option_terms``)."""
-    options: list[OptionPosition] = [positions[i] for i in indices]  # type: ignore[misc]
-    states = [market[o.underlying] for o in options]
-    spot = np.array([s.spot for s in states], dtype=np.float64)
-    market_vol = np.array([_NAN if s.vol is None else s.vol for s in states], dtype=np.float64)
-    quantity = np.array([o.quantity for o in options], dtype=np.float64)
-    strike = np.array([o.strike for o in options], dtype=np.float64)
-    expiry = np.array([o.expiry.timestamp() for o in options], dtype=np.float64)
-    vol = np.array([_NAN if o.vol is None else o.vol for o in options], dtype=np.float64)
-    forward = np.array([_NAN if o.forward is None else o.forward for o in options], np.float64)
-    is_call = np.array([o.option_type is OptionType.CALL for o in options], dtype=np.int64)
+    per option (the rows of ``BookArrays.option_terms``). ``market``: the book's market
+    array, each option's row of it found by its ``UNDERLYING`` code (already laid)."""
+    if not indices:
+        return np.empty((OPTION_ROWS, 0), dtype=np.float64)
+    options: Sequence[OptionPosition] = picked(positions, indices)  # type: ignore[arg-type]
+    fields = zip(*map(_OPTION_FIELDS, options), strict=True)
+    quantities, strikes, expiries, vols, forwards, types, settlements, maintenance = fields
+    at = np.array(indices, dtype=np.intp)
+    states = market[codes[at, UNDERLYING]]  # each option's spot, rate and market vol
+    spot = states[:, SPOT]
+    quantity = np.array(quantities, dtype=np.float64)
+    strike = np.array(strikes, dtype=np.float64)
+    expiry = np.array([moment.timestamp() for moment in expiries], dtype=np.float64)
+    # numpy takes None as NaN (the same NaN as ``math.nan``): no vol, no forward.
+    vol = np.array(vols, dtype=np.float64)
+    forward = np.array(forwards, dtype=np.float64)
+    call, inverse = OptionType.CALL, Settlement.INVERSE  # (a class attribute of an enum: slow)
+    is_call = np.array([kind is call for kind in types], dtype=np.int64)
     ratio = forward / spot  # NaN without a forward (a forward is never NaN)
     black76 = ~np.isnan(forward)
     scale = np.where(black76, ratio, 1.0)
-    rows = terms[indices]
+    rows = terms[at]
     rows[:, QUANTITY], rows[:, STRIKE], rows[:, EXPIRY] = quantity, strike, expiry
     rows[:, VOL], rows[:, FORWARD_RATIO] = vol, ratio
-    rows[:, MAINTENANCE] = [o.maintenance_margin_rate for o in options]
-    terms[indices] = rows
-    codes[indices, IS_CALL] = is_call
-    codes[indices, INVERSE] = [o.settlement is Settlement.INVERSE for o in options]
+    rows[:, MAINTENANCE] = maintenance
+    terms[at] = rows
+    codes[at, IS_CALL] = is_call
+    codes[at, INVERSE] = [settlement is inverse for settlement in settlements]
     columns = (
-        np.array(indices, dtype=np.float64),
+        at.astype(np.float64),
         quantity,
         spot * scale,
         strike,
         (expiry - now) / _YEAR_SECONDS,
-        np.array([s.rate for s in states], dtype=np.float64),
-        np.where(np.isnan(vol), market_vol, vol),
+        states[:, RATE],
+        np.where(np.isnan(vol), states[:, MARKET_VOL], vol),
         scale,
         is_call,
         black76,

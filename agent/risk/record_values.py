@@ -39,7 +39,7 @@ def record_values(
     records = _Records(valuation_time, market, tuple(positions), accounts)
     checked = check(records)
     now = valuation_time.timestamp()
-    rows = lay_rows(records, checked.kinds, now)
+    rows = lay_rows(records, checked, now)
     for array in rows:  # as a book's (the kernel is compiled for read-only arrays)
         array.setflags(write=False)
     table = book_greeks_kernel(rows.terms, rows.codes, rows.market, now, rows.option_terms)

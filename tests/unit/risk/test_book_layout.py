@@ -146,9 +146,11 @@ def _plain_accounts(book: Book) -> tuple[dict, dict, dict]:
     return lending, margin, cash
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_columns_are_the_plain_rows(seed: int) -> None:
-    book = Book.from_records(NOW, MARKET, _records(600, seed), ACCOUNTS)
+@pytest.mark.parametrize(("count", "seed"), [(600, 1), (600, 2), (600, 3), (1, 6), (2, 6), (9, 7)])
+def test_columns_are_the_plain_rows(count: int, seed: int) -> None:
+    """Large books, and books of one or two records of a kind (gathered otherwise)."""
+    records = _records(count, seed)
+    book = Book.from_records(NOW, MARKET, records, ACCOUNTS)
     arrays = book.arrays
     terms, codes, option_terms = _plain_rows(book)
     np.testing.assert_array_equal(arrays.terms, terms)  # NaN where NaN, floats bit for bit
@@ -166,6 +168,27 @@ def test_columns_are_the_plain_rows(seed: int) -> None:
     held = {i for a in (*arrays.lending_accounts, *arrays.margin_accounts) for i in a.positions}
     loose = [i for i in range(len(book.positions)) if i not in held]
     assert (arrays.codes[loose, 5:] == -1).all()
+    single = [records[i] for i in sorted({0, len(records) // 2, len(records) - 1})]
+    alone = Book.from_records(NOW, MARKET, single, ACCOUNTS).arrays
+    np.testing.assert_array_equal(alone.terms, terms[sorted({0, count // 2, count - 1})])
+
+
+def test_an_account_in_several_runs_holds_all_its_records() -> None:
+    """The lending records of one account need not be together: each joins its account
+    (numbered by first appearance), wherever it comes."""
+    records: list[Position] = [
+        LendingSupplyPosition("a1", "aave:a", "ETH", 1.0, 0.8),
+        LendingDebtPosition("b1", "aave:b", "USDC", 10.0),
+        LendingDebtPosition("a2", "aave:a", "USDC", 20.0),
+        SpotPosition("s", "wallet", "ETH", 1.0),
+        LendingSupplyPosition("c1", "aave:c", "BTC", 0.1, 0.7, account="aave:a"),
+        LendingDebtPosition("b2", "aave:b", "USDC", 30.0),
+        LendingSupplyPosition("b3", "aave:b", "BTC", 0.2, 0.75),
+    ]
+    arrays = Book.from_records(NOW, MARKET, records, ACCOUNTS).arrays
+    accounts = [(a.name, a.venue, a.positions) for a in arrays.lending_accounts]
+    assert accounts == [("aave:a", "aave:a", (0, 2, 4)), ("aave:b", "aave:b", (1, 5, 6))]
+    assert arrays.codes[:, 5].tolist() == [0, 1, 0, -1, 0, 1, 1]
 
 
 def _refused(records: list[Position], accounts: list[MarginAccount] = ACCOUNTS) -> str:
