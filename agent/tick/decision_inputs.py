@@ -66,11 +66,14 @@ def policy_input(
 
     lending, margin, routes, checks = [], [], [], []
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
-    gas_usd: dict[str, float] = {}  # one action's, per venue
+    hedging = hedge_venues(config)
+    gas_usd: dict[str, float] = {}  # one action's, per hedge venue (the routes read it)
     read = {**repairable, **snapshots} if repairable else snapshots
     for name in sorted(read):  # by name (not by (name, snapshot): a quarter of the time)
         snapshot, profile = read[name], profiles[name]
-        gas = gas_usd[name] = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
+        gas = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
+        if name in hedging:
+            gas_usd[name] = gas
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
@@ -119,8 +122,12 @@ def hedge_snapshots(
 ) -> dict[str, VenueSnapshot]:
     """The configured hedge venues' snapshots: of the venues' exposures the policy input
     reads only theirs (the room a cap leaves a hedge), not the lending accounts'."""
-    venues = {name for rules in config.underlyings.values() for name in rules.hedge_venues}
-    return {name: snapshots[name] for name in venues if name in snapshots}
+    return {name: snapshots[name] for name in hedge_venues(config) if name in snapshots}
+
+
+def hedge_venues(config: Config) -> set[str]:
+    """The venues configured to hedge any underlying."""
+    return {name for rules in config.underlyings.values() for name in rules.hedge_venues}
 
 
 def usable_snapshots(
