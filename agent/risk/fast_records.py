@@ -13,17 +13,10 @@ the same inputs are refused with the same errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 
 from agent.risk import positions
-from agent.risk.positions import (
-    LendingDebtPosition,
-    LendingSupplyPosition,
-    OptionPosition,
-    Position,
-)
+from agent.risk.positions import LendingDebtPosition, LendingSupplyPosition, OptionPosition
 from agent.risk.terms import OptionType, Settlement
 from agent.slots import draft_class
 
@@ -50,80 +43,10 @@ def _known_names(
     )
 
 
-def _known_pair(venue: str, protocol: str) -> bool:
-    """Whether ``venue`` and ``protocol`` are strs ``_require_name`` has found valid."""
-    names = positions._VALID_NAMES
-    return type(venue) is str and venue in names and type(protocol) is str and protocol in names
-
-
 # Filled by attribute, then made the record (``agent.slots.draft_class``).
 _SupplyDraft = draft_class(LendingSupplyPosition)
 _DebtDraft = draft_class(LendingDebtPosition)
 _OptionDraft = draft_class(OptionPosition)
-
-
-class Lending(Enum):
-    """What a lending row's threshold place holds for a debt (it has no threshold)."""
-
-    DEBT = "debt"
-
-
-DEBT = Lending.DEBT
-# One lending position: id, underlying, quantity, and its liquidation threshold for a
-# supply or ``DEBT`` for a debt.
-LendingRow = tuple[str, str, float, float | Lending]
-
-
-def lending_records(
-    venue: str, protocol: str, rows: Iterable[LendingRow], out: list[Position]
-) -> None:
-    """Append to ``out``, in order, each row's ``LendingSupplyPosition(id, venue,
-    underlying, quantity, threshold, protocol=protocol)`` or ``LendingDebtPosition(id,
-    venue, underlying, quantity, protocol=protocol)``, cheaper (see the module's doc).
-
-    One account's records share their venue and protocol: those two names are looked up
-    once, each row's id and underlying as ``_known_names`` would. A row not plainly valid
-    is built by its class, which raises as it always did; the rows before it are in
-    ``out`` by then, as one call per record would have left them.
-    """
-    names = positions._VALID_NAMES
-    shared = _known_pair(venue, protocol)
-    append = out.append
-    for identifier, underlying, quantity, threshold in rows:
-        if (
-            shared
-            and type(quantity) is float
-            and 0.0 <= quantity < _INF  # require_non_negative
-            and type(identifier) is str
-            and identifier in names
-            and type(underlying) is str
-            and underlying in names
-        ):
-            if threshold is DEBT:
-                debt = _new(_DebtDraft)
-                debt.id, debt.venue, debt.underlying = identifier, venue, underlying
-                debt.quantity, debt.account, debt.protocol = quantity, None, protocol
-                debt.__class__ = LendingDebtPosition
-                append(debt)
-                continue
-            if type(threshold) is float and 0.0 <= threshold <= 1.0:  # require_fraction
-                supply = _new(_SupplyDraft)
-                supply.id, supply.venue, supply.underlying = identifier, venue, underlying
-                supply.quantity, supply.liquidation_threshold = quantity, threshold
-                supply.account, supply.protocol = None, protocol
-                supply.__class__ = LendingSupplyPosition
-                append(supply)
-                continue
-        if threshold is DEBT:
-            append(LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol))
-        else:
-            append(
-                LendingSupplyPosition(
-                    identifier, venue, underlying, quantity, threshold, protocol=protocol
-                )
-            )
-        # The class found the names valid (else it raised): the next rows may go cheap.
-        shared = shared or _known_pair(venue, protocol)
 
 
 def lending_supply(
@@ -131,11 +54,30 @@ def lending_supply(
 ) -> LendingSupplyPosition:
     """``LendingSupplyPosition(identifier, venue, underlying, quantity, threshold,
     protocol=protocol)``, cheaper (see the module's doc)."""
-    out: list[Position] = []
-    lending_records(venue, protocol, ((identifier, underlying, quantity, threshold),), out)
-    record = out[0]
-    assert type(record) is LendingSupplyPosition
-    return record
+    names = positions._VALID_NAMES  # _known_names inline (~450 a tick each)
+    if (
+        type(quantity) is float
+        and 0.0 <= quantity < _INF  # require_non_negative
+        and type(threshold) is float
+        and 0.0 <= threshold <= 1.0  # require_fraction
+        and type(identifier) is str
+        and identifier in names
+        and type(venue) is str
+        and venue in names
+        and type(underlying) is str
+        and underlying in names
+        and type(protocol) is str
+        and protocol in names
+    ):
+        record = _new(_SupplyDraft)
+        record.id, record.venue, record.underlying = identifier, venue, underlying
+        record.quantity, record.liquidation_threshold = quantity, threshold
+        record.account, record.protocol = None, protocol
+        record.__class__ = LendingSupplyPosition
+        return record  # type: ignore[no-any-return]
+    return LendingSupplyPosition(
+        identifier, venue, underlying, quantity, threshold, protocol=protocol
+    )
 
 
 def lending_debt(
@@ -143,11 +85,25 @@ def lending_debt(
 ) -> LendingDebtPosition:
     """``LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)``,
     cheaper (see the module's doc)."""
-    out: list[Position] = []
-    lending_records(venue, protocol, ((identifier, underlying, quantity, DEBT),), out)
-    record = out[0]
-    assert type(record) is LendingDebtPosition
-    return record
+    names = positions._VALID_NAMES  # _known_names inline
+    if (
+        type(quantity) is float
+        and 0.0 <= quantity < _INF  # require_non_negative
+        and type(identifier) is str
+        and identifier in names
+        and type(venue) is str
+        and venue in names
+        and type(underlying) is str
+        and underlying in names
+        and type(protocol) is str
+        and protocol in names
+    ):
+        record = _new(_DebtDraft)
+        record.id, record.venue, record.underlying = identifier, venue, underlying
+        record.quantity, record.account, record.protocol = quantity, None, protocol
+        record.__class__ = LendingDebtPosition
+        return record  # type: ignore[no-any-return]
+    return LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)
 
 
 def option(

@@ -17,7 +17,7 @@ book of their own (``agent.risk.record_values``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
@@ -34,6 +34,7 @@ from agent.profiles import VenueProfile, profile_for
 from agent.risk import fast_records
 from agent.risk import positions as risk
 from agent.risk.book import Book
+from agent.risk.fast_records import lending_debt, lending_supply
 from agent.risk.record_values import record_values
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
@@ -54,7 +55,7 @@ def build_book(
     market = _market(snapshots, oracle_venue, default_vol)
     records: list[risk.Position] = []
     accounts: list[risk.MarginAccount] = []
-    tables: dict[int, dict[str, float]] = {}  # reserves' thresholds, this tick
+    tables: dict[int, dict[str, float]] = {}  # the reserves' thresholds (_threshold_table)
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles.get(name) or profile_for(name, name)
         first = len(records)
@@ -153,32 +154,16 @@ def _add_records(
     tables: dict[int, dict[str, float]] | None = None,
 ) -> list[Position]:
     """Append the risk record of each position ``snapshot`` holds in a priced underlying
-    to ``records``, in order; return the options among them.
+    to ``records``; return the options among them.
 
-    Lending positions, by far the most, become rows that one call builds
-    (``fast_records.lending_records``: the same records, checked the same way); the
-    rows are made as it takes them, so every record is still built, and refused, in the
-    positions' order. ``tables`` keeps the reserves' thresholds by symbol for the tick.
+    Lending positions, by far the most, go straight to their records' cheap constructors
+    (the same records, checked the same way: ``agent.risk.fast_records``); a supply's
+    threshold comes from its reserves' table (``_threshold_table``, kept in ``tables``
+    for the tick).
     """
-    options: list[Position] = []
-    rows = _lending_rows(snapshot, profile, market, records, options, tables)
-    fast_records.lending_records(snapshot.venue, profile.protocol, rows, records)
-    return options
-
-
-def _lending_rows(
-    snapshot: VenueSnapshot,
-    profile: VenueProfile,
-    market: Mapping[str, risk.MarketState],
-    records: list[risk.Position],
-    options: list[Position],
-    tables: dict[int, dict[str, float]] | None,
-) -> Iterator[fast_records.LendingRow]:
-    """The rows of ``snapshot``'s lending positions held on its venue, in order; the
-    other positions' records appended to ``records`` as they come (each after the rows
-    before it were built: ``lending_records`` takes a row before asking for the next)."""
-    venue, protocol = snapshot.venue, profile.protocol
-    table = _threshold_table(snapshot.reserves, tables)
+    protocol = profile.protocol
+    options = []
+    thresholds = _threshold_table(snapshot.reserves, tables)
     for position in snapshot.positions:
         instrument = position.instrument
         quantity = position.quantity
@@ -186,46 +171,36 @@ def _lending_rows(
         if not quantity or coin not in market:
             continue
         kind = instrument.kind
-        if kind is not _SUPPLY and kind is not _DEBT:
-            _add_other(position, kind, profile, market, records, options)
-            continue
-        symbol = instrument.symbol
-        try:  # _position_id's look-up, inline (~900 a tick); made there when new
-            ident = _IDS[(instrument.venue, symbol, position.position_id, kind)]
-        except (KeyError, TypeError):
-            ident = _position_id(position)
-        if kind is _DEBT:
-            row: fast_records.LendingRow = (ident, coin, abs(quantity), fast_records.DEBT)
-        else:  # a supply not collateral has threshold 0: refused by the record, as ever
-            threshold = (
-                _threshold_in(table, snapshot.reserves, symbol) if position.collateral_usd else 0.0
-            )
-            row = (ident, coin, quantity, threshold)
-        if instrument.venue is venue:
-            yield row
-        else:  # not the snapshot's own venue object: built alone, as the run's are
-            fast_records.lending_records(instrument.venue, protocol, (row,), records)
-
-
-def _add_other(
-    position: Position,
-    kind: Kind,
-    profile: VenueProfile,
-    market: Mapping[str, risk.MarketState],
-    records: list[risk.Position],
-    options: list[Position],
-) -> None:
-    if kind is _OPTION:
-        options.append(position)
-    records.append(_RECORDS[kind](position, profile, market))
+        if kind is _SUPPLY or kind is _DEBT:
+            venue, symbol = instrument.venue, instrument.symbol  # each read once
+            try:  # _position_id's look-up, inline (~900 a tick); made there when new
+                ident = _IDS[(venue, symbol, position.position_id, kind)]
+            except (KeyError, TypeError):
+                ident = _position_id(position)
+            if kind is _DEBT:
+                records.append(lending_debt(ident, venue, coin, abs(quantity), protocol))
+                continue
+            threshold = 0.0  # not collateral: refused by the record, as it always was
+            if position.collateral_usd:
+                try:
+                    threshold = thresholds[symbol]
+                except (KeyError, TypeError):  # not in the table: the scan, as ever
+                    threshold = _threshold(snapshot.reserves, symbol)
+            records.append(lending_supply(ident, venue, coin, quantity, threshold, protocol))
+        else:
+            if kind is _OPTION:
+                options.append(position)
+            records.append(_RECORDS[kind](position, profile, market))
+    return options
 
 
 def _threshold_table(
     reserves: Sequence[ReserveState], tables: dict[int, dict[str, float]] | None
 ) -> dict[str, float]:
-    """``_threshold`` of each symbol at once (the last listed wins, as there) when every
-    symbol is a str, else empty; kept in ``tables`` for the tick by the tuple's identity
-    (the tuple lives all the tick: one market's accounts share one)."""
+    """``_threshold`` of every symbol at once, the last listed winning as there, when
+    every symbol is a str (else empty: each look-up scans). Kept in ``tables`` by the
+    tuple's identity: ``tables`` lives one tick, as the tuples do, and one market's
+    accounts share one tuple."""
     table = tables.get(id(reserves)) if tables is not None else None
     if table is None:
         table = {}
@@ -234,14 +209,6 @@ def _threshold_table(
         if tables is not None:
             tables[id(reserves)] = table
     return table
-
-
-def _threshold_in(table: dict[str, float], reserves: Sequence[ReserveState], symbol: str) -> float:
-    """``_threshold(reserves, symbol)`` by ``table`` (``_threshold_table``'s)."""
-    try:
-        return table[symbol]
-    except (KeyError, TypeError):  # none (or a symbol not a name): the scan, as ever
-        return _threshold(reserves, symbol)
 
 
 def _threshold(reserves: Sequence[ReserveState], symbol: str) -> float:
