@@ -92,7 +92,7 @@ class LendingAsset:
         # refusal only names the field that failed.
         if self.supplied >= 0 and self.debt >= 0 and self.wallet >= 0 and self.supply_room >= 0:
             return
-        _refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
+        refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
 
 
 def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) -> None:
@@ -102,7 +102,10 @@ def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) 
         raise ValueError(f"{symbol}: liquidation_threshold must be in [0, 1)")
 
 
-def _refuse_amounts(symbol: str, *amounts: float) -> None:
+def refuse_amounts(symbol: str, *amounts: float) -> None:
+    """Raise ``LendingAsset``'s error for the first of supplied, debt, wallet and
+    supply_room that is not an amount (negative or NaN); a builder that checked all four
+    at once calls it to name the one."""
     for name, amount in zip(("supplied", "debt", "wallet", "supply_room"), amounts, strict=True):
         if not amount >= 0:
             raise ValueError(f"{symbol}: {name} must not be negative")
@@ -110,7 +113,8 @@ def _refuse_amounts(symbol: str, *amounts: float) -> None:
 
 class ReserveFacts(NamedTuple):
     """What every account's ``LendingAsset`` of one reserve shares (``reserve_facts``
-    checks them once, then ``held_asset`` adds each account's amounts)."""
+    checks them once, then each account adds its amounts: ``held_asset``, and the policy
+    input's lending accounts, ``agent.tick.lending_inputs``)."""
 
     symbol: str
     price_usd: float
@@ -157,7 +161,7 @@ def held_assets(held: Iterable[Held]) -> tuple[LendingAsset, ...]:
     assets = []
     for facts, supplied, collateral_enabled, debt, wallet in held:
         if not (supplied >= 0 and debt >= 0 and wallet >= 0 and facts[5] >= 0):
-            _refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
+            refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
         asset = _new(_AssetDraft)
         (
             asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
@@ -212,25 +216,6 @@ class LendingAccount:
             if item.symbol == symbol:
                 return item
         raise KeyError(symbol)
-
-
-_AccountDraft = draft_class(LendingAccount)
-
-
-def held_account(
-    venue: str, assets: tuple[LendingAsset, ...], health_factor: float, gas_usd: float
-) -> LendingAccount:
-    """``LendingAccount(venue, assets, health_factor, gas_usd)``, equal field for field,
-    from a draft of its slots: hundreds a tick (it checks nothing to skip)."""
-    account = _new(_AccountDraft)
-    account.venue = venue
-    account.assets = assets
-    account.health_factor = health_factor
-    account.gas_usd = gas_usd
-    account.account = None
-    account.market_priced = ()
-    account.__class__ = LendingAccount
-    return account  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
