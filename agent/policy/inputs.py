@@ -11,14 +11,13 @@ fractions; ``_usd`` is US dollars; ``_s`` seconds; times are timezone-aware UTC.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
 from agent.model import Greeks, Instrument, Kind
-from agent.slots import draft_class
 
 _HEDGE_KINDS = frozenset({Kind.SPOT, Kind.PERP, Kind.FUTURE})
 
@@ -113,8 +112,8 @@ def refuse_amounts(symbol: str, *amounts: float) -> None:
 
 class ReserveFacts(NamedTuple):
     """What every account's ``LendingAsset`` of one reserve shares (``reserve_facts``
-    checks them once, then each account adds its amounts: ``held_asset``, and the policy
-    input's lending accounts, ``agent.tick.lending_inputs``)."""
+    checks them once, then each account adds its amounts: the policy input's lending
+    accounts, ``agent.tick.lending_inputs``)."""
 
     symbol: str
     price_usd: float
@@ -144,51 +143,6 @@ def reserve_facts(
         symbol, price_usd, liquidation_threshold, supply_apr, borrow_apr, supply_room, frozen,
         paused, underlying,
     )  # fmt: skip
-
-
-_AssetDraft = draft_class(LendingAsset)  # filled by ``held_assets``, then a LendingAsset
-_new = object.__new__
-
-
-# One asset of an account: its reserve's facts, supplied, collateral enabled, debt, wallet.
-Held = tuple[ReserveFacts, float, bool, float, float]
-
-
-def held_assets(held: Iterable[Held]) -> tuple[LendingAsset, ...]:
-    """``held_asset(facts, supplied, collateral_enabled, debt, wallet)`` of each entry of
-    ``held``, in order: one account's assets in one call (the policy input builds
-    hundreds a tick; a call per asset cost a third of its time)."""
-    assets = []
-    for facts, supplied, collateral_enabled, debt, wallet in held:
-        if not (supplied >= 0 and debt >= 0 and wallet >= 0 and facts[5] >= 0):
-            refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
-        asset = _new(_AssetDraft)
-        (
-            asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
-            asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
-        ) = facts  # fmt: skip
-        asset.supplied = supplied
-        asset.collateral_enabled = collateral_enabled
-        asset.debt = debt
-        asset.wallet = wallet
-        asset.oracle_price_usd = None
-        asset.market_price_usd = None
-        asset.__class__ = LendingAsset
-        assets.append(asset)
-    return tuple(assets)
-
-
-def held_asset(
-    facts: ReserveFacts, supplied: float, collateral_enabled: bool, debt: float, wallet: float
-) -> LendingAsset:
-    """``LendingAsset(...)`` of the reserve ``facts`` with one account's amounts, equal
-    field for field, without checking the reserve's price and threshold again: an
-    account's amounts are refused with ``LendingAsset``'s errors.
-
-    Hundreds a tick: a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__`` and then checks the reserve again, five times the cost of
-    filling a draft of its slots (``agent.slots.draft_class``, in ``held_assets``)."""
-    return held_assets(((facts, supplied, collateral_enabled, debt, wallet),))[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ class LendingAccounts:
             asset.market_price_usd = None
             asset.__class__ = LendingAsset
             assets.append(asset)
-        account = _new(_AccountDraft)  # held_account(...), without its call
+        account = _new(_AccountDraft)  # LendingAccount(...) field for field
         account.venue, account.assets = snapshot.venue, tuple(assets)
         account.health_factor, account.gas_usd = health, gas_usd
         account.account, account.market_priced = None, ()
