@@ -44,7 +44,12 @@ from agent.tick.acting import execute
 from agent.tick.assessment import Assessment, assess
 from agent.tick.book_builder import build_book
 from agent.tick.checks import InputReport, check_inputs
-from agent.tick.decision_inputs import hedge_snapshots, policy_input
+from agent.tick.decision_inputs import (
+    SnapshotBlocks,
+    hedge_snapshots,
+    policy_input,
+    usable_snapshots,
+)
 from agent.tick.exposures import gross_exposure_usd
 from agent.tick.pacing import run_paced
 from agent.tick.phases import ASSESSMENT, BOOK, CHECKS, DECISION, POLICY_INPUT, READING, Phases
@@ -207,7 +212,7 @@ class Daemon:
         parts = self.parts
         phases = Phases()
         reads, inputs, snapshots, assessment = await self._assess(now, phases, acting=True)
-        usable = {name: snapshots[name] for name in inputs.usable}
+        usable = usable_snapshots(snapshots, inputs.usable)
         policy_input = self._policy_input(now, assessment, usable, snapshots, inputs)
         phases.lap(POLICY_INPUT)
         if parts.controls.killswitch.state is KillState.FLATTEN:
@@ -259,9 +264,10 @@ class Daemon:
         phases.lap(BOOK)
         assessment = assess(book)
         phases.lap(ASSESSMENT)
-        blocks = {name: s.block_number for name, s in snapshots.items()}
-        flying = parts.executor.in_flight(blocks, earlier)
-        self.in_flight = flying.with_venue_orders(snapshots)
+        flying = parts.executor.in_flight(SnapshotBlocks(snapshots), earlier)
+        # the venues' own pending trades: of hundreds of snapshots, the few that hold any
+        pending = {name: s for name, s in snapshots.items() if s.pending}
+        self.in_flight = flying.with_venue_orders(pending)
         return reads, inputs, snapshots, assessment
 
     async def _tick(self, now: datetime) -> TickReport:

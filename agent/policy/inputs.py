@@ -11,14 +11,13 @@ fractions; ``_usd`` is US dollars; ``_s`` seconds; times are timezone-aware UTC.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
 from agent.model import Greeks, Instrument, Kind
-from agent.slots import draft_class
 
 _HEDGE_KINDS = frozenset({Kind.SPOT, Kind.PERP, Kind.FUTURE})
 
@@ -92,7 +91,7 @@ class LendingAsset:
         # refusal only names the field that failed.
         if self.supplied >= 0 and self.debt >= 0 and self.wallet >= 0 and self.supply_room >= 0:
             return
-        _refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
+        refuse_amounts(self.symbol, self.supplied, self.debt, self.wallet, self.supply_room)
 
 
 def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) -> None:
@@ -102,7 +101,10 @@ def _check_reserve(symbol: str, price_usd: float, liquidation_threshold: float) 
         raise ValueError(f"{symbol}: liquidation_threshold must be in [0, 1)")
 
 
-def _refuse_amounts(symbol: str, *amounts: float) -> None:
+def refuse_amounts(symbol: str, *amounts: float) -> None:
+    """Raise ``LendingAsset``'s error for the first of supplied, debt, wallet and
+    supply_room that is not an amount (negative or NaN); a builder that checked all four
+    at once calls it to name the one."""
     for name, amount in zip(("supplied", "debt", "wallet", "supply_room"), amounts, strict=True):
         if not amount >= 0:
             raise ValueError(f"{symbol}: {name} must not be negative")
@@ -110,7 +112,8 @@ def _refuse_amounts(symbol: str, *amounts: float) -> None:
 
 class ReserveFacts(NamedTuple):
     """What every account's ``LendingAsset`` of one reserve shares (``reserve_facts``
-    checks them once, then ``held_asset`` adds each account's amounts)."""
+    checks them once, then each account adds its amounts: the policy input's lending
+    accounts, ``agent.tick.lending_inputs``)."""
 
     symbol: str
     price_usd: float
@@ -142,51 +145,6 @@ def reserve_facts(
     )  # fmt: skip
 
 
-_AssetDraft = draft_class(LendingAsset)  # filled by ``held_assets``, then a LendingAsset
-_new = object.__new__
-
-
-# One asset of an account: its reserve's facts, supplied, collateral enabled, debt, wallet.
-Held = tuple[ReserveFacts, float, bool, float, float]
-
-
-def held_assets(held: Iterable[Held]) -> tuple[LendingAsset, ...]:
-    """``held_asset(facts, supplied, collateral_enabled, debt, wallet)`` of each entry of
-    ``held``, in order: one account's assets in one call (the policy input builds
-    hundreds a tick; a call per asset cost a third of its time)."""
-    assets = []
-    for facts, supplied, collateral_enabled, debt, wallet in held:
-        if not (supplied >= 0 and debt >= 0 and wallet >= 0 and facts[5] >= 0):
-            _refuse_amounts(facts[0], supplied, debt, wallet, facts[5])
-        asset = _new(_AssetDraft)
-        (
-            asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
-            asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
-        ) = facts  # fmt: skip
-        asset.supplied = supplied
-        asset.collateral_enabled = collateral_enabled
-        asset.debt = debt
-        asset.wallet = wallet
-        asset.oracle_price_usd = None
-        asset.market_price_usd = None
-        asset.__class__ = LendingAsset
-        assets.append(asset)
-    return tuple(assets)
-
-
-def held_asset(
-    facts: ReserveFacts, supplied: float, collateral_enabled: bool, debt: float, wallet: float
-) -> LendingAsset:
-    """``LendingAsset(...)`` of the reserve ``facts`` with one account's amounts, equal
-    field for field, without checking the reserve's price and threshold again: an
-    account's amounts are refused with ``LendingAsset``'s errors.
-
-    Hundreds a tick: a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__`` and then checks the reserve again, five times the cost of
-    filling a draft of its slots (``agent.slots.draft_class``, in ``held_assets``)."""
-    return held_assets(((facts, supplied, collateral_enabled, debt, wallet),))[0]
-
-
 @dataclass(frozen=True, slots=True)
 class LendingAccount:
     """A lending account: its reserves, the venue's reported health factor, gas.
@@ -212,25 +170,6 @@ class LendingAccount:
             if item.symbol == symbol:
                 return item
         raise KeyError(symbol)
-
-
-_AccountDraft = draft_class(LendingAccount)
-
-
-def held_account(
-    venue: str, assets: tuple[LendingAsset, ...], health_factor: float, gas_usd: float
-) -> LendingAccount:
-    """``LendingAccount(venue, assets, health_factor, gas_usd)``, equal field for field,
-    from a draft of its slots: hundreds a tick (it checks nothing to skip)."""
-    account = _new(_AccountDraft)
-    account.venue = venue
-    account.assets = assets
-    account.health_factor = health_factor
-    account.gas_usd = gas_usd
-    account.account = None
-    account.market_priced = ()
-    account.__class__ = LendingAccount
-    return account  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

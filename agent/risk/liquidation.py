@@ -35,7 +35,7 @@ from agent.risk.liquidation_kernels import (
     fixed_terms_kernel,
     refine_kernel,
 )
-from agent.risk.liquidation_walk import layout_kernel, levels_kernel
+from agent.risk.liquidation_walk import layout_kernel, levels_kernel, nearest_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
@@ -100,48 +100,32 @@ def arrays_liquidation_levels(
     }
 
 
-def liquidation_distance(book: Book) -> dict[str, LiquidationDistance]:
-    """Per non-pegged underlying: the nearest liquidation down and up, and who fails."""
+def liquidation_distance(
+    book: Book, names: tuple[str, ...] | None = None
+) -> dict[str, LiquidationDistance]:
+    """Per non-pegged underlying: the nearest liquidation down and up, and who fails.
+    ``names``: the accounts' names (lending first, then margin) if already at hand."""
     arrays = book.arrays
     layout = _Layout.of(arrays)
-    names = set(map(_NAME, layout.accounts))
-    if len(names) < len(layout.accounts):  # accounts sharing a name share one level entry
+    if len(set(names or map(_NAME, layout.accounts))) < len(layout.accounts):
+        # accounts sharing a name share one level entry
         return _distance_by_name(book, arrays_liquidation_levels(arrays))
     found = _walk(layout)
-    reach = np.abs(found)
-    reach[np.isnan(found)] = np.inf  # no level: never the nearest
-    groups = np.searchsorted(layout.queries[:, 0], np.arange(len(arrays.underlyings) + 1))
+    nearest = nearest_kernel(found, layout.queries, len(arrays.underlyings)).tolist()
+    accounts = layout.queries[:, 1]
     result: dict[str, LiquidationDistance] = {}
     for underlying, name in enumerate(arrays.underlyings):
         if arrays.pegged[underlying]:
             continue
         spot = float(arrays.market[underlying, 0])
-        rows = slice(groups[underlying], groups[underlying + 1])
-        accounts = layout.queries[rows, 1]
         down, up = (
-            _nearest(book, layout, accounts, found[rows, side], reach[rows, side], spot)
-            for side in (0, 1)
+            None
+            if row < 0
+            else _level(book, layout.accounts[int(accounts[row])], float(found[row, side]), spot)
+            for side, row in enumerate(nearest[underlying])
         )
         result[name] = LiquidationDistance(name, spot, down, up)
     return result
-
-
-def _nearest(
-    book: Book,
-    layout: _Layout,
-    accounts: IntArray,
-    shocks: FloatArray,
-    reach: FloatArray,
-    spot: float,
-) -> LiquidationLevel | None:
-    """The level of the first of ``accounts`` whose shock (NaN: none) is nearest 0;
-    ``reach`` is each one's size, inf where there is none."""
-    if not reach.size:
-        return None
-    first = int(np.argmin(reach))
-    if reach[first] == np.inf:
-        return None
-    return _level(book, layout.accounts[accounts[first]], float(shocks[first]), spot)
 
 
 def _distance_by_name(
@@ -333,15 +317,12 @@ def _grid_failures(search: _Search, grid: FloatArray, exposed: IntArray) -> list
     values = scenario_values_kernel(
         arrays.terms, arrays.codes, arrays.market, now, multipliers, np.ones(shocks.shape[0])
     )
-    collateral, debt, equity, maintenance = account_states_kernel(
+    assets, requirement = account_states_kernel(
         arrays.terms, arrays.codes, arrays.market, now, multipliers, values,
         len(arrays.lending_accounts), arrays.margin_cash,
     )  # fmt: skip
     health = AccountStates(
-        search.layout.accounts,
-        len(arrays.lending_accounts),
-        np.vstack([collateral, equity]),
-        np.vstack([debt, maintenance]),
+        search.layout.accounts, len(arrays.lending_accounts), assets, requirement
     ).health
     result: dict[int, float | None] = dict.fromkeys(exposed.tolist())
     brackets: list[Bracket] = []

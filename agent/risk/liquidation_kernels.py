@@ -33,10 +33,9 @@ from agent.risk.scenario_kernels import (
     linear_values,
     option_setup,
     option_values,
-    plain_terms,
 )
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import maintenance_terms
+from agent.risk.valuation import maintenance_terms, plain_terms
 
 _OPTION, _SPOT, _SUPPLY, _DEBT = 0, 3, 4, 5
 

@@ -31,8 +31,8 @@ from agent.risk.liquidation_kernels import (
     health_ratio,
     refine_bracket,
 )
-from agent.risk.scenario_kernels import plain_terms
 from agent.risk.validation import BoolArray, FloatArray
+from agent.risk.valuation import plain_terms
 
 _SPOT, _SUPPLY, _DEBT = 3, 4, 5  # agent.risk.book.KIND_CODES
 
@@ -333,3 +333,21 @@ def layout_kernel(
     queries = np.empty((pairs[0].shape[0], 2), dtype=np.int64)
     queries[:, 0], queries[:, 1] = pairs[0], pairs[1]
     return members, starts, linear, queries
+
+
+@kernel
+def nearest_kernel(found: FloatArray, queries: IntArray, underlyings: int) -> IntArray:
+    """(underlyings, 2): per underlying and side (down, up), the row of ``found`` (the
+    walk's shocks, NaN for none; ``queries`` its (underlying, account) rows) whose
+    shock is nearest 0, the first of equals; -1 where no shock is finite. What
+    ``np.argmin`` of ``abs(found)`` with NaN as inf picks in each underlying's rows."""
+    nearest = np.full((underlyings, 2), -1, dtype=np.int64)
+    reach = np.full((underlyings, 2), math.inf)
+    for row in range(queries.shape[0]):
+        underlying = queries[row, 0]
+        for side in range(2):
+            size = abs(found[row, side])
+            if size < reach[underlying, side]:  # NaN and inf never are
+                reach[underlying, side] = size
+                nearest[underlying, side] = row
+    return nearest

@@ -35,7 +35,7 @@ from agent.risk.elementary import exp, log, norm_cdf
 from agent.risk.jit import inline_kernel, kernel, parallel_kernel
 from agent.risk.terms import SECONDS_PER_YEAR
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import linear_position_row, maintenance_terms
+from agent.risk.valuation import linear_position_row, maintenance_terms, plain_terms
 
 _OPTION, _PERP, _FUTURE, _SUPPLY, _DEBT = 0, 1, 2, 4, 5
 _MINIMUM_TOTAL_VOL = 1e-150
@@ -207,18 +207,6 @@ def linear_values(
         out[scenario] = quantity * (spot * multipliers[scenario])
 
 
-@inline_kernel
-def plain_terms(
-    terms: FloatArray, codes: IntArray, index: int, market: FloatArray
-) -> tuple[float, float]:
-    """(signed quantity, spot USD) of a spot or lending row, whose value at a spot
-    multiplier m is ``quantity * (spot * m)`` (``linear_values``)."""
-    kind = codes[index, KIND]
-    quantity: float = -terms[index, QUANTITY] if kind == _DEBT else terms[index, QUANTITY]
-    spot: float = market[codes[index, UNDERLYING], SPOT]
-    return quantity, spot
-
-
 # Positions per task of the threaded kernel: enough to pay for a task, few enough to
 # share a thousand positions' options among the threads.
 _ROWS_PER_TASK = 32
@@ -277,18 +265,19 @@ def account_states_kernel(
     values: FloatArray,
     lending_count: int,
     margin_cash: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Per scenario: lending (threshold-weighted collateral, debt), margin (equity, maintenance).
+) -> tuple[FloatArray, FloatArray]:
+    """(assets, requirement), (accounts, scenarios): lending accounts first (threshold-
+    weighted collateral, debt), then margin accounts (equity, maintenance); written in
+    place, not stacked afterwards (two copies of the grid).
 
     ``values`` are the positions' scenario values from ``scenario_values_kernel``.
     """
     scenarios = values.shape[1]
-    collateral = np.zeros((lending_count, scenarios))
-    debt = np.zeros((lending_count, scenarios))
-    equity = np.zeros((margin_cash.shape[0], scenarios))
-    maintenance = np.zeros((margin_cash.shape[0], scenarios))
+    accounts = lending_count + margin_cash.shape[0]
+    assets = np.zeros((accounts, scenarios))
+    requirement = np.zeros((accounts, scenarios))
     for account in range(margin_cash.shape[0]):
-        equity[account, :] = margin_cash[account]
+        assets[lending_count + account, :] = margin_cash[account]
     for index in range(terms.shape[0]):
         lending = codes[index, LENDING_ACCOUNT]
         margin = codes[index, MARGIN_ACCOUNT]
@@ -296,21 +285,58 @@ def account_states_kernel(
             if codes[index, KIND] == _SUPPLY:
                 threshold = terms[index, THRESHOLD]
                 for scenario in range(scenarios):
-                    collateral[lending, scenario] += values[index, scenario] * threshold
+                    assets[lending, scenario] += values[index, scenario] * threshold
             else:
                 for scenario in range(scenarios):
-                    debt[lending, scenario] -= values[index, scenario]
+                    requirement[lending, scenario] -= values[index, scenario]
         elif margin >= 0:
+            account = lending_count + margin
             underlying = codes[index, UNDERLYING]
             multipliers = spot_multipliers[underlying]
             spot = market[underlying, SPOT]
             fees = terms[index, FEES]
             fixed, per_spot, basis = maintenance_terms(terms, codes, index, market, now)
             for scenario in range(scenarios):
-                equity[margin, scenario] += values[index, scenario] - fees
+                assets[account, scenario] += values[index, scenario] - fees
                 moved = spot * multipliers[scenario]
-                maintenance[margin, scenario] += fixed + per_spot * moved * basis
-    return collateral, debt, equity, maintenance
+                requirement[account, scenario] += fixed + per_spot * moved * basis
+    return assets, requirement
+
+
+@kernel
+def account_health_kernel(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    now: float,
+    spot_multipliers: FloatArray,
+    values: FloatArray,
+    lending_count: int,
+    margin_cash: FloatArray,
+) -> FloatArray:
+    """``health_kernel`` of ``account_states_kernel`` in one call (the stress grid's:
+    it reads only the health)."""
+    assets, requirement = account_states_kernel(
+        terms, codes, market, now, spot_multipliers, values, lending_count, margin_cash
+    )
+    return health_kernel(assets, requirement)
+
+
+@kernel
+def pnl_kernel(values: FloatArray, unshocked: FloatArray) -> FloatArray:
+    """Subtracts each row's ``unshocked`` value from its row of ``values`` (positions,
+    cells) in place, and returns the rows' sums per cell: ``values -= unshocked[:,
+    None]`` then ``values.sum(axis=0)``, whose reduction over rows adds them one after
+    another to 0.0 (so a lone -0.0 sums to 0.0; tests compare the floats) when there
+    are two cells or more. Not for one cell: numpy sums a single column pairwise. Each
+    row's ``unshocked`` is read before the row changes: it may be a column of ``values``."""
+    totals = np.zeros(values.shape[1])
+    for index in range(values.shape[0]):
+        base = unshocked[index]
+        for cell in range(values.shape[1]):
+            values[index, cell] -= base
+            totals[cell] += values[index, cell]
+    return totals
 
 
 @kernel

@@ -99,7 +99,7 @@ def account_states(
     terms, codes = (
         (arrays.terms, arrays.codes) if rows is None else (arrays.terms[rows], arrays.codes[rows])
     )
-    collateral, debt, equity, maintenance = account_states_kernel(
+    assets, requirement = account_states_kernel(
         terms,
         codes,
         arrays.market,
@@ -112,8 +112,8 @@ def account_states(
     return AccountStates(
         accounts=arrays.lending_accounts + arrays.margin_accounts,
         lending_count=len(arrays.lending_accounts),
-        assets=np.vstack([collateral, equity]),
-        requirement=np.vstack([debt, maintenance]),
+        assets=assets,
+        requirement=requirement,
     )
 
 

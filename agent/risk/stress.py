@@ -11,6 +11,7 @@ Default grid: spot -30%..+30% in 5% steps plus the extended moves -66%, -50% and
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -18,7 +19,8 @@ import numpy as np
 
 from agent.risk.book import Account, Book
 from agent.risk.liquidation import member_ids
-from agent.risk.scenarios import account_states, revalue, spot_multipliers_for
+from agent.risk.scenario_kernels import account_health_kernel, pnl_kernel
+from agent.risk.scenarios import revalue, spot_multipliers_for
 from agent.risk.validation import FloatArray, RiskInputError
 
 Cells = tuple[tuple[tuple[str, ...], ...], ...]
@@ -69,26 +71,36 @@ class StressResult:
         )
 
 
-def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
-    """Revalue the book on every cell of ``grid`` (default: the module's grid)."""
-    grid = grid or StressGrid()
+def stress_test(
+    book: Book, grid: StressGrid | None = None, names: tuple[str, ...] | None = None
+) -> StressResult:
+    """Revalue the book on every cell of ``grid`` (default: the module's grid).
+    ``names``: the accounts' names (lending first, then margin) if already at hand."""
+    grid = grid or _DEFAULT_GRID
     spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
-    spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)  # cells in [spot, vol] order
-    vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
+    spot_shocks, vol_multipliers = _cells(grid)
     multipliers = spot_multipliers_for(book, spot_shocks)
     values = revalue(book, multipliers, vol_multipliers)
+    arrays = book.arrays
     # Every row: those in no account add nothing to any (``account_states_kernel``), and
     # the members' are summed in the same order, so the same floats without a copy.
-    states = account_states(book, multipliers, values)
-    values -= _unshocked(book, grid, values)  # P&L against the book as it is, in place
-    position_pnl = values.reshape(-1, spot_count, vol_count)
-    health = states.health.reshape(-1, spot_count, vol_count)
-    names = tuple(map(_NAME, states.accounts))
-    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, states.accounts)
+    health = account_health_kernel(
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, multipliers,
+        values, len(arrays.lending_accounts), arrays.margin_cash,
+    ).reshape(-1, spot_count, vol_count)  # fmt: skip
+    unshocked = _unshocked(book, grid, values)  # P&L against the book as it is, in place
+    if values.shape[1] > 1:
+        pnl = pnl_kernel(values, unshocked)
+    else:  # numpy sums one column pairwise, which ``pnl_kernel`` does not
+        values -= unshocked[:, None]
+        pnl = values.sum(axis=0)
+    accounts = arrays.lending_accounts + arrays.margin_accounts
+    names = names if names is not None else tuple(map(_NAME, accounts))
+    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, accounts)
     return StressResult(
         grid=grid,
-        pnl_usd=position_pnl.sum(axis=0),
-        position_pnl_usd=position_pnl,
+        pnl_usd=pnl.reshape(spot_count, vol_count),
+        position_pnl_usd=values.reshape(-1, spot_count, vol_count),
         accounts=names,
         health=health,
         liquidated=liquidated,
@@ -96,16 +108,29 @@ def stress_test(book: Book, grid: StressGrid | None = None) -> StressResult:
     )
 
 
+_DEFAULT_GRID = StressGrid()
+
+
+@functools.lru_cache(maxsize=8)
+def _cells(grid: StressGrid) -> tuple[FloatArray, FloatArray]:
+    """Per cell, in [spot, vol] order, its spot shock and vol multiplier: a grid's
+    own (settings, not market data), laid out once. Read only by the kernels."""
+    spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
+    spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)
+    vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
+    return spot_shocks, vol_multipliers
+
+
 def _unshocked(book: Book, grid: StressGrid, values: FloatArray) -> FloatArray:
-    """(positions, 1): the book's values as it is. The grid's cell of no move where it
+    """(positions,): the book's values as it is. The grid's cell of no move where it
     has one: its spot and vol multipliers are exactly 1, as here, and each cell is priced
     on its own, so the same floats; otherwise revalued."""
     if 0.0 in grid.spot_shocks and 0.0 in grid.vol_shocks:
         vol_count = len(grid.vol_shocks)
         cell = grid.spot_shocks.index(0.0) * vol_count + grid.vol_shocks.index(0.0)
-        return values[:, cell : cell + 1].copy()
+        return values[:, cell]
     unshocked = np.ones((len(book.arrays.underlyings), 1))
-    return revalue(book, unshocked, np.ones(1))
+    return revalue(book, unshocked, np.ones(1))[:, 0]
 
 
 def _liquidations(
@@ -121,14 +146,15 @@ def _liquidations(
         ids = held.get(account)
         if ids is None:
             ids = held[account] = member_ids(book, accounts[account])
-        failed, positions = cells.setdefault(cell, ([], []))
-        failed.append(names[account])
-        positions.extend(ids)
-    found = {cell: (tuple(failed), tuple(ids)) for cell, (failed, ids) in cells.items()}
-    empty: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    rows = [[found.get(spot * vol_count + vol, empty) for vol in range(vol_count)]
-            for spot in range(spot_count)]  # fmt: skip
+        names_in, ids_in = cells.setdefault(cell, ([], []))
+        names_in.append(names[account])
+        ids_in.extend(ids)
+    failed: list[tuple[str, ...]] = [()] * cell_count  # by cell, in [spot, vol] order
+    positions: list[tuple[str, ...]] = [()] * cell_count
+    for cell, (names_in, ids_in) in cells.items():
+        failed[cell], positions[cell] = tuple(names_in), tuple(ids_in)
+    rows = range(0, cell_count, vol_count)  # slices of the flat lists, no generator a cell
     return (
-        tuple(tuple(cell[0] for cell in row) for row in rows),
-        tuple(tuple(cell[1] for cell in row) for row in rows),
+        tuple([tuple(failed[row : row + vol_count]) for row in rows]),
+        tuple([tuple(positions[row : row + vol_count]) for row in rows]),
     )

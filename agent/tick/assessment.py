@@ -9,18 +9,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-
-import numpy as np
+from operator import attrgetter
 
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import KIND, KIND_CODES, UNDERLYING, Book
+from agent.risk.book import Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, book_greeks
-from agent.risk.positions import Kind
 from agent.risk.stress import StressGrid, StressResult, stress_test
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA, position_rows_kernel
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
 
@@ -55,19 +53,28 @@ class Assessment:  # not slotted: ``accounts`` is a cached property
         return venue_failures(self.book)
 
 
-def _greeks(named: dict[str, float]) -> Greeks:
-    return Greeks(
-        delta=named["delta"],
-        delta_usd=named["delta_usd"],
-        gamma=named["gamma"],
-        vega=named["vega"],
-        theta=named["theta"],
-        rho=named["rho"],
-    )
+def _nets(greeks: BookGreeks) -> dict[str, Greeks]:
+    """Per underlying, its net Greeks: ``BookGreeks.net_for``'s floats (+ 0.0 turns -0.0
+    into 0.0 there too), read from the table in one ``tolist``, not a dict each."""
+    spots = greeks.spot.tolist()
+    return {
+        underlying: Greeks(
+            delta=row[DELTA] + 0.0,
+            delta_usd=row[DELTA] * spot + 0.0,
+            gamma=row[GAMMA] + 0.0,
+            vega=row[VEGA] + 0.0,
+            theta=row[THETA] + 0.0,
+            rho=row[RHO] + 0.0,
+        )
+        for underlying, row, spot in zip(
+            greeks.underlyings, greeks.net.tolist(), spots, strict=True
+        )
+    }
 
 
 _GreeksDraft = draft_class(Greeks)  # filled by attribute, then a Greeks (agent.slots)
 _new = object.__new__
+_NAME = attrgetter("name")
 
 
 class PositionGreeks(Mapping[str, Greeks]):
@@ -81,17 +88,10 @@ class PositionGreeks(Mapping[str, Greeks]):
     __slots__ = ("_built", "_options", "_positions", "_rows", "_table")
 
     def __init__(self, book: Book, greeks: BookGreeks) -> None:
-        table = greeks.positions
-        codes = book.arrays.codes
-        rows = np.empty((table.shape[0], 6))  # Greeks' fields, in their order
-        rows[:, 0] = table[:, DELTA]
-        rows[:, 1] = table[:, DELTA] * greeks.spot[codes[:, UNDERLYING]]
-        rows[:, 2:] = table[:, (GAMMA, VEGA, THETA, RHO)]
-        rows += 0.0
-        self._table = rows
+        rows, options = position_rows_kernel(greeks.table, greeks.spot, book.arrays.codes)
+        self._table = rows  # Greeks' fields, in their order
         self._positions = positions = book.positions
-        options = np.flatnonzero(codes[:, KIND] == KIND_CODES[Kind.OPTION]).tolist()
-        self._options = {positions[row].id: row for row in options}
+        self._options = {positions[row].id: row for row in options.tolist()}
         self._rows: dict[str, int] | None = None
         self._built: dict[str, Greeks] = {}
 
@@ -126,9 +126,11 @@ class PositionGreeks(Mapping[str, Greeks]):
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
     greeks = book_greeks(book)
-    net = {u: _greeks(greeks.net_for(u)) for u in greeks.underlyings}
+    net = _nets(greeks)
     per_position = PositionGreeks(book, greeks)
-    distances = liquidation_distance(book)
+    arrays = book.arrays
+    names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
+    distances = liquidation_distance(book, names)
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
@@ -148,7 +150,7 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     worst = None
     result = None
     if run_stress and book.positions:
-        result = stress_test(book, stress)
+        result = stress_test(book, stress, names)
         worst = max(-result.worst[0], 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash

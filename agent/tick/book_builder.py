@@ -55,10 +55,11 @@ def build_book(
     market = _market(snapshots, oracle_venue, default_vol)
     records: list[risk.Position] = []
     accounts: list[risk.MarginAccount] = []
+    tables: dict[int, dict[str, float]] = {}  # the reserves' thresholds (_threshold_table)
     for name, snapshot in sorted(snapshots.items()):
         profile = profiles.get(name) or profile_for(name, name)
         first = len(records)
-        options = _add_records(snapshot, profile, market, records)
+        options = _add_records(snapshot, profile, market, records, tables)
         if profile.margin == "cross":  # collateral in a margin account is its cash
             accounts += _cross_accounts(snapshot, records[first:])
         elif options:  # only options lock collateral: the loans and perps need no look
@@ -150,15 +151,19 @@ def _add_records(
     profile: VenueProfile,
     market: Mapping[str, risk.MarketState],
     records: list[risk.Position],
+    tables: dict[int, dict[str, float]] | None = None,
 ) -> list[Position]:
     """Append the risk record of each position ``snapshot`` holds in a priced underlying
     to ``records``; return the options among them.
 
     Lending positions, by far the most, go straight to their records' cheap constructors
-    (the same records, checked the same way: ``agent.risk.fast_records``).
+    (the same records, checked the same way: ``agent.risk.fast_records``); a supply's
+    threshold comes from its reserves' table (``_threshold_table``, kept in ``tables``
+    for the tick).
     """
     protocol = profile.protocol
     options = []
+    thresholds = _threshold_table(snapshot.reserves, tables)
     for position in snapshot.positions:
         instrument = position.instrument
         quantity = position.quantity
@@ -177,13 +182,33 @@ def _add_records(
                 continue
             threshold = 0.0  # not collateral: refused by the record, as it always was
             if position.collateral_usd:
-                threshold = _threshold(snapshot.reserves, symbol)
+                try:
+                    threshold = thresholds[symbol]
+                except (KeyError, TypeError):  # not in the table: the scan, as ever
+                    threshold = _threshold(snapshot.reserves, symbol)
             records.append(lending_supply(ident, venue, coin, quantity, threshold, protocol))
         else:
             if kind is _OPTION:
                 options.append(position)
             records.append(_RECORDS[kind](position, profile, market))
     return options
+
+
+def _threshold_table(
+    reserves: Sequence[ReserveState], tables: dict[int, dict[str, float]] | None
+) -> dict[str, float]:
+    """``_threshold`` of every symbol at once, the last listed winning as there, when
+    every symbol is a str (else empty: each look-up scans). Kept in ``tables`` by the
+    tuple's identity: ``tables`` lives one tick, as the tuples do, and one market's
+    accounts share one tuple."""
+    table = tables.get(id(reserves)) if tables is not None else None
+    if table is None:
+        table = {}
+        if all(type(reserve.symbol) is str for reserve in reserves):
+            table = {reserve.symbol: reserve.liquidation_threshold for reserve in reserves}
+        if tables is not None:
+            tables[id(reserves)] = table
+    return table
 
 
 def _threshold(reserves: Sequence[ReserveState], symbol: str) -> float:

@@ -15,10 +15,11 @@ worse of the protocol's price and the consensus (``agent.policy.oracle_doubt``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from statistics import median
 
 from agent.config.models import KillSwitchSettings, LimitSettings
@@ -78,15 +79,32 @@ def check_inputs(
 ) -> InputReport:
     problems: list[Problem] = []
     usable = set()
-    oldest = limits.max_input_age_s
+    oracle_read = reads.get(oracle_venue) if oracle_venue is not None else None
+    oracle = oracle_read.snapshot if oracle_read is not None else None
+    # Per underlying the oracle prices, every other venue's mark of it in the reads'
+    # order, gathered in the one pass over the venues (caches are cold by a second).
+    by_underlying: dict[str, dict[str, float]] = (
+        {underlying: {} for underlying in oracle.marks} if oracle is not None else {}
+    )
+    groups = tuple(by_underlying.items())
+    stale = _stale_from(limits.max_input_age_s)
     for name, read in reads.items():
         snapshot = read.snapshot
+        if snapshot is not None and groups and name != oracle_venue:
+            marks = snapshot.marks  # a mapping proxy: its ``get`` costs more than these
+            for underlying, group in groups:
+                if underlying in marks:
+                    group[name] = marks[underlying]
         # The common case, with no problem: ``_venue_problems``' conditions, inlined (a
         # call and a list per venue were most of the checks of a book of many accounts).
         if (
             snapshot is not None
             and read.fresh
-            and not (now - snapshot.observed_at).total_seconds() > oldest
+            and (
+                now - snapshot.observed_at < stale
+                if stale is not None
+                else not (now - snapshot.observed_at).total_seconds() > limits.max_input_age_s
+            )
             and not snapshot.flags
         ):
             usable.add(name)
@@ -97,8 +115,12 @@ def check_inputs(
             usable.add(name)
     doubts: tuple[OracleDoubt, ...] = ()
     repairable: frozenset[str] = frozenset()
-    if oracle_venue is not None and oracle_venue in reads:
-        deviations = _price_deviations(reads, oracle_venue, limits.max_reference_deviation)
+    if oracle_venue is not None and oracle_read is not None:
+        deviations = (
+            _price_deviations(oracle_venue, oracle.marks, by_underlying, limits)
+            if oracle is not None
+            else []
+        )
         problems += deviations
         usable -= {p.venue for p in deviations}
         oracle_problems = [p for p in problems if p.venue == oracle_venue]
@@ -107,6 +129,22 @@ def check_inputs(
             repairable = frozenset(usable - {oracle_venue}) if doubts else frozenset()
             usable.clear()  # no trusted price: nothing valued on it, nothing acted on it
     return InputReport(tuple(problems), frozenset(usable), doubts, repairable)
+
+
+@functools.lru_cache(maxsize=8)
+def _stale_from(limit_s: float) -> timedelta | None:
+    """The least age a snapshot is too old at: ``age.total_seconds() > limit_s`` exactly
+    when ``age >= _stale_from(limit_s)`` (timedeltas count whole microseconds, and
+    ``total_seconds`` rises with them), a comparison instead of a float per venue. None
+    for a limit not finite or beyond a billion seconds (the float test is kept)."""
+    if not -1e9 < limit_s < 1e9:
+        return None
+    micro = math.floor(limit_s * 1e6)
+    while timedelta(microseconds=micro).total_seconds() > limit_s:
+        micro -= 1
+    while not timedelta(microseconds=micro).total_seconds() > limit_s:
+        micro += 1
+    return timedelta(microseconds=micro)
 
 
 def _doubts(
@@ -173,16 +211,18 @@ def _venue_problems(
 
 
 def _price_deviations(
-    reads: Mapping[str, VenueRead], oracle_venue: str, max_deviation: float
+    oracle_venue: str,
+    priced: Mapping[str, float],
+    by_underlying: dict[str, dict[str, float]],
+    limits: LimitSettings,
 ) -> list[Problem]:
     """Venue marks far from the oracle: the oracle or the venue is wrong; either way halt
-    new risk (RELIABILITY row 9) on whichever side the majority disagrees with."""
-    oracle = reads[oracle_venue].snapshot
-    if oracle is None:
-        return []
-    by_underlying = _marks_by_underlying(reads, oracle_venue, oracle.marks)
+    new risk (RELIABILITY row 9) on whichever side the majority disagrees with.
+    ``by_underlying``: per underlying the oracle prices (``priced``), each other
+    venue's mark of it in the reads' order."""
+    max_deviation = limits.max_reference_deviation
     problems = []
-    for underlying, oracle_price in oracle.marks.items():
+    for underlying, oracle_price in priced.items():
         marks = by_underlying[underlying]
         if not marks:
             continue
@@ -205,23 +245,6 @@ def _price_deviations(
                     Problem(f"price_deviation:{underlying}", name, message, KillState.REDUCE_ONLY)
                 )
     return problems
-
-
-def _marks_by_underlying(
-    reads: Mapping[str, VenueRead], oracle_venue: str, priced: Mapping[str, float]
-) -> dict[str, dict[str, float]]:
-    """Per underlying the oracle prices, every other venue's mark of it, in the reads'
-    order: one pass over the venues (not one per underlying)."""
-    found: dict[str, dict[str, float]] = {underlying: {} for underlying in priced}
-    groups = tuple(found.items())
-    for name, read in reads.items():
-        if name == oracle_venue or read.snapshot is None:
-            continue
-        marks = read.snapshot.marks
-        for underlying, group in groups:
-            if underlying in marks:
-                group[name] = marks[underlying]
-    return found
 
 
 def _surely_near(oracle_price: float, max_deviation: float) -> tuple[float, float]:

@@ -12,7 +12,7 @@ their lending accounts only (repairs on the venues' prices: ``agent.tick.checks`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -66,11 +66,14 @@ def policy_input(
 
     lending, margin, routes, checks = [], [], [], []
     accounts = LendingAccounts()  # each market's reserves laid out once this tick
-    gas_usd: dict[str, float] = {}  # one action's, per venue
+    hedging = hedge_venues(config)
+    gas_usd: dict[str, float] = {}  # one action's, per hedge venue (the routes read it)
     read = {**repairable, **snapshots} if repairable else snapshots
     for name in sorted(read):  # by name (not by (name, snapshot): a quarter of the time)
         snapshot, profile = read[name], profiles[name]
-        gas = gas_usd[name] = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
+        gas = profile.gas_per_action * gas_price_gwei.get(name, 0.0) * GWEI * eth
+        if name in hedging:
+            gas_usd[name] = gas
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
             own = flying.get(snapshot.venue, _NOTHING_FLYING)
@@ -119,8 +122,42 @@ def hedge_snapshots(
 ) -> dict[str, VenueSnapshot]:
     """The configured hedge venues' snapshots: of the venues' exposures the policy input
     reads only theirs (the room a cap leaves a hedge), not the lending accounts'."""
-    venues = {name for rules in config.underlyings.values() for name in rules.hedge_venues}
-    return {name: snapshots[name] for name in venues if name in snapshots}
+    return {name: snapshots[name] for name in hedge_venues(config) if name in snapshots}
+
+
+def hedge_venues(config: Config) -> set[str]:
+    """The venues configured to hedge any underlying."""
+    return {name for rules in config.underlyings.values() for name in rules.hedge_venues}
+
+
+def usable_snapshots(
+    snapshots: Mapping[str, VenueSnapshot], usable: frozenset[str]
+) -> Mapping[str, VenueSnapshot]:
+    """The snapshots of the ``usable`` venues: all of them, as a rule (the input checks
+    find every usable venue among the snapshots, so as many names are the same names)."""
+    if len(usable) == len(snapshots):
+        return snapshots
+    return {name: snapshots[name] for name in usable}
+
+
+class SnapshotBlocks(Mapping[str, int | None]):
+    """Each venue's block as its snapshot says, looked up when asked: the work in flight
+    asks for its own venues' only (``agent.execution.in_flight_view``), not for the
+    hundreds a tick reads."""
+
+    __slots__ = ("_snapshots",)
+
+    def __init__(self, snapshots: Mapping[str, VenueSnapshot]) -> None:
+        self._snapshots = snapshots
+
+    def __getitem__(self, venue: str) -> int | None:
+        return self._snapshots[venue].block_number
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._snapshots)
+
+    def __len__(self) -> int:
+        return len(self._snapshots)
 
 
 def _room(name: str, config: Config, exposure_usd: Mapping[str, float], book_usd: float) -> float:

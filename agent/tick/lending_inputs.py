@@ -12,17 +12,18 @@ still share the facts of the reserve objects seen before.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from agent.in_flight import InFlightView, lending_changes
-from agent.model import HealthKind, Kind, Position, ReserveState, VenueSnapshot
+from agent.model import Balance, HealthKind, Kind, Position, ReserveState, VenueSnapshot
 from agent.policy.inputs import (
-    Held,
     LendingAccount,
+    LendingAsset,
     ReserveFacts,
-    held_account,
-    held_assets,
+    refuse_amounts,
     reserve_facts,
 )
+from agent.slots import draft_class
 from agent.tick.hedge_routes import underlying_of
 
 # Each reserve object's facts, checked once a tick: kept by id with the object itself,
@@ -41,7 +42,10 @@ Row = tuple[ReserveFacts | None, int, bool, ReserveState]
 class Market:
     """The rows of one tuple of reserves, the same for every account holding it."""
 
-    __slots__ = ("layout", "reserves", "rows", "unchanged")
+    __slots__ = (
+        "debt_at", "debts", "layout", "nothing", "reserves", "rows", "supply_at", "unchanged",
+        "wallet_at", "wallets",
+    )  # fmt: skip
 
     def __init__(self, reserves: tuple[ReserveState, ...], known: Facts) -> None:
         self.reserves = reserves  # kept: the markets are found by the tuple's id
@@ -54,6 +58,14 @@ class Market:
             layout.append((_checked(reserve, known), row, reserve.ltv > 0, reserve))
         self.rows = rows
         self.layout = tuple(layout)
+        # An account's supply positions, debt positions and wallet balances lie in one
+        # list (``_found``): a row's supply at the row, its debt ``debts`` further on,
+        # its balance ``wallets`` further on; each kind found through its own dict.
+        self.debts, self.wallets = len(rows), 2 * len(rows)
+        self.supply_at = rows
+        self.debt_at = {symbol: self.debts + row for symbol, row in rows.items()}
+        self.wallet_at = {symbol: self.wallets + row for symbol, row in rows.items()}
+        self.nothing: list[Any] = [None] * (3 * len(rows))
         self.unchanged = (_NO_CHANGE,) * len(rows)  # per row, the work in flight: none
 
 
@@ -73,7 +85,55 @@ class LendingAccounts:
         market = self.markets.get(id(reserves))
         if market is None or market.reserves is not reserves:  # its first account
             market = self.markets[id(reserves)] = Market(reserves, self.known)
-        return _account(snapshot, market, gas_usd, view)
+        found, others, health = _found(snapshot, market)
+        debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
+        pending = view.lending_on(snapshot.venue) if view.items else ()
+        more = market.unchanged
+        if pending:
+            changes = lending_changes(pending)
+            more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
+            health = math.inf  # the venue's figure predates them: recomputed from the assets
+        assets = []
+        for facts, row, first_supply_enabled, reserve in market.layout:
+            if facts is None:  # refused: after any fault of the assets before it, as ever
+                facts = _facts(reserve)  # raises
+            supply: Position | None = found[row]
+            if supply is None:
+                enabled, supplied = first_supply_enabled, 0.0
+            else:
+                enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
+            debt: Position | None = found[debts + row]
+            balance: Balance | None = found[wallets + row]
+            more_supplied, more_debt, more_wallet = more[row]
+            supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
+            owed = (0.0 if debt is None else abs(debt.quantity)) + more_debt
+            spare = (0.0 if balance is None else balance.amount) + more_wallet
+            # max(x, 0.0) without the call: NaN passes on to be refused below
+            supplied = 0.0 if supplied < 0.0 else supplied
+            owed = 0.0 if owed < 0.0 else owed
+            spare = 0.0 if spare < 0.0 else spare
+            room = facts[5]
+            if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
+                refuse_amounts(facts[0], supplied, owed, spare, room)
+            asset = _new(_AssetDraft)  # LendingAsset(...) field for field (agent.slots)
+            (
+                asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
+                asset.borrow_apr, asset.supply_room, asset.frozen, asset.paused, asset.underlying,
+            ) = facts  # fmt: skip
+            asset.supplied = supplied
+            asset.collateral_enabled = enabled
+            asset.debt = owed
+            asset.wallet = spare
+            asset.oracle_price_usd = None
+            asset.market_price_usd = None
+            asset.__class__ = LendingAsset
+            assets.append(asset)
+        account = _new(_AccountDraft)  # LendingAccount(...) field for field
+        account.venue, account.assets = snapshot.venue, tuple(assets)
+        account.health_factor, account.gas_usd = health, gas_usd
+        account.account, account.market_priced = None, ()
+        account.__class__ = LendingAccount
+        return account, others
 
 
 def lending_account(
@@ -92,81 +152,35 @@ def lending_account(
     return LendingAccounts(reserves).account(snapshot, gas_usd, view)[0]
 
 
-def _account(
-    snapshot: VenueSnapshot, market: Market, gas_usd: float, view: InFlightView
-) -> tuple[LendingAccount, bool]:
-    supplies, debts, wallet, others = _amounts(snapshot, market.rows)
-    pending = view.lending_on(snapshot.venue) if view.items else ()
-    if pending:
-        changes = lending_changes(pending)
-        more = tuple(changes.get(symbol, _NO_CHANGE) for symbol in market.rows)
-        health = math.inf  # the venue's figure predates them: recomputed from the assets
-    else:
-        more = market.unchanged
-        health = _reported_health(snapshot)
-    held: list[Held] = []  # each reserve's facts and amounts: assets in one call
-    for facts, row, first_supply_enabled, reserve in market.layout:
-        if facts is None:  # refused: after any fault of the assets before it, as ever
-            held_assets(held)
-            facts = _facts(reserve)  # raises
-        supply = supplies[row]
-        if supply is None:
-            enabled, supplied = first_supply_enabled, 0.0
-        else:
-            enabled, supplied = (supply.collateral_usd or 0.0) > 0, supply.quantity
-        more_supplied, more_debt, more_wallet = more[row]
-        supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
-        owed = debts[row] + more_debt
-        spare = wallet[row] + more_wallet
-        # max(x, 0.0) without the call: NaN passes on to be refused by held_assets
-        held.append(
-            (
-                facts,
-                0.0 if supplied < 0.0 else supplied,
-                enabled,
-                0.0 if owed < 0.0 else owed,
-                0.0 if spare < 0.0 else spare,
-            )
-        )
-    return held_account(snapshot.venue, held_assets(held), health, gas_usd), others
-
-
-def _amounts(
-    snapshot: VenueSnapshot, rows: dict[str, int]
-) -> tuple[list[Position | None], list[float], list[float], bool]:
-    """Per row of ``rows``: the account's supply position, its debt and its wallet (the
-    last of a symbol, as a dict by symbol keeps); and whether it holds anything else."""
-    supplies: list[Position | None] = [None] * len(rows)
-    debts = [0.0] * len(rows)
-    wallet = [0.0] * len(rows)
+def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool, float]:
+    """Per row of ``market``: the account's supply position, then (from
+    ``market.debts``) its debt position and (from ``market.wallets``) its wallet balance,
+    the last of a symbol kept as a dict by symbol keeps; whether it holds anything other
+    than lending positions; and the venue's health factor (inf without debt). One list
+    an account, no amounts copied."""
+    found = market.nothing.copy()
+    supplies, debts, wallets = market.supply_at, market.debt_at, market.wallet_at
     others = False
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
         instrument = position.instrument
         kind = instrument.kind
         if kind is _SUPPLY:
-            row = rows.get(instrument.symbol)
-            if row is not None:
-                supplies[row] = position
+            at = supplies.get(instrument.symbol)
         elif kind is _DEBT:
-            row = rows.get(instrument.symbol)
-            if row is not None:
-                debts[row] = abs(position.quantity)
+            at = debts.get(instrument.symbol)
         else:
             others = True
+            continue
+        if at is not None:
+            found[at] = position
     for balance in snapshot.balances:
-        row = rows.get(balance.asset)
-        if row is not None:
-            wallet[row] = balance.amount
-    return supplies, debts, wallet, others
-
-
-def _reported_health(snapshot: VenueSnapshot) -> float:
-    """The venue's health factor (inf without debt); with work in flight, the figure
-    predates it and the policy recomputes it from the assets instead."""
+        at = wallets.get(balance.asset)
+        if at is not None:
+            found[at] = balance
     for reported in snapshot.health:
-        if reported.kind is HealthKind.LENDING:
-            return reported.ratio
-    return math.inf
+        if reported.kind is _LENDING:
+            return found, others, reported.ratio
+    return found, others, math.inf
 
 
 def _checked(reserve: ReserveState, known: Facts) -> ReserveFacts | None:
@@ -190,4 +204,7 @@ def _facts(reserve: ReserveState) -> ReserveFacts:
 
 
 _NO_CHANGE = (0.0, 0.0, 0.0)
-_SUPPLY, _DEBT = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT
+_AssetDraft = draft_class(LendingAsset)  # filled by ``_account``, then a LendingAsset
+_AccountDraft = draft_class(LendingAccount)  # filled by ``_account``: hundreds a tick
+_new = object.__new__
+_SUPPLY, _DEBT, _LENDING = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT, HealthKind.LENDING

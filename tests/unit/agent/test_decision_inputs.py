@@ -6,6 +6,7 @@ venue's work in flight. Only the hedge venues' exposure is summed."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -33,7 +34,13 @@ from agent.policy.inputs import (
 from agent.profiles import profile_for
 from agent.tick.assessment import assess
 from agent.tick.book_builder import build_book
-from agent.tick.decision_inputs import hedge_snapshots, lending_account, policy_input
+from agent.tick.decision_inputs import (
+    SnapshotBlocks,
+    hedge_snapshots,
+    lending_account,
+    policy_input,
+    usable_snapshots,
+)
 from agent.tick.exposures import gross_exposure_usd
 from agent.tick.hedge_routes import underlying_of
 from tests.unit.policy.builders import rules
@@ -236,3 +243,24 @@ def test_repairable_and_usable_accounts_come_in_the_venues_order() -> None:
         assert found.lending == tuple(
             lending_account(everything[v], 0.0, InFlightView()) for v in venues
         )
+
+
+def test_the_usable_snapshots_are_the_usable_venues_ones() -> None:
+    snapshots = {s.venue: s for s in ACCOUNTS}
+    some = usable_snapshots(snapshots, frozenset({"aave:1", "aave:3"}))
+    assert some == {"aave:1": ACCOUNTS[0], "aave:3": ACCOUNTS[2]}
+    assert usable_snapshots(snapshots, frozenset(snapshots)) == snapshots
+    assert usable_snapshots(snapshots, frozenset()) == {}
+
+
+def test_the_blocks_are_each_snapshots_asked_by_venue() -> None:
+    snapshots = {
+        s.venue: replace(s, block_number=block)
+        for s, block in zip(ACCOUNTS, (7, None, 9), strict=True)
+    }
+    blocks = SnapshotBlocks(snapshots)
+    assert blocks == {"aave:1": 7, "aave:2": None, "aave:3": 9}  # a Mapping, item for item
+    assert blocks.get("aave:3") == 9
+    assert blocks.get("gmx") is None  # a venue read nothing this tick
+    assert "aave:2" in blocks
+    assert "gmx" not in blocks

@@ -150,6 +150,20 @@ def test_every_account_is_the_one_read_plainly() -> None:
     assert len(accounts.markets) == 2  # one layout per tuple of reserves
 
 
+def test_whole_numbers_become_the_floats_they_became_before() -> None:
+    # amounts given as ints (the model says float; nothing enforces it): each asset's
+    # amount is still the float ``x + 0.0`` made of it, not the int itself
+    venue = "aave:1"
+    snapshot = _snapshot(
+        venue, (_supply(venue, "WETH", 2), _debt(venue, "USDC", 5)), (("USDC", 7),), MARKET
+    )
+    found, _ = LendingAccounts().account(snapshot, 2.0, InFlightView())
+    assert [repr(a) for a in found.assets] == [repr(a) for a in _plainly(snapshot).assets]
+    assert found.asset("WETH").supplied.__class__ is float
+    assert found.asset("USDC").debt.__class__ is float
+    assert found.asset("USDC").wallet.__class__ is float
+
+
 def test_an_account_holding_more_than_loans_says_so() -> None:
     expiry = datetime(2026, 6, 26, 8, 0, tzinfo=UTC)
     option = Instrument(
