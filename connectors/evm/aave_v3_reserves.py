@@ -13,8 +13,9 @@ shares: ``reserve_read`` decodes each reserve once per tick for all of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from agent.model import Balance, Rate, ReserveState
@@ -181,9 +182,12 @@ class MarketView:
     reads: tuple[ReserveRead, ...]
     reserves: tuple[ReserveState, ...]
     rates: tuple[Rate, ...]
-    marks: dict[str, float]
+    marks: Mapping[str, float]  # frozen: every account's snapshot of the view shares it
     prices: tuple[float, ...]  # each reserve's price_usd
     empty_wallets: tuple[Balance, ...]  # each asset's balance of a wallet holding none
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "marks", MappingProxyType(dict(self.marks)))
 
 
 def market_view(

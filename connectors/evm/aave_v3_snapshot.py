@@ -106,6 +106,7 @@ def account_snapshot(
 _new = object.__new__
 _PositionDraft = draft_class(Position)
 _SnapshotDraft = draft_class(VenueSnapshot)
+_NOTHING: MappingProxyType[str, str] = MappingProxyType({})  # read-only: safe to share
 
 
 def _position(
@@ -133,15 +134,15 @@ def _snapshot(
 ) -> VenueSnapshot:
     """``VenueSnapshot(venue=venue, observed_at=observed_at, positions=positions,
     balances=balances, health=health, marks=view.marks, rates=view.rates,
-    reserves=view.reserves, block_number=block_number)``, its mappings frozen as its
-    ``__post_init__`` freezes them: each a copy of its own, read-only."""
+    reserves=view.reserves, block_number=block_number)``, its mappings read-only as its
+    ``__post_init__`` makes them: the view's marks (frozen once, shared by its accounts)
+    and one empty mapping for the flags and settings (hundreds of snapshots a tick)."""
     snapshot = _new(_SnapshotDraft)
     snapshot.venue, snapshot.observed_at, snapshot.block_number = venue, observed_at, block_number
     snapshot.positions, snapshot.balances, snapshot.health = positions, balances, health
-    snapshot.marks = MappingProxyType(dict(view.marks))
+    snapshot.marks = view.marks  # frozen once for every account of the view
     snapshot.rates, snapshot.reserves = view.rates, view.reserves
     snapshot.quotes = snapshot.oracles = snapshot.pending = ()
-    snapshot.flags = MappingProxyType({})
-    snapshot.settings = MappingProxyType({})
+    snapshot.flags = snapshot.settings = _NOTHING
     snapshot.__class__ = VenueSnapshot
     return snapshot  # type: ignore[no-any-return]

@@ -15,6 +15,7 @@ those logs in one request (``chain_news.LogWatch``), tells each such connector t
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, TypeGuard, runtime_checkable
@@ -71,7 +72,14 @@ def require(result: CallResult, what: str) -> bytes:
 
 
 def block_time(block: BlockRef) -> datetime:
-    return datetime.fromtimestamp(block.timestamp, tz=UTC)
+    """The block's time (one datetime per timestamp: every account read at a block
+    shares it)."""
+    return _utc(block.timestamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _utc(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 class ChainSession:

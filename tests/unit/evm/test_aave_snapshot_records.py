@@ -10,6 +10,7 @@ import math
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,11 +82,13 @@ def test_the_snapshot_is_the_one_its_constructors_build() -> None:
     )
     for mapping in (found.marks, found.flags, found.settings):
         assert isinstance(mapping, MappingProxyType)
-    view.marks["ETH"] = 1.0  # the view's marks change: the snapshot keeps its own copy
-    assert found.marks["ETH"] == 3_000.0
+    # The view's marks are frozen once and shared by every account's snapshot: no one can
+    # change them, through the view or through a snapshot.
+    with pytest.raises(TypeError):
+        view.marks["ETH"] = 1.0  # type: ignore[index]
     other = account_snapshot("aave:4", BLOCK, figures, view, facts, Noted({}, {}, {}))
-    assert other.flags is not found.flags
-    assert other.marks is not found.marks
+    assert other.marks is found.marks
+    assert found.marks["ETH"] == 3_000.0
 
 
 uint256 = st.one_of(st.just(0), st.integers(0, 10**30), st.integers(0, 2**256 - 1))
