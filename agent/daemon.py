@@ -265,9 +265,7 @@ class Daemon:
         assessment = assess(book)
         phases.lap(ASSESSMENT)
         flying = parts.executor.in_flight(SnapshotBlocks(snapshots), earlier)
-        # the venues' own pending trades: of hundreds of snapshots, the few that hold any
-        pending = {name: s for name, s in snapshots.items() if s.pending}
-        self.in_flight = flying.with_venue_orders(pending)
+        self.in_flight = flying.with_venue_orders(snapshots)
         return reads, inputs, snapshots, assessment
 
     async def _tick(self, now: datetime) -> TickReport:

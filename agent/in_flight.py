@@ -93,7 +93,8 @@ class InFlightView:
                 since=snapshot.observed_at.timestamp(),
                 reference=trade.reference,
             )
-            for name, snapshot in sorted(snapshots.items())
+            # of hundreds of snapshots a tick, only the few holding any are sorted
+            for name, snapshot in sorted((n, s) for n, s in snapshots.items() if s.pending)
             for trade in snapshot.pending
         ]
         return InFlightView((*self.items, *extra))

@@ -54,20 +54,12 @@ def lending_supply(
 ) -> LendingSupplyPosition:
     """``LendingSupplyPosition(identifier, venue, underlying, quantity, threshold,
     protocol=protocol)``, cheaper (see the module's doc)."""
-    names = positions._VALID_NAMES  # _known_names inline (~450 a tick each)
     if (
         type(quantity) is float
         and 0.0 <= quantity < _INF  # require_non_negative
         and type(threshold) is float
         and 0.0 <= threshold <= 1.0  # require_fraction
-        and type(identifier) is str
-        and identifier in names
-        and type(venue) is str
-        and venue in names
-        and type(underlying) is str
-        and underlying in names
-        and type(protocol) is str
-        and protocol in names
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(_SupplyDraft)
         record.id, record.venue, record.underlying = identifier, venue, underlying
@@ -85,18 +77,10 @@ def lending_debt(
 ) -> LendingDebtPosition:
     """``LendingDebtPosition(identifier, venue, underlying, quantity, protocol=protocol)``,
     cheaper (see the module's doc)."""
-    names = positions._VALID_NAMES  # _known_names inline
     if (
         type(quantity) is float
-        and 0.0 <= quantity < _INF  # require_non_negative
-        and type(identifier) is str
-        and identifier in names
-        and type(venue) is str
-        and venue in names
-        and type(underlying) is str
-        and underlying in names
-        and type(protocol) is str
-        and protocol in names
+        and 0.0 <= quantity < _INF
+        and _known_names(identifier, venue, underlying, None, protocol)
     ):
         record = _new(_DebtDraft)
         record.id, record.venue, record.underlying = identifier, venue, underlying

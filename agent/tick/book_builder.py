@@ -5,9 +5,8 @@ counts in the book's risk; only acting is restricted to fresh, checked venues.
 
 The market: spot per underlying from the oracle venue (else the median of the venues'
 marks), vol from the options' own mark IVs (else ``default_vol``), rate 0. Margin
-accounts (Deribit per currency, Hyperliquid cross) take the venue's equity; their cash
-is that equity less what the risk engine itself values their positions at, so the
-account's equity in the book matches the venue's exactly at the current prices.
+accounts (Deribit per currency, Hyperliquid cross) take the venue's equity
+(``agent.tick.account_cash``).
 
 It runs on every tick over ~1,000 positions (mostly Aave): the records come from their
 cheap constructors (``agent.risk.fast_records``: the same records, the same refusals),
@@ -17,12 +16,11 @@ book of their own (``agent.risk.record_values``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
 from agent.model import (
-    HealthKind,
     Kind,
     OptionType,
     Position,
@@ -35,9 +33,9 @@ from agent.risk import fast_records
 from agent.risk import positions as risk
 from agent.risk.book import Book
 from agent.risk.fast_records import lending_debt, lending_supply
-from agent.risk.record_values import record_values
 from agent.risk.terms import OptionType as RiskOptionType
 from agent.risk.terms import Settlement as RiskSettlement
+from agent.tick.account_cash import cross_accounts, with_account_cash
 
 STABLECOINS = frozenset({"USDC", "USDT", "DAI", "USD"})
 _SUPPLY, _DEBT, _OPTION = Kind.LENDING_SUPPLY, Kind.LENDING_DEBT, Kind.OPTION
@@ -61,12 +59,12 @@ def build_book(
         first = len(records)
         options = _add_records(snapshot, profile, market, records, tables)
         if profile.margin == "cross":  # collateral in a margin account is its cash
-            accounts += _cross_accounts(snapshot, records[first:])
+            accounts += cross_accounts(snapshot, records[first:])
         elif options:  # only options lock collateral: the loans and perps need no look
             records += [c for p in options if (c := _locked_collateral(p, profile, market))]
     if not accounts:
         return Book.from_records(now, market, records)
-    return _with_account_cash(now, market, records, accounts, snapshots)
+    return with_account_cash(now, market, records, accounts, snapshots)
 
 
 def _market(
@@ -345,63 +343,3 @@ _RECORDS = {
     Kind.FUTURE: _margined,
     Kind.SPOT: _spot,
 }
-
-
-def _cross_accounts(
-    snapshot: VenueSnapshot, records: Iterable[risk.Position]
-) -> list[risk.MarginAccount]:
-    names = {r.account for r in records if r.account is not None}
-    return [risk.MarginAccount(id=name, venue=snapshot.venue) for name in sorted(names)]
-
-
-def _venue_equity(snapshot: VenueSnapshot, account: str) -> float:
-    """The venue's reported equity (USD) for ``venue:currency``."""
-    currency = account.split(":", 1)[1]
-    margin = [h for h in snapshot.health if h.kind is HealthKind.MARGIN]
-    if len(margin) == 1:  # one cross account for the whole venue (Hyperliquid)
-        return margin[0].equity_usd or 0.0
-    for health in margin:
-        if health.account in (currency, None) and health.equity_usd is not None:
-            return health.equity_usd
-    return 0.0
-
-
-def _with_account_cash(
-    now: datetime,
-    market: Mapping[str, risk.MarketState],
-    records: list[risk.Position],
-    accounts: list[risk.MarginAccount],
-    snapshots: Mapping[str, VenueSnapshot],
-) -> Book:
-    """Set each cross account's cash so its book equity equals the venue's equity: value
-    the positions once outside any account, then place them in their accounts.
-
-    An account margined in a coin (Deribit's ETH account) holds its cash in that coin:
-    it is booked as a spot holding of the coin inside the account, so the collateral's
-    delta is hedged like any other and moves with the coin under stress.
-    """
-    # A position's value needs no other position, nor its account: value those held in
-    # accounts only, in their accounts (no cash yet).
-    held = [r for r in records if r.account is not None]
-    value_of: dict[str, float] = {}
-    for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
-        owner = record.account
-        assert owner is not None
-        value_of[owner] = value_of.get(owner, 0.0) + value
-    funded, holdings = [], []
-    for account in accounts:
-        cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)
-        coin = market.get(account.id.split(":", 1)[1])
-        if coin is not None and not coin.pegged and coin.spot > 0:
-            holdings.append(_coin_cash(account, cash / coin.spot))
-            cash = 0.0
-        funded.append(risk.MarginAccount(id=account.id, venue=account.venue, cash_usd=cash))
-    return Book.from_records(now, market, [*records, *holdings], funded)
-
-
-def _coin_cash(account: risk.MarginAccount, quantity: float) -> risk.SpotPosition:
-    """The coin balance of a coin-margined account (``venue:COIN``), in coin."""
-    coin = account.id.split(":", 1)[1]
-    return risk.SpotPosition(
-        f"{account.id}:cash", account.venue, coin, quantity, account=account.id
-    )

@@ -1,0 +1,76 @@
+"""Cross-margin accounts in the book (Deribit per currency, Hyperliquid cross): each
+takes the venue's equity; its cash is that equity less what the risk engine itself
+values its positions at, so the account's equity in the book matches the venue's
+exactly at the current prices (``agent.tick.book_builder`` builds the records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from agent.model import HealthKind, VenueSnapshot
+from agent.risk import positions as risk
+from agent.risk.book import Book
+from agent.risk.record_values import record_values
+
+
+def cross_accounts(
+    snapshot: VenueSnapshot, records: Iterable[risk.Position]
+) -> list[risk.MarginAccount]:
+    """The margin accounts ``records`` name, one per name, sorted."""
+    names = {r.account for r in records if r.account is not None}
+    return [risk.MarginAccount(id=name, venue=snapshot.venue) for name in sorted(names)]
+
+
+def _venue_equity(snapshot: VenueSnapshot, account: str) -> float:
+    """The venue's reported equity (USD) for ``venue:currency``."""
+    currency = account.split(":", 1)[1]
+    margin = [h for h in snapshot.health if h.kind is HealthKind.MARGIN]
+    if len(margin) == 1:  # one cross account for the whole venue (Hyperliquid)
+        return margin[0].equity_usd or 0.0
+    for health in margin:
+        if health.account in (currency, None) and health.equity_usd is not None:
+            return health.equity_usd
+    return 0.0
+
+
+def with_account_cash(
+    now: datetime,
+    market: Mapping[str, risk.MarketState],
+    records: list[risk.Position],
+    accounts: list[risk.MarginAccount],
+    snapshots: Mapping[str, VenueSnapshot],
+) -> Book:
+    """Set each cross account's cash so its book equity equals the venue's equity: value
+    the positions once outside any account, then place them in their accounts.
+
+    An account margined in a coin (Deribit's ETH account) holds its cash in that coin:
+    it is booked as a spot holding of the coin inside the account, so the collateral's
+    delta is hedged like any other and moves with the coin under stress.
+    """
+    # A position's value needs no other position, nor its account: value those held in
+    # accounts only, in their accounts (no cash yet).
+    held = [r for r in records if r.account is not None]
+    value_of: dict[str, float] = {}
+    for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
+        owner = record.account
+        assert owner is not None
+        value_of[owner] = value_of.get(owner, 0.0) + value
+    funded, holdings = [], []
+    for account in accounts:
+        cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)
+        coin = market.get(account.id.split(":", 1)[1])
+        if coin is not None and not coin.pegged and coin.spot > 0:
+            holdings.append(_coin_cash(account, cash / coin.spot))
+            cash = 0.0
+        funded.append(risk.MarginAccount(id=account.id, venue=account.venue, cash_usd=cash))
+    return Book.from_records(now, market, [*records, *holdings], funded)
+
+
+def _coin_cash(account: risk.MarginAccount, quantity: float) -> risk.SpotPosition:
+    """The coin balance of a coin-margined account (``venue:COIN``), in coin."""
+    coin = account.id.split(":", 1)[1]
+    return risk.SpotPosition(
+        f"{account.id}:cash", account.venue, coin, quantity, account=account.id
+    )
