@@ -22,11 +22,8 @@ from agent.policy.steering import (
     lending_terms,
     liquidation_move,
     steer_at,
+    steering_of,
 )
-from agent.slots import draft_class
-
-_SteeringDraft = draft_class(Steering)
-_new = object.__new__
 
 
 def lending_steerings(
@@ -57,14 +54,20 @@ def lending_steerings(
             continue
         # steer's static case: nothing vol-aware applies
         cause = "trigger" if health < floor else ""
-        steering = _new(_SteeringDraft)
-        steering.account, steering.kind, steering.health, steering.vol = (
-            account.venue, "lending", health, vol,
-        )  # fmt: skip
-        steering.liquidation_move, steering.probability = move, 1.0 if move == 0.0 else 0.0
-        steering.trigger, steering.target, steering.acting = floor, target, bool(cause)
-        steering.projected_health, steering.cause = None, cause
-        steering.market_priced = account.market_priced
-        steering.__class__ = Steering
-        found.append(steering)
+        probability = 1.0 if move == 0.0 else 0.0
+        found.append(
+            steering_of(
+                account.venue,
+                True,
+                health,
+                vol,
+                move,
+                probability,
+                floor,
+                target,
+                cause,
+                None,
+                account.market_priced,
+            )
+        )
     return found, ours_all

@@ -301,8 +301,28 @@ def steer_at(
             target = max(target, min(exposure.health_for(adverse, static_target), cap))
             if not cause and health < floor_now:
                 cause = "projection"
-    # A Steering filled as a draft (agent.slots.draft_class): one an account, hundreds a
-    # tick, and a frozen dataclass's __init__ costs four times the plain stores.
+    return steering_of(
+        name, lending, health, vol, move, probability, trigger, target, cause, projected,
+        market_priced,
+    )  # fmt: skip
+
+
+def steering_of(
+    name: str,
+    lending: bool,
+    health: float,
+    vol: float | None,
+    move: float | None,
+    probability: float,
+    trigger: float,
+    target: float,
+    cause: str,
+    projected: float | None,
+    market_priced: tuple[str, ...],
+) -> Steering:
+    """``Steering(...)`` of these figures (acting when there is a ``cause``), filled as a
+    draft (``agent.slots.draft_class``): one an account, hundreds a tick, and a frozen
+    dataclass's ``__init__`` costs four times the plain stores."""
     found = _new(_SteeringDraft)
     found.account, found.kind, found.health, found.vol = (
         name, "lending" if lending else "margin", health, vol,
