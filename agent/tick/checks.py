@@ -15,11 +15,10 @@ worse of the protocol's price and the consensus (``agent.policy.oracle_doubt``).
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from statistics import median
 
 from agent.config.models import KillSwitchSettings, LimitSettings
@@ -87,7 +86,7 @@ def check_inputs(
         {underlying: {} for underlying in oracle.marks} if oracle is not None else {}
     )
     groups = tuple(by_underlying.items())
-    stale = _stale_from(limits.max_input_age_s)
+    oldest = limits.max_input_age_s
     for name, read in reads.items():
         snapshot = read.snapshot
         if snapshot is not None and groups and name != oracle_venue:
@@ -100,11 +99,7 @@ def check_inputs(
         if (
             snapshot is not None
             and read.fresh
-            and (
-                now - snapshot.observed_at < stale
-                if stale is not None
-                else not (now - snapshot.observed_at).total_seconds() > limits.max_input_age_s
-            )
+            and not (now - snapshot.observed_at).total_seconds() > oldest
             and not snapshot.flags
         ):
             usable.add(name)
@@ -129,22 +124,6 @@ def check_inputs(
             repairable = frozenset(usable - {oracle_venue}) if doubts else frozenset()
             usable.clear()  # no trusted price: nothing valued on it, nothing acted on it
     return InputReport(tuple(problems), frozenset(usable), doubts, repairable)
-
-
-@functools.lru_cache(maxsize=8)
-def _stale_from(limit_s: float) -> timedelta | None:
-    """The least age a snapshot is too old at: ``age.total_seconds() > limit_s`` exactly
-    when ``age >= _stale_from(limit_s)`` (timedeltas count whole microseconds, and
-    ``total_seconds`` rises with them), a comparison instead of a float per venue. None
-    for a limit not finite or beyond a billion seconds (the float test is kept)."""
-    if not -1e9 < limit_s < 1e9:
-        return None
-    micro = math.floor(limit_s * 1e6)
-    while timedelta(microseconds=micro).total_seconds() > limit_s:
-        micro -= 1
-    while not timedelta(microseconds=micro).total_seconds() > limit_s:
-        micro += 1
-    return timedelta(microseconds=micro)
 
 
 def _doubts(

@@ -1,7 +1,6 @@
-"""The input checks' one pass: the age limit as a timedelta gives the float test's
-answer at every age, and marks that are NaN or infinite (which the shortcut of marks
-surely near the oracle must pass over or test, never flag wrongly) are reported as the
-plain checks report them."""
+"""The input checks' one pass: marks that are NaN or infinite (which the shortcut of
+marks surely near the oracle must pass over or test, never flag wrongly) are reported as
+the plain checks report them."""
 
 from __future__ import annotations
 
@@ -13,31 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.model import VenueSnapshot
-from agent.tick.checks import _stale_from, check_inputs
+from agent.tick.checks import check_inputs
 from agent.tick.reading import VenueRead
 
 from .test_checks_shortcuts import _plain
 from .test_reading_and_checks import LIMITS, NOW, TRIGGERS
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.floats(0.0, 1e8), st.integers(-5, 5), st.integers(0, 10**14))
-def test_an_age_is_stale_past_the_limit_exactly_as_total_seconds_says(
-    limit: float, offset: int, far: int
-) -> None:
-    stale = _stale_from(limit)
-    assert stale is not None
-    near = math.floor(limit * 1e6) + offset  # ages a microsecond or so either side
-    for micro in (near, far, stale // timedelta(microseconds=1) - 1):
-        age = timedelta(microseconds=micro)
-        assert (age >= stale) == (age.total_seconds() > limit)
-
-
-def test_a_limit_out_of_range_keeps_the_float_test() -> None:
-    assert _stale_from(math.inf) is None
-    assert _stale_from(math.nan) is None
-    assert _stale_from(2e9) is None
-
 
 MARKS = st.sampled_from([3000.0, 3059.0, 2941.0, 2500.0, math.nan, math.inf, -math.inf, 0.0])
 
