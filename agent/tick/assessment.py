@@ -17,7 +17,7 @@ from agent.risk.book import Book
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, book_greeks
-from agent.risk.stress import StressGrid, StressResult, stress_test
+from agent.risk.stress import StressGrid, StressResult, stress_and_worst
 from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA, position_rows_kernel
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
@@ -150,8 +150,8 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     worst = None
     result = None
     if run_stress and book.positions:
-        result = stress_test(book, stress, names)
-        worst = max(-result.worst[0], 0.0)
+        result, worst_pnl = stress_and_worst(book, stress, names)
+        worst = max(-worst_pnl, 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash
     return Assessment(
