@@ -13,12 +13,13 @@ from operator import attrgetter
 
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import Book
+from agent.risk.book import Book, IntArray
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
-from agent.risk.portfolio import BookGreeks, book_greeks
+from agent.risk.portfolio import BookGreeks, greeks_with_rows
 from agent.risk.stress import StressGrid, StressResult, stress_and_worst
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA, position_rows_kernel
+from agent.risk.validation import FloatArray
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
 
@@ -87,8 +88,8 @@ class PositionGreeks(Mapping[str, Greeks]):
 
     __slots__ = ("_built", "_options", "_positions", "_rows", "_table")
 
-    def __init__(self, book: Book, greeks: BookGreeks) -> None:
-        rows, options = position_rows_kernel(greeks.table, greeks.spot, book.arrays.codes)
+    def __init__(self, book: Book, rows: FloatArray, options: IntArray) -> None:
+        """``rows`` and ``options``: ``valuation.position_rows_kernel``'s."""
         self._table = rows  # Greeks' fields, in their order
         self._positions = positions = book.positions
         self._options = {positions[row].id: row for row in options.tolist()}
@@ -125,9 +126,9 @@ class PositionGreeks(Mapping[str, Greeks]):
 
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
-    greeks = book_greeks(book)
+    greeks, rows, options = greeks_with_rows(book)
     net = _nets(greeks)
-    per_position = PositionGreeks(book, greeks)
+    per_position = PositionGreeks(book, rows, options)
     arrays = book.arrays
     names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
     distances = liquidation_distance(book, names)
