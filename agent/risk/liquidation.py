@@ -100,15 +100,14 @@ def arrays_liquidation_levels(
     }
 
 
-def liquidation_distance(
-    book: Book, names: tuple[str, ...] | None = None
-) -> dict[str, LiquidationDistance]:
+def liquidation_distance(book: Book, unique: bool | None = None) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails.
-    ``names``: the accounts' names (lending first, then margin) if already at hand."""
+    ``unique``: whether the accounts' names are all different, if already known."""
     arrays = book.arrays
     accounts = arrays.lending_accounts + arrays.margin_accounts
-    if len(set(names or map(_NAME, accounts))) < len(accounts):
-        # accounts sharing a name share one level entry
+    if unique is None:
+        unique = len(set(map(_NAME, accounts))) == len(accounts)
+    if not unique:  # accounts sharing a name share one level entry
         return _distance_by_name(book, arrays_liquidation_levels(arrays))
     failing, shocks = nearest_levels_kernel(
         _book_terms(arrays), arrays.pegged, _DOWN_SHOCKS, _UP_SHOCKS, _WALK

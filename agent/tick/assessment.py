@@ -13,7 +13,7 @@ from operator import attrgetter
 
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import Book, IntArray
+from agent.risk.book import Account, Book, BookArrays, IntArray
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, greeks_with_rows
@@ -125,13 +125,36 @@ class PositionGreeks(Mapping[str, Greeks]):
         return f"PositionGreeks({len(self)} positions)"
 
 
+# The last few books' lending accounts (held: compared by identity), their margin
+# accounts' names, and what ``_account_names`` found for them.
+_RECENT_NAMES: list[tuple[tuple[Account, ...], tuple[str, ...], tuple[str, ...], bool]] = []
+
+
+def _account_names(arrays: BookArrays) -> tuple[tuple[str, ...], bool]:
+    """The accounts' names, lending first, then margin, and whether they are all
+    different. A book's lending accounts are laid once per set of records and handed
+    back while its positions stay the same (``agent.risk.book``'s ``Checked``); its
+    margin accounts are laid every tick, compared here by name: the same accounts are
+    not walked again (226 Aave accounts, each a first touch on cold caches). Keyed on
+    the accounts, never on amounts."""
+    lending = arrays.lending_accounts
+    margin = tuple(map(_NAME, arrays.margin_accounts))
+    for known, known_margin, names, unique in _RECENT_NAMES:
+        if known is lending and known_margin == margin:
+            return names, unique
+    names = tuple(map(_NAME, lending)) + margin
+    unique = len(set(names)) == len(names)
+    _RECENT_NAMES.insert(0, (lending, margin, names, unique))
+    del _RECENT_NAMES[4:]
+    return names, unique
+
+
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
     greeks, rows, options = greeks_with_rows(book)
     net = _nets(greeks)
     per_position = PositionGreeks(book, rows, options)
-    arrays = book.arrays
-    names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
-    distances = liquidation_distance(book, names)
+    names, unique = _account_names(book.arrays)
+    distances = liquidation_distance(book, unique)
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
