@@ -90,7 +90,7 @@ def stress_and_worst(
     priced = _UNPRICED  # priced by the kernel on one thread
     if arrays.terms.shape[0] * cells[0].shape[0] >= PARALLEL_THRESHOLD:
         priced = revalue(book, spot_multipliers_for(book, cells[0]), cells[1])  # the pool's
-    values, health, pnl, worst = stress_kernel(
+    values, health, failing, pnl, worst = stress_kernel(
         arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, arrays.pegged,
         cells, len(arrays.lending_accounts), arrays.margin_cash, priced,
     )  # fmt: skip
@@ -98,7 +98,7 @@ def stress_and_worst(
         pnl = values.reshape(-1, 1).sum(axis=0).reshape(1, 1)
     accounts = arrays.lending_accounts + arrays.margin_accounts
     names = names if names is not None else tuple(map(_NAME, accounts))
-    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, accounts)
+    liquidated, liquidated_positions = _liquidations(book, failing, names, accounts)
     result = StressResult(
         grid=grid,
         pnl_usd=pnl,

@@ -23,8 +23,8 @@ from agent.risk.scenario_kernels import (
 )
 from agent.risk.validation import BoolArray, FloatArray
 
-# (values, health, P&L, worst): see ``stress_kernel``
-Stressed = tuple[FloatArray, FloatArray, FloatArray, int]
+# (values, health, failing, P&L, worst): see ``stress_kernel``
+Stressed = tuple[FloatArray, FloatArray, BoolArray, FloatArray, int]
 
 
 @kernel
@@ -42,10 +42,10 @@ def stress_kernel(
     """A grid of ``cells`` (per cell in [spot, vol] order, its spot shock and vol
     multiplier; the vol shocks' count; the cell of no move, -1 if none): per position and
     cell its P&L against the book as it is (positions, spot shocks, vol shocks); every
-    account's health (accounts, spot shocks, vol shocks); the cells' P&L (spot shocks,
-    vol shocks), summed only when there are two cells or more (numpy sums one pairwise:
-    the caller's); and the flat cell of the least P&L, the first of equals, a NaN
-    before any number (``np.argmin``'s). ``priced``: the values of a grid large enough
+    account's health (accounts, spot shocks, vol shocks) and where it is below 1; the
+    cells' P&L (spot shocks, vol shocks), summed only when there are two cells or more
+    (numpy sums one pairwise: the caller's); and the flat cell of the least P&L, the
+    first of equals, a NaN before any number (``np.argmin``'s). ``priced``: the values of a grid large enough
     for the thread pool (``scenarios.revalue``), or (0, 0) to price them here on one
     thread (a kernel calling the pool's kernel segfaulted here when loaded from numba's
     cache, numba 0.68.1)."""
@@ -70,9 +70,11 @@ def stress_kernel(
     pnl = pnl_kernel(values, unshocked)
     spot_count = count // vol_count
     shape = (spot_count, vol_count)
+    health = health.reshape((health.shape[0], spot_count, vol_count))
     return (
         values.reshape((values.shape[0], spot_count, vol_count)),
-        health.reshape((health.shape[0], spot_count, vol_count)),
+        health,
+        health < 1.0,
         pnl.reshape(shape),
         _first_least(pnl),
     )

@@ -1,7 +1,8 @@
 """The stress grid in one kernel call (``stress_kernel``) against the steps it replaced,
 bit for bit on random books and grids (with and without a cell of no move, one cell):
-``spot_multipliers_for``, the values on one thread, ``account_health_kernel``, the P&L
-against the book revalued as it is, numpy's sums and ``np.argmin`` of the worst cell;
+``spot_multipliers_for``, the values on one thread, ``account_health_kernel``, the
+failing cells from numpy's ``health < 1.0``, the P&L against the book revalued as it
+is, numpy's sums and ``np.argmin`` of the worst cell;
 and the thread pool's values the same floats."""
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agent.risk import positions as risk
 from agent.risk import stress
 from agent.risk.book import Book
 from agent.risk.scenario_kernels import account_health_kernel, scenario_values_serial
 from agent.risk.scenarios import revalue, spot_multipliers_for
-from agent.risk.stress import StressGrid, stress_and_worst
+from agent.risk.stress import StressGrid, _liquidations, stress_and_worst
 from agent.risk.stress_kernels import _first_least
 
+from .books import NOW, market
 from .test_liquidation_walk import books
 
 SHOCKS = st.lists(st.sampled_from((-0.66, -0.3, -0.05, 0.0, 0.05, 0.4, 1.0)), min_size=1,
@@ -55,10 +58,28 @@ def test_the_grid_is_the_steps_it_replaced(book: Book, spots: tuple, vols: tuple
     assert result.position_pnl_usd.shape == values.shape
     assert result.health.tobytes() == health.tobytes()
     assert result.health.shape == health.shape
+    accounts = book.arrays.lending_accounts + book.arrays.margin_accounts
+    failing = _liquidations(book, health < 1.0, result.accounts, accounts)
+    assert (result.liquidated, result.liquidated_positions) == failing
     assert result.pnl_usd.tobytes() == pnl.tobytes()
     assert result.pnl_usd.shape == pnl.shape
     assert np.float64(worst).tobytes() == np.float64(expected_worst).tobytes()
     assert np.float64(worst).tobytes() == np.float64(result.worst[0]).tobytes()
+
+
+def test_a_loan_just_under_one_fails_in_its_cells() -> None:
+    rows = [  # health 1.2 as it is, 0.96 at -20% (below 1, above 0.9)
+        risk.LendingSupplyPosition("eth", "aave", "ETH", 2.0, 0.8, "aave:1"),
+        risk.LendingDebtPosition("usdc", "aave", "USDC", 4_000.0, "aave:1"),
+    ]
+    book = Book.from_records(NOW, market(), rows)
+    result, _ = stress_and_worst(book)
+    _, health, _, _ = _replaced(book, StressGrid())
+    assert result.health.tobytes() == health.tobytes()
+    failing = [shock for shock, row in zip(StressGrid().spot_shocks, result.liquidated, strict=True)
+               if row[0]]  # fmt: skip
+    assert failing == [-0.66, -0.5, -0.3, -0.25, -0.2]
+    assert result.liquidated_positions[4][1] == ("eth", "usdc")
 
 
 @settings(max_examples=15, deadline=None)
