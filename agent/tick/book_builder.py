@@ -10,8 +10,9 @@ accounts (Deribit per currency, Hyperliquid cross) take the venue's equity
 
 It runs on every tick over ~1,000 positions (mostly Aave): the records come from their
 cheap constructors (``agent.risk.fast_records``: the same records, the same refusals),
-ids are made once per position, and the account-held positions are valued without a
-book of their own (``agent.risk.record_values``).
+ids are made once per position, and the book is laid out once: the account-held
+positions are valued from it before their accounts' cash is set in
+(``agent.tick.account_cash``).
 """
 
 from __future__ import annotations
