@@ -263,7 +263,8 @@ class Checked(NamedTuple):
     identities (``agent.risk.book_structure``), for the layout to reuse: each record's
     kind code, its underlying's row of the market and its lending account's number (-1
     for none); the lending accounts (by name: their number); the records in no lending
-    account; the supplies, the perpetuals and futures, the options. Shared by books of
+    account; the supplies (and as an index array), the perpetuals and futures, the
+    options; the records that name an account (lending or margin). Shared by books of
     the same identities: every array read-only."""
 
     kinds: IntArray
@@ -273,8 +274,10 @@ class Checked(NamedTuple):
     lending_accounts: tuple[Account, ...]
     outside: tuple[int, ...]
     supplies: tuple[int, ...]
+    supply_rows: IntArray
     margined: tuple[int, ...]
     options: tuple[int, ...]
+    named: tuple[int, ...]
 
 
 # The last few books' identities, and what they decided.
@@ -309,13 +312,18 @@ def _check_identities(records: Records, key: Identity) -> Checked:
     members = lay_lending(runs, owners)
     kind = [AccountKind.LENDING] * len(members)
     lent = _accounts(zip(runs.numbers, runs.venues, kind, members, strict=True))
-    for array in (codes, rows, owners):
+    supply_rows = np.flatnonzero(codes == _SUPPLY)
+    for array in (codes, rows, owners, supply_rows):
         array.setflags(write=False)
-    supplies, margined, options = (
-        tuple(np.flatnonzero(of).tolist())
-        for of in (codes == _SUPPLY, _MARGINED[codes], codes == _OPTION)
+    supplies = tuple(supply_rows.tolist())
+    margined, options = (
+        tuple(np.flatnonzero(of).tolist()) for of in (_MARGINED[codes], codes == _OPTION)
     )
-    return Checked(codes, rows, owners, runs.numbers, lent, outside, supplies, margined, options)
+    named = tuple(index for index, account in enumerate(accounts) if account is not None)
+    return Checked(
+        codes, rows, owners, runs.numbers, lent, outside, supplies, supply_rows, margined,
+        options, named,
+    )  # fmt: skip
 
 
 def _lay_out(book: Book) -> BookArrays:
@@ -325,9 +333,9 @@ def _lay_out(book: Book) -> BookArrays:
 
 def _margin_accounts(
     book: Records, outside: Sequence[int]
-) -> tuple[tuple[Account, ...], FloatArray, list[int]]:
+) -> tuple[tuple[Account, ...], FloatArray, tuple[list[int], list[int]]]:
     """The margin accounts (the book's cross accounts, then each isolated position's own),
-    their cash, and per position the number of its margin account (-1 for none)."""
+    their cash, and the positions in one (by index) with the number of each's account."""
     margin: dict[str, tuple[str, AccountKind, list[int]]] = {
         name: (account.venue, AccountKind.CROSS_MARGIN, [])
         for name, account in book.margin_accounts.items()
@@ -335,7 +343,8 @@ def _margin_accounts(
     cash = {name: account.cash_usd for name, account in book.margin_accounts.items()}
     number = {name: index for index, name in enumerate(margin)}
     positions = book.positions
-    owners = [-1] * len(positions)
+    held: list[int] = []
+    owners: list[int] = []
     for index in outside:
         position = positions[index]
         held_in = position.account if position.account is not None else margin_account(position)
@@ -346,12 +355,13 @@ def _margin_accounts(
             cash[held_in] = getattr(position, "collateral_usd", 0.0) or 0.0
             number[held_in] = len(number)
         margin[held_in][2].append(index)
-        owners[index] = number[held_in]
+        held.append(index)
+        owners.append(number[held_in])
     accounts = _accounts(
         (name, venue, kind, tuple(members)) for name, (venue, kind, members) in margin.items()
     )
     margin_cash = np.array([cash[account.name] for account in accounts], dtype=np.float64)
-    return accounts, margin_cash, owners
+    return accounts, margin_cash, (held, owners)
 
 
 def laid(records: Records, checked: Checked) -> BookArrays:
@@ -361,10 +371,10 @@ def laid(records: Records, checked: Checked) -> BookArrays:
     the book's (``agent.risk.book_cash`` sets the cash in between)."""
     now = records.valuation_time.timestamp()
     rows = lay_rows(records, checked, now)
-    margin, cash, margin_owners = _margin_accounts(records, checked.outside)
-    codes = rows.codes
+    margin, cash, (held, owners) = _margin_accounts(records, checked.outside)
+    codes = rows.codes  # LENDING_ACCOUNT and MARGIN_ACCOUNT -1 throughout
     codes[:, LENDING_ACCOUNT] = checked.lending_owners
-    codes[:, MARGIN_ACCOUNT] = margin_owners
+    codes[held, MARGIN_ACCOUNT] = owners
     spots = np.ascontiguousarray(rows.market[:, SPOT])
     for array in (rows.market, rows.pegged, codes, spots, rows.option_terms):
         array.setflags(write=False)

@@ -14,6 +14,7 @@ records, arrays and values.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
@@ -31,45 +32,46 @@ class _Records(NamedTuple):
 
 
 class UnfundedBook:
-    """The book of ``positions`` and ``margin_accounts`` whose accounts' cash, and the
-    quantities of its last ``pending`` positions (spot holdings), are still to be set
-    (``funded``); raises RiskInputError as ``Book.from_records`` of them would."""
+    """The book of ``positions``, then ``pending`` spot holdings, in ``margin_accounts``,
+    whose accounts' cash and holdings' quantities are still to be set (``funded``);
+    raises RiskInputError as ``Book.from_records`` of them would."""
 
     def __init__(
         self,
         valuation_time: datetime,
         market: Mapping[str, MarketState],
-        positions: Iterable[Position],
+        positions: Sequence[Position],
+        pending: Sequence[SpotPosition],
         margin_accounts: Iterable[MarginAccount],
-        pending: int,
     ) -> None:
         accounts = {account.id: account for account in margin_accounts}
-        self._records = _Records(valuation_time, market, tuple(positions), accounts)
-        self._settled = len(self._records.positions) - pending
-        self._arrays = laid(self._records, check(self._records))
+        self._positions = positions
+        self._records = _Records(valuation_time, market, (*positions, *pending), accounts)
+        self._checked = check(self._records)
+        self._arrays = laid(self._records, self._checked)
 
-    def values(self, indices: Sequence[int]) -> list[float]:
-        """The value (USD) of each position at ``indices`` (none pending), the float the
-        book with its cash values it at: a position's value needs no other position, nor
-        its account's cash."""
-        if max(indices, default=-1) >= self._settled:
-            raise ValueError("a pending position has no value yet")
+    def held_values(self) -> tuple[Sequence[int], list[float]]:
+        """The positions (not pending) that name an account, by index in book order, and
+        the value (USD) of each: the float the book with its cash values it at, as a
+        position's value needs no other position, nor its account's cash."""
+        named = self._checked.named  # the pending holdings, last, name theirs too
+        held = named[: bisect_left(named, len(self._positions))]
         arrays = self._arrays
         terms = arrays.terms.view()
         terms.setflags(write=False)  # as a book's: the kernel is compiled for read-only arrays
         table = book_greeks_kernel(
             terms, arrays.codes, arrays.market, arrays.valuation_seconds, arrays.option_terms
         )
-        values: list[float] = table[indices, VALUE].tolist()
-        return values
+        values: list[float] = table[held, VALUE].tolist()
+        return held, values
 
     def funded(
         self, holdings: Sequence[SpotPosition], margin_accounts: Iterable[MarginAccount]
     ) -> Book:
-        """The book with its cash: ``holdings`` in place of the pending positions (spot
-        records of the same ids, venues, underlyings and accounts, in order) and
+        """The book with its cash: ``holdings`` in place of the pending ones (spot records
+        of the same ids, venues, underlyings and accounts, in order) and
         ``margin_accounts`` in place of its accounts (the same ids, in order)."""
-        records, settled = self._records, self._settled
+        records, settled = self._records, len(self._positions)
         accounts = {account.id: account for account in margin_accounts}
         pending = records.positions[settled:]
         if list(accounts) != list(records.margin_accounts) or not (
@@ -79,7 +81,7 @@ class UnfundedBook:
         arrays = self._arrays
         arrays.terms[settled:, QUANTITY] = [holding.quantity for holding in holdings]
         arrays.margin_cash[: len(accounts)] = [account.cash_usd for account in accounts.values()]
-        positions = (*records.positions[:settled], *holdings)
+        positions = (*self._positions, *holdings)
         funded = _Records(records.valuation_time, records.market, positions, accounts)
         return Book.laid_out(funded, freeze(arrays))
 

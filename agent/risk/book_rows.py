@@ -92,8 +92,8 @@ def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
     terms = np.full((len(positions), TERM_COLUMNS), math.nan)
     terms[:, QUANTITY] = [p.quantity for p in positions]
     terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
-    supplies = checked.supplies
-    terms[supplies, THRESHOLD] = [p.liquidation_threshold for p in picked(positions, supplies)]  # type: ignore[union-attr]
+    supplies = picked(positions, checked.supplies)
+    terms[checked.supply_rows, THRESHOLD] = [p.liquidation_threshold for p in supplies]  # type: ignore[union-attr]
     lay_margined(positions, checked.margined, states, now, terms, codes)
     option_terms = lay_options(positions, checked.options, market, now, terms, codes)
     return Rows(market, pegged, terms, codes, option_terms)

@@ -55,14 +55,13 @@ def with_account_cash(
     out once with the cash unknown, the held positions valued from it, and the cash set
     in (``agent.risk.book_cash``).
     """
-    held = [index for index, record in enumerate(records) if record.account is not None]
     try:
         pending = [_coin_cash(a, 0.0) for a in accounts if _cash_coin(a, market) is not None]
-        book = UnfundedBook(now, market, [*records, *pending], accounts, len(pending))
+        book = UnfundedBook(now, market, records, pending, accounts)
     except RiskInputError:  # records that do not fit together: refused as they always were
         return _valued_apart(now, market, records, accounts, snapshots)
     value_of: dict[str, float] = {}
-    for index, value in zip(held, book.values(held), strict=True):
+    for index, value in zip(*book.held_values(), strict=True):
         owner = records[index].account
         assert owner is not None
         value_of[owner] = value_of.get(owner, 0.0) + value

@@ -17,6 +17,7 @@ from agent.risk import book as book_module
 from agent.risk.book import Book, BookArrays
 from agent.risk.book_cash import UnfundedBook
 from agent.risk.book_structure import identity
+from agent.risk.portfolio import book_greeks
 from agent.risk.positions import (
     MarginAccount,
     OptionPosition,
@@ -168,14 +169,17 @@ def test_the_cash_goes_only_where_the_book_was_laid_out_for_it() -> None:
     records = _tick_records(60, 6)
     accounts = _accounts(records)
     holding = SpotPosition("deribit:ETH:cash", "deribit", "ETH", 0.0, account="deribit:ETH")
-    held = [i for i, r in enumerate(records) if r.account is not None]
+    supply = next(r for r in records if r.kind == "lending_supply")
+    lent = replace(supply, id="lent", account="aave-x")
+    records.append(lent)  # a lending record naming its account is held too
 
     def unfunded() -> UnfundedBook:
-        return UnfundedBook(NOW, MARKET, [*records, holding], accounts, 1)
+        return UnfundedBook(NOW, MARKET, records, [holding], accounts)
 
-    assert len(unfunded().values(held)) == len(held)
-    with pytest.raises(ValueError, match="pending"):
-        unfunded().values([len(records)])
+    held, values = unfunded().held_values()
+    assert list(held) == [i for i, r in enumerate(records) if r.account is not None]
+    book = Book.from_records(NOW, MARKET, [*records, holding], accounts)
+    assert values == book_greeks(book).positions[list(held), 0].tolist()
     other = replace(holding, underlying="BTC")
     with pytest.raises(ValueError, match="where the book was laid out"):
         unfunded().funded([other], accounts)
@@ -184,9 +188,10 @@ def test_the_cash_goes_only_where_the_book_was_laid_out_for_it() -> None:
     with pytest.raises(ValueError, match="where the book was laid out"):
         unfunded().funded([holding], accounts[::-1])
     funded = [replace(a, cash_usd=7.0) for a in accounts]
-    book = unfunded().funded([replace(holding, quantity=2.5)], funded)
+    cash = replace(holding, quantity=2.5)
     _identical(
-        book, Book.from_records(NOW, MARKET, [*records, replace(holding, quantity=2.5)], funded)
+        unfunded().funded([cash], funded),
+        Book.from_records(NOW, MARKET, [*records, cash], funded),
     )
 
 
