@@ -27,7 +27,7 @@ from agent.risk.valuation import VALUE, book_greeks_kernel
 class _Records(NamedTuple):
     valuation_time: datetime
     market: Mapping[str, MarketState]
-    positions: Sequence[Position]
+    positions: tuple[Position, ...]
     margin_accounts: Mapping[str, MarginAccount]
 
 
@@ -45,7 +45,7 @@ class UnfundedBook:
         margin_accounts: Iterable[MarginAccount],
     ) -> None:
         accounts = {account.id: account for account in margin_accounts}
-        self._positions = positions
+        self._settled = len(positions)
         self._records = _Records(valuation_time, market, (*positions, *pending), accounts)
         self._checked = check(self._records)
         self._arrays = laid(self._records, self._checked)
@@ -55,7 +55,7 @@ class UnfundedBook:
         the value (USD) of each: the float the book with its cash values it at, as a
         position's value needs no other position, nor its account's cash."""
         named = self._checked.named  # the pending holdings, last, name theirs too
-        held = named[: bisect_left(named, len(self._positions))]
+        held = named[: bisect_left(named, self._settled)]
         arrays = self._arrays
         terms = arrays.terms.view()
         terms.setflags(write=False)  # as a book's: the kernel is compiled for read-only arrays
@@ -68,10 +68,10 @@ class UnfundedBook:
     def funded(
         self, holdings: Sequence[SpotPosition], margin_accounts: Iterable[MarginAccount]
     ) -> Book:
-        """The book with its cash: ``holdings`` in place of the pending ones (spot records
-        of the same ids, venues, underlyings and accounts, in order) and
+        """The book with its cash (once): ``holdings`` in place of the pending ones (spot
+        records of the same ids, venues, underlyings and accounts, in order) and
         ``margin_accounts`` in place of its accounts (the same ids, in order)."""
-        records, settled = self._records, len(self._positions)
+        records, settled = self._records, self._settled
         accounts = {account.id: account for account in margin_accounts}
         pending = records.positions[settled:]
         if list(accounts) != list(records.margin_accounts) or not (
@@ -81,7 +81,7 @@ class UnfundedBook:
         arrays = self._arrays
         arrays.terms[settled:, QUANTITY] = [holding.quantity for holding in holdings]
         arrays.margin_cash[: len(accounts)] = [account.cash_usd for account in accounts.values()]
-        positions = (*self._positions, *holdings)
+        positions = records.positions[:settled] + tuple(holdings)
         funded = _Records(records.valuation_time, records.market, positions, accounts)
         return Book.laid_out(funded, freeze(arrays))
 
