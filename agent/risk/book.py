@@ -194,7 +194,7 @@ class Book:
         set_field(book, "positions", records.positions)
         set_field(book, "margin_accounts", records.margin_accounts)
         _settle(book)
-        object.__setattr__(book, "arrays", arrays)
+        set_field(book, "arrays", arrays)
         return book
 
     @classmethod

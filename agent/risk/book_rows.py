@@ -62,7 +62,8 @@ _YEAR_SECONDS = 365.0 * 86400.0
 
 
 class Rows(NamedTuple):
-    """The records as arrays, all but their accounts (read-only; see BookArrays)."""
+    """The records as arrays, all but their accounts (see BookArrays; made read-only by
+    ``agent.risk.book``)."""
 
     market: FloatArray
     pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
