@@ -163,6 +163,17 @@ def test_bad_input_is_refused_with_the_first_error_of_the_two_layouts() -> None:
     assert "cash_usd" in _refused_alike([*records, huge], accounts, snapshots)
     naive = datetime(2026, 11, 21, 8, 0)  # noqa: DTZ001
     assert "valuation_time" in _refused_alike(records, accounts, snapshots, naive)
+    # An account listed twice: a coin account's holding twice (refused), a USD one's cash
+    # kept once, the last's, in the first's place.
+    coin, usd = accounts[0], accounts[-1]
+    assert (coin.id, usd.id) == ("deribit:BTC", "hyperliquid:USDC")
+    twice = _refused_alike(records, [*accounts, coin], snapshots)
+    assert twice.endswith("duplicate position id 'deribit:BTC:cash'")
+    again = [usd, *accounts]
+    _identical(
+        with_account_cash(NOW, MARKET, records, again, snapshots),
+        _valued_apart(NOW, MARKET, records, again, snapshots),
+    )
 
 
 def test_the_cash_goes_only_where_the_book_was_laid_out_for_it() -> None:
