@@ -79,10 +79,15 @@ def _market(
     marks: dict[str, list[float]] = {}  # in order of first mark (the oracle's: not kept)
     # Marks that add nothing: unpriced, or the oracle's once listed (~230 venues repeat them).
     idle: set[str] = set()
+    quiet = None  # the last marks found to add nothing: the Aave snapshots share theirs
     for snapshot in snapshots.values():
-        if snapshot.marks.keys() <= idle:
+        quoted = snapshot.marks
+        if quoted is quiet:
             continue
-        for underlying, price in snapshot.marks.items():
+        if quoted.keys() <= idle:
+            quiet = quoted
+            continue
+        for underlying, price in quoted.items():
             if underlying not in priced:  # venues also mark single instruments by symbol
                 idle.add(underlying)
                 continue
