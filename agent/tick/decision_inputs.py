@@ -18,7 +18,7 @@ from datetime import datetime
 
 from agent.config.models import Config
 from agent.in_flight import InFlight, InFlightView, hedgeable_deviation
-from agent.model import Health, HealthKind, Instrument, Kind, Position, Settlement, VenueSnapshot
+from agent.model import Health, HealthKind, Kind, Position, Settlement, VenueSnapshot
 from agent.policy.inputs import (
     GreekCheck,
     MarginAccount,
@@ -214,35 +214,49 @@ def _margin_accounts(
     margin = [
         h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
     ]
-    # an isolated position's health is named after its symbol (Hyperliquid isolated margin)
-    isolated = {h.account for h in margin} & {p.instrument.symbol for p in snapshot.positions}
+    isolated, pooled, pools = _members(snapshot.positions, {h.account for h in margin})
     whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
-    pooled = _pooled(snapshot.positions, isolated)
     accounts = []
     for health in margin:
         assert health.equity_usd is not None
         account = health.account
         if account in isolated:
-            members = [p for p in snapshot.positions if p.instrument.symbol == account]
+            members = isolated[account]
         elif account is None or whole_venue:
-            members = [p for p, _ in pooled]
+            members = pooled
         else:
-            members = [p for p, currency in pooled if currency == account]
+            members = pools.get(account, [])
         accounts.append(_cross(snapshot.venue, health, members, profile, gas_usd))
     return accounts
 
 
-def _pooled(
-    positions: tuple[Position, ...], isolated: set[str | None]
-) -> list[tuple[Position, str]]:
-    """The positions margined in a pool (not in an isolated account of their own), in
-    order, each with the currency of its pool: the underlying when settled in it
-    (inverse), else USDC. Found once, not once per account."""
-    return [
-        (p, p.instrument.underlying if p.instrument.settlement is Settlement.INVERSE else "USDC")
-        for p in positions
-        if p.instrument.symbol not in isolated
-    ]
+def _members(
+    positions: tuple[Position, ...], named: set[str | None]
+) -> tuple[dict[str, list[Position]], list[Position], dict[str, list[Position]]]:
+    """The positions by margin account, in order, in one walk: those in an isolated
+    account of their own (its health ``named`` after their symbol: Hyperliquid isolated
+    margin), by symbol; the rest, margined in a pool; and those again by the currency of
+    their pool: the underlying when settled in it (inverse), else USDC."""
+    isolated: dict[str, list[Position]] = {}
+    pooled: list[Position] = []
+    pools: dict[str, list[Position]] = {}
+    for position in positions:
+        instrument = position.instrument
+        symbol = instrument.symbol
+        if symbol in named:
+            group = isolated.get(symbol)
+            if group is None:
+                group = isolated[symbol] = []
+        else:
+            pooled.append(position)
+            currency = (
+                instrument.underlying if instrument.settlement is Settlement.INVERSE else "USDC"
+            )
+            group = pools.get(currency)
+            if group is None:
+                group = pools[currency] = []
+        group.append(position)
+    return isolated, pooled, pools
 
 
 def _cross(
@@ -254,32 +268,25 @@ def _cross(
     maintenance = health.maintenance_margin_usd or 0.0
     rate = maintenance / notional if notional > 0 else profile.maintenance_rate
     fee = profile.taker_fee_rate
-    positions = tuple(
-        [
-            _margin_position(p.instrument, p.quantity, p.mark_price, rate, fee)
-            for p in members
-            if p.mark_price
-        ]
-    )
+    positions = []
+    for p in members:
+        mark = p.mark_price
+        if mark:  # MarginPosition(instrument, quantity, mark, rate, fee), field for field
+            member = _new(_MarginPositionDraft)
+            member.instrument, member.quantity, member.mark_price_usd = (
+                p.instrument, p.quantity, mark,
+            )  # fmt: skip
+            member.maintenance_rate, member.taker_fee_rate = rate, fee
+            member.__class__ = MarginPosition
+            positions.append(member)
     return MarginAccount(
         venue=venue,
         equity_usd=health.equity_usd,
         maintenance_margin_usd=maintenance,
-        positions=positions,
+        positions=tuple(positions),
         gas_usd=gas_usd,
         account=health.account,
     )
-
-
-def _margin_position(
-    instrument: Instrument, quantity: float, mark: float, rate: float, fee: float
-) -> MarginPosition:
-    """``MarginPosition(instrument, quantity, mark, rate, fee)``, field for field."""
-    member = _new(_MarginPositionDraft)
-    member.instrument, member.quantity, member.mark_price_usd = instrument, quantity, mark
-    member.maintenance_rate, member.taker_fee_rate = rate, fee
-    member.__class__ = MarginPosition
-    return member  # type: ignore[no-any-return]
 
 
 def _isolated(position: Position, profile: VenueProfile, gas_usd: float) -> MarginAccount:
