@@ -195,6 +195,10 @@ def _netted(
 _MarginPositionDraft = draft_class(MarginPosition)
 _GreekCheckDraft = draft_class(GreekCheck)
 _new = object.__new__
+# The enum members the walks over positions compare with, each read once: a member read
+# from its class (``Kind.OPTION``) costs ~0.2 us on Python 3.11, a global ~0.02.
+_OPTION, _PERP, _INVERSE = Kind.OPTION, Kind.PERP, Settlement.INVERSE
+_MARGIN = HealthKind.MARGIN
 
 
 # --- margin ---------------------------------------------------------------------------
@@ -205,15 +209,11 @@ def _margin_accounts(
 ) -> list[MarginAccount]:
     if profile.margin == "isolated":
         return [
-            _isolated(p, profile, gas_usd)
-            for p in snapshot.positions
-            if p.instrument.kind is Kind.PERP
+            _isolated(p, profile, gas_usd) for p in snapshot.positions if p.instrument.kind is _PERP
         ]
     if profile.margin != "cross":
         return []
-    margin = [
-        h for h in snapshot.health if h.kind is HealthKind.MARGIN and h.equity_usd is not None
-    ]
+    margin = [h for h in snapshot.health if h.kind is _MARGIN and h.equity_usd is not None]
     isolated, pooled, pools = _members(snapshot.positions, {h.account for h in margin})
     whole_venue = len(margin) - len(isolated) == 1  # one cross account (Hyperliquid)
     accounts = []
@@ -249,9 +249,7 @@ def _members(
                 group = isolated[symbol] = []
         else:
             pooled.append(position)
-            currency = (
-                instrument.underlying if instrument.settlement is Settlement.INVERSE else "USDC"
-            )
+            currency = instrument.underlying if instrument.settlement is _INVERSE else "USDC"
             group = pools.get(currency)
             if group is None:
                 group = pools[currency] = []
@@ -322,7 +320,7 @@ def _greek_checks(snapshot: VenueSnapshot, assessment: Assessment) -> list[Greek
     ours_by_id = assessment.positions
     for position in snapshot.positions:
         reported = position.venue_greeks
-        if reported is None or position.instrument.kind is not Kind.OPTION:
+        if reported is None or position.instrument.kind is not _OPTION:
             continue
         key = position.key
         try:  # Mapping.get, without its own call
