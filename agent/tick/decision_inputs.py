@@ -76,10 +76,10 @@ def policy_input(
             gas_usd[name] = gas
         others = True  # anything but lending positions, whose Greeks the venue may report
         if profile.kind == "aave_v3":
-            own = flying.get(snapshot.venue, _NOTHING_FLYING)
+            own = flying.get(snapshot.venue, _NOTHING_FLYING) if flying else _NOTHING_FLYING
             account, others = accounts.account(snapshot, gas, own)
             lending.append(account)
-        if name not in snapshots:
+        if repairable and name not in snapshots:
             continue  # repairable only: no margin account, no route, nothing that adds risk
         if profile.margin != "none":  # hundreds of lending venues a tick have none
             margin += _margin_accounts(snapshot, profile, gas)
