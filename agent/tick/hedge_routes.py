@@ -35,12 +35,15 @@ def _position_in(snapshot: VenueSnapshot, symbol: str) -> float:
 
 
 def _venue_position(snapshot: VenueSnapshot, underlying: str) -> float:
-    hedges = (Kind.SPOT, Kind.PERP, Kind.FUTURE)
     return sum(
         p.quantity
         for p in snapshot.positions
-        if p.instrument.underlying == underlying and p.instrument.kind in hedges
+        if p.instrument.underlying == underlying and p.instrument.kind in _HEDGES
     )
+
+
+# Read once: a member read from its class (``Kind.SPOT``) costs ~0.2 us on Python 3.11.
+_HEDGES = (Kind.SPOT, Kind.PERP, Kind.FUTURE)
 
 
 def _spot_routes(
