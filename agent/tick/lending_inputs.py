@@ -69,6 +69,7 @@ class LendingAccounts:
     def __init__(self, known: Facts | None = None) -> None:
         self.known: Facts = {} if known is None else known
         self.markets: dict[int, Market] = {}
+        self.last: Market | None = None
 
     def account(
         self, snapshot: VenueSnapshot, gas_usd: float, view: InFlightView
@@ -76,9 +77,12 @@ class LendingAccounts:
         """``snapshot``'s account (``lending_account``), and whether it holds anything
         other than lending positions (then the venue's Greeks may need checking)."""
         reserves = snapshot.reserves
-        market = self.markets.get(id(reserves))
-        if market is None or market.reserves is not reserves:  # its first account
-            market = self.markets[id(reserves)] = Market(reserves, self.known)
+        market = self.last
+        if market is None or market.reserves is not reserves:  # not the last account's
+            market = self.markets.get(id(reserves))
+            if market is None or market.reserves is not reserves:  # its first account
+                market = self.markets[id(reserves)] = Market(reserves, self.known)
+            self.last = market
         found, others, health = _found(snapshot, market)
         debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
         pending = view.lending_on(snapshot.venue) if view.items else ()
