@@ -176,11 +176,6 @@ def quote(
     return found  # type: ignore[no-any-return]
 
 
-# Quotes by (route object's id, quantity): the route, its fill and the fill's sort key
-# (None when the route cannot carry it); see ``best_fill``.
-Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None, tuple[float, str, str] | None]]
-
-
 def best_fill(
     routes: Iterable[HedgeRoute],
     side: Side,
@@ -188,28 +183,69 @@ def best_fill(
     reference_usd: float,
     holding_s: float,
     parameters: PolicyParameters,
-    known: Quotes | None = None,
 ) -> Fill | None:
     """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol
-    (the first of equals in ``routes``' order, as ``min`` takes it).
-
-    ``known`` keeps each route's quote for later calls with the same side, reference,
-    holding and parameters (the slices of one hedge): a route that ``consume`` left
-    untouched is the same object and quotes the same, so only the routes an earlier
-    slice used are quoted again."""
+    (the first of equals in ``routes``' order, as ``min`` takes it)."""
     best: Fill | None = None
     best_key: tuple[float, str, str] | None = None
     for route in routes:
-        entry = None if known is None else known.get((id(route), quantity))
-        if entry is None or entry[0] is not route:  # the route kept alive: ids stay
-            fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
-            entry = (route, fill, None if fill is None else fill.sort_key)
-            if known is not None:
-                known[(id(route), quantity)] = entry
-        key = entry[2]  # None exactly when the fill is
-        if key is not None and (best_key is None or key < best_key):
-            best, best_key = entry[1], key
+        fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
+        if fill is not None:
+            key = fill.sort_key
+            if best_key is None or key < best_key:
+                best, best_key = fill, key
     return best
+
+
+def route_slices(
+    routes: Sequence[HedgeRoute],
+    usable_at: Sequence[int],
+    side: Side,
+    amounts: Iterable[float],
+    reference_usd: float,
+    holding_s: float,
+    parameters: PolicyParameters,
+) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
+    """Each of ``amounts`` in turn to the ``best_fill`` of the usable routes (``routes[n]``
+    for n in ``usable_at``, in that order) as the earlier ones leave them (``consume``):
+    the fills, the coin no route took, and the routes after all of them.
+
+    Only the routes of the venue a slice used change, so only they are quoted again: the
+    others keep their quotes (side, reference, holding and parameters are the hedge's,
+    the amount is kept with them) and are not copied."""
+    current = list(routes)
+    members: dict[str, list[int]] = {}  # each venue's routes, by position
+    for n, route in enumerate(current):
+        members.setdefault(route.venue, []).append(n)
+    quotes: dict[int, tuple[Fill, tuple[float, str, str]] | None] = {}  # by position
+    quoted = None  # the amount ``quotes`` hold
+    fills: list[Fill] = []
+    unrouted = 0.0
+    for amount in amounts:
+        if amount != quoted:
+            quotes.clear()
+            quoted = amount
+        best: Fill | None = None
+        best_key: tuple[float, str, str] | None = None
+        for n in usable_at:  # best_fill, on kept quotes
+            if n in quotes:
+                entry = quotes[n]
+            else:
+                fill = quote(current[n], side, amount, reference_usd, holding_s, parameters)
+                entry = quotes[n] = None if fill is None else (fill, fill.sort_key)
+            if entry is not None and (best_key is None or entry[1] < best_key):
+                best, best_key = entry
+        if best is None:  # the routes stay as they are: every later equal amount fails too
+            unrouted += amount
+            continue
+        unrouted += amount - best.quantity
+        fills.append(best)
+        moving = members[best.route.venue]
+        moved = consume([current[n] for n in moving], best, reference_usd)
+        for n, route in zip(moving, moved, strict=True):
+            current[n] = route
+            quotes.pop(n, None)
+    return fills, unrouted, tuple(current)
 
 
 def consume(

@@ -12,11 +12,11 @@ from agent.policy.inputs import HedgeRoute
 from agent.policy.routing import (
     Cost,
     Fill,
-    Quotes,
     best_fill,
     consume,
     cost,
     quote,
+    route_slices,
     tradable_quantity,
 )
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
@@ -185,27 +185,50 @@ def test_consume_keeps_other_underlyings_positions() -> None:
 
 def test_kept_quotes_route_every_slice_as_fresh_ones() -> None:
     # Slices of one hedge: the cheap perp runs out of size, its venue's spot route loses
-    # room with it, the other venue is untouched (its quote kept). With the quotes kept
-    # by route object each slice fills exactly as quoting every route afresh does.
+    # room with it, the other venue is untouched (its quote kept). route_slices, keeping
+    # quotes by position, fills each slice exactly as quoting every route afresh on the
+    # routes consume left does; the unusable route (another underlying's) is never used
+    # but moves with its venue.
     spot = instrument("gmx", "WETH", Kind.SPOT)
+    btc = Instrument(venue="gmx", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
     routes = (
         route("gmx", ask_size_coin=2.5, room_usd=9_000.0),
+        route("gmx", instrument=btc, room_usd=9_000.0, taker_fee_rate=0.0),
         route("gmx", instrument=spot, taker_fee_rate=0.0002, room_usd=9_000.0),
         route("hyperliquid", taker_fee_rate=0.0004, gas_usd=0.5),
     )
-    kept: Quotes = {}
-    fresh_routes, kept_routes, venues = routes, routes, []
-    for _ in range(6):
-        fresh = best_fill(fresh_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
-        found = best_fill(kept_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS, kept)
-        assert found == fresh
-        if fresh is None or found is None:
+    usable_at = (0, 2, 3)
+    fresh_routes, fresh_fills, venues = routes, [], []
+    for _ in range(7):
+        usable = [fresh_routes[n] for n in usable_at]
+        fresh = best_fill(usable, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+        if fresh is None:
             break
-        venues.append(found.route.key)
+        fresh_fills.append(fresh)
+        venues.append(fresh.route.key)
         fresh_routes = consume(fresh_routes, fresh, SPOT)
-        kept_routes = consume(kept_routes, found, SPOT)
-    assert venues == [routes[0].key] * 2 + [routes[1].key] * 2 + [routes[2].key] * 2
-    assert fresh_routes == kept_routes
+    assert venues == [routes[0].key] * 2 + [routes[2].key] * 2 + [routes[3].key] * 3
+    fills, unrouted, after = route_slices(
+        routes, usable_at, Side.BUY, [1.0] * 7, SPOT, DAY, PARAMETERS
+    )
+    assert fills == fresh_fills
+    assert unrouted == 0.0
+    assert after == fresh_routes
+    assert after[3] is not routes[3]
+    assert after[1].room_usd < routes[1].room_usd
+
+
+def test_route_slices_counts_what_no_route_takes() -> None:
+    # A slice no route takes leaves the routes as they are (each later one of the same
+    # amount is refused too, counted one by one); a lot trims what a slice fills.
+    shallow = route("gmx", ask_size_coin=1.5, lot_size_coin=0.4)
+    fills, unrouted, after = route_slices(
+        (shallow,), (0,), Side.BUY, [0.9, 0.9, 0.9], SPOT, DAY, PARAMETERS
+    )
+    assert [f.quantity for f in fills] == [0.8]
+    assert unrouted == 0.9 - 0.8 + 0.9 + 0.9
+    assert after[0].ask_size_coin == 1.5 - 0.8
+    assert route_slices((), (), Side.SELL, [1.0], SPOT, DAY, PARAMETERS) == ([], 1.0, ())
 
 
 @pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
@@ -278,13 +301,16 @@ def test_best_fill_is_min_over_the_quotes_first_of_equals() -> None:
         [route("b", gas_usd=1.0), route("a", gas_usd=1.0), route("c", taker_fee_rate=1e-5)],
         [route("gmx", ask_size_coin=0.5)],
     ]
-    kept: dict[Side, Quotes] = {Side.BUY: {}, Side.SELL: {}}  # quotes are per side
-    for routes in candidates * 2:
+    for routes in candidates:
         for side in (Side.BUY, Side.SELL):
             quotes = [quote(r, side, 1.0, SPOT, DAY, PARAMETERS) for r in routes]
             found = [q for q in quotes if q is not None]
             expected = min(found, key=lambda q: q.sort_key) if found else None
-            for known in (None, kept[side]):
-                fill = best_fill(routes, side, 1.0, SPOT, DAY, PARAMETERS, known)
-                assert fill == expected
-                assert (fill and fill.route) is (expected and expected.route)
+            fill = best_fill(routes, side, 1.0, SPOT, DAY, PARAMETERS)
+            sliced, _, _ = route_slices(
+                routes, range(len(routes)), side, [1.0], SPOT, DAY, PARAMETERS
+            )
+            assert fill == expected
+            assert (fill and fill.route) is (expected and expected.route)
+            assert sliced == ([] if expected is None else [expected])
+            assert [f.route for f in sliced] == [f.route for f in found if f is expected]
