@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
@@ -128,14 +129,11 @@ def bounded_limit(
     )
 
 
-def tradable_quantity(route: HedgeRoute, side: Side, quantity: float) -> float:
-    """``quantity`` rounded down to the lot; 0 when the route cannot take it."""
+def _in_lots(route: HedgeRoute, quantity: float) -> float:
+    """``quantity`` rounded down to the route's lot (coin)."""
     lot = route.lot_size_coin
     if lot > 0:
-        quantity = min(quantity, math.floor(quantity / lot + _LOT_EPSILON) * lot)
-    available = route.ask_size_coin if side is Side.BUY else route.bid_size_coin
-    if quantity <= 0 or quantity < route.min_size_coin or quantity > available:
-        return 0.0
+        return min(quantity, math.floor(quantity / lot + _LOT_EPSILON) * lot)
     return quantity
 
 
@@ -159,18 +157,53 @@ def quote(
     parameters: PolicyParameters,
 ) -> Fill | None:
     """How ``route`` would carry the trade, or None when it cannot (see the module doc)."""
-    tradable = tradable_quantity(route, side, quantity)
-    if tradable <= 0:
-        return None
-    added = exposure_added_usd(route, signed(side, tradable), reference_usd)
-    if added > 0 and added > route.room_usd:  # reducing is never blocked by a cap
+    terms = _terms(route, side, quantity, reference_usd, parameters)
+    return None if terms is None else _priced(route, side, terms, reference_usd, holding_s)
+
+
+class _Terms(NamedTuple):
+    """What a quote of one side and amount takes from a route's fixed fields (prices,
+    impact, lot and minimum size): the slices of a hedge change none of them, only
+    what ``_priced`` reads (the size shown, the room, the positions)."""
+
+    quantity: float  # the amount rounded down to the lot
+    price_usd: float
+    limit_price_usd: float
+
+
+def _terms(
+    route: HedgeRoute,
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    parameters: PolicyParameters,
+) -> _Terms | None:
+    """``quote``'s part from the route's fixed fields; None when no state of the route
+    carries the amount (nothing left in lots, under the minimum size, or its fill
+    beyond ``max_slippage``)."""
+    tradable = _in_lots(route, quantity)
+    if tradable <= 0 or tradable < route.min_size_coin:
         return None
     price = fill_price(route, side, tradable)
     if price <= 0 or not _within_slippage(side, price, reference_usd, parameters.max_slippage):
         return None
+    return _Terms(tradable, price, bounded_limit(side, price, reference_usd, parameters))
+
+
+def _priced(
+    route: HedgeRoute, side: Side, terms: _Terms, reference_usd: float, holding_s: float
+) -> Fill | None:
+    """``quote`` of the amount ``terms`` hold on ``route`` as it stands now; None when
+    the route shows less size or the exposure the trade adds passes its room."""
+    tradable = terms.quantity
+    if tradable > (route.ask_size_coin if side is Side.BUY else route.bid_size_coin):
+        return None
+    added = exposure_added_usd(route, signed(side, tradable), reference_usd)
+    if added > 0 and added > route.room_usd:  # reducing is never blocked by a cap
+        return None
     found = _new(_FillDraft)
-    found.route, found.side, found.quantity, found.price_usd = route, side, tradable, price
-    found.limit_price_usd = bounded_limit(side, price, reference_usd, parameters)
+    found.route, found.side, found.quantity = route, side, tradable
+    found.price_usd, found.limit_price_usd = terms.price_usd, terms.limit_price_usd
     found.cost = cost(route, side, tradable, reference_usd, holding_s)
     found.__class__ = Fill
     return found  # type: ignore[no-any-return]
@@ -218,20 +251,28 @@ def route_slices(
     for n, route in enumerate(current):
         members.setdefault(route.venue, []).append(n)
     quotes: dict[int, tuple[Fill, tuple[float, str, str]] | None] = {}  # by position
-    quoted = None  # the amount ``quotes`` hold
+    terms: dict[int, _Terms | None] = {}  # by position: no slice changes them
+    quoted = None  # the amount ``quotes`` and ``terms`` hold
     fills: list[Fill] = []
     unrouted = 0.0
     for amount in amounts:
         if amount != quoted:
             quotes.clear()
+            terms.clear()
             quoted = amount
         best: Fill | None = None
         best_key: tuple[float, str, str] | None = None
         for n in usable_at:  # best_fill, on kept quotes
             if n in quotes:
                 entry = quotes[n]
-            else:
-                fill = quote(current[n], side, amount, reference_usd, holding_s, parameters)
+            else:  # quote, on kept terms
+                route = current[n]
+                if n not in terms:
+                    terms[n] = _terms(route, side, amount, reference_usd, parameters)
+                fixed = terms[n]
+                fill = (
+                    None if fixed is None else _priced(route, side, fixed, reference_usd, holding_s)
+                )
                 entry = quotes[n] = None if fill is None else (fill, fill.sort_key)
             if entry is not None and (best_key is None or entry[1] < best_key):
                 best, best_key = entry

@@ -143,25 +143,33 @@ def lending_terms(
     assets = moving_assets = debt = moving_debt = 0.0
     weighted_usd: list[float] = []  # N's terms
     owed_usd: list[float] = []  # D's terms
-    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+    held = None  # the first underlying held that has a vol
+    several = False  # whether another one is held too
     for asset in account.assets:
-        underlying = asset.underlying
+        underlying, price, owed_tokens = asset.underlying, asset.price_usd, asset.debt
         moving = underlying in vols
+        # The sums start at +0.0 and never turn -0.0, so a moving part skips the +0.0
+        # it would add for a stable asset: the same floats.
         if asset.collateral_enabled:
-            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
+            weighted = asset.supplied * price * asset.liquidation_threshold
             weighted_usd.append(weighted)
             assets += weighted
-            moving_assets += weighted if moving else 0.0
-        owed = asset.debt * asset.price_usd
+            if moving:
+                moving_assets += weighted
+        owed = owed_tokens * price
         owed_usd.append(owed)
         debt += owed
-        moving_debt += owed if moving else 0.0
-        if moving and underlying and (asset.supplied or asset.debt):
-            held.append(underlying)
+        if moving:
+            moving_debt += owed
+            if underlying and (asset.supplied or owed_tokens):
+                if held is None:
+                    held = underlying
+                elif underlying != held:
+                    several = True
     # account_vol: one underlying held is its vol (the max of one value); several go
     # through account_vol over the very set it is given elsewhere (ties, NaNs).
-    vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
-    if vol is None and held:
+    vol = None if held is None else vols[held]
+    if several:
         vol = account_vol(held_underlyings(account), vols)
     owed_total = math.fsum(owed_usd)
     ours = math.inf if owed_total <= 0 else math.fsum(weighted_usd) / owed_total

@@ -17,7 +17,6 @@ from agent.policy.routing import (
     cost,
     quote,
     route_slices,
-    tradable_quantity,
 )
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
 
@@ -144,7 +143,8 @@ def test_lots_and_minimum_sizes(
     lot: float, minimum: float, quantity: float, expected: float
 ) -> None:
     r = route("gmx", lot_size_coin=lot, min_size_coin=minimum)
-    assert tradable_quantity(r, Side.BUY, quantity) == pytest.approx(expected)
+    fill = quote(r, Side.BUY, quantity, SPOT, DAY, PARAMETERS)
+    assert (0.0 if fill is None else fill.quantity) == pytest.approx(expected)
 
 
 def test_ties_break_by_venue_then_symbol() -> None:
