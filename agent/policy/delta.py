@@ -193,7 +193,7 @@ def _route(
 ) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
     """Route each slice on the routes as earlier slices leave them; returns the fills,
     the quantity no route could take (coin), and the routes after all of them."""
-    # Which routes are usable never changes as slices consume them (venue, underlying).
+    # Which routes are usable never changes as slices use them (venue, underlying).
     usable_at = [n for n, r in enumerate(routes) if _usable(r, need.risk.underlying, need.settings)]
     amounts = slices(need.quantity, need.settings.max_slice_coin)
     spot, holding = need.risk.spot_usd, need.settings.expected_holding_s

@@ -97,10 +97,17 @@ def _annual_carry(route: HedgeRoute, position: float) -> float:
 
 
 def cost(
-    route: HedgeRoute, side: Side, quantity: float, reference_usd: float, holding_s: float
+    route: HedgeRoute,
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    holding_s: float,
+    price: float | None = None,
 ) -> Cost:
-    """All-in cost (USD) of trading ``quantity`` coin on ``route``; see the module doc."""
-    price = fill_price(route, side, quantity)
+    """All-in cost (USD) of trading ``quantity`` coin on ``route``; see the module doc.
+    ``price`` is ``fill_price`` of the same trade when the caller has it."""
+    if price is None:
+        price = fill_price(route, side, quantity)
     mid = (route.bid_usd + route.ask_usd) / 2
     after = route.position_coin + signed(side, quantity)
     carry = _annual_carry(route, after) - _annual_carry(route, route.position_coin)
@@ -204,7 +211,7 @@ def _priced(
     found = _new(_FillDraft)
     found.route, found.side, found.quantity = route, side, tradable
     found.price_usd, found.limit_price_usd = terms.price_usd, terms.limit_price_usd
-    found.cost = cost(route, side, tradable, reference_usd, holding_s)
+    found.cost = cost(route, side, tradable, reference_usd, holding_s, terms.price_usd)
     found.__class__ = Fill
     return found  # type: ignore[no-any-return]
 
@@ -240,8 +247,12 @@ def route_slices(
     parameters: PolicyParameters,
 ) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
     """Each of ``amounts`` in turn to the ``best_fill`` of the usable routes (``routes[n]``
-    for n in ``usable_at``, in that order) as the earlier ones leave them (``consume``):
-    the fills, the coin no route took, and the routes after all of them.
+    for n in ``usable_at``, in that order) as the earlier ones leave them: the fills, the
+    coin no route took, and the routes after all of them.
+
+    A fill leaves the routes of its venue changed: the venue's exposure room shrinks on
+    each, its position in the underlying moves on those of the same underlying, and the
+    size shown shrinks on the route used (``_after``); other venues' routes stay.
 
     Only the routes of the venue a slice used change, so only they are quoted again: the
     others keep their quotes (side, reference, holding and parameters are the hedge's,
@@ -281,45 +292,37 @@ def route_slices(
             continue
         unrouted += amount - best.quantity
         fills.append(best)
-        moving = members[best.route.venue]
-        moved = consume([current[n] for n in moving], best, reference_usd)
-        for n, route in zip(moving, moved, strict=True):
-            current[n] = route
+        change, added = _change_added(best, reference_usd)
+        for n in members[best.route.venue]:
+            current[n] = _after(current[n], best, change, added)
             quotes.pop(n, None)
     return fills, unrouted, tuple(current)
 
 
-def consume(
-    routes: Sequence[HedgeRoute], fill: Fill, reference_usd: float
-) -> tuple[HedgeRoute, ...]:
-    """The routes as they stand after ``fill``: the venue's exposure room shrinks on
-    every route of that venue, its position in the underlying moves on those of the
-    same underlying, and the size shown shrinks on the route used."""
+def _change_added(fill: Fill, reference_usd: float) -> tuple[float, float]:
+    """The fill's signed change (coin) and the gross exposure it adds (USD, at least 0)."""
     change = signed(fill.side, fill.quantity)
-    added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
-    used = fill.route.instrument
-    used_key = fill.route.key
-    updated = []
-    for route in routes:  # one new route a route changed: a hedge's slices, a few a tick
-        instrument = route.instrument
-        if instrument.venue != used.venue:
-            updated.append(route)
-            continue
-        venue_position, position = route.venue_position_coin, route.position_coin
-        ask_size, bid_size = route.ask_size_coin, route.bid_size_coin
-        if instrument.underlying == used.underlying:
-            venue_position += change
-        if route.key == used_key:
-            position += change
-            ask_size -= fill.quantity if change > 0 else 0.0
-            bid_size -= fill.quantity if change < 0 else 0.0
-        room = route.room_usd - added
-        updated.append(_moved(route, room, venue_position, position, ask_size, bid_size))
-    return tuple(updated)
+    return change, max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
+
+
+def _after(route: HedgeRoute, fill: Fill, change: float, added: float) -> HedgeRoute:
+    """``route``, of the venue ``fill`` used, as the fill leaves it (``change`` and
+    ``added`` from ``_change_added``): one new route a route changed."""
+    instrument, used = route.instrument, fill.route.instrument
+    venue_position, position = route.venue_position_coin, route.position_coin
+    ask_size, bid_size = route.ask_size_coin, route.bid_size_coin
+    if instrument.underlying == used.underlying:
+        venue_position += change
+    if instrument.symbol == used.symbol:  # the route used: its key, on the same venue
+        position += change
+        ask_size -= fill.quantity if change > 0 else 0.0
+        bid_size -= fill.quantity if change < 0 else 0.0
+    room = route.room_usd - added
+    return _moved(route, room, venue_position, position, ask_size, bid_size)
 
 
 # Routes copied as drafts (agent.slots.draft_class): a hedge's every slice copies the
-# routes of the venue it used, and consume changes none of what HedgeRoute checks (the
+# routes of the venue it used, and _after changes none of what HedgeRoute checks (the
 # instrument, bid and ask), so the copy passes its checks as the route did.
 _RouteDraft = draft_class(HedgeRoute)
 
