@@ -132,6 +132,22 @@ def lending_figures(
         yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
 
 
+def weighted_collateral_usd(account: LendingAccount) -> float:
+    """N: collateral at liquidation-threshold weight, USD."""
+    return math.fsum(
+        [
+            a.supplied * a.price_usd * a.liquidation_threshold
+            for a in account.assets
+            if a.collateral_enabled
+        ]
+    )
+
+
+def debt_usd(account: LendingAccount) -> float:
+    """D: all debt, USD."""
+    return math.fsum([a.debt * a.price_usd for a in account.assets])
+
+
 def lending_terms(
     account: LendingAccount, vols: Mapping[str, float]
 ) -> tuple[float, float, float, float, float | None, float]:
@@ -141,8 +157,7 @@ def lending_terms(
     ``math.fsum``), from one pass over its assets; ``vols`` maps the moving underlyings
     to their vol. Called for each of a tick's hundreds of accounts."""
     assets = moving_assets = debt = moving_debt = 0.0
-    weighted_usd: list[float] = []  # N's terms
-    owed_usd: list[float] = []  # D's terms
+    weighted_terms = owed_terms = 0  # N's and D's nonzero terms
     held = None  # the first underlying held that has a vol
     several = False  # whether another one is held too
     for asset in account.assets:
@@ -152,13 +167,13 @@ def lending_terms(
         # it would add for a stable asset: the same floats.
         if asset.collateral_enabled:
             weighted = asset.supplied * price * asset.liquidation_threshold
-            weighted_usd.append(weighted)
             assets += weighted
+            weighted_terms += weighted != 0
             if moving:
                 moving_assets += weighted
         owed = owed_tokens * price
-        owed_usd.append(owed)
         debt += owed
+        owed_terms += owed != 0
         if moving:
             moving_debt += owed
             if underlying and (asset.supplied or owed_tokens):
@@ -171,9 +186,19 @@ def lending_terms(
     vol = None if held is None else vols[held]
     if several:
         vol = account_vol(held_underlyings(account), vols)
-    owed_total = math.fsum(owed_usd)
-    ours = math.inf if owed_total <= 0 else math.fsum(weighted_usd) / owed_total
+    ours = _health_factor(account, assets, debt, max(weighted_terms, owed_terms))
     return assets, moving_assets, debt, moving_debt, vol, ours
+
+
+def _health_factor(account: LendingAccount, assets: float, debt: float, terms: int) -> float:
+    """``agent.policy.health.health_factor(account)`` (N and D by ``math.fsum``) from the
+    running sums ``assets`` and ``debt`` of N's and D's terms in order, of which at most
+    ``terms`` a side are nonzero: with two or fewer and a finite sum, that sum is fsum's
+    (one correctly rounded addition; adding 0.0 changes nothing), else fsum sums again."""
+    if terms <= 2 and assets < math.inf and debt < math.inf:
+        return math.inf if debt <= 0 else assets / debt
+    owed = debt_usd(account)
+    return math.inf if owed <= 0 else weighted_collateral_usd(account) / owed
 
 
 def held_underlyings(account: LendingAccount) -> set[str]:
