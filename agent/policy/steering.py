@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from agent.config.models import HealthSettings
+from agent.model import Kind
 from agent.policy.inputs import LendingAccount, MarginAccount
 from agent.policy.probability_model import ProbabilityModel as ProbabilityModel  # re-exported
 from agent.slots import draft_class
@@ -216,6 +217,11 @@ def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Ex
     return margin_figures(account, volatile)[0]
 
 
+# The kinds whose notional moves with the underlying in a margin account's exposure; a
+# tuple, whose ``in`` is an identity test first (an Enum's hash is Python code).
+_LINEAR = (Kind.PERP, Kind.FUTURE)
+
+
 def margin_figures(
     account: MarginAccount, volatile: Mapping[str, float]
 ) -> tuple[Exposure, float | None]:
@@ -228,7 +234,7 @@ def margin_figures(
         instrument = position.instrument
         underlying = instrument.underlying
         held.add(underlying)
-        if underlying in volatile and instrument.kind.value in ("perp", "future"):
+        if underlying in volatile and instrument.kind in _LINEAR:
             moving_usd.append(position.quantity * position.mark_price_usd)
     moving = sum(moving_usd)
     coin = account.account
