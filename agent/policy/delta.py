@@ -202,29 +202,32 @@ def _route(
 
 
 def _intents(need: Need, fills: list[Fill], first: int) -> list[Intent]:
-    """One intent a fill, numbered from ``first`` on."""
+    """One intent a fill (each on the need's side), numbered from ``first`` on."""
     risk, context, reason = need.risk, need.context, _describe(need)
-    delta = context.delta_coin
+    delta, spot, count = context.delta_coin, risk.spot_usd, len(fills)
+    action = trade_action(need.side)
     intents = []
     venue_positions: dict[str, float] = {}
     for index, fill in enumerate(fills, start=1):
-        change = signed(fill.side, fill.quantity)
-        before = venue_positions.setdefault(fill.route.venue, fill.route.venue_position_coin)
+        route, quantity = fill.route, fill.quantity
+        change = signed(fill.side, quantity)
+        venue, position = route.venue, route.venue_position_coin
+        before = venue_positions.setdefault(venue, position)
         claim = reduces_risk(change, before, risk.delta_coin) and reduces_risk(
-            change, fill.route.venue_position_coin, delta
+            change, position, delta
         )
         delta += change
         intents.append(
             intent_of(
-                venue=fill.route.venue,
-                action=trade_action(fill.side),
+                venue=venue,
+                action=action,
                 asset=risk.underlying,
-                quantity=fill.quantity,
-                reason=f"{reason}, slice {index}/{len(fills)}",
-                instrument=fill.route.instrument,
+                quantity=quantity,
+                reason=f"{reason}, slice {index}/{count}",
+                instrument=route.instrument,
                 limit_price=fill.limit_price_usd,
-                reference_price=risk.spot_usd,
-                notional_usd=fill.quantity * risk.spot_usd,
+                reference_price=spot,
+                notional_usd=quantity * spot,
                 risk_reducing=claim,
                 urgent=False,
                 created_at=context.now,
