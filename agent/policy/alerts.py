@@ -144,7 +144,8 @@ def _differs(ours: float, reported: float, floor: float, tolerance: float) -> bo
     floor's test: the same floats) over ``tolerance``."""
     first, second = abs(ours), abs(reported)
     scale = second if second > first else first  # max(), as it picks (NaNs too), inline
-    return not (math.isfinite(ours) and math.isfinite(reported)) or (
+    finite = -math.inf < ours < math.inf and -math.inf < reported < math.inf  # no NaN passes
+    return not finite or (
         scale > floor and (0.0 if scale == 0 else abs(ours - reported) / scale) > tolerance
     )
 

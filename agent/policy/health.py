@@ -276,9 +276,9 @@ def _model_alert(
 def _agree(ours: float, reported: float, tolerance: float) -> bool:
     """Whether our health factor and the venue's agree: both infinite (no debt), or the
     venue's finite and within ``tolerance`` of ours."""
-    if math.isinf(ours) and math.isinf(reported):
-        return True
-    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+    if -math.inf < reported < math.inf:  # finite (a NaN fails both tests), told first
+        return relative_difference(ours, reported) <= tolerance
+    return math.isinf(ours) and math.isinf(reported)
 
 
 def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert:
