@@ -128,7 +128,8 @@ def risk_alerts(
 
 def relative_difference(ours: float, reported: float) -> float:
     """|ours - reported| / max(|ours|, |reported|): 0 when equal, 2 when opposite."""
-    scale = max(abs(ours), abs(reported))
+    first, second = abs(ours), abs(reported)
+    scale = second if second > first else first  # max(), as it picks (NaNs too), inline
     return 0.0 if scale == 0 else abs(ours - reported) / scale
 
 
@@ -141,8 +142,10 @@ def _differs(ours: float, reported: float, floor: float, tolerance: float) -> bo
     """Whether one Greek disagrees: either is not finite, or the larger magnitude is over
     ``floor`` and ``relative_difference`` (written out here, sharing its scale with the
     floor's test: the same floats) over ``tolerance``."""
-    scale = max(abs(ours), abs(reported))
-    return not (math.isfinite(ours) and math.isfinite(reported)) or (
+    first, second = abs(ours), abs(reported)
+    scale = second if second > first else first  # max(), as it picks (NaNs too), inline
+    finite = -math.inf < ours < math.inf and -math.inf < reported < math.inf  # no NaN passes
+    return not finite or (
         scale > floor and (0.0 if scale == 0 else abs(ours - reported) / scale) > tolerance
     )
 

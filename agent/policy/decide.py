@@ -171,8 +171,9 @@ def _needs(
 def _hedges(
     policy_input: PolicyInput, settings: PolicySettings, health: list[Intent]
 ) -> tuple[list[tuple[str, Plan]], dict[str, float]]:
-    """Hedge plans in priority order, each routed on what the earlier ones left, and
-    the band half-widths.
+    """Hedge plans in priority order, each routed on what the earlier ones left (their
+    intents numbered after the ``health`` ones, as ``decide`` orders them), and the band
+    half-widths.
 
     Venues whose margin is under its trigger take no hedges this tick.
     """
@@ -184,9 +185,11 @@ def _hedges(
     routes = tuple(route for route in policy_input.routes if route.venue not in strained)
     plans = []
     needs, widths = _needs(policy_input, settings, health, routes)
+    first = len(health)  # the hedges' intents follow the health ones
     for need in needs:
-        plan, routes = carry_out(need, routes)
+        plan, routes = carry_out(need, routes, first)
         plans.append((need.risk.underlying, plan))
+        first += len(plan.intents)
     return plans, widths
 
 
@@ -224,7 +227,10 @@ def decide(policy_input: PolicyInput, settings: PolicySettings) -> Decision:
         *(alert for _, plan in hedges for alert in plan.alerts),
     ]
     return Decision(
-        intents=tuple(numbered(intent, n) for n, intent in enumerate(intents)),
+        intents=tuple(
+            intent if intent.sequence == n else numbered(intent, n)  # hedges come numbered
+            for n, intent in enumerate(intents)
+        ),
         alerts=ordered(alerts),
         hedged=tuple(name for name, plan in hedges if plan.intents),
         band_half_widths=widths,

@@ -38,7 +38,7 @@ from agent.model import Side
 from agent.policy.alerts import Alert, AlertCode, Severity
 from agent.policy.inputs import HedgeRoute, UnderlyingRisk
 from agent.policy.plan import Plan, intent_of, reduces_risk, side_of, signed, trade_action
-from agent.policy.routing import Fill, Quotes, best_fill, consume, cost_fraction
+from agent.policy.routing import Fill, cost_fraction, route_slices
 from agent.policy.settings import PolicyParameters
 
 BAND, INTERVAL = "band", "interval"
@@ -193,57 +193,45 @@ def _route(
 ) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
     """Route each slice on the routes as earlier slices leave them; returns the fills,
     the quantity no route could take (coin), and the routes after all of them."""
-    fills: list[Fill] = []
-    unrouted = 0.0
-    spot, holding = need.risk.spot_usd, need.settings.expected_holding_s
-    known: Quotes = {}  # every slice is one side, reference, holding and parameters
-    # Which routes are usable never changes as slices consume them (venue, underlying).
+    # Which routes are usable never changes as slices use them (venue, underlying).
     usable_at = [n for n, r in enumerate(routes) if _usable(r, need.risk.underlying, need.settings)]
-    failed = None  # a slice no route took, on the routes as they still are
-    for amount in slices(need.quantity, need.settings.max_slice_coin):
-        if amount == failed:  # the same question again: the same answer
-            unrouted += amount
-            continue
-        usable = [routes[n] for n in usable_at]
-        fill = best_fill(usable, need.side, amount, spot, holding, need.context.parameters, known)
-        if fill is None:
-            unrouted += amount
-            failed = amount
-            continue
-        unrouted += amount - fill.quantity
-        fills.append(fill)
-        routes = consume(routes, fill, spot)
-        failed = None
-    return fills, unrouted, routes
+    amounts = slices(need.quantity, need.settings.max_slice_coin)
+    spot, holding = need.risk.spot_usd, need.settings.expected_holding_s
+    parameters = need.context.parameters
+    return route_slices(routes, usable_at, need.side, amounts, spot, holding, parameters)
 
 
-def _intents(need: Need, fills: list[Fill]) -> list[Intent]:
+def _intents(need: Need, fills: list[Fill], first: int) -> list[Intent]:
+    """One intent a fill (each on the need's side), numbered from ``first`` on."""
     risk, context, reason = need.risk, need.context, _describe(need)
-    delta = context.delta_coin
+    delta, spot, count = context.delta_coin, risk.spot_usd, len(fills)
+    action = trade_action(need.side)
     intents = []
     venue_positions: dict[str, float] = {}
     for index, fill in enumerate(fills, start=1):
-        change = signed(fill.side, fill.quantity)
-        before = venue_positions.setdefault(fill.route.venue, fill.route.venue_position_coin)
+        route, quantity = fill.route, fill.quantity
+        change = signed(fill.side, quantity)
+        venue, position = route.venue, route.venue_position_coin
+        before = venue_positions.setdefault(venue, position)
         claim = reduces_risk(change, before, risk.delta_coin) and reduces_risk(
-            change, fill.route.venue_position_coin, delta
+            change, position, delta
         )
         delta += change
         intents.append(
             intent_of(
-                venue=fill.route.venue,
-                action=trade_action(fill.side),
+                venue=venue,
+                action=action,
                 asset=risk.underlying,
-                quantity=fill.quantity,
-                reason=f"{reason}, slice {index}/{len(fills)}",
-                instrument=fill.route.instrument,
+                quantity=quantity,
+                reason=f"{reason}, slice {index}/{count}",
+                instrument=route.instrument,
                 limit_price=fill.limit_price_usd,
-                reference_price=risk.spot_usd,
-                notional_usd=fill.quantity * risk.spot_usd,
+                reference_price=spot,
+                notional_usd=quantity * spot,
                 risk_reducing=claim,
                 urgent=False,
                 created_at=context.now,
-                sequence=0,
+                sequence=first + index - 1,
             )
         )
     return intents
@@ -286,13 +274,17 @@ def _deferred(need: Need) -> Alert:
     )
 
 
-def carry_out(need: Need, routes: tuple[HedgeRoute, ...]) -> tuple[Plan, tuple[HedgeRoute, ...]]:
-    """Intents for ``need`` and the routes as they leave them (room, positions, size),
-    so the next underlying's hedge sees what this one used."""
+def carry_out(
+    need: Need, routes: tuple[HedgeRoute, ...], first: int = 0
+) -> tuple[Plan, tuple[HedgeRoute, ...]]:
+    """Intents for ``need`` (numbered from ``first`` on: where the caller will put them)
+    and the routes as they leave them (room, positions, size), so the next underlying's
+    hedge sees what this one used."""
     if need.side in need.context.blocked:
         return Plan(alerts=(_deferred(need),)), routes
     fills, unrouted, after = _route(need, routes)
-    return Plan(tuple(_intents(need, fills)), tuple(_no_route(need, unrouted, routes))), after
+    intents = tuple(_intents(need, fills, first))
+    return Plan(intents, tuple(_no_route(need, unrouted, routes))), after
 
 
 def plan_hedge(

@@ -50,7 +50,7 @@ from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.oracle_doubt import reference_price_usd
 from agent.policy.plan import Plan
 from agent.policy.settings import SECONDS_PER_YEAR, PolicyParameters
-from agent.policy.steering import Steering, vol_reason
+from agent.policy.steering import Steering, debt_usd, vol_reason, weighted_collateral_usd
 
 _ACTION_ORDER = (Action.REPAY, Action.REPAY_WITH_COLLATERAL, Action.SUPPLY)
 _OPPOSED = {
@@ -59,22 +59,6 @@ _OPPOSED = {
 }
 _NOTHING = Plan()  # a healthy account's plan (frozen: one serves every account)
 _CLOSED = 1e-12  # relative to T * D: a gap this small is closed (float rounding)
-
-
-def weighted_collateral_usd(account: LendingAccount) -> float:
-    """N: collateral at liquidation-threshold weight, USD."""
-    return math.fsum(
-        [
-            a.supplied * a.price_usd * a.liquidation_threshold
-            for a in account.assets
-            if a.collateral_enabled
-        ]
-    )
-
-
-def debt_usd(account: LendingAccount) -> float:
-    """D: all debt, USD."""
-    return math.fsum([a.debt * a.price_usd for a in account.assets])
 
 
 def health_factor(account: LendingAccount) -> float:
@@ -292,9 +276,9 @@ def _model_alert(
 def _agree(ours: float, reported: float, tolerance: float) -> bool:
     """Whether our health factor and the venue's agree: both infinite (no debt), or the
     venue's finite and within ``tolerance`` of ours."""
-    if math.isinf(ours) and math.isinf(reported):
-        return True
-    return math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+    if -math.inf < reported < math.inf:  # finite (a NaN fails both tests), told first
+        return relative_difference(ours, reported) <= tolerance
+    return math.isinf(ours) and math.isinf(reported)
 
 
 def _unrestored(account: LendingAccount, reached: float, target: float) -> Alert:

@@ -13,7 +13,8 @@ from agent.slots import draft_class
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Intents (in order, sequence numbers not yet assigned) and alerts from one policy."""
+    """Intents (in order) and alerts from one policy; ``decide`` numbers the intents
+    (a hedge's come numbered where it puts them)."""
 
     intents: tuple[Intent, ...] = ()
     alerts: tuple[Alert, ...] = ()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agent.model import Side
 from agent.policy.inputs import HedgeRoute
@@ -96,10 +97,17 @@ def _annual_carry(route: HedgeRoute, position: float) -> float:
 
 
 def cost(
-    route: HedgeRoute, side: Side, quantity: float, reference_usd: float, holding_s: float
+    route: HedgeRoute,
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    holding_s: float,
+    price: float | None = None,
 ) -> Cost:
-    """All-in cost (USD) of trading ``quantity`` coin on ``route``; see the module doc."""
-    price = fill_price(route, side, quantity)
+    """All-in cost (USD) of trading ``quantity`` coin on ``route``; see the module doc.
+    ``price`` is ``fill_price`` of the same trade when the caller has it."""
+    if price is None:
+        price = fill_price(route, side, quantity)
     mid = (route.bid_usd + route.ask_usd) / 2
     after = route.position_coin + signed(side, quantity)
     carry = _annual_carry(route, after) - _annual_carry(route, route.position_coin)
@@ -128,14 +136,11 @@ def bounded_limit(
     )
 
 
-def tradable_quantity(route: HedgeRoute, side: Side, quantity: float) -> float:
-    """``quantity`` rounded down to the lot; 0 when the route cannot take it."""
+def _in_lots(route: HedgeRoute, quantity: float) -> float:
+    """``quantity`` rounded down to the route's lot (coin)."""
     lot = route.lot_size_coin
     if lot > 0:
-        quantity = min(quantity, math.floor(quantity / lot + _LOT_EPSILON) * lot)
-    available = route.ask_size_coin if side is Side.BUY else route.bid_size_coin
-    if quantity <= 0 or quantity < route.min_size_coin or quantity > available:
-        return 0.0
+        return min(quantity, math.floor(quantity / lot + _LOT_EPSILON) * lot)
     return quantity
 
 
@@ -159,26 +164,56 @@ def quote(
     parameters: PolicyParameters,
 ) -> Fill | None:
     """How ``route`` would carry the trade, or None when it cannot (see the module doc)."""
-    tradable = tradable_quantity(route, side, quantity)
-    if tradable <= 0:
-        return None
-    added = exposure_added_usd(route, signed(side, tradable), reference_usd)
-    if added > 0 and added > route.room_usd:  # reducing is never blocked by a cap
+    terms = _terms(route, side, quantity, reference_usd, parameters)
+    return None if terms is None else _priced(route, side, terms, reference_usd, holding_s)
+
+
+class _Terms(NamedTuple):
+    """What a quote of one side and amount takes from a route's fixed fields (prices,
+    impact, lot and minimum size): the slices of a hedge change none of them, only
+    what ``_priced`` reads (the size shown, the room, the positions)."""
+
+    quantity: float  # the amount rounded down to the lot
+    price_usd: float
+    limit_price_usd: float
+
+
+def _terms(
+    route: HedgeRoute,
+    side: Side,
+    quantity: float,
+    reference_usd: float,
+    parameters: PolicyParameters,
+) -> _Terms | None:
+    """``quote``'s part from the route's fixed fields; None when no state of the route
+    carries the amount (nothing left in lots, under the minimum size, or its fill
+    beyond ``max_slippage``)."""
+    tradable = _in_lots(route, quantity)
+    if tradable <= 0 or tradable < route.min_size_coin:
         return None
     price = fill_price(route, side, tradable)
     if price <= 0 or not _within_slippage(side, price, reference_usd, parameters.max_slippage):
         return None
+    return _Terms(tradable, price, bounded_limit(side, price, reference_usd, parameters))
+
+
+def _priced(
+    route: HedgeRoute, side: Side, terms: _Terms, reference_usd: float, holding_s: float
+) -> Fill | None:
+    """``quote`` of the amount ``terms`` hold on ``route`` as it stands now; None when
+    the route shows less size or the exposure the trade adds passes its room."""
+    tradable = terms.quantity
+    if tradable > (route.ask_size_coin if side is Side.BUY else route.bid_size_coin):
+        return None
+    added = exposure_added_usd(route, signed(side, tradable), reference_usd)
+    if added > 0 and added > route.room_usd:  # reducing is never blocked by a cap
+        return None
     found = _new(_FillDraft)
-    found.route, found.side, found.quantity, found.price_usd = route, side, tradable, price
-    found.limit_price_usd = bounded_limit(side, price, reference_usd, parameters)
-    found.cost = cost(route, side, tradable, reference_usd, holding_s)
+    found.route, found.side, found.quantity = route, side, tradable
+    found.price_usd, found.limit_price_usd = terms.price_usd, terms.limit_price_usd
+    found.cost = cost(route, side, tradable, reference_usd, holding_s, terms.price_usd)
     found.__class__ = Fill
     return found  # type: ignore[no-any-return]
-
-
-# Quotes by (route object's id, quantity): the route, its fill and the fill's sort key
-# (None when the route cannot carry it); see ``best_fill``.
-Quotes = dict[tuple[int, float], tuple[HedgeRoute, Fill | None, tuple[float, str, str] | None]]
 
 
 def best_fill(
@@ -188,61 +223,106 @@ def best_fill(
     reference_usd: float,
     holding_s: float,
     parameters: PolicyParameters,
-    known: Quotes | None = None,
 ) -> Fill | None:
     """The cheapest feasible fill per coin among ``routes``; ties by venue then symbol
-    (the first of equals in ``routes``' order, as ``min`` takes it).
-
-    ``known`` keeps each route's quote for later calls with the same side, reference,
-    holding and parameters (the slices of one hedge): a route that ``consume`` left
-    untouched is the same object and quotes the same, so only the routes an earlier
-    slice used are quoted again."""
+    (the first of equals in ``routes``' order, as ``min`` takes it)."""
     best: Fill | None = None
     best_key: tuple[float, str, str] | None = None
     for route in routes:
-        entry = None if known is None else known.get((id(route), quantity))
-        if entry is None or entry[0] is not route:  # the route kept alive: ids stay
-            fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
-            entry = (route, fill, None if fill is None else fill.sort_key)
-            if known is not None:
-                known[(id(route), quantity)] = entry
-        key = entry[2]  # None exactly when the fill is
-        if key is not None and (best_key is None or key < best_key):
-            best, best_key = entry[1], key
+        fill = quote(route, side, quantity, reference_usd, holding_s, parameters)
+        if fill is not None:
+            key = fill.sort_key
+            if best_key is None or key < best_key:
+                best, best_key = fill, key
     return best
 
 
-def consume(
-    routes: Sequence[HedgeRoute], fill: Fill, reference_usd: float
-) -> tuple[HedgeRoute, ...]:
-    """The routes as they stand after ``fill``: the venue's exposure room shrinks on
-    every route of that venue, its position in the underlying moves on those of the
-    same underlying, and the size shown shrinks on the route used."""
-    change = signed(fill.side, fill.quantity)
-    added = max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
-    used = fill.route.instrument
-    used_key = fill.route.key
-    updated = []
-    for route in routes:  # one new route a route changed: a hedge's slices, a few a tick
-        instrument = route.instrument
-        if instrument.venue != used.venue:
-            updated.append(route)
+def route_slices(
+    routes: Sequence[HedgeRoute],
+    usable_at: Sequence[int],
+    side: Side,
+    amounts: Iterable[float],
+    reference_usd: float,
+    holding_s: float,
+    parameters: PolicyParameters,
+) -> tuple[list[Fill], float, tuple[HedgeRoute, ...]]:
+    """Each of ``amounts`` in turn to the ``best_fill`` of the usable routes (``routes[n]``
+    for n in ``usable_at``, in that order) as the earlier ones leave them: the fills, the
+    coin no route took, and the routes after all of them.
+
+    A fill leaves the routes of its venue changed: the venue's exposure room shrinks on
+    each, its position in the underlying moves on those of the same underlying, and the
+    size shown shrinks on the route used (``_after``); other venues' routes stay.
+
+    Only the routes of the venue a slice used change, so only they are quoted again: the
+    others keep their quotes (side, reference, holding and parameters are the hedge's,
+    the amount is kept with them) and are not copied."""
+    current = list(routes)
+    members: dict[str, list[int]] = {}  # each venue's routes, by position
+    for n, route in enumerate(current):
+        members.setdefault(route.venue, []).append(n)
+    quotes: dict[int, tuple[Fill, tuple[float, str, str]] | None] = {}  # by position
+    terms: dict[int, _Terms | None] = {}  # by position: no slice changes them
+    quoted = None  # the amount ``quotes`` and ``terms`` hold
+    fills: list[Fill] = []
+    unrouted = 0.0
+    for amount in amounts:
+        if amount != quoted:
+            quotes.clear()
+            terms.clear()
+            quoted = amount
+        best: Fill | None = None
+        best_key: tuple[float, str, str] | None = None
+        for n in usable_at:  # best_fill, on kept quotes
+            if n in quotes:
+                entry = quotes[n]
+            else:  # quote, on kept terms
+                route = current[n]
+                if n not in terms:
+                    terms[n] = _terms(route, side, amount, reference_usd, parameters)
+                fixed = terms[n]
+                fill = (
+                    None if fixed is None else _priced(route, side, fixed, reference_usd, holding_s)
+                )
+                entry = quotes[n] = None if fill is None else (fill, fill.sort_key)
+            if entry is not None and (best_key is None or entry[1] < best_key):
+                best, best_key = entry
+        if best is None:  # the routes stay as they are: every later equal amount fails too
+            unrouted += amount
             continue
-        venue_position, position = route.venue_position_coin, route.position_coin
-        ask_size, bid_size = route.ask_size_coin, route.bid_size_coin
-        if instrument.underlying == used.underlying:
-            venue_position += change
-        if route.key == used_key:
-            position += change
-            ask_size -= fill.quantity if change > 0 else 0.0
-            bid_size -= fill.quantity if change < 0 else 0.0
-        room = route.room_usd - added
-        updated.append(_moved(route, room, venue_position, position, ask_size, bid_size))
-    return tuple(updated)
+        unrouted += amount - best.quantity
+        fills.append(best)
+        change, added = _change_added(best, reference_usd)
+        for n in members[best.route.venue]:
+            current[n] = _after(current[n], best, change, added)
+            quotes.pop(n, None)
+    return fills, unrouted, tuple(current)
+
+
+def _change_added(fill: Fill, reference_usd: float) -> tuple[float, float]:
+    """The fill's signed change (coin) and the gross exposure it adds (USD, at least 0)."""
+    change = signed(fill.side, fill.quantity)
+    return change, max(exposure_added_usd(fill.route, change, reference_usd), 0.0)
+
+
+def _after(route: HedgeRoute, fill: Fill, change: float, added: float) -> HedgeRoute:
+    """``route``, of the venue ``fill`` used, as the fill leaves it (``change`` and
+    ``added`` from ``_change_added``): one new route a route changed."""
+    instrument, used = route.instrument, fill.route.instrument
+    venue_position, position = route.venue_position_coin, route.position_coin
+    ask_size, bid_size = route.ask_size_coin, route.bid_size_coin
+    if instrument.underlying == used.underlying:
+        venue_position += change
+    if instrument.symbol == used.symbol:  # the route used: its key, on the same venue
+        position += change
+        ask_size -= fill.quantity if change > 0 else 0.0
+        bid_size -= fill.quantity if change < 0 else 0.0
+    room = route.room_usd - added
+    return _moved(route, room, venue_position, position, ask_size, bid_size)
 
 
 # Routes copied as drafts (agent.slots.draft_class): a hedge's every slice copies the
-# routes of the venue it used, and consume changes none of what HedgeRoute checks (the
+# routes of the venue it used, and _after changes none of what HedgeRoute checks (the
 # instrument, bid and ask), so the copy passes its checks as the route did.
 _RouteDraft = draft_class(HedgeRoute)
 

@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from agent.config.models import HealthSettings
+from agent.model import Kind
 from agent.policy.inputs import LendingAccount, MarginAccount
 from agent.policy.probability_model import ProbabilityModel as ProbabilityModel  # re-exported
 from agent.slots import draft_class
@@ -132,6 +133,22 @@ def lending_figures(
         yield Exposure(assets, moving_assets, debt, moving_debt, True), vol, ours
 
 
+def weighted_collateral_usd(account: LendingAccount) -> float:
+    """N: collateral at liquidation-threshold weight, USD."""
+    return math.fsum(
+        [
+            a.supplied * a.price_usd * a.liquidation_threshold
+            for a in account.assets
+            if a.collateral_enabled
+        ]
+    )
+
+
+def debt_usd(account: LendingAccount) -> float:
+    """D: all debt, USD."""
+    return math.fsum([a.debt * a.price_usd for a in account.assets])
+
+
 def lending_terms(
     account: LendingAccount, vols: Mapping[str, float]
 ) -> tuple[float, float, float, float, float | None, float]:
@@ -141,31 +158,48 @@ def lending_terms(
     ``math.fsum``), from one pass over its assets; ``vols`` maps the moving underlyings
     to their vol. Called for each of a tick's hundreds of accounts."""
     assets = moving_assets = debt = moving_debt = 0.0
-    weighted_usd: list[float] = []  # N's terms
-    owed_usd: list[float] = []  # D's terms
-    held: list[str] = []  # the underlyings held that have a vol, in the assets' order
+    weighted_terms = owed_terms = 0  # N's and D's nonzero terms
+    held = None  # the first underlying held that has a vol
+    several = False  # whether another one is held too
     for asset in account.assets:
-        underlying = asset.underlying
+        underlying, price, owed_tokens = asset.underlying, asset.price_usd, asset.debt
         moving = underlying in vols
+        # The sums start at +0.0 and never turn -0.0, so a moving part skips the +0.0
+        # it would add for a stable asset: the same floats.
         if asset.collateral_enabled:
-            weighted = asset.supplied * asset.price_usd * asset.liquidation_threshold
-            weighted_usd.append(weighted)
+            weighted = asset.supplied * price * asset.liquidation_threshold
             assets += weighted
-            moving_assets += weighted if moving else 0.0
-        owed = asset.debt * asset.price_usd
-        owed_usd.append(owed)
+            weighted_terms += weighted != 0
+            if moving:
+                moving_assets += weighted
+        owed = owed_tokens * price
         debt += owed
-        moving_debt += owed if moving else 0.0
-        if moving and underlying and (asset.supplied or asset.debt):
-            held.append(underlying)
+        owed_terms += owed != 0
+        if moving:
+            moving_debt += owed
+            if underlying and (asset.supplied or owed_tokens):
+                if held is None:
+                    held = underlying
+                elif underlying != held:
+                    several = True
     # account_vol: one underlying held is its vol (the max of one value); several go
     # through account_vol over the very set it is given elsewhere (ties, NaNs).
-    vol = vols[held[0]] if held and held.count(held[0]) == len(held) else None
-    if vol is None and held:
+    vol = None if held is None else vols[held]
+    if several:
         vol = account_vol(held_underlyings(account), vols)
-    owed_total = math.fsum(owed_usd)
-    ours = math.inf if owed_total <= 0 else math.fsum(weighted_usd) / owed_total
+    ours = _health_factor(account, assets, debt, max(weighted_terms, owed_terms))
     return assets, moving_assets, debt, moving_debt, vol, ours
+
+
+def _health_factor(account: LendingAccount, assets: float, debt: float, terms: int) -> float:
+    """``agent.policy.health.health_factor(account)`` (N and D by ``math.fsum``) from the
+    running sums ``assets`` and ``debt`` of N's and D's terms in order, of which at most
+    ``terms`` a side are nonzero: with two or fewer and a finite sum, that sum is fsum's
+    (one correctly rounded addition; adding 0.0 changes nothing), else fsum sums again."""
+    if terms <= 2 and assets < math.inf and debt < math.inf:
+        return math.inf if debt <= 0 else assets / debt
+    owed = debt_usd(account)
+    return math.inf if owed <= 0 else weighted_collateral_usd(account) / owed
 
 
 def held_underlyings(account: LendingAccount) -> set[str]:
@@ -183,6 +217,11 @@ def margin_exposure(account: MarginAccount, volatile: Mapping[str, float]) -> Ex
     return margin_figures(account, volatile)[0]
 
 
+# The kinds whose notional moves with the underlying in a margin account's exposure; a
+# tuple, whose ``in`` is an identity test first (an Enum's hash is Python code).
+_LINEAR = (Kind.PERP, Kind.FUTURE)
+
+
 def margin_figures(
     account: MarginAccount, volatile: Mapping[str, float]
 ) -> tuple[Exposure, float | None]:
@@ -195,7 +234,7 @@ def margin_figures(
         instrument = position.instrument
         underlying = instrument.underlying
         held.add(underlying)
-        if underlying in volatile and instrument.kind.value in ("perp", "future"):
+        if underlying in volatile and instrument.kind in _LINEAR:
             moving_usd.append(position.quantity * position.mark_price_usd)
     moving = sum(moving_usd)
     coin = account.account

@@ -18,7 +18,6 @@ the same (``agent.risk.book_structure``); the values are read and checked every 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,7 +72,7 @@ from agent.risk.book_columns import (
     IntArray,
 )
 from agent.risk.book_lending import lay_lending, lending_runs
-from agent.risk.book_rows import lay_margined, lay_options, picked
+from agent.risk.book_rows import Rows, lay_rows
 from agent.risk.book_structure import Identity, Recent, identity
 from agent.risk.positions import (
     Kind,
@@ -128,6 +127,8 @@ __all__ = [
     "Rows",
     "account_of",
     "check",
+    "freeze",
+    "laid",
     "lay_rows",
 ]
 
@@ -178,10 +179,23 @@ class Book:
     arrays: BookArrays = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "market", MappingProxyType(dict(self.market)))
-        object.__setattr__(self, "margin_accounts", MappingProxyType(dict(self.margin_accounts)))
-        object.__setattr__(self, "positions", tuple(self.positions))
+        _settle(self)
         object.__setattr__(self, "arrays", _lay_out(self))
+
+    @classmethod
+    def laid_out(cls, records: Records, arrays: BookArrays) -> Book:
+        """The book of ``records`` whose arrays were laid out already (read-only, by
+        ``laid`` and ``freeze``): the book ``Book(...)`` of them builds, without laying it
+        out again (``agent.risk.book_cash``)."""
+        book = cls.__new__(cls)
+        set_field = object.__setattr__  # in the order ``__init__`` sets them
+        set_field(book, "valuation_time", records.valuation_time)
+        set_field(book, "market", records.market)
+        set_field(book, "positions", records.positions)
+        set_field(book, "margin_accounts", records.margin_accounts)
+        _settle(book)
+        set_field(book, "arrays", arrays)
+        return book
 
     @classmethod
     def from_records(
@@ -208,6 +222,13 @@ class Book:
             if position.id == identifier:
                 return index
         raise KeyError(identifier)
+
+
+def _settle(book: Book) -> None:
+    """A new book's fields as it keeps them: read-only views of its own copies."""
+    object.__setattr__(book, "market", MappingProxyType(dict(book.market)))
+    object.__setattr__(book, "margin_accounts", MappingProxyType(dict(book.margin_accounts)))
+    object.__setattr__(book, "positions", tuple(book.positions))
 
 
 # Filled by attribute, then made the Account (``agent.slots.draft_class``): a book has
@@ -242,7 +263,8 @@ class Checked(NamedTuple):
     identities (``agent.risk.book_structure``), for the layout to reuse: each record's
     kind code, its underlying's row of the market and its lending account's number (-1
     for none); the lending accounts (by name: their number); the records in no lending
-    account; the supplies, the perpetuals and futures, the options. Shared by books of
+    account; the supplies (and as an index array), the perpetuals and futures, the
+    options; the records that name an account (lending or margin). Shared by books of
     the same identities: every array read-only."""
 
     kinds: IntArray
@@ -252,8 +274,10 @@ class Checked(NamedTuple):
     lending_accounts: tuple[Account, ...]
     outside: tuple[int, ...]
     supplies: tuple[int, ...]
+    supply_rows: IntArray
     margined: tuple[int, ...]
     options: tuple[int, ...]
+    named: tuple[int, ...]
 
 
 # The last few books' identities, and what they decided.
@@ -288,25 +312,30 @@ def _check_identities(records: Records, key: Identity) -> Checked:
     members = lay_lending(runs, owners)
     kind = [AccountKind.LENDING] * len(members)
     lent = _accounts(zip(runs.numbers, runs.venues, kind, members, strict=True))
-    for array in (codes, rows, owners):
+    supply_rows = np.flatnonzero(codes == _SUPPLY)
+    for array in (codes, rows, owners, supply_rows):
         array.setflags(write=False)
-    supplies, margined, options = (
-        tuple(np.flatnonzero(of).tolist())
-        for of in (codes == _SUPPLY, _MARGINED[codes], codes == _OPTION)
+    supplies = tuple(supply_rows.tolist())
+    margined, options = (
+        tuple(np.flatnonzero(of).tolist()) for of in (_MARGINED[codes], codes == _OPTION)
     )
-    return Checked(codes, rows, owners, runs.numbers, lent, outside, supplies, margined, options)
+    named = tuple(index for index, account in enumerate(accounts) if account is not None)
+    return Checked(
+        codes, rows, owners, runs.numbers, lent, outside, supplies, supply_rows, margined,
+        options, named,
+    )  # fmt: skip
 
 
 def _lay_out(book: Book) -> BookArrays:
-    """Check the records against each other (raises RiskInputError), then compile them."""
-    return _compile(book, check(book))
+    """Check the records against each other (raises RiskInputError), then lay them out."""
+    return freeze(laid(book, check(book)))
 
 
 def _margin_accounts(
-    book: Book, outside: Sequence[int]
-) -> tuple[tuple[Account, ...], FloatArray, list[int]]:
+    book: Records, outside: Sequence[int]
+) -> tuple[tuple[Account, ...], FloatArray, tuple[list[int], list[int]]]:
     """The margin accounts (the book's cross accounts, then each isolated position's own),
-    their cash, and per position the number of its margin account (-1 for none)."""
+    their cash, and the positions in one (by index) with the number of each's account."""
     margin: dict[str, tuple[str, AccountKind, list[int]]] = {
         name: (account.venue, AccountKind.CROSS_MARGIN, [])
         for name, account in book.margin_accounts.items()
@@ -314,7 +343,8 @@ def _margin_accounts(
     cash = {name: account.cash_usd for name, account in book.margin_accounts.items()}
     number = {name: index for index, name in enumerate(margin)}
     positions = book.positions
-    owners = [-1] * len(positions)
+    held: list[int] = []
+    owners: list[int] = []
     for index in outside:
         position = positions[index]
         held_in = position.account if position.account is not None else margin_account(position)
@@ -325,64 +355,31 @@ def _margin_accounts(
             cash[held_in] = getattr(position, "collateral_usd", 0.0) or 0.0
             number[held_in] = len(number)
         margin[held_in][2].append(index)
-        owners[index] = number[held_in]
+        held.append(index)
+        owners.append(number[held_in])
     accounts = _accounts(
         (name, venue, kind, tuple(members)) for name, (venue, kind, members) in margin.items()
     )
     margin_cash = np.array([cash[account.name] for account in accounts], dtype=np.float64)
-    return accounts, margin_cash, owners
+    return accounts, margin_cash, (held, owners)
 
 
-class Rows(NamedTuple):
-    """The records as arrays, all but their accounts (read-only; see BookArrays)."""
-
-    market: FloatArray
-    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
-    terms: FloatArray
-    codes: IntArray  # LENDING_ACCOUNT and MARGIN_ACCOUNT -1: for the caller to fill
-    option_terms: FloatArray
-
-
-def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
-    """Each record's terms and codes, the market and the options' pricing columns."""
-    states = records.market
-    market = np.array(
-        [
-            [state.spot, state.rate, math.nan if state.vol is None else state.vol]
-            for state in states.values()
-        ],
-        dtype=np.float64,
-    ).reshape(len(states), 3)
-    pegged = np.array([state.pegged for state in states.values()], dtype=np.bool_)
-    positions, kinds = records.positions, checked.kinds
-    codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
-    codes[:, KIND] = kinds
-    codes[:, UNDERLYING] = checked.underlyings
-    codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
-    # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
-    # fees, NaN elsewhere; options, perpetuals and futures fill their own.
-    terms = np.full((len(positions), TERM_COLUMNS), math.nan)
-    terms[:, QUANTITY] = [p.quantity for p in positions]
-    terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
-    supplies = checked.supplies
-    terms[supplies, THRESHOLD] = [p.liquidation_threshold for p in picked(positions, supplies)]  # type: ignore[union-attr]
-    lay_margined(positions, checked.margined, states, now, terms, codes)
-    option_terms = lay_options(positions, checked.options, market, now, terms, codes)
-    return Rows(market, pegged, terms, codes, option_terms)
-
-
-def _compile(book: Book, checked: Checked) -> BookArrays:
-    now = book.valuation_time.timestamp()
-    rows = lay_rows(book, checked, now)
-    margin, cash, margin_owners = _margin_accounts(book, checked.outside)
-    codes = rows.codes
+def laid(records: Records, checked: Checked) -> BookArrays:
+    """The arrays of ``records`` (``checked``: what ``check`` found of them), every one
+    read-only but the two that hold amounts nothing else in the layout depends on: the
+    ``terms`` (spot records' quantities) and the ``margin_cash``; ``freeze`` makes them
+    the book's (``agent.risk.book_cash`` sets the cash in between)."""
+    now = records.valuation_time.timestamp()
+    rows = lay_rows(records, checked, now)
+    margin, cash, (held, owners) = _margin_accounts(records, checked.outside)
+    codes = rows.codes  # LENDING_ACCOUNT and MARGIN_ACCOUNT -1 throughout
     codes[:, LENDING_ACCOUNT] = checked.lending_owners
-    codes[:, MARGIN_ACCOUNT] = margin_owners
+    codes[held, MARGIN_ACCOUNT] = owners
     spots = np.ascontiguousarray(rows.market[:, SPOT])
-    for array in (*rows, cash, spots):
+    for array in (rows.market, rows.pegged, codes, spots, rows.option_terms):
         array.setflags(write=False)
     return BookArrays(
-        tuple(book.market),
+        tuple(records.market),
         rows.market,
         rows.pegged,
         rows.terms,
@@ -394,3 +391,10 @@ def _compile(book: Book, checked: Checked) -> BookArrays:
         spots,
         rows.option_terms,
     )
+
+
+def freeze(arrays: BookArrays) -> BookArrays:
+    """``arrays`` (from ``laid``) made read-only throughout, as a book holds them."""
+    arrays.terms.setflags(write=False)
+    arrays.margin_cash.setflags(write=False)
+    return arrays

@@ -1,10 +1,11 @@
-"""The rows of the book's richer records: options, perpetuals and futures, laid into
-``BookArrays`` by ``agent.risk.book``.
+"""The book's rows (``lay_rows``: every record's terms and codes, the market, the options'
+pricing columns), laid into ``BookArrays`` by ``agent.risk.book``.
 
-Spot and lending records need no row of their own: their quantity (and a supply's
-liquidation threshold) is laid in by column. The options (~90 a tick) are laid by column
-too: every number is the one the plain per-option arithmetic gives (IEEE +, -, *, / are
-the same in numpy), only taken in one go.
+Only the richer records, options, perpetuals and futures, have a row laid of their own;
+spot and lending records' quantity (and a supply's liquidation threshold) is laid in by
+column. The options (~90 a tick) are laid by column too: every number is the one the
+plain per-option arithmetic gives (IEEE +, -, *, / are the same in numpy), only taken in
+one go.
 """
 
 from __future__ import annotations
@@ -12,23 +13,31 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from operator import attrgetter, itemgetter
-from typing import TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 
+from agent.risk.book_checks import Records
 from agent.risk.book_columns import (
+    CODE_COLUMNS,
     ENTRY_BASIS,
     EXPIRY,
+    FEES,
     FORWARD_RATIO,
     INVERSE,
     IS_CALL,
+    KIND,
+    LENDING_ACCOUNT,
     MAINTENANCE,
+    MARGIN_ACCOUNT,
     MARKET_VOL,
     OPTION_ROWS,
     QUANTITY,
     RATE,
     SPOT,
     STRIKE,
+    TERM_COLUMNS,
+    THRESHOLD,
     UNDERLYING,
     VOL,
     IntArray,
@@ -44,9 +53,51 @@ from agent.risk.positions import (
 from agent.risk.terms import OptionType, Settlement
 from agent.risk.validation import FloatArray
 
+if TYPE_CHECKING:
+    from agent.risk.book import Checked
+
 _NAN = math.nan
 _T = TypeVar("_T")
 _YEAR_SECONDS = 365.0 * 86400.0
+
+
+class Rows(NamedTuple):
+    """The records as arrays, all but their accounts (see BookArrays; made read-only by
+    ``agent.risk.book``)."""
+
+    market: FloatArray
+    pegged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+    terms: FloatArray
+    codes: IntArray  # LENDING_ACCOUNT and MARGIN_ACCOUNT -1: for the caller to fill
+    option_terms: FloatArray
+
+
+def lay_rows(records: Records, checked: Checked, now: float) -> Rows:
+    """Each record's terms and codes, the market and the options' pricing columns."""
+    states = records.market
+    market = np.array(
+        [
+            [state.spot, state.rate, math.nan if state.vol is None else state.vol]
+            for state in states.values()
+        ],
+        dtype=np.float64,
+    ).reshape(len(states), 3)
+    pegged = np.array([state.pegged for state in states.values()], dtype=np.bool_)
+    positions, kinds = records.positions, checked.kinds
+    codes = np.zeros((len(positions), CODE_COLUMNS), dtype=np.int64)
+    codes[:, KIND] = kinds
+    codes[:, UNDERLYING] = checked.underlyings
+    codes[:, LENDING_ACCOUNT] = codes[:, MARGIN_ACCOUNT] = -1
+    # A spot or lending row: its quantity (a supply's threshold too), no maintenance, no
+    # fees, NaN elsewhere; options, perpetuals and futures fill their own.
+    terms = np.full((len(positions), TERM_COLUMNS), math.nan)
+    terms[:, QUANTITY] = [p.quantity for p in positions]
+    terms[:, MAINTENANCE] = terms[:, FEES] = 0.0
+    supplies = picked(positions, checked.supplies)
+    terms[checked.supply_rows, THRESHOLD] = [p.liquidation_threshold for p in supplies]  # type: ignore[union-attr]
+    lay_margined(positions, checked.margined, states, now, terms, codes)
+    option_terms = lay_options(positions, checked.options, market, now, terms, codes)
+    return Rows(market, pegged, terms, codes, option_terms)
 
 
 def lay_margined(

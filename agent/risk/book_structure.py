@@ -39,8 +39,8 @@ def identity(records: Records) -> Identity:
 
 
 class Recent(Generic[_T]):
-    """What was found for the last few identities (a tick builds its book and values the
-    records held in margin accounts apart: two sets of records a tick)."""
+    """What was found for the last few identities, newest first (a tick's book is
+    laid out once, cash and all: ``agent.risk.book_cash``)."""
 
     def __init__(self, size: int) -> None:
         self._size = size

@@ -1,12 +1,14 @@
 """What records are worth, without a book of them.
 
-The tick values the positions held in cross-margin accounts before it builds its book:
-each account's cash is the venue's equity less what the risk engine values its positions
-at (``agent.tick.book_builder``). A book of those records, built only to value them, would
-lay out accounts and arrays nobody reads. Here the records pass the same checks a book
-makes (the same errors, naming the same record) and become the same rows, read by the
-same kernel: each value is the float ``book_greeks(Book.from_records(...))`` gives it, as
-a position's value needs no other position.
+Each cross account's cash is the venue's equity less what the risk engine values its
+positions at (``agent.tick.account_cash``). The tick values them from its book laid out
+once (``agent.risk.book_cash``); records that do not fit together are valued here first,
+apart, so that they are refused as they always were (the held positions' errors first).
+A book of those records, built only to value them, would lay out accounts and arrays
+nobody reads. Here the records pass the same checks a book makes (the same errors,
+naming the same record) and become the same rows, read by the same kernel: each value is
+the float ``book_greeks(Book.from_records(...))`` gives it, as a position's value needs
+no other position.
 """
 
 from __future__ import annotations

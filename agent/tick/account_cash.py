@@ -12,7 +12,9 @@ from datetime import datetime
 from agent.model import HealthKind, VenueSnapshot
 from agent.risk import positions as risk
 from agent.risk.book import Book
+from agent.risk.book_cash import UnfundedBook
 from agent.risk.record_values import record_values
+from agent.risk.validation import RiskInputError
 
 
 def cross_accounts(
@@ -43,29 +45,78 @@ def with_account_cash(
     snapshots: Mapping[str, VenueSnapshot],
 ) -> Book:
     """Set each cross account's cash so its book equity equals the venue's equity: value
-    the positions once outside any account, then place them in their accounts.
+    the positions held in accounts, then give each account the rest as cash.
 
     An account margined in a coin (Deribit's ETH account) holds its cash in that coin:
     it is booked as a spot holding of the coin inside the account, so the collateral's
     delta is hedged like any other and moves with the coin under stress.
+
+    A position's value needs no other position, nor its account's cash: the book is laid
+    out once with the cash unknown, the held positions valued from it, and the cash set
+    in (``agent.risk.book_cash``).
     """
-    # A position's value needs no other position, nor its account: value those held in
-    # accounts only, in their accounts (no cash yet).
+    try:
+        pending = [_coin_cash(a, 0.0) for a in accounts if _cash_coin(a, market) is not None]
+        book = UnfundedBook(now, market, records, pending, accounts)
+    except RiskInputError:  # records that do not fit together: refused as they always were
+        return _valued_apart(now, market, records, accounts, snapshots)
+    value_of: dict[str, float] = {}
+    for index, value in zip(*book.held_values(), strict=True):
+        owner = records[index].account
+        assert owner is not None
+        value_of[owner] = value_of.get(owner, 0.0) + value
+    return book.funded(*_funding(market, accounts, value_of, snapshots))
+
+
+def _valued_apart(
+    now: datetime,
+    market: Mapping[str, risk.MarketState],
+    records: list[risk.Position],
+    accounts: list[risk.MarginAccount],
+    snapshots: Mapping[str, VenueSnapshot],
+) -> Book:
+    """``with_account_cash`` for records that do not fit together: the held positions
+    valued apart, then the book of all, which raises the first error of the held
+    positions, of the accounts' cash, then of the book (in that order)."""
     held = [r for r in records if r.account is not None]
     value_of: dict[str, float] = {}
     for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
         owner = record.account
         assert owner is not None
         value_of[owner] = value_of.get(owner, 0.0) + value
+    holdings, funded = _funding(market, accounts, value_of, snapshots)
+    return Book.from_records(now, market, [*records, *holdings], funded)
+
+
+def _funding(
+    market: Mapping[str, risk.MarketState],
+    accounts: list[risk.MarginAccount],
+    value_of: Mapping[str, float],
+    snapshots: Mapping[str, VenueSnapshot],
+) -> tuple[list[risk.SpotPosition], list[risk.MarginAccount]]:
+    """Each coin-margined account's coin holding, and each account with its cash: the
+    venue's equity less the value of its positions (``value_of``, by account)."""
     funded, holdings = [], []
     for account in accounts:
         cash = _venue_equity(snapshots[account.venue], account.id) - value_of.get(account.id, 0.0)
-        coin = market.get(account.id.split(":", 1)[1])
-        if coin is not None and not coin.pegged and coin.spot > 0:
+        coin = _cash_coin(account, market)
+        if coin is not None:
             holdings.append(_coin_cash(account, cash / coin.spot))
             cash = 0.0
         funded.append(risk.MarginAccount(id=account.id, venue=account.venue, cash_usd=cash))
-    return Book.from_records(now, market, [*records, *holdings], funded)
+    return holdings, funded
+
+
+def _cash_coin(
+    account: risk.MarginAccount, market: Mapping[str, risk.MarketState]
+) -> risk.MarketState | None:
+    """The market of the coin ``account`` (``venue:CURRENCY``) holds its cash in, None if
+    it holds USD (a stablecoin, or a currency not priced)."""
+    _, colon, currency = account.id.partition(":")
+    coin = market.get(currency) if colon else None  # (none: ``_venue_equity`` refuses it)
+    if coin is not None and not coin.pegged and coin.spot > 0:
+        return coin
+    return None
 
 
 def _coin_cash(account: risk.MarginAccount, quantity: float) -> risk.SpotPosition:

@@ -10,8 +10,9 @@ accounts (Deribit per currency, Hyperliquid cross) take the venue's equity
 
 It runs on every tick over ~1,000 positions (mostly Aave): the records come from their
 cheap constructors (``agent.risk.fast_records``: the same records, the same refusals),
-ids are made once per position, and the account-held positions are valued without a
-book of their own (``agent.risk.record_values``).
+ids are made once per position, and the book is laid out once: the account-held
+positions are valued from it before their accounts' cash is set in
+(``agent.tick.account_cash``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def build_book(
     records: list[risk.Position] = []
     accounts: list[risk.MarginAccount] = []
     tables: dict[int, dict[str, float]] = {}  # the reserves' thresholds (_threshold_table)
-    for name, snapshot in sorted(snapshots.items()):
+    for name in sorted(snapshots):  # the same order as the items', sorted ~6x faster
+        snapshot = snapshots[name]
         profile = profiles.get(name) or profile_for(name, name)
         first = len(records)
         options = _add_records(snapshot, profile, market, records, tables)
@@ -77,10 +79,15 @@ def _market(
     marks: dict[str, list[float]] = {}  # in order of first mark (the oracle's: not kept)
     # Marks that add nothing: unpriced, or the oracle's once listed (~230 venues repeat them).
     idle: set[str] = set()
+    quiet = None  # the last marks found to add nothing: the Aave snapshots share theirs
     for snapshot in snapshots.values():
-        if snapshot.marks.keys() <= idle:
+        quoted = snapshot.marks
+        if quoted is quiet:
             continue
-        for underlying, price in snapshot.marks.items():
+        if quoted.keys() <= idle:
+            quiet = quoted
+            continue
+        for underlying, price in quoted.items():
             if underlying not in priced:  # venues also mark single instruments by symbol
                 idle.add(underlying)
                 continue
@@ -105,11 +112,12 @@ def _market(
 def _held(snapshots: Mapping[str, VenueSnapshot]) -> tuple[set[str], dict[str, list[float]]]:
     """The underlyings held, and per underlying its positions' mark IVs (in order)."""
     held: set[str] = set()
+    hold = held.add  # (looked up once: ~1,000 positions)
     vols: dict[str, list[float]] = {}
     for snapshot in snapshots.values():
         for position in snapshot.positions:
             underlying = position.instrument.underlying
-            held.add(underlying)
+            hold(underlying)
             if position.mark_iv:
                 vols.setdefault(underlying, []).append(position.mark_iv)
     return held, vols

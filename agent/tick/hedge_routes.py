@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 from agent.model import Instrument, Kind, Quote, Rate, VenueSnapshot
 from agent.policy.inputs import HedgeRoute
@@ -19,15 +18,16 @@ from agent.profiles import VenueProfile
 def hedge_routes(
     snapshot: VenueSnapshot, profile: VenueProfile, underlying: str, gas_usd: float, room_usd: float
 ) -> list[HedgeRoute]:
+    """The routes of ``snapshot``'s venue for ``underlying``, each made once: its least
+    size is the venue's least order (``min_notional_usd``) at its ask (no ask of 0 comes
+    this far: a falsy mark or ask is skipped, a pool's is divided by first)."""
     if profile.kind == "uniswap_v3":
-        routes = _spot_routes(snapshot, underlying, gas_usd, room_usd)
-    elif profile.kind == "gmx_v2":
-        routes = _oracle_perp_routes(snapshot, profile, underlying, gas_usd, room_usd)
-    elif profile.kind in ("deribit", "hyperliquid"):
-        routes = _book_perp_routes(snapshot, profile, underlying, room_usd)
-    else:
-        return []
-    return [replace(r, min_size_coin=profile.min_notional_usd / r.ask_usd) for r in routes]
+        return _spot_routes(snapshot, profile, underlying, gas_usd, room_usd)
+    if profile.kind == "gmx_v2":
+        return _oracle_perp_routes(snapshot, profile, underlying, gas_usd, room_usd)
+    if profile.kind in ("deribit", "hyperliquid"):
+        return _book_perp_routes(snapshot, profile, underlying, room_usd)
+    return []
 
 
 def _position_in(snapshot: VenueSnapshot, symbol: str) -> float:
@@ -35,16 +35,19 @@ def _position_in(snapshot: VenueSnapshot, symbol: str) -> float:
 
 
 def _venue_position(snapshot: VenueSnapshot, underlying: str) -> float:
-    hedges = (Kind.SPOT, Kind.PERP, Kind.FUTURE)
     return sum(
         p.quantity
         for p in snapshot.positions
-        if p.instrument.underlying == underlying and p.instrument.kind in hedges
+        if p.instrument.underlying == underlying and p.instrument.kind in _HEDGES
     )
 
 
+# Read once: a member read from its class (``Kind.SPOT``) costs ~0.2 us on Python 3.11.
+_HEDGES = (Kind.SPOT, Kind.PERP, Kind.FUTURE)
+
+
 def _spot_routes(
-    snapshot: VenueSnapshot, underlying: str, gas_usd: float, room_usd: float
+    snapshot: VenueSnapshot, profile: VenueProfile, underlying: str, gas_usd: float, room_usd: float
 ) -> list[HedgeRoute]:
     """Uniswap pools of ``underlying``: the quotes already include the pool fee."""
     routes = []
@@ -72,6 +75,7 @@ def _spot_routes(
                 room_usd=room_usd,
                 position_coin=held.get(base, 0.0),
                 venue_position_coin=_venue_position(snapshot, underlying),
+                min_size_coin=profile.min_notional_usd / top_ask,
             )
         )
     return routes
@@ -119,6 +123,7 @@ def _oracle_perp_routes(
                 room_usd=room_usd,
                 position_coin=_position_in(snapshot, quote.symbol),
                 venue_position_coin=_venue_position(snapshot, underlying),
+                min_size_coin=profile.min_notional_usd / quote.mark,
             )
         )
     return routes
@@ -147,6 +152,7 @@ def _book_perp_routes(
                 room_usd=room_usd,
                 position_coin=_position_in(snapshot, quote.symbol),
                 venue_position_coin=_venue_position(snapshot, underlying),
+                min_size_coin=profile.min_notional_usd / quote.ask,
             )
         )
     return routes

@@ -42,10 +42,7 @@ Row = tuple[ReserveFacts | None, int, bool, ReserveState]
 class Market:
     """The rows of one tuple of reserves, the same for every account holding it."""
 
-    __slots__ = (
-        "debt_at", "debts", "layout", "nothing", "reserves", "rows", "supply_at", "unchanged",
-        "wallet_at", "wallets",
-    )  # fmt: skip
+    __slots__ = ("debts", "layout", "nothing", "reserves", "rows", "unchanged", "wallets")
 
     def __init__(self, reserves: tuple[ReserveState, ...], known: Facts) -> None:
         self.reserves = reserves  # kept: the markets are found by the tuple's id
@@ -60,11 +57,8 @@ class Market:
         self.layout = tuple(layout)
         # An account's supply positions, debt positions and wallet balances lie in one
         # list (``_found``): a row's supply at the row, its debt ``debts`` further on,
-        # its balance ``wallets`` further on; each kind found through its own dict.
+        # its balance ``wallets`` further on.
         self.debts, self.wallets = len(rows), 2 * len(rows)
-        self.supply_at = rows
-        self.debt_at = {symbol: self.debts + row for symbol, row in rows.items()}
-        self.wallet_at = {symbol: self.wallets + row for symbol, row in rows.items()}
         self.nothing: list[Any] = [None] * (3 * len(rows))
         self.unchanged = (_NO_CHANGE,) * len(rows)  # per row, the work in flight: none
 
@@ -75,6 +69,7 @@ class LendingAccounts:
     def __init__(self, known: Facts | None = None) -> None:
         self.known: Facts = {} if known is None else known
         self.markets: dict[int, Market] = {}
+        self.last: Market | None = None
 
     def account(
         self, snapshot: VenueSnapshot, gas_usd: float, view: InFlightView
@@ -82,9 +77,12 @@ class LendingAccounts:
         """``snapshot``'s account (``lending_account``), and whether it holds anything
         other than lending positions (then the venue's Greeks may need checking)."""
         reserves = snapshot.reserves
-        market = self.markets.get(id(reserves))
-        if market is None or market.reserves is not reserves:  # its first account
-            market = self.markets[id(reserves)] = Market(reserves, self.known)
+        market = self.last
+        if market is None or market.reserves is not reserves:  # not the last account's
+            market = self.markets.get(id(reserves))
+            if market is None or market.reserves is not reserves:  # its first account
+                market = self.markets[id(reserves)] = Market(reserves, self.known)
+            self.last = market
         found, others, health = _found(snapshot, market)
         debts, wallets = market.debts, market.wallets  # where a row's debt and wallet lie
         pending = view.lending_on(snapshot.venue) if view.items else ()
@@ -108,13 +106,15 @@ class LendingAccounts:
             supplied += more_supplied  # + 0.0 without work in flight: -0.0 becomes 0.0, as ever
             owed = (0.0 if debt is None else abs(debt.quantity)) + more_debt
             spare = (0.0 if balance is None else balance.amount) + more_wallet
-            # max(x, 0.0) without the call: NaN passes on to be refused below
-            supplied = 0.0 if supplied < 0.0 else supplied
-            owed = 0.0 if owed < 0.0 else owed
-            spare = 0.0 if spare < 0.0 else spare
             room = facts[5]
-            if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
-                refuse_amounts(facts[0], supplied, owed, spare, room)
+            if not (supplied >= 0.0 and owed >= 0.0 and spare >= 0.0 and room >= 0.0):
+                # max(x, 0.0) without the call, only where one is under 0 (or NaN): a NaN
+                # passes on to be refused, the first bad one named
+                supplied = 0.0 if supplied < 0.0 else supplied
+                owed = 0.0 if owed < 0.0 else owed
+                spare = 0.0 if spare < 0.0 else spare
+                if not (supplied >= 0 and owed >= 0 and spare >= 0 and room >= 0):
+                    refuse_amounts(facts[0], supplied, owed, spare, room)
             asset = _new(_AssetDraft)  # LendingAsset(...) field for field (agent.slots)
             (
                 asset.symbol, asset.price_usd, asset.liquidation_threshold, asset.supply_apr,
@@ -159,24 +159,28 @@ def _found(snapshot: VenueSnapshot, market: Market) -> tuple[list[Any], bool, fl
     than lending positions; and the venue's health factor (inf without debt). One list
     an account, no amounts copied."""
     found = market.nothing.copy()
-    supplies, debts, wallets = market.supply_at, market.debt_at, market.wallet_at
+    rows, debts = market.rows, market.debts
     others = False
     for position in snapshot.positions:  # one pass: 226 accounts a tick in the bench book
         instrument = position.instrument
         kind = instrument.kind
         if kind is _SUPPLY:
-            at = supplies.get(instrument.symbol)
+            at = 0
         elif kind is _DEBT:
-            at = debts.get(instrument.symbol)
+            at = debts
         else:
             others = True
             continue
-        if at is not None:
-            found[at] = position
+        try:  # dict.get without its call
+            found[at + rows[instrument.symbol]] = position
+        except KeyError:  # a token no reserve lists: left out
+            continue
+    wallets = market.wallets
     for balance in snapshot.balances:
-        at = wallets.get(balance.asset)
-        if at is not None:
-            found[at] = balance
+        try:
+            found[wallets + rows[balance.asset]] = balance
+        except KeyError:
+            continue
     for reported in snapshot.health:
         if reported.kind is _LENDING:
             return found, others, reported.ratio

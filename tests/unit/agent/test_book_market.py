@@ -78,3 +78,29 @@ def test_the_market_is_the_plain_walks(seed: int) -> None:
     found = _market(snapshots, oracle, 0.6)
     expected = _plain_market(snapshots, oracle, 0.6)
     assert list(found.items()) == list(expected.items())  # the same states, in the same order
+
+
+def _sharing(name: str, marks: Mapping[str, float], held: str | None = None) -> VenueSnapshot:
+    """A snapshot holding ``marks`` itself, not a copy (as the Aave connector shares its
+    view's marks among the view's accounts)."""
+    positions: tuple[Position, ...] = ()
+    if held is not None:
+        positions = (Position(Instrument(name, held, held, Kind.LENDING_SUPPLY), 1.0),)
+    snapshot = VenueSnapshot(name, NOW, positions=positions)
+    object.__setattr__(snapshot, "marks", marks)
+    return snapshot
+
+
+def test_marks_shared_by_venues_count_once_for_each_unless_they_add_nothing() -> None:
+    oracle = _sharing("chainlink", {"ETH": 3000.0, "BTC": 60_000.0})
+    priced = {"ETH": 3001.0, "SOL": 150.0}  # SOL: not the oracle's, each venue's mark counts
+    idle = {"ETH": 2999.0, "XYZ": 1.0}  # the oracle's, and nothing held
+    names = ["chainlink", "a:0", "a:1", "b:0", "b:1", "c", "a:2", "b:2", "d"]
+    snapshots = {"chainlink": oracle}
+    for name in names[1:]:
+        shared = priced if name.startswith("a") else idle
+        own = {"c": {"SOL": 140.0}, "d": {"SOL": 141.0, "XYZ": 2.0}}
+        snapshots[name] = _sharing(name, own.get(name, shared), held="SOL")
+    found = _market(snapshots, "chainlink", 0.6)
+    assert list(found.items()) == list(_plain_market(snapshots, "chainlink", 0.6).items())
+    assert found["SOL"].spot == 150.0  # the median of 150 (three venues), 140 and 141

@@ -130,6 +130,14 @@ def _cases(venue: str) -> list[VenueSnapshot]:
             (("WETH", 1.0),),
             TWICE,
         ),
+        # amounts under zero (a supply, a wallet), each kept at 0.0 as ever; a debt of
+        # either sign counts by its size
+        _snapshot(
+            venue,
+            (_supply(venue, "WETH", -1.0), _debt(venue, "USDC", -5.0)),
+            (("WETH", -2.0), ("USDC", 1.0)),
+            MARKET,
+        ),
         # nothing held at all
         _snapshot(venue, (), (), MARKET),
     ]

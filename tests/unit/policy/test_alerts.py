@@ -101,6 +101,17 @@ def test_relative_difference() -> None:
     assert relative_difference(-1.0, 1.0) == 2.0
 
 
+def test_relative_difference_is_the_written_formula_for_every_special_value() -> None:
+    # The scale is picked inline: the same float as max() of the magnitudes gives.
+    values = (0.0, -0.0, 1.0, -2.5, 3e-300, math.inf, -math.inf, math.nan)
+    for ours in values:
+        for reported in values:
+            scale = max(abs(ours), abs(reported))
+            expected = 0.0 if scale == 0 else abs(ours - reported) / scale
+            found = relative_difference(ours, reported)
+            assert str(found) == str(expected), (ours, reported)
+
+
 def test_ordered_most_severe_first_then_code_then_subject() -> None:
     alerts = [
         Alert(AlertCode.VEGA_LIMIT, Severity.WARNING, "ETH", ""),

@@ -139,7 +139,19 @@ def test_band_breaches_widest_first_then_interval_rebalances() -> None:
         ("ETH", Action.SELL),
         ("SOL", Action.SELL),
     ]
+    assert [i.sequence for i in decision.intents] == [0, 1, 2]
     assert decision.hedged == ("BTC", "ETH", "SOL")
+
+
+def test_hedge_slices_are_numbered_after_the_health_intents() -> None:
+    # The hedge's slices come numbered where decide puts them, after the two health
+    # intents (decide keeps an intent already numbered where it stands).
+    sliced = PolicySettings(underlyings={"ETH": rules(max_slice_coin=0.5)})
+    decision = decide(tick(), sliced)
+    assert [i.sequence for i in decision.intents] == list(range(6))
+    hedges = decision.intents[2:]
+    assert [i.reason.rsplit(" ", 1)[1] for i in hedges] == ["1/4", "2/4", "3/4", "4/4"]
+    assert sum(i.quantity for i in hedges) == pytest.approx(5 - 600 / 199)
 
 
 def test_an_underlying_without_risk_figures_is_reported() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agent.config.models import HealthSettings
 from agent.intents import Action
-from agent.policy.alerts import AlertCode, Severity
+from agent.policy.alerts import AlertCode, Severity, relative_difference
 from agent.policy.health import Step, apply, health_factor, plan_lending, quiet, repairs
 from agent.policy.inputs import LendingAccount, LendingAsset
 from agent.policy.plan import Plan
@@ -309,6 +309,24 @@ def test_a_health_factor_passed_in_plans_as_one_computed(
     loan = account(COLLATERAL, usdc(debt=debt, wallet=1_000.0), reported=reported)
     plan = plan_lending(loan, HEALTH, PolicyParameters(), NOW)
     assert plan_lending(loan, HEALTH, PolicyParameters(), NOW, None, health_factor(loan)) == plan
+
+
+def test_quiet_agreement_is_the_written_test_for_every_special_value() -> None:
+    # Ours and the venue's agree when both are infinite (no debt), or the venue's is
+    # finite and within tolerance of ours (relative_difference): told here of special
+    # values with no trigger in the way.
+    values = (0.0, -0.0, 1.3, 1.31, -2.0, math.inf, -math.inf, math.nan)
+    steering = Steering("aave", "lending", 1.0, 0.6, -0.3, 0.01, 1.3, 1.7, False)
+    for ours in values:
+        for reported in values:
+            loan = LendingAccount("aave", (), reported)
+            for tolerance in (0.0, 0.01, math.nan):
+                agree = (math.isinf(ours) and math.isinf(reported)) or (
+                    math.isfinite(reported) and relative_difference(ours, reported) <= tolerance
+                )
+                expected = ours >= -math.inf and reported >= -math.inf and agree
+                found = quiet(loan, ours, steering, -math.inf, tolerance)
+                assert found == expected, (ours, reported, tolerance)
 
 
 def test_an_account_told_quiet_is_one_plan_lending_leaves_alone() -> None:

@@ -71,3 +71,38 @@ def test_one_pass_is_the_exposure_the_health_factor_and_the_vol_bit_for_bit(
             a.underlying for a in account.assets if a.underlying and (a.supplied or a.debt)
         }
         assert _bits(vol) == _bits(account_vol(underlyings, vols))
+
+
+def test_the_health_factor_past_two_terms_is_fsum_s_not_the_running_sum() -> None:
+    # With at most two nonzero terms a side the one pass keeps its running sums (the
+    # same floats as math.fsum); a third term, or a sum past the floats, goes to fsum:
+    # 1e16 + 1 + 1 is 1e16 added in order but 1e16 + 2 by fsum.
+    def weth(supplied: float, debt: float, threshold: float = 0.5) -> LendingAsset:
+        return LendingAsset("WETH", 1.0, threshold, supplied, True, debt, underlying="ETH")
+
+    books = [
+        (weth(2e16, 1.0), weth(2.0, 0.0), weth(2.0, 0.0)),  # N: three terms
+        (weth(4e16, 1e16), weth(0.0, 1.0), weth(0.0, 1.0)),  # D: three terms
+        (weth(2e16, 1.0), weth(0.0, 0.0), weth(2.0, 3.0)),  # two and a zero
+        (weth(1.7e308, 1.0, 0.9), weth(1.7e308, 0.0, 0.9)),  # N past the largest float
+        (weth(1.0, 1.7e308), weth(0.0, 1.7e308)),  # D past it
+        (weth(-0.0, -0.0), weth(0.0, -0.0)),  # nothing at all
+    ]
+    accounts = [LendingAccount(f"aave:{n}", book, 1.0) for n, book in enumerate(books)]
+    running = [
+        math.inf if terms[2] <= 0 else terms[0] / terms[2]
+        for terms in (_exposure_terms(account, {}) for account in accounts)
+    ]
+    found = [ours for _, _, ours in lending_figures(accounts[:3], {})]
+    assert [_bits(x) for x in found] == [_bits(health_factor(a)) for a in accounts[:3]]
+    assert [x != y for x, y in zip(found, running, strict=False)] == [True, True, False]
+    for account in accounts[3:]:  # fsum's own answer: its error past the floats, or inf
+        try:
+            expected: float | type[Exception] = health_factor(account)
+        except OverflowError as error:
+            expected = type(error)
+        try:
+            got: float | type[Exception] = next(lending_figures([account], {}))[2]
+        except OverflowError as error:
+            got = type(error)
+        assert got == expected

@@ -12,12 +12,10 @@ from agent.policy.inputs import HedgeRoute
 from agent.policy.routing import (
     Cost,
     Fill,
-    Quotes,
     best_fill,
-    consume,
     cost,
     quote,
-    tradable_quantity,
+    route_slices,
 )
 from tests.unit.policy.builders import PARAMETERS, SPOT, instrument, route
 
@@ -28,6 +26,15 @@ def pick(routes: list[HedgeRoute], side: Side, quantity: float, holding: float =
     fill = best_fill(routes, side, quantity, SPOT, holding, PARAMETERS)
     assert fill is not None
     return fill.route.venue
+
+
+def one_slice(
+    routes: list[HedgeRoute], used: int, side: Side, quantity: float
+) -> tuple[Fill, tuple[HedgeRoute, ...]]:
+    """One slice of ``quantity`` routed on ``routes[used]`` alone, and the routes after."""
+    fills, _, after = route_slices(routes, (used,), side, [quantity], SPOT, DAY, PARAMETERS)
+    assert len(fills) == 1
+    return fills[0], after
 
 
 def test_cost_parts_by_hand() -> None:
@@ -144,7 +151,8 @@ def test_lots_and_minimum_sizes(
     lot: float, minimum: float, quantity: float, expected: float
 ) -> None:
     r = route("gmx", lot_size_coin=lot, min_size_coin=minimum)
-    assert tradable_quantity(r, Side.BUY, quantity) == pytest.approx(expected)
+    fill = quote(r, Side.BUY, quantity, SPOT, DAY, PARAMETERS)
+    assert (0.0 if fill is None else fill.quantity) == pytest.approx(expected)
 
 
 def test_ties_break_by_venue_then_symbol() -> None:
@@ -158,13 +166,12 @@ def test_ties_break_by_venue_then_symbol() -> None:
     assert fill.route.key == ("gmx", "ETH-B")
 
 
-def test_consume_moves_room_position_and_size_on_the_venue() -> None:
+def test_a_slice_moves_room_position_and_size_on_the_venue() -> None:
     perp = route("gmx", room_usd=10_000.0, ask_size_coin=5.0)
     other = route("gmx", instrument=instrument("gmx", "WETH", Kind.SPOT), room_usd=10_000.0)
     elsewhere = route("hyperliquid", room_usd=10_000.0)
-    fill = quote(perp, Side.BUY, 2.0, SPOT, DAY, PARAMETERS)
-    assert fill is not None
-    after = consume([perp, other, elsewhere], fill, SPOT)
+    fill, after = one_slice([perp, other, elsewhere], 0, Side.BUY, 2.0)
+    assert fill == quote(perp, Side.BUY, 2.0, SPOT, DAY, PARAMETERS)
     assert [r.room_usd for r in after] == [6_000.0, 6_000.0, 10_000.0]
     assert [r.venue_position_coin for r in after] == [2.0, 2.0, 0.0]
     assert [r.position_coin for r in after] == [2.0, 0.0, 0.0]
@@ -172,40 +179,64 @@ def test_consume_moves_room_position_and_size_on_the_venue() -> None:
     assert math.isinf(after[1].ask_size_coin)
 
 
-def test_consume_keeps_other_underlyings_positions() -> None:
+def test_a_slice_keeps_other_underlyings_positions() -> None:
     btc = Instrument(venue="gmx", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
     eth_perp = route("gmx", room_usd=10_000.0)
     btc_perp = route("gmx", instrument=btc, room_usd=10_000.0, venue_position_coin=0.5)
-    fill = quote(eth_perp, Side.SELL, 1.0, SPOT, DAY, PARAMETERS)
-    assert fill is not None
-    after = consume([eth_perp, btc_perp], fill, SPOT)
+    _, after = one_slice([eth_perp, btc_perp], 0, Side.SELL, 1.0)
     assert [r.venue_position_coin for r in after] == [-1.0, 0.5]
     assert [r.room_usd for r in after] == [8_000.0, 8_000.0]
 
 
 def test_kept_quotes_route_every_slice_as_fresh_ones() -> None:
     # Slices of one hedge: the cheap perp runs out of size, its venue's spot route loses
-    # room with it, the other venue is untouched (its quote kept). With the quotes kept
-    # by route object each slice fills exactly as quoting every route afresh does.
+    # room with it, the other venue is untouched (its quote kept). route_slices, keeping
+    # quotes by position, fills each slice exactly as quoting every route afresh on the
+    # routes the earlier slice left does (one slice a call); the unusable route (another
+    # underlying's) is never used but moves with its venue.
     spot = instrument("gmx", "WETH", Kind.SPOT)
+    btc = Instrument(venue="gmx", symbol="BTC-PERP", underlying="BTC", kind=Kind.PERP)
     routes = (
         route("gmx", ask_size_coin=2.5, room_usd=9_000.0),
+        route("gmx", instrument=btc, room_usd=9_000.0, taker_fee_rate=0.0),
         route("gmx", instrument=spot, taker_fee_rate=0.0002, room_usd=9_000.0),
         route("hyperliquid", taker_fee_rate=0.0004, gas_usd=0.5),
     )
-    kept: Quotes = {}
-    fresh_routes, kept_routes, venues = routes, routes, []
-    for _ in range(6):
-        fresh = best_fill(fresh_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
-        found = best_fill(kept_routes, Side.BUY, 1.0, SPOT, DAY, PARAMETERS, kept)
-        assert found == fresh
-        if fresh is None or found is None:
+    usable_at = (0, 2, 3)
+    fresh_routes, fresh_fills, venues = routes, [], []
+    for _ in range(7):
+        usable = [fresh_routes[n] for n in usable_at]
+        fresh = best_fill(usable, Side.BUY, 1.0, SPOT, DAY, PARAMETERS)
+        if fresh is None:
             break
-        venues.append(found.route.key)
-        fresh_routes = consume(fresh_routes, fresh, SPOT)
-        kept_routes = consume(kept_routes, found, SPOT)
-    assert venues == [routes[0].key] * 2 + [routes[1].key] * 2 + [routes[2].key] * 2
-    assert fresh_routes == kept_routes
+        fresh_fills.append(fresh)
+        venues.append(fresh.route.key)
+        one, _, fresh_routes = route_slices(
+            fresh_routes, usable_at, Side.BUY, [1.0], SPOT, DAY, PARAMETERS
+        )
+        assert one == [fresh]
+    assert venues == [routes[0].key] * 2 + [routes[2].key] * 2 + [routes[3].key] * 3
+    fills, unrouted, after = route_slices(
+        routes, usable_at, Side.BUY, [1.0] * 7, SPOT, DAY, PARAMETERS
+    )
+    assert fills == fresh_fills
+    assert unrouted == 0.0
+    assert after == fresh_routes
+    assert after[3] is not routes[3]
+    assert after[1].room_usd < routes[1].room_usd
+
+
+def test_route_slices_counts_what_no_route_takes() -> None:
+    # A slice no route takes leaves the routes as they are (each later one of the same
+    # amount is refused too, counted one by one); a lot trims what a slice fills.
+    shallow = route("gmx", ask_size_coin=1.5, lot_size_coin=0.4)
+    fills, unrouted, after = route_slices(
+        (shallow,), (0,), Side.BUY, [0.9, 0.9, 0.9], SPOT, DAY, PARAMETERS
+    )
+    assert [f.quantity for f in fills] == [0.8]
+    assert unrouted == 0.9 - 0.8 + 0.9 + 0.9
+    assert after[0].ask_size_coin == 1.5 - 0.8
+    assert route_slices((), (), Side.SELL, [1.0], SPOT, DAY, PARAMETERS) == ([], 1.0, ())
 
 
 @pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
@@ -227,8 +258,8 @@ def test_a_drafted_fill_and_cost_are_the_class_s_own(side: Side) -> None:
 
 
 @pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
-def test_consume_copies_every_field_as_replace_does(side: Side) -> None:
-    # consume copies routes field by field (drafts): every field set apart from its
+def test_a_slice_copies_every_field_as_replace_does(side: Side) -> None:
+    # A slice copies its venue's routes field by field (drafts): every field set apart from its
     # default, so a field copied from the wrong place or left out shows in ==
     def full(venue: str, symbol: str, underlying: str, seed: float) -> HedgeRoute:
         kind = Instrument(venue=venue, symbol=symbol, underlying=underlying, kind=Kind.PERP)
@@ -241,8 +272,6 @@ def test_consume_copies_every_field_as_replace_does(side: Side) -> None:
     used = full("gmx", "ETH-PERP", "ETH", 1.0)
     routes = [used, full("gmx", "BTC-PERP", "BTC", 2.0), full("gmx", "ETH-B", "ETH", 3.0)]
     routes.append(full("hyperliquid", "ETH-PERP", "ETH", 4.0))
-    fill = quote(used, side, 2.0, SPOT, DAY, PARAMETERS)
-    assert fill is not None
     change = 2.0 if side is Side.BUY else -2.0
     added = max((abs(used.venue_position_coin + change) - abs(used.venue_position_coin)) * SPOT, 0)
     expected = [
@@ -262,7 +291,7 @@ def test_consume_copies_every_field_as_replace_does(side: Side) -> None:
         ),
         routes[3],
     ]
-    after = consume(routes, fill, SPOT)
+    _, after = one_slice(routes, 0, side, 2.0)
     assert [type(r) for r in after] == [HedgeRoute] * 4
     assert list(after) == expected
     assert after[3] is routes[3]
@@ -278,13 +307,16 @@ def test_best_fill_is_min_over_the_quotes_first_of_equals() -> None:
         [route("b", gas_usd=1.0), route("a", gas_usd=1.0), route("c", taker_fee_rate=1e-5)],
         [route("gmx", ask_size_coin=0.5)],
     ]
-    kept: dict[Side, Quotes] = {Side.BUY: {}, Side.SELL: {}}  # quotes are per side
-    for routes in candidates * 2:
+    for routes in candidates:
         for side in (Side.BUY, Side.SELL):
             quotes = [quote(r, side, 1.0, SPOT, DAY, PARAMETERS) for r in routes]
             found = [q for q in quotes if q is not None]
             expected = min(found, key=lambda q: q.sort_key) if found else None
-            for known in (None, kept[side]):
-                fill = best_fill(routes, side, 1.0, SPOT, DAY, PARAMETERS, known)
-                assert fill == expected
-                assert (fill and fill.route) is (expected and expected.route)
+            fill = best_fill(routes, side, 1.0, SPOT, DAY, PARAMETERS)
+            sliced, _, _ = route_slices(
+                routes, range(len(routes)), side, [1.0], SPOT, DAY, PARAMETERS
+            )
+            assert fill == expected
+            assert (fill and fill.route) is (expected and expected.route)
+            assert sliced == ([] if expected is None else [expected])
+            assert [f.route for f in sliced] == [f.route for f in found if f is expected]
