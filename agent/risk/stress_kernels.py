@@ -45,10 +45,10 @@ def stress_kernel(
     account's health (accounts, spot shocks, vol shocks) and where it is below 1; the
     cells' P&L (spot shocks, vol shocks), summed only when there are two cells or more
     (numpy sums one pairwise: the caller's); and the flat cell of the least P&L, the
-    first of equals, a NaN before any number (``np.argmin``'s). ``priced``: the values of a grid large enough
-    for the thread pool (``scenarios.revalue``), or (0, 0) to price them here on one
-    thread (a kernel calling the pool's kernel segfaulted here when loaded from numba's
-    cache, numba 0.68.1)."""
+    first of equals, a NaN before any number (``np.argmin``'s). ``priced``: the values
+    of a grid large enough for the thread pool (``scenarios.revalue``), or (0, 0) to
+    price them here on one thread (a kernel calling the pool's kernel segfaulted here
+    when loaded from numba's cache, numba 0.68.1)."""
     spot_shocks, vol_multipliers, vol_count, unshocked_cell = cells
     count = spot_shocks.shape[0]
     multipliers = np.ones((market.shape[0], count))  # ``spot_multipliers_for``'s
