@@ -35,7 +35,7 @@ from agent.risk.liquidation_kernels import (
     fixed_terms_kernel,
     refine_kernel,
 )
-from agent.risk.liquidation_walk import layout_kernel, levels_kernel, nearest_kernel
+from agent.risk.liquidation_walk import layout_kernel, levels_kernel, nearest_levels_kernel
 from agent.risk.scenario_kernels import account_states_kernel, scenario_values_kernel
 from agent.risk.scenarios import AccountStates
 from agent.risk.validation import BoolArray, FloatArray
@@ -100,29 +100,29 @@ def arrays_liquidation_levels(
     }
 
 
-def liquidation_distance(
-    book: Book, names: tuple[str, ...] | None = None
-) -> dict[str, LiquidationDistance]:
+def liquidation_distance(book: Book, unique: bool | None = None) -> dict[str, LiquidationDistance]:
     """Per non-pegged underlying: the nearest liquidation down and up, and who fails.
-    ``names``: the accounts' names (lending first, then margin) if already at hand."""
+    ``unique``: whether the accounts' names are all different, if already known."""
     arrays = book.arrays
-    layout = _Layout.of(arrays)
-    if len(set(names or map(_NAME, layout.accounts))) < len(layout.accounts):
-        # accounts sharing a name share one level entry
+    accounts = arrays.lending_accounts + arrays.margin_accounts
+    if unique is None:
+        unique = len(set(map(_NAME, accounts))) == len(accounts)
+    if not unique:  # accounts sharing a name share one level entry
         return _distance_by_name(book, arrays_liquidation_levels(arrays))
-    found = _walk(layout)
-    nearest = nearest_kernel(found, layout.queries, len(arrays.underlyings)).tolist()
-    accounts = layout.queries[:, 1]
+    failing, shocks = nearest_levels_kernel(
+        _book_terms(arrays), arrays.pegged, _DOWN_SHOCKS, _UP_SHOCKS, _WALK
+    )
+    spots, pegged = arrays.spot.tolist(), arrays.pegged.tolist()
     result: dict[str, LiquidationDistance] = {}
-    for underlying, name in enumerate(arrays.underlyings):
-        if arrays.pegged[underlying]:
+    for underlying, (name, sides, moves) in enumerate(
+        zip(arrays.underlyings, failing.tolist(), shocks.tolist(), strict=True)
+    ):
+        if pegged[underlying]:
             continue
-        spot = float(arrays.market[underlying, 0])
+        spot = spots[underlying]
         down, up = (
-            None
-            if row < 0
-            else _level(book, layout.accounts[int(accounts[row])], float(found[row, side]), spot)
-            for side, row in enumerate(nearest[underlying])
+            None if account < 0 else _level(book, accounts[account], shock, spot)
+            for account, shock in zip(sides, moves, strict=True)
         )
         result[name] = LiquidationDistance(name, spot, down, up)
     return result
@@ -199,15 +199,19 @@ class _Layout:
 
     def book(self) -> BookTerms:
         """The kernels' view of the book."""
-        arrays = self.arrays
-        return (
-            arrays.terms,
-            arrays.codes,
-            arrays.market,
-            arrays.valuation_seconds,
-            len(arrays.lending_accounts),
-            arrays.margin_cash,
-        )
+        return _book_terms(self.arrays)
+
+
+def _book_terms(arrays: BookArrays) -> BookTerms:
+    """The kernels' view of the book these arrays lay out."""
+    return (
+        arrays.terms,
+        arrays.codes,
+        arrays.market,
+        arrays.valuation_seconds,
+        len(arrays.lending_accounts),
+        arrays.margin_cash,
+    )
 
 
 def _walk(layout: _Layout) -> FloatArray:
@@ -216,9 +220,9 @@ def _walk(layout: _Layout) -> FloatArray:
     queries = layout.queries
     if not queries.shape[0]:
         return np.empty((0, 2))
-    walk = (_FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)
     terms = (layout.members, layout.starts, layout.linear)
-    found: FloatArray = levels_kernel(layout.book(), terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, walk)
+    book = layout.book()
+    found: FloatArray = levels_kernel(book, terms, queries, _DOWN_SHOCKS, _UP_SHOCKS, _WALK)
     return found
 
 
@@ -271,6 +275,7 @@ _FIRST_CHUNK = 16
 _SAFE_ENDS = 1.0 + 1e-9
 _DOWN_SHOCKS: FloatArray = np.concatenate([[0.0], _DOWN_GRID])
 _UP_SHOCKS: FloatArray = np.concatenate([[0.0], _UP_GRID])
+_WALK = (_FIRST_CHUNK, _SAFE_ENDS, _TOLERANCE, _MAX_STEPS)  # ``levels_kernel``'s walk
 
 
 @dataclass(frozen=True, slots=True)

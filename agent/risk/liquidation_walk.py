@@ -351,3 +351,29 @@ def nearest_kernel(found: FloatArray, queries: IntArray, underlyings: int) -> In
                 reach[underlying, side] = size
                 nearest[underlying, side] = row
     return nearest
+
+
+@kernel
+def nearest_levels_kernel(
+    book: BookTerms, pegged: BoolArray, down: FloatArray, up: FloatArray, walk: Walk
+) -> tuple[IntArray, FloatArray]:
+    """(underlyings, 2) twice: per underlying and side (down, up), the account (lending
+    first, then margin) failing nearest 0 (-1: none) and its shock (NaN: none), as
+    ``nearest_kernel`` picks them from ``levels_kernel``'s walk of every (underlying,
+    account) ``layout_kernel`` lays out; the three in one call (with Python between, each
+    paid numba's dispatch on the tick's cold caches)."""
+    lending_count = book[4]
+    members, starts, linear, queries = layout_kernel(
+        book[1], lending_count, lending_count + book[5].shape[0], pegged
+    )
+    found = levels_kernel(book, (members, starts, linear), queries, down, up, walk)
+    nearest = nearest_kernel(found, queries, pegged.shape[0])
+    accounts = np.full(nearest.shape, -1, dtype=np.int64)
+    shocks = np.full(nearest.shape, math.nan)
+    for underlying in range(nearest.shape[0]):
+        for side in range(2):
+            row = nearest[underlying, side]
+            if row >= 0:
+                accounts[underlying, side] = queries[row, 1]
+                shocks[underlying, side] = found[row, side]
+    return accounts, shocks

@@ -14,10 +14,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from agent.risk.book import INVERSE, UNDERLYING, Book
+from agent.risk.book import INVERSE, UNDERLYING, Book, IntArray
 from agent.risk.positions import Position
 from agent.risk.validation import FloatArray
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VALUE, VEGA, book_greeks_kernel
+from agent.risk.valuation import (
+    DELTA,
+    GAMMA,
+    RHO,
+    THETA,
+    VALUE,
+    VEGA,
+    book_greeks_kernel,
+    greeks_and_rows_kernel,
+)
 
 GREEK_NAMES = ("value_usd", "delta", "gamma", "vega", "theta", "rho")
 
@@ -59,6 +68,17 @@ def book_greeks(book: Book) -> BookGreeks:
         arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, arrays.option_terms
     )
     return BookGreeks(arrays.underlyings, table, arrays.spot)
+
+
+def greeks_with_rows(book: Book) -> tuple[BookGreeks, FloatArray, IntArray]:
+    """``book_greeks``, and the rows and options ``position_rows_kernel`` takes from it,
+    in one kernel call."""
+    arrays = book.arrays
+    table, rows, options = greeks_and_rows_kernel(
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, arrays.option_terms,
+        arrays.spot,
+    )  # fmt: skip
+    return BookGreeks(arrays.underlyings, table, arrays.spot), rows, options
 
 
 def premium_adjusted_deltas(book: Book, greeks: BookGreeks) -> FloatArray:

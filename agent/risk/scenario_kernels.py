@@ -315,11 +315,12 @@ def account_health_kernel(
     margin_cash: FloatArray,
 ) -> FloatArray:
     """``health_kernel`` of ``account_states_kernel`` in one call (the stress grid's:
-    it reads only the health)."""
+    it reads only the health), written over the assets (no third grid of cold memory)."""
     assets, requirement = account_states_kernel(
         terms, codes, market, now, spot_multipliers, values, lending_count, margin_cash
     )
-    return health_kernel(assets, requirement)
+    _health_into(assets, requirement, assets)
+    return assets
 
 
 @kernel
@@ -345,6 +346,14 @@ def health_kernel(assets: FloatArray, requirement: FloatArray) -> FloatArray:
     else inf with assets > 0 and 0 without (one pass: numpy's masked division and
     selects took four)."""
     health = np.empty(assets.shape)
+    _health_into(assets, requirement, health)
+    return health
+
+
+@inline_kernel
+def _health_into(assets: FloatArray, requirement: FloatArray, health: FloatArray) -> None:
+    """``health_kernel``'s figures into ``health``, which may be ``assets`` itself (each
+    element is read before it is written)."""
     for account in range(assets.shape[0]):
         for scenario in range(assets.shape[1]):
             owed, held = requirement[account, scenario], assets[account, scenario]
@@ -352,4 +361,3 @@ def health_kernel(assets: FloatArray, requirement: FloatArray) -> FloatArray:
                 health[account, scenario] = held / owed
             else:
                 health[account, scenario] = math.inf if held > 0.0 else 0.0
-    return health

@@ -26,7 +26,7 @@ from agent.risk.validation import FloatArray
 
 # Below this many position-scenarios one thread is done before the pool would wake
 # (a tick's stress grid on a 1,000-position book is about 50,000).
-_PARALLEL_THRESHOLD = 200_000
+PARALLEL_THRESHOLD = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def revalue(
     terms, codes = (
         (arrays.terms, arrays.codes) if rows is None else (arrays.terms[rows], arrays.codes[rows])
     )
-    parallel = terms.shape[0] * vol_multipliers.shape[0] >= _PARALLEL_THRESHOLD
+    parallel = terms.shape[0] * vol_multipliers.shape[0] >= PARALLEL_THRESHOLD
     compute = scenario_values_kernel if parallel else scenario_values_serial
     return compute(
         terms,

@@ -19,8 +19,8 @@ import numpy as np
 
 from agent.risk.book import Account, Book
 from agent.risk.liquidation import member_ids
-from agent.risk.scenario_kernels import account_health_kernel, pnl_kernel
-from agent.risk.scenarios import revalue, spot_multipliers_for
+from agent.risk.scenarios import PARALLEL_THRESHOLD, revalue, spot_multipliers_for
+from agent.risk.stress_kernels import stress_kernel
 from agent.risk.validation import FloatArray, RiskInputError
 
 Cells = tuple[tuple[tuple[str, ...], ...], ...]
@@ -76,61 +76,57 @@ def stress_test(
 ) -> StressResult:
     """Revalue the book on every cell of ``grid`` (default: the module's grid).
     ``names``: the accounts' names (lending first, then margin) if already at hand."""
+    return stress_and_worst(book, grid, names)[0]
+
+
+def stress_and_worst(
+    book: Book, grid: StressGrid | None = None, names: tuple[str, ...] | None = None
+) -> tuple[StressResult, float]:
+    """``stress_test``, and its worst cell's P&L (``StressResult.worst``'s first figure)
+    found in the same pass."""
     grid = grid or _DEFAULT_GRID
-    spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
-    spot_shocks, vol_multipliers = _cells(grid)
-    multipliers = spot_multipliers_for(book, spot_shocks)
-    values = revalue(book, multipliers, vol_multipliers)
     arrays = book.arrays
-    # Every row: those in no account add nothing to any (``account_states_kernel``), and
-    # the members' are summed in the same order, so the same floats without a copy.
-    health = account_health_kernel(
-        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, multipliers,
-        values, len(arrays.lending_accounts), arrays.margin_cash,
-    ).reshape(-1, spot_count, vol_count)  # fmt: skip
-    unshocked = _unshocked(book, grid, values)  # P&L against the book as it is, in place
-    if values.shape[1] > 1:
-        pnl = pnl_kernel(values, unshocked)
-    else:  # numpy sums one column pairwise, which ``pnl_kernel`` does not
-        values -= unshocked[:, None]
-        pnl = values.sum(axis=0)
+    cells = _cells(grid)
+    priced = _UNPRICED  # priced by the kernel on one thread
+    if arrays.terms.shape[0] * cells[0].shape[0] >= PARALLEL_THRESHOLD:
+        priced = revalue(book, spot_multipliers_for(book, cells[0]), cells[1])  # the pool's
+    values, health, failing, pnl, worst = stress_kernel(
+        arrays.terms, arrays.codes, arrays.market, arrays.valuation_seconds, arrays.pegged,
+        cells, len(arrays.lending_accounts), arrays.margin_cash, priced,
+    )  # fmt: skip
+    if cells[0].shape[0] == 1:  # numpy sums one column pairwise, which the kernel does not
+        pnl = values.reshape(-1, 1).sum(axis=0).reshape(1, 1)
     accounts = arrays.lending_accounts + arrays.margin_accounts
     names = names if names is not None else tuple(map(_NAME, accounts))
-    liquidated, liquidated_positions = _liquidations(book, health < 1.0, names, accounts)
-    return StressResult(
+    liquidated, liquidated_positions = _liquidations(book, failing, names, accounts)
+    result = StressResult(
         grid=grid,
-        pnl_usd=pnl.reshape(spot_count, vol_count),
-        position_pnl_usd=values.reshape(-1, spot_count, vol_count),
+        pnl_usd=pnl,
+        position_pnl_usd=values,
         accounts=names,
         health=health,
         liquidated=liquidated,
         liquidated_positions=liquidated_positions,
     )
+    return result, float(pnl.flat[worst])
 
 
 _DEFAULT_GRID = StressGrid()
+_UNPRICED = np.empty((0, 0))
 
 
 @functools.lru_cache(maxsize=8)
-def _cells(grid: StressGrid) -> tuple[FloatArray, FloatArray]:
-    """Per cell, in [spot, vol] order, its spot shock and vol multiplier: a grid's
-    own (settings, not market data), laid out once. Read only by the kernels."""
+def _cells(grid: StressGrid) -> tuple[FloatArray, FloatArray, int, int]:
+    """What ``stress_kernel`` reads of a grid (settings, not market data), laid out once:
+    per cell, in [spot, vol] order, its spot shock and vol multiplier; the vol shocks'
+    count; the cell of no move (spot and vol multipliers exactly 1), -1 if none."""
     spot_count, vol_count = len(grid.spot_shocks), len(grid.vol_shocks)
     spot_shocks = np.repeat(np.array(grid.spot_shocks), vol_count)
     vol_multipliers = np.tile(1.0 + np.array(grid.vol_shocks), spot_count)
-    return spot_shocks, vol_multipliers
-
-
-def _unshocked(book: Book, grid: StressGrid, values: FloatArray) -> FloatArray:
-    """(positions,): the book's values as it is. The grid's cell of no move where it
-    has one: its spot and vol multipliers are exactly 1, as here, and each cell is priced
-    on its own, so the same floats; otherwise revalued."""
+    unshocked = -1
     if 0.0 in grid.spot_shocks and 0.0 in grid.vol_shocks:
-        vol_count = len(grid.vol_shocks)
-        cell = grid.spot_shocks.index(0.0) * vol_count + grid.vol_shocks.index(0.0)
-        return values[:, cell]
-    unshocked = np.ones((len(book.arrays.underlyings), 1))
-    return revalue(book, unshocked, np.ones(1))[:, 0]
+        unshocked = grid.spot_shocks.index(0.0) * vol_count + grid.vol_shocks.index(0.0)
+    return spot_shocks, vol_multipliers, vol_count, unshocked
 
 
 def _liquidations(
@@ -141,7 +137,8 @@ def _liquidations(
     cell_count = spot_count * vol_count
     cells: dict[int, tuple[list[str], list[str]]] = {}  # the cells (spot, vol) with any
     held: dict[int, tuple[str, ...]] = {}  # the positions of the accounts failing somewhere
-    for flat in np.flatnonzero(failing).tolist():  # by account, then cell (spot, vol)
+    # ``np.flatnonzero``'s steps as methods (its numpy wrappers cost more, caches cold)
+    for flat in failing.ravel().nonzero()[0].tolist():  # by account, then cell (spot, vol)
         account, cell = divmod(flat, cell_count)
         ids = held.get(account)
         if ids is None:

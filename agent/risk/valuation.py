@@ -228,3 +228,19 @@ def position_rows_kernel(
             options[found] = index
             found += 1
     return rows, options[:found]
+
+
+@kernel
+def greeks_and_rows_kernel(
+    terms: FloatArray,
+    codes: IntArray,
+    market: FloatArray,
+    now: float,
+    option_terms: FloatArray,
+    spot: FloatArray,
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """``book_greeks_kernel``'s table, then ``position_rows_kernel``'s rows and options of
+    it, in one call (the assessment's: two calls paid numba's dispatch twice)."""
+    table = book_greeks_kernel(terms, codes, market, now, option_terms)
+    rows, options = position_rows_kernel(table, spot, codes)
+    return table, rows, options

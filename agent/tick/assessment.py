@@ -13,12 +13,13 @@ from operator import attrgetter
 
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
-from agent.risk.book import Book
+from agent.risk.book import Account, Book, BookArrays, IntArray
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
-from agent.risk.portfolio import BookGreeks, book_greeks
-from agent.risk.stress import StressGrid, StressResult, stress_test
-from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA, position_rows_kernel
+from agent.risk.portfolio import BookGreeks, greeks_with_rows
+from agent.risk.stress import StressGrid, StressResult, stress_and_worst
+from agent.risk.validation import FloatArray
+from agent.risk.valuation import DELTA, GAMMA, RHO, THETA, VEGA
 from agent.risk.venue_failure import VenueFailure, venue_failures
 from agent.slots import draft_class
 
@@ -87,8 +88,8 @@ class PositionGreeks(Mapping[str, Greeks]):
 
     __slots__ = ("_built", "_options", "_positions", "_rows", "_table")
 
-    def __init__(self, book: Book, greeks: BookGreeks) -> None:
-        rows, options = position_rows_kernel(greeks.table, greeks.spot, book.arrays.codes)
+    def __init__(self, book: Book, rows: FloatArray, options: IntArray) -> None:
+        """``rows`` and ``options``: ``valuation.position_rows_kernel``'s."""
         self._table = rows  # Greeks' fields, in their order
         self._positions = positions = book.positions
         self._options = {positions[row].id: row for row in options.tolist()}
@@ -124,13 +125,36 @@ class PositionGreeks(Mapping[str, Greeks]):
         return f"PositionGreeks({len(self)} positions)"
 
 
+# The last few books' lending accounts (held: compared by identity), their margin
+# accounts' names, and what ``_account_names`` found for them.
+_RECENT_NAMES: list[tuple[tuple[Account, ...], tuple[str, ...], tuple[str, ...], bool]] = []
+
+
+def _account_names(arrays: BookArrays) -> tuple[tuple[str, ...], bool]:
+    """The accounts' names, lending first, then margin, and whether they are all
+    different. A book's lending accounts are laid once per set of records and handed
+    back while its positions stay the same (``agent.risk.book``'s ``Checked``); its
+    margin accounts are laid every tick, compared here by name: the same accounts are
+    not walked again (226 Aave accounts, each a first touch on cold caches). Keyed on
+    the accounts, never on amounts."""
+    lending = arrays.lending_accounts
+    margin = tuple(map(_NAME, arrays.margin_accounts))
+    for known, known_margin, names, unique in _RECENT_NAMES:
+        if known is lending and known_margin == margin:
+            return names, unique
+    names = tuple(map(_NAME, lending)) + margin
+    unique = len(set(names)) == len(names)
+    _RECENT_NAMES.insert(0, (lending, margin, names, unique))
+    del _RECENT_NAMES[4:]
+    return names, unique
+
+
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
-    greeks = book_greeks(book)
+    greeks, rows, options = greeks_with_rows(book)
     net = _nets(greeks)
-    per_position = PositionGreeks(book, greeks)
-    arrays = book.arrays
-    names = tuple(map(_NAME, arrays.lending_accounts + arrays.margin_accounts))
-    distances = liquidation_distance(book, names)
+    per_position = PositionGreeks(book, rows, options)
+    names, unique = _account_names(book.arrays)
+    distances = liquidation_distance(book, unique)
     risks = []
     for underlying, distance in sorted(distances.items()):
         spot = float(book.market[underlying].spot)
@@ -150,8 +174,8 @@ def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = T
     worst = None
     result = None
     if run_stress and book.positions:
-        result = stress_test(book, stress, names)
-        worst = max(-result.worst[0], 0.0)
+        result, worst_pnl = stress_and_worst(book, stress, names)
+        worst = max(-worst_pnl, 0.0)
     cash = sum(account.cash_usd for account in book.margin_accounts.values())
     value = (float(greeks.positions[:, 0].sum()) if book.positions else 0.0) + cash
     return Assessment(

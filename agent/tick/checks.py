@@ -80,30 +80,33 @@ def check_inputs(
     usable = set()
     oracle_read = reads.get(oracle_venue) if oracle_venue is not None else None
     oracle = oracle_read.snapshot if oracle_read is not None else None
-    # Per underlying the oracle prices, every other venue's mark of it in the reads'
-    # order, gathered in the one pass over the venues (caches are cold by a second).
-    by_underlying: dict[str, dict[str, float]] = (
-        {underlying: {} for underlying in oracle.marks} if oracle is not None else {}
-    )
-    groups = tuple(by_underlying.items())
+    # Every other venue's marks in the reads' order, gathered in the one pass over the
+    # venues (caches are cold by a second): runs of venues sharing one mapping (the
+    # lending accounts of one market share its marks), a run's names together.
+    runs: list[tuple[Mapping[str, float], list[str]]] = []
+    gathering = oracle is not None and bool(oracle.marks)
+    shared: Mapping[str, float] | None = None
+    names: list[str] = []
     oldest = limits.max_input_age_s
+    fresh_at: dict[datetime, bool] = {}  # per observation time: within the age limit
     for name, read in reads.items():
         snapshot = read.snapshot
-        if snapshot is not None and groups and name != oracle_venue:
-            marks = snapshot.marks  # a mapping proxy: its ``get`` costs more than these
-            for underlying, group in groups:
-                if underlying in marks:
-                    group[name] = marks[underlying]
+        if snapshot is not None and gathering and name != oracle_venue:
+            marks = snapshot.marks
+            if marks is not shared:
+                shared, names = marks, []
+                runs.append((marks, names))
+            names.append(name)
         # The common case, with no problem: ``_venue_problems``' conditions, inlined (a
         # call and a list per venue were most of the checks of a book of many accounts).
-        if (
-            snapshot is not None
-            and read.fresh
-            and not (now - snapshot.observed_at).total_seconds() > oldest
-            and not snapshot.flags
-        ):
-            usable.add(name)
-            continue
+        if snapshot is not None and read.fresh and not snapshot.flags:
+            observed = snapshot.observed_at  # one per block: its age computed once
+            young = fresh_at.get(observed)
+            if young is None:
+                young = fresh_at[observed] = not (now - observed).total_seconds() > oldest
+            if young:
+                usable.add(name)
+                continue
         found = _venue_problems(read, now, limits, triggers)
         problems += found
         if not found and snapshot is not None:
@@ -112,7 +115,7 @@ def check_inputs(
     repairable: frozenset[str] = frozenset()
     if oracle_venue is not None and oracle_read is not None:
         deviations = (
-            _price_deviations(oracle_venue, oracle.marks, by_underlying, limits)
+            _price_deviations(oracle_venue, oracle.marks, runs, limits)
             if oracle is not None
             else []
         )
@@ -192,20 +195,23 @@ def _venue_problems(
 def _price_deviations(
     oracle_venue: str,
     priced: Mapping[str, float],
-    by_underlying: dict[str, dict[str, float]],
+    runs: list[tuple[Mapping[str, float], list[str]]],
     limits: LimitSettings,
 ) -> list[Problem]:
     """Venue marks far from the oracle: the oracle or the venue is wrong; either way halt
     new risk (RELIABILITY row 9) on whichever side the majority disagrees with.
-    ``by_underlying``: per underlying the oracle prices (``priced``), each other
-    venue's mark of it in the reads' order."""
+    ``runs``: every other venue's marks in the reads' order, each mapping with the names
+    of the venues in a row that share it (tested once for them all)."""
     max_deviation = limits.max_reference_deviation
     problems = []
     for underlying, oracle_price in priced.items():
-        marks = by_underlying[underlying]
-        if not marks:
+        held = [(marks[underlying], names) for marks, names in runs if underlying in marks]
+        if not held:
             continue
-        consensus = median(marks.values())
+        every: list[float] = []  # each venue's mark, in the reads' order
+        for mark, names in held:
+            every += [mark] * len(names)
+        consensus = median(every)
         if abs(oracle_price / consensus - 1) > max_deviation:
             message = f"{underlying} oracle {oracle_price:.2f} vs venues {consensus:.2f}"
             problems.append(
@@ -215,14 +221,13 @@ def _price_deviations(
             )
             continue
         low, high = _surely_near(oracle_price, max_deviation)
-        for name, mark in marks.items():
+        for mark, names in held:
             if low < mark < high:
                 continue
             if abs(mark / oracle_price - 1) > max_deviation:
                 message = f"{underlying} mark {mark:.2f} vs oracle {oracle_price:.2f}"
-                problems.append(
-                    Problem(f"price_deviation:{underlying}", name, message, KillState.REDUCE_ONLY)
-                )
+                code = f"price_deviation:{underlying}"
+                problems += [Problem(code, name, message, KillState.REDUCE_ONLY) for name in names]
     return problems
 
 
