@@ -60,11 +60,8 @@ def with_account_cash(
         book = UnfundedBook(now, market, records, pending, accounts)
     except RiskInputError:  # records that do not fit together: refused as they always were
         return _valued_apart(now, market, records, accounts, snapshots)
-    value_of: dict[str, float] = {}
-    for index, value in zip(*book.held_values(), strict=True):
-        owner = records[index].account
-        assert owner is not None
-        value_of[owner] = value_of.get(owner, 0.0) + value
+    held, values = book.held_values()
+    value_of = _by_account([records[index] for index in held], values)
     return book.funded(*_funding(market, accounts, value_of, snapshots))
 
 
@@ -79,13 +76,19 @@ def _valued_apart(
     valued apart, then the book of all, which raises the first error of the held
     positions, of the accounts' cash, then of the book (in that order)."""
     held = [r for r in records if r.account is not None]
+    value_of = _by_account(held, record_values(now, market, held, accounts))
+    holdings, funded = _funding(market, accounts, value_of, snapshots)
+    return Book.from_records(now, market, [*records, *holdings], funded)
+
+
+def _by_account(held: list[risk.Position], values: Iterable[float]) -> dict[str, float]:
+    """The summed ``values`` of the ``held`` records, by the account each names."""
     value_of: dict[str, float] = {}
-    for record, value in zip(held, record_values(now, market, held, accounts), strict=True):
+    for record, value in zip(held, values, strict=True):
         owner = record.account
         assert owner is not None
         value_of[owner] = value_of.get(owner, 0.0) + value
-    holdings, funded = _funding(market, accounts, value_of, snapshots)
-    return Book.from_records(now, market, [*records, *holdings], funded)
+    return value_of
 
 
 def _funding(
