@@ -8,6 +8,7 @@ import sys
 
 from agent.ops.logs import configure_logging
 from bench import Result
+from bench.host import cpu_times, stolen_text
 
 MODULES = (
     "bench.risk_greeks",
@@ -36,13 +37,16 @@ def main() -> int:
     configure_logging(json_lines=False, level="warning")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     results: list[Result] = []
+    start = cpu_times()
     for name in MODULES:
         module = importlib.import_module(name)
         print(f"-- {name}", flush=True)
+        before = cpu_times()
         found = module.run()
+        print(f"   ({stolen_text(before, cpu_times())} during {name})")
         _print(found)
         results.extend(found)
-    print(f"load average {os.getloadavg()[0]:.2f} at end")
+    print(f"load average {os.getloadavg()[0]:.2f} at end; {stolen_text(start, cpu_times())}")
     missed = [result.name for result in results if not result.met]
     print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
     return 0
