@@ -281,7 +281,7 @@ class Checked(NamedTuple):
 
 
 # The last few books' identities, and what they decided.
-_RECENT: Recent[Checked] = Recent(4)
+_RECENT: Recent[Identity, Checked] = Recent(4)
 
 
 def check(records: Records) -> Checked:

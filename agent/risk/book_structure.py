@@ -22,6 +22,7 @@ from agent.risk.positions import Kind
 
 # The market's names, and per record: id, kind, venue, account, underlying.
 Identity = tuple[tuple[str, ...], list[str], list[Kind], list[str], list[str | None], list[str]]
+_K = TypeVar("_K")
 _T = TypeVar("_T")
 
 
@@ -38,22 +39,23 @@ def identity(records: Records) -> Identity:
     )
 
 
-class Recent(Generic[_T]):
-    """What was found for the last few identities, newest first (a tick's book is
-    laid out once, cash and all: ``agent.risk.book_cash``)."""
+class Recent(Generic[_K, _T]):
+    """What was found for the last few keys, newest first, a key found again by ``==``
+    (the same objects come back each tick: mostly pointer compares). Here a book's
+    identity (a tick's book is laid out once, cash and all: ``agent.risk.book_cash``)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: list[tuple[Identity, _T]] = []
+        self._entries: list[tuple[_K, _T]] = []
 
-    def get(self, key: Identity) -> _T | None:
-        """What was found for records of this identity, None if none kept."""
+    def get(self, key: _K) -> _T | None:
+        """What was found for an equal key, None if none kept."""
         for known, found in self._entries:
             if known == key:
                 return found
         return None
 
-    def put(self, key: Identity, found: _T) -> None:
+    def put(self, key: _K, found: _T) -> None:
         """Keep ``found`` for ``key``, dropping the oldest beyond the size."""
         self._entries.insert(0, (key, found))
         del self._entries[self._size :]

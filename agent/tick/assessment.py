@@ -14,6 +14,7 @@ from operator import attrgetter
 from agent.model import Greeks
 from agent.policy.inputs import UnderlyingRisk
 from agent.risk.book import Account, Book, BookArrays, IntArray
+from agent.risk.book_structure import Recent
 from agent.risk.health import AccountHealth, account_health
 from agent.risk.liquidation import LiquidationDistance, liquidation_distance
 from agent.risk.portfolio import BookGreeks, greeks_with_rows
@@ -125,28 +126,27 @@ class PositionGreeks(Mapping[str, Greeks]):
         return f"PositionGreeks({len(self)} positions)"
 
 
-# The last few books' lending accounts (held: compared by identity), their margin
-# accounts' names, and what ``_account_names`` found for them.
-_RECENT_NAMES: list[tuple[tuple[Account, ...], tuple[str, ...], tuple[str, ...], bool]] = []
+# The last few books' accounts (the lending ones, the margin ones' names), their names
+# and whether those are all different.
+_RECENT_NAMES: Recent[tuple[tuple[Account, ...], tuple[str, ...]], tuple[tuple[str, ...], bool]]
+_RECENT_NAMES = Recent(4)
 
 
 def _account_names(arrays: BookArrays) -> tuple[tuple[str, ...], bool]:
     """The accounts' names, lending first, then margin, and whether they are all
     different. A book's lending accounts are laid once per set of records and handed
-    back while its positions stay the same (``agent.risk.book``'s ``Checked``); its
-    margin accounts are laid every tick, compared here by name: the same accounts are
-    not walked again (226 Aave accounts, each a first touch on cold caches). Keyed on
-    the accounts, never on amounts."""
+    back while its positions stay the same (``agent.risk.book``'s ``Checked``): the same
+    tuple, found again by a pointer compare; its margin accounts are laid every tick,
+    compared by name. The same accounts are not walked again (226 Aave accounts, each a
+    first touch on cold caches). Keyed on the accounts, never on amounts."""
     lending = arrays.lending_accounts
     margin = tuple(map(_NAME, arrays.margin_accounts))
-    for known, known_margin, names, unique in _RECENT_NAMES:
-        if known is lending and known_margin == margin:
-            return names, unique
-    names = tuple(map(_NAME, lending)) + margin
-    unique = len(set(names)) == len(names)
-    _RECENT_NAMES.insert(0, (lending, margin, names, unique))
-    del _RECENT_NAMES[4:]
-    return names, unique
+    found = _RECENT_NAMES.get((lending, margin))
+    if found is None:
+        names = tuple(map(_NAME, lending)) + margin
+        found = (names, len(set(names)) == len(names))
+        _RECENT_NAMES.put((lending, margin), found)
+    return found
 
 
 def assess(book: Book, *, stress: StressGrid | None = None, run_stress: bool = True) -> Assessment:
